@@ -1,0 +1,55 @@
+//! Errors shared by the operations: the caller's access, and the adapters'
+//! failures. Each operation has its own error enum (in `service`) that wraps
+//! these beside the refusals in the product's words.
+
+use crate::permission::Permission;
+
+/// A write that storage refused because it would break a rule the storage
+/// holds too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// The record changed since it was read (optimistic concurrency).
+    #[error("the record was changed by someone else")]
+    Stale,
+    /// The email is, or was, held by another user of the practice.
+    #[error("the email is already taken in this practice")]
+    EmailTaken,
+    /// A unique name (slug, role, profile or site name) is taken.
+    #[error("the name is already taken")]
+    NameTaken,
+}
+
+/// A failure of a storage adapter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A write broke a rule the storage holds; nothing was written.
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
+    /// The storage failed (unreachable, timed out, corrupt…). The text is
+    /// for logs: it never holds a secret.
+    #[error("storage failed: {0}")]
+    Unavailable(String),
+}
+
+/// Why the caller may not do something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// The caller's role and profiles do not grant the permission.
+    #[error("you need the {0} permission")]
+    Forbidden(Permission),
+    /// The caller must change their password before doing anything else.
+    #[error("you must change your password first")]
+    PasswordChangeRequired,
+}
+
+/// A failure of the password hasher.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    /// Every hashing slot is busy: try again shortly (HTTP 503 with
+    /// `Retry-After`).
+    #[error("the password hasher is busy")]
+    Busy,
+    /// The hasher failed.
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}

@@ -1,0 +1,202 @@
+//! The users list: filters, search, sort, keyset pages and column choice.
+
+use crate::ids::{ProfileId, RoleId, SiteId, UserId};
+use crate::person::{Language, search_key};
+use crate::user::{User, UserStatus};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The most rows one page may hold.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+/// A column of the users list, to sort by or to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserColumn {
+    /// Full name.
+    Name,
+    /// Email.
+    Email,
+    /// Status.
+    Status,
+    /// Role (sorted by the role's name).
+    Role,
+    /// Preferred language.
+    Language,
+    /// Time zone.
+    TimeZone,
+    /// Creation time.
+    CreatedAt,
+}
+
+impl UserColumn {
+    /// Every column, in the default display order.
+    pub const ALL: &'static [UserColumn] =
+        &[Self::Name, Self::Email, Self::Status, Self::Role, Self::Language, Self::TimeZone, Self::CreatedAt];
+
+    /// The API and CSV header name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::Status => "status",
+            Self::Role => "role",
+            Self::Language => "language",
+            Self::TimeZone => "time_zone",
+            Self::CreatedAt => "created_at",
+        }
+    }
+
+    /// Parses an API name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// Which users to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Only these statuses (all when empty).
+    pub statuses: Vec<UserStatus>,
+    /// Only holders of this role.
+    pub role: Option<RoleId>,
+    /// Only holders of this profile.
+    pub profile: Option<ProfileId>,
+    /// Only users of this site.
+    pub site: Option<SiteId>,
+    /// Only users with this preferred language.
+    pub language: Option<Language>,
+    /// Case-insensitive substring of the name or email, already folded by
+    /// [`search_key`].
+    pub search: Option<String>,
+}
+
+impl UserFilter {
+    /// Sets the search text, folding it for comparison; blank text means no search.
+    #[must_use]
+    pub fn with_search(mut self, text: &str) -> Self {
+        let folded = search_key(text.trim());
+        self.search = (!folded.is_empty()).then_some(folded);
+        self
+    }
+
+    /// Whether `user` passes the filter. Adapters without a query language
+    /// (the in-memory one) use this; database adapters must agree with it.
+    pub fn matches(&self, user: &User) -> bool {
+        (self.statuses.is_empty() || self.statuses.contains(&user.status))
+            && self.role.is_none_or(|r| user.role == r)
+            && self.profile.is_none_or(|p| user.profiles.contains(&p))
+            && self.site.is_none_or(|s| user.sites.contains(&s))
+            && self.language.as_ref().is_none_or(|l| &user.language == l)
+            && self.search.as_ref().is_none_or(|needle| {
+                user.name.search_key().contains(needle.as_str())
+                    || user.email.normalized().contains(needle.as_str())
+            })
+    }
+}
+
+/// The value a row is sorted by, as carried in a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortValue {
+    /// Text columns, compared by their folded form.
+    Text(String),
+    /// Time columns.
+    Time(DateTime<Utc>),
+}
+
+impl SortValue {
+    /// The sort value of `user` for `column`; `role_name` gives the name of
+    /// the user's role.
+    pub fn of(user: &User, column: UserColumn, role_name: &str) -> Self {
+        match column {
+            UserColumn::Name => Self::Text(user.name.search_key()),
+            UserColumn::Email => Self::Text(user.email.normalized().to_owned()),
+            UserColumn::Status => Self::Text(user.status.as_str().to_owned()),
+            UserColumn::Role => Self::Text(search_key(role_name)),
+            UserColumn::Language => Self::Text(user.language.as_str().to_owned()),
+            UserColumn::TimeZone => Self::Text(user.time_zone.name().to_owned()),
+            UserColumn::CreatedAt => Self::Time(user.created_at),
+        }
+    }
+}
+
+/// Where a page ends: the sort value and id of its last row. Ties on the
+/// sort value are broken by id, so paging is exact even with equal values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCursor {
+    /// The sort value of the last row.
+    pub value: SortValue,
+    /// The id of the last row.
+    pub id: UserId,
+}
+
+/// A cursor that could not be read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the page cursor is not valid")]
+pub struct CursorError;
+
+impl UserCursor {
+    /// The opaque text handed to clients.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Reads back an opaque cursor.
+    ///
+    /// # Errors
+    /// [`CursorError`] for anything not made by [`UserCursor::encode`].
+    pub fn decode(text: &str) -> Result<Self, CursorError> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| CursorError)?;
+        serde_json::from_slice(&bytes).map_err(|_| CursorError)
+    }
+}
+
+/// One request for a page of users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Which users.
+    pub filter: UserFilter,
+    /// The column to sort by.
+    pub sort: UserColumn,
+    /// Its direction (ties by id follow the same direction).
+    pub direction: Direction,
+    /// Continue after this row.
+    pub after: Option<UserCursor>,
+    /// At most this many rows (1 to [`MAX_PAGE_SIZE`]).
+    pub limit: u32,
+}
+
+impl Default for UserQuery {
+    fn default() -> Self {
+        Self {
+            filter: UserFilter::default(),
+            sort: UserColumn::Name,
+            direction: Direction::Asc,
+            after: None,
+            limit: 50,
+        }
+    }
+}
+
+/// One page of results and the cursor of the next page, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, C> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<C>,
+}

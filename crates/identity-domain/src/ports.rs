@@ -1,0 +1,388 @@
+//! The ports: what the domain needs from the outside world, as traits.
+//!
+//! Adapters implement them: `identity-memory` for tests and embedding, the
+//! SeaORM store for SQLite and PostgreSQL, [`crate::system`] for the clock,
+//! randomness and argon2id. Every port is `Send + Sync + 'static` and used as
+//! `Arc<dyn Port>`.
+//!
+//! Every repository method takes the practice explicitly and MUST NOT read
+//! or write a record of another practice: a foreign id behaves exactly like
+//! an id that does not exist.
+
+use crate::audit::{AuditEntry, AuditQuery};
+use crate::case::{Case, CaseStatus};
+use crate::credential::Credential;
+use crate::email::EmailAddress;
+use crate::error::{HashError, StoreError};
+use crate::ids::{
+    AuditId, CaseId, LinkId, PartyId, PracticeId, ProfileId, RoleId, SessionId, SiteId, UserId,
+};
+use crate::link::{Link, LinkPurpose, LinkSubject};
+use crate::listing::{Page, UserCursor, UserQuery};
+use crate::mail::{DeliveryStatus, OutboxEmail};
+use crate::party::Party;
+use crate::password::{Password, PasswordHash};
+use crate::practice::{Practice, PracticeSlug};
+use crate::role::{Profile, Role};
+use crate::session::Session;
+use crate::site::Site;
+use crate::token::TokenHash;
+use crate::user::{User, UserStatus};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+/// The current time.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync + 'static {
+    /// Now, in UTC. Successive calls SHOULD not go backwards, but the domain
+    /// stays correct if they do.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Cryptographically secure randomness, for tokens and generated passwords.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait SecureRandom: Send + Sync + 'static {
+    /// Fills `bytes` with random bytes. MUST be unpredictable (an OS CSPRNG)
+    /// outside tests.
+    fn fill(&self, bytes: &mut [u8]);
+}
+
+/// New record ids.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait IdGenerator: Send + Sync + 'static {
+    /// A new UUID, never returned before. Ids SHOULD increase over time
+    /// (UUIDv7): the audit log lists entries in id order.
+    fn next_id(&self) -> uuid::Uuid;
+}
+
+/// Hashes and verifies passwords.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PasswordHasher: Send + Sync + 'static {
+    /// Hashes a new password with a fresh salt.
+    ///
+    /// # Errors
+    /// [`HashError::Busy`] when no hashing capacity is free (the caller
+    /// answers "try again" at once rather than queue), [`HashError::Failed`]
+    /// otherwise.
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError>;
+
+    /// Whether `candidate` (exactly as typed) matches `hash`. MUST take the
+    /// same time for a match and a mismatch.
+    ///
+    /// # Errors
+    /// As [`PasswordHasher::hash`]; an unreadable `hash` is a mismatch, not
+    /// an error.
+    async fn verify(&self, candidate: &SecretString, hash: &PasswordHash) -> Result<bool, HashError>;
+}
+
+/// Whether a unit of work will write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reads only; committing is not needed.
+    Read,
+    /// Reads then writes: adapters take their write lock at the start
+    /// (SQLite `BEGIN IMMEDIATE`) so the reads stay valid until commit.
+    Write,
+}
+
+/// Opens units of work.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Begins a unit of work: one transaction over every repository.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the storage cannot be reached.
+    async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError>;
+}
+
+/// One transaction over every repository. Everything written through it
+/// becomes visible at [`UnitOfWork::commit`], all together, or never: a unit
+/// of work dropped without commit MUST leave nothing behind.
+#[async_trait]
+pub trait UnitOfWork: Send {
+    /// Practices.
+    fn practices(&mut self) -> &mut dyn PracticeRepository;
+    /// Users and their email history.
+    fn users(&mut self) -> &mut dyn UserRepository;
+    /// Password credentials.
+    fn credentials(&mut self) -> &mut dyn CredentialRepository;
+    /// Roles and profiles.
+    fn roles(&mut self) -> &mut dyn RoleRepository;
+    /// Invitation and recovery links.
+    fn links(&mut self) -> &mut dyn LinkRepository;
+    /// Sessions.
+    fn sessions(&mut self) -> &mut dyn SessionRepository;
+    /// Sites.
+    fn sites(&mut self) -> &mut dyn SiteRepository;
+    /// Parties.
+    fn parties(&mut self) -> &mut dyn PartyRepository;
+    /// Cases.
+    fn cases(&mut self) -> &mut dyn CaseRepository;
+    /// The audit log.
+    fn audit(&mut self) -> &mut dyn AuditLog;
+    /// The outbox.
+    fn outbox(&mut self) -> &mut dyn Outbox;
+
+    /// Makes every write visible at once.
+    ///
+    /// # Errors
+    /// Any [`StoreError`]; then nothing of the unit of work is visible.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Practices.
+#[async_trait]
+pub trait PracticeRepository: Send {
+    /// Stores a new practice.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::NameTaken`] when the slug is taken.
+    async fn insert(&mut self, practice: &Practice) -> Result<(), StoreError>;
+    /// The practice with this id.
+    async fn get(&mut self, id: PracticeId) -> Result<Option<Practice>, StoreError>;
+    /// The practice with this slug.
+    async fn find_by_slug(&mut self, slug: &PracticeSlug) -> Result<Option<Practice>, StoreError>;
+    /// Saves a changed practice (name, settings; never the slug).
+    async fn update(&mut self, practice: &Practice) -> Result<(), StoreError>;
+}
+
+/// Users, and the history of every email they held.
+#[async_trait]
+pub trait UserRepository: Send {
+    /// Stores a new user (version 1). The email MUST already be reserved
+    /// with [`UserRepository::reserve_email`] in the same unit of work.
+    async fn insert(&mut self, user: &User) -> Result<(), StoreError>;
+    /// The user with this id in this practice.
+    async fn get(&mut self, practice: PracticeId, id: UserId) -> Result<Option<User>, StoreError>;
+    /// Saves a changed user whose `version` is one more than the stored one.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::Stale`] when the stored version is not
+    /// `user.version - 1`: someone else changed the user since it was read.
+    async fn update(&mut self, user: &User) -> Result<(), StoreError>;
+    /// The user whose current email this is.
+    async fn find_by_email(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Option<User>, StoreError>;
+    /// The user who holds or ever held this email (compared normalised).
+    async fn email_holder(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Option<UserId>, StoreError>;
+    /// Records that `user` holds `email` from `at`; the reservation is never
+    /// removed.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::EmailTaken`] when any user of the practice holds
+    /// or held it. Storage MUST hold this rule itself (a unique index), so
+    /// that two concurrent units of work cannot both reserve one address.
+    async fn reserve_email(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Every email the user held, oldest first.
+    async fn email_history(
+        &mut self,
+        practice: PracticeId,
+        user: UserId,
+    ) -> Result<Vec<(EmailAddress, DateTime<Utc>)>, StoreError>;
+    /// One page of the users list.
+    async fn list(
+        &mut self,
+        practice: PracticeId,
+        query: &UserQuery,
+    ) -> Result<Page<User, UserCursor>, StoreError>;
+    /// How many users hold one of `roles` with one of `statuses`.
+    async fn count_with_roles(
+        &mut self,
+        practice: PracticeId,
+        roles: &[RoleId],
+        statuses: &[UserStatus],
+    ) -> Result<u64, StoreError>;
+}
+
+/// Password credentials.
+#[async_trait]
+pub trait CredentialRepository: Send {
+    /// The credential of a user.
+    async fn get(&mut self, practice: PracticeId, user: UserId) -> Result<Option<Credential>, StoreError>;
+    /// Creates or replaces the credential of `credential.user`.
+    async fn save(&mut self, credential: &Credential) -> Result<(), StoreError>;
+}
+
+/// Roles and profiles.
+#[async_trait]
+pub trait RoleRepository: Send {
+    /// Every role of the practice, by name.
+    async fn list_roles(&mut self, practice: PracticeId) -> Result<Vec<Role>, StoreError>;
+    /// One role.
+    async fn get_role(&mut self, practice: PracticeId, id: RoleId) -> Result<Option<Role>, StoreError>;
+    /// Stores a new role.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::NameTaken`] for a name already used in the practice.
+    async fn insert_role(&mut self, role: &Role) -> Result<(), StoreError>;
+    /// Saves a changed role.
+    ///
+    /// # Errors
+    /// As [`RoleRepository::insert_role`].
+    async fn update_role(&mut self, role: &Role) -> Result<(), StoreError>;
+    /// Every profile of the practice, by name.
+    async fn list_profiles(&mut self, practice: PracticeId) -> Result<Vec<Profile>, StoreError>;
+    /// One profile.
+    async fn get_profile(
+        &mut self,
+        practice: PracticeId,
+        id: ProfileId,
+    ) -> Result<Option<Profile>, StoreError>;
+    /// Stores a new profile.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::NameTaken`] for a name already used in the practice.
+    async fn insert_profile(&mut self, profile: &Profile) -> Result<(), StoreError>;
+    /// Saves a changed profile.
+    ///
+    /// # Errors
+    /// As [`RoleRepository::insert_profile`].
+    async fn update_profile(&mut self, profile: &Profile) -> Result<(), StoreError>;
+}
+
+/// Invitation and recovery links.
+#[async_trait]
+pub trait LinkRepository: Send {
+    /// Stores a new link.
+    async fn insert(&mut self, link: &Link) -> Result<(), StoreError>;
+    /// The link with this token hash, in any practice (the token is the
+    /// only thing a link's user presents; the link carries its practice).
+    async fn find_by_hash(&mut self, hash: &TokenHash) -> Result<Option<Link>, StoreError>;
+    /// The live links of a subject: not used, not voided, not expired at `now`.
+    async fn live_for(
+        &mut self,
+        practice: PracticeId,
+        subject: LinkSubject,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Link>, StoreError>;
+    /// Marks a link used at `at`, only if it is neither used nor voided.
+    /// Returns whether this call used it: of concurrent calls for one link,
+    /// exactly one MUST get `true`.
+    async fn consume(&mut self, id: LinkId, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Voids every unused link of `subject` (of one purpose, or all),
+    /// returning how many.
+    async fn void_for(
+        &mut self,
+        practice: PracticeId,
+        subject: LinkSubject,
+        purpose: Option<LinkPurpose>,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// Sessions.
+#[async_trait]
+pub trait SessionRepository: Send {
+    /// Stores a new session.
+    async fn insert(&mut self, session: &Session) -> Result<(), StoreError>;
+    /// The session with this token hash, in any practice.
+    async fn find_by_hash(&mut self, hash: &TokenHash) -> Result<Option<Session>, StoreError>;
+    /// One session of the practice.
+    async fn get(&mut self, practice: PracticeId, id: SessionId) -> Result<Option<Session>, StoreError>;
+    /// Saves a changed session (last use, restriction, end).
+    async fn update(&mut self, session: &Session) -> Result<(), StoreError>;
+    /// Ends every session of a user but `except`, returning how many were live.
+    async fn end_all_for_user(
+        &mut self,
+        practice: PracticeId,
+        user: UserId,
+        except: Option<SessionId>,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// Sites.
+#[async_trait]
+pub trait SiteRepository: Send {
+    /// Stores a new site.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::NameTaken`] for a name already used in the practice.
+    async fn insert(&mut self, site: &Site) -> Result<(), StoreError>;
+    /// One site.
+    async fn get(&mut self, practice: PracticeId, id: SiteId) -> Result<Option<Site>, StoreError>;
+    /// Saves a changed site.
+    ///
+    /// # Errors
+    /// As [`SiteRepository::insert`].
+    async fn update(&mut self, site: &Site) -> Result<(), StoreError>;
+    /// Every site of the practice, by name.
+    async fn list(&mut self, practice: PracticeId) -> Result<Vec<Site>, StoreError>;
+}
+
+/// Parties.
+#[async_trait]
+pub trait PartyRepository: Send {
+    /// Stores a new party.
+    async fn insert(&mut self, party: &Party) -> Result<(), StoreError>;
+    /// One party.
+    async fn get(&mut self, practice: PracticeId, id: PartyId) -> Result<Option<Party>, StoreError>;
+    /// Saves a changed party.
+    async fn update(&mut self, party: &Party) -> Result<(), StoreError>;
+    /// The parties recorded at a site, by name.
+    async fn list_by_site(&mut self, practice: PracticeId, site: SiteId) -> Result<Vec<Party>, StoreError>;
+}
+
+/// Cases (identity, status and owner only).
+#[async_trait]
+pub trait CaseRepository: Send {
+    /// Stores a new case.
+    async fn insert(&mut self, case: &Case) -> Result<(), StoreError>;
+    /// One case.
+    async fn get(&mut self, practice: PracticeId, id: CaseId) -> Result<Option<Case>, StoreError>;
+    /// Saves a changed case.
+    async fn update(&mut self, case: &Case) -> Result<(), StoreError>;
+    /// A user's cases, optionally of one status, oldest first.
+    async fn list_by_owner(
+        &mut self,
+        practice: PracticeId,
+        owner: UserId,
+        status: Option<CaseStatus>,
+    ) -> Result<Vec<Case>, StoreError>;
+    /// How many open cases a user owns.
+    async fn count_open(&mut self, practice: PracticeId, owner: UserId) -> Result<u64, StoreError>;
+}
+
+/// The audit log: append and read, nothing else.
+#[async_trait]
+pub trait AuditLog: Send {
+    /// Appends an entry.
+    async fn append(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// Entries matching `query`, newest first.
+    async fn list(
+        &mut self,
+        practice: PracticeId,
+        query: &AuditQuery,
+    ) -> Result<Page<AuditEntry, AuditId>, StoreError>;
+}
+
+/// The outbox, as the domain writes and reads it. Delivery (claiming due
+/// emails, marking them sent or failed) belongs to the mail adapter's port.
+#[async_trait]
+pub trait Outbox: Send {
+    /// Queues an email, delivered after commit.
+    async fn enqueue(&mut self, email: &OutboxEmail) -> Result<(), StoreError>;
+    /// The practice's emails, optionally of one status, newest first.
+    async fn list(
+        &mut self,
+        practice: PracticeId,
+        status: Option<DeliveryStatus>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEmail>, StoreError>;
+}

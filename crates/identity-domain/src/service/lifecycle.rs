@@ -1,0 +1,237 @@
+//! Deactivating and reactivating users, and signing them out everywhere.
+
+use super::access::GrantError;
+use super::cases::{AssigneeError, CaseError, CaseSelection};
+use super::{Caller, IdentityService};
+use crate::audit::{AuditAction, Target};
+use crate::error::{AccessError, StoreError};
+use crate::ids::UserId;
+use crate::link::LinkSubject;
+use crate::permission::Permission;
+use crate::ports::Access;
+use crate::user::{IllegalTransition, User, UserStatus};
+use serde_json::json;
+
+/// Why a user was not deactivated. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeactivateError {
+    /// The caller may not deactivate users (or reassign cases).
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// Nobody deactivates themself.
+    #[error("you cannot deactivate yourself")]
+    SelfDeactivation,
+    /// The user is already inactive.
+    #[error(transparent)]
+    Transition(#[from] IllegalTransition),
+    /// The last active Super Admin stays.
+    #[error(transparent)]
+    Grant(#[from] GrantError),
+    /// The user still owns open cases: reassign them first, or name
+    /// `reassign_to`.
+    #[error("the user still owns {count} open case(s); reassign them first")]
+    OwnsOpenCases {
+        /// How many.
+        count: u64,
+    },
+    /// The user named to take the cases cannot own them.
+    #[error(transparent)]
+    Assignee(#[from] AssigneeError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<CaseError> for DeactivateError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::Access(e) => Self::Access(e),
+            CaseError::Assignee(e) => Self::Assignee(e),
+            CaseError::Store(e) => Self::Store(e),
+            CaseError::CaseNotFound
+            | CaseError::CaseClosed
+            | CaseError::NotAnOpenCaseOf(_)
+            | CaseError::UserNotFound => {
+                Self::Store(StoreError::Unavailable(format!("unexpected while reassigning: {e}")))
+            }
+        }
+    }
+}
+
+/// Why a user was not reactivated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReactivateError {
+    /// The caller may not reactivate users.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// The user is not inactive.
+    #[error(transparent)]
+    Transition(#[from] IllegalTransition),
+    /// Reactivating would pass the Super Admin cap.
+    #[error(transparent)]
+    Grant(#[from] GrantError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why sessions were not ended.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignOutError {
+    /// The caller may not sign this user out.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IdentityService {
+    /// Deactivates a user: status `inactive`, every session ended, pending
+    /// invitation and recovery links voided. Refused while the user owns
+    /// open cases, unless `reassign_to` names who takes them: then the
+    /// cases move and the user is deactivated in one unit of work.
+    ///
+    /// # Errors
+    /// [`DeactivateError`]; nothing changes then.
+    pub async fn deactivate_user(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        reassign_to: Option<UserId>,
+    ) -> Result<User, DeactivateError> {
+        caller.require(Permission::UsersDeactivate)?;
+        if reassign_to.is_some() {
+            caller.require(Permission::CasesAssign)?;
+        }
+        if id == caller.user() {
+            return Err(DeactivateError::SelfDeactivation);
+        }
+        let mut uow = self.begin(Access::Write).await?;
+        let mut user = uow.users().get(caller.practice(), id).await?.ok_or(DeactivateError::UserNotFound)?;
+        let next = user.status.transition(UserStatus::Inactive)?;
+        if self.is_last_super_admin(uow.as_mut(), &user).await? {
+            return Err(GrantError::LastSuperAdmin.into());
+        }
+        let open = uow.cases().count_open(caller.practice(), id).await?;
+        match reassign_to {
+            Some(to) => {
+                self.move_open_cases::<DeactivateError>(
+                    uow.as_mut(),
+                    caller,
+                    id,
+                    to,
+                    &CaseSelection::AllOpen,
+                )
+                .await?;
+            }
+            None if open > 0 => return Err(DeactivateError::OwnsOpenCases { count: open }),
+            None => {}
+        }
+        let before = user.audit_view();
+        let now = self.now();
+        user.status = next;
+        self.save_user(uow.as_mut(), &mut user).await?;
+        let ended = uow.sessions().end_all_for_user(caller.practice(), id, None, now).await?;
+        let voided = uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
+        let mut after = user.audit_view();
+        after["sessions_ended"] = json!(ended);
+        after["links_voided"] = json!(voided);
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::UserDeactivated,
+            Some(Target::User(id)),
+            Some(before),
+            Some(after),
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// Reactivates an inactive user: `active` again if they have a password,
+    /// else `invited` again with a new invitation email.
+    ///
+    /// # Errors
+    /// [`ReactivateError`].
+    pub async fn reactivate_user(&self, caller: &Caller, id: UserId) -> Result<User, ReactivateError> {
+        caller.require(Permission::UsersDeactivate)?;
+        let mut uow = self.begin(Access::Write).await?;
+        let mut user = uow.users().get(caller.practice(), id).await?.ok_or(ReactivateError::UserNotFound)?;
+        let has_password =
+            uow.credentials().get(caller.practice(), id).await?.is_some_and(|c| c.hash.is_some());
+        let next =
+            user.status.transition(if has_password { UserStatus::Active } else { UserStatus::Invited })?;
+        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+        let is_super_admin =
+            uow.roles().get_role(caller.practice(), user.role).await?.is_some_and(|r| r.bypass);
+        if is_super_admin {
+            let holders = self
+                .count_super_admins(
+                    uow.as_mut(),
+                    caller.practice(),
+                    &[UserStatus::Invited, UserStatus::Active],
+                )
+                .await?;
+            if holders >= u64::from(practice.settings.super_admin_cap) {
+                return Err(
+                    GrantError::SuperAdminCapReached { cap: practice.settings.super_admin_cap }.into()
+                );
+            }
+        }
+        let before = user.audit_view();
+        user.status = next;
+        self.save_user(uow.as_mut(), &mut user).await?;
+        if next == UserStatus::Invited {
+            self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+        }
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::UserReactivated,
+            Some(Target::User(id)),
+            Some(before),
+            Some(user.audit_view()),
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// Ends every session of a user at once (needs `users.sign_out`, or
+    /// being that user). Returns how many sessions were live.
+    ///
+    /// # Errors
+    /// [`SignOutError`].
+    pub async fn sign_out_everywhere(&self, caller: &Caller, id: UserId) -> Result<u64, SignOutError> {
+        if id == caller.user() {
+            caller.require_full_session()?;
+        } else {
+            caller.require(Permission::UsersSignOut)?;
+        }
+        let mut uow = self.begin(Access::Write).await?;
+        uow.users().get(caller.practice(), id).await?.ok_or(SignOutError::UserNotFound)?;
+        let ended = uow.sessions().end_all_for_user(caller.practice(), id, None, self.now()).await?;
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::SessionsEnded,
+            Some(Target::User(id)),
+            None,
+            Some(json!({ "sessions_ended": ended })),
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(ended)
+    }
+}

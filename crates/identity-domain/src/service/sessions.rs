@@ -1,0 +1,307 @@
+//! Signing in and out, and turning a session token back into a caller.
+
+use super::{Caller, IdentityService, Origin};
+use crate::audit::{Actor, AuditAction, RequestId, Target};
+use crate::credential::Credential;
+use crate::email::EmailAddress;
+use crate::error::{HashError, StoreError};
+use crate::ids::SessionId;
+use crate::password::{MAX_PASSWORD_LENGTH, PasswordHash};
+use crate::ports::{Access, UnitOfWork};
+use crate::practice::{Practice, PracticeSlug};
+use crate::session::Session;
+use crate::token::Token;
+use crate::user::{User, UserStatus};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+/// A sign-in attempt, as typed.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    /// The practice's slug.
+    pub practice: String,
+    /// The email, as typed.
+    pub email: String,
+    /// The password, exactly as typed.
+    pub password: SecretString,
+    /// The request, for the audit log.
+    pub request_id: Option<RequestId>,
+}
+
+/// A successful sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session token, handed to the client once; only its hash is kept.
+    pub token: Token,
+    /// The session.
+    pub session: Session,
+    /// The session may only change the password.
+    pub password_change_only: bool,
+}
+
+/// Why a sign-in failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInError {
+    /// One answer for an unknown practice or email, a wrong password, an
+    /// inactive, locked or throttled account and an expired one-time
+    /// password: nothing tells them apart, not even the time taken.
+    #[error("the practice, email or password is not correct")]
+    Failed,
+    /// Longer than any password can be (a 4xx, whatever the account).
+    #[error("the password is longer than {MAX_PASSWORD_LENGTH} characters")]
+    PasswordTooLong,
+    /// The hasher is busy or failed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a session token was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    /// Unknown, ended, idle too long, past its absolute expiry, or its user
+    /// is no longer active: sign in again.
+    #[error("the session is not valid; sign in again")]
+    Invalid,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a sign-in found, before the password is checked.
+enum Account {
+    /// Nothing to check against.
+    Unknown { practice: Option<Practice> },
+    /// A user who cannot sign in now, whatever the password.
+    Barred { practice: Practice, user: User },
+    /// A user whose password decides.
+    Open { practice: Practice, user: User, credential: Credential, hash: PasswordHash },
+}
+
+impl IdentityService {
+    /// Signs in by practice slug, email and password. Every failure gives
+    /// [`SignInError::Failed`] after one password verification, so unknown
+    /// emails, wrong passwords, inactive and locked accounts look and time
+    /// the same. Failures are counted per account: growing delays, then a
+    /// lock at 100 (never for the last active Super Admin). A success clears
+    /// the count and gives a new session; a one-time password gives a
+    /// session that may only change it.
+    ///
+    /// # Errors
+    /// [`SignInError`].
+    pub async fn sign_in(&self, attempt: SignIn) -> Result<SignedIn, SignInError> {
+        if attempt.password.expose_secret().chars().count() > MAX_PASSWORD_LENGTH {
+            return Err(SignInError::PasswordTooLong);
+        }
+        let now = self.now();
+        let mut uow = self.begin(Access::Write).await?;
+        let account = self.find_account(uow.as_mut(), &attempt).await?;
+        let (practice, user, mut credential, hash) = match account {
+            Account::Unknown { practice } => {
+                self.burn_verification(&attempt.password).await?;
+                if let Some(practice) = practice {
+                    let origin = Origin {
+                        practice: practice.id,
+                        actor: Actor::Anonymous,
+                        request_id: attempt.request_id,
+                    };
+                    self.audit(
+                        uow.as_mut(),
+                        &origin,
+                        AuditAction::SignInFailed,
+                        None,
+                        None,
+                        Some(json!({ "reason": "unknown_email" })),
+                    )
+                    .await?;
+                    uow.commit().await?;
+                }
+                return Err(SignInError::Failed);
+            }
+            Account::Barred { practice, user } => {
+                self.burn_verification(&attempt.password).await?;
+                let origin =
+                    Origin { practice: practice.id, actor: Actor::Anonymous, request_id: attempt.request_id };
+                let reason = json!({ "reason": format!("account_{}", user.status) });
+                self.audit(
+                    uow.as_mut(),
+                    &origin,
+                    AuditAction::SignInFailed,
+                    Some(Target::User(user.id)),
+                    None,
+                    Some(reason),
+                )
+                .await?;
+                uow.commit().await?;
+                return Err(SignInError::Failed);
+            }
+            Account::Open { practice, user, credential, hash } => (practice, user, credential, hash),
+        };
+        let origin =
+            Origin { practice: practice.id, actor: Actor::Anonymous, request_id: attempt.request_id.clone() };
+        let target = Some(Target::User(user.id));
+
+        let reason = if credential.locked {
+            Some("locked")
+        } else if self.config.throttle.too_soon(&credential, now) {
+            Some("throttled")
+        } else if credential.one_time_expires_at.is_some_and(|t| now >= t) {
+            Some("one_time_password_expired")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            // Refused without looking at the password, and not counted.
+            self.burn_verification(&attempt.password).await?;
+            self.audit(
+                uow.as_mut(),
+                &origin,
+                AuditAction::SignInFailed,
+                target,
+                None,
+                Some(json!({ "reason": reason })),
+            )
+            .await?;
+            uow.commit().await?;
+            return Err(SignInError::Failed);
+        }
+
+        if !self.ports.hasher.verify(&attempt.password, &hash).await? {
+            credential.failed_attempts = credential.failed_attempts.saturating_add(1);
+            credential.last_failure_at = Some(now);
+            if credential.failed_attempts >= self.config.throttle.lock_after
+                && !self.is_last_super_admin(uow.as_mut(), &user).await?
+            {
+                credential.locked = true;
+            }
+            uow.credentials().save(&credential).await?;
+            let details = json!({
+                "reason": "wrong_password",
+                "consecutive_failures": credential.failed_attempts,
+                "locked": credential.locked,
+            });
+            self.audit(uow.as_mut(), &origin, AuditAction::SignInFailed, target, None, Some(details)).await?;
+            uow.commit().await?;
+            return Err(SignInError::Failed);
+        }
+
+        credential.failed_attempts = 0;
+        credential.last_failure_at = None;
+        credential.last_sign_in_at = Some(now);
+        uow.credentials().save(&credential).await?;
+        let token = Token::generate(self.ports.random.as_ref());
+        let session = Session {
+            id: self.new_id::<SessionId>(),
+            practice: practice.id,
+            user: user.id,
+            token_hash: token.hash(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + self.config.sessions.absolute,
+            password_change_only: credential.must_change(),
+            ended_at: None,
+        };
+        uow.sessions().insert(&session).await?;
+        let origin = Origin { actor: Actor::User(user.id), ..origin };
+        let details = json!({ "session": session.id, "password_change_only": session.password_change_only });
+        self.audit(uow.as_mut(), &origin, AuditAction::SignedIn, target, None, Some(details)).await?;
+        uow.commit().await?;
+        Ok(SignedIn { token, password_change_only: session.password_change_only, session })
+    }
+
+    async fn find_account(&self, uow: &mut dyn UnitOfWork, attempt: &SignIn) -> Result<Account, StoreError> {
+        let Ok(slug) = PracticeSlug::parse(&attempt.practice) else {
+            return Ok(Account::Unknown { practice: None });
+        };
+        let Some(practice) = uow.practices().find_by_slug(&slug).await? else {
+            return Ok(Account::Unknown { practice: None });
+        };
+        let Ok(email) = EmailAddress::parse(&attempt.email) else {
+            return Ok(Account::Unknown { practice: Some(practice) });
+        };
+        let Some(user) = uow.users().find_by_email(practice.id, &email).await? else {
+            return Ok(Account::Unknown { practice: Some(practice) });
+        };
+        if user.status != UserStatus::Active {
+            return Ok(Account::Barred { practice, user });
+        }
+        let credential = uow.credentials().get(practice.id, user.id).await?;
+        Ok(match credential {
+            Some(credential) => match credential.hash.clone() {
+                Some(hash) => Account::Open { practice, user, credential, hash },
+                None => Account::Barred { practice, user },
+            },
+            None => Account::Barred { practice, user },
+        })
+    }
+
+    /// Verifies against a dummy hash so a failure without a real hash to
+    /// check costs the same time as one with.
+    async fn burn_verification(&self, typed: &SecretString) -> Result<(), HashError> {
+        let dummy = self.dummy_hash().await?;
+        self.ports.hasher.verify(typed, &dummy).await.map(|_| ())
+    }
+
+    /// Turns a presented session token into a [`Caller`], with the grants
+    /// of the user's role and profiles as they are now (so role changes
+    /// take effect on the next request).
+    ///
+    /// # Errors
+    /// [`SessionError::Invalid`] for any token that does not belong to a
+    /// live session of an active user.
+    pub async fn authenticate(&self, token: &Token) -> Result<Caller, SessionError> {
+        let now = self.now();
+        let mut uow = self.begin(Access::Read).await?;
+        let session = uow.sessions().find_by_hash(&token.hash()).await?.ok_or(SessionError::Invalid)?;
+        if !session.is_live(now, &self.config.sessions) {
+            return Err(SessionError::Invalid);
+        }
+        let user = uow.users().get(session.practice, session.user).await?.ok_or(SessionError::Invalid)?;
+        if user.status != UserStatus::Active {
+            return Err(SessionError::Invalid);
+        }
+        let grants = self.grants_of(uow.as_mut(), &user).await?;
+        drop(uow);
+        if now - session.last_seen_at >= self.config.session_touch_interval {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut touched = session.clone();
+            touched.last_seen_at = now;
+            uow.sessions().update(&touched).await?;
+            uow.commit().await?;
+        }
+        Ok(Caller {
+            practice: session.practice,
+            user: session.user,
+            session: session.id,
+            grants,
+            password_change_only: session.password_change_only,
+            request_id: None,
+        })
+    }
+
+    /// Ends the caller's own session.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub async fn sign_out(&self, caller: &Caller) -> Result<(), StoreError> {
+        let mut uow = self.begin(Access::Write).await?;
+        if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await? {
+            if session.ended_at.is_none() {
+                session.ended_at = Some(self.now());
+                uow.sessions().update(&session).await?;
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::SignedOut,
+                    Some(Target::User(caller.user())),
+                    None,
+                    None,
+                )
+                .await?;
+            }
+        }
+        uow.commit().await
+    }
+}

@@ -1,0 +1,719 @@
+//! Creating, reading, editing and listing users; invitations; email changes;
+//! role and profile assignment.
+
+use super::access::GrantError;
+use super::{Caller, IdentityService, Recipient};
+use crate::audit::{AuditAction, Target};
+use crate::credential::Credential;
+use crate::email::EmailAddress;
+use crate::error::{AccessError, Conflict, HashError, StoreError};
+use crate::ids::{PracticeId, ProfileId, RoleId, SiteId, UserId};
+use crate::link::{LinkPurpose, LinkSubject};
+use crate::listing::{Page, UserCursor, UserQuery};
+use crate::mail::{MailSecret, Message};
+use crate::password::{Password, PasswordRejection};
+use crate::permission::Permission;
+use crate::person::{Label, Language, Note, PersonName, Phone, TimeZone};
+use crate::ports::{Access, UnitOfWork};
+use crate::practice::Practice;
+use crate::user::{User, UserStatus};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use std::collections::BTreeSet;
+
+/// How a new user gets in.
+#[derive(Debug, Clone)]
+pub enum InitialCredential {
+    /// The system generates a password, shown once to the creating admin.
+    GeneratePassword,
+    /// The admin types a password.
+    SetPassword(SecretString),
+    /// No password: an invitation with a single-use join link is emailed.
+    Invite,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Sign-in name.
+    pub email: EmailAddress,
+    /// Full name.
+    pub name: PersonName,
+    /// The primary role.
+    pub role: RoleId,
+    /// Extra profiles.
+    pub profiles: BTreeSet<ProfileId>,
+    /// Preferred language.
+    pub language: Language,
+    /// Time zone.
+    pub time_zone: TimeZone,
+    /// Optional phone.
+    pub phone: Option<Phone>,
+    /// Optional job title.
+    pub title: Option<Label>,
+    /// Admin-only notes (needs `users.notes`).
+    pub notes: Option<Note>,
+    /// Sites the user works at.
+    pub sites: BTreeSet<SiteId>,
+    /// Password or invitation.
+    pub credential: InitialCredential,
+}
+
+/// A user just created.
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    /// The user.
+    pub user: User,
+    /// The generated password, to show the creating admin once. Initial
+    /// passwords are one-time: changed at first sign-in, dead after 24 h.
+    pub generated_password: Option<Password>,
+}
+
+/// Why a user was not created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateUserError {
+    /// The caller may not create users (or write notes).
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// Some user of the practice holds or once held this email; reactivate
+    /// them instead.
+    #[error("the email belongs or belonged to another user ({status})")]
+    EmailPreviouslyUsed {
+        /// Who holds or held it.
+        holder: UserId,
+        /// Their status now.
+        status: UserStatus,
+    },
+    /// The role or profiles cannot be given.
+    #[error(transparent)]
+    Grant(#[from] GrantError),
+    /// A site does not exist in the practice.
+    #[error("no such site")]
+    UnknownSite,
+    /// The typed password breaks the policy.
+    #[error(transparent)]
+    Password(#[from] PasswordRejection),
+    /// The password could not be hashed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Fields to change on a user; `None` leaves a field as it is, and for the
+/// optional fields `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct UserEdit {
+    /// New full name.
+    pub name: Option<PersonName>,
+    /// New language.
+    pub language: Option<Language>,
+    /// New time zone.
+    pub time_zone: Option<TimeZone>,
+    /// New phone.
+    pub phone: Option<Option<Phone>>,
+    /// New job title.
+    pub title: Option<Option<Label>>,
+    /// New admin-only notes (needs `users.notes`).
+    pub notes: Option<Option<Note>>,
+    /// New sites (needs `users.update`).
+    pub sites: Option<BTreeSet<SiteId>>,
+}
+
+impl UserEdit {
+    /// Whether the edit touches only what a user may change about themself.
+    fn is_self_service(&self) -> bool {
+        self.notes.is_none() && self.sites.is_none()
+    }
+}
+
+/// Why an edit was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpdateUserError {
+    /// The caller may not make this edit.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// The user changed since the caller read it.
+    #[error("the user was changed by someone else (now at version {current})")]
+    VersionMismatch {
+        /// The version now stored.
+        current: u64,
+    },
+    /// A site does not exist in the practice.
+    #[error("no such site")]
+    UnknownSite,
+    /// A new email is taken.
+    #[error("the email belongs or belonged to another user ({status})")]
+    EmailPreviouslyUsed {
+        /// Who holds or held it.
+        holder: UserId,
+        /// Their status now.
+        status: UserStatus,
+    },
+    /// The current password given to change one's own email is wrong.
+    #[error("the current password is not correct")]
+    WrongPassword,
+    /// The role or profiles cannot be given.
+    #[error(transparent)]
+    Grant(#[from] GrantError),
+    /// The password could not be verified.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An email change.
+#[derive(Debug, Clone)]
+pub struct ChangeEmail {
+    /// The new address.
+    pub email: EmailAddress,
+    /// The version the caller read (`If-Match`), if any.
+    pub expected_version: Option<u64>,
+    /// Required when changing one's own email.
+    pub current_password: Option<SecretString>,
+}
+
+/// Why an invitation could not be resent or revoked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvitationError {
+    /// The caller may not manage invitations.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// The user is not waiting on an invitation.
+    #[error("the user is {status}, not invited")]
+    NotInvited {
+        /// Their status.
+        status: UserStatus,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why users could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadUsersError {
+    /// The caller may not read users.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IdentityService {
+    /// Creates a user with a password (generated or typed; one-time either
+    /// way, and a welcome email is queued) or by invitation (status
+    /// `invited`; an invitation email with a join link is queued).
+    ///
+    /// # Errors
+    /// [`CreateUserError`]; nothing is written then.
+    pub async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<CreatedUser, CreateUserError> {
+        caller.require(Permission::UsersCreate)?;
+        if new.notes.is_some() {
+            caller.require(Permission::UsersNotes)?;
+        }
+        let practice = self.read_practice(caller.practice()).await?;
+
+        // Hash before the write transaction: it takes tens of milliseconds.
+        let (password, generated) = match &new.credential {
+            InitialCredential::Invite => (None, None),
+            InitialCredential::SetPassword(typed) => {
+                (Some(Self::check_password(&practice, &new.email, &new.name, typed.clone())?), None)
+            }
+            InitialCredential::GeneratePassword => {
+                let password = self.generate_password(&practice, &new.email, &new.name);
+                (Some(password.clone()), Some(password))
+            }
+        };
+        let hash = match &password {
+            Some(p) => Some(self.ports.hasher.hash(p).await?),
+            None => None,
+        };
+
+        let mut uow = self.begin(Access::Write).await?;
+        if let Some(holder) = self.email_holder(uow.as_mut(), practice.id, &new.email).await? {
+            return Err(CreateUserError::EmailPreviouslyUsed { holder: holder.0, status: holder.1 });
+        }
+        let assignment = self
+            .resolve_assignment::<CreateUserError>(uow.as_mut(), practice.id, new.role, &new.profiles)
+            .await?;
+        self.check_assignment::<CreateUserError>(uow.as_mut(), caller, None, &assignment).await?;
+        if !self.sites_exist(uow.as_mut(), practice.id, &new.sites).await? {
+            return Err(CreateUserError::UnknownSite);
+        }
+
+        let now = self.now();
+        let user = User {
+            id: self.new_id(),
+            practice: practice.id,
+            email: new.email,
+            name: new.name,
+            role: assignment.role.id,
+            profiles: assignment.profile_ids(),
+            language: new.language,
+            time_zone: new.time_zone,
+            phone: new.phone,
+            title: new.title,
+            notes: new.notes,
+            sites: new.sites,
+            status: if hash.is_some() { UserStatus::Active } else { UserStatus::Invited },
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        match uow.users().reserve_email(practice.id, &user.email, user.id, now).await {
+            Err(StoreError::Conflict(Conflict::EmailTaken)) => {
+                drop(uow);
+                return Err(self.email_taken_after_race(practice.id, &user.email).await.into());
+            }
+            other => other?,
+        }
+        uow.users().insert(&user).await?;
+        let mut credential = Credential::empty(practice.id, user.id);
+        if let Some(hash) = hash {
+            credential.set_password(hash, now, Some(now + self.config.one_time_password_ttl));
+        }
+        uow.credentials().save(&credential).await?;
+
+        let origin = caller.origin();
+        if credential.hash.is_some() {
+            self.audit(
+                uow.as_mut(),
+                &origin,
+                AuditAction::UserCreated,
+                Some(Target::User(user.id)),
+                None,
+                Some(user.audit_view()),
+            )
+            .await?;
+            let welcome = Message::Welcome {
+                practice_slug: practice.slug.as_str().to_owned(),
+                sign_in_email: user.email.as_str().to_owned(),
+                must_change_password: true,
+            };
+            self.send(uow.as_mut(), &practice, Recipient::from(&user), welcome).await?;
+        } else {
+            self.audit(
+                uow.as_mut(),
+                &origin,
+                AuditAction::UserInvited,
+                Some(Target::User(user.id)),
+                None,
+                Some(user.audit_view()),
+            )
+            .await?;
+            self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+        }
+        uow.commit().await?;
+        Ok(CreatedUser { user: self.visible(caller, user), generated_password: generated })
+    }
+
+    /// Issues a new invitation link (voiding the previous one) and queues
+    /// the invitation email.
+    pub(super) async fn send_invitation(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        caller: &Caller,
+        practice: &Practice,
+        user: &User,
+    ) -> Result<(), StoreError> {
+        let inviter = uow.users().get(practice.id, caller.user()).await?;
+        let (token, expires_at) = self
+            .issue_link(
+                uow,
+                practice.id,
+                LinkSubject::User(user.id),
+                LinkPurpose::Invitation,
+                self.config.invitation_ttl,
+            )
+            .await?;
+        let message = Message::Invitation {
+            inviter_name: inviter.map(|u| u.name.as_str().to_owned()).unwrap_or_default(),
+            token: MailSecret::new(token.expose()),
+            expires_at,
+        };
+        self.send(uow, practice, Recipient::from(user), message).await
+    }
+
+    /// Sends a new invitation to an invited user; the old link stops working.
+    ///
+    /// # Errors
+    /// [`InvitationError`].
+    pub async fn resend_invitation(&self, caller: &Caller, id: UserId) -> Result<(), InvitationError> {
+        caller.require(Permission::UsersCreate)?;
+        let mut uow = self.begin(Access::Write).await?;
+        let user = uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
+        if user.status != UserStatus::Invited {
+            return Err(InvitationError::NotInvited { status: user.status });
+        }
+        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+        self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::InvitationResent,
+            Some(Target::User(id)),
+            None,
+            None,
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes an invitation: its link dies and the user becomes inactive
+    /// (reactivating them sends a new invitation).
+    ///
+    /// # Errors
+    /// [`InvitationError`].
+    pub async fn revoke_invitation(&self, caller: &Caller, id: UserId) -> Result<User, InvitationError> {
+        caller.require(Permission::UsersCreate)?;
+        let mut uow = self.begin(Access::Write).await?;
+        let mut user = uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
+        if user.status != UserStatus::Invited {
+            return Err(InvitationError::NotInvited { status: user.status });
+        }
+        let before = user.audit_view();
+        let now = self.now();
+        uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
+        user.status = UserStatus::Inactive;
+        self.save_user(uow.as_mut(), &mut user).await?;
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::InvitationRevoked,
+            Some(Target::User(id)),
+            Some(before),
+            Some(user.audit_view()),
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// One user. Callers may always read themselves; others need
+    /// `users.read`. Admin-only notes are shown only with `users.notes`.
+    ///
+    /// # Errors
+    /// [`ReadUsersError`]; another practice's user is not found.
+    pub async fn get_user(&self, caller: &Caller, id: UserId) -> Result<User, ReadUsersError> {
+        if id == caller.user() {
+            caller.require_full_session()?;
+        } else {
+            caller.require(Permission::UsersRead)?;
+        }
+        let mut uow = self.begin(Access::Read).await?;
+        let user = uow.users().get(caller.practice(), id).await?.ok_or(ReadUsersError::UserNotFound)?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// Every email a user held, oldest first.
+    ///
+    /// # Errors
+    /// [`ReadUsersError`].
+    pub async fn email_history(
+        &self,
+        caller: &Caller,
+        id: UserId,
+    ) -> Result<Vec<(EmailAddress, DateTime<Utc>)>, ReadUsersError> {
+        caller.require(Permission::UsersRead)?;
+        let mut uow = self.begin(Access::Read).await?;
+        uow.users().get(caller.practice(), id).await?.ok_or(ReadUsersError::UserNotFound)?;
+        Ok(uow.users().email_history(caller.practice(), id).await?)
+    }
+
+    /// One page of the users list.
+    ///
+    /// # Errors
+    /// [`ReadUsersError`].
+    pub async fn list_users(
+        &self,
+        caller: &Caller,
+        query: &UserQuery,
+    ) -> Result<Page<User, UserCursor>, ReadUsersError> {
+        caller.require(Permission::UsersRead)?;
+        let mut query = query.clone();
+        query.limit = query.limit.clamp(1, crate::listing::MAX_PAGE_SIZE);
+        let mut uow = self.begin(Access::Read).await?;
+        let page = uow.users().list(caller.practice(), &query).await?;
+        Ok(Page { items: page.items.into_iter().map(|u| self.visible(caller, u)).collect(), next: page.next })
+    }
+
+    /// Edits a user. Users may change their own name, language, time zone,
+    /// phone and title; anything else about anyone needs `users.update`,
+    /// and notes need `users.notes`.
+    ///
+    /// # Errors
+    /// [`UpdateUserError`]; `expected_version` guards against overwriting
+    /// someone else's change.
+    pub async fn update_user(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        edit: UserEdit,
+        expected_version: Option<u64>,
+    ) -> Result<User, UpdateUserError> {
+        if id == caller.user() && edit.is_self_service() {
+            caller.require_full_session()?;
+        } else {
+            caller.require(Permission::UsersUpdate)?;
+        }
+        if edit.notes.is_some() {
+            caller.require(Permission::UsersNotes)?;
+        }
+        let mut uow = self.begin(Access::Write).await?;
+        let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+        let before = user.audit_view();
+        if let Some(sites) = &edit.sites {
+            if !self.sites_exist(uow.as_mut(), caller.practice(), sites).await? {
+                return Err(UpdateUserError::UnknownSite);
+            }
+        }
+        let UserEdit { name, language, time_zone, phone, title, notes, sites } = edit;
+        user.name = name.unwrap_or(user.name);
+        user.language = language.unwrap_or(user.language);
+        user.time_zone = time_zone.unwrap_or(user.time_zone);
+        user.phone = phone.unwrap_or(user.phone);
+        user.title = title.unwrap_or(user.title);
+        user.notes = notes.unwrap_or(user.notes);
+        user.sites = sites.unwrap_or(user.sites);
+        self.save_user(uow.as_mut(), &mut user).await?;
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::UserUpdated,
+            Some(Target::User(id)),
+            Some(before),
+            Some(user.audit_view()),
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// Changes a user's email (needs `users.update_email`; one's own also
+    /// needs the current password). The old address stays in the history
+    /// and stays reserved; a notice goes to the old address.
+    ///
+    /// # Errors
+    /// [`UpdateUserError`].
+    pub async fn change_email(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        change: ChangeEmail,
+    ) -> Result<User, UpdateUserError> {
+        caller.require(Permission::UsersUpdateEmail)?;
+        if id == caller.user() {
+            let typed = change.current_password.clone().unwrap_or_else(|| SecretString::from(String::new()));
+            if !self.verify_current_password::<UpdateUserError>(caller, &typed).await? {
+                return Err(UpdateUserError::WrongPassword);
+            }
+        }
+        let mut uow = self.begin(Access::Write).await?;
+        let mut user =
+            self.user_at_version(uow.as_mut(), caller.practice(), id, change.expected_version).await?;
+        let now = self.now();
+        // A change of case or spacing only keeps the same reservation.
+        let new_address = user.email.normalized() != change.email.normalized();
+        if new_address {
+            match self.email_holder(uow.as_mut(), caller.practice(), &change.email).await? {
+                Some((holder, _)) if holder == id => {} // taking back one of their own old addresses
+                Some((holder, status)) => {
+                    return Err(UpdateUserError::EmailPreviouslyUsed { holder, status });
+                }
+                None => {
+                    if let Err(e) = uow.users().reserve_email(caller.practice(), &change.email, id, now).await
+                    {
+                        drop(uow);
+                        return Err(match e {
+                            StoreError::Conflict(Conflict::EmailTaken) => {
+                                self.email_taken_after_race(caller.practice(), &change.email).await.into()
+                            }
+                            other => other.into(),
+                        });
+                    }
+                }
+            }
+        }
+        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+        let before = user.audit_view();
+        let old = user.clone();
+        user.email = change.email;
+        self.save_user(uow.as_mut(), &mut user).await?;
+        let notice = Message::EmailChanged {
+            old_email: old.email.as_str().to_owned(),
+            new_email: user.email.as_str().to_owned(),
+            changed_at: now,
+        };
+        if new_address {
+            self.send(uow.as_mut(), &practice, Recipient::from(&old), notice).await?;
+        }
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::EmailChanged,
+            Some(Target::User(id)),
+            Some(before),
+            Some(user.audit_view()),
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// Gives a user a role and profiles (needs `users.assign_roles`). Takes
+    /// effect on the user's next request.
+    ///
+    /// # Errors
+    /// [`UpdateUserError`], with [`GrantError`] for the role rules.
+    pub async fn set_access(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        role: RoleId,
+        profiles: BTreeSet<ProfileId>,
+        expected_version: Option<u64>,
+    ) -> Result<User, UpdateUserError> {
+        caller.require(Permission::UsersAssignRoles)?;
+        let mut uow = self.begin(Access::Write).await?;
+        let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+        let assignment = self
+            .resolve_assignment::<UpdateUserError>(uow.as_mut(), caller.practice(), role, &profiles)
+            .await?;
+        self.check_assignment::<UpdateUserError>(uow.as_mut(), caller, Some(&user), &assignment).await?;
+        let before = user.audit_view();
+        user.role = assignment.role.id;
+        user.profiles = assignment.profile_ids();
+        self.save_user(uow.as_mut(), &mut user).await?;
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::AccessChanged,
+            Some(Target::User(id)),
+            Some(before),
+            Some(user.audit_view()),
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// The user with admin notes removed unless the caller may read them.
+    pub(super) fn visible(&self, caller: &Caller, mut user: User) -> User {
+        if !caller.may(Permission::UsersNotes) {
+            user.notes = None;
+        }
+        user
+    }
+
+    /// Loads a user and checks the version the caller read.
+    async fn user_at_version(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: PracticeId,
+        id: UserId,
+        expected_version: Option<u64>,
+    ) -> Result<User, UpdateUserError> {
+        let user = uow.users().get(practice, id).await?.ok_or(UpdateUserError::UserNotFound)?;
+        match expected_version {
+            Some(v) if v != user.version => Err(UpdateUserError::VersionMismatch { current: user.version }),
+            _ => Ok(user),
+        }
+    }
+
+    /// Writes a changed user with the next version.
+    pub(super) async fn save_user(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        user: &mut User,
+    ) -> Result<(), StoreError> {
+        user.version += 1;
+        user.updated_at = self.now();
+        uow.users().update(user).await
+    }
+
+    /// Who holds or held `email`, with their status now.
+    async fn email_holder(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Option<(UserId, UserStatus)>, StoreError> {
+        let Some(holder) = uow.users().email_holder(practice, email).await? else {
+            return Ok(None);
+        };
+        let status = uow.users().get(practice, holder).await?.map_or(UserStatus::Inactive, |u| u.status);
+        Ok(Some((holder, status)))
+    }
+
+    /// After losing a race for an address: who won it.
+    async fn email_taken_after_race(&self, practice: PracticeId, email: &EmailAddress) -> EmailTaken {
+        let found = async {
+            let mut uow = self.begin(Access::Read).await?;
+            self.email_holder(uow.as_mut(), practice, email).await
+        };
+        match found.await {
+            Ok(Some((holder, status))) => EmailTaken::By { holder, status },
+            Ok(None) => EmailTaken::Failed(Conflict::EmailTaken.into()),
+            Err(e) => EmailTaken::Failed(e),
+        }
+    }
+
+    async fn sites_exist(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: PracticeId,
+        sites: &BTreeSet<SiteId>,
+    ) -> Result<bool, StoreError> {
+        for site in sites {
+            if uow.sites().get(practice, *site).await?.is_none() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The practice, read in a short unit of work of its own.
+    pub(super) async fn read_practice(&self, id: PracticeId) -> Result<Practice, StoreError> {
+        let mut uow = self.begin(Access::Read).await?;
+        self.practice_of(uow.as_mut(), id).await
+    }
+}
+
+/// The outcome of looking up who took an address first.
+enum EmailTaken {
+    By { holder: UserId, status: UserStatus },
+    Failed(StoreError),
+}
+
+impl From<EmailTaken> for CreateUserError {
+    fn from(e: EmailTaken) -> Self {
+        match e {
+            EmailTaken::By { holder, status } => Self::EmailPreviouslyUsed { holder, status },
+            EmailTaken::Failed(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<EmailTaken> for UpdateUserError {
+    fn from(e: EmailTaken) -> Self {
+        match e {
+            EmailTaken::By { holder, status } => Self::EmailPreviouslyUsed { holder, status },
+            EmailTaken::Failed(e) => Self::Store(e),
+        }
+    }
+}

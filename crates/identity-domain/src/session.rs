@@ -1,0 +1,50 @@
+//! Sessions: what a signed-in person holds between requests.
+
+use crate::ids::{PracticeId, SessionId, UserId};
+use crate::token::TokenHash;
+use chrono::{DateTime, Duration, Utc};
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// A session unused this long ends (default 30 minutes).
+    pub idle: Duration,
+    /// A session ends this long after sign-in whatever its use (default 12 hours).
+    pub absolute: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self { idle: Duration::minutes(30), absolute: Duration::hours(12) }
+    }
+}
+
+/// A session as stored: only the hash of its token is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Its id.
+    pub id: SessionId,
+    /// The practice of the user.
+    pub practice: PracticeId,
+    /// Who is signed in.
+    pub user: UserId,
+    /// SHA-256 of the token.
+    pub token_hash: TokenHash,
+    /// When it began.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used.
+    pub last_seen_at: DateTime<Utc>,
+    /// When it ends whatever its use.
+    pub expires_at: DateTime<Utc>,
+    /// A session that may do nothing but change the password.
+    pub password_change_only: bool,
+    /// When it was ended (sign-out, sign-out-all, deactivation, password change).
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+impl Session {
+    /// Whether the session still works at `now` under `policy`.
+    pub fn is_live(&self, now: DateTime<Utc>, policy: &SessionPolicy) -> bool {
+        self.ended_at.is_none() && now < self.expires_at && now < self.last_seen_at + policy.idle
+    }
+}
