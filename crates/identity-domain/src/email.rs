@@ -55,10 +55,10 @@ impl EmailAddress {
     /// # Errors
     /// [`EmailError`] says what is wrong.
     pub fn parse(input: &str) -> Result<Self, EmailError> {
-        if input.chars().any(char::is_control) {
+        let trimmed = input.trim();
+        if input.contains(['\r', '\n']) || trimmed.chars().any(char::is_control) {
             return Err(EmailError::ControlCharacter);
         }
-        let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
         }

@@ -82,7 +82,7 @@
 //! assert_eq!(invited.user.status, UserStatus::Invited);
 //!
 //! // The invitation email is in the outbox, written with the change.
-//! let outbox = adapters.outbox();
+//! let outbox = adapters.outbox().await;
 //! assert!(outbox.iter().any(|e| e.to.as_str() == "pat@maple.example"
 //!     && e.message.kind() == "invitation"));
 //! # });
