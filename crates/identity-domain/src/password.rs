@@ -26,9 +26,15 @@ static COMMON: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| include_str!("../data/common-passwords.txt").lines().collect());
 
 /// Whether `candidate` is on the bundled list of the 10,000 most common
-/// passwords (compared case-insensitively).
+/// passwords (compared case-insensitively), or is one of them with digits,
+/// punctuation or spaces added before or after (`Password123!`), or one
+/// character repeated.
 pub fn is_common(candidate: &str) -> bool {
-    COMMON.contains(candidate.to_lowercase().as_str())
+    let folded = candidate.to_lowercase();
+    let core = folded.trim_matches(|c: char| !c.is_alphabetic());
+    let mut chars = folded.chars();
+    let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
+    repeated || COMMON.contains(folded.as_str()) || (!core.is_empty() && COMMON.contains(core))
 }
 
 /// How many passwords the bundled common list holds.
@@ -236,19 +242,24 @@ mod tests {
     fn the_common_list_holds_ten_thousand_passwords() {
         assert_eq!(common_list_len(), 10_000);
         assert!(is_common("Password1"));
+        assert!(is_common("Password123456789!"), "a common word with digits added");
+        assert!(is_common("  qwertyuiop 2024 "));
+        assert!(is_common("zzzzzzzzzzzzzzzzzz"), "one character repeated");
+        assert!(!is_common("correct horse battery staple"));
     }
 
     #[test]
     fn length_is_counted_in_code_points() {
-        // 15 code points, 30 bytes.
-        assert!(check("ééééééééééééééé").is_ok());
-        assert_eq!(check("éééééééééééééé").unwrap_err(), PasswordRejection::TooShort { min: 15 });
+        // 15 code points, 18 bytes.
+        assert!(check("ébène ou érable").is_ok());
+        assert_eq!(check("ébène ou érabl").unwrap_err(), PasswordRejection::TooShort { min: 15 });
     }
 
     #[test]
     fn more_than_128_code_points_is_refused() {
-        assert!(check(&"k".repeat(128)).is_ok());
-        assert_eq!(check(&"k".repeat(129)).unwrap_err(), PasswordRejection::TooLong);
+        let long: String = "correct horse battery staple ".chars().cycle().take(129).collect();
+        assert!(check(&long[..128]).is_ok());
+        assert_eq!(check(&long).unwrap_err(), PasswordRejection::TooLong);
     }
 
     #[test]

@@ -1,0 +1,15 @@
+//! The rules of PRODUCT.md, each guarded by a test named after it, run on
+//! the in-memory adapters. One test binary (see STYLE.md on test binaries).
+
+mod audit;
+mod failures;
+mod lifecycle;
+mod parties;
+mod passwords;
+mod props;
+mod roles;
+mod seeds;
+mod sessions;
+mod support;
+mod tenancy;
+mod users;
