@@ -134,4 +134,4 @@ pub use service::*;
 pub use session::{Session, SessionPolicy};
 pub use site::Site;
 pub use token::{Token, TokenHash};
-pub use user::{User, UserStatus};
+pub use user::{IllegalTransition, User, UserStatus};

@@ -23,6 +23,8 @@ struct Reservation {
     user: UserId,
     email: EmailAddress,
     since: DateTime<Utc>,
+    /// Order of reservation, for addresses reserved at the same instant.
+    seq: usize,
 }
 
 /// Everything stored. Persistent maps: cloning is O(1), so each unit of
@@ -66,6 +68,11 @@ impl MemoryStore {
     /// Every committed outbox email, oldest first.
     pub async fn committed_outbox(&self) -> Vec<OutboxEmail> {
         self.state.lock().await.outbox.values().cloned().collect()
+    }
+
+    /// The committed credential of a user (to check what is stored).
+    pub async fn committed_credential(&self, user: UserId) -> Option<Credential> {
+        self.state.lock().await.credentials.get(&user).cloned()
     }
 
     /// Every committed audit entry, oldest first.
@@ -236,7 +243,8 @@ impl UserRepository for MemoryUnitOfWork {
         if self.working.reservations.contains_key(&key) {
             return Err(Conflict::EmailTaken.into());
         }
-        self.working.reservations.insert(key, Reservation { user, email: email.clone(), since: at });
+        let seq = self.working.reservations.len();
+        self.working.reservations.insert(key, Reservation { user, email: email.clone(), since: at, seq });
         Ok(())
     }
 
@@ -245,15 +253,15 @@ impl UserRepository for MemoryUnitOfWork {
         practice: PracticeId,
         user: UserId,
     ) -> Result<Vec<(EmailAddress, DateTime<Utc>)>, StoreError> {
-        let mut held: Vec<(EmailAddress, DateTime<Utc>)> = self
+        let mut held: Vec<&Reservation> = self
             .working
             .reservations
             .iter()
             .filter(|((p, _), r)| *p == practice && r.user == user)
-            .map(|(_, r)| (r.email.clone(), r.since))
+            .map(|(_, r)| r)
             .collect();
-        held.sort_by_key(|(_, since)| *since);
-        Ok(held)
+        held.sort_by_key(|r| (r.since, r.seq));
+        Ok(held.into_iter().map(|r| (r.email.clone(), r.since)).collect())
     }
 
     async fn list(
