@@ -14,7 +14,10 @@ async fn deactivating_ends_every_session_and_voids_pending_links() {
     let deactivated = w.service.deactivate_user(&w.admin, pat.id, None).await.unwrap();
     assert_eq!(deactivated.status, UserStatus::Inactive);
     assert_eq!(w.service.authenticate(&session.token).await, Err(SessionError::Invalid));
-    assert_eq!(w.service.recover_password(&recovery, secret("brand new passphrase"), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.recover_password(&recovery, secret("brand new passphrase"), None).await,
+        Err(LinkError::InvalidLink)
+    );
     assert_eq!(w.sign_in("pat@maple.example", PASSWORD).await.unwrap_err(), SignInError::Failed);
 }
 
@@ -104,9 +107,16 @@ async fn bulk_reassign_moves_the_selected_cases_or_none() {
     );
     assert_eq!(w.service.get_case(&w.admin, a.id).await.unwrap().owner, from.id, "nothing moved");
 
-    let moved = w.service.reassign_cases(&w.admin, from.id, to.id, CaseSelection::Only(vec![a.id, b.id])).await.unwrap();
+    let moved = w
+        .service
+        .reassign_cases(&w.admin, from.id, to.id, CaseSelection::Only(vec![a.id, b.id]))
+        .await
+        .unwrap();
     assert_eq!(moved, vec![a.id, b.id]);
-    assert_eq!(w.service.list_cases(&w.admin, from.id, Some(CaseStatus::Open)).await.unwrap(), vec![c.clone()]);
+    assert_eq!(
+        w.service.list_cases(&w.admin, from.id, Some(CaseStatus::Open)).await.unwrap(),
+        vec![c.clone()]
+    );
     let all = w.service.reassign_cases(&w.admin, from.id, to.id, CaseSelection::AllOpen).await.unwrap();
     assert_eq!(all, vec![c.id]);
     assert_eq!(w.service.list_cases(&w.admin, to.id, None).await.unwrap().len(), 3);
@@ -135,7 +145,11 @@ async fn the_last_active_super_admin_cannot_be_deactivated_or_demoted() {
     // A second Super Admin demotes the first: allowed while another remains.
     let super_admin = w.role("Super Admin").await;
     w.service.set_access(&w.admin, admin.id, super_admin, Default::default(), None).await.unwrap();
-    let second = w.service.authenticate(&w.sign_in("admin@maple.example", PASSWORD).await.unwrap().token).await.unwrap();
+    let second = w
+        .service
+        .authenticate(&w.sign_in("admin@maple.example", PASSWORD).await.unwrap().token)
+        .await
+        .unwrap();
     let paralegal = w.role("Paralegal").await;
     w.service.set_access(&second, owner, paralegal, Default::default(), None).await.unwrap();
     // Now the second is the last one.
@@ -171,7 +185,10 @@ async fn reactivating_restores_a_user_with_a_password_and_reinvites_one_without(
     w.service.accept_invitation(&token, secret(PASSWORD), None).await.unwrap();
     assert!(matches!(
         w.service.reactivate_user(&w.admin, invited.id).await,
-        Err(ReactivateError::Transition(IllegalTransition { from: UserStatus::Active, to: UserStatus::Active }))
+        Err(ReactivateError::Transition(IllegalTransition {
+            from: UserStatus::Active,
+            to: UserStatus::Active
+        }))
     ));
 }
 

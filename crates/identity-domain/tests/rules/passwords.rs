@@ -28,7 +28,12 @@ async fn the_minimum_length_is_configurable_but_never_below_eight() {
     );
     w.service.update_settings(&w.admin, settings(10)).await.unwrap();
     let role = w.role("Paralegal").await;
-    let new = w.new_user("pat@maple.example", "Pat Person", role, InitialCredential::SetPassword(secret("tangerine7!")));
+    let new = w.new_user(
+        "pat@maple.example",
+        "Pat Person",
+        role,
+        InitialCredential::SetPassword(secret("tangerine7!")),
+    );
     w.service.create_user(&w.admin, new).await.unwrap();
 }
 
@@ -38,8 +43,12 @@ async fn passwords_over_128_characters_are_refused_with_a_clear_error() {
     let long: String = "ab cd ef ".chars().cycle().take(129).collect();
     assert_eq!(w.sign_in("owner@maple-law.example", &long).await.unwrap_err(), SignInError::PasswordTooLong);
     let role = w.role("Paralegal").await;
-    let new = w.new_user("pat@maple.example", "Pat Person", role, InitialCredential::SetPassword(secret(&long)));
-    assert_eq!(w.service.create_user(&w.admin, new).await.unwrap_err(), CreateUserError::Password(PasswordRejection::TooLong));
+    let new =
+        w.new_user("pat@maple.example", "Pat Person", role, InitialCredential::SetPassword(secret(&long)));
+    assert_eq!(
+        w.service.create_user(&w.admin, new).await.unwrap_err(),
+        CreateUserError::Password(PasswordRejection::TooLong)
+    );
 }
 
 #[tokio::test]
@@ -66,7 +75,10 @@ async fn a_generated_reset_password_is_emailed_one_time_and_cannot_be_kept() {
         w.service.change_own_password(&caller, secret(&generated), secret(&generated)).await,
         Err(ChangePasswordError::Password(PasswordRejection::SameAsCurrent))
     );
-    w.service.change_own_password(&caller, secret(&generated), secret("my own new passphrase")).await.unwrap();
+    w.service
+        .change_own_password(&caller, secret(&generated), secret("my own new passphrase"))
+        .await
+        .unwrap();
     assert!(!w.service.authenticate(&signed.token).await.unwrap().password_change_only());
 }
 
@@ -76,7 +88,10 @@ async fn a_one_time_password_stops_working_after_24_hours_unused() {
     let (pat, password) = w.add_user("pat@maple.example", "Paralegal").await;
     w.adapters.clock.advance(Duration::hours(24));
     assert_eq!(w.sign_in("pat@maple.example", password.expose()).await.unwrap_err(), SignInError::Failed);
-    w.service.reset_password(&w.admin, pat.id, ResetMode::SetTemporary(secret("temporary passphrase 1"))).await.unwrap();
+    w.service
+        .reset_password(&w.admin, pat.id, ResetMode::SetTemporary(secret("temporary passphrase 1")))
+        .await
+        .unwrap();
     w.adapters.clock.advance(Duration::hours(23));
     assert!(w.sign_in("pat@maple.example", "temporary passphrase 1").await.unwrap().password_change_only);
 }
@@ -112,7 +127,10 @@ async fn every_admin_reset_ends_the_users_sessions_and_voids_earlier_links() {
         if let Ok(session) = session {
             assert_eq!(w.service.authenticate(&session.token).await, Err(SessionError::Invalid));
         }
-        assert_eq!(w.service.recover_password(&earlier, secret(PASSWORD), None).await, Err(LinkError::InvalidLink));
+        assert_eq!(
+            w.service.recover_password(&earlier, secret(PASSWORD), None).await,
+            Err(LinkError::InvalidLink)
+        );
         // Back to the known password for the next round.
         let token = {
             w.service.reset_password(&w.admin, pat.id, ResetMode::EmailRecoveryLink).await.unwrap();
@@ -130,13 +148,19 @@ async fn a_recovery_link_works_once_and_expires_after_an_hour() {
     let token = Token::presented(&w.last_secret("pat@maple.example", "recovery").await);
     assert!(w.service.inspect_link(&token).await.unwrap().is_some());
     w.service.recover_password(&token, secret("a fresh passphrase"), None).await.unwrap();
-    assert_eq!(w.service.recover_password(&token, secret("another passphrase"), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.recover_password(&token, secret("another passphrase"), None).await,
+        Err(LinkError::InvalidLink)
+    );
     w.sign_in("pat@maple.example", "a fresh passphrase").await.unwrap();
 
     w.service.forgot_password(forgot("pat@maple.example")).await.unwrap();
     let late = Token::presented(&w.last_secret("pat@maple.example", "recovery").await);
     w.adapters.clock.advance(Duration::hours(1));
-    assert_eq!(w.service.recover_password(&late, secret("another passphrase"), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.recover_password(&late, secret("another passphrase"), None).await,
+        Err(LinkError::InvalidLink)
+    );
     assert!(w.service.inspect_link(&late).await.unwrap().is_none());
 }
 
@@ -148,7 +172,10 @@ async fn an_invitation_expires_after_seven_days() {
     w.service.create_user(&w.admin, new).await.unwrap();
     let token = Token::presented(&w.last_secret("inv@maple.example", "invitation").await);
     w.adapters.clock.advance(Duration::days(7));
-    assert_eq!(w.service.accept_invitation(&token, secret(PASSWORD), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.accept_invitation(&token, secret(PASSWORD), None).await,
+        Err(LinkError::InvalidLink)
+    );
 }
 
 #[tokio::test]
@@ -158,7 +185,10 @@ async fn a_link_is_bound_to_its_purpose() {
     let new = w.new_user("inv@maple.example", "Ines Invited", role, InitialCredential::Invite);
     w.service.create_user(&w.admin, new).await.unwrap();
     let invitation = Token::presented(&w.last_secret("inv@maple.example", "invitation").await);
-    assert_eq!(w.service.recover_password(&invitation, secret(PASSWORD), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.recover_password(&invitation, secret(PASSWORD), None).await,
+        Err(LinkError::InvalidLink)
+    );
     w.service.accept_invitation(&invitation, secret(PASSWORD), None).await.unwrap();
 }
 
@@ -186,7 +216,9 @@ async fn a_link_is_single_use_even_under_concurrent_submissions() {
     let attempts = (0..8).map(|i| {
         let service = w.service.clone();
         let token = token.clone();
-        tokio::spawn(async move { service.accept_invitation(&token, secret(&format!("{PASSWORD} {i}")), None).await })
+        tokio::spawn(async move {
+            service.accept_invitation(&token, secret(&format!("{PASSWORD} {i}")), None).await
+        })
     });
     let mut accepted = 0;
     for attempt in attempts {
@@ -221,7 +253,10 @@ async fn a_new_recovery_link_voids_the_previous_one() {
     let first = Token::presented(&w.last_secret("pat@maple.example", "recovery").await);
     w.service.forgot_password(forgot("pat@maple.example")).await.unwrap();
     let second = Token::presented(&w.last_secret("pat@maple.example", "recovery").await);
-    assert_eq!(w.service.recover_password(&first, secret("a fresh passphrase"), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.recover_password(&first, secret("a fresh passphrase"), None).await,
+        Err(LinkError::InvalidLink)
+    );
     w.service.recover_password(&second, secret("a fresh passphrase"), None).await.unwrap();
 }
 

@@ -148,9 +148,15 @@ async fn a_session_that_must_change_its_password_can_do_nothing_else() {
     assert_eq!(w.service.get_user(&caller, pat.id).await.unwrap_err(), ReadUsersError::Access(blocked));
     assert_eq!(w.service.list_sites(&caller).await.unwrap_err(), SiteError::Access(blocked));
     assert_eq!(w.service.list_cases(&caller, pat.id, None).await.unwrap_err(), CaseError::Access(blocked));
-    assert_eq!(w.service.sign_out_everywhere(&caller, pat.id).await.unwrap_err(), SignOutError::Access(blocked));
+    assert_eq!(
+        w.service.sign_out_everywhere(&caller, pat.id).await.unwrap_err(),
+        SignOutError::Access(blocked)
+    );
     let edit = UserEdit { language: Some(Language::parse("fr").unwrap()), ..UserEdit::default() };
-    assert_eq!(w.service.update_user(&caller, pat.id, edit, None).await.unwrap_err(), UpdateUserError::Access(blocked));
+    assert_eq!(
+        w.service.update_user(&caller, pat.id, edit, None).await.unwrap_err(),
+        UpdateUserError::Access(blocked)
+    );
     w.service.change_own_password(&caller, secret(password.expose()), secret(PASSWORD)).await.unwrap();
     let caller = w.service.authenticate(&signed.token).await.unwrap();
     assert!(w.service.get_user(&caller, pat.id).await.is_ok());

@@ -36,7 +36,12 @@ impl World {
     }
 
     /// Another practice on the same adapters and service.
-    pub async fn on(adapters: MemoryAdapters, service: IdentityService, slug: &str, settings: PracticeSettings) -> Self {
+    pub async fn on(
+        adapters: MemoryAdapters,
+        service: IdentityService,
+        slug: &str,
+        settings: PracticeSettings,
+    ) -> Self {
         let created = service
             .create_practice(NewPractice {
                 slug: PracticeSlug::parse(slug).unwrap(),
@@ -160,7 +165,12 @@ pub async fn sign_in(
         .await
 }
 
-pub async fn first_sign_in(service: &IdentityService, slug: &str, email: &EmailAddress, one_time: &str) -> Caller {
+pub async fn first_sign_in(
+    service: &IdentityService,
+    slug: &str,
+    email: &EmailAddress,
+    one_time: &str,
+) -> Caller {
     let signed = sign_in(service, slug, email.as_str(), one_time).await.unwrap();
     assert!(signed.password_change_only);
     let restricted = service.authenticate(&signed.token).await.unwrap();

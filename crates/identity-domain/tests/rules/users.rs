@@ -27,11 +27,21 @@ async fn an_admin_defined_password_is_checked_against_the_policy() {
         ("maple-law practice is great", PasswordRejection::ContainsPracticeName),
         ("sam.rivera is my handle", PasswordRejection::ContainsEmail),
     ] {
-        let new = w.new_user("sam.rivera@maple.example", "Sam Rivera", role, InitialCredential::SetPassword(secret(typed)));
+        let new = w.new_user(
+            "sam.rivera@maple.example",
+            "Sam Rivera",
+            role,
+            InitialCredential::SetPassword(secret(typed)),
+        );
         let refused = w.service.create_user(&w.admin, new).await.unwrap_err();
         assert_eq!(refused, CreateUserError::Password(reason), "{typed}");
     }
-    let new = w.new_user("sam.rivera@maple.example", "Sam Rivera", role, InitialCredential::SetPassword(secret(PASSWORD)));
+    let new = w.new_user(
+        "sam.rivera@maple.example",
+        "Sam Rivera",
+        role,
+        InitialCredential::SetPassword(secret(PASSWORD)),
+    );
     let created = w.service.create_user(&w.admin, new).await.unwrap();
     assert!(created.generated_password.is_none());
     assert!(w.sign_in("sam.rivera@maple.example", PASSWORD).await.unwrap().password_change_only);
@@ -42,7 +52,8 @@ async fn refused_creations_change_nothing() {
     let w = World::new().await;
     let before = (w.outbox().await.len(), w.audit().await.len());
     let role = w.role("Paralegal").await;
-    let new = w.new_user("x@maple.example", "X Person", role, InitialCredential::SetPassword(secret("short")));
+    let new =
+        w.new_user("x@maple.example", "X Person", role, InitialCredential::SetPassword(secret("short")));
     assert!(w.service.create_user(&w.admin, new).await.is_err());
     assert_eq!((w.outbox().await.len(), w.audit().await.len()), before);
     let new = w.new_user("x@maple.example", "X Person", role, InitialCredential::Invite);
@@ -64,7 +75,10 @@ async fn an_invitation_makes_an_invited_user_with_a_single_use_join_link() {
     assert_eq!(w.user(created.user.id).await.status, UserStatus::Active);
     let signed = w.sign_in("inv@maple.example", PASSWORD).await.unwrap();
     assert!(!signed.password_change_only, "a password the user chose is not one-time");
-    assert_eq!(w.service.accept_invitation(&token, secret(PASSWORD), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.accept_invitation(&token, secret(PASSWORD), None).await,
+        Err(LinkError::InvalidLink)
+    );
 }
 
 #[tokio::test]
@@ -77,11 +91,17 @@ async fn resending_an_invitation_kills_the_old_link_and_revoking_makes_the_user_
     w.service.resend_invitation(&w.admin, user.id).await.unwrap();
     let second = Token::presented(&w.last_secret("inv@maple.example", "invitation").await);
     assert_ne!(first.expose(), second.expose());
-    assert_eq!(w.service.accept_invitation(&first, secret(PASSWORD), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.accept_invitation(&first, secret(PASSWORD), None).await,
+        Err(LinkError::InvalidLink)
+    );
 
     let revoked = w.service.revoke_invitation(&w.admin, user.id).await.unwrap();
     assert_eq!(revoked.status, UserStatus::Inactive);
-    assert_eq!(w.service.accept_invitation(&second, secret(PASSWORD), None).await, Err(LinkError::InvalidLink));
+    assert_eq!(
+        w.service.accept_invitation(&second, secret(PASSWORD), None).await,
+        Err(LinkError::InvalidLink)
+    );
     assert!(matches!(
         w.service.resend_invitation(&w.admin, user.id).await,
         Err(InvitationError::NotInvited { status: UserStatus::Inactive })
@@ -216,7 +236,8 @@ async fn writing_notes_needs_the_notes_permission() {
 async fn an_edit_from_a_stale_version_is_refused_and_nothing_is_overwritten() {
     let w = World::new().await;
     let (pat, _) = w.add_user("pat@maple.example", "Paralegal").await;
-    let first = UserEdit { title: Some(Some(Label::parse("Senior paralegal").unwrap())), ..UserEdit::default() };
+    let first =
+        UserEdit { title: Some(Some(Label::parse("Senior paralegal").unwrap())), ..UserEdit::default() };
     let edited = w.service.update_user(&w.admin, pat.id, first, Some(pat.version)).await.unwrap();
     assert_eq!(edited.version, pat.version + 1);
     let late = UserEdit { title: Some(None), ..UserEdit::default() };
