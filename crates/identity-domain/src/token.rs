@@ -50,8 +50,14 @@ impl fmt::Debug for Token {
 
 /// The SHA-256 of a token. Tokens carry 256 bits of randomness, so a fast
 /// hash is enough: there is nothing to brute-force.
-#[derive(Clone, Copy, Eq, Hash)]
+#[derive(Clone, Copy, Eq)]
 pub struct TokenHash([u8; 32]);
+
+impl std::hash::Hash for TokenHash {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl TokenHash {
     /// Wraps a stored hash.

@@ -145,12 +145,10 @@ impl IdentityService {
                 return Err(GrantError::SuperAdminCapReached { cap }.into());
             }
         }
-        if before.bypass && !after.bypass {
-            if let Some(user) = target {
-                if self.is_last_super_admin(uow, user).await? {
-                    return Err(GrantError::LastSuperAdmin.into());
-                }
-            }
+        if let Some(user) = target.filter(|_| before.bypass && !after.bypass)
+            && self.is_last_super_admin(uow, user).await?
+        {
+            return Err(GrantError::LastSuperAdmin.into());
         }
         Ok(())
     }

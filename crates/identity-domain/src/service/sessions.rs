@@ -287,20 +287,13 @@ impl IdentityService {
     /// Storage failures only.
     pub async fn sign_out(&self, caller: &Caller) -> Result<(), StoreError> {
         let mut uow = self.begin(Access::Write).await?;
-        if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await? {
-            if session.ended_at.is_none() {
-                session.ended_at = Some(self.now());
-                uow.sessions().update(&session).await?;
-                self.audit(
-                    uow.as_mut(),
-                    &caller.origin(),
-                    AuditAction::SignedOut,
-                    Some(Target::User(caller.user())),
-                    None,
-                    None,
-                )
-                .await?;
-            }
+        if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await?
+            && session.ended_at.is_none()
+        {
+            session.ended_at = Some(self.now());
+            uow.sessions().update(&session).await?;
+            let target = Some(Target::User(caller.user()));
+            self.audit(uow.as_mut(), &caller.origin(), AuditAction::SignedOut, target, None, None).await?;
         }
         uow.commit().await
     }

@@ -477,10 +477,10 @@ impl IdentityService {
         let mut uow = self.begin(Access::Write).await?;
         let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
         let before = user.audit_view();
-        if let Some(sites) = &edit.sites {
-            if !self.sites_exist(uow.as_mut(), caller.practice(), sites).await? {
-                return Err(UpdateUserError::UnknownSite);
-            }
+        if let Some(sites) = &edit.sites
+            && !self.sites_exist(uow.as_mut(), caller.practice(), sites).await?
+        {
+            return Err(UpdateUserError::UnknownSite);
         }
         let UserEdit { name, language, time_zone, phone, title, notes, sites } = edit;
         user.name = name.unwrap_or(user.name);
