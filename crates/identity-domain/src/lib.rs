@@ -127,7 +127,7 @@ pub use party::{Party, PartyDetails, PartyKind, PortalStatus};
 pub use password::{Password, PasswordHash, PasswordPolicy, PasswordRejection};
 pub use permission::{Permission, PermissionSet};
 pub use person::{Label, Language, Note, PersonName, Phone, TextError, TimeZone};
-pub use ports::{Access, Clock, IdGenerator, PasswordHasher, SecureRandom, Store, UnitOfWork};
+pub use ports::{Access, Clock, IdGenerator, OutboxQueue, PasswordHasher, SecureRandom, Store, UnitOfWork};
 pub use practice::{Practice, PracticeSettings, PracticeSlug};
 pub use role::{Grants, Profile, Role};
 pub use service::*;

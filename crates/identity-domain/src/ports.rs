@@ -15,7 +15,7 @@ use crate::credential::Credential;
 use crate::email::EmailAddress;
 use crate::error::{HashError, StoreError};
 use crate::ids::{
-    AuditId, CaseId, LinkId, PartyId, PracticeId, ProfileId, RoleId, SessionId, SiteId, UserId,
+    AuditId, CaseId, EmailId, LinkId, PartyId, PracticeId, ProfileId, RoleId, SessionId, SiteId, UserId,
 };
 use crate::link::{Link, LinkPurpose, LinkSubject};
 use crate::listing::{Page, UserCursor, UserQuery};
@@ -385,4 +385,37 @@ pub trait Outbox: Send {
         status: Option<DeliveryStatus>,
         limit: u32,
     ) -> Result<Vec<OutboxEmail>, StoreError>;
+}
+
+/// The delivery side of the outbox, for the mail worker. Several workers
+/// (in several processes sharing one database) may run at once.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OutboxQueue: Send + Sync + 'static {
+    /// Claims up to `limit` due emails — pending, `next_attempt_at <= now`,
+    /// not claimed by a live lease — oldest first, and leases them until
+    /// `lease_until`. An email MUST NOT be handed to two claims whose leases
+    /// overlap, whichever process makes them (PostgreSQL: `FOR UPDATE SKIP
+    /// LOCKED`); once a lease runs out (a worker died), the email is due
+    /// again.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<OutboxEmail>, StoreError>;
+
+    /// Records delivery: status `sent`, the lease released, and the message
+    /// replaced by [`crate::Message::without_secrets`].
+    async fn mark_sent(&self, id: EmailId, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Records a failed attempt: `attempts` + 1, `last_error`, the lease
+    /// released; then pending again from `retry_at`, or, when `retry_at` is
+    /// `None`, status `failed` for good with its secrets blanked.
+    async fn mark_failed(
+        &self,
+        id: EmailId,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
 }

@@ -2,15 +2,17 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use identity_domain::OutboxQueue;
 use identity_domain::ports::{
     AuditLog, CaseRepository, CredentialRepository, LinkRepository, Outbox, PartyRepository,
     PracticeRepository, RoleRepository, SessionRepository, SiteRepository, UserRepository,
 };
 use identity_domain::{
     Access, AuditEntry, AuditId, AuditQuery, Case, CaseId, CaseStatus, Conflict, Credential, DeliveryStatus,
-    Direction, EmailAddress, Link, LinkId, LinkPurpose, LinkSubject, OutboxEmail, Page, Party, PartyId,
-    Practice, PracticeId, PracticeSlug, Profile, ProfileId, Role, RoleId, Session, SessionId, Site, SiteId,
-    SortValue, Store, StoreError, TokenHash, UnitOfWork, User, UserCursor, UserId, UserQuery, UserStatus,
+    Direction, EmailAddress, EmailId, Link, LinkId, LinkPurpose, LinkSubject, OutboxEmail, Page, Party,
+    PartyId, Practice, PracticeId, PracticeSlug, Profile, ProfileId, Role, RoleId, Session, SessionId, Site,
+    SiteId, SortValue, Store, StoreError, TokenHash, UnitOfWork, User, UserCursor, UserId, UserQuery,
+    UserStatus,
 };
 use imbl::{HashMap, OrdMap};
 use std::sync::Arc;
@@ -43,7 +45,10 @@ struct State {
     parties: HashMap<PartyId, Party>,
     cases: HashMap<CaseId, Case>,
     audit: OrdMap<AuditId, AuditEntry>,
-    outbox: OrdMap<(DateTime<Utc>, identity_domain::EmailId), OutboxEmail>,
+    outbox: OrdMap<(DateTime<Utc>, EmailId), OutboxEmail>,
+    /// Where each email sits in `outbox`, and its delivery lease.
+    outbox_keys: HashMap<EmailId, DateTime<Utc>>,
+    leases: HashMap<EmailId, DateTime<Utc>>,
 }
 
 /// A transactional in-memory [`Store`]. Clones share the same data.
@@ -635,6 +640,7 @@ impl AuditLog for MemoryUnitOfWork {
 impl Outbox for MemoryUnitOfWork {
     async fn enqueue(&mut self, email: &OutboxEmail) -> Result<(), StoreError> {
         self.working.outbox.insert((email.created_at, email.id), email.clone());
+        self.working.outbox_keys.insert(email.id, email.created_at);
         Ok(())
     }
 
@@ -653,5 +659,74 @@ impl Outbox for MemoryUnitOfWork {
             .take(limit as usize)
             .cloned()
             .collect())
+    }
+}
+
+#[async_trait]
+impl OutboxQueue for MemoryStore {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<OutboxEmail>, StoreError> {
+        let mut state = self.state.lock().await;
+        let due: Vec<OutboxEmail> = state
+            .outbox
+            .values()
+            .filter(|e| e.status == DeliveryStatus::Pending && e.next_attempt_at <= now)
+            .filter(|e| state.leases.get(&e.id).is_none_or(|until| *until <= now))
+            .take(limit as usize)
+            .cloned()
+            .collect();
+        for email in &due {
+            state.leases.insert(email.id, lease_until);
+        }
+        Ok(due)
+    }
+
+    async fn mark_sent(&self, id: EmailId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.settle(id, |email| {
+            email.status = DeliveryStatus::Sent;
+            email.sent_at = Some(at);
+            email.message = email.message.without_secrets();
+        })
+        .await
+    }
+
+    async fn mark_failed(
+        &self,
+        id: EmailId,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        self.settle(id, |email| {
+            email.attempts += 1;
+            email.last_error = Some(error.to_owned());
+            match retry_at {
+                Some(at) => email.next_attempt_at = at,
+                None => {
+                    email.status = DeliveryStatus::Failed;
+                    email.message = email.message.without_secrets();
+                }
+            }
+        })
+        .await
+    }
+}
+
+impl MemoryStore {
+    /// Applies a delivery outcome to an email and releases its lease.
+    async fn settle(&self, id: EmailId, apply: impl FnOnce(&mut OutboxEmail)) -> Result<(), StoreError> {
+        let mut state = self.state.lock().await;
+        let created_at =
+            *state.outbox_keys.get(&id).ok_or_else(|| StoreError::Unavailable(format!("no email {id}")))?;
+        let email = state
+            .outbox
+            .get_mut(&(created_at, id))
+            .ok_or_else(|| StoreError::Unavailable(format!("no email {id}")))?;
+        apply(email);
+        state.leases.remove(&id);
+        Ok(())
     }
 }

@@ -302,3 +302,31 @@ async fn the_users_list_filters_searches_sorts_and_pages() {
     assert_eq!(seen, sorted);
     assert_eq!(seen.len(), 5, "four users and the owner, each once");
 }
+
+#[tokio::test]
+async fn changing_someones_email_needs_its_own_permission() {
+    let w = World::new().await;
+    let (pat, _) = w.add_user("pat@maple.example", "Paralegal").await;
+    let (_, consultant) = w.add_signed_in("rcic@maple.example", "RCIC Consultant").await;
+    let change = ChangeEmail {
+        email: EmailAddress::parse("patricia@maple.example").unwrap(),
+        expected_version: None,
+        current_password: None,
+    };
+    assert_eq!(
+        w.service.change_email(&consultant, pat.id, change).await.unwrap_err(),
+        UpdateUserError::Access(AccessError::Forbidden(Permission::UsersUpdateEmail))
+    );
+}
+
+#[tokio::test]
+async fn users_are_created_only_at_sites_of_the_practice() {
+    let w = World::new().await;
+    let role = w.role("Paralegal").await;
+    let site = w.service.create_site(&w.admin, Label::parse("Downtown office").unwrap(), None).await.unwrap();
+    let mut new = w.new_user("pat@maple.example", "Pat Person", role, InitialCredential::Invite);
+    new.sites = [site.id, SiteId::from_uuid(uuid::Uuid::from_u128(1))].into();
+    assert_eq!(w.service.create_user(&w.admin, new.clone()).await.unwrap_err(), CreateUserError::UnknownSite);
+    new.sites = [site.id].into();
+    assert_eq!(w.service.create_user(&w.admin, new).await.unwrap().user.sites.len(), 1);
+}
