@@ -207,11 +207,7 @@ impl IdentityService {
         owner: UserId,
         status: Option<CaseStatus>,
     ) -> Result<Vec<Case>, CaseError> {
-        if owner == caller.user() {
-            caller.require_full_session()?;
-        } else {
-            caller.require(Permission::CasesRead)?;
-        }
+        caller.require_self_or(owner, Permission::CasesRead)?;
         let mut uow = self.begin(Access::Read).await?;
         uow.users().get(caller.practice(), owner).await?.ok_or(CaseError::UserNotFound)?;
         Ok(uow.cases().list_by_owner(caller.practice(), owner, status).await?)

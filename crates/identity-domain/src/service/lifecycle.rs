@@ -191,21 +191,10 @@ impl IdentityService {
         }
         let before = user.audit_view();
         user.status = next;
-        self.save_user(uow.as_mut(), &mut user).await?;
         if next == UserStatus::Invited {
             self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
         }
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::UserReactivated,
-            Some(Target::User(id)),
-            Some(before),
-            Some(user.audit_view()),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(self.visible(caller, user))
+        Ok(self.commit_user_change(uow, caller, AuditAction::UserReactivated, before, user).await?)
     }
 
     /// Ends every session of a user at once (needs `users.sign_out`, or
@@ -214,11 +203,7 @@ impl IdentityService {
     /// # Errors
     /// [`SignOutError`].
     pub async fn sign_out_everywhere(&self, caller: &Caller, id: UserId) -> Result<u64, SignOutError> {
-        if id == caller.user() {
-            caller.require_full_session()?;
-        } else {
-            caller.require(Permission::UsersSignOut)?;
-        }
+        caller.require_self_or(id, Permission::UsersSignOut)?;
         let mut uow = self.begin(Access::Write).await?;
         uow.users().get(caller.practice(), id).await?.ok_or(SignOutError::UserNotFound)?;
         let ended = uow.sessions().end_all_for_user(caller.practice(), id, None, self.now()).await?;

@@ -158,6 +158,14 @@ impl Caller {
         if self.grants.allows(permission) { Ok(()) } else { Err(AccessError::Forbidden(permission)) }
     }
 
+    /// Checks that the caller is `user`, or holds `permission`.
+    ///
+    /// # Errors
+    /// As [`Caller::require`].
+    pub fn require_self_or(&self, user: UserId, permission: Permission) -> Result<(), AccessError> {
+        if user == self.user { self.require_full_session() } else { self.require(permission) }
+    }
+
     /// Checks that the session may do more than change its password.
     ///
     /// # Errors
@@ -336,6 +344,24 @@ impl IdentityService {
         let password = Password::unchecked(Token::generate(self.ports.random.as_ref()).expose());
         let hash = self.ports.hasher.hash(&password).await?;
         Ok(self.dummy_hash.get_or_init(|| hash).clone())
+    }
+
+    /// Saves a changed user, audits the change with the state before and
+    /// after, and commits; returns the user as the caller may see it.
+    async fn commit_user_change(
+        &self,
+        mut uow: Box<dyn UnitOfWork>,
+        caller: &Caller,
+        action: AuditAction,
+        before: serde_json::Value,
+        mut user: User,
+    ) -> Result<User, StoreError> {
+        self.save_user(uow.as_mut(), &mut user).await?;
+        let target = Some(Target::User(user.id));
+        self.audit(uow.as_mut(), &caller.origin(), action, target, Some(before), Some(user.audit_view()))
+            .await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
     }
 
     async fn practice_of(&self, uow: &mut dyn UnitOfWork, id: PracticeId) -> Result<Practice, StoreError> {

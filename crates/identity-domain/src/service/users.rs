@@ -390,18 +390,7 @@ impl IdentityService {
         let now = self.now();
         uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
         user.status = UserStatus::Inactive;
-        self.save_user(uow.as_mut(), &mut user).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::InvitationRevoked,
-            Some(Target::User(id)),
-            Some(before),
-            Some(user.audit_view()),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(self.visible(caller, user))
+        Ok(self.commit_user_change(uow, caller, AuditAction::InvitationRevoked, before, user).await?)
     }
 
     /// One user. Callers may always read themselves; others need
@@ -410,11 +399,7 @@ impl IdentityService {
     /// # Errors
     /// [`ReadUsersError`]; another practice's user is not found.
     pub async fn get_user(&self, caller: &Caller, id: UserId) -> Result<User, ReadUsersError> {
-        if id == caller.user() {
-            caller.require_full_session()?;
-        } else {
-            caller.require(Permission::UsersRead)?;
-        }
+        caller.require_self_or(id, Permission::UsersRead)?;
         let mut uow = self.begin(Access::Read).await?;
         let user = uow.users().get(caller.practice(), id).await?.ok_or(ReadUsersError::UserNotFound)?;
         Ok(self.visible(caller, user))
@@ -490,18 +475,7 @@ impl IdentityService {
         user.title = title.unwrap_or(user.title);
         user.notes = notes.unwrap_or(user.notes);
         user.sites = sites.unwrap_or(user.sites);
-        self.save_user(uow.as_mut(), &mut user).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::UserUpdated,
-            Some(Target::User(id)),
-            Some(before),
-            Some(user.audit_view()),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(self.visible(caller, user))
+        Ok(self.commit_user_change(uow, caller, AuditAction::UserUpdated, before, user).await?)
     }
 
     /// Changes a user's email (needs `users.update_email`; one's own also
@@ -549,30 +523,18 @@ impl IdentityService {
                 }
             }
         }
-        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
         let before = user.audit_view();
-        let old = user.clone();
-        user.email = change.email;
-        self.save_user(uow.as_mut(), &mut user).await?;
-        let notice = Message::EmailChanged {
-            old_email: old.email.as_str().to_owned(),
-            new_email: user.email.as_str().to_owned(),
-            changed_at: now,
-        };
         if new_address {
-            self.send(uow.as_mut(), &practice, Recipient::from(&old), notice).await?;
+            let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+            let notice = Message::EmailChanged {
+                old_email: user.email.as_str().to_owned(),
+                new_email: change.email.as_str().to_owned(),
+                changed_at: now,
+            };
+            self.send(uow.as_mut(), &practice, Recipient::from(&user), notice).await?;
         }
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::EmailChanged,
-            Some(Target::User(id)),
-            Some(before),
-            Some(user.audit_view()),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(self.visible(caller, user))
+        user.email = change.email;
+        Ok(self.commit_user_change(uow, caller, AuditAction::EmailChanged, before, user).await?)
     }
 
     /// Gives a user a role and profiles (needs `users.assign_roles`). Takes
@@ -598,18 +560,7 @@ impl IdentityService {
         let before = user.audit_view();
         user.role = assignment.role.id;
         user.profiles = assignment.profile_ids();
-        self.save_user(uow.as_mut(), &mut user).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::AccessChanged,
-            Some(Target::User(id)),
-            Some(before),
-            Some(user.audit_view()),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(self.visible(caller, user))
+        Ok(self.commit_user_change(uow, caller, AuditAction::AccessChanged, before, user).await?)
     }
 
     /// The user with admin notes removed unless the caller may read them.
