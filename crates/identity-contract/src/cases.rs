@@ -1,0 +1,411 @@
+//! The contract cases. Each takes a fresh store and panics when the adapter
+//! breaks the contract.
+
+use crate::fixture::{Fixture, PASSWORD};
+use chrono::Duration;
+use identity_domain::*;
+use secrecy::SecretString;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+/// Two concurrent creates of one address (in different case) leave exactly
+/// one user and one conflict naming that user.
+pub async fn concurrent_creates_of_one_email_leave_one_user_and_one_conflict(store: Arc<dyn Store>) {
+    let f = Arc::new(Fixture::new(store, "contract").await);
+    let role = f.role("Paralegal").await;
+    let attempts = ["pat@contract.example", "PAT@Contract.Example"].map(|email| {
+        let f = f.clone();
+        let new = f.new_user(email, "Pat Person", role, InitialCredential::Invite);
+        tokio::spawn(async move { f.service.create_user(&f.admin, new).await })
+    });
+    let mut created = Vec::new();
+    let mut refused = Vec::new();
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(c) => created.push(c.user),
+            Err(e) => refused.push(e),
+        }
+    }
+    assert_eq!(created.len(), 1, "exactly one create wins: {refused:?}");
+    assert_eq!(
+        refused,
+        [CreateUserError::EmailPreviouslyUsed { holder: created[0].id, status: UserStatus::Invited }]
+    );
+    let pats =
+        f.all_users().await.into_iter().filter(|u| u.email.normalized() == "pat@contract.example").count();
+    assert_eq!(pats, 1);
+}
+
+/// Of two concurrent edits from one version, one wins and the other gets a
+/// conflict; nothing is silently overwritten.
+pub async fn concurrent_edits_of_one_user_let_one_win(store: Arc<dyn Store>) {
+    let f = Arc::new(Fixture::new(store, "contract").await);
+    let user = f.invite("pat@contract.example", "Pat Person", "Paralegal").await;
+    let edits = ["First title", "Second title"].map(|title| {
+        let f = f.clone();
+        let edit = UserEdit { title: Some(Some(Label::parse(title).unwrap())), ..UserEdit::default() };
+        let version = user.version;
+        tokio::spawn(async move { f.service.update_user(&f.admin, user.id, edit, Some(version)).await })
+    });
+    let mut winners = Vec::new();
+    for edit in edits {
+        match edit.await.unwrap() {
+            Ok(u) => winners.push(u),
+            Err(
+                UpdateUserError::VersionMismatch { .. }
+                | UpdateUserError::Store(StoreError::Conflict(Conflict::Stale)),
+            ) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1);
+    let stored = f.service.get_user(&f.admin, user.id).await.unwrap();
+    assert_eq!(stored.title, winners[0].title);
+    assert_eq!(stored.version, user.version + 1);
+}
+
+/// Reassign-and-deactivate made to fail at commit leaves every case with its
+/// owner and the user active.
+pub async fn reassign_and_deactivate_is_all_or_nothing(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let (leaver, _) = f.active("leaver@contract.example", "RCIC Consultant").await;
+    let (heir, _) = f.active("heir@contract.example", "RCIC Consultant").await;
+    let cases = [f.open_case("A", leaver.id).await, f.open_case("B", leaver.id).await];
+    let audit_before = f.audit().await.len();
+    f.faults.fail_next_commits(1);
+    assert!(matches!(
+        f.service.deactivate_user(&f.admin, leaver.id, Some(heir.id)).await,
+        Err(DeactivateError::Store(_))
+    ));
+    assert_eq!(f.service.get_user(&f.admin, leaver.id).await.unwrap().status, UserStatus::Active);
+    for case in &cases {
+        assert_eq!(f.service.get_case(&f.admin, case.id).await.unwrap().owner, leaver.id);
+    }
+    assert_eq!(f.audit().await.len(), audit_before);
+    f.sign_in("leaver@contract.example", PASSWORD).await.unwrap();
+
+    f.service.deactivate_user(&f.admin, leaver.id, Some(heir.id)).await.unwrap();
+    for case in &cases {
+        assert_eq!(f.service.get_case(&f.admin, case.id).await.unwrap().owner, heir.id);
+    }
+}
+
+/// A bulk reassign made to fail at commit moves no case.
+pub async fn bulk_reassign_is_all_or_nothing(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let (from, _) = f.active("from@contract.example", "RCIC Consultant").await;
+    let (to, _) = f.active("to@contract.example", "Paralegal").await;
+    for title in ["A", "B", "C"] {
+        f.open_case(title, from.id).await;
+    }
+    f.faults.fail_next_commits(1);
+    assert!(f.service.reassign_cases(&f.admin, from.id, to.id, CaseSelection::AllOpen).await.is_err());
+    assert_eq!(f.service.list_cases(&f.admin, from.id, Some(CaseStatus::Open)).await.unwrap().len(), 3);
+    assert!(f.service.list_cases(&f.admin, to.id, None).await.unwrap().is_empty());
+    let moved = f.service.reassign_cases(&f.admin, from.id, to.id, CaseSelection::AllOpen).await.unwrap();
+    assert_eq!(moved.len(), 3);
+}
+
+/// An email once held by a deactivated user, or changed away from, is
+/// never given to another user; the history keeps every address in order.
+pub async fn emails_of_deactivated_or_renamed_users_are_refused(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let gone = f.invite("gone@contract.example", "Gone Person", "Paralegal").await;
+    f.service.deactivate_user(&f.admin, gone.id, None).await.unwrap();
+    let renamed = f.invite("old@contract.example", "Renamed Person", "Paralegal").await;
+    let change = ChangeEmail {
+        email: EmailAddress::parse("new@contract.example").unwrap(),
+        expected_version: Some(renamed.version),
+        current_password: None,
+    };
+    f.service.change_email(&f.admin, renamed.id, change).await.unwrap();
+    let history = f.service.email_history(&f.admin, renamed.id).await.unwrap();
+    let addresses: Vec<&str> = history.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(addresses, ["old@contract.example", "new@contract.example"]);
+
+    let role = f.role("Paralegal").await;
+    for (email, holder, status) in [
+        ("GONE@contract.example", gone.id, UserStatus::Inactive),
+        ("old@contract.example", renamed.id, UserStatus::Invited),
+    ] {
+        let new = f.new_user(email, "Newcomer", role, InitialCredential::Invite);
+        assert_eq!(
+            f.service.create_user(&f.admin, new).await.unwrap_err(),
+            CreateUserError::EmailPreviouslyUsed { holder, status }
+        );
+    }
+}
+
+/// The audit entry and the outbox email of a change exist exactly when the
+/// change does.
+pub async fn audit_and_outbox_exist_exactly_when_the_change_does(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let role = f.role("Paralegal").await;
+    let (audit, outbox) = (f.audit().await.len(), f.outbox().await.len());
+    f.faults.fail_next_commits(1);
+    let new = f.new_user("pat@contract.example", "Pat Person", role, InitialCredential::Invite);
+    assert!(f.service.create_user(&f.admin, new.clone()).await.is_err());
+    assert_eq!((f.audit().await.len(), f.outbox().await.len()), (audit, outbox));
+    assert_eq!(f.all_users().await.len(), 1);
+
+    let user = f.service.create_user(&f.admin, new).await.unwrap().user;
+    let entries = f.audit().await;
+    assert_eq!(entries.len(), audit + 1);
+    assert_eq!(entries[0].action, AuditAction::UserInvited);
+    assert_eq!(entries[0].target, Some(Target::User(user.id)));
+    let emails = f.raw_outbox().await;
+    assert_eq!(emails.len(), outbox + 1);
+    assert_eq!(emails[0].to, user.email);
+    assert_eq!(emails[0].status, DeliveryStatus::Pending);
+}
+
+/// Another practice's records answer exactly like records that do not exist.
+pub async fn records_of_another_practice_are_invisible(store: Arc<dyn Store>) {
+    let a = Fixture::new(store, "practice-a").await;
+    let b = a.another("practice-b").await;
+    let (theirs, _) = b.active("rcic@b.example", "RCIC Consultant").await;
+    let their_case = b.open_case("Theirs", theirs.id).await;
+    let their_site = b.service.create_site(&b.admin, Label::parse("Main").unwrap(), None).await.unwrap();
+    let their_role = b.role("Administrator").await;
+
+    assert_eq!(a.service.get_user(&a.admin, theirs.id).await.unwrap_err(), ReadUsersError::UserNotFound);
+    assert_eq!(a.service.get_case(&a.admin, their_case.id).await.unwrap_err(), CaseError::CaseNotFound);
+    assert_eq!(a.service.list_parties(&a.admin, their_site.id).await.unwrap_err(), PartyError::SiteNotFound);
+    let (mine, _) = a.active("mine@a.example", "Paralegal").await;
+    assert_eq!(
+        a.service.set_access(&a.admin, mine.id, their_role, BTreeSet::new(), None).await.unwrap_err(),
+        UpdateUserError::Grant(GrantError::UnknownRole)
+    );
+    assert!(a.all_users().await.iter().all(|u| u.practice == a.practice.id));
+    assert!(a.audit().await.iter().all(|e| e.practice == a.practice.id));
+    assert!(a.outbox().await.iter().all(|e| e.practice == a.practice.id));
+    assert!(a.service.list_sites(&a.admin).await.unwrap().is_empty());
+    // The same address may live in both practices; sign-in goes by practice.
+    let (_, _) = a.active("rcic@b.example", "Paralegal").await;
+    assert!(a.sign_in("rcic@b.example", PASSWORD).await.is_ok());
+}
+
+/// A link works once, even when submitted concurrently.
+pub async fn a_link_is_used_once_under_concurrent_submissions(store: Arc<dyn Store>) {
+    let f = Arc::new(Fixture::new(store, "contract").await);
+    f.invite("inv@contract.example", "Ines Invited", "Paralegal").await;
+    let token = f.invitation_token("inv@contract.example").await;
+    let attempts: Vec<_> = (0..6)
+        .map(|i| {
+            let f = f.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                f.service.accept_invitation(&token, secret(&format!("{PASSWORD} {i}")), None).await
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(()) => accepted += 1,
+            Err(e) => assert_eq!(e, LinkError::InvalidLink),
+        }
+    }
+    assert_eq!(accepted, 1);
+}
+
+/// Walking the users list page by page, for every column and direction and
+/// with a search, gives every matching user exactly once, in the order the
+/// domain defines ([`SortValue::of`], ties by id).
+pub async fn users_list_pages_agree_with_the_reference_order(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let names = [
+        ("ana@contract.example", "Ana Silva", "Paralegal", "fr-CA"),
+        ("bo@contract.example", "Bo Li", "Accountant", "en"),
+        ("zoe@contract.example", "Zoë Adams", "Paralegal", "en"),
+        ("anna@contract.example", "anna silva", "RCIC Consultant", "fr"),
+        ("wang@contract.example", "王秀英", "Paralegal", "zh-Hant"),
+        ("ola@contract.example", "Ola Nordmann", "Accountant", "nb"),
+        ("same1@contract.example", "Same Name", "Paralegal", "en"),
+        ("same2@contract.example", "Same Name", "Paralegal", "en"),
+        ("under_score@contract.example", "Percent 100% Person", "Paralegal", "en"),
+    ];
+    for (i, (email, name, role, language)) in names.iter().enumerate() {
+        let mut new = f.new_user(email, name, f.role(role).await, InitialCredential::Invite);
+        new.language = Language::parse(language).unwrap();
+        f.service.create_user(&f.admin, new).await.unwrap();
+        f.clock.advance(Duration::seconds(i64::try_from(i % 3).unwrap_or(0)));
+    }
+    let roles = f.service.list_roles(&f.admin).await.unwrap();
+    let role_name =
+        |id: RoleId| roles.iter().find(|r| r.id == id).map(|r| r.name.to_string()).unwrap_or_default();
+    let everyone = f.all_users().await;
+    let paralegal = f.role("Paralegal").await;
+    let filters = [
+        UserFilter::default(),
+        UserFilter::default().with_search("SILVA"),
+        UserFilter::default().with_search("100%"),
+        UserFilter::default().with_search("_"),
+        UserFilter { role: Some(paralegal), statuses: vec![UserStatus::Invited], ..UserFilter::default() },
+        UserFilter { language: Some(Language::parse("en").unwrap()), ..UserFilter::default() },
+    ];
+    for filter in filters {
+        for &sort in UserColumn::ALL {
+            for direction in [Direction::Asc, Direction::Desc] {
+                let mut expected: Vec<(SortValue, UserId)> = everyone
+                    .iter()
+                    .filter(|u| filter.matches(u))
+                    .map(|u| (SortValue::of(u, sort, &role_name(u.role)), u.id))
+                    .collect();
+                expected.sort();
+                if direction == Direction::Desc {
+                    expected.reverse();
+                }
+                let mut walked = Vec::new();
+                let mut query = UserQuery { filter: filter.clone(), sort, direction, after: None, limit: 2 };
+                loop {
+                    let page = f.service.list_users(&f.admin, &query).await.unwrap();
+                    walked.extend(page.items.iter().map(|u| u.id));
+                    match page.next {
+                        Some(cursor) => query.after = Some(cursor),
+                        None => break,
+                    }
+                }
+                let expected: Vec<UserId> = expected.into_iter().map(|(_, id)| id).collect();
+                assert_eq!(walked, expected, "{filter:?} {sort:?} {direction:?}");
+            }
+        }
+    }
+}
+
+/// Sessions, credentials and links survive their round trips: sign-in,
+/// authentication, expiry, sign-out-all, recovery.
+pub async fn sessions_credentials_and_links_round_trip(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let (pat, caller) = f.active("pat@contract.example", "Paralegal").await;
+    let session = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    let again = f.service.authenticate(&session.token).await.unwrap();
+    assert_eq!(again.user(), pat.id);
+    assert_eq!(again.grants(), caller.grants());
+    f.clock.advance(Duration::minutes(31));
+    assert_eq!(f.service.authenticate(&session.token).await, Err(SessionError::Invalid), "idle expiry");
+
+    for _ in 0..3 {
+        f.sign_in("pat@contract.example", "wrong password").await.unwrap_err();
+    }
+    assert!(f.sign_in("pat@contract.example", PASSWORD).await.is_err(), "the failure count was stored");
+    f.clock.advance(Duration::seconds(2));
+    let fresh = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    f.service.sign_out_everywhere(&f.admin, pat.id).await.unwrap();
+    assert_eq!(f.service.authenticate(&fresh.token).await, Err(SessionError::Invalid));
+
+    f.service.reset_password(&f.admin, pat.id, ResetMode::EmailRecoveryLink).await.unwrap();
+    let outbox = f.raw_outbox().await;
+    let Message::Recovery { token, .. } = &outbox[0].message else { panic!("expected a recovery email") };
+    let token = Token::presented(token.expose());
+    f.service.recover_password(&token, secret("a fresh passphrase"), None).await.unwrap();
+    assert_eq!(
+        f.service.recover_password(&token, secret("again a passphrase"), None).await,
+        Err(LinkError::InvalidLink)
+    );
+    f.sign_in("pat@contract.example", "a fresh passphrase").await.unwrap();
+}
+
+/// The audit log lists newest first, filters, and pages by id.
+pub async fn the_audit_log_pages_newest_first(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let user = f.invite("pat@contract.example", "Pat Person", "Paralegal").await;
+    for title in ["One", "Two", "Three", "Four", "Five"] {
+        let edit = UserEdit { title: Some(Some(Label::parse(title).unwrap())), ..UserEdit::default() };
+        f.service.update_user(&f.admin, user.id, edit, None).await.unwrap();
+    }
+    let mut query = AuditQuery {
+        action: Some(AuditAction::UserUpdated),
+        target: Some(Target::User(user.id)),
+        actor: Some(Actor::User(f.admin.user())),
+        limit: 2,
+        ..AuditQuery::default()
+    };
+    let mut titles = Vec::new();
+    loop {
+        let page = f.service.read_audit(&f.admin, &query).await.unwrap();
+        titles.extend(
+            page.items.iter().map(|e| e.after.as_ref().unwrap()["title"].as_str().unwrap().to_owned()),
+        );
+        match page.next {
+            Some(next) => query.before_id = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(titles, ["Five", "Four", "Three", "Two", "One"]);
+}
+
+/// Roles, profiles, sites and parties are stored and read back whole.
+pub async fn roles_profiles_sites_and_parties_round_trip(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let permissions = PermissionSet::from_iter([Permission::CasesRead, Permission::InvoicesRead]);
+    let draft = GrantDraft { name: Label::parse("Intake").unwrap(), permissions };
+    let role = f.service.create_role(&f.admin, draft.clone()).await.unwrap();
+    let profile = f
+        .service
+        .create_profile(&f.admin, GrantDraft { name: Label::parse("Court").unwrap(), ..draft })
+        .await
+        .unwrap();
+    assert!(f.service.list_roles(&f.admin).await.unwrap().contains(&role));
+    assert!(f.service.list_profiles(&f.admin).await.unwrap().contains(&profile));
+
+    let user = f.invite("pat@contract.example", "Pat Person", "Paralegal").await;
+    let set = f.service.set_access(&f.admin, user.id, role.id, [profile.id].into(), None).await.unwrap();
+    let read = f.service.get_user(&f.admin, user.id).await.unwrap();
+    assert_eq!(read, set);
+
+    let site = f
+        .service
+        .create_site(
+            &f.admin,
+            Label::parse("North Campus").unwrap(),
+            Some(Note::parse("1 Main St\nSpringfield").unwrap()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(f.service.list_sites(&f.admin).await.unwrap(), vec![site.clone()]);
+    let details = PartyDetails {
+        kind: PartyKind::Witness,
+        name: PersonName::parse("Jordan Lee").unwrap(),
+        email: Some(EmailAddress::parse("jordan@witness.example").unwrap()),
+        phone: Some(Phone::parse("+1 555 010 2000").unwrap()),
+        address: Some(Note::parse("2 Side St").unwrap()),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1990, 2, 28),
+        gender: Some(Label::parse("woman").unwrap()),
+        grade_or_position: Some(Label::parse("Teacher").unwrap()),
+        language: Some(Language::parse("fr-CA").unwrap()),
+    };
+    let party = f.service.save_party(&f.admin, site.id, details, true).await.unwrap();
+    assert_eq!(f.service.get_party(&f.admin, party.id).await.unwrap(), party);
+    assert_eq!(f.service.list_parties(&f.admin, site.id).await.unwrap(), vec![party]);
+}
+
+/// Role, profile, site and practice names are unique where the domain says.
+pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let draft = GrantDraft { name: Label::parse("Paralegal").unwrap(), permissions: PermissionSet::EMPTY };
+    assert_eq!(f.service.create_role(&f.admin, draft).await.unwrap_err(), RoleError::NameTaken);
+    let site = || Label::parse("Main office").unwrap();
+    f.service.create_site(&f.admin, site(), None).await.unwrap();
+    assert_eq!(f.service.create_site(&f.admin, site(), None).await.unwrap_err(), SiteError::NameTaken);
+    let again = f
+        .service
+        .create_practice(NewPractice {
+            slug: PracticeSlug::parse("contract").unwrap(),
+            name: Label::parse("Another").unwrap(),
+            settings: PracticeSettings::default(),
+            admin_email: EmailAddress::parse("x@contract.example").unwrap(),
+            admin_name: PersonName::parse("X").unwrap(),
+            admin_language: Language::english(),
+            admin_time_zone: TimeZone::utc(),
+        })
+        .await;
+    assert!(matches!(again, Err(CreatePracticeError::SlugTaken)));
+    // Another practice may reuse the names.
+    let other = f.another("other").await;
+    other.service.create_site(&other.admin, site(), None).await.unwrap();
+}

@@ -1,0 +1,116 @@
+//! # identity-contract
+//!
+//! The port contract suite: the behaviour every storage adapter of
+//! `identity-domain` must show, written once against the ports and run on
+//! each adapter (in memory, SQLite, PostgreSQL). The cases drive the real
+//! use cases ([`identity_domain::IdentityService`]) over the adapter under
+//! test, so they check what users depend on: unique emails under
+//! concurrency, optimistic locking, all-or-nothing units of work, practice
+//! isolation, single-use links, and users-list paging.
+//!
+//! An adapter's tests call [`contract_suite!`] with an async function that
+//! returns a fresh [`Subject`] (or `None` to skip, e.g. when no PostgreSQL
+//! server is configured):
+//!
+//! ```
+//! use identity_memory::MemoryStore;
+//! use std::sync::Arc;
+//!
+//! async fn fresh() -> Option<identity_contract::Subject> {
+//!     Some(identity_contract::Subject::new(Arc::new(MemoryStore::new())))
+//! }
+//! identity_contract::contract_suite!(fresh);
+//! # fn main() {}
+//! ```
+
+// A test suite: a failed unwrap is a failed contract, reported by the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cases;
+mod faulty;
+mod fixture;
+
+pub use cases::*;
+pub use faulty::FaultyStore;
+pub use fixture::Fixture;
+
+use identity_domain::Store;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// A store under test and what to do once the case is over (drop a test
+/// database, remove a file).
+pub struct Subject {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    cleanup: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+}
+
+impl Subject {
+    /// A subject that needs no cleanup.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, cleanup: None }
+    }
+
+    /// Runs `cleanup` after the case, whether it passed or not.
+    #[must_use]
+    pub fn with_cleanup(mut self, cleanup: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.cleanup = Some(Box::pin(cleanup));
+        self
+    }
+
+    /// Runs `case` on this subject, then the cleanup, then re-raises a
+    /// failure of the case.
+    pub async fn run<F, Fut>(self, case: F)
+    where
+        F: FnOnce(Arc<dyn Store>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let outcome = tokio::spawn(case(self.store.clone())).await;
+        if let Some(cleanup) = self.cleanup {
+            cleanup.await;
+        }
+        if let Err(failure) = outcome {
+            if failure.is_panic() {
+                std::panic::resume_unwind(failure.into_panic());
+            }
+            panic!("contract case was cancelled: {failure}");
+        }
+    }
+}
+
+/// Expands to one `#[tokio::test]` per contract case, each on a fresh
+/// subject from `$fresh` (an async fn returning `Option<Subject>`; `None`
+/// skips the case with a message).
+#[macro_export]
+macro_rules! contract_suite {
+    ($fresh:path) => {
+        $crate::contract_suite!(@cases $fresh;
+            concurrent_creates_of_one_email_leave_one_user_and_one_conflict,
+            concurrent_edits_of_one_user_let_one_win,
+            reassign_and_deactivate_is_all_or_nothing,
+            bulk_reassign_is_all_or_nothing,
+            emails_of_deactivated_or_renamed_users_are_refused,
+            audit_and_outbox_exist_exactly_when_the_change_does,
+            records_of_another_practice_are_invisible,
+            a_link_is_used_once_under_concurrent_submissions,
+            users_list_pages_agree_with_the_reference_order,
+            sessions_credentials_and_links_round_trip,
+            the_audit_log_pages_newest_first,
+            roles_profiles_sites_and_parties_round_trip,
+            names_are_unique_per_practice,
+        );
+    };
+    (@cases $fresh:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                match $fresh().await {
+                    Some(subject) => subject.run($crate::$case).await,
+                    None => eprintln!("skipped: {} (no store available)", stringify!($case)),
+                }
+            }
+        )*
+    };
+}
