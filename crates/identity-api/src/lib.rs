@@ -1,0 +1,126 @@
+//! # identity-api
+//!
+//! The HTTP API of practice identity under `/api/v1`: thin axum handlers
+//! over [`identity_domain::IdentityService`]. Each handler parses its body
+//! into validated domain types, makes one use-case call and maps the
+//! result; every error is RFC 9457 problem+json ([`error::ApiError`]).
+//!
+//! - Sessions: `Authorization: Bearer <token>` for API clients, or the
+//!   `__Host-session` cookie (HttpOnly, Secure, SameSite=Strict) for
+//!   browsers; cookie-authenticated writes must come from the same site.
+//! - The practice always comes from the session, never from a request.
+//! - Every answer carries `Cache-Control: no-store` and an `x-request-id`.
+//! - The OpenAPI 3.1 document is served at `/api/v1/openapi.json`.
+
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod hashing;
+mod routes;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use error::ApiError;
+use identity_domain::IdentityService;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// The public origin (`https://identity.example.org`), for the
+    /// same-site check of cookie-authenticated writes.
+    pub public_origin: Option<String>,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long a request may take before it is answered 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self { public_origin: None, body_limit: 64 * 1024, request_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The use cases.
+    pub service: IdentityService,
+    /// The HTTP settings.
+    pub settings: Arc<ApiSettings>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Practice identity", description = "Users, roles and access for case-management practices."),
+    modifiers(&BearerAuth),
+    components(schemas(error::Problem, error::FieldProblem))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API's routes and their OpenAPI document.
+pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, doc) =
+        OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes::all()).split_for_parts();
+    (router.with_state(state), doc)
+}
+
+/// The whole HTTP service: the API, its OpenAPI document, problem+json
+/// fallbacks, and the layers every answer goes through.
+pub fn router(state: ApiState) -> Router {
+    let settings = state.settings.clone();
+    let (api, doc) = api(state);
+    let doc = Arc::new(doc);
+    api.route(
+        "/api/v1/openapi.json",
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no-route", "Not found", "no such route") })
+    .method_not_allowed_fallback(|| async {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            "this route does not answer this method",
+        )
+    })
+    .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit))
+    .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        settings.request_timeout,
+    ))
+    .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(PropagateRequestIdLayer::x_request_id())
+    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The OpenAPI document, without a running server (for `xtask openapi`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    OpenApiRouter::<ApiState>::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes::all()).into_openapi()
+}

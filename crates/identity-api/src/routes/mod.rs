@@ -1,0 +1,12 @@
+//! The routes under `/api/v1`, one module per area.
+
+mod sessions;
+mod users;
+
+use crate::ApiState;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Every route of the API.
+pub fn all() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new().merge(sessions::routes()).merge(users::routes())
+}

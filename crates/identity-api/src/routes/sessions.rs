@@ -1,0 +1,295 @@
+//! Signing in and out, the caller's own account, and the anonymous
+//! password routes (forgot, recover, accept an invitation).
+
+use crate::ApiState;
+use crate::dto::{Fields, UserView};
+use crate::error::{ApiError, Problem};
+use crate::extract::{AppJson, Authenticated, RequestMeta, SESSION_COOKIE};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{DateTime, Utc};
+use identity_domain::*;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_in))
+        .routes(routes!(sign_out))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(forgot_password))
+        .routes(routes!(recover_password))
+        .routes(routes!(accept_invitation))
+        .routes(routes!(inspect_link))
+}
+
+/// A sign-in attempt.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInBody {
+    /// The practice's slug.
+    pub practice: String,
+    /// The email.
+    pub email: String,
+    /// The password, exactly as typed.
+    pub password: String,
+}
+
+/// A new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// The bearer token; also set as the `__Host-session` cookie. Shown once.
+    pub token: String,
+    /// The signed-in user.
+    pub user: uuid::Uuid,
+    /// When the session ends whatever its use.
+    pub expires_at: DateTime<Utc>,
+    /// The session may only change the password (`PUT /me/password`).
+    pub password_change_only: bool,
+}
+
+/// A browser-session cookie (no `Max-Age`): the server ends the session
+/// itself, idle or absolute, whatever the browser keeps.
+fn session_cookie(token: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .build()
+}
+
+/// Signs in by practice slug, email and password.
+///
+/// Every failure (unknown practice or email, wrong password, inactive or
+/// locked account) gets the same 401 answer.
+#[utoipa::path(post, path = "/sessions", tag = "sessions", request_body = SignInBody,
+    responses(
+        (status = 201, description = "Signed in", body = SessionView),
+        (status = 401, description = "Sign-in failed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Busy: retry after the given seconds", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn sign_in(
+    State(state): State<ApiState>,
+    meta: RequestMeta,
+    jar: CookieJar,
+    AppJson(body): AppJson<SignInBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let signed = state
+        .service
+        .sign_in(SignIn {
+            practice: body.practice,
+            email: body.email,
+            password: SecretString::from(body.password),
+            request_id: meta.request_id,
+        })
+        .await?;
+    let jar = jar.add(session_cookie(signed.token.expose().to_owned()));
+    let view = SessionView {
+        token: signed.token.expose().to_owned(),
+        user: signed.session.user.as_uuid(),
+        expires_at: signed.session.expires_at,
+        password_change_only: signed.password_change_only,
+    };
+    Ok((StatusCode::CREATED, jar, AppJson(view)))
+}
+
+/// Signs out: ends the session in use and clears the cookie.
+#[utoipa::path(delete, path = "/sessions/current", tag = "sessions", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn sign_out(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    jar: CookieJar,
+) -> Result<impl IntoResponse, ApiError> {
+    state.service.sign_out(&auth.caller).await?;
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    Ok((StatusCode::NO_CONTENT, jar))
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/me", tag = "sessions", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password must be changed first", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn me(State(state): State<ApiState>, auth: Authenticated) -> Result<AppJson<UserView>, ApiError> {
+    let user = state.service.get_user(&auth.caller, auth.caller.user()).await?;
+    Ok(AppJson(user.into()))
+}
+
+/// A change of one's own password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordBody {
+    /// The current password.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// Changes the caller's password (the one thing a must-change session may
+/// do). Other sessions of the user end.
+#[utoipa::path(put, path = "/me/password", tag = "sessions", security(("bearer" = [])), request_body = ChangePasswordBody,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password, or the new one is refused (with its reason)", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn change_password(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppJson(body): AppJson<ChangePasswordBody>,
+) -> Result<StatusCode, ApiError> {
+    let current = SecretString::from(body.current_password);
+    let new = SecretString::from(body.new_password);
+    state.service.change_own_password(&auth.caller, current, new).await.map_err(|e| match e {
+        ChangePasswordError::Password(e) => ApiError::from(e).at("new_password"),
+        other => other.into(),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A forgot-password request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotBody {
+    /// The practice's slug.
+    pub practice: String,
+    /// The email.
+    pub email: String,
+}
+
+/// "Forgot password": always 202, whether or not the email exists. A
+/// recovery link is emailed to the stored address if it does.
+#[utoipa::path(post, path = "/password/forgot", tag = "sessions", request_body = ForgotBody,
+    responses((status = 202, description = "Accepted (whatever the email)")))]
+async fn forgot_password(
+    State(state): State<ApiState>,
+    meta: RequestMeta,
+    AppJson(body): AppJson<ForgotBody>,
+) -> Result<StatusCode, ApiError> {
+    let request = ForgotPassword { practice: body.practice, email: body.email, request_id: meta.request_id };
+    state.service.forgot_password(request).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// A link token and the password to set with it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemBody {
+    /// The token from the emailed link (the part after `#token=`).
+    pub token: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+fn link_error(e: LinkError) -> ApiError {
+    match e {
+        LinkError::Password(e) => ApiError::from(e).at("new_password"),
+        other => other.into(),
+    }
+}
+
+/// Sets a new password through a recovery link. Every session of the user ends.
+#[utoipa::path(post, path = "/password/recover", tag = "sessions", request_body = RedeemBody,
+    responses(
+        (status = 204, description = "Password set"),
+        (status = 400, description = "The link is unknown, used, expired or voided", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password is refused (with its reason)", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn recover_password(
+    State(state): State<ApiState>,
+    meta: RequestMeta,
+    AppJson(body): AppJson<RedeemBody>,
+) -> Result<StatusCode, ApiError> {
+    let token = Token::presented(&body.token);
+    state
+        .service
+        .recover_password(&token, SecretString::from(body.new_password), meta.request_id)
+        .await
+        .map_err(link_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Accepts an invitation: sets the first password; the user becomes active.
+#[utoipa::path(post, path = "/invitations/accept", tag = "sessions", request_body = RedeemBody,
+    responses(
+        (status = 204, description = "Accepted; sign in with the new password"),
+        (status = 400, description = "The link is unknown, used, expired or voided", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password is refused (with its reason)", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn accept_invitation(
+    State(state): State<ApiState>,
+    meta: RequestMeta,
+    AppJson(body): AppJson<RedeemBody>,
+) -> Result<StatusCode, ApiError> {
+    let token = Token::presented(&body.token);
+    state
+        .service
+        .accept_invitation(&token, SecretString::from(body.new_password), meta.request_id)
+        .await
+        .map_err(link_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A link token to look at.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectBody {
+    /// The token from the emailed link.
+    pub token: String,
+}
+
+/// What a live link is for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkView {
+    /// `invitation` or `recovery`.
+    pub purpose: String,
+    /// The practice's slug.
+    pub practice: String,
+    /// The user's email.
+    pub email: String,
+    /// The user's name.
+    pub name: String,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a link is for, so a page can greet its holder; 400 for a link that
+/// cannot be used. The token travels in the body, never in a URL.
+#[utoipa::path(post, path = "/links/inspect", tag = "sessions", request_body = InspectBody,
+    responses(
+        (status = 200, description = "A live link", body = LinkView),
+        (status = 400, description = "The link is unknown, used, expired or voided", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn inspect_link(
+    State(state): State<ApiState>,
+    AppJson(body): AppJson<InspectBody>,
+) -> Result<AppJson<LinkView>, ApiError> {
+    let mut fields = Fields::default();
+    if body.token.is_empty() {
+        fields.fail("token", "must not be empty");
+    }
+    fields.finish(Some(()))?;
+    let info =
+        state.service.inspect_link(&Token::presented(&body.token)).await?.ok_or(LinkError::InvalidLink)?;
+    Ok(AppJson(LinkView {
+        purpose: info.purpose.as_str().to_owned(),
+        practice: info.practice_slug.as_str().to_owned(),
+        email: info.email.as_str().to_owned(),
+        name: info.name,
+        expires_at: info.expires_at,
+    }))
+}

@@ -1,0 +1,702 @@
+//! Users: create (with a password or by invitation), list, read, edit,
+//! change email, role and profiles, deactivate (optionally reassigning open
+//! cases), reactivate, the three password resets, sign out everywhere,
+//! invitations, assigned cases and bulk reassign.
+
+use crate::ApiState;
+use crate::dto::{Fields, PageOf, UserView, double_option, ids};
+use crate::error::{ApiError, Problem};
+use crate::extract::{AppJson, Authenticated};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use identity_domain::*;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user))
+        .routes(routes!(change_email))
+        .routes(routes!(email_history))
+        .routes(routes!(set_access))
+        .routes(routes!(deactivate))
+        .routes(routes!(reactivate))
+        .routes(routes!(reset_password))
+        .routes(routes!(sign_out_everywhere))
+        .routes(routes!(resend_invitation, revoke_invitation))
+        .routes(routes!(user_cases))
+        .routes(routes!(reassign_cases))
+}
+
+fn user_id(id: Uuid) -> UserId {
+    UserId::from_uuid(id)
+}
+
+/// How a new user gets in.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CredentialBody {
+    /// The system generates a one-time password, returned once.
+    Generate,
+    /// The admin types a one-time password.
+    Password {
+        /// The password.
+        password: String,
+    },
+    /// An invitation email with a join link.
+    Invite,
+}
+
+/// A user to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserBody {
+    /// Sign-in email, unique in the practice for ever.
+    pub email: String,
+    /// Full name.
+    pub name: String,
+    /// The role's id.
+    pub role: Uuid,
+    /// Extra profiles' ids.
+    #[serde(default)]
+    pub profiles: Vec<Uuid>,
+    /// BCP 47 language tag.
+    pub language: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Admin-only notes (needs `users.notes`).
+    pub notes: Option<String>,
+    /// Sites' ids.
+    #[serde(default)]
+    pub sites: Vec<Uuid>,
+    /// Password or invitation.
+    pub credential: CredentialBody,
+}
+
+impl CreateUserBody {
+    fn into_domain(self) -> Result<NewUser, ApiError> {
+        let mut f = Fields::default();
+        let email = f.check("email", EmailAddress::parse(&self.email));
+        let name = f.check("name", PersonName::parse(&self.name));
+        let language = f.check("language", Language::parse(&self.language));
+        let time_zone = f.check("time_zone", TimeZone::parse(&self.time_zone));
+        let phone = f.optional("phone", self.phone.as_deref(), Phone::parse);
+        let title = f.optional("title", self.title.as_deref(), Label::parse);
+        let notes = f.optional("notes", self.notes.as_deref(), Note::parse);
+        let credential = match self.credential {
+            CredentialBody::Generate => InitialCredential::GeneratePassword,
+            CredentialBody::Password { password } => {
+                InitialCredential::SetPassword(SecretString::from(password))
+            }
+            CredentialBody::Invite => InitialCredential::Invite,
+        };
+        let built = (|| {
+            Some(NewUser {
+                email: email?,
+                name: name?,
+                role: RoleId::from_uuid(self.role),
+                profiles: ids(&self.profiles),
+                language: language?,
+                time_zone: time_zone?,
+                phone: phone?,
+                title: title?,
+                notes: notes?,
+                sites: ids(&self.sites),
+                credential,
+            })
+        })();
+        f.finish(built)
+    }
+}
+
+/// A user just created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedUserView {
+    /// The user.
+    pub user: UserView,
+    /// The generated one-time password, shown this once (mode `generate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated_password: Option<String>,
+}
+
+fn etag(version: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+/// The version in `If-Match`, if any (`*` matches any version).
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.trim_start_matches("W/").trim_matches('"').parse().map(Some).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-if-match",
+            "Bad If-Match",
+            "If-Match must be an ETag from a read of this user",
+        )
+    })
+}
+
+fn with_etag(user: User) -> impl IntoResponse {
+    let tag = etag(user.version);
+    ([(header::ETAG, tag)], AppJson(UserView::from(user)))
+}
+
+/// Creates a user: with a one-time password (generated or typed; a welcome
+/// email is queued) or by invitation (status `invited`; an email with a
+/// single-use join link is queued).
+#[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = CreateUserBody,
+    responses(
+        (status = 201, description = "Created", body = CreatedUserView),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is or was used by another user (named with its status), or the Super Admin cap is reached", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is not valid, or the password is refused", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn create_user(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppJson(body): AppJson<CreateUserBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let created = state.service.create_user(&auth.caller, body.into_domain()?).await?;
+    let view = CreatedUserView {
+        user: created.user.into(),
+        generated_password: created.generated_password.map(|p| p.expose().to_owned()),
+    };
+    Ok((StatusCode::CREATED, AppJson(view)))
+}
+
+/// Filters, search, sort and paging of the users list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersParams {
+    /// Comma-separated statuses (`invited,active,inactive`).
+    pub status: Option<String>,
+    /// A role's id.
+    pub role: Option<Uuid>,
+    /// A profile's id.
+    pub profile: Option<Uuid>,
+    /// A site's id.
+    pub site: Option<Uuid>,
+    /// A BCP 47 language tag.
+    pub language: Option<String>,
+    /// Case-insensitive text in the name or email.
+    pub search: Option<String>,
+    /// The column to sort by: name, email, status, role, language, time_zone, created_at.
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    pub direction: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Rows per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl ListUsersParams {
+    fn into_query(self) -> Result<UserQuery, ApiError> {
+        let mut f = Fields::default();
+        let statuses: Option<Vec<UserStatus>> = match self.status.as_deref() {
+            None => Some(Vec::new()),
+            Some(list) => list
+                .split(',')
+                .map(|s| {
+                    f.check("status", UserStatus::parse(s.trim()).ok_or("use invited, active or inactive"))
+                })
+                .collect(),
+        };
+        let language = f.optional("language", self.language.as_deref(), Language::parse);
+        let sort =
+            f.optional("sort", self.sort.as_deref(), |s| UserColumn::parse(s).ok_or("not a sortable column"));
+        let direction = f.optional("direction", self.direction.as_deref(), |d| match d {
+            "asc" => Ok(Direction::Asc),
+            "desc" => Ok(Direction::Desc),
+            _ => Err("use asc or desc"),
+        });
+        let after = f.optional("cursor", self.cursor.as_deref(), UserCursor::decode);
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=500).contains(&limit) {
+            f.fail("limit", "must be 1 to 500");
+        }
+        let built = (|| {
+            let mut filter = UserFilter {
+                statuses: statuses?,
+                role: self.role.map(RoleId::from_uuid),
+                profile: self.profile.map(ProfileId::from_uuid),
+                site: self.site.map(SiteId::from_uuid),
+                language: language?,
+                search: None,
+            };
+            if let Some(text) = &self.search {
+                filter = filter.with_search(text);
+            }
+            Some(UserQuery {
+                filter,
+                sort: sort?.unwrap_or(UserColumn::Name),
+                direction: direction?.unwrap_or_default(),
+                after: after?,
+                limit,
+            })
+        })();
+        f.finish(built)
+    }
+}
+
+/// One page of the users list.
+#[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsersParams),
+    responses(
+        (status = 200, description = "A page of users", body = PageOf<UserView>),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn list_users(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Query(params): Query<ListUsersParams>,
+) -> Result<AppJson<PageOf<UserView>>, ApiError> {
+    let page = state.service.list_users(&auth.caller, &params.into_query()?).await?;
+    Ok(AppJson(PageOf {
+        items: page.items.into_iter().map(UserView::from).collect(),
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+/// One user, with its version as `ETag`.
+#[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn get_user(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(with_etag(state.service.get_user(&auth.caller, user_id(id)).await?))
+}
+
+/// Fields to change; absent fields stay, `null` clears an optional one.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserBody {
+    /// Full name.
+    pub name: Option<String>,
+    /// BCP 47 language tag.
+    pub language: Option<String>,
+    /// IANA time zone.
+    pub time_zone: Option<String>,
+    /// Phone (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    pub phone: Option<Option<String>>,
+    /// Job title (`null` clears).
+    #[serde(default, deserialize_with = "double_option")]
+    pub title: Option<Option<String>>,
+    /// Admin-only notes (`null` clears; needs `users.notes`).
+    #[serde(default, deserialize_with = "double_option")]
+    pub notes: Option<Option<String>>,
+    /// Sites' ids.
+    pub sites: Option<Vec<Uuid>>,
+}
+
+impl UpdateUserBody {
+    fn into_domain(self) -> Result<UserEdit, ApiError> {
+        let mut f = Fields::default();
+        let name = f.optional("name", self.name.as_deref(), PersonName::parse);
+        let language = f.optional("language", self.language.as_deref(), Language::parse);
+        let time_zone = f.optional("time_zone", self.time_zone.as_deref(), TimeZone::parse);
+        let phone = f.patch("phone", self.phone.as_ref().map(Option::as_deref), Phone::parse);
+        let title = f.patch("title", self.title.as_ref().map(Option::as_deref), Label::parse);
+        let notes = f.patch("notes", self.notes.as_ref().map(Option::as_deref), Note::parse);
+        let built = (|| {
+            Some(UserEdit {
+                name: name?,
+                language: language?,
+                time_zone: time_zone?,
+                phone: phone?,
+                title: title?,
+                notes: notes?,
+                sites: self.sites.as_deref().map(ids),
+            })
+        })();
+        f.finish(built)
+    }
+}
+
+/// Edits a user. Send `If-Match` with the `ETag` you read to refuse the
+/// edit (412) if someone changed the user since.
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserBody,
+    params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    responses(
+        (status = 200, description = "The edited user", body = UserView),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed by someone else since your read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn update_user(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<UpdateUserBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let version = if_match(&headers)?;
+    Ok(with_etag(state.service.update_user(&auth.caller, user_id(id), body.into_domain()?, version).await?))
+}
+
+/// A new email.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeEmailBody {
+    /// The new address.
+    pub email: String,
+    /// Your current password, when changing your own email.
+    pub current_password: Option<String>,
+}
+
+/// Changes a user's email. The old address stays reserved and gets a notice.
+#[utoipa::path(put, path = "/users/{id}/email", tag = "users", security(("bearer" = [])), request_body = ChangeEmailBody,
+    params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    responses(
+        (status = 200, description = "The user with the new email", body = UserView),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email is or was used by another user", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed by someone else since your read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid email, or wrong current password", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn change_email(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<ChangeEmailBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let expected_version = if_match(&headers)?;
+    let email = EmailAddress::parse(&body.email).map_err(|e| ApiError::invalid("email", e))?;
+    let change = ChangeEmail {
+        email,
+        expected_version,
+        current_password: body.current_password.map(SecretString::from),
+    };
+    Ok(with_etag(state.service.change_email(&auth.caller, user_id(id), change).await?))
+}
+
+/// One email a user held.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailHistoryEntry {
+    /// The address.
+    pub email: String,
+    /// Held since.
+    pub since: DateTime<Utc>,
+}
+
+/// Every email a user held, oldest first.
+#[utoipa::path(get, path = "/users/{id}/emails", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The email history", body = Vec<EmailHistoryEntry>),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn email_history(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+) -> Result<AppJson<Vec<EmailHistoryEntry>>, ApiError> {
+    let history = state.service.email_history(&auth.caller, user_id(id)).await?;
+    Ok(AppJson(
+        history
+            .into_iter()
+            .map(|(e, since)| EmailHistoryEntry { email: e.as_str().to_owned(), since })
+            .collect(),
+    ))
+}
+
+/// A role and profiles.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessBody {
+    /// The role's id.
+    pub role: Uuid,
+    /// The profiles' ids.
+    #[serde(default)]
+    pub profiles: Vec<Uuid>,
+}
+
+/// Gives a user a role and profiles; takes effect on their next request.
+#[utoipa::path(put, path = "/users/{id}/access", tag = "users", security(("bearer" = [])), request_body = AccessBody,
+    params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
+    responses(
+        (status = 200, description = "The user", body = UserView),
+        (status = 403, description = "Not allowed (a permission you do not hold; only a Super Admin grants Super Admin)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Super Admin cap reached, or the last active Super Admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown role or profile", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn set_access(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<AccessBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let version = if_match(&headers)?;
+    let user = state
+        .service
+        .set_access(&auth.caller, user_id(id), RoleId::from_uuid(body.role), ids(&body.profiles), version)
+        .await?;
+    Ok(with_etag(user))
+}
+
+/// Deactivation options.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeactivateBody {
+    /// Who takes the user's open cases, in the same step.
+    pub reassign_to: Option<Uuid>,
+}
+
+/// Deactivates a user (never deletes): sessions end, links die. Refused
+/// (409 with the count) while they own open cases, unless `reassign_to`
+/// names who takes them.
+#[utoipa::path(post, path = "/users/{id}/deactivate", tag = "users", security(("bearer" = [])), request_body = DeactivateBody,
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The deactivated user", body = UserView),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Owns open cases (with count), last Super Admin, yourself, or already inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "reassign_to cannot own cases", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn deactivate(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+    AppJson(body): AppJson<DeactivateBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let to = body.reassign_to.map(UserId::from_uuid);
+    Ok(with_etag(state.service.deactivate_user(&auth.caller, user_id(id), to).await?))
+}
+
+/// Reactivates an inactive user (invited again if they never set a password).
+#[utoipa::path(post, path = "/users/{id}/reactivate", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The reactivated user", body = UserView),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not inactive, or the Super Admin cap is reached", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn reactivate(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(with_etag(state.service.reactivate_user(&auth.caller, user_id(id)).await?))
+}
+
+/// An admin password reset.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ResetBody {
+    /// Generate a one-time password and email it.
+    GenerateAndEmail,
+    /// Email a recovery link.
+    EmailRecoveryLink,
+    /// Set a temporary one-time password.
+    SetTemporary {
+        /// The temporary password.
+        password: String,
+    },
+}
+
+/// Resets a user's password (three modes). Every mode ends the user's
+/// sessions and voids earlier links.
+#[utoipa::path(post, path = "/users/{id}/password-reset", tag = "users", security(("bearer" = [])), request_body = ResetBody,
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Reset"),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user is not active", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The temporary password is refused", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn reset_password(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+    AppJson(body): AppJson<ResetBody>,
+) -> Result<StatusCode, ApiError> {
+    let mode = match body {
+        ResetBody::GenerateAndEmail => ResetMode::GenerateAndEmail,
+        ResetBody::EmailRecoveryLink => ResetMode::EmailRecoveryLink,
+        ResetBody::SetTemporary { password } => ResetMode::SetTemporary(SecretString::from(password)),
+    };
+    state.service.reset_password(&auth.caller, user_id(id), mode).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How many sessions ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionsEnded {
+    /// Sessions that were live.
+    pub ended: u64,
+}
+
+/// Signs a user out of every session at once.
+#[utoipa::path(delete, path = "/users/{id}/sessions", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Signed out everywhere", body = SessionsEnded),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn sign_out_everywhere(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+) -> Result<AppJson<SessionsEnded>, ApiError> {
+    let ended = state.service.sign_out_everywhere(&auth.caller, user_id(id)).await?;
+    Ok(AppJson(SessionsEnded { ended }))
+}
+
+/// Sends a new invitation (the old link dies).
+#[utoipa::path(post, path = "/users/{id}/invitation", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Sent"),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user is not invited", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn resend_invitation(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    state.service.resend_invitation(&auth.caller, user_id(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes an invitation: the link dies, the user becomes inactive.
+#[utoipa::path(delete, path = "/users/{id}/invitation", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Revoked", body = UserView),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user is not invited", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn revoke_invitation(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(with_etag(state.service.revoke_invitation(&auth.caller, user_id(id)).await?))
+}
+
+/// A case and its owner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    /// Id.
+    pub id: Uuid,
+    /// Title or file reference.
+    pub title: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The owner's id.
+    pub owner: Uuid,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Case> for CaseView {
+    fn from(c: Case) -> Self {
+        Self {
+            id: c.id.as_uuid(),
+            title: c.title.to_string(),
+            status: c.status.as_str().to_owned(),
+            owner: c.owner.as_uuid(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Which cases.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CasesParams {
+    /// `open` or `closed` (all when absent).
+    pub status: Option<String>,
+}
+
+/// A user's cases (the "Assigned cases" tab).
+#[utoipa::path(get, path = "/users/{id}/cases", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id"), CasesParams),
+    responses(
+        (status = 200, description = "The user's cases", body = Vec<CaseView>),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn user_cases(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+    Query(params): Query<CasesParams>,
+) -> Result<AppJson<Vec<CaseView>>, ApiError> {
+    let status = match params.status.as_deref() {
+        None => None,
+        Some(s) => {
+            Some(CaseStatus::parse(s).ok_or_else(|| ApiError::invalid("status", "use open or closed"))?)
+        }
+    };
+    let cases = state.service.list_cases(&auth.caller, user_id(id), status).await?;
+    Ok(AppJson(cases.into_iter().map(CaseView::from).collect()))
+}
+
+/// Cases to move.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignBody {
+    /// Who takes them.
+    pub to: Uuid,
+    /// Which open cases (all open cases when absent).
+    pub cases: Option<Vec<Uuid>>,
+}
+
+/// The cases moved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reassigned {
+    /// Their ids.
+    pub cases: Vec<Uuid>,
+}
+
+/// Moves some or all of a user's open cases to another user, all at once
+/// or not at all.
+#[utoipa::path(post, path = "/users/{id}/cases/reassign", tag = "users", security(("bearer" = [])), request_body = ReassignBody,
+    params(("id" = Uuid, Path, description = "The user whose cases move")),
+    responses(
+        (status = 200, description = "Moved", body = Reassigned),
+        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new owner cannot own cases, or a case is not an open case of the user", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn reassign_cases(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    Path(id): Path<Uuid>,
+    AppJson(body): AppJson<ReassignBody>,
+) -> Result<AppJson<Reassigned>, ApiError> {
+    let selection = match body.cases {
+        None => CaseSelection::AllOpen,
+        Some(cases) => CaseSelection::Only(cases.into_iter().map(CaseId::from_uuid).collect()),
+    };
+    let moved = state
+        .service
+        .reassign_cases(&auth.caller, user_id(id), UserId::from_uuid(body.to), selection)
+        .await
+        .map_err(|e| ApiError::from(e).at_if_unnamed("to"))?;
+    Ok(AppJson(Reassigned { cases: moved.into_iter().map(|c| c.as_uuid()).collect() }))
+}

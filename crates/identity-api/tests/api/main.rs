@@ -1,0 +1,9 @@
+//! The HTTP API over a real socket, on the in-memory adapters. One test
+//! binary; `support` starts a server per test on 127.0.0.1:0.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod edges;
+mod sessions;
+mod support;
+mod users;

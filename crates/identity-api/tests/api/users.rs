@@ -1,0 +1,124 @@
+//! Users over HTTP: create, list, read with ETag, edit with If-Match,
+//! refusals of the product rules.
+
+use crate::support::*;
+use identity_domain::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn creating_with_a_reused_email_names_the_holder_and_its_status() {
+    let app = spawn_app().await;
+    let (id, _) = app.add_user("pat@maple.example", "Paralegal").await;
+    let body = json!({
+        "email": " PAT@maple.example", "name": "Another", "role": app.role("Paralegal").await,
+        "language": "en", "time_zone": "UTC", "credential": { "mode": "invite" },
+    });
+    let answer = app.post("/api/v1/users", &app.admin, body).await;
+    answer.assert_problem(409, "email-previously-used");
+    assert_eq!(answer.body["holder"], id);
+    assert_eq!(answer.body["holder_status"], "active");
+}
+
+#[tokio::test]
+async fn an_edit_with_a_stale_etag_is_412_and_a_fresh_one_applies() {
+    let app = spawn_app().await;
+    let (id, _) = app.add_user("pat@maple.example", "Paralegal").await;
+    let read = app.get(&format!("/api/v1/users/{id}"), &app.admin).await;
+    let etag = read.headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    let patch = |body: serde_json::Value, tag: &str| {
+        app.http
+            .patch(format!("{}/api/v1/users/{id}", app.base))
+            .bearer_auth(&app.admin)
+            .header("if-match", tag.to_owned())
+            .json(&body)
+    };
+    let first = answer(patch(json!({ "title": "Lead" }), &etag).send().await.unwrap()).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_ne!(first.headers.get("etag").unwrap().to_str().unwrap(), etag);
+    let stale = answer(patch(json!({ "title": null }), &etag).send().await.unwrap()).await;
+    stale.assert_problem(412, "version-mismatch");
+    assert_eq!(app.get(&format!("/api/v1/users/{id}"), &app.admin).await.body["title"], "Lead");
+}
+
+#[tokio::test]
+async fn the_list_filters_sorts_and_pages_with_a_cursor() {
+    let app = spawn_app().await;
+    for email in ["c@maple.example", "a@maple.example", "b@maple.example"] {
+        app.add_user(email, "Paralegal").await;
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/users?sort=email&direction=desc&limit=2".to_owned();
+    loop {
+        let page = app.get(&path, &app.admin).await;
+        assert_eq!(page.status, StatusCode::OK, "{:#}", page.body);
+        seen.extend(
+            page.body["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_owned()),
+        );
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/users?sort=email&direction=desc&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["owner@maple.example", "c@maple.example", "b@maple.example", "a@maple.example"]);
+    let bad = app.get("/api/v1/users?sort=password&limit=0", &app.admin).await;
+    bad.assert_problem(422, "invalid-field");
+    let searched = app.get("/api/v1/users?search=OWNER&status=active", &app.admin).await;
+    assert_eq!(searched.body["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn deactivating_a_user_with_open_cases_is_409_with_the_count_then_works_with_reassign_to() {
+    let app = spawn_app().await;
+    let (leaver, _) = app.add_user("leaver@maple.example", "RCIC Consultant").await;
+    let (heir, _) = app.add_user("heir@maple.example", "RCIC Consultant").await;
+    let caller = app.admin_caller().await;
+    for title in ["A", "B"] {
+        let owner = UserId::from_uuid(leaver.parse().unwrap());
+        app.service.create_case(&caller, Label::parse(title).unwrap(), owner).await.unwrap();
+    }
+    let refused = app.post(&format!("/api/v1/users/{leaver}/deactivate"), &app.admin, json!({})).await;
+    refused.assert_problem(409, "owns-open-cases");
+    assert_eq!(refused.body["count"], 2);
+    let done = app
+        .post(&format!("/api/v1/users/{leaver}/deactivate"), &app.admin, json!({ "reassign_to": heir }))
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{:#}", done.body);
+    assert_eq!(done.body["status"], "inactive");
+    let cases = app.get(&format!("/api/v1/users/{heir}/cases?status=open"), &app.admin).await;
+    assert_eq!(cases.body.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn another_practices_user_is_404_like_a_missing_one() {
+    let app = spawn_app().await;
+    let missing = app.get(&format!("/api/v1/users/{}", uuid::Uuid::now_v7()), &app.admin).await;
+    missing.assert_problem(404, "not-found");
+    let other = app
+        .service
+        .create_practice(NewPractice {
+            slug: PracticeSlug::parse("birch").unwrap(),
+            name: Label::parse("Birch").unwrap(),
+            settings: PracticeSettings::default(),
+            admin_email: EmailAddress::parse("owner@birch.example").unwrap(),
+            admin_name: PersonName::parse("Bea").unwrap(),
+            admin_language: Language::english(),
+            admin_time_zone: TimeZone::utc(),
+        })
+        .await
+        .unwrap();
+    let foreign = app.get(&format!("/api/v1/users/{}", other.admin.id), &app.admin).await;
+    assert_eq!(foreign.status, missing.status);
+    assert_eq!(foreign.body["type"], missing.body["type"]);
+    assert_eq!(foreign.body["detail"], missing.body["detail"]);
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_every_session_of_the_user() {
+    let app = spawn_app().await;
+    let (id, token) = app.add_user("pat@maple.example", "Paralegal").await;
+    let ended =
+        app.call(Method::DELETE, &format!("/api/v1/users/{id}/sessions"), Some(&app.admin), None).await;
+    assert!(ended.body["ended"].as_u64().unwrap() >= 1);
+    app.get("/api/v1/me", &token).await.assert_problem(401, "unauthenticated");
+}
