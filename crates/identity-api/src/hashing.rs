@@ -56,3 +56,31 @@ impl PasswordHasher for BoundedHasher {
         self.run(move |h| h.verify_now(candidate.expose_secret(), &hash)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use identity_domain::system::{Argon2Cost, OsRandom};
+
+    fn hasher(workers: usize, queue: usize) -> BoundedHasher {
+        let argon2 = Argon2idHasher::new(Argon2Cost::default(), Arc::new(OsRandom)).unwrap();
+        BoundedHasher::new(argon2, workers, queue)
+    }
+
+    #[tokio::test]
+    async fn a_full_pool_answers_busy_at_once_instead_of_queueing() {
+        let pool = hasher(1, 0);
+        let _taken = pool.admitted.clone().try_acquire_owned().unwrap();
+        let hash = PasswordHash::from_phc("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA".into());
+        let answer = pool.verify(&SecretString::from("x".to_owned()), &hash).await;
+        assert_eq!(answer, Err(HashError::Busy));
+    }
+
+    #[tokio::test]
+    async fn hashes_made_on_the_pool_verify() {
+        let pool = hasher(2, 2);
+        let hash = pool.run(|h| h.hash_now("correct horse battery staple")).await.unwrap().unwrap();
+        let typed = SecretString::from("correct horse battery staple".to_owned());
+        assert_eq!(pool.verify(&typed, &hash).await, Ok(true));
+    }
+}

@@ -16,12 +16,14 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod hashing;
+pub mod limits;
 mod routes;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use error::ApiError;
 use identity_domain::IdentityService;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -39,11 +41,22 @@ pub struct ApiSettings {
     pub body_limit: usize,
     /// How long a request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// Sign-ins, password and link requests allowed per client address
+    /// per minute.
+    pub anonymous_per_minute: NonZeroU32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ApiSettings {
     fn default() -> Self {
-        Self { public_origin: None, body_limit: 64 * 1024, request_timeout: Duration::from_secs(30) }
+        Self {
+            public_origin: None,
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+            anonymous_per_minute: NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -85,9 +98,12 @@ pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
 }
 
 /// The whole HTTP service: the API, its OpenAPI document, problem+json
-/// fallbacks, and the layers every answer goes through.
+/// fallbacks, and the layers every answer goes through. Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so rate limits see
+/// the client address.
 pub fn router(state: ApiState) -> Router {
     let settings = state.settings.clone();
+    let limits = limits::RateLimits::new(settings.anonymous_per_minute, settings.trusted_proxies.clone());
     let (api, doc) = api(state);
     let doc = Arc::new(doc);
     api.route(
@@ -106,6 +122,7 @@ pub fn router(state: ApiState) -> Router {
             "this route does not answer this method",
         )
     })
+    .layer(axum::middleware::from_fn_with_state(limits, limits::limit))
     .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit))
     .layer(tower_http::timeout::TimeoutLayer::with_status_code(
         StatusCode::SERVICE_UNAVAILABLE,

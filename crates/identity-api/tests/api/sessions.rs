@@ -125,3 +125,25 @@ async fn forgot_password_answers_202_whatever_the_email_and_the_link_works_once(
         .await
         .assert_problem(400, "invalid-link");
 }
+
+#[tokio::test]
+async fn sign_ins_are_rate_limited_per_client_address_and_a_forged_forwarded_for_changes_nothing() {
+    let app = spawn_app().await;
+    let url = format!("{}/api/v1/sessions", app.base);
+    let attempt = |n: usize| {
+        app.http
+            .post(&url)
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
+            .json(&json!({ "practice": "maple-law", "email": "nobody@maple.example", "password": "wrong password" }))
+    };
+    // The fixture signed in once already; the default allows 30 a minute.
+    let mut statuses = Vec::new();
+    for n in 0..35 {
+        statuses.push(answer(attempt(n).send().await.unwrap()).await);
+    }
+    let limited: Vec<&Answer> =
+        statuses.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).collect();
+    assert!(limited.len() >= 5, "{} of 35 limited", limited.len());
+    limited[0].assert_problem(429, "rate-limited");
+    assert!(limited[0].headers.get("retry-after").is_some());
+}
