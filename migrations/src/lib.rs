@@ -1,1 +1,53 @@
-//! The database schema, one migration per file. Filled in by the persistence work.
+//! The database schema of practice identity, one migration per file, for
+//! SQLite and PostgreSQL.
+//!
+//! Apply with [`Migrator`] (`Migrator::up(&db, None)`); every migration runs
+//! in a transaction and applying twice changes nothing. The crate knows no
+//! domain type: it only describes tables.
+//!
+//! Rules the schema holds itself:
+//! - every record carries its `practice_id`, and every reference is a
+//!   foreign key (never `ON DELETE CASCADE`: users are never deleted);
+//! - an email address is held by one user of a practice for ever: a unique
+//!   index on `email_history (practice_id, normalized_email)`, where the
+//!   normalised form is computed by the domain (never `lower()` in SQL);
+//! - slugs, role, profile and site names, and link and session token hashes
+//!   are unique;
+//! - the audit log refuses `UPDATE` and `DELETE` (triggers on both backends);
+//! - text columns that are sorted or compared for paging use the byte-wise
+//!   `"C"` collation on PostgreSQL, as SQLite's default `BINARY` does, so
+//!   both order rows exactly as Rust orders strings.
+
+pub use sea_orm_migration::MigratorTrait;
+use sea_orm_migration::prelude::*;
+
+mod idens;
+mod m20261125_000001_practices;
+mod m20261125_000002_roles_and_profiles;
+mod m20261125_000003_sites;
+mod m20261125_000004_users;
+mod m20261125_000005_parties_and_cases;
+mod m20261125_000006_credentials_links_sessions;
+mod m20261125_000007_audit_log;
+mod m20261125_000008_outbox;
+mod schema;
+
+/// Every migration, in order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_practices::Migration),
+            Box::new(m20261125_000002_roles_and_profiles::Migration),
+            Box::new(m20261125_000003_sites::Migration),
+            Box::new(m20261125_000004_users::Migration),
+            Box::new(m20261125_000005_parties_and_cases::Migration),
+            Box::new(m20261125_000006_credentials_links_sessions::Migration),
+            Box::new(m20261125_000007_audit_log::Migration),
+            Box::new(m20261125_000008_outbox::Migration),
+        ]
+    }
+}

@@ -104,6 +104,7 @@ pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
 pub fn router(state: ApiState) -> Router {
     let settings = state.settings.clone();
     let limits = limits::RateLimits::new(settings.anonymous_per_minute, settings.trusted_proxies.clone());
+    let service = state.service.clone();
     let (api, doc) = api(state);
     let doc = Arc::new(doc);
     api.route(
@@ -111,6 +112,14 @@ pub fn router(state: ApiState) -> Router {
         axum::routing::get(move || {
             let doc = doc.clone();
             async move { axum::Json(doc.as_ref().clone()) }
+        }),
+    )
+    .route("/healthz", axum::routing::get(|| async { "ok" }))
+    .route(
+        "/readyz",
+        axum::routing::get(move || {
+            let service = service.clone();
+            async move { service.check_storage().await.map(|()| "ready").map_err(ApiError::from) }
         }),
     )
     .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no-route", "Not found", "no such route") })

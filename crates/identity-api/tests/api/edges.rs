@@ -87,3 +87,12 @@ async fn a_password_longer_than_128_characters_is_a_4xx() {
     answer.assert_problem(422, "invalid-field");
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn health_and_readiness_answer_without_a_session() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let answer = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{path}");
+    }
+}

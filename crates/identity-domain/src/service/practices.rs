@@ -216,6 +216,15 @@ impl IdentityService {
         Ok(CreatedPractice { practice, admin, admin_password: password })
     }
 
+    /// Whether storage answers (for readiness probes).
+    ///
+    /// # Errors
+    /// The storage failure.
+    pub async fn check_storage(&self) -> Result<(), StoreError> {
+        let mut uow = self.begin(Access::Read).await?;
+        uow.practices().get(PracticeId::from_uuid(uuid::Uuid::nil())).await.map(|_| ())
+    }
+
     /// The caller's practice.
     ///
     /// # Errors

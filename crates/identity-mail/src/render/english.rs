@@ -1,0 +1,116 @@
+//! The English wording of every email.
+
+use super::{Action, Common, Content, Detail, Letter};
+
+pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
+    let practice = common.practice;
+    let link_works_once = |expires: &str| format!("This link works only once and expires on {expires}.");
+    let mut letter = Letter {
+        lang: "en",
+        colon: ": ",
+        subject: String::new(),
+        greeting: if common.recipient.is_empty() {
+            "Hello,".to_owned()
+        } else {
+            format!("Hello {},", common.recipient)
+        },
+        intro: Vec::new(),
+        secret: None,
+        details: Vec::new(),
+        action: None,
+        link_hint: "If the button does not work, copy this address into your browser:".to_owned(),
+        outro: Vec::new(),
+        closing: "Kind regards,".to_owned(),
+        practice: practice.to_owned(),
+        footer: format!("This is an automatic message from {practice}. Replies to it are not read."),
+    };
+    match content {
+        Content::Welcome { practice_slug, sign_in_email, must_change_password, link } => {
+            letter.subject = format!("Your {practice} account is ready");
+            letter.intro = vec![
+                format!("An account has been created for you at {practice}."),
+                "To sign in, open the sign-in page and enter:".to_owned(),
+            ];
+            letter.details = vec![
+                Detail::new("Practice code", practice_slug),
+                Detail::new("Email", sign_in_email),
+                Detail::new("Password", "the one your administrator gave you"),
+            ];
+            letter.action = Some(Action::new("Sign in", link));
+            if *must_change_password {
+                letter.outro.push(
+                    "You will be asked to choose your own password the first time you sign in.".to_owned(),
+                );
+            }
+        }
+        Content::Invitation { inviter, link, expires } => {
+            letter.subject = format!("You are invited to join {practice}");
+            letter.intro = vec![
+                if inviter.is_empty() {
+                    format!("You have been invited to join {practice}.")
+                } else {
+                    format!("{inviter} has invited you to join {practice}.")
+                },
+                "Choose your password to activate your account:".to_owned(),
+            ];
+            letter.action = Some(Action::new("Accept the invitation", link));
+            letter.outro = vec![
+                link_works_once(expires),
+                "If you were not expecting this invitation, you can ignore this email.".to_owned(),
+            ];
+        }
+        Content::Recovery { link, expires } => {
+            letter.subject = format!("Reset your {practice} password");
+            letter.intro = vec![
+                format!("We received a request to reset the password of your {practice} account."),
+                "Choose a new password here:".to_owned(),
+            ];
+            letter.action = Some(Action::new("Choose a new password", link));
+            letter.outro = vec![
+                link_works_once(expires),
+                "If you did not ask for this, you can ignore this email: your password has not changed."
+                    .to_owned(),
+            ];
+        }
+        Content::GeneratedPassword { practice_slug, password, expires, link } => {
+            letter.subject = format!("Your new {practice} password");
+            letter.intro = vec![
+                format!("An administrator of {practice} has reset your password."),
+                "Your new one-time password is:".to_owned(),
+            ];
+            letter.secret = Some((*password).to_owned());
+            letter.details = vec![Detail::new("Practice code", practice_slug)];
+            letter.action = Some(Action::new("Sign in", link));
+            letter.outro = vec![
+                format!("Sign in with it before {expires}; after that it stops working."),
+                "You will then choose a password of your own: this one cannot be kept.".to_owned(),
+                "If you did not expect this email, contact your administrator.".to_owned(),
+            ];
+        }
+        Content::EmailChanged { old_email, new_email, changed } => {
+            letter.subject = format!("The email address of your {practice} account was changed");
+            letter.intro =
+                vec![format!("The email address of your {practice} account was changed on {changed}.")];
+            letter.details =
+                vec![Detail::new("Previous address", old_email), Detail::new("New address", new_email)];
+            letter.outro = vec![
+                "From now on, sign in with the new address; emails about your account will go there."
+                    .to_owned(),
+                "If you did not expect this change, contact your administrator right away.".to_owned(),
+            ];
+        }
+        Content::PartyInvitation { site, link, expires } => {
+            letter.subject = format!("{practice} invites you to its portal");
+            letter.intro = vec![
+                format!("{practice} ({site}) invites you to create your account on its portal."),
+                "Choose your password to create it:".to_owned(),
+            ];
+            letter.action = Some(Action::new("Create my account", link));
+            letter.outro = vec![
+                link_works_once(expires),
+                "If you were not expecting this invitation, you can ignore this email.".to_owned(),
+            ];
+        }
+    }
+    letter
+}

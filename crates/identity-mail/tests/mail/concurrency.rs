@@ -1,0 +1,116 @@
+//! Two workers drain one outbox at the same time: every email is delivered,
+//! none twice. Written against the ports only (`Store` to queue,
+//! `OutboxQueue` to drain), so the same check can run on any adapter.
+
+use crate::support::*;
+use identity_domain::system::SystemClock;
+use identity_domain::*;
+use identity_mail::{WorkerConfig, shutdown_channel};
+use identity_memory::MemoryStore;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Queues `count` emails for `practice` (which must exist where the store
+/// checks references), runs two workers on `queue` against one SMTP server
+/// until all arrive, and checks none arrived twice.
+pub async fn two_workers_drain_the_outbox(
+    store: Arc<dyn Store>,
+    queue: Arc<dyn OutboxQueue>,
+    clock: Arc<dyn Clock>,
+    practice: PracticeId,
+    count: usize,
+) {
+    let server = SmtpServer::start();
+    let now = clock.now();
+    let mut queued = HashSet::new();
+    for chunk in 0..count.div_ceil(100) {
+        let mut uow = store.begin(Access::Write).await.unwrap();
+        for n in chunk * 100..((chunk + 1) * 100).min(count) {
+            let id = EmailId::from_uuid(Uuid::now_v7());
+            queued.insert(format!("{id}@maple.example"));
+            let email = OutboxEmail {
+                id,
+                practice,
+                practice_name: "Maple & Associates".to_owned(),
+                to: EmailAddress::parse(&format!("bulk{n}@maple.example")).unwrap(),
+                recipient_name: format!("Recipient {n}"),
+                language: Language::parse(if n % 2 == 0 { "en" } else { "fr" }).unwrap(),
+                time_zone: TimeZone::utc(),
+                message: Message::Welcome {
+                    practice_slug: "maple-law".to_owned(),
+                    sign_in_email: format!("bulk{n}@maple.example"),
+                    must_change_password: true,
+                },
+                created_at: now,
+                status: DeliveryStatus::Pending,
+                attempts: 0,
+                next_attempt_at: now,
+                last_error: None,
+                sent_at: None,
+            };
+            uow.outbox().enqueue(&email).await.unwrap();
+        }
+        uow.commit().await.unwrap();
+    }
+
+    let config = smtp_config(server.port);
+    let pace = WorkerConfig { batch_size: 25, poll_interval_ms: 10, ..config.worker.clone() };
+    let (trigger, signal) = shutdown_channel();
+    let started = Instant::now();
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let worker = worker_on(queue.clone(), clock.clone(), &config, pace.clone());
+            let signal = signal.clone();
+            tokio::spawn(async move { worker.run(signal).await })
+        })
+        .collect();
+    server.wait_for(count, Duration::from_secs(180)).await;
+    let elapsed = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await; // room for a duplicate to show up
+    trigger.shutdown();
+    let mut reports = Vec::new();
+    for worker in workers {
+        reports.push(worker.await.unwrap());
+    }
+
+    let messages = server.messages();
+    let ids: Vec<String> = messages.iter().map(|m| m.parsed().message_id().unwrap().to_owned()).collect();
+    let distinct: HashSet<String> = ids.iter().cloned().collect();
+    println!(
+        "{} queued, {} delivered, {} duplicates, split {} / {} between the workers, in {elapsed:?}",
+        count,
+        messages.len(),
+        ids.len() - distinct.len(),
+        reports[0].sent,
+        reports[1].sent
+    );
+    assert_eq!(messages.len(), count, "every email delivered once");
+    assert_eq!(distinct.len(), count, "no duplicate");
+    assert_eq!(distinct, queued);
+    assert_eq!(reports[0].sent + reports[1].sent, count);
+
+    let mut uow = store.begin(Access::Read).await.unwrap();
+    let sent = uow
+        .outbox()
+        .list(practice, Some(DeliveryStatus::Sent), u32::try_from(count + 1).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), count);
+    let pending = uow.outbox().list(practice, Some(DeliveryStatus::Pending), 10).await.unwrap();
+    assert!(pending.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_drain_a_thousand_emails_from_the_memory_store_without_duplicates() {
+    let store = MemoryStore::new();
+    two_workers_drain_the_outbox(
+        Arc::new(store.clone()),
+        Arc::new(store),
+        Arc::new(SystemClock),
+        PracticeId::from_uuid(Uuid::now_v7()),
+        1_000,
+    )
+    .await;
+}

@@ -1,0 +1,244 @@
+//! Rendering: every template in both languages (insta snapshots, with fixed
+//! ids, dates and secrets), HTML escaping of user-supplied values, language
+//! fallback, time zones and links.
+
+use chrono::{TimeZone as _, Utc};
+use identity_domain::*;
+use identity_mail::{Lang, Mailer, PublicBaseUrl, RenderError, Renderer};
+use uuid::Uuid;
+
+const TOKEN: &str = "Zm9yLXNuYXBzaG90cy1vbmx5LW5vdC1hLXJlYWwtdG9rZW4";
+const ONE_TIME: &str = "plum-harbor-quietly-71";
+
+fn renderer() -> Renderer {
+    Renderer::new(PublicBaseUrl::parse("https://id.maple.example/").unwrap())
+}
+
+fn at(day: u32, hour: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, day, hour, 0, 0).unwrap()
+}
+
+fn email(message: Message, language: &str, time_zone: &str) -> OutboxEmail {
+    OutboxEmail {
+        id: EmailId::from_uuid(Uuid::from_u128(0x0194_0000_0000_7000_8000_0000_0000_0001)),
+        practice: PracticeId::from_uuid(Uuid::from_u128(0x0194_0000_0000_7000_8000_0000_0000_0002)),
+        practice_name: "Maple & Associates".to_owned(),
+        to: EmailAddress::parse("pat@maple.example").unwrap(),
+        recipient_name: "Pat O'Neil".to_owned(),
+        language: Language::parse(language).unwrap(),
+        time_zone: TimeZone::parse(time_zone).unwrap(),
+        message,
+        created_at: at(5, 9),
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        next_attempt_at: at(5, 9),
+        last_error: None,
+        sent_at: None,
+    }
+}
+
+fn every_message() -> Vec<Message> {
+    vec![
+        Message::Welcome {
+            practice_slug: "maple-law".to_owned(),
+            sign_in_email: "pat@maple.example".to_owned(),
+            must_change_password: true,
+        },
+        Message::Invitation {
+            inviter_name: "Olivia Owner".to_owned(),
+            token: MailSecret::new(TOKEN),
+            expires_at: at(12, 9),
+        },
+        Message::Recovery { token: MailSecret::new(TOKEN), expires_at: at(5, 10) },
+        Message::GeneratedPassword {
+            practice_slug: "maple-law".to_owned(),
+            password: MailSecret::new(ONE_TIME),
+            expires_at: at(6, 9),
+        },
+        Message::EmailChanged {
+            old_email: "pat@maple.example".to_owned(),
+            new_email: "pat.oneil@maple.example".to_owned(),
+            changed_at: at(5, 9),
+        },
+        Message::PartyInvitation {
+            site_name: "Downtown Office".to_owned(),
+            token: MailSecret::new(TOKEN),
+            expires_at: at(12, 9),
+        },
+    ]
+}
+
+#[test]
+fn every_template_in_both_languages() {
+    for (language, time_zone, suffix) in
+        [("en", "America/Toronto", "en"), ("fr-CA", "America/Montreal", "fr")]
+    {
+        for message in every_message() {
+            let kind = message.kind();
+            let rendered = renderer().render(&email(message, language, time_zone)).unwrap();
+            insta::assert_snapshot!(
+                format!("{kind}_{suffix}"),
+                format!(
+                    "Subject: {}\n\n======== text/plain ========\n{}\n======== text/html ========\n{}",
+                    rendered.subject, rendered.text, rendered.html
+                )
+            );
+        }
+    }
+}
+
+#[test]
+fn user_supplied_values_are_escaped_in_html() {
+    let hostile = r#"<script>alert(1)</script> "quoted" & 'single'"#;
+    let mut queued = email(
+        Message::Invitation {
+            inviter_name: hostile.to_owned(),
+            token: MailSecret::new(TOKEN),
+            expires_at: at(12, 9),
+        },
+        "en",
+        "UTC",
+    );
+    queued.practice_name = format!("<b>{hostile}</b>");
+    queued.recipient_name = r#"<img src=x onerror="alert(2)">"#.to_owned();
+    let rendered = renderer().render(&queued).unwrap();
+    for raw in ["<script>", "<img", "<b>", r#""quoted""#, "onerror=\"", "& 'single'"] {
+        assert!(!rendered.html.contains(raw), "raw {raw:?} in HTML:\n{}", rendered.html);
+    }
+    // askama writes numeric character references.
+    assert!(rendered.html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{}", rendered.html);
+    assert!(rendered.html.contains("&#60;img src=x onerror=&#34;alert(2)&#34;&#62;"), "{}", rendered.html);
+    // The plain-text part is not HTML: it shows the values as typed.
+    assert!(rendered.text.contains(hostile));
+
+    let mut party = email(
+        Message::PartyInvitation {
+            site_name: hostile.to_owned(),
+            token: MailSecret::new(TOKEN),
+            expires_at: at(12, 9),
+        },
+        "fr",
+        "UTC",
+    );
+    party.practice_name = "A < B".to_owned();
+    let rendered = renderer().render(&party).unwrap();
+    assert!(!rendered.html.contains("<script>"));
+    assert!(rendered.html.contains("A &#60; B"));
+}
+
+#[test]
+fn the_language_follows_the_primary_subtag_with_english_as_fallback() {
+    let cases = [
+        ("en", Lang::En),
+        ("en-GB", Lang::En),
+        ("fr", Lang::Fr),
+        ("fr-CA", Lang::Fr),
+        ("FR-be", Lang::Fr),
+        ("de", Lang::En),
+        ("zh-Hant-TW", Lang::En),
+    ];
+    for (tag, expected) in cases {
+        let message = Message::Recovery { token: MailSecret::new(TOKEN), expires_at: at(5, 10) };
+        let rendered = renderer().render(&email(message, tag, "UTC")).unwrap();
+        assert_eq!(rendered.lang, expected, "{tag}");
+        let french = rendered.subject.starts_with("Réinitialisation");
+        assert_eq!(french, expected == Lang::Fr, "{tag}: {}", rendered.subject);
+        assert!(rendered.html.contains(&format!("<html lang=\"{}\">", expected.tag())));
+    }
+}
+
+#[test]
+fn times_are_shown_in_the_recipients_time_zone() {
+    let expires_at = at(12, 9);
+    let message =
+        || Message::Invitation { inviter_name: String::new(), token: MailSecret::new(TOKEN), expires_at };
+    let tokyo = renderer().render(&email(message(), "en", "Asia/Tokyo")).unwrap();
+    assert!(
+        tokyo.text.contains("Monday, January 12, 2026 at 6:00 PM (time zone: Asia/Tokyo)"),
+        "{}",
+        tokyo.text
+    );
+    let vancouver = renderer().render(&email(message(), "fr", "America/Vancouver")).unwrap();
+    assert!(
+        vancouver.text.contains("lundi 12 janvier 2026 à 1 h 00 (fuseau horaire : America/Vancouver)"),
+        "{}",
+        vancouver.text
+    );
+    // No inviter name: a sentence that does not need one.
+    assert!(tokyo.text.contains("You have been invited to join Maple & Associates."));
+}
+
+#[test]
+fn links_come_from_the_public_base_url_with_the_token_in_the_fragment() {
+    let expected = [
+        ("welcome", "https://id.maple.example/sign-in".to_owned()),
+        ("invitation", format!("https://id.maple.example/join#token={TOKEN}")),
+        ("recovery", format!("https://id.maple.example/recover#token={TOKEN}")),
+        ("generated_password", "https://id.maple.example/sign-in".to_owned()),
+        ("party_invitation", format!("https://id.maple.example/portal/join#token={TOKEN}")),
+    ];
+    for message in every_message() {
+        let kind = message.kind();
+        let rendered = renderer().render(&email(message, "en", "UTC")).unwrap();
+        if let Some((_, link)) = expected.iter().find(|(k, _)| *k == kind) {
+            assert!(rendered.text.contains(link.as_str()), "{kind}: {}", rendered.text);
+            assert!(rendered.html.contains(&format!("href=\"{link}\"")), "{kind}");
+        }
+        // The token never travels in a query string or a path.
+        assert!(!rendered.text.contains(&format!("?token={TOKEN}")));
+        assert!(!rendered.text.contains(&format!("/{TOKEN}")));
+    }
+}
+
+#[test]
+fn the_generated_password_and_its_expiry_are_shown() {
+    let message = Message::GeneratedPassword {
+        practice_slug: "maple-law".to_owned(),
+        password: MailSecret::new(ONE_TIME),
+        expires_at: at(6, 9),
+    };
+    let rendered = renderer().render(&email(message, "en", "America/Toronto")).unwrap();
+    for part in [&rendered.text, &rendered.html] {
+        assert!(part.contains(ONE_TIME));
+        assert!(part.contains("Tuesday, January 6, 2026 at 4:00 AM"));
+    }
+}
+
+#[test]
+fn a_delivered_email_whose_secret_is_blanked_is_not_rendered() {
+    for message in every_message() {
+        let kind = message.kind();
+        let blanked = email(message.without_secrets(), "en", "UTC");
+        match renderer().render(&blanked) {
+            Err(RenderError::MissingSecret { kind: k }) => assert_eq!(k, kind),
+            Ok(_) => {
+                assert!(matches!(kind, "welcome" | "email_changed"), "{kind} rendered without its secret")
+            }
+            Err(other) => panic!("{kind}: {other}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_envelope_has_both_parts_the_language_and_a_stable_message_id() {
+    let config = crate::support::smtp_config(2525);
+    let mailer = Mailer::from_config(&config).unwrap();
+    let queued = email(every_message().remove(1), "fr-CA", "America/Montreal");
+    let bytes = mailer.compose(&queued).unwrap().formatted();
+    let parsed = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(parsed.subject(), Some("Invitation à rejoindre Maple & Associates"));
+    assert_eq!(parsed.from().unwrap().first().unwrap().address(), Some("no-reply@maple.example"));
+    assert_eq!(parsed.from().unwrap().first().unwrap().name(), Some("Maple Identity"));
+    assert_eq!(parsed.to().unwrap().first().unwrap().address(), Some("pat@maple.example"));
+    assert_eq!(parsed.to().unwrap().first().unwrap().name(), Some("Pat O'Neil"));
+    assert_eq!(parsed.message_id(), Some(format!("{}@maple.example", queued.id).as_str()));
+    assert_eq!(parsed.header_raw("Content-Language").map(str::trim), Some("fr"));
+    assert_eq!(parsed.header_raw("Auto-Submitted").map(str::trim), Some("auto-generated"));
+    assert_eq!((parsed.text_body_count(), parsed.html_body_count()), (1, 1));
+    assert!(
+        parsed.body_text(0).unwrap().contains("Olivia Owner vous invite à rejoindre Maple & Associates.")
+    );
+    assert!(
+        parsed.body_html(0).unwrap().contains("Olivia Owner vous invite à rejoindre Maple &#38; Associates.")
+    );
+}

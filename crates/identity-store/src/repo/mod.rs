@@ -1,0 +1,135 @@
+//! The repositories, each implemented on the one unit of work: a database
+//! transaction. One file per port; the row <-> domain mapping they use sits
+//! beside the entities.
+
+mod audit;
+mod cases;
+mod credentials;
+mod links;
+mod outbox;
+mod parties;
+mod practices;
+mod roles;
+mod sessions;
+mod sites;
+mod users;
+
+use crate::entity::Row;
+use crate::error::unavailable;
+use async_trait::async_trait;
+use identity_domain::ports::{
+    AuditLog, CaseRepository, CredentialRepository, LinkRepository, Outbox, PartyRepository,
+    PracticeRepository, RoleRepository, SessionRepository, SiteRepository, UserRepository,
+};
+use identity_domain::{StoreError, UnitOfWork};
+use sea_orm::{
+    ActiveModelTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, Select, TransactionTrait,
+};
+
+/// One transaction over every repository. Dropped without commit, the
+/// transaction is rolled back.
+pub(crate) struct SeaUnitOfWork {
+    txn: DatabaseTransaction,
+}
+
+impl SeaUnitOfWork {
+    pub(crate) fn new(txn: DatabaseTransaction) -> Self {
+        Self { txn }
+    }
+
+    /// Opens a savepoint for one write that may break a unique rule, so
+    /// that a refusal leaves the unit of work usable (PostgreSQL otherwise
+    /// aborts the whole transaction at the first error). Close it with
+    /// [`settle`].
+    async fn savepoint(&self) -> Result<DatabaseTransaction, StoreError> {
+        self.txn.begin().await.map_err(unavailable)
+    }
+}
+
+/// Releases a savepoint after a successful write, or rolls back to it.
+pub(crate) async fn settle<T>(savepoint: DatabaseTransaction, result: Result<T, DbErr>) -> Result<T, DbErr> {
+    match result {
+        Ok(value) => {
+            savepoint.commit().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            savepoint.rollback().await?;
+            Err(err)
+        }
+    }
+}
+
+/// The one record `select` finds, if any.
+pub(crate) async fn one<E>(
+    select: Select<E>,
+    txn: &DatabaseTransaction,
+) -> Result<Option<<E::Model as Row>::Domain>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Row,
+{
+    select.one(txn).await.map_err(unavailable)?.map(Row::read).transpose()
+}
+
+/// Every record `select` finds, in its order.
+pub(crate) async fn all<E>(
+    select: Select<E>,
+    txn: &DatabaseTransaction,
+) -> Result<Vec<<E::Model as Row>::Domain>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Row,
+{
+    select.all(txn).await.map_err(unavailable)?.into_iter().map(Row::read).collect()
+}
+
+/// A row with every column set, for an insert.
+pub(crate) fn row<M, A>(model: M) -> A
+where
+    M: IntoActiveModel<A>,
+    A: ActiveModelTrait,
+{
+    model.into_active_model().reset_all()
+}
+
+#[async_trait]
+impl UnitOfWork for SeaUnitOfWork {
+    fn practices(&mut self) -> &mut dyn PracticeRepository {
+        self
+    }
+    fn users(&mut self) -> &mut dyn UserRepository {
+        self
+    }
+    fn credentials(&mut self) -> &mut dyn CredentialRepository {
+        self
+    }
+    fn roles(&mut self) -> &mut dyn RoleRepository {
+        self
+    }
+    fn links(&mut self) -> &mut dyn LinkRepository {
+        self
+    }
+    fn sessions(&mut self) -> &mut dyn SessionRepository {
+        self
+    }
+    fn sites(&mut self) -> &mut dyn SiteRepository {
+        self
+    }
+    fn parties(&mut self) -> &mut dyn PartyRepository {
+        self
+    }
+    fn cases(&mut self) -> &mut dyn CaseRepository {
+        self
+    }
+    fn audit(&mut self) -> &mut dyn AuditLog {
+        self
+    }
+    fn outbox(&mut self) -> &mut dyn Outbox {
+        self
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.txn.commit().await.map_err(unavailable)
+    }
+}

@@ -1,0 +1,412 @@
+//! [`UserRepository`] over `users`, `user_profiles`, `user_sites` and
+//! `email_history`.
+//!
+//! The users list agrees exactly with the domain's in-memory semantics
+//! (`UserFilter::matches`, `SortValue::of`): rows are ordered by the folded
+//! sort column then by id, both in the requested direction, and a page
+//! continues strictly after the cursor's `(value, id)`. The folded values
+//! are stored columns computed by the domain, compared byte-wise on both
+//! backends (PostgreSQL columns use the `"C"` collation), as Rust compares
+//! strings.
+
+use super::{SeaUnitOfWork, row, settle};
+use crate::entity::{email_history, roles, user_profiles, user_sites, users};
+use crate::error::{EMAIL, unavailable, unique_or};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use identity_domain::ports::UserRepository;
+use identity_domain::{
+    Conflict, Direction, EmailAddress, Page, PracticeId, ProfileId, RoleId, SiteId, SortValue, StoreError,
+    User, UserColumn, UserCursor, UserFilter, UserId, UserQuery, UserStatus,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
+
+/// The column a list is sorted by.
+fn sort_column(column: UserColumn) -> users::Column {
+    match column {
+        UserColumn::Name => users::Column::NameKey,
+        UserColumn::Email => users::Column::EmailNormalized,
+        UserColumn::Status => users::Column::Status,
+        UserColumn::Role => users::Column::RoleKey,
+        UserColumn::Language => users::Column::Language,
+        UserColumn::TimeZone => users::Column::TimeZone,
+        UserColumn::CreatedAt => users::Column::CreatedAt,
+    }
+}
+
+/// The sort value of a stored row: the very value the database compared.
+fn sort_value(row: &users::Model, column: UserColumn) -> SortValue {
+    match column {
+        UserColumn::Name => SortValue::Text(row.name_key.clone()),
+        UserColumn::Email => SortValue::Text(row.email_normalized.clone()),
+        UserColumn::Status => SortValue::Text(row.status.clone()),
+        UserColumn::Role => SortValue::Text(row.role_key.clone()),
+        UserColumn::Language => SortValue::Text(row.language.clone()),
+        UserColumn::TimeZone => SortValue::Text(row.time_zone.clone()),
+        UserColumn::CreatedAt => SortValue::Time(row.created_at),
+    }
+}
+
+/// Where a page starts, relative to the cursor.
+enum Start {
+    /// Rows strictly after `(value, id)` in the list's order.
+    After(Value, Uuid),
+    /// Every row (a cursor sorting before all of them).
+    Everything,
+    /// No row (a cursor sorting after all of them).
+    Nothing,
+}
+
+/// Reads a cursor for `column`. `SortValue` orders every `Text` before
+/// every `Time`; a cursor of the other kind than the column therefore
+/// starts before or after every row, as the in-memory list does. A time
+/// that came back from its JSON form as `Text` is read as the time it is.
+fn start(column: UserColumn, direction: Direction, cursor: &UserCursor) -> Start {
+    let id = cursor.id.as_uuid();
+    let time_column = column == UserColumn::CreatedAt;
+    let value = match &cursor.value {
+        SortValue::Time(t) if time_column => Some(Value::from(*t)),
+        SortValue::Text(s) if time_column => {
+            DateTime::parse_from_rfc3339(s).ok().map(|t| Value::from(t.with_timezone(&Utc)))
+        }
+        SortValue::Text(s) => Some(Value::from(s.clone())),
+        SortValue::Time(_) => None,
+    };
+    match (value, direction) {
+        (Some(value), _) => Start::After(value, id),
+        // A Text cursor on the time column sorts before every Time row.
+        (None, Direction::Asc) if !time_column => Start::Nothing,
+        (None, Direction::Desc) if !time_column => Start::Everything,
+        (None, Direction::Asc) => Start::Everything,
+        (None, Direction::Desc) => Start::Nothing,
+    }
+}
+
+/// `needle` as a LIKE pattern matching any text that contains it.
+fn contains_pattern(needle: &str) -> LikeExpr {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    LikeExpr::new(pattern).escape('\\')
+}
+
+/// The filter as SQL, or `None` when no row can match.
+fn filter_condition(filter: &UserFilter) -> Option<Condition> {
+    let mut condition = Condition::all();
+    if !filter.statuses.is_empty() {
+        condition = condition.add(users::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(role) = filter.role {
+        condition = condition.add(users::Column::RoleId.eq(role.as_uuid()));
+    }
+    if let Some(profile) = filter.profile {
+        let holders = Query::select()
+            .column(user_profiles::Column::UserId)
+            .from(user_profiles::Entity)
+            .and_where(user_profiles::Column::ProfileId.eq(profile.as_uuid()))
+            .to_owned();
+        condition = condition.add(users::Column::Id.in_subquery(holders));
+    }
+    if let Some(site) = filter.site {
+        let members = Query::select()
+            .column(user_sites::Column::UserId)
+            .from(user_sites::Entity)
+            .and_where(user_sites::Column::SiteId.eq(site.as_uuid()))
+            .to_owned();
+        condition = condition.add(users::Column::Id.in_subquery(members));
+    }
+    if let Some(language) = &filter.language {
+        condition = condition.add(users::Column::Language.eq(language.as_str()));
+    }
+    if let Some(needle) = &filter.search {
+        // The searched columns hold no ASCII capital: such a needle matches
+        // nothing (SQLite's LIKE would ignore its case).
+        if needle.chars().any(|c| c.is_ascii_uppercase()) {
+            return None;
+        }
+        condition = condition.add(
+            Condition::any()
+                .add(Expr::col(users::Column::NameKey).like(contains_pattern(needle)))
+                .add(Expr::col(users::Column::EmailNormalized).like(contains_pattern(needle))),
+        );
+    }
+    Some(condition)
+}
+
+/// Rows strictly after `(value, id)` in the list's order.
+fn after(column: users::Column, direction: Direction, value: Value, id: Uuid) -> SimpleExpr {
+    let row = Expr::tuple([Expr::col(column), Expr::col(users::Column::Id)]);
+    let bound = Expr::tuple([Expr::val(value), Expr::val(id)]);
+    match direction {
+        Direction::Asc => row.gt(bound),
+        Direction::Desc => row.lt(bound),
+    }
+}
+
+impl SeaUnitOfWork {
+    /// Domain users of stored rows, with their profiles and sites.
+    async fn hydrate(&self, rows: Vec<users::Model>) -> Result<Vec<User>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let mut profiles: BTreeMap<Uuid, BTreeSet<ProfileId>> = BTreeMap::new();
+        for link in user_profiles::Entity::find()
+            .filter(user_profiles::Column::UserId.is_in(ids.clone()))
+            .all(&self.txn)
+            .await
+            .map_err(unavailable)?
+        {
+            profiles.entry(link.user_id).or_default().insert(ProfileId::from_uuid(link.profile_id));
+        }
+        let mut sites: BTreeMap<Uuid, BTreeSet<SiteId>> = BTreeMap::new();
+        for link in user_sites::Entity::find()
+            .filter(user_sites::Column::UserId.is_in(ids))
+            .all(&self.txn)
+            .await
+            .map_err(unavailable)?
+        {
+            sites.entry(link.user_id).or_default().insert(SiteId::from_uuid(link.site_id));
+        }
+        rows.into_iter()
+            .map(|r| {
+                let id = r.id;
+                r.into_domain(profiles.remove(&id).unwrap_or_default(), sites.remove(&id).unwrap_or_default())
+            })
+            .collect()
+    }
+
+    async fn hydrate_one(&self, row: Option<users::Model>) -> Result<Option<User>, StoreError> {
+        Ok(self.hydrate(row.into_iter().collect()).await?.pop())
+    }
+
+    /// The name of the user's role, for the `role_key` column.
+    async fn role_name(&self, practice: PracticeId, role: RoleId) -> Result<String, StoreError> {
+        let found = roles::Entity::find_by_id(role.as_uuid())
+            .filter(roles::Column::PracticeId.eq(practice.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(unavailable)?;
+        found
+            .map(|r| r.name)
+            .ok_or_else(|| StoreError::Unavailable("the user's role does not exist".to_owned()))
+    }
+
+    /// Replaces the user's profiles and sites.
+    async fn write_memberships(&self, user: &User, replace: bool) -> Result<(), StoreError> {
+        let id = user.id.as_uuid();
+        if replace {
+            user_profiles::Entity::delete_many()
+                .filter(user_profiles::Column::UserId.eq(id))
+                .exec(&self.txn)
+                .await
+                .map_err(unavailable)?;
+            user_sites::Entity::delete_many()
+                .filter(user_sites::Column::UserId.eq(id))
+                .exec(&self.txn)
+                .await
+                .map_err(unavailable)?;
+        }
+        if !user.profiles.is_empty() {
+            let rows = user.profiles.iter().map(|p| {
+                row::<_, user_profiles::ActiveModel>(user_profiles::Model {
+                    user_id: id,
+                    profile_id: p.as_uuid(),
+                })
+            });
+            user_profiles::Entity::insert_many(rows)
+                .exec_without_returning(&self.txn)
+                .await
+                .map_err(unavailable)?;
+        }
+        if !user.sites.is_empty() {
+            let rows = user.sites.iter().map(|s| {
+                row::<_, user_sites::ActiveModel>(user_sites::Model { user_id: id, site_id: s.as_uuid() })
+            });
+            user_sites::Entity::insert_many(rows)
+                .exec_without_returning(&self.txn)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl UserRepository for SeaUnitOfWork {
+    async fn insert(&mut self, user: &User) -> Result<(), StoreError> {
+        let role_name = self.role_name(user.practice, user.role).await?;
+        let savepoint = self.savepoint().await?;
+        let result = users::Entity::insert(row(users::Model::from_domain(user, &role_name)))
+            .exec_without_returning(&savepoint)
+            .await;
+        settle(savepoint, result).await.map_err(|e| unique_or(e, EMAIL, Conflict::EmailTaken))?;
+        self.write_memberships(user, false).await
+    }
+
+    async fn get(&mut self, practice: PracticeId, id: UserId) -> Result<Option<User>, StoreError> {
+        let found = users::Entity::find_by_id(id.as_uuid())
+            .filter(users::Column::PracticeId.eq(practice.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(unavailable)?;
+        self.hydrate_one(found).await
+    }
+
+    async fn update(&mut self, user: &User) -> Result<(), StoreError> {
+        let Some(previous) = user.version.checked_sub(1) else {
+            return Err(Conflict::Stale.into());
+        };
+        let role_name = self.role_name(user.practice, user.role).await?;
+        let mut changes: users::ActiveModel = row(users::Model::from_domain(user, &role_name));
+        changes.not_set(users::Column::Id);
+        changes.not_set(users::Column::PracticeId);
+        changes.not_set(users::Column::CreatedAt);
+        let savepoint = self.savepoint().await?;
+        let result = users::Entity::update_many()
+            .set(changes)
+            .filter(users::Column::Id.eq(user.id.as_uuid()))
+            .filter(users::Column::PracticeId.eq(user.practice.as_uuid()))
+            .filter(users::Column::Version.eq(crate::entity::to_i64(previous)))
+            .exec(&savepoint)
+            .await;
+        let updated =
+            settle(savepoint, result).await.map_err(|e| unique_or(e, EMAIL, Conflict::EmailTaken))?;
+        if updated.rows_affected == 0 {
+            return Err(Conflict::Stale.into());
+        }
+        self.write_memberships(user, true).await
+    }
+
+    async fn find_by_email(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Option<User>, StoreError> {
+        let found = users::Entity::find()
+            .filter(users::Column::PracticeId.eq(practice.as_uuid()))
+            .filter(users::Column::EmailNormalized.eq(email.normalized()))
+            .one(&self.txn)
+            .await
+            .map_err(unavailable)?;
+        self.hydrate_one(found).await
+    }
+
+    async fn email_holder(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Option<UserId>, StoreError> {
+        let found = email_history::Entity::find()
+            .filter(email_history::Column::PracticeId.eq(practice.as_uuid()))
+            .filter(email_history::Column::NormalizedEmail.eq(email.normalized()))
+            .one(&self.txn)
+            .await
+            .map_err(unavailable)?;
+        Ok(found.map(|h| UserId::from_uuid(h.user_id)))
+    }
+
+    async fn reserve_email(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let reservation = email_history::Model::reservation(practice, email, user, at);
+        let savepoint = self.savepoint().await?;
+        let result = email_history::Entity::insert(row(reservation)).exec_without_returning(&savepoint).await;
+        settle(savepoint, result).await.map_err(|e| unique_or(e, EMAIL, Conflict::EmailTaken))?;
+        Ok(())
+    }
+
+    async fn email_history(
+        &mut self,
+        practice: PracticeId,
+        user: UserId,
+    ) -> Result<Vec<(EmailAddress, DateTime<Utc>)>, StoreError> {
+        email_history::Entity::find()
+            .filter(email_history::Column::PracticeId.eq(practice.as_uuid()))
+            .filter(email_history::Column::UserId.eq(user.as_uuid()))
+            .order_by_asc(email_history::Column::HeldFrom)
+            .order_by_asc(email_history::Column::Id)
+            .all(&self.txn)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(email_history::Model::into_domain)
+            .collect()
+    }
+
+    async fn list(
+        &mut self,
+        practice: PracticeId,
+        query: &UserQuery,
+    ) -> Result<Page<User, UserCursor>, StoreError> {
+        let empty = || Ok(Page { items: Vec::new(), next: None });
+        let Some(filter) = filter_condition(&query.filter) else {
+            return empty();
+        };
+        let column = sort_column(query.sort);
+        let mut select: Select<users::Entity> =
+            users::Entity::find().filter(users::Column::PracticeId.eq(practice.as_uuid())).filter(filter);
+        if let Some(cursor) = &query.after {
+            match start(query.sort, query.direction, cursor) {
+                Start::After(value, id) => select = select.filter(after(column, query.direction, value, id)),
+                Start::Everything => {}
+                Start::Nothing => return empty(),
+            }
+        }
+        let order = match query.direction {
+            Direction::Asc => Order::Asc,
+            Direction::Desc => Order::Desc,
+        };
+        let limit = query.limit as usize;
+        let mut rows = select
+            .order_by(column, order.clone())
+            .order_by(users::Column::Id, order)
+            .limit(u64::from(query.limit) + 1)
+            .all(&self.txn)
+            .await
+            .map_err(unavailable)?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = match rows.last() {
+            Some(last) if more => {
+                Some(UserCursor { value: sort_value(last, query.sort), id: UserId::from_uuid(last.id) })
+            }
+            _ => None,
+        };
+        Ok(Page { items: self.hydrate(rows).await?, next })
+    }
+
+    async fn count_with_roles(
+        &mut self,
+        practice: PracticeId,
+        roles: &[RoleId],
+        statuses: &[UserStatus],
+    ) -> Result<u64, StoreError> {
+        if roles.is_empty() || statuses.is_empty() {
+            return Ok(0);
+        }
+        users::Entity::find()
+            .filter(users::Column::PracticeId.eq(practice.as_uuid()))
+            .filter(users::Column::RoleId.is_in(roles.iter().map(|r| r.as_uuid())))
+            .filter(users::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
+            .count(&self.txn)
+            .await
+            .map_err(unavailable)
+    }
+}

@@ -1,0 +1,239 @@
+//! The fixture: a fresh, migrated database per test, and domain records.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use identity_domain::*;
+use identity_store::SeaStore;
+use sea_orm::ConnectionTrait;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// The PostgreSQL server to create test databases on.
+pub const POSTGRES_ENV: &str = "IDENTITY_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What a test gets: a migrated store and how to reach its database again.
+#[derive(Clone)]
+pub struct Ctx {
+    pub store: SeaStore,
+    pub url: String,
+    pub backend: Backend,
+}
+
+enum Cleanup {
+    Folder(PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+/// A fresh, migrated database on `backend`, and the future that removes
+/// it; `None` when the backend is not configured (PostgreSQL without
+/// `IDENTITY_TEST_POSTGRES_URL`).
+pub async fn open(backend: Backend) -> Option<(Ctx, impl Future<Output = ()> + Send + 'static)> {
+    let (url, cleanup) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("identity-store-test-{}", Uuid::now_v7().simple()));
+            let path = dir.join("nested").join("identity.sqlite");
+            (format!("sqlite://{}", path.display()), Cleanup::Folder(dir))
+        }
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+                println!("PostgreSQL test skipped: {POSTGRES_ENV} is not set");
+                return None;
+            };
+            let name = format!("identity_test_{}", Uuid::now_v7().simple());
+            let admin = SeaStore::connect(&admin_url).await.expect("connect to the PostgreSQL server");
+            admin.connection().execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+            admin.close().await.unwrap();
+            (database_url(&admin_url, &name), Cleanup::Database { admin_url, name })
+        }
+    };
+    let store = SeaStore::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let ctx = Ctx { store: store.clone(), url, backend };
+    let remove = async move {
+        store.close().await.ok();
+        match cleanup {
+            Cleanup::Folder(dir) => {
+                std::fs::remove_dir_all(dir).ok();
+            }
+            Cleanup::Database { admin_url, name } => {
+                let admin = SeaStore::connect(&admin_url).await.expect("connect to the PostgreSQL server");
+                admin
+                    .connection()
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .unwrap();
+                admin.close().await.ok();
+            }
+        }
+    };
+    Some((ctx, remove))
+}
+
+/// Runs one test on one backend and removes its database afterwards, even
+/// when the test fails.
+pub async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some((ctx, remove)) = open(backend).await else {
+        return;
+    };
+    let outcome = tokio::spawn(test(ctx)).await;
+    remove.await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// `url` with its database replaced by `name`.
+fn database_url(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// One test function per backend.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    $crate::support::run($crate::support::Backend::Sqlite, super::$name).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    $crate::support::run($crate::support::Backend::Postgres, super::$name).await;
+                }
+            }
+        )*
+    };
+}
+
+/// Now, to the microsecond (what both databases keep).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+pub fn id<T: From<Uuid>>() -> T {
+    T::from(Uuid::now_v7())
+}
+
+pub fn label(s: &str) -> Label {
+    Label::parse(s).unwrap()
+}
+
+pub fn email(s: &str) -> EmailAddress {
+    EmailAddress::parse(s).unwrap()
+}
+
+pub fn practice() -> Practice {
+    let slug = format!("p-{}", &Uuid::now_v7().simple().to_string()[16..]);
+    Practice {
+        id: id(),
+        slug: PracticeSlug::parse(&slug).unwrap(),
+        name: label("Maple Immigration Law"),
+        settings: PracticeSettings::default(),
+        created_at: now(),
+    }
+}
+
+pub fn role(practice: PracticeId, name: &str) -> Role {
+    Role {
+        id: id(),
+        practice,
+        name: label(name),
+        permissions: PermissionSet::from_iter([Permission::UsersRead, Permission::CasesOwn]),
+        bypass: false,
+        builtin: false,
+    }
+}
+
+pub fn profile(practice: PracticeId, name: &str) -> Profile {
+    Profile {
+        id: id(),
+        practice,
+        name: label(name),
+        permissions: PermissionSet::from_iter([Permission::InvoicesRead]),
+        builtin: false,
+    }
+}
+
+pub fn site(practice: PracticeId, name: &str) -> Site {
+    Site {
+        id: id(),
+        practice,
+        name: label(name),
+        address: Some(Note::parse("1 Main St\nMontréal").unwrap()),
+        created_at: now(),
+    }
+}
+
+pub fn user(practice: PracticeId, role: RoleId, address: &str, name: &str) -> User {
+    let at = now();
+    User {
+        id: id(),
+        practice,
+        email: email(address),
+        name: PersonName::parse(name).unwrap(),
+        role,
+        profiles: BTreeSet::new(),
+        language: Language::parse("fr-CA").unwrap(),
+        time_zone: TimeZone::parse("America/Toronto").unwrap(),
+        phone: Some(Phone::parse("+1 (514) 555-0199").unwrap()),
+        title: Some(label("Paralegal")),
+        notes: Some(Note::parse("admin only").unwrap()),
+        sites: BTreeSet::new(),
+        status: UserStatus::Active,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// A practice with one role, one profile, one site, committed.
+pub struct Seed {
+    pub practice: Practice,
+    pub role: Role,
+    pub profile: Profile,
+    pub site: Site,
+}
+
+pub async fn seed(store: &SeaStore) -> Seed {
+    let practice = practice();
+    let role = role(practice.id, "Paralegal");
+    let profile = profile(practice.id, "Collections");
+    let site = site(practice.id, "Montréal");
+    let mut uow = store.begin(Access::Write).await.unwrap();
+    uow.practices().insert(&practice).await.unwrap();
+    uow.roles().insert_role(&role).await.unwrap();
+    uow.roles().insert_profile(&profile).await.unwrap();
+    uow.sites().insert(&site).await.unwrap();
+    uow.commit().await.unwrap();
+    Seed { practice, role, profile, site }
+}
+
+/// Stores a user the way the domain does: reserve the address, then insert.
+pub async fn add_user(store: &SeaStore, user: &User) {
+    let mut uow = store.begin(Access::Write).await.unwrap();
+    uow.users().reserve_email(user.practice, &user.email, user.id, user.created_at).await.unwrap();
+    uow.users().insert(user).await.unwrap();
+    uow.commit().await.unwrap();
+}
