@@ -147,6 +147,8 @@ pub trait PracticeRepository: Send {
     async fn find_by_slug(&mut self, slug: &PracticeSlug) -> Result<Option<Practice>, StoreError>;
     /// Saves a changed practice (name, settings; never the slug).
     async fn update(&mut self, practice: &Practice) -> Result<(), StoreError>;
+    /// How many practices there are (zero on a new installation).
+    async fn count(&mut self) -> Result<u64, StoreError>;
 }
 
 /// Users, and the history of every email they held.

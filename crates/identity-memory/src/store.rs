@@ -192,6 +192,10 @@ impl PracticeRepository for MemoryUnitOfWork {
         stored.settings = practice.settings;
         Ok(())
     }
+
+    async fn count(&mut self) -> Result<u64, StoreError> {
+        Ok(self.working.practices.len() as u64)
+    }
 }
 
 impl MemoryUnitOfWork {

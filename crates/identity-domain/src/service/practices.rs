@@ -6,12 +6,12 @@ use crate::audit::{Actor, AuditAction, Target};
 use crate::credential::Credential;
 use crate::email::EmailAddress;
 use crate::error::{AccessError, Conflict, HashError, StoreError};
-use crate::ids::PracticeId;
+use crate::ids::{PracticeId, RoleId, UserId};
 use crate::mail::Message;
-use crate::password::{MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH_FLOOR, Password};
+use crate::password::{MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH_FLOOR, Password, PasswordHash};
 use crate::permission::Permission;
 use crate::person::{Label, Language, PersonName, TimeZone};
-use crate::ports::Access;
+use crate::ports::{Access, UnitOfWork};
 use crate::practice::{Practice, PracticeSettings, PracticeSlug};
 use crate::role::{BUILTIN_PROFILES, BUILTIN_ROLES, Profile, Role};
 use crate::user::{User, UserStatus};
@@ -34,6 +34,45 @@ pub struct NewPractice {
     pub admin_language: Language,
     /// Their time zone.
     pub admin_time_zone: TimeZone,
+}
+
+/// Who a Super Admin made by the operator is.
+#[derive(Debug, Clone)]
+pub struct SuperAdminPerson {
+    /// Sign-in email.
+    pub email: EmailAddress,
+    /// Full name.
+    pub name: PersonName,
+    /// Language.
+    pub language: Language,
+    /// Time zone.
+    pub time_zone: TimeZone,
+}
+
+/// Why the operator could not add a Super Admin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateSuperAdminError {
+    /// No practice has this slug.
+    #[error("no practice has this slug")]
+    PracticeNotFound,
+    /// Some user of the practice holds or held this email.
+    #[error("the email belongs or belonged to user {holder}")]
+    EmailPreviouslyUsed {
+        /// Who.
+        holder: UserId,
+    },
+    /// The practice has as many Super Admins as it allows.
+    #[error("the practice already has its maximum of {cap} Super Admins")]
+    CapReached {
+        /// The cap.
+        cap: u32,
+    },
+    /// The password could not be hashed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A practice just created.
@@ -163,15 +202,82 @@ impl IdentityService {
             uow.roles().insert_profile(&profile).await?;
         }
         let role = super_admin.ok_or_else(|| StoreError::Unavailable("no built-in bypass role".into()))?;
+        let origin = Origin { practice: practice.id, actor: Actor::System, request_id: None };
+        let details = serde_json::json!({ "slug": practice.slug, "name": practice.name, "settings": practice.settings });
+        let target = Some(Target::Practice(practice.id));
+        self.audit(uow.as_mut(), &origin, AuditAction::PracticeCreated, target, None, Some(details)).await?;
+        let person = SuperAdminPerson {
+            email: new.admin_email,
+            name: new.admin_name,
+            language: new.admin_language,
+            time_zone: new.admin_time_zone,
+        };
+        let admin = self.insert_super_admin(uow.as_mut(), &practice, role, person, hash).await?;
+        uow.commit().await?;
+        Ok(CreatedPractice { practice, admin, admin_password: password })
+    }
+
+    /// Adds a Super Admin to an existing practice, as the operator (the
+    /// system) rather than a signed-in user: the way back in when every
+    /// Super Admin is gone. The cap still holds. Returns the user and their
+    /// one-time password, to print once.
+    ///
+    /// # Errors
+    /// [`CreateSuperAdminError`]; nothing is written then.
+    pub async fn create_super_admin(
+        &self,
+        slug: &PracticeSlug,
+        person: SuperAdminPerson,
+    ) -> Result<(User, Password), CreateSuperAdminError> {
+        let practice = {
+            let mut uow = self.begin(Access::Read).await?;
+            uow.practices().find_by_slug(slug).await?.ok_or(CreateSuperAdminError::PracticeNotFound)?
+        };
+        let password = self.generate_password(&practice, &person.email, &person.name);
+        let hash = self.ports.hasher.hash(&password).await?;
+        let mut uow = self.begin(Access::Write).await?;
+        if let Some(holder) = uow.users().email_holder(practice.id, &person.email).await? {
+            return Err(CreateSuperAdminError::EmailPreviouslyUsed { holder });
+        }
+        let cap = practice.settings.super_admin_cap;
+        let holders = self
+            .count_super_admins(uow.as_mut(), practice.id, &[UserStatus::Invited, UserStatus::Active])
+            .await?;
+        if holders >= u64::from(cap) {
+            return Err(CreateSuperAdminError::CapReached { cap });
+        }
+        let role = uow
+            .roles()
+            .list_roles(practice.id)
+            .await?
+            .into_iter()
+            .find(|r| r.bypass)
+            .ok_or_else(|| StoreError::Unavailable("no built-in bypass role".into()))?;
+        let admin = self.insert_super_admin(uow.as_mut(), &practice, role.id, person, hash).await?;
+        uow.commit().await?;
+        Ok((admin, password))
+    }
+
+    /// Stores an active Super Admin with a one-time password, audits it as
+    /// the system's doing and queues the welcome email.
+    async fn insert_super_admin(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: &Practice,
+        role: RoleId,
+        person: SuperAdminPerson,
+        hash: PasswordHash,
+    ) -> Result<User, StoreError> {
+        let now = self.now();
         let admin = User {
             id: self.new_id(),
             practice: practice.id,
-            email: new.admin_email,
-            name: new.admin_name,
+            email: person.email,
+            name: person.name,
             role,
             profiles: BTreeSet::new(),
-            language: new.admin_language,
-            time_zone: new.admin_time_zone,
+            language: person.language,
+            time_zone: person.time_zone,
             phone: None,
             title: None,
             notes: None,
@@ -187,33 +293,24 @@ impl IdentityService {
         credential.set_password(hash, now, Some(now + self.config.one_time_password_ttl));
         uow.credentials().save(&credential).await?;
         let origin = Origin { practice: practice.id, actor: Actor::System, request_id: None };
-        let details = serde_json::json!({ "slug": practice.slug, "name": practice.name, "settings": practice.settings });
-        self.audit(
-            uow.as_mut(),
-            &origin,
-            AuditAction::PracticeCreated,
-            Some(Target::Practice(practice.id)),
-            None,
-            Some(details),
-        )
-        .await?;
-        self.audit(
-            uow.as_mut(),
-            &origin,
-            AuditAction::UserCreated,
-            Some(Target::User(admin.id)),
-            None,
-            Some(admin.audit_view()),
-        )
-        .await?;
+        let target = Some(Target::User(admin.id));
+        self.audit(uow, &origin, AuditAction::UserCreated, target, None, Some(admin.audit_view())).await?;
         let welcome = Message::Welcome {
             practice_slug: practice.slug.as_str().to_owned(),
             sign_in_email: admin.email.as_str().to_owned(),
             must_change_password: true,
         };
-        self.send(uow.as_mut(), &practice, Recipient::from(&admin), welcome).await?;
-        uow.commit().await?;
-        Ok(CreatedPractice { practice, admin, admin_password: password })
+        self.send(uow, practice, Recipient::from(&admin), welcome).await?;
+        Ok(admin)
+    }
+
+    /// Whether no practice exists yet (a new installation).
+    ///
+    /// # Errors
+    /// The storage failure.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let mut uow = self.begin(Access::Read).await?;
+        Ok(uow.practices().count().await? == 0)
     }
 
     /// Whether storage answers (for readiness probes).

@@ -160,3 +160,34 @@ async fn super_admin_bypasses_every_check_inside_its_practice() {
         assert!(w.admin.may(*p), "{p}");
     }
 }
+
+#[tokio::test]
+async fn the_operator_can_add_a_super_admin_within_the_cap() {
+    let w = World::new().await;
+    let person = |email: &str| SuperAdminPerson {
+        email: EmailAddress::parse(email).unwrap(),
+        name: PersonName::parse("Rescue Admin").unwrap(),
+        language: Language::english(),
+        time_zone: TimeZone::utc(),
+    };
+    let (admin, password) =
+        w.service.create_super_admin(&w.practice.slug, person("rescue@maple.example")).await.unwrap();
+    assert!(w.sign_in("rescue@maple.example", password.expose()).await.unwrap().password_change_only);
+    let entry = w
+        .audit()
+        .await
+        .into_iter()
+        .find(|e| e.target == Some(Target::User(admin.id)) && e.action == AuditAction::UserCreated)
+        .unwrap();
+    assert_eq!(entry.actor, Actor::System);
+    assert_eq!(
+        w.service.create_super_admin(&w.practice.slug, person("third@maple.example")).await.unwrap_err(),
+        CreateSuperAdminError::CapReached { cap: 2 }
+    );
+    let unknown = PracticeSlug::parse("nowhere").unwrap();
+    assert_eq!(
+        w.service.create_super_admin(&unknown, person("x@maple.example")).await.unwrap_err(),
+        CreateSuperAdminError::PracticeNotFound
+    );
+    assert!(!w.service.is_empty().await.unwrap());
+}

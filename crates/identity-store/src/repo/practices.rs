@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use identity_domain::ports::PracticeRepository;
 use identity_domain::{Conflict, Practice, PracticeId, PracticeSlug, StoreError};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 #[async_trait]
 impl PracticeRepository for SeaUnitOfWork {
@@ -42,5 +42,9 @@ impl PracticeRepository for SeaUnitOfWork {
             return Err(Conflict::Stale.into());
         }
         Ok(())
+    }
+
+    async fn count(&mut self) -> Result<u64, StoreError> {
+        practices::Entity::find().count(&self.txn).await.map_err(unavailable)
     }
 }
