@@ -1,35 +1,218 @@
-//! `cargo xtask`: the project's one binary and its checks.
+//! `cargo xtask`: the one binary of practice identity, and the project's
+//! checks. The composition root: the only crate that knows every adapter.
 //!
-//! - `cargo xtask ci` runs what CI runs: formatting, lints, the architecture
-//!   check and every test.
-//! - `cargo xtask tidy` checks the architecture invariants of
-//!   `docs/architecture.md` that a compiler cannot.
+//! - `serve` — the server (database, mail worker, HTTP API).
+//! - `migrate up|down|status` — the database schema.
+//! - `practice create`, `admin create` — operator tasks.
+//! - `openapi` — print the OpenAPI document.
+//! - `ci`, `tidy` — what CI runs; the architecture check.
 
+mod config;
+mod serve;
 mod tidy;
 
 use clap::{Parser, Subcommand};
+use identity_domain::*;
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "Practice identity: the server binary and the project's checks")]
 struct Cli {
+    /// The configuration file (read if present; IDENTITY_* variables override it).
+    #[arg(long, global = true, default_value = "identity.toml")]
+    config: PathBuf,
     #[command(subcommand)]
     command: Task,
 }
 
 #[derive(Subcommand)]
 enum Task {
-    /// Formatting, clippy, the architecture check and every test, as CI runs them.
+    /// Run the server: migrations, first-start practice, mail worker, HTTP API.
+    Serve,
+    /// Apply, roll back or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: Migration,
+        /// The database (default: the configured one).
+        #[arg(long, global = true)]
+        database_url: Option<String>,
+    },
+    /// Operator tasks on practices.
+    Practice {
+        #[command(subcommand)]
+        action: PracticeTask,
+    },
+    /// Operator tasks on Super Admins.
+    Admin {
+        #[command(subcommand)]
+        action: AdminTask,
+    },
+    /// Print the OpenAPI 3.1 document.
+    Openapi,
+    /// Formatting, clippy, every test and the architecture check, as CI runs them.
     Ci,
     /// The architecture invariants: the domain's dependencies, module docs, no delete path.
     Tidy,
 }
 
+#[derive(Subcommand)]
+enum Migration {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back migrations (the last one, or `--steps N`).
+    Down {
+        /// How many.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(clap::Args)]
+struct Person {
+    /// Email of the Super Admin.
+    #[arg(long)]
+    admin_email: String,
+    /// Name of the Super Admin.
+    #[arg(long)]
+    admin_name: String,
+    /// Their language (BCP 47).
+    #[arg(long, default_value = "en")]
+    language: String,
+    /// Their time zone (IANA).
+    #[arg(long, default_value = "UTC")]
+    time_zone: String,
+}
+
+#[derive(Subcommand)]
+enum PracticeTask {
+    /// Create a practice with its first Super Admin; prints their one-time password.
+    Create {
+        /// The practice's slug.
+        #[arg(long)]
+        slug: String,
+        /// The practice's name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        person: Person,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminTask {
+    /// Add a Super Admin to a practice (within its cap); prints their one-time password.
+    Create {
+        /// The practice's slug.
+        #[arg(long)]
+        practice: String,
+        #[command(flatten)]
+        person: Person,
+    },
+}
+
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Task::Ci => ci(),
-        Task::Tidy => report(tidy::check(&tidy::workspace_root())),
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Task::Ci => return ci(),
+        Task::Tidy => return report(tidy::check(&tidy::workspace_root())),
+        Task::Openapi => serde_json::to_string_pretty(&identity_api::openapi_document())
+            .map(|doc| println!("{doc}"))
+            .map_err(|e| e.to_string()),
+        task => runtime().and_then(|rt| rt.block_on(operate(task, cli.config))),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("IDENTITY_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
+    init_logs();
+    let settings = config::load(&config_file)?;
+    match task {
+        Task::Serve => serve::run(settings).await,
+        Task::Migrate { action, database_url } => {
+            let url = database_url.unwrap_or(settings.database_url);
+            migrate(&url, action).await
+        }
+        Task::Practice { action: PracticeTask::Create { slug, name, person } } => {
+            let store = serve::open_store(&settings.database_url).await?;
+            let service = serve::service(&store, &settings)?;
+            let new = NewPractice {
+                slug: PracticeSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?,
+                name: Label::parse(&name).map_err(|e| format!("--name: {e}"))?,
+                settings: PracticeSettings::default(),
+                admin_email: EmailAddress::parse(&person.admin_email)
+                    .map_err(|e| format!("--admin-email: {e}"))?,
+                admin_name: PersonName::parse(&person.admin_name)
+                    .map_err(|e| format!("--admin-name: {e}"))?,
+                admin_language: Language::parse(&person.language).map_err(|e| format!("--language: {e}"))?,
+                admin_time_zone: TimeZone::parse(&person.time_zone)
+                    .map_err(|e| format!("--time-zone: {e}"))?,
+            };
+            let created = service.create_practice(new).await.map_err(|e| e.to_string())?;
+            print_credentials(created.practice.slug.as_str(), &created.admin.email, &created.admin_password);
+            Ok(())
+        }
+        Task::Admin { action: AdminTask::Create { practice, person } } => {
+            let store = serve::open_store(&settings.database_url).await?;
+            let service = serve::service(&store, &settings)?;
+            let slug = PracticeSlug::parse(&practice).map_err(|e| format!("--practice: {e}"))?;
+            let who = SuperAdminPerson {
+                email: EmailAddress::parse(&person.admin_email).map_err(|e| format!("--admin-email: {e}"))?,
+                name: PersonName::parse(&person.admin_name).map_err(|e| format!("--admin-name: {e}"))?,
+                language: Language::parse(&person.language).map_err(|e| format!("--language: {e}"))?,
+                time_zone: TimeZone::parse(&person.time_zone).map_err(|e| format!("--time-zone: {e}"))?,
+            };
+            let (admin, password) =
+                service.create_super_admin(&slug, who).await.map_err(|e| e.to_string())?;
+            print_credentials(slug.as_str(), &admin.email, &password);
+            Ok(())
+        }
+        Task::Ci | Task::Tidy | Task::Openapi => Ok(()),
+    }
+}
+
+fn print_credentials(practice: &str, email: &EmailAddress, password: &Password) {
+    println!("practice: {practice}");
+    println!("email:    {email}");
+    println!("password: {}   (one-time: change it at first sign-in, within 24 hours)", password.expose());
+}
+
+async fn migrate(url: &str, action: Migration) -> Result<(), String> {
+    let store = identity_store::SeaStore::connect(url)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", serve::redact(url)))?;
+    match action {
+        Migration::Up => store.migrate().await.map_err(|e| e.to_string())?,
+        Migration::Down { steps } => store.rollback(Some(steps)).await.map_err(|e| e.to_string())?,
+        Migration::Status => {}
+    }
+    for state in store.migration_status().await.map_err(|e| e.to_string())? {
+        println!("{} {}", if state.applied { "applied" } else { "pending" }, state.name);
+    }
+    store.close().await.map_err(|e| e.to_string())
 }
 
 fn report(problems: Vec<String>) -> ExitCode {
@@ -51,8 +234,7 @@ fn ci() -> ExitCode {
     ];
     for (name, args) in steps {
         println!("== {name}: cargo {}", args.join(" "));
-        let status = Command::new(env!("CARGO")).args(*args).status();
-        match status {
+        match Command::new(env!("CARGO")).args(*args).status() {
             Ok(s) if s.success() => {}
             Ok(s) => {
                 eprintln!("== {name} failed ({s})");

@@ -151,3 +151,46 @@ pub struct PageOf<T> {
 pub fn ids<T: From<Uuid> + Ord>(raw: &[Uuid]) -> std::collections::BTreeSet<T> {
     raw.iter().copied().map(T::from).collect()
 }
+
+/// A case and its owner.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseView {
+    /// Id.
+    pub id: Uuid,
+    /// Title or file reference.
+    pub title: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The owner's id.
+    pub owner: Uuid,
+    /// Opened.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Case> for CaseView {
+    fn from(c: Case) -> Self {
+        Self {
+            id: c.id.as_uuid(),
+            title: c.title.to_string(),
+            status: c.status.as_str().to_owned(),
+            owner: c.owner.as_uuid(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// Parses dotted permission names (`users.read`); each unknown name is
+/// recorded against `field`.
+pub fn permissions(f: &mut Fields, field: &str, names: &[String]) -> Option<PermissionSet> {
+    let parsed: Vec<Option<Permission>> =
+        names.iter().map(|name| f.check(field, name.parse::<Permission>())).collect();
+    parsed.into_iter().collect()
+}
+
+/// Dotted permission names, in catalogue order.
+pub fn permission_names(set: PermissionSet) -> Vec<String> {
+    set.iter().map(|p| p.as_str().to_owned()).collect()
+}

@@ -1,10 +1,11 @@
-//! Request extractors: JSON bodies that fail as problem+json, the signed-in
-//! caller (bearer token or session cookie, with CSRF protection for cookie
-//! writes), and the request id.
+//! Request extractors: JSON bodies, path parameters and query strings that
+//! fail as problem+json, the signed-in caller (bearer token or session
+//! cookie, with CSRF protection for cookie writes), and the request id.
 
 use crate::ApiState;
 use crate::error::{ApiError, FieldProblem};
-use axum::extract::rejection::JsonRejection;
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -47,13 +48,8 @@ impl<T: Serialize> IntoResponse for AppJson<T> {
 fn json_rejection(rejection: &JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonDataError(e) => {
-            let detail = e.body_text();
-            let field = detail
-                .split('`')
-                .nth(1)
-                .filter(|_| detail.contains("field"))
-                .map_or_else(|| "body".to_owned(), str::to_owned);
-            ApiError::validation(vec![FieldProblem { field, detail: strip_prefix(&detail) }])
+            let (field, detail) = data_error_field(&e.body_text());
+            ApiError::validation(vec![FieldProblem { field, detail }])
         }
         JsonRejection::JsonSyntaxError(e) => ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -82,9 +78,97 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
     }
 }
 
+/// The field at fault and serde's message, from axum's text for a body or
+/// query that does not fit its type: `Failed to …: <path>: <message>`, where
+/// the path (`credential.password`, `profiles[1]`) is absent at the top level
+/// and the message may name the field itself (``unknown field `x` ``).
+fn data_error_field(text: &str) -> (String, String) {
+    let rest = text.split_once("type: ").map_or(text, |(_, rest)| rest);
+    let (path, message) = match rest.split_once(": ") {
+        Some((path, message)) if !path.is_empty() && !path.contains(char::is_whitespace) => {
+            (Some(path), message)
+        }
+        _ => (None, rest),
+    };
+    let named = ["unknown field", "missing field", "duplicate field"]
+        .iter()
+        .any(|p| message.starts_with(p))
+        .then(|| message.split('`').nth(1))
+        .flatten();
+    let field = match (path, named) {
+        // An unknown field is on the path already; a missing one is not.
+        (Some(path), Some(name)) if path == name || path.ends_with(&format!(".{name}")) => path.to_owned(),
+        (Some(path), Some(name)) => format!("{path}.{name}"),
+        (Some(path), None) => path.to_owned(),
+        (None, Some(name)) => name.to_owned(),
+        (None, None) => "body".to_owned(),
+    };
+    let detail = message.rsplit_once(" at line ").map_or(message, |(m, _)| m).to_owned();
+    (field, detail)
+}
+
 /// axum's messages start with a sentence about the rejection; keep serde's part.
 fn strip_prefix(text: &str) -> String {
     text.rsplit_once(": ").map_or(text, |(_, rest)| rest).to_owned()
+}
+
+/// Path parameters (ids). A parameter that does not parse (`/users/abc`)
+/// answers 400 `invalid-path` naming the parameter, as problem+json.
+#[derive(Debug, Clone, Copy)]
+pub struct AppPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send + 'static, S: Send + Sync> FromRequestParts<S> for AppPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(path_rejection(&rejection)),
+        }
+    }
+}
+
+fn path_rejection(rejection: &PathRejection) -> ApiError {
+    if rejection.status().is_server_error() {
+        return ApiError::internal(&rejection.body_text());
+    }
+    let field = match rejection {
+        PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+            ErrorKind::ParseErrorAtKey { key, .. }
+            | ErrorKind::DeserializeError { key, .. }
+            | ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
+            _ => "id".to_owned(),
+        },
+        _ => "id".to_owned(),
+    };
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid-path",
+        "A path parameter is not valid",
+        format!("{field} must be a UUID"),
+    )
+    .at(&field)
+}
+
+/// A query string. One that does not fit its type answers 422
+/// `invalid-field` as problem+json (unknown parameters are refused).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                let (field, detail) = data_error_field(&e.body_text());
+                let field = if field == "body" { "query".to_owned() } else { field };
+                Err(ApiError::validation(vec![FieldProblem { field, detail }]))
+            }
+            Err(other) => Err(ApiError::internal(&other.body_text())),
+        }
+    }
 }
 
 /// The request id of this request, when it is one the audit log can hold.
@@ -164,5 +248,34 @@ fn check_same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> Result
             "Refused: cross-site request",
             "a write authenticated by the session cookie must come from this site; API clients send the bearer token instead",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::data_error_field;
+
+    const PREFIX: &str = "Failed to deserialize the JSON body into the target type: ";
+
+    #[test]
+    fn the_field_at_fault_is_read_from_serde_s_path_and_message() {
+        let cases = [
+            ("unknown field `role`, expected one of `name` at line 1 column 7", "role"),
+            ("role: unknown field `role`, expected one of `name` at line 1 column 7", "role"),
+            ("missing field `name` at line 1 column 2", "name"),
+            ("credential: missing field `password` at line 1 column 30", "credential.password"),
+            (
+                "super_admin_cap: invalid type: string \"x\", expected u32 at line 1 column 20",
+                "super_admin_cap",
+            ),
+            ("profiles[1]: invalid type: integer `5`, expected a string at line 1 column 9", "profiles[1]"),
+            ("invalid type: integer `5`, expected a map at line 1 column 1", "body"),
+        ];
+        for (message, field) in cases {
+            let (found, detail) = data_error_field(&format!("{PREFIX}{message}"));
+            assert_eq!(found, field, "{message}");
+            assert!(!detail.contains(" at line "), "{detail}");
+            assert!(!detail.starts_with(field) || field == "body", "{detail}");
+        }
     }
 }

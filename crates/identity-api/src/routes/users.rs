@@ -4,10 +4,10 @@
 //! invitations, assigned cases and bulk reassign.
 
 use crate::ApiState;
-use crate::dto::{Fields, PageOf, UserView, double_option, ids};
+use crate::dto::{CaseView, Fields, PageOf, UserView, double_option, ids};
 use crate::error::{ApiError, Problem};
-use crate::extract::{AppJson, Authenticated};
-use axum::extract::{Path, Query, State};
+use crate::extract::{AppJson, AppPath, AppQuery, Authenticated};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -162,6 +162,7 @@ fn with_etag(user: User) -> impl IntoResponse {
 #[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = CreateUserBody,
     responses(
         (status = 201, description = "Created", body = CreatedUserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is or was used by another user (named with its status), or the Super Admin cap is reached", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid, or the password is refused", body = Problem, content_type = "application/problem+json"),
@@ -259,13 +260,14 @@ impl ListUsersParams {
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsersParams),
     responses(
         (status = 200, description = "A page of users", body = PageOf<UserView>),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn list_users(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Query(params): Query<ListUsersParams>,
+    AppQuery(params): AppQuery<ListUsersParams>,
 ) -> Result<AppJson<PageOf<UserView>>, ApiError> {
     let page = state.service.list_users(&auth.caller, &params.into_query()?).await?;
     Ok(AppJson(PageOf {
@@ -278,12 +280,13 @@ async fn list_users(
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn get_user(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(with_etag(state.service.get_user(&auth.caller, user_id(id)).await?))
 }
@@ -341,6 +344,7 @@ impl UpdateUserBody {
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 200, description = "The edited user", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed by someone else since your read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
@@ -348,7 +352,7 @@ impl UpdateUserBody {
 async fn update_user(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
     headers: HeaderMap,
     AppJson(body): AppJson<UpdateUserBody>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -371,6 +375,7 @@ pub struct ChangeEmailBody {
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 200, description = "The user with the new email", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is or was used by another user", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed by someone else since your read", body = Problem, content_type = "application/problem+json"),
@@ -379,7 +384,7 @@ pub struct ChangeEmailBody {
 async fn change_email(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
     headers: HeaderMap,
     AppJson(body): AppJson<ChangeEmailBody>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -406,12 +411,13 @@ pub struct EmailHistoryEntry {
 #[utoipa::path(get, path = "/users/{id}/emails", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The email history", body = Vec<EmailHistoryEntry>),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn email_history(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
 ) -> Result<AppJson<Vec<EmailHistoryEntry>>, ApiError> {
     let history = state.service.email_history(&auth.caller, user_id(id)).await?;
     Ok(AppJson(
@@ -438,6 +444,7 @@ pub struct AccessBody {
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 200, description = "The user", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed (a permission you do not hold; only a Super Admin grants Super Admin)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Super Admin cap reached, or the last active Super Admin", body = Problem, content_type = "application/problem+json"),
@@ -446,7 +453,7 @@ pub struct AccessBody {
 async fn set_access(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
     headers: HeaderMap,
     AppJson(body): AppJson<AccessBody>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -473,6 +480,7 @@ pub struct DeactivateBody {
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The deactivated user", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Owns open cases (with count), last Super Admin, yourself, or already inactive", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "reassign_to cannot own cases", body = Problem, content_type = "application/problem+json"),
@@ -480,7 +488,7 @@ pub struct DeactivateBody {
 async fn deactivate(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<DeactivateBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let to = body.reassign_to.map(UserId::from_uuid);
@@ -491,13 +499,14 @@ async fn deactivate(
 #[utoipa::path(post, path = "/users/{id}/reactivate", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The reactivated user", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not inactive, or the Super Admin cap is reached", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn reactivate(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(with_etag(state.service.reactivate_user(&auth.caller, user_id(id)).await?))
 }
@@ -523,6 +532,7 @@ pub enum ResetBody {
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 204, description = "Reset"),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user is not active", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The temporary password is refused", body = Problem, content_type = "application/problem+json"),
@@ -530,7 +540,7 @@ pub enum ResetBody {
 async fn reset_password(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<ResetBody>,
 ) -> Result<StatusCode, ApiError> {
     let mode = match body {
@@ -553,12 +563,13 @@ pub struct SessionsEnded {
 #[utoipa::path(delete, path = "/users/{id}/sessions", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "Signed out everywhere", body = SessionsEnded),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn sign_out_everywhere(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
 ) -> Result<AppJson<SessionsEnded>, ApiError> {
     let ended = state.service.sign_out_everywhere(&auth.caller, user_id(id)).await?;
     Ok(AppJson(SessionsEnded { ended }))
@@ -568,13 +579,14 @@ async fn sign_out_everywhere(
 #[utoipa::path(post, path = "/users/{id}/invitation", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 204, description = "Sent"),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user is not invited", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn resend_invitation(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     state.service.resend_invitation(&auth.caller, user_id(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -584,45 +596,16 @@ async fn resend_invitation(
 #[utoipa::path(delete, path = "/users/{id}/invitation", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "Revoked", body = UserView),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user is not invited", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn revoke_invitation(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(with_etag(state.service.revoke_invitation(&auth.caller, user_id(id)).await?))
-}
-
-/// A case and its owner.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CaseView {
-    /// Id.
-    pub id: Uuid,
-    /// Title or file reference.
-    pub title: String,
-    /// `open` or `closed`.
-    pub status: String,
-    /// The owner's id.
-    pub owner: Uuid,
-    /// Opened.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Case> for CaseView {
-    fn from(c: Case) -> Self {
-        Self {
-            id: c.id.as_uuid(),
-            title: c.title.to_string(),
-            status: c.status.as_str().to_owned(),
-            owner: c.owner.as_uuid(),
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
 }
 
 /// Which cases.
@@ -638,14 +621,15 @@ pub struct CasesParams {
 #[utoipa::path(get, path = "/users/{id}/cases", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id"), CasesParams),
     responses(
         (status = 200, description = "The user's cases", body = Vec<CaseView>),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn user_cases(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
-    Query(params): Query<CasesParams>,
+    AppPath(id): AppPath<Uuid>,
+    AppQuery(params): AppQuery<CasesParams>,
 ) -> Result<AppJson<Vec<CaseView>>, ApiError> {
     let status = match params.status.as_deref() {
         None => None,
@@ -680,13 +664,14 @@ pub struct Reassigned {
     params(("id" = Uuid, Path, description = "The user whose cases move")),
     responses(
         (status = 200, description = "Moved", body = Reassigned),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The new owner cannot own cases, or a case is not an open case of the user", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn reassign_cases(
     State(state): State<ApiState>,
     auth: Authenticated,
-    Path(id): Path<Uuid>,
+    AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<ReassignBody>,
 ) -> Result<AppJson<Reassigned>, ApiError> {
     let selection = match body.cases {
@@ -697,6 +682,9 @@ async fn reassign_cases(
         .service
         .reassign_cases(&auth.caller, user_id(id), UserId::from_uuid(body.to), selection)
         .await
-        .map_err(|e| ApiError::from(e).at_if_unnamed("to"))?;
+        .map_err(|e| match e {
+            CaseError::Assignee(e) => ApiError::from(e).at("to"),
+            other => other.into(),
+        })?;
     Ok(AppJson(Reassigned { cases: moved.into_iter().map(|c| c.as_uuid()).collect() }))
 }

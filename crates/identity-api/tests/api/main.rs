@@ -3,7 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod areas;
 mod edges;
+mod garbage;
+mod openapi;
+mod permissions;
+mod routes;
+mod seeds;
 mod sessions;
 mod support;
 mod users;

@@ -47,6 +47,19 @@ impl Answer {
 }
 
 pub async fn spawn_app() -> App {
+    spawn_app_with(ApiSettings::default()).await
+}
+
+/// HTTP settings for suites that sign in more often than one client
+/// address may in a minute.
+pub fn without_rate_limits() -> ApiSettings {
+    ApiSettings {
+        anonymous_per_minute: std::num::NonZeroU32::new(100_000).unwrap(),
+        ..ApiSettings::default()
+    }
+}
+
+pub async fn spawn_app_with(settings: ApiSettings) -> App {
     let adapters = MemoryAdapters::with_fast_hasher();
     let service = IdentityService::new(adapters.ports(), Config::default());
     let created = service
@@ -61,7 +74,7 @@ pub async fn spawn_app() -> App {
         })
         .await
         .unwrap();
-    let state = ApiState { service: service.clone(), settings: Arc::new(ApiSettings::default()) };
+    let state = ApiState { service: service.clone(), settings: Arc::new(settings) };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let app = identity_api::router(state);
@@ -94,6 +107,29 @@ impl App {
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
         self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// Signs in to another practice than `maple-law`.
+    pub async fn sign_in_at(&self, practice: &str, email: &str, password: &str) -> Answer {
+        let body = json!({ "practice": practice, "email": email, "password": password });
+        self.call(Method::POST, "/api/v1/sessions", None, Some(body)).await
+    }
+
+    /// The secret (link token or password) of the newest email of `kind`
+    /// to `to`, read from the outbox as the mail worker would.
+    pub async fn last_secret(&self, to: &str, kind: &str) -> String {
+        let outbox = self.adapters.outbox().await;
+        let email = outbox
+            .iter()
+            .rev()
+            .find(|e| e.to.as_str() == to && e.message.kind() == kind)
+            .unwrap_or_else(|| panic!("no {kind} email to {to}"));
+        let message = serde_json::to_value(&email.message).unwrap();
+        message.get("token").or_else(|| message.get("password")).unwrap().as_str().unwrap().to_owned()
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Answer {
