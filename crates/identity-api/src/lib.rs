@@ -133,10 +133,19 @@ pub fn router(state: ApiState) -> Router {
     })
     .layer(axum::middleware::from_fn_with_state(limits, limits::limit))
     .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit))
-    .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        settings.request_timeout,
-    ))
+    .layer(
+        tower::ServiceBuilder::new()
+            .layer(axum::error_handling::HandleErrorLayer::new(|_: tower::BoxError| async {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "timeout",
+                    "Took too long",
+                    "the request took too long and was stopped; try again",
+                )
+                .retry_after(1)
+            }))
+            .timeout(settings.request_timeout),
+    )
     .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
     .layer(SetResponseHeaderLayer::overriding(
         header::X_CONTENT_TYPE_OPTIONS,

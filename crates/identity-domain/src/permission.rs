@@ -180,6 +180,14 @@ impl From<PermissionSet> for Vec<Permission> {
     }
 }
 
+impl fmt::Display for PermissionSet {
+    /// The dotted names, comma-separated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.iter().map(Permission::as_str).collect();
+        f.write_str(&names.join(", "))
+    }
+}
+
 impl fmt::Debug for PermissionSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter().map(Permission::as_str)).finish()

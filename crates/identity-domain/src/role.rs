@@ -58,32 +58,9 @@ use Permission as P;
 /// The roles every practice starts with.
 pub const BUILTIN_ROLES: &[Builtin] = &[
     Builtin { name: SUPER_ADMIN, permissions: &[], bypass: true },
-    Builtin {
-        name: "Administrator",
-        permissions: &[
-            P::UsersRead,
-            P::UsersCreate,
-            P::UsersUpdate,
-            P::UsersUpdateEmail,
-            P::UsersAssignRoles,
-            P::UsersDeactivate,
-            P::UsersResetPassword,
-            P::UsersSignOut,
-            P::UsersExport,
-            P::UsersNotes,
-            P::RolesManage,
-            P::CasesRead,
-            P::CasesAssign,
-            P::PartiesManage,
-            P::PartiesInvite,
-            P::SitesManage,
-            P::InvoicesRead,
-            P::PaymentsRead,
-            P::AuditRead,
-            P::SettingsManage,
-        ],
-        bypass: false,
-    },
+    // Everything but the bypass: an Administrator onboards consultants,
+    // paralegals and accountants, and may only grant what it holds.
+    Builtin { name: "Administrator", permissions: Permission::ALL, bypass: false },
     Builtin {
         name: "RCIC Consultant",
         permissions: &[

@@ -144,8 +144,10 @@ async fn roles_and_profiles_take_dotted_permission_names_and_refuse_unknown_ones
         .await
         .assert_problem(409, "builtin");
 
-    // An Administrator cannot grant what they do not hold.
-    let (_, administrator) = app.add_user("alex@maple.example", "Administrator").await;
+    // A role manager cannot grant what they do not hold.
+    let manager = json!({ "name": "Office manager", "permissions": ["users.read", "roles.manage"] });
+    assert_eq!(app.post("/api/v1/roles", &app.admin, manager).await.status, StatusCode::CREATED);
+    let (_, administrator) = app.add_user("alex@maple.example", "Office manager").await;
     let refused = app
         .post(
             "/api/v1/profiles",

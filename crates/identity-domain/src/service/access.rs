@@ -20,7 +20,7 @@ pub enum GrantError {
     #[error("no such profile")]
     UnknownProfile,
     /// The change would grant permissions the caller does not hold.
-    #[error("you cannot grant permissions you do not hold: {missing:?}")]
+    #[error("you cannot grant permissions you do not hold: {missing}")]
     CannotGrant {
         /// What the caller lacks.
         missing: PermissionSet,

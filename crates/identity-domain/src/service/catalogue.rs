@@ -39,7 +39,7 @@ pub enum RoleError {
     #[error("built-in roles and profiles cannot be changed")]
     Builtin,
     /// The caller cannot grant permissions they do not hold.
-    #[error("you cannot grant permissions you do not hold: {missing:?}")]
+    #[error("you cannot grant permissions you do not hold: {missing}")]
     CannotGrant {
         /// What the caller lacks.
         missing: PermissionSet,

@@ -96,10 +96,27 @@ async fn reactivating_a_super_admin_respects_the_cap() {
 async fn an_admin_cannot_grant_a_permission_they_do_not_hold() {
     let w = World::new().await;
     let (pat, _) = w.add_user("pat@maple.example", "Paralegal").await;
-    let (_, administrator) = w.add_signed_in("admin@maple.example", "Administrator").await;
+    let office = GrantDraft {
+        name: Label::parse("Office manager").unwrap(),
+        permissions: PermissionSet::from_iter([
+            Permission::UsersRead,
+            Permission::UsersAssignRoles,
+            Permission::RolesManage,
+            Permission::CasesOwn,
+            Permission::CasesRead,
+            Permission::PartiesManage,
+        ]),
+    };
+    w.service.create_role(&w.admin, office).await.unwrap();
+    let (_, administrator) = w.add_signed_in("admin@maple.example", "Office manager").await;
     assert!(!administrator.may(Permission::InvoicesWrite));
     let collections = w.profile("Collections").await;
-    let missing = PermissionSet::from_iter([Permission::InvoicesWrite, Permission::PaymentsWrite]);
+    let missing = PermissionSet::from_iter([
+        Permission::InvoicesRead,
+        Permission::InvoicesWrite,
+        Permission::PaymentsRead,
+        Permission::PaymentsWrite,
+    ]);
     assert_eq!(
         w.service.set_access(&administrator, pat.id, pat.role, [collections].into(), None).await.unwrap_err(),
         UpdateUserError::Grant(GrantError::CannotGrant { missing })
@@ -115,6 +132,28 @@ async fn an_admin_cannot_grant_a_permission_they_do_not_hold() {
     // A Super Admin may.
     w.service.create_role(&w.admin, draft).await.unwrap();
     w.service.set_access(&w.admin, pat.id, pat.role, [collections].into(), None).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_built_in_administrator_onboards_every_built_in_role_but_super_admin() {
+    let w = World::new().await;
+    let (_, administrator) = w.add_signed_in("admin@maple.example", "Administrator").await;
+    for (i, role) in ["Administrator", "RCIC Consultant", "Paralegal", "Accountant"].into_iter().enumerate() {
+        let mut new = w.new_user(
+            &format!("u{i}@maple.example"),
+            "New Person",
+            w.role(role).await,
+            InitialCredential::Invite,
+        );
+        new.profiles = [w.profile("Collections").await].into();
+        w.service.create_user(&administrator, new).await.unwrap();
+    }
+    let new =
+        w.new_user("sa@maple.example", "New Person", w.role("Super Admin").await, InitialCredential::Invite);
+    assert_eq!(
+        w.service.create_user(&administrator, new).await.unwrap_err(),
+        CreateUserError::Grant(GrantError::SuperAdminOnly)
+    );
 }
 
 #[tokio::test]
