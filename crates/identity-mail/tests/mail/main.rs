@@ -12,6 +12,7 @@ mod config;
 mod delivery;
 mod file_transport;
 mod logs;
+mod postgres;
 mod render;
 mod restart;
 mod retry;
