@@ -116,7 +116,9 @@ mod defaults {
 /// # Errors
 /// A readable message naming the setting at fault.
 pub fn load(file: &Path) -> Result<Settings, String> {
-    let given = Figment::new().merge(Toml::file(file)).merge(Env::prefixed("IDENTITY_").split("__"));
+    // IDENTITY_LOG_FORMAT is read by the logger, IDENTITY_TEST_* by tests.
+    let env = Env::prefixed("IDENTITY_").ignore(&["LOG_FORMAT", "TEST_POSTGRES_URL"]).split("__");
+    let given = Figment::new().merge(Toml::file(file)).merge(env);
     let public_url: String = given.extract_inner("public_url").unwrap_or_else(|_| defaults::public_url());
     // Mail links point at the public URL unless told otherwise.
     Figment::new()

@@ -112,8 +112,9 @@ pub async fn run(settings: Settings) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
-    tracing::info!(listen = %settings.listen, public_url = %settings.public_url, "serving");
-    println!("Listening on http://{} (API under /api/v1)", settings.listen);
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(listen = %bound, public_url = %settings.public_url, "serving");
+    println!("Listening on http://{bound} (API under /api/v1)");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_requested())
         .await

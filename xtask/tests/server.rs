@@ -1,0 +1,277 @@
+//! The one binary, end to end: `xtask serve` started as an operator would,
+//! on SQLite and on PostgreSQL, driven over HTTP on a loopback port; mail
+//! read back from the file outbox; stopped with SIGTERM and started again.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use identity_store::SeaStore;
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "a long and private passphrase";
+
+struct Server {
+    child: Child,
+    base: String,
+    first_password: Option<String>,
+}
+
+/// Starts `xtask serve` in `dir` (the SQLite file and the mail outbox land
+/// there unless `database_url` says otherwise) and waits until it listens.
+fn start(dir: &Path, database_url: Option<&str>) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .arg("serve")
+        .current_dir(dir)
+        .env("IDENTITY_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = database_url {
+        command.env("IDENTITY_DATABASE_URL", url);
+    }
+    let mut child = command.spawn().expect("start xtask serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut first_password = None;
+    let mut base = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.trim().strip_prefix("password:") {
+            first_password = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(address) = line.strip_prefix("Listening on ") {
+            base = address.split_whitespace().next().map(str::to_owned);
+            break;
+        }
+    }
+    let Some(base) = base else {
+        let output = child.wait_with_output().unwrap();
+        panic!("the server stopped before listening: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    Server { child, base, first_password }
+}
+
+impl Server {
+    /// SIGTERM, then the exit status and what the server logged.
+    fn stop(self) -> (bool, String) {
+        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let output = self.child.wait_with_output().unwrap();
+        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> (StatusCode, Value) {
+        let body = json!({ "practice": "practice", "email": email, "password": password });
+        self.send(reqwest::Method::POST, "/api/v1/sessions", None, Some(body)).await
+    }
+}
+
+/// The token of the newest link to `to` in the file outbox, waiting for the
+/// worker to write it.
+async fn emailed_token(outbox: &Path, to: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(outbox)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| {
+                        let raw = std::fs::read_to_string(e.path()).ok()?;
+                        // Undo quoted-printable: soft line breaks, then `=3D`.
+                        let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+                        let modified = e.metadata().ok()?.modified().ok()?;
+                        (text.contains(&format!("<{to}>")) && text.contains("#token="))
+                            .then_some((modified, text))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        if let Some((_, text)) = found.pop() {
+            let start = text.find("#token=").unwrap() + "#token=".len();
+            return text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "no email with a link to {to} in {}", outbox.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The immigration page over the real server: first sign-in, create and
+/// invite, accept from the emailed link, cases, deactivate refused then
+/// done with reassignment, sign out everywhere; then a restart keeps it all.
+async fn walk(dir: &Path, database_url: Option<&str>) {
+    use reqwest::Method;
+    let server = start(dir, database_url);
+    let client = Client { http: reqwest::Client::new(), base: server.base.clone() };
+    let one_time = server.first_password.clone().expect("first start printed a password");
+
+    let (status, signed) = client.sign_in("admin@practice.example", &one_time).await;
+    assert_eq!(status, StatusCode::CREATED, "{signed}");
+    assert_eq!(signed["password_change_only"], true);
+    let admin = signed["token"].as_str().unwrap().to_owned();
+    let change = json!({ "current_password": one_time, "new_password": PASSWORD });
+    assert_eq!(
+        client.send(Method::PUT, "/api/v1/me/password", Some(&admin), Some(change)).await.0,
+        StatusCode::NO_CONTENT
+    );
+
+    let (_, roles) = client.send(Method::GET, "/api/v1/roles", Some(&admin), None).await;
+    let rcic =
+        roles.as_array().unwrap().iter().find(|r| r["name"] == "RCIC Consultant").unwrap()["id"].clone();
+    let new = |email: &str, mode: &str| {
+        json!({ "email": email, "name": "Staff Member", "role": rcic, "language": "fr-CA",
+                "time_zone": "America/Toronto", "credential": { "mode": mode } })
+    };
+    let (status, leaver) = client
+        .send(Method::POST, "/api/v1/users", Some(&admin), Some(new("leaver@practice.example", "generate")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{leaver}");
+    let leaver_id = leaver["user"]["id"].as_str().unwrap().to_owned();
+    let (status, heir) = client
+        .send(Method::POST, "/api/v1/users", Some(&admin), Some(new("heir@practice.example", "invite")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{heir}");
+    let heir_id = heir["user"]["id"].as_str().unwrap().to_owned();
+
+    let outbox = dir.join("data/mail-outbox");
+    let token = emailed_token(&outbox, "heir@practice.example").await;
+    let accept = json!({ "token": token, "new_password": PASSWORD });
+    let (status, body) =
+        client.send(Method::POST, "/api/v1/invitations/accept", None, Some(accept.clone())).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(
+        client.send(Method::POST, "/api/v1/invitations/accept", None, Some(accept)).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, heir_session) = client.sign_in("heir@practice.example", PASSWORD).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let heir_token = heir_session["token"].as_str().unwrap().to_owned();
+
+    for title in ["Study permit", "Work permit"] {
+        let case = json!({ "title": title, "owner": leaver_id });
+        assert_eq!(
+            client.send(Method::POST, "/api/v1/cases", Some(&admin), Some(case)).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let deactivate = format!("/api/v1/users/{leaver_id}/deactivate");
+    let (status, refused) = client.send(Method::POST, &deactivate, Some(&admin), Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(refused["count"], 2);
+    let (status, done) =
+        client.send(Method::POST, &deactivate, Some(&admin), Some(json!({ "reassign_to": heir_id }))).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (_, cases) = client
+        .send(Method::GET, &format!("/api/v1/users/{heir_id}/cases?status=open"), Some(&admin), None)
+        .await;
+    assert_eq!(cases.as_array().unwrap().len(), 2);
+
+    let (status, _) =
+        client.send(Method::DELETE, &format!("/api/v1/users/{heir_id}/sessions"), Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        client.send(Method::GET, "/api/v1/me", Some(&heir_token), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(client.send(Method::GET, "/readyz", None, None).await.0, StatusCode::OK);
+
+    let (stopped, logs) = server.stop();
+    assert!(stopped, "SIGTERM ends the server cleanly:\n{logs}");
+    assert!(logs.contains("outbox worker stopped"), "{logs}");
+    for secret in [PASSWORD, one_time.as_str(), token.as_str(), admin.as_str()] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+
+    // A restart keeps users, sessions and cases; no second first start.
+    let again = start(dir, database_url);
+    assert!(again.first_password.is_none());
+    let client = Client { http: reqwest::Client::new(), base: again.base.clone() };
+    let (status, me) = client.send(Method::GET, "/api/v1/me", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "the session survived the restart: {me}");
+    let (_, cases) =
+        client.send(Method::GET, &format!("/api/v1/users/{heir_id}/cases"), Some(&admin), None).await;
+    assert_eq!(cases.as_array().unwrap().len(), 2);
+    assert!(again.stop().0);
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("identity-server-{tag}-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_walks_the_immigration_page_on_sqlite_and_survives_a_restart() {
+    let dir = temp_dir("sqlite");
+    walk(&dir, None).await;
+    assert!(dir.join("data/identity.db").exists(), "the default database is a SQLite file in data/");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_walks_the_immigration_page_on_postgresql() {
+    let Ok(server) = std::env::var("IDENTITY_TEST_POSTGRES_URL") else {
+        println!("PostgreSQL run skipped: IDENTITY_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let name = format!("identity_server_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = SeaStore::connect(&server).await.unwrap();
+    admin.connection().execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    let host = server
+        .split_once("://")
+        .map_or(server.as_str(), |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let url = format!("postgres://{host}/{name}");
+    let dir = temp_dir("postgres");
+    let walked = tokio::spawn({
+        let dir = dir.clone();
+        async move { walk(&dir, Some(&url)).await }
+    })
+    .await;
+    admin
+        .connection()
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    std::fs::remove_dir_all(dir).ok();
+    if let Err(failure) = walked {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
