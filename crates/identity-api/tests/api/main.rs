@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod areas;
+mod backend;
 mod edges;
 mod garbage;
 mod openapi;

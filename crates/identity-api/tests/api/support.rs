@@ -3,9 +3,9 @@
 
 #![allow(dead_code)]
 
+use crate::backend::Adapters;
 use identity_api::{ApiSettings, ApiState};
 use identity_domain::*;
-use identity_memory::MemoryAdapters;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -15,7 +15,7 @@ pub const PASSWORD: &str = "a long and private passphrase";
 pub struct App {
     pub base: String,
     pub http: reqwest::Client,
-    pub adapters: MemoryAdapters,
+    pub adapters: Adapters,
     pub service: IdentityService,
     /// The Super Admin's bearer token.
     pub admin: String,
@@ -60,8 +60,8 @@ pub fn without_rate_limits() -> ApiSettings {
 }
 
 pub async fn spawn_app_with(settings: ApiSettings) -> App {
-    let adapters = MemoryAdapters::with_fast_hasher();
-    let service = IdentityService::new(adapters.ports(), Config::default());
+    let (ports, adapters) = crate::backend::fresh().await;
+    let service = IdentityService::new(ports, Config::default());
     let created = service
         .create_practice(NewPractice {
             slug: PracticeSlug::parse("maple-law").unwrap(),

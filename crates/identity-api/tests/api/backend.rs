@@ -1,0 +1,26 @@
+//! What the API runs on in this test binary: the in-memory adapters. The
+//! same suites run on SQLite and PostgreSQL from `xtask/tests/`, which give
+//! their own `backend` module with this interface.
+
+use identity_domain::{OutboxEmail, Ports};
+use identity_memory::{ManualClock, MemoryAdapters};
+
+/// What tests reach behind the API: the clock, and the emails queued.
+pub struct Adapters {
+    /// The clock the service reads.
+    pub clock: ManualClock,
+    memory: MemoryAdapters,
+}
+
+impl Adapters {
+    /// Every email queued, oldest first, secrets included.
+    pub async fn outbox(&self) -> Vec<OutboxEmail> {
+        self.memory.outbox().await
+    }
+}
+
+/// Fresh ports (fast hasher, manual clock) and their handle.
+pub async fn fresh() -> (Ports, Adapters) {
+    let memory = MemoryAdapters::with_fast_hasher();
+    (memory.ports(), Adapters { clock: memory.clock.clone(), memory })
+}
