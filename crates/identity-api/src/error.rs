@@ -66,9 +66,11 @@ impl ApiError {
         Self { status, kind, title, detail: detail.into(), extra: Map::new(), retry_after: None }
     }
 
-    /// Adds a member to the body.
+    /// Adds a member to the body. The RFC 9457 members (`type`, `title`,
+    /// `status`, `detail`, `instance`) are not extension keys.
     #[must_use]
     pub fn with(mut self, key: &str, value: impl Serialize) -> Self {
+        debug_assert!(!["type", "title", "status", "detail", "instance"].contains(&key), "{key} is reserved");
         self.extra.insert(key.to_owned(), serde_json::to_value(value).unwrap_or(Value::Null));
         self
     }
@@ -361,7 +363,7 @@ impl From<InvitationError> for ApiError {
             InvitationError::UserNotFound => Self::not_found("user"),
             InvitationError::NotInvited { status } => {
                 Self::new(StatusCode::CONFLICT, "not-invited", "Not waiting on an invitation", e.to_string())
-                    .with("status", status)
+                    .with("user_status", status)
             }
             InvitationError::Store(e) => e.into(),
         }
@@ -418,7 +420,7 @@ impl From<DeactivateError> for ApiError {
 
 fn illegal_transition(t: IllegalTransition) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, "illegal-transition", "Not possible in this status", t.to_string())
-        .with("status", t.from)
+        .with("user_status", t.from)
 }
 
 impl From<ReactivateError> for ApiError {
@@ -466,7 +468,7 @@ impl From<ResetPasswordError> for ApiError {
             ResetPasswordError::UserNotFound => Self::not_found("user"),
             ResetPasswordError::NotActive { status } => {
                 Self::new(StatusCode::CONFLICT, "user-not-active", "Only active users", e.to_string())
-                    .with("status", status)
+                    .with("user_status", status)
             }
             ResetPasswordError::Password(e) => e.into(),
             ResetPasswordError::Hash(e) => e.into(),
@@ -571,6 +573,34 @@ impl From<SettingsError> for ApiError {
                 Self::invalid("super_admin_cap", e)
             }
             SettingsError::MinLengthOutOfRange => Self::invalid("password_min_length", e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body(error: ApiError) -> Value {
+        let response = error.into_response();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn extension_members_never_replace_the_numeric_status() {
+        let errors = [
+            ApiError::from(InvitationError::NotInvited { status: UserStatus::Active }),
+            ApiError::from(ResetPasswordError::NotActive { status: UserStatus::Inactive }),
+            ApiError::from(DeactivateError::Transition(IllegalTransition {
+                from: UserStatus::Inactive,
+                to: UserStatus::Inactive,
+            })),
+        ];
+        for error in errors {
+            let body = body(error).await;
+            assert_eq!(body["status"], 409, "{body}");
+            assert!(body["user_status"].is_string(), "{body}");
         }
     }
 }
