@@ -67,6 +67,9 @@ pub enum Message {
         sign_in_email: String,
         /// Whether the password must be changed at first sign-in.
         must_change_password: bool,
+        /// When the one-time password stops working if unused.
+        #[serde(default)]
+        password_expires_at: Option<DateTime<Utc>>,
     },
     /// Join the practice by choosing a password.
     Invitation {

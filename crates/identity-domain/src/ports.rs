@@ -133,6 +133,48 @@ pub trait UnitOfWork: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
+/// Writes the repository accessors of [`UnitOfWork`] for an adapter whose
+/// unit of work implements every repository trait itself (each accessor
+/// returns `self`). Use it inside `impl UnitOfWork for …`.
+#[macro_export]
+macro_rules! repositories_on_self {
+    () => {
+        fn practices(&mut self) -> &mut dyn $crate::ports::PracticeRepository {
+            self
+        }
+        fn users(&mut self) -> &mut dyn $crate::ports::UserRepository {
+            self
+        }
+        fn credentials(&mut self) -> &mut dyn $crate::ports::CredentialRepository {
+            self
+        }
+        fn roles(&mut self) -> &mut dyn $crate::ports::RoleRepository {
+            self
+        }
+        fn links(&mut self) -> &mut dyn $crate::ports::LinkRepository {
+            self
+        }
+        fn sessions(&mut self) -> &mut dyn $crate::ports::SessionRepository {
+            self
+        }
+        fn sites(&mut self) -> &mut dyn $crate::ports::SiteRepository {
+            self
+        }
+        fn parties(&mut self) -> &mut dyn $crate::ports::PartyRepository {
+            self
+        }
+        fn cases(&mut self) -> &mut dyn $crate::ports::CaseRepository {
+            self
+        }
+        fn audit(&mut self) -> &mut dyn $crate::ports::AuditLog {
+            self
+        }
+        fn outbox(&mut self) -> &mut dyn $crate::ports::Outbox {
+            self
+        }
+    };
+}
+
 /// Practices.
 #[async_trait]
 pub trait PracticeRepository: Send {

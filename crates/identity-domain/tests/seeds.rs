@@ -79,7 +79,7 @@ async fn immigration_users_page() {
     assert_eq!(welcome.time_zone.name(), "America/Montreal");
     assert_eq!(welcome.status, DeliveryStatus::Pending);
     match &welcome.message {
-        Message::Welcome { practice_slug, sign_in_email, must_change_password } => {
+        Message::Welcome { practice_slug, sign_in_email, must_change_password, .. } => {
             assert_eq!(practice_slug, "maple-law");
             assert_eq!(sign_in_email, "Nadia.Haddad@maple-law.example");
             assert!(must_change_password);

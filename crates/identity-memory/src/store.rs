@@ -104,39 +104,7 @@ struct MemoryUnitOfWork {
 
 #[async_trait]
 impl UnitOfWork for MemoryUnitOfWork {
-    fn practices(&mut self) -> &mut dyn PracticeRepository {
-        self
-    }
-    fn users(&mut self) -> &mut dyn UserRepository {
-        self
-    }
-    fn credentials(&mut self) -> &mut dyn CredentialRepository {
-        self
-    }
-    fn roles(&mut self) -> &mut dyn RoleRepository {
-        self
-    }
-    fn links(&mut self) -> &mut dyn LinkRepository {
-        self
-    }
-    fn sessions(&mut self) -> &mut dyn SessionRepository {
-        self
-    }
-    fn sites(&mut self) -> &mut dyn SiteRepository {
-        self
-    }
-    fn parties(&mut self) -> &mut dyn PartyRepository {
-        self
-    }
-    fn cases(&mut self) -> &mut dyn CaseRepository {
-        self
-    }
-    fn audit(&mut self) -> &mut dyn AuditLog {
-        self
-    }
-    fn outbox(&mut self) -> &mut dyn Outbox {
-        self
-    }
+    identity_domain::repositories_on_self!();
 
     async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         let injected = self

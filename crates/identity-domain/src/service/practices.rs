@@ -299,6 +299,7 @@ impl IdentityService {
             practice_slug: practice.slug.as_str().to_owned(),
             sign_in_email: admin.email.as_str().to_owned(),
             must_change_password: true,
+            password_expires_at: credential.one_time_expires_at,
         };
         self.send(uow, practice, Recipient::from(&admin), welcome).await?;
         Ok(admin)

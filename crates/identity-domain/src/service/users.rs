@@ -303,6 +303,7 @@ impl IdentityService {
                 practice_slug: practice.slug.as_str().to_owned(),
                 sign_in_email: user.email.as_str().to_owned(),
                 must_change_password: true,
+                password_expires_at: credential.one_time_expires_at,
             };
             self.send(uow.as_mut(), &practice, Recipient::from(&user), welcome).await?;
         } else {

@@ -25,7 +25,7 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
         footer: format!("This is an automatic message from {practice}. Replies to it are not read."),
     };
     match content {
-        Content::Welcome { practice_slug, sign_in_email, must_change_password, link } => {
+        Content::Welcome { practice_slug, sign_in_email, must_change_password, expires, link } => {
             letter.subject = format!("Your {practice} account is ready");
             letter.intro = vec![
                 format!("An account has been created for you at {practice}."),
@@ -41,6 +41,11 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 letter.outro.push(
                     "You will be asked to choose your own password the first time you sign in.".to_owned(),
                 );
+            }
+            if let Some(expires) = expires {
+                letter.outro.push(format!(
+                    "If it is not used, the password you were given stops working on {expires}."
+                ));
             }
         }
         Content::Invitation { inviter, link, expires } => {

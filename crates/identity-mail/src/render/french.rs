@@ -28,7 +28,7 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
         ),
     };
     match content {
-        Content::Welcome { practice_slug, sign_in_email, must_change_password, link } => {
+        Content::Welcome { practice_slug, sign_in_email, must_change_password, expires, link } => {
             letter.subject = format!("Votre compte {practice} est prêt");
             letter.intro = vec![
                 format!("Un compte a été créé pour vous chez {practice}."),
@@ -44,6 +44,9 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 letter.outro.push(
                     "Vous devrez choisir votre propre mot de passe à votre première connexion.".to_owned(),
                 );
+            }
+            if let Some(expires) = expires {
+                letter.outro.push(format!("S’il ne sert pas, le mot de passe qui vous a été remis cessera de fonctionner le {expires}."));
             }
         }
         Content::Invitation { inviter, link, expires } => {

@@ -115,12 +115,15 @@ impl Renderer {
         };
         let when = |at| dates::date_time(at, email.time_zone, lang);
         Ok(match &email.message {
-            Message::Welcome { practice_slug, sign_in_email, must_change_password } => Content::Welcome {
-                practice_slug,
-                sign_in_email,
-                must_change_password: *must_change_password,
-                link: self.base.sign_in(),
-            },
+            Message::Welcome { practice_slug, sign_in_email, must_change_password, password_expires_at } => {
+                Content::Welcome {
+                    practice_slug,
+                    sign_in_email,
+                    must_change_password: *must_change_password,
+                    expires: password_expires_at.map(when),
+                    link: self.base.sign_in(),
+                }
+            }
             Message::Invitation { inviter_name, token, expires_at } => Content::Invitation {
                 inviter: inviter_name.trim(),
                 link: self.base.join(secret(token)?),
@@ -157,12 +160,38 @@ struct Common<'a> {
 
 /// A message kind with its links built and its dates written out.
 enum Content<'a> {
-    Welcome { practice_slug: &'a str, sign_in_email: &'a str, must_change_password: bool, link: String },
-    Invitation { inviter: &'a str, link: String, expires: String },
-    Recovery { link: String, expires: String },
-    GeneratedPassword { practice_slug: &'a str, password: &'a str, expires: String, link: String },
-    EmailChanged { old_email: &'a str, new_email: &'a str, changed: String },
-    PartyInvitation { site: &'a str, link: String, expires: String },
+    Welcome {
+        practice_slug: &'a str,
+        sign_in_email: &'a str,
+        must_change_password: bool,
+        expires: Option<String>,
+        link: String,
+    },
+    Invitation {
+        inviter: &'a str,
+        link: String,
+        expires: String,
+    },
+    Recovery {
+        link: String,
+        expires: String,
+    },
+    GeneratedPassword {
+        practice_slug: &'a str,
+        password: &'a str,
+        expires: String,
+        link: String,
+    },
+    EmailChanged {
+        old_email: &'a str,
+        new_email: &'a str,
+        changed: String,
+    },
+    PartyInvitation {
+        site: &'a str,
+        link: String,
+        expires: String,
+    },
 }
 
 /// The words of one email, in the order the layouts show them.

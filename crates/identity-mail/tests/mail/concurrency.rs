@@ -42,6 +42,7 @@ pub async fn two_workers_drain_the_outbox(
                     practice_slug: "maple-law".to_owned(),
                     sign_in_email: format!("bulk{n}@maple.example"),
                     must_change_password: true,
+                    password_expires_at: None,
                 },
                 created_at: now,
                 status: DeliveryStatus::Pending,

@@ -43,6 +43,7 @@ fn every_message() -> Vec<Message> {
             practice_slug: "maple-law".to_owned(),
             sign_in_email: "pat@maple.example".to_owned(),
             must_change_password: true,
+            password_expires_at: Some(at(6, 9)),
         },
         Message::Invitation {
             inviter_name: "Olivia Owner".to_owned(),

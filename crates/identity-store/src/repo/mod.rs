@@ -17,10 +17,6 @@ mod users;
 use crate::entity::Row;
 use crate::error::unavailable;
 use async_trait::async_trait;
-use identity_domain::ports::{
-    AuditLog, CaseRepository, CredentialRepository, LinkRepository, Outbox, PartyRepository,
-    PracticeRepository, RoleRepository, SessionRepository, SiteRepository, UserRepository,
-};
 use identity_domain::{StoreError, UnitOfWork};
 use sea_orm::{
     ActiveModelTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, Select, TransactionTrait,
@@ -95,39 +91,7 @@ where
 
 #[async_trait]
 impl UnitOfWork for SeaUnitOfWork {
-    fn practices(&mut self) -> &mut dyn PracticeRepository {
-        self
-    }
-    fn users(&mut self) -> &mut dyn UserRepository {
-        self
-    }
-    fn credentials(&mut self) -> &mut dyn CredentialRepository {
-        self
-    }
-    fn roles(&mut self) -> &mut dyn RoleRepository {
-        self
-    }
-    fn links(&mut self) -> &mut dyn LinkRepository {
-        self
-    }
-    fn sessions(&mut self) -> &mut dyn SessionRepository {
-        self
-    }
-    fn sites(&mut self) -> &mut dyn SiteRepository {
-        self
-    }
-    fn parties(&mut self) -> &mut dyn PartyRepository {
-        self
-    }
-    fn cases(&mut self) -> &mut dyn CaseRepository {
-        self
-    }
-    fn audit(&mut self) -> &mut dyn AuditLog {
-        self
-    }
-    fn outbox(&mut self) -> &mut dyn Outbox {
-        self
-    }
+    identity_domain::repositories_on_self!();
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.txn.commit().await.map_err(unavailable)

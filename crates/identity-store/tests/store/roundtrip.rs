@@ -510,6 +510,7 @@ async fn outbox_round_trips(ctx: Ctx) {
             practice_slug: "maple".into(),
             sign_in_email: "pat@example.com".into(),
             must_change_password: true,
+            password_expires_at: None,
         },
         DeliveryStatus::Sent,
     );
