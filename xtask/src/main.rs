@@ -227,6 +227,13 @@ fn report(problems: Vec<String>) -> ExitCode {
 }
 
 fn ci() -> ExitCode {
+    match std::env::var("IDENTITY_TEST_POSTGRES_URL") {
+        Ok(_) => println!("== PostgreSQL: the adapter tests run on IDENTITY_TEST_POSTGRES_URL"),
+        Err(_) => println!(
+            "== PostgreSQL: SKIPPED — IDENTITY_TEST_POSTGRES_URL is not set, so the PostgreSQL tests pass without running \
+             (set it to e.g. postgres://postgres@127.0.0.1:5432 to run them)"
+        ),
+    }
     let steps: &[(&str, &[&str])] = &[
         ("format", &["fmt", "--all", "--", "--check"]),
         ("lints", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
