@@ -81,12 +81,6 @@ impl ApiError {
         self.with("field", field)
     }
 
-    /// Names the field at fault unless one is named already.
-    #[must_use]
-    pub fn at_if_unnamed(self, field: &str) -> Self {
-        if self.extra.contains_key("field") { self } else { self.at(field) }
-    }
-
     /// Asks the client to retry after `seconds`.
     #[must_use]
     pub fn retry_after(mut self, seconds: u64) -> Self {

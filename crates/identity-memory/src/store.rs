@@ -41,6 +41,9 @@ struct State {
     profiles: HashMap<ProfileId, Profile>,
     links: HashMap<LinkId, Link>,
     sessions: HashMap<SessionId, Session>,
+    /// Token hash → id, so a presented token is found without a scan.
+    links_by_hash: HashMap<TokenHash, LinkId>,
+    sessions_by_hash: HashMap<TokenHash, SessionId>,
     sites: HashMap<SiteId, Site>,
     parties: HashMap<PartyId, Party>,
     cases: HashMap<CaseId, Case>,
@@ -198,7 +201,11 @@ impl UserRepository for MemoryUnitOfWork {
         practice: PracticeId,
         email: &EmailAddress,
     ) -> Result<Option<User>, StoreError> {
-        Ok(self.working.users.values().find(|u| u.practice == practice && &u.email == email).cloned())
+        // The reservation of an address names its holder: the user, if they
+        // still hold it.
+        let holder =
+            self.working.reservations.get(&(practice, email.normalized().to_owned())).map(|r| r.user);
+        Ok(holder.and_then(|id| self.working.users.get(&id)).filter(|u| &u.email == email).cloned())
     }
 
     async fn email_holder(
@@ -374,11 +381,12 @@ impl RoleRepository for MemoryUnitOfWork {
 impl LinkRepository for MemoryUnitOfWork {
     async fn insert(&mut self, link: &Link) -> Result<(), StoreError> {
         self.working.links.insert(link.id, link.clone());
+        self.working.links_by_hash.insert(link.token_hash, link.id);
         Ok(())
     }
 
     async fn find_by_hash(&mut self, hash: &TokenHash) -> Result<Option<Link>, StoreError> {
-        Ok(self.working.links.values().find(|l| &l.token_hash == hash).cloned())
+        Ok(self.working.links_by_hash.get(hash).and_then(|id| self.working.links.get(id)).cloned())
     }
 
     async fn live_for(
@@ -433,11 +441,12 @@ impl LinkRepository for MemoryUnitOfWork {
 impl SessionRepository for MemoryUnitOfWork {
     async fn insert(&mut self, session: &Session) -> Result<(), StoreError> {
         self.working.sessions.insert(session.id, session.clone());
+        self.working.sessions_by_hash.insert(session.token_hash, session.id);
         Ok(())
     }
 
     async fn find_by_hash(&mut self, hash: &TokenHash) -> Result<Option<Session>, StoreError> {
-        Ok(self.working.sessions.values().find(|s| &s.token_hash == hash).cloned())
+        Ok(self.working.sessions_by_hash.get(hash).and_then(|id| self.working.sessions.get(id)).cloned())
     }
 
     async fn get(&mut self, practice: PracticeId, id: SessionId) -> Result<Option<Session>, StoreError> {

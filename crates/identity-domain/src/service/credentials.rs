@@ -402,12 +402,15 @@ impl IdentityService {
         current: SecretString,
         new_password: SecretString,
     ) -> Result<(), ChangePasswordError> {
-        let (practice, user) = self.read_user(caller, caller.user()).await.map_err(|e| match e {
-            ResetPasswordError::Store(e) => ChangePasswordError::Store(e),
-            _ => ChangePasswordError::WrongPassword,
-        })?;
-        let Some(current_hash) = self.current_hash(caller).await? else {
-            return Err(ChangePasswordError::WrongPassword);
+        let (practice, user, current_hash) = {
+            let mut uow = self.begin(Access::Read).await?;
+            let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+            let user = uow.users().get(caller.practice(), caller.user()).await?;
+            let credential = uow.credentials().get(caller.practice(), caller.user()).await?;
+            match (user, credential.and_then(|c| c.hash)) {
+                (Some(user), Some(hash)) => (practice, user, hash),
+                _ => return Err(ChangePasswordError::WrongPassword),
+            }
         };
         if !self.ports.hasher.verify(&current, &current_hash).await? {
             return Err(ChangePasswordError::WrongPassword);

@@ -208,3 +208,18 @@ async fn a_deactivated_users_records_keep_pointing_at_them() {
 pub fn forgot(email: &str) -> ForgotPassword {
     ForgotPassword { practice: "maple-law".into(), email: email.into(), request_id: None }
 }
+
+#[tokio::test]
+async fn deactivating_an_invited_user_voids_the_pending_invitation() {
+    let w = World::new().await;
+    let role = w.role("Paralegal").await;
+    let new = w.new_user("inv@maple.example", "Ines Invited", role, InitialCredential::Invite);
+    let invited = w.service.create_user(&w.admin, new).await.unwrap().user;
+    let token = Token::presented(&w.last_secret("inv@maple.example", "invitation").await);
+    let gone = w.service.deactivate_user(&w.admin, invited.id, None).await.unwrap();
+    assert_eq!(gone.status, UserStatus::Inactive);
+    assert_eq!(
+        w.service.accept_invitation(&token, secret(PASSWORD), None).await,
+        Err(LinkError::InvalidLink)
+    );
+}
