@@ -26,3 +26,6 @@ mod users;
 
 #[path = "../../crates/identity-api/tests/api/sessions.rs"]
 mod sessions;
+
+#[path = "../../crates/identity-api/tests/api/export.rs"]
+mod export;

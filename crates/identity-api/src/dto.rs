@@ -137,6 +137,83 @@ impl From<User> for UserView {
     }
 }
 
+/// A row of the users list: its `id`, and either every field (no `columns`
+/// chosen) or just the chosen columns. `role` is the role's id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserListItem {
+    /// Id.
+    pub id: Uuid,
+    /// Sign-in email, as typed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The role's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Uuid>,
+    /// The profiles' ids (only without `columns`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profiles: Option<Vec<Uuid>>,
+    /// BCP 47 language tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// IANA time zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Phone (only without `columns`; `null` when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    /// Job title (only without `columns`; `null` when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    /// Admin-only notes (only without `columns`, and only to callers allowed to read them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// The sites' ids (only without `columns`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sites: Option<Vec<Uuid>>,
+    /// `invited`, `active` or `inactive`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Version, for `If-Match` (only without `columns`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// Created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Last changed (only without `columns`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl UserListItem {
+    /// `user` with the `columns` chosen, or whole when `None`.
+    pub fn new(user: UserView, columns: Option<&ColumnChoice>) -> Self {
+        let shown = |column: UserColumn| columns.is_none_or(|c| c.contains(column));
+        let whole = columns.is_none();
+        Self {
+            id: user.id,
+            email: shown(UserColumn::Email).then_some(user.email),
+            name: shown(UserColumn::Name).then_some(user.name),
+            role: shown(UserColumn::Role).then_some(user.role),
+            profiles: whole.then_some(user.profiles),
+            language: shown(UserColumn::Language).then_some(user.language),
+            time_zone: shown(UserColumn::TimeZone).then_some(user.time_zone),
+            phone: whole.then_some(user.phone),
+            title: whole.then_some(user.title),
+            notes: user.notes.filter(|_| whole),
+            sites: whole.then_some(user.sites),
+            status: shown(UserColumn::Status).then_some(user.status),
+            version: whole.then_some(user.version),
+            created_at: shown(UserColumn::CreatedAt).then_some(user.created_at),
+            updated_at: whole.then_some(user.updated_at),
+        }
+    }
+}
+
 /// A page of results and the cursor of the next one.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PageOf<T> {

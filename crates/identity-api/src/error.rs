@@ -374,6 +374,15 @@ impl From<ReadUsersError> for ApiError {
     }
 }
 
+impl From<ExportUsersError> for ApiError {
+    fn from(e: ExportUsersError) -> Self {
+        match e {
+            ExportUsersError::Access(e) => e.into(),
+            ExportUsersError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<AssigneeError> for ApiError {
     fn from(e: AssigneeError) -> Self {
         let kind = match e {

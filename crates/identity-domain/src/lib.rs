@@ -121,7 +121,10 @@ pub use email::{EmailAddress, EmailError};
 pub use error::{AccessError, Conflict, HashError, StoreError};
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};
-pub use listing::{Direction, Page, SortValue, UserColumn, UserCursor, UserFilter, UserQuery};
+pub use listing::{
+    ColumnChoice, ColumnChoiceError, Direction, Page, SortValue, UserColumn, UserCursor, UserFilter,
+    UserQuery,
+};
 pub use mail::{DeliveryStatus, MailSecret, Message, OutboxEmail};
 pub use party::{Party, PartyDetails, PartyKind, PortalStatus};
 pub use password::{Password, PasswordHash, PasswordPolicy, PasswordRejection};

@@ -53,6 +53,107 @@ impl UserColumn {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|c| c.as_str() == s)
     }
+
+    /// What the list and the CSV export show in this column for `user`;
+    /// `role_name` gives the name of the user's role. Times are RFC 3339 in
+    /// UTC, to the second.
+    pub fn value(self, user: &User, role_name: &str) -> String {
+        match self {
+            Self::Name => user.name.as_str().to_owned(),
+            Self::Email => user.email.as_str().to_owned(),
+            Self::Status => user.status.as_str().to_owned(),
+            Self::Role => role_name.to_owned(),
+            Self::Language => user.language.as_str().to_owned(),
+            Self::TimeZone => user.time_zone.name().to_owned(),
+            Self::CreatedAt => user.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
+/// The columns an administrator chose to see or download: at least one,
+/// each at most once, in their chosen order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ColumnChoice(Vec<UserColumn>);
+
+/// Why a column choice was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ColumnChoiceError {
+    /// Nothing was chosen.
+    #[error("choose at least one column")]
+    Empty,
+    /// A name that is not a column.
+    #[error("'{0}' is not a column; use name, email, status, role, language, time_zone or created_at")]
+    Unknown(String),
+    /// A column named twice.
+    #[error("'{0}' is chosen twice")]
+    Repeated(&'static str),
+}
+
+impl ColumnChoice {
+    /// Every column, in the default order.
+    pub fn all() -> Self {
+        Self(UserColumn::ALL.to_vec())
+    }
+
+    /// A choice of `columns`, in that order.
+    ///
+    /// # Errors
+    /// [`ColumnChoiceError`] when `columns` is empty or repeats a column.
+    pub fn new(columns: Vec<UserColumn>) -> Result<Self, ColumnChoiceError> {
+        if columns.is_empty() {
+            return Err(ColumnChoiceError::Empty);
+        }
+        for (i, column) in columns.iter().enumerate() {
+            if columns[..i].contains(column) {
+                return Err(ColumnChoiceError::Repeated(column.as_str()));
+            }
+        }
+        Ok(Self(columns))
+    }
+
+    /// Reads a comma-separated list of column names, such as
+    /// `name,email,role`; spaces around names are ignored.
+    ///
+    /// # Errors
+    /// [`ColumnChoiceError`] for an unknown, repeated or missing column.
+    pub fn parse(list: &str) -> Result<Self, ColumnChoiceError> {
+        let columns = list
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(|name| UserColumn::parse(name).ok_or_else(|| ColumnChoiceError::Unknown(name.to_owned())))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(columns)
+    }
+
+    /// The chosen columns, in order.
+    pub fn columns(&self) -> &[UserColumn] {
+        &self.0
+    }
+
+    /// Whether `column` is chosen.
+    pub fn contains(&self, column: UserColumn) -> bool {
+        self.0.contains(&column)
+    }
+}
+
+impl Default for ColumnChoice {
+    fn default() -> Self {
+        Self::all()
+    }
+}
+
+impl std::fmt::Display for ColumnChoice {
+    /// The comma-separated form [`ColumnChoice::parse`] reads.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, column) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(column.as_str())?;
+        }
+        Ok(())
+    }
 }
 
 /// Sort direction.
@@ -213,5 +314,19 @@ mod tests {
             assert_eq!(UserCursor::decode(&cursor.encode()).unwrap(), cursor);
         }
         assert!(UserCursor::decode("not a cursor").is_err());
+    }
+
+    #[test]
+    fn a_column_choice_keeps_its_order_and_refuses_unknown_repeated_or_no_columns() {
+        let choice = ColumnChoice::parse(" role, name ,email").unwrap();
+        assert_eq!(choice.columns(), &[UserColumn::Role, UserColumn::Name, UserColumn::Email]);
+        assert_eq!(choice.to_string(), "role,name,email");
+        assert_eq!(ColumnChoice::parse(&ColumnChoice::all().to_string()).unwrap(), ColumnChoice::all());
+        assert_eq!(
+            ColumnChoice::parse("name,password_hash"),
+            Err(ColumnChoiceError::Unknown("password_hash".into()))
+        );
+        assert_eq!(ColumnChoice::parse("name,name"), Err(ColumnChoiceError::Repeated("name")));
+        assert_eq!(ColumnChoice::parse(" , "), Err(ColumnChoiceError::Empty));
     }
 }

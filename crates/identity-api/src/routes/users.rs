@@ -4,7 +4,7 @@
 //! invitations, assigned cases and bulk reassign.
 
 use crate::ApiState;
-use crate::dto::{CaseView, Fields, PageOf, UserView, double_option, ids};
+use crate::dto::{CaseView, Fields, PageOf, UserListItem, UserView, double_option, ids};
 use crate::error::{ApiError, Problem};
 use crate::extract::{AppJson, AppPath, AppQuery, Authenticated};
 use axum::extract::State;
@@ -22,6 +22,7 @@ use uuid::Uuid;
 pub fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
+        .routes(routes!(export_users))
         .routes(routes!(get_user, update_user))
         .routes(routes!(change_email))
         .routes(routes!(email_history))
@@ -205,11 +206,26 @@ pub struct ListUsersParams {
     pub cursor: Option<String>,
     /// Rows per page, 1 to 500 (default 50).
     pub limit: Option<u32>,
+    /// The columns to return, comma-separated, e.g. `name,email,role`
+    /// (default: every field). Each row then holds its `id` and those columns.
+    pub columns: Option<String>,
 }
 
 impl ListUsersParams {
-    fn into_query(self) -> Result<UserQuery, ApiError> {
+    /// The whole list asked for, and its columns (default: every column).
+    fn into_download(mut self) -> Result<(UserQuery, ColumnChoice), ApiError> {
         let mut f = Fields::default();
+        if self.limit.take().is_some() {
+            f.fail("limit", "a download holds every matching user: leave limit out");
+        }
+        let (query, columns) = self.into_query()?;
+        f.finish(Some((query, columns.unwrap_or_default())))
+    }
+
+    /// The page or download asked for, and the columns chosen (`None`: every field).
+    fn into_query(self) -> Result<(UserQuery, Option<ColumnChoice>), ApiError> {
+        let mut f = Fields::default();
+        let columns = f.optional("columns", self.columns.as_deref(), ColumnChoice::parse);
         let statuses: Option<Vec<UserStatus>> = match self.status.as_deref() {
             None => Some(Vec::new()),
             Some(list) => list
@@ -244,13 +260,14 @@ impl ListUsersParams {
             if let Some(text) = &self.search {
                 filter = filter.with_search(text);
             }
-            Some(UserQuery {
+            let query = UserQuery {
                 filter,
                 sort: sort?.unwrap_or(UserColumn::Name),
                 direction: direction?.unwrap_or_default(),
                 after: after?,
                 limit,
-            })
+            };
+            Some((query, columns?))
         })();
         f.finish(built)
     }
@@ -259,7 +276,7 @@ impl ListUsersParams {
 /// One page of the users list.
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsersParams),
     responses(
-        (status = 200, description = "A page of users", body = PageOf<UserView>),
+        (status = 200, description = "A page of users", body = PageOf<UserListItem>),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
@@ -268,12 +285,45 @@ async fn list_users(
     State(state): State<ApiState>,
     auth: Authenticated,
     AppQuery(params): AppQuery<ListUsersParams>,
-) -> Result<AppJson<PageOf<UserView>>, ApiError> {
-    let page = state.service.list_users(&auth.caller, &params.into_query()?).await?;
+) -> Result<AppJson<PageOf<UserListItem>>, ApiError> {
+    let (query, columns) = params.into_query()?;
+    let page = state.service.list_users(&auth.caller, &query).await?;
     Ok(AppJson(PageOf {
-        items: page.items.into_iter().map(UserView::from).collect(),
+        items: page.items.into_iter().map(|u| UserListItem::new(u.into(), columns.as_ref())).collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
+}
+
+/// The whole filtered users list as a CSV download (RFC 4180, UTF-8 with a
+/// byte-order mark, CRLF line ends), streamed as it is read. Takes the
+/// list's filters, sort and `columns` (default: every column); the role
+/// column holds the role's name. Cells that a spreadsheet would run as a
+/// formula start with `'`. Needs `users.export`; every download is audited.
+#[utoipa::path(get, path = "/users/export", tag = "users", security(("bearer" = [])), params(ListUsersParams),
+    responses(
+        (status = 200, description = "The users, one row each, after a header row", body = String, content_type = "text/csv"),
+        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is not valid (`limit` has no place in a download)", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn export_users(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppQuery(params): AppQuery<ListUsersParams>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (query, columns) = params.into_download()?;
+    let export = state.service.export_users(&auth.caller, &query, columns).await?;
+    let chunks = futures_util::stream::try_unfold(export, |mut export| async move {
+        let chunk = export.next_chunk().await.inspect_err(|e| {
+            tracing::error!(error = %e, rows = export.rows(), "the users download stopped part-way");
+        })?;
+        Ok::<_, StoreError>(chunk.map(|chunk| (chunk, export)))
+    });
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+        (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"users.csv\"")),
+    ];
+    Ok((headers, axum::body::Body::from_stream(chunks)))
 }
 
 /// One user, with its version as `ETag`.

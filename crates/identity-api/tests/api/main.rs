@@ -6,6 +6,7 @@
 mod areas;
 mod backend;
 mod edges;
+mod export;
 mod garbage;
 mod openapi;
 mod permissions;

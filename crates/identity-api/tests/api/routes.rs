@@ -75,6 +75,7 @@ pub fn all() -> Vec<Route> {
         ),
         with("POST", "/links/inspect", Anonymous, |_| json!({ "token": "not-a-real-token" })),
         route("GET", "/users", All(&[P::UsersRead])),
+        route("GET", "/users/export", All(&[P::UsersExport])),
         with("POST", "/users", All(&[P::UsersCreate]), |r| {
             json!({
                 "email": "new.person@maple.example", "name": "New Person", "role": r.id("viewer"),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod export;
 mod failures;
 mod lifecycle;
 mod parties;
