@@ -100,3 +100,14 @@ async fn users_added_during_a_download_appear_at_most_once() {
     assert_eq!(emails.last(), Some(&"z-late@maple.example"));
     assert_eq!(emails.len(), EXPORT_BATCH as usize + 10 + 1 + 1, "every user, the owner and the late one");
 }
+
+#[tokio::test]
+async fn a_batch_that_cannot_be_read_ends_the_download_with_an_error_not_a_short_file() {
+    let world = World::new().await;
+    let mut export =
+        world.service.export_users(&world.admin, &UserQuery::default(), ColumnChoice::all()).await.unwrap();
+    assert!(export.next_chunk().await.unwrap().is_some(), "the header");
+    world.adapters.store.fail_next_commits(1);
+    assert!(matches!(export.next_chunk().await, Err(StoreError::Unavailable(_))));
+    assert_eq!(export.rows(), 0);
+}
