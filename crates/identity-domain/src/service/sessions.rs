@@ -95,47 +95,31 @@ impl IdentityService {
         if attempt.password.expose_secret().chars().count() > MAX_PASSWORD_LENGTH {
             return Err(SignInError::PasswordTooLong);
         }
+        // Read, then hash with no transaction open, then write: a sign-in
+        // never holds the store's write lock while the hasher works, so
+        // sign-ins run on every core and other writes do not queue behind them.
+        let account = {
+            let mut uow = self.begin(Access::Read).await?;
+            self.find_account(uow.as_mut(), &attempt).await?
+        };
         let now = self.now();
-        let mut uow = self.begin(Access::Write).await?;
-        let account = self.find_account(uow.as_mut(), &attempt).await?;
-        let (practice, user, mut credential, hash) = match account {
-            Account::Unknown { practice } => {
+        let (practice, user, read, hash) = match account {
+            Account::Unknown { practice: None } => {
                 self.burn_verification(&attempt.password).await?;
-                if let Some(practice) = practice {
-                    let origin = Origin {
-                        practice: practice.id,
-                        actor: Actor::Anonymous,
-                        request_id: attempt.request_id,
-                    };
-                    self.audit(
-                        uow.as_mut(),
-                        &origin,
-                        AuditAction::SignInFailed,
-                        None,
-                        None,
-                        Some(json!({ "reason": "unknown_email" })),
-                    )
-                    .await?;
-                    uow.commit().await?;
-                }
                 return Err(SignInError::Failed);
+            }
+            Account::Unknown { practice: Some(practice) } => {
+                self.burn_verification(&attempt.password).await?;
+                let origin =
+                    Origin { practice: practice.id, actor: Actor::Anonymous, request_id: attempt.request_id };
+                return Err(self.refuse(&origin, None, json!({ "reason": "unknown_email" })).await?);
             }
             Account::Barred { practice, user } => {
                 self.burn_verification(&attempt.password).await?;
                 let origin =
                     Origin { practice: practice.id, actor: Actor::Anonymous, request_id: attempt.request_id };
                 let reason = json!({ "reason": format!("account_{}", user.status) });
-                self.audit(
-                    uow.as_mut(),
-                    &origin,
-                    AuditAction::SignInFailed,
-                    Some(Target::User(user.id)),
-                    None,
-                    Some(reason),
-                )
-                .await?;
-                uow.commit().await?;
-                return Err(SignInError::Failed);
+                return Err(self.refuse(&origin, Some(Target::User(user.id)), reason).await?);
             }
             Account::Open { practice, user, credential, hash } => (practice, user, credential, hash),
         };
@@ -143,32 +127,39 @@ impl IdentityService {
             Origin { practice: practice.id, actor: Actor::Anonymous, request_id: attempt.request_id.clone() };
         let target = Some(Target::User(user.id));
 
-        let reason = if credential.locked {
+        let refusal = if read.locked {
             Some("locked")
-        } else if self.config.throttle.too_soon(&credential, now) {
+        } else if self.config.throttle.too_soon(&read, now) {
             Some("throttled")
-        } else if credential.one_time_expires_at.is_some_and(|t| now >= t) {
+        } else if read.one_time_expires_at.is_some_and(|t| now >= t) {
             Some("one_time_password_expired")
         } else {
             None
         };
-        if let Some(reason) = reason {
+        if let Some(reason) = refusal {
             // Refused without looking at the password, and not counted.
             self.burn_verification(&attempt.password).await?;
-            self.audit(
-                uow.as_mut(),
-                &origin,
-                AuditAction::SignInFailed,
-                target,
-                None,
-                Some(json!({ "reason": reason })),
-            )
-            .await?;
-            uow.commit().await?;
-            return Err(SignInError::Failed);
+            return Err(self.refuse(&origin, target, json!({ "reason": reason })).await?);
         }
+        let verified = self.ports.hasher.verify(&attempt.password, &hash).await?;
 
-        if !self.ports.hasher.verify(&attempt.password, &hash).await? {
+        // The outcome lands on the credential as it is now: failures that
+        // arrived meanwhile are counted too, and a password reset, a lock
+        // or a deactivation during the hash wins over this attempt.
+        let mut uow = self.begin(Access::Write).await?;
+        let current = uow.credentials().get(practice.id, user.id).await?;
+        let still_active =
+            uow.users().get(practice.id, user.id).await?.is_some_and(|u| u.status == UserStatus::Active);
+        let mut credential = match current {
+            Some(c) if still_active && !c.locked && c.hash.as_ref() == Some(&hash) => c,
+            _ => {
+                drop(uow);
+                return Err(self
+                    .refuse(&origin, target, json!({ "reason": "changed_during_sign_in" }))
+                    .await?);
+            }
+        };
+        if !verified {
             credential.failed_attempts = credential.failed_attempts.saturating_add(1);
             credential.last_failure_at = Some(now);
             if credential.failed_attempts >= self.config.throttle.lock_after
@@ -209,6 +200,20 @@ impl IdentityService {
         self.audit(uow.as_mut(), &origin, AuditAction::SignedIn, target, None, Some(details)).await?;
         uow.commit().await?;
         Ok(SignedIn { token, password_change_only: session.password_change_only, session })
+    }
+
+    /// Records a refused sign-in in the audit log and gives the one answer
+    /// every refusal gets.
+    async fn refuse(
+        &self,
+        origin: &Origin,
+        target: Option<Target>,
+        details: serde_json::Value,
+    ) -> Result<SignInError, StoreError> {
+        let mut uow = self.begin(Access::Write).await?;
+        self.audit(uow.as_mut(), origin, AuditAction::SignInFailed, target, None, Some(details)).await?;
+        uow.commit().await?;
+        Ok(SignInError::Failed)
     }
 
     async fn find_account(&self, uow: &mut dyn UnitOfWork, attempt: &SignIn) -> Result<Account, StoreError> {

@@ -261,3 +261,83 @@ async fn a_forged_or_unknown_token_is_refused() {
         assert_eq!(w.service.authenticate(&Token::presented(forged)).await, Err(SessionError::Invalid));
     }
 }
+
+/// A hasher whose verifications, once armed, wait at a gate the test opens.
+struct GatedHasher {
+    armed: std::sync::atomic::AtomicBool,
+    entered: tokio::sync::Notify,
+    gate: tokio::sync::Semaphore,
+}
+
+#[async_trait::async_trait]
+impl PasswordHasher for GatedHasher {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
+        InsecureFastHasher.hash(password).await
+    }
+
+    async fn verify(
+        &self,
+        candidate: &secrecy::SecretString,
+        hash: &PasswordHash,
+    ) -> Result<bool, HashError> {
+        if self.armed.load(Ordering::SeqCst) {
+            self.entered.notify_one();
+            let _pass = self.gate.acquire().await.unwrap();
+        }
+        InsecureFastHasher.verify(candidate, hash).await
+    }
+}
+
+async fn gated_world() -> (World, Arc<GatedHasher>) {
+    let gated = Arc::new(GatedHasher {
+        armed: false.into(),
+        entered: tokio::sync::Notify::new(),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let adapters = MemoryAdapters::with_fast_hasher();
+    let mut ports = adapters.ports();
+    ports.hasher = gated.clone();
+    let service = IdentityService::new(ports, Config::default());
+    (World::on(adapters, service, "maple-law", PracticeSettings::default()).await, gated)
+}
+
+#[tokio::test]
+async fn a_sign_in_waiting_on_the_hasher_holds_no_write_lock() {
+    let (w, gated) = gated_world().await;
+    w.add_signed_in("pat@maple.example", "Paralegal").await;
+    gated.armed.store(true, Ordering::SeqCst);
+    let service = w.service.clone();
+    let pending =
+        tokio::spawn(async move { sign_in(&service, "maple-law", "pat@maple.example", PASSWORD).await });
+    gated.entered.notified().await;
+    // Another write goes through while the password is being checked.
+    let role = w.role("Paralegal").await;
+    let new = w.new_user("ben@maple.example", "Ben Other", role, InitialCredential::Invite);
+    let created =
+        tokio::time::timeout(std::time::Duration::from_secs(30), w.service.create_user(&w.admin, new));
+    created.await.expect("a write while a sign-in hashes").unwrap();
+    gated.gate.add_permits(1);
+    assert!(pending.await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn a_password_reset_while_a_sign_in_is_being_checked_wins() {
+    let (w, gated) = gated_world().await;
+    let (pat, _) = w.add_signed_in("pat@maple.example", "Paralegal").await;
+    gated.armed.store(true, Ordering::SeqCst);
+    let service = w.service.clone();
+    let pending =
+        tokio::spawn(async move { sign_in(&service, "maple-law", "pat@maple.example", PASSWORD).await });
+    gated.entered.notified().await;
+    let temporary = ResetMode::SetTemporary(secret("a temporary passphrase to change"));
+    w.service.reset_password(&w.admin, pat.id, temporary).await.unwrap();
+    gated.gate.add_permits(1);
+    assert_eq!(
+        pending.await.unwrap().unwrap_err(),
+        SignInError::Failed,
+        "the old password no longer opens a session"
+    );
+    let last = w.audit().await.pop().unwrap();
+    assert_eq!(last.action, AuditAction::SignInFailed);
+    assert_eq!(last.after.unwrap()["reason"], "changed_during_sign_in");
+}
