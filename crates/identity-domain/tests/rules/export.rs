@@ -31,7 +31,10 @@ async fn the_download_needs_users_export_and_is_audited_before_any_row_is_read()
     let world = World::new().await;
     let (_, paralegal) = world.add_signed_in("para@maple.example", "Paralegal").await;
     let refused = world.service.export_users(&paralegal, &UserQuery::default(), ColumnChoice::all()).await;
-    assert!(matches!(refused, Err(ExportUsersError::Access(AccessError::Forbidden(Permission::UsersExport)))));
+    assert!(matches!(
+        refused,
+        Err(ExportUsersError::Access(AccessError::Forbidden(Permission::UsersExport)))
+    ));
 
     let audited = world.audit().await.len();
     world.service.export_users(&world.admin, &UserQuery::default(), ColumnChoice::all()).await.unwrap();
@@ -48,7 +51,8 @@ async fn a_large_download_comes_in_batches_with_every_matching_user_once_in_orde
     let role = world.role("Paralegal").await;
     let total = EXPORT_BATCH as usize * 2 + 7;
     for i in 0..total {
-        let new = world.new_user(&format!("u{i:05}@maple.example"), "Same Name", role, InitialCredential::Invite);
+        let new =
+            world.new_user(&format!("u{i:05}@maple.example"), "Same Name", role, InitialCredential::Invite);
         world.service.create_user(&world.admin, new).await.unwrap();
     }
     let query = UserQuery {
@@ -64,8 +68,7 @@ async fn a_large_download_comes_in_batches_with_every_matching_user_once_in_orde
     assert_eq!(export.rows(), total as u64);
     assert_eq!(lines[0], "\u{feff}email,status");
     // Equal names fall back to the id, in the same direction: newest first.
-    let expected: Vec<String> =
-        (0..total).rev().map(|i| format!("u{i:05}@maple.example,invited")).collect();
+    let expected: Vec<String> = (0..total).rev().map(|i| format!("u{i:05}@maple.example,invited")).collect();
     assert_eq!(&lines[1..=total], expected.as_slice());
     assert_eq!(lines[total + 1], "", "the file ends with a line break");
 }
@@ -75,7 +78,8 @@ async fn users_added_during_a_download_appear_at_most_once() {
     let world = World::new().await;
     let role = world.role("Paralegal").await;
     for i in 0..EXPORT_BATCH + 10 {
-        let new = world.new_user(&format!("m{i:05}@maple.example"), "Middle", role, InitialCredential::Invite);
+        let new =
+            world.new_user(&format!("m{i:05}@maple.example"), "Middle", role, InitialCredential::Invite);
         world.service.create_user(&world.admin, new).await.unwrap();
     }
     let query = UserQuery { sort: UserColumn::Email, ..UserQuery::default() };
