@@ -29,10 +29,14 @@
 mod cases;
 mod faulty;
 mod fixture;
+mod paging;
 
 pub use cases::*;
 pub use faulty::FaultyStore;
 pub use fixture::Fixture;
+pub use paging::{
+    PAGING_CASES, users_list_paging_property, users_list_paging_walks_every_match_once_in_order,
+};
 
 use identity_domain::Store;
 use std::future::Future;
@@ -82,10 +86,24 @@ impl Subject {
 
 /// Expands to one `#[tokio::test]` per contract case, each on a fresh
 /// subject from `$fresh` (an async fn returning `Option<Subject>`; `None`
-/// skips the case with a message).
+/// skips the case with a message), and one for the users-list paging
+/// property, which runs [`PAGING_CASES`] random cases in one subject unless
+/// `paging_cases = N` says otherwise (fewer for a database).
 #[macro_export]
 macro_rules! contract_suite {
     ($fresh:path) => {
+        $crate::contract_suite!($fresh, paging_cases = $crate::PAGING_CASES);
+    };
+    ($fresh:path, paging_cases = $cases:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn users_list_paging_walks_every_match_once_in_order() {
+            match $fresh().await {
+                Some(subject) => {
+                    subject.run(|store| $crate::users_list_paging_property(store, $cases)).await;
+                }
+                None => eprintln!("skipped: users-list paging property (no store available)"),
+            }
+        }
         $crate::contract_suite!(@cases $fresh;
             concurrent_creates_of_one_email_leave_one_user_and_one_conflict,
             concurrent_edits_of_one_user_let_one_win,
