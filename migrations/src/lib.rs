@@ -30,6 +30,7 @@ mod m20261125_000005_parties_and_cases;
 mod m20261125_000006_credentials_links_sessions;
 mod m20261125_000007_audit_log;
 mod m20261125_000008_outbox;
+mod m20261125_000009_users_search;
 mod schema;
 
 /// Every migration, in order.
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_credentials_links_sessions::Migration),
             Box::new(m20261125_000007_audit_log::Migration),
             Box::new(m20261125_000008_outbox::Migration),
+            Box::new(m20261125_000009_users_search::Migration),
         ]
     }
 }

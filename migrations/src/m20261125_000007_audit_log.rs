@@ -6,7 +6,7 @@
 //! foreign key; the acting user does.
 
 use crate::idens::{AuditLog, Practices, Users};
-use crate::schema::{drop, fk, index, json_null, sorted_text, text, text_null, time, uuid, uuid_pk};
+use crate::schema::{drop, fk, index, json_null, run, sorted_text, text, text_null, time, uuid, uuid_pk};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
@@ -42,13 +42,6 @@ const SQLITE_UP: &[&str] = &[
 
 const SQLITE_DOWN: &[&str] =
     &["DROP TRIGGER IF EXISTS audit_log_no_delete", "DROP TRIGGER IF EXISTS audit_log_no_update"];
-
-async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    for statement in statements {
-        manager.get_connection().execute_unprepared(statement).await?;
-    }
-    Ok(())
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

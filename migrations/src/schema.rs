@@ -108,3 +108,12 @@ where
 pub fn drop<T: IntoIden + 'static>(table: T) -> TableDropStatement {
     Table::drop().table(table).if_exists().take()
 }
+
+/// Runs raw statements in order (triggers, extensions, index kinds sea-query
+/// does not describe).
+pub async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    for statement in statements {
+        manager.get_connection().execute_unprepared(statement).await?;
+    }
+    Ok(())
+}

@@ -21,8 +21,8 @@ use identity_domain::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -155,7 +155,31 @@ fn after(column: users::Column, direction: Direction, value: Value, id: Uuid) ->
     }
 }
 
+/// Up to this many users matching a search are read whole and sorted here.
+const FEW_MATCHES: u64 = 1000;
+
 impl SeaUnitOfWork {
+    /// Every row `select` finds, unordered, when a search narrows the list
+    /// to at most [`FEW_MATCHES`] users and an index can find them; `None`
+    /// otherwise. Walking the sort index past every user who does not match
+    /// reads most of the practice for a rare name, whereas PostgreSQL's
+    /// trigram indexes find the users a search of three or more characters
+    /// matches directly. A search matching many users finds a page early
+    /// in the sort index instead.
+    async fn few_found(
+        &self,
+        select: &Select<users::Entity>,
+        filter: &UserFilter,
+    ) -> Result<Option<Vec<users::Model>>, StoreError> {
+        let indexed = self.txn.get_database_backend() == DbBackend::Postgres
+            && filter.search.as_ref().is_some_and(|needle| needle.chars().count() >= 3);
+        if !indexed {
+            return Ok(None);
+        }
+        let found = select.clone().limit(FEW_MATCHES + 1).all(&self.txn).await.map_err(unavailable)?;
+        Ok((found.len() as u64 <= FEW_MATCHES).then_some(found))
+    }
+
     /// Domain users of stored rows, with their profiles and sites.
     async fn hydrate(&self, rows: Vec<users::Model>) -> Result<Vec<User>, StoreError> {
         if rows.is_empty() {
@@ -369,18 +393,32 @@ impl UserRepository for SeaUnitOfWork {
                 Start::Nothing => return empty(),
             }
         }
-        let order = match query.direction {
-            Direction::Asc => Order::Asc,
-            Direction::Desc => Order::Desc,
-        };
         let limit = query.limit as usize;
-        let mut rows = select
-            .order_by(column, order.clone())
-            .order_by(users::Column::Id, order)
-            .limit(u64::from(query.limit) + 1)
-            .all(&self.txn)
-            .await
-            .map_err(unavailable)?;
+        let mut rows = match self.few_found(&select, &query.filter).await? {
+            Some(mut found) => {
+                found.sort_by(|a, b| {
+                    let order = (sort_value(a, query.sort), a.id).cmp(&(sort_value(b, query.sort), b.id));
+                    match query.direction {
+                        Direction::Asc => order,
+                        Direction::Desc => order.reverse(),
+                    }
+                });
+                found
+            }
+            None => {
+                let order = match query.direction {
+                    Direction::Asc => Order::Asc,
+                    Direction::Desc => Order::Desc,
+                };
+                select
+                    .order_by(column, order.clone())
+                    .order_by(users::Column::Id, order)
+                    .limit(u64::from(query.limit) + 1)
+                    .all(&self.txn)
+                    .await
+                    .map_err(unavailable)?
+            }
+        };
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next = match rows.last() {
