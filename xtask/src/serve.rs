@@ -108,13 +108,18 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         trusted_proxies: settings.security.trusted_proxies.clone(),
         ..ApiSettings::default()
     };
-    let app = identity_api::router(ApiState { service, settings: Arc::new(api_settings) });
+    let console_settings =
+        identity_console::ConsoleSettings { public_origin: api_settings.public_origin.clone() };
+    let console =
+        identity_console::ConsoleState { service: service.clone(), settings: Arc::new(console_settings) };
+    let app = identity_api::router(ApiState { service, settings: Arc::new(api_settings) })
+        .merge(identity_console::router(console));
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(listen = %bound, public_url = %settings.public_url, "serving");
-    println!("Listening on http://{bound} (API under /api/v1)");
+    println!("Listening on http://{bound} (console at /console, API under /api/v1)");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_requested())
         .await

@@ -1,0 +1,410 @@
+//! The console's words in English and French, and dates in a person's time
+//! zone.
+//!
+//! Every text is a field of [`Text`]; [`EN`] and [`FR`] fill every field, so
+//! a text missing in one language does not compile. Texts with blanks name
+//! them in braces (`{count}`) and are filled by [`fill`].
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use identity_domain::{Language, TimeZone};
+
+/// A language the console speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English, for every language but French.
+    En,
+    /// French (`fr`, `fr-CA`, …).
+    Fr,
+}
+
+impl Lang {
+    /// The console language for a user's preferred language.
+    pub fn of(language: &Language) -> Self {
+        if language.primary() == "fr" { Self::Fr } else { Self::En }
+    }
+
+    /// The first English or French language in an `Accept-Language` header
+    /// (English when neither is there).
+    pub fn from_accept_language(header: Option<&str>) -> Self {
+        let mut ranked: Vec<(f32, &str)> = header
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let quality = pieces
+                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                    .unwrap_or(1.0);
+                Some((quality, tag))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked
+            .into_iter()
+            .find_map(|(_, tag)| {
+                let primary = tag.split('-').next().unwrap_or_default().to_ascii_lowercase();
+                match primary.as_str() {
+                    "fr" => Some(Self::Fr),
+                    "en" => Some(Self::En),
+                    _ => None,
+                }
+            })
+            .unwrap_or(Self::En)
+    }
+
+    /// The texts of this language.
+    pub fn text(self) -> &'static Text {
+        match self {
+            Self::En => &EN,
+            Self::Fr => &FR,
+        }
+    }
+
+    /// The `lang` attribute of pages.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Fr => "fr",
+        }
+    }
+}
+
+/// Fills the `{name}` blanks of `text`.
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(text.to_owned(), |acc, (name, value)| acc.replace(&format!("{{{name}}}"), value))
+}
+
+const MONTHS_EN: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS_FR: [&str; 12] =
+    ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
+
+/// A moment as a person reads it: in their time zone and language, with
+/// the zone's abbreviation (`Nov 25, 2026, 10:40 EST`;
+/// `25 nov. 2026, 10 h 40 EST`).
+pub fn date_time(at: DateTime<Utc>, zone: TimeZone, lang: Lang) -> String {
+    let local = at.with_timezone(&zone.tz());
+    let month = usize::try_from(local.month0()).unwrap_or_default();
+    let abbreviation = local.format("%Z");
+    match lang {
+        Lang::En => format!(
+            "{} {}, {}, {:02}:{:02} {abbreviation}",
+            MONTHS_EN[month % 12],
+            local.day(),
+            local.year(),
+            local.hour(),
+            local.minute()
+        ),
+        Lang::Fr => format!(
+            "{} {} {}, {} h {:02} {abbreviation}",
+            local.day(),
+            MONTHS_FR[month % 12],
+            local.year(),
+            local.hour(),
+            local.minute()
+        ),
+    }
+}
+
+macro_rules! texts {
+    ($($key:ident: $en:literal, $fr:literal;)*) => {
+        /// Every text of the console, in one language.
+        #[derive(Debug)]
+        pub struct Text {
+            $(#[doc = $en] pub $key: &'static str,)*
+        }
+
+        /// The English texts.
+        pub static EN: Text = Text { $($key: $en,)* };
+
+        /// The French texts.
+        pub static FR: Text = Text { $($key: $fr,)* };
+    };
+}
+
+texts! {
+    app_name: "Practice identity", "Identité du cabinet";
+    skip_to_content: "Skip to content", "Aller au contenu";
+    nav_label: "Settings", "Paramètres";
+    nav_users: "Users", "Utilisateurs";
+    nav_sites: "Sites", "Sites";
+    nav_roles: "Roles and profiles", "Rôles et profils";
+    nav_audit: "Audit log", "Journal d'audit";
+    signed_in_as: "Signed in as", "Connecté en tant que";
+    sign_out: "Sign out", "Se déconnecter";
+    change_password_link: "Change password", "Changer le mot de passe";
+
+    sign_in_title: "Sign in", "Connexion";
+    practice: "Practice", "Cabinet";
+    practice_hint: "The short name of your practice, e.g. maple-law", "Le nom court de votre cabinet, par ex. maple-law";
+    email: "Email", "Courriel";
+    password: "Password", "Mot de passe";
+    sign_in_button: "Sign in", "Se connecter";
+    sign_in_failed: "The practice, email or password is not correct.", "Le cabinet, le courriel ou le mot de passe est incorrect.";
+    forgot_link: "Forgot your password?", "Mot de passe oublié ?";
+    signed_out: "You are signed out.", "Vous êtes déconnecté.";
+    session_ended: "Your session has ended. Sign in again.", "Votre session a pris fin. Reconnectez-vous.";
+
+    must_change_title: "Change your password", "Changez votre mot de passe";
+    must_change_intro: "You signed in with a one-time password. Choose your own password to continue.", "Vous vous êtes connecté avec un mot de passe à usage unique. Choisissez votre propre mot de passe pour continuer.";
+    change_password_intro: "Type your current password, then the new one.", "Saisissez votre mot de passe actuel, puis le nouveau.";
+    current_password: "Current password", "Mot de passe actuel";
+    new_password: "New password", "Nouveau mot de passe";
+    new_password_hint: "A long passphrase of several words is easy to remember; you are told if it is too short, too common or too close to your name.", "Une longue phrase de plusieurs mots est facile à retenir ; on vous dira si elle est trop courte, trop courante ou trop proche de votre nom.";
+    save_password: "Save the password", "Enregistrer le mot de passe";
+    password_changed: "Your password is changed.", "Votre mot de passe est changé.";
+    wrong_current_password: "The current password is not correct.", "Le mot de passe actuel est incorrect.";
+
+    forgot_title: "Forgot your password", "Mot de passe oublié";
+    forgot_intro: "Type your practice and email. If they match an account, we email you a link to choose a new password.", "Saisissez votre cabinet et votre courriel. S'ils correspondent à un compte, nous vous envoyons un lien pour choisir un nouveau mot de passe.";
+    forgot_button: "Email me a link", "M'envoyer un lien";
+    forgot_sent: "If the practice and email match an account, a link is on its way. It works for one hour.", "Si le cabinet et le courriel correspondent à un compte, un lien vous a été envoyé. Il est valable une heure.";
+    back_to_sign_in: "Back to sign in", "Retour à la connexion";
+
+    recover_title: "Choose a new password", "Choisissez un nouveau mot de passe";
+    recover_intro: "Choose the password you will sign in with from now on.", "Choisissez le mot de passe avec lequel vous vous connecterez désormais.";
+    recover_done: "Your password is set. Sign in with it.", "Votre mot de passe est enregistré. Connectez-vous avec lui.";
+    join_title: "Join your practice", "Rejoindre votre cabinet";
+    join_intro: "You were invited. Choose your password to activate your account.", "Vous avez été invité. Choisissez votre mot de passe pour activer votre compte.";
+    join_button: "Activate my account", "Activer mon compte";
+    link_for: "For {name} ({email}) at the practice {practice}.", "Pour {name} ({email}) au cabinet {practice}.";
+    join_done: "Your account is active. Sign in with your new password.", "Votre compte est actif. Connectez-vous avec votre nouveau mot de passe.";
+    link_invalid: "This link is not valid any more (used, replaced or expired). Ask for a new one.", "Ce lien n'est plus valide (utilisé, remplacé ou expiré). Demandez-en un nouveau.";
+
+    users_title: "Users", "Utilisateurs";
+    new_user: "New user", "Nouvel utilisateur";
+    search_label: "Search by name or email", "Rechercher par nom ou courriel";
+    search_button: "Search", "Rechercher";
+    filter: "Filter", "Filtrer";
+    apply: "Apply", "Appliquer";
+    clear_filters: "Clear", "Effacer";
+    columns: "Columns", "Colonnes";
+    save_columns: "Show these columns", "Afficher ces colonnes";
+    download_csv: "Download CSV", "Télécharger en CSV";
+    any: "Any", "Tous";
+    status: "Status", "Statut";
+    role: "Role", "Rôle";
+    profile: "Profile", "Profil";
+    profiles: "Profiles", "Profils";
+    site: "Site", "Site";
+    sites: "Sites", "Sites";
+    language: "Language", "Langue";
+    time_zone: "Time zone", "Fuseau horaire";
+    created_at: "Created", "Créé";
+    updated_at: "Updated", "Modifié";
+    name: "Full name", "Nom complet";
+    phone: "Phone", "Téléphone";
+    job_title: "Job title", "Fonction";
+    notes: "Notes (visible to administrators only)", "Notes (visibles par les administrateurs seulement)";
+    next_page: "Next page", "Page suivante";
+    previous_page: "Previous page", "Page précédente";
+    no_users: "No user matches.", "Aucun utilisateur ne correspond.";
+    status_invited: "Invited", "Invité";
+    status_active: "Active", "Actif";
+    status_inactive: "Inactive", "Inactif";
+
+    create_user_title: "New user", "Nouvel utilisateur";
+    initial_password: "Initial password", "Mot de passe initial";
+    generate_password: "Generate a random password", "Générer un mot de passe aléatoire";
+    define_password: "Define the password", "Définir le mot de passe";
+    must_change_note: "The user must change it at first sign-in; it stops working after 24 hours unused.", "L'utilisateur devra le changer à la première connexion ; il cesse de fonctionner après 24 heures sans usage.";
+    save: "Save", "Enregistrer";
+    send_invite: "Send invite", "Envoyer l'invitation";
+    save_help: "Save creates the user with the password above and emails sign-in instructions. Send invite emails a link to choose a password instead.", "Enregistrer crée l'utilisateur avec le mot de passe ci-dessus et envoie les instructions de connexion. Envoyer l'invitation envoie plutôt un lien pour choisir un mot de passe.";
+    cancel: "Cancel", "Annuler";
+    optional: "optional", "facultatif";
+    created_with_password: "{name} is created. Their one-time password is shown this once:", "{name} est créé. Son mot de passe à usage unique n'est affiché qu'une fois :";
+    created_password_note: "Give it to them by a safe channel. A welcome email with sign-in instructions is on its way.", "Transmettez-le par un moyen sûr. Un courriel de bienvenue avec les instructions de connexion est en route.";
+    open_user: "Open the user", "Ouvrir l'utilisateur";
+
+    tab_details: "Details", "Détails";
+    tab_cases: "Assigned cases", "Dossiers assignés";
+    edit: "Edit", "Modifier";
+    actions: "Actions", "Actions";
+    reset_generate: "Reset password: generate a random one and email it", "Réinitialiser : générer un mot de passe aléatoire et l'envoyer par courriel";
+    reset_link: "Reset password: email a recovery link", "Réinitialiser : envoyer un lien de récupération";
+    reset_temporary: "Reset password: define a temporary password", "Réinitialiser : définir un mot de passe temporaire";
+    sign_out_all: "Sign out all sessions", "Déconnecter toutes les sessions";
+    resend_invitation: "Resend the invitation", "Renvoyer l'invitation";
+    revoke_invitation: "Revoke the invitation", "Révoquer l'invitation";
+    confirm_title: "Please confirm", "Veuillez confirmer";
+    confirm: "Confirm", "Confirmer";
+    confirm_reset_generate: "A new random password will be emailed to {name}. Their sessions end and earlier links stop working.", "Un nouveau mot de passe aléatoire sera envoyé à {name}. Ses sessions prennent fin et les liens précédents cessent de fonctionner.";
+    confirm_reset_link: "A recovery link will be emailed to {name}. Their sessions end and earlier links stop working.", "Un lien de récupération sera envoyé à {name}. Ses sessions prennent fin et les liens précédents cessent de fonctionner.";
+    confirm_reset_temporary: "{name} will sign in with this temporary password and must change it then. Their sessions end.", "{name} se connectera avec ce mot de passe temporaire et devra le changer. Ses sessions prennent fin.";
+    confirm_sign_out_all: "{name} will be signed out on every device and must sign in again.", "{name} sera déconnecté sur tous ses appareils et devra se reconnecter.";
+    confirm_resend: "A new invitation will be emailed to {name}; the previous link stops working.", "Une nouvelle invitation sera envoyée à {name} ; le lien précédent cesse de fonctionner.";
+    confirm_revoke: "The invitation of {name} stops working and the user becomes inactive.", "L'invitation de {name} cesse de fonctionner et l'utilisateur devient inactif.";
+    temporary_password: "Temporary password", "Mot de passe temporaire";
+    done_reset: "The password is reset.", "Le mot de passe est réinitialisé.";
+    done_sign_out_all: "Every session of the user has ended.", "Toutes les sessions de l'utilisateur ont pris fin.";
+    done_resend: "A new invitation is on its way.", "Une nouvelle invitation est en route.";
+    done_revoke: "The invitation is revoked.", "L'invitation est révoquée.";
+    done_saved: "Saved.", "Enregistré.";
+    done_invited: "Saved; the invitation is on its way.", "Enregistré ; l'invitation est en route.";
+    done_reassigned: "The cases are reassigned.", "Les dossiers sont réassignés.";
+    done_deactivated: "The user is deactivated.", "L'utilisateur est désactivé.";
+    done_reactivated: "The user is reactivated.", "L'utilisateur est réactivé.";
+    done_email: "The email is changed; a notice went to the old address.", "Le courriel est changé ; un avis a été envoyé à l'ancienne adresse.";
+
+    active_toggle: "Active (can sign in)", "Actif (peut se connecter)";
+    active_toggle_help: "Untick to deactivate: the user can no longer sign in, and every record keeps pointing at them.", "Décochez pour désactiver : l'utilisateur ne peut plus se connecter, et tous les dossiers continuent de le désigner.";
+    reassign_first: "Reassign their open cases to", "Réassigner ses dossiers ouverts à";
+    choose_user: "Choose a user", "Choisir un utilisateur";
+    choose_one: "Choose one", "Choisir";
+    update: "Update", "Mettre à jour";
+    access_title: "Role and profiles", "Rôle et profils";
+    save_access: "Save role and profiles", "Enregistrer le rôle et les profils";
+    change_email_title: "Change email", "Changer le courriel";
+    change_email_warning: "The email is the sign-in name. The old address stays in the user's history and can never be given to anyone else; a notice goes to it. To fix a mistake made at onboarding, prefer deactivating this user and creating a new one.", "Le courriel est l'identifiant de connexion. L'ancienne adresse reste dans l'historique et ne pourra jamais être donnée à quelqu'un d'autre ; un avis lui est envoyé. Pour corriger une erreur faite à la création, préférez désactiver cet utilisateur et en créer un nouveau.";
+    new_email: "New email", "Nouveau courriel";
+    your_password: "Your password (needed to change your own email)", "Votre mot de passe (requis pour changer votre propre courriel)";
+    change_email_button: "Change the email", "Changer le courriel";
+    email_history: "Email history", "Historique des courriels";
+    other_changes_saved: "The other changes were saved.", "Les autres modifications ont été enregistrées.";
+
+    cases_intro: "Open cases owned by {name}.", "Dossiers ouverts dont {name} est responsable.";
+    case_title: "Case", "Dossier";
+    select_all: "Select all open cases", "Sélectionner tous les dossiers ouverts";
+    reassign_to: "Reassign to…", "Réassigner à…";
+    reassign_button: "Reassign", "Réassigner";
+    no_cases: "No open case.", "Aucun dossier ouvert.";
+    closed_cases: "Closed cases", "Dossiers fermés";
+    choose_cases: "Select at least one case.", "Sélectionnez au moins un dossier.";
+
+    sites_title: "Sites", "Sites";
+    new_site: "New site", "Nouveau site";
+    site_name: "Site name", "Nom du site";
+    address: "Address", "Adresse";
+    create_site: "Create the site", "Créer le site";
+    save_site: "Save the site", "Enregistrer le site";
+    no_sites: "No site yet.", "Aucun site pour l'instant.";
+    parties_title: "Individuals", "Personnes";
+    new_party: "New individual", "Nouvelle personne";
+    kind: "Kind", "Type";
+    kind_student: "Student", "Élève";
+    kind_witness: "Witness", "Témoin";
+    kind_faculty: "Faculty", "Enseignant";
+    kind_staff: "Staff", "Personnel";
+    kind_client: "Client", "Client";
+    kind_other: "Other", "Autre";
+    date_of_birth: "Date of birth", "Date de naissance";
+    gender: "Gender", "Genre";
+    grade_or_position: "Grade or position", "Niveau ou poste";
+    portal: "Portal", "Portail";
+    portal_invited: "Invited", "Invité";
+    portal_not_invited: "Not invited", "Non invité";
+    no_parties: "No individual recorded at this site.", "Aucune personne enregistrée sur ce site.";
+    party_saved: "The individual is saved.", "La personne est enregistrée.";
+    party_invited: "The individual is saved and invited.", "La personne est enregistrée et invitée.";
+    party_needs_email: "Type an email to send an invitation.", "Saisissez un courriel pour envoyer une invitation.";
+
+    roles_title: "Roles and profiles", "Rôles et profils";
+    roles_intro: "Each user has one role; profiles add permissions on top of it.", "Chaque utilisateur a un rôle ; les profils ajoutent des permissions.";
+    roles_heading: "Roles", "Rôles";
+    profiles_heading: "Profiles", "Profils";
+    permissions: "Permissions", "Permissions";
+    builtin: "built-in", "intégré";
+    bypass: "passes every permission check", "passe toutes les vérifications de permission";
+    new_role: "New role", "Nouveau rôle";
+    new_profile: "New profile", "Nouveau profil";
+    kind_role: "Role", "Rôle";
+    kind_profile: "Profile", "Profil";
+    grant_name: "Name", "Nom";
+    create_grant: "Create", "Créer";
+    save_grant: "Save", "Enregistrer";
+
+    audit_title: "Audit log", "Journal d'audit";
+    audit_action: "Action", "Action";
+    audit_actor: "Who", "Qui";
+    audit_target: "About", "Concerne";
+    audit_when: "When", "Quand";
+    audit_since: "From (date)", "Du (date)";
+    audit_until: "Until (date)", "Au (date)";
+    audit_details: "Details", "Détails";
+    actor_system: "the system", "le système";
+    actor_anonymous: "someone not signed in", "une personne non connectée";
+    no_entries: "No entry matches.", "Aucune entrée ne correspond.";
+    older: "Older entries", "Entrées plus anciennes";
+    newest: "Newest entries", "Entrées les plus récentes";
+
+    err_required: "Fill in this field.", "Remplissez ce champ.";
+    err_too_long: "This is too long (at most {max} characters).", "C'est trop long ({max} caractères au plus).";
+    err_control: "Line breaks and control characters are not allowed here.", "Les sauts de ligne et caractères de contrôle ne sont pas permis ici.";
+    err_email: "This is not a valid email address.", "Ce n'est pas une adresse courriel valide.";
+    err_language: "Use a language tag such as en, fr or fr-CA.", "Utilisez une étiquette de langue comme en, fr ou fr-CA.";
+    err_time_zone: "Use a time zone such as America/Toronto.", "Utilisez un fuseau horaire comme America/Toronto.";
+    err_phone: "A phone number has 4 to 20 digits and only + ( ) - . spaces and an extension.", "Un numéro a de 4 à 20 chiffres et seulement + ( ) - . espaces et un poste.";
+    err_date: "Use a date such as 2010-05-31.", "Utilisez une date comme 2010-05-31.";
+    err_choose: "Choose one.", "Choisissez-en un.";
+    err_email_used: "This email belongs or belonged to {holder} ({status}). An email is never given to another user: reactivate them instead, or use another email.", "Ce courriel appartient ou a appartenu à {holder} ({status}). Un courriel n'est jamais donné à un autre utilisateur : réactivez plutôt cette personne, ou utilisez un autre courriel.";
+    err_open_cases: "{name} still owns {count} open case(s). Reassign them first: choose who takes them below.", "{name} est encore responsable de {count} dossier(s) ouvert(s). Réassignez-les d'abord : choisissez ci-dessous qui les reprend.";
+    err_super_admin_cap: "The practice already has its maximum of {cap} Super Admins.", "Le cabinet a déjà son maximum de {cap} Super Admins.";
+    err_super_admin_only: "Only a Super Admin can grant or remove the Super Admin role.", "Seul un Super Admin peut donner ou retirer le rôle Super Admin.";
+    err_last_super_admin: "The last active Super Admin cannot be demoted, deactivated or locked out.", "Le dernier Super Admin actif ne peut être rétrogradé, désactivé ni bloqué.";
+    err_cannot_grant: "You cannot grant permissions you do not hold: {missing}.", "Vous ne pouvez pas donner des permissions que vous n'avez pas : {missing}.";
+    err_unknown_role: "This role does not exist any more.", "Ce rôle n'existe plus.";
+    err_unknown_profile: "A chosen profile does not exist any more.", "Un profil choisi n'existe plus.";
+    err_unknown_site: "A chosen site does not exist any more.", "Un site choisi n'existe plus.";
+    err_self_deactivation: "You cannot deactivate yourself.", "Vous ne pouvez pas vous désactiver vous-même.";
+    err_transition: "A user cannot go from {from} to {to}.", "Un utilisateur ne peut passer de {from} à {to}.";
+    err_not_invited: "The user is {status}, not invited.", "L'utilisateur est {status}, pas invité.";
+    err_not_active: "Only active users' passwords can be reset; this user is {status}.", "Seul le mot de passe d'un utilisateur actif peut être réinitialisé ; celui-ci est {status}.";
+    err_assignee_not_found: "The chosen user does not exist.", "L'utilisateur choisi n'existe pas.";
+    err_assignee_not_active: "Cases can only go to active users; the chosen one is {status}.", "Les dossiers ne peuvent aller qu'à des utilisateurs actifs ; celui-ci est {status}.";
+    err_assignee_cannot_own: "The chosen user's role does not allow owning cases.", "Le rôle de l'utilisateur choisi ne permet pas d'être responsable de dossiers.";
+    err_assignee_same: "Choose someone other than the current owner.", "Choisissez une autre personne que le responsable actuel.";
+    err_case_not_open: "A selected case is no longer an open case of this user; reload the page.", "Un dossier choisi n'est plus un dossier ouvert de cet utilisateur ; rechargez la page.";
+    err_version: "Someone else changed this user meanwhile. Reload the page and make your change again.", "Quelqu'un d'autre a modifié cet utilisateur entre-temps. Rechargez la page et refaites votre modification.";
+    err_wrong_password: "The password is not correct.", "Le mot de passe est incorrect.";
+    err_forbidden: "You need the {permission} permission for this.", "Il vous faut la permission {permission} pour cela.";
+    err_not_found: "This page does not exist, or not in your practice.", "Cette page n'existe pas, ou pas dans votre cabinet.";
+    err_name_taken: "This name is already taken.", "Ce nom est déjà pris.";
+    err_builtin: "Built-in roles and profiles cannot be changed.", "Les rôles et profils intégrés ne peuvent être modifiés.";
+    err_busy: "The server is busy. Try again in a moment.", "Le serveur est occupé. Réessayez dans un instant.";
+    err_unexpected: "Something went wrong on our side. Try again; if it goes on, tell your administrator.", "Un problème est survenu de notre côté. Réessayez ; si cela continue, prévenez votre administrateur.";
+    err_csrf: "This form expired. Reload the page and send it again.", "Ce formulaire a expiré. Rechargez la page et renvoyez-le.";
+    pw_too_short: "The password must have at least {min} characters.", "Le mot de passe doit avoir au moins {min} caractères.";
+    pw_too_long: "The password must have at most 128 characters.", "Le mot de passe doit avoir au plus 128 caractères.";
+    pw_common: "This is one of the most common passwords; choose another.", "C'est l'un des mots de passe les plus courants ; choisissez-en un autre.";
+    pw_practice_name: "The password must not contain the practice's name.", "Le mot de passe ne doit pas contenir le nom du cabinet.";
+    pw_email: "The password must not contain the user's email.", "Le mot de passe ne doit pas contenir le courriel de l'utilisateur.";
+    pw_name: "The password must not contain the user's name.", "Le mot de passe ne doit pas contenir le nom de l'utilisateur.";
+    pw_same: "The new password must differ from the current one.", "Le nouveau mot de passe doit être différent de l'actuel.";
+    not_found_title: "Not found", "Introuvable";
+    forbidden_title: "Not allowed", "Non permis";
+    back_to_console: "Back to the console", "Retour à la console";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_is_chosen_for_french_variants_and_english_otherwise() {
+        assert_eq!(Lang::of(&Language::parse("fr-CA").unwrap()), Lang::Fr);
+        assert_eq!(Lang::of(&Language::parse("en").unwrap()), Lang::En);
+        assert_eq!(Lang::of(&Language::parse("de").unwrap()), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("de-DE,fr-CA;q=0.8,en;q=0.5")), Lang::Fr);
+        assert_eq!(Lang::from_accept_language(Some("en;q=0.9,fr;q=0.3")), Lang::En);
+        assert_eq!(Lang::from_accept_language(None), Lang::En);
+    }
+
+    #[test]
+    fn dates_are_shown_in_the_person_s_zone_and_language() {
+        let at: DateTime<Utc> = "2026-01-15T15:05:00Z".parse().unwrap();
+        let toronto = TimeZone::parse("America/Toronto").unwrap();
+        assert_eq!(date_time(at, toronto, Lang::En), "Jan 15, 2026, 10:05 EST");
+        let paris = TimeZone::parse("Europe/Paris").unwrap();
+        assert_eq!(date_time(at, paris, Lang::Fr), "15 janv. 2026, 16 h 05 CET");
+    }
+
+    #[test]
+    fn blanks_are_filled_by_name() {
+        assert_eq!(
+            fill(FR.err_open_cases, &[("name", "Léa"), ("count", "2")]),
+            "Léa est encore responsable de 2 dossier(s) ouvert(s). Réassignez-les d'abord : choisissez ci-dessous qui les reprend."
+        );
+        assert!(!fill(EN.err_open_cases, &[("name", "Lea"), ("count", "2")]).contains('{'));
+    }
+}

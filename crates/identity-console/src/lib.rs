@@ -1,0 +1,139 @@
+//! # identity-console
+//!
+//! The administrators' web console: server-rendered pages (askama) over
+//! [`identity_domain::IdentityService`], mounted under `/console` beside
+//! the API in the same binary, so a practice can run without writing a
+//! client.
+//!
+//! - Sign-in uses the API's own `__Host-session` cookie: a console sign-in
+//!   also authenticates the API calls the pages link to (the CSV download).
+//! - Every form carries a token (an HMAC of the session token, or a
+//!   double-submit cookie before sign-in) and must come from this origin.
+//! - Every answer carries a strict Content-Security-Policy (this origin's
+//!   own script and style files only, no framing), `nosniff`,
+//!   `Referrer-Policy` and `Cache-Control: no-store`.
+//! - Pages speak the signed-in user's language (English or French) and
+//!   show times in their time zone.
+//! - The pages emailed links open are served at the paths the mail adapter
+//!   builds: `/sign-in`, `/join#token=…` and `/recover#token=…`.
+//! - Each request gets an `x-request-id` (kept in the audit log) and is
+//!   logged by method and path only; one that takes over 30 s answers 503.
+
+pub mod i18n;
+pub mod messages;
+pub mod pages;
+pub mod security;
+pub mod session;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{any, get, post};
+use identity_domain::{IdentityService, Permission};
+use pages::access::{self, LinkPage};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The console's addresses that code elsewhere in the crate points to.
+pub mod paths {
+    /// The console's start.
+    pub const HOME: &str = "/console";
+    /// The sign-in page.
+    pub const SIGN_IN: &str = "/console/sign-in";
+    /// The sign-in page, after a session ended.
+    pub const SIGN_IN_AGAIN: &str = "/console/sign-in?notice=ended";
+    /// The password page (the must-change step).
+    pub const PASSWORD: &str = "/console/password";
+    /// The users table.
+    pub const USERS: &str = "/console/users";
+    /// The recovery link's page.
+    pub const RECOVER: &str = "/recover";
+    /// The invitation link's page.
+    pub const JOIN: &str = "/join";
+}
+
+/// Settings of the console.
+#[derive(Debug, Clone, Default)]
+pub struct ConsoleSettings {
+    /// The public origin (`https://identity.example.org`), accepted as the
+    /// `Origin` of form posts from browsers that send no `Sec-Fetch-Site`.
+    pub public_origin: Option<String>,
+}
+
+/// What every page handler can reach.
+#[derive(Clone)]
+pub struct ConsoleState {
+    /// The use cases.
+    pub service: IdentityService,
+    /// The console's settings.
+    pub settings: Arc<ConsoleSettings>,
+}
+
+/// The console's routes: `/console/…`, the pages emailed links open
+/// (`/sign-in`, `/join`, `/recover`), and `/` leading to the console.
+/// It sets no fallback, so it merges with the API's router.
+pub fn router(state: ConsoleState) -> Router {
+    let mut router = Router::new()
+        .route("/", get(|| async { Redirect::to(paths::HOME) }))
+        .route("/sign-in", get(|| async { Redirect::to(paths::SIGN_IN) }))
+        .route(
+            paths::RECOVER,
+            get(|v| access::link_page(LinkPage::Recover, v))
+                .post(|State(s), f| access::redeem_link(LinkPage::Recover, s, f)),
+        )
+        .route(
+            paths::JOIN,
+            get(|v| access::link_page(LinkPage::Join, v))
+                .post(|State(s), f| access::redeem_link(LinkPage::Join, s, f)),
+        )
+        .route(paths::HOME, get(home))
+        .route("/console/", get(home))
+        .route(paths::SIGN_IN, get(access::sign_in_page).post(access::sign_in))
+        .route(paths::PASSWORD, get(access::password_form).post(access::change_password))
+        .route("/console/sign-out", post(access::sign_out))
+        .route("/console/forgot", get(access::forgot_page).post(access::forgot))
+        .route("/console/assets/{file}", get(asset))
+        .merge(pages::users::routes())
+        .merge(pages::user::routes())
+        .merge(pages::sites::routes())
+        .merge(pages::roles::routes())
+        .merge(pages::audit::routes())
+        .route("/console/{*rest}", any(pages::not_found));
+    for layer in security::headers() {
+        router = router.layer(layer);
+    }
+    router
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+            // Method, path and request id only: no query (search terms), no
+            // header, no body (passwords) is logged.
+            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// `/console`: the users table for those who may read it, else the roles.
+async fn home(viewer: session::Viewer) -> Redirect {
+    if viewer.caller.may(Permission::UsersRead) {
+        Redirect::to(paths::USERS)
+    } else {
+        Redirect::to("/console/roles")
+    }
+}
+
+/// The console's own files, built into the binary.
+async fn asset(Path(file): Path<String>, State(_): State<ConsoleState>) -> Response {
+    let (content_type, body): (&str, &'static [u8]) = match file.as_str() {
+        "console.css" => ("text/css; charset=utf-8", include_bytes!("../static/console.css")),
+        "console.js" => ("text/javascript; charset=utf-8", include_bytes!("../static/console.js")),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}

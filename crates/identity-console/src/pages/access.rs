@@ -1,0 +1,327 @@
+//! Getting in and out: sign-in, the must-change-password step (and
+//! changing one's password later), sign-out, "forgot password", and the
+//! pages the emailed links open (`/recover#token=…`, `/join#token=…`).
+
+use super::{Chrome, Errors, render};
+use crate::i18n::{Lang, Text};
+use crate::messages::Describe;
+use crate::session::{self, Session, SessionForm, Visitor, VisitorForm};
+use crate::{ConsoleState, paths};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use identity_domain::{ForgotPassword, Permission, SignIn, SignInError, Token};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// A notice shown at the top of the sign-in page.
+#[derive(Debug, Deserialize)]
+pub struct Notice {
+    notice: Option<String>,
+}
+
+fn notice_text(t: &'static Text, key: Option<&str>) -> Option<&'static str> {
+    match key? {
+        "signed_out" => Some(t.signed_out),
+        "ended" => Some(t.session_ended),
+        "password_set" => Some(t.recover_done),
+        "joined" => Some(t.join_done),
+        _ => None,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    t: &'static Text,
+    chrome: Chrome,
+    notice: Option<&'static str>,
+    errors: Errors,
+    practice: String,
+    email: String,
+}
+
+/// `GET /console/sign-in`.
+pub async fn sign_in_page(visitor: Visitor, Query(notice): Query<Notice>) -> Response {
+    let t = visitor.lang.text();
+    let page = SignInPage {
+        t,
+        chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
+        notice: notice_text(t, notice.notice.as_deref()),
+        errors: Errors::default(),
+        practice: String::new(),
+        email: String::new(),
+    };
+    (visitor.jar, render(StatusCode::OK, &page)).into_response()
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    practice: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /console/sign-in`: a session cookie shared with the API, then the
+/// password step or the console.
+pub async fn sign_in(State(state): State<ConsoleState>, posted: VisitorForm<SignInForm>) -> Response {
+    let VisitorForm { visitor, form, request_id } = posted;
+    let t = visitor.lang.text();
+    let attempt = SignIn {
+        practice: form.practice.trim().to_owned(),
+        email: form.email.clone(),
+        password: SecretString::from(form.password),
+        request_id,
+    };
+    let mut errors = Errors::default();
+    match state.service.sign_in(attempt).await {
+        Ok(signed) => {
+            let jar = CookieJar::new().add(session::session_cookie(signed.token.expose()));
+            let next = if signed.password_change_only { paths::PASSWORD } else { paths::HOME };
+            return (jar, Redirect::to(next)).into_response();
+        }
+        Err(SignInError::Failed) => errors.general = Some(t.sign_in_failed.to_owned()),
+        Err(SignInError::PasswordTooLong) => {
+            errors.add(crate::messages::Problem::at("password", t.pw_too_long));
+        }
+        Err(SignInError::Hash(e)) => errors.add(e.describe(t)),
+        Err(SignInError::Store(e)) => errors.add(e.describe(t)),
+    }
+    let page = SignInPage {
+        t,
+        chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
+        notice: None,
+        errors,
+        practice: form.practice,
+        email: form.email,
+    };
+    (visitor.jar, render(StatusCode::UNAUTHORIZED, &page)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    t: &'static Text,
+    chrome: Chrome,
+    must_change: bool,
+    errors: Errors,
+}
+
+/// The language of a session's pages: the user's own once the session may
+/// read it, the browser's during the must-change step.
+async fn session_lang(state: &ConsoleState, session: &Session) -> Lang {
+    if session.caller.password_change_only() {
+        return session.lang;
+    }
+    match state.service.get_user(&session.caller, session.caller.user()).await {
+        Ok(user) => Lang::of(&user.language),
+        Err(_) => session.lang,
+    }
+}
+
+async fn password_page(
+    state: &ConsoleState,
+    session: &Session,
+    errors: Errors,
+    status: StatusCode,
+) -> Response {
+    let lang = session_lang(state, session).await;
+    let page = PasswordPage {
+        t: lang.text(),
+        chrome: Chrome::plain(lang, session.csrf.clone()),
+        must_change: session.caller.password_change_only(),
+        errors,
+    };
+    render(status, &page)
+}
+
+/// `GET /console/password`: the must-change step, or a change by choice.
+pub async fn password_form(State(state): State<ConsoleState>, session: Session) -> Response {
+    password_page(&state, &session, Errors::default(), StatusCode::OK).await
+}
+
+/// The password change form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// `POST /console/password`.
+pub async fn change_password(
+    State(state): State<ConsoleState>,
+    posted: SessionForm<PasswordForm>,
+) -> Response {
+    let SessionForm { session, form } = posted;
+    let current = SecretString::from(form.current_password);
+    let new = SecretString::from(form.new_password);
+    match state.service.change_own_password(&session.caller, current, new).await {
+        // The session is a full one now; the users table says it is done
+        // (for those who may read it; the others land on the roles page).
+        Ok(()) if session.caller.grants().allows(Permission::UsersRead) => {
+            Redirect::to(&format!("{}?done=password", paths::USERS)).into_response()
+        }
+        Ok(()) => Redirect::to(paths::HOME).into_response(),
+        Err(e) => {
+            let mut errors = Errors::default();
+            let problem = e.describe(session_lang(&state, &session).await.text());
+            let status = problem.status;
+            errors.add(problem);
+            password_page(&state, &session, errors, status).await
+        }
+    }
+}
+
+/// An empty form (its token is all it carries).
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `POST /console/sign-out`: ends this session and removes the cookie.
+pub async fn sign_out(State(state): State<ConsoleState>, posted: SessionForm<Empty>) -> Response {
+    if let Err(e) = state.service.sign_out(&posted.session.caller).await {
+        return super::failure(posted.session.lang, e);
+    }
+    (session::without_session(), Redirect::to(&format!("{}?notice=signed_out", paths::SIGN_IN)))
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage {
+    t: &'static Text,
+    chrome: Chrome,
+    sent: bool,
+    errors: Errors,
+    practice: String,
+    email: String,
+}
+
+/// `GET /console/forgot`.
+pub async fn forgot_page(visitor: Visitor) -> Response {
+    let page = ForgotPage {
+        t: visitor.lang.text(),
+        chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
+        sent: false,
+        errors: Errors::default(),
+        practice: String::new(),
+        email: String::new(),
+    };
+    (visitor.jar, render(StatusCode::OK, &page)).into_response()
+}
+
+/// The forgot-password form.
+#[derive(Debug, Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    practice: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /console/forgot`: the same answer whether or not the email exists.
+pub async fn forgot(State(state): State<ConsoleState>, posted: VisitorForm<ForgotForm>) -> Response {
+    let VisitorForm { visitor, form, request_id } = posted;
+    let request =
+        ForgotPassword { practice: form.practice.trim().to_owned(), email: form.email.clone(), request_id };
+    let mut errors = Errors::default();
+    let sent = match state.service.forgot_password(request).await {
+        Ok(()) => true,
+        Err(e) => {
+            errors.add(e.describe(visitor.lang.text()));
+            false
+        }
+    };
+    let page = ForgotPage {
+        t: visitor.lang.text(),
+        chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
+        sent,
+        errors,
+        practice: form.practice,
+        email: form.email,
+    };
+    (visitor.jar, render(StatusCode::OK, &page)).into_response()
+}
+
+/// What an emailed link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPage {
+    /// `/recover#token=…`: choose a new password.
+    Recover,
+    /// `/join#token=…`: accept an invitation.
+    Join,
+}
+
+#[derive(Template)]
+#[template(path = "link.html")]
+struct LinkForm {
+    t: &'static Text,
+    chrome: Chrome,
+    title: &'static str,
+    intro: &'static str,
+    button: &'static str,
+    action: &'static str,
+    purpose: &'static str,
+    token: String,
+    errors: Errors,
+}
+
+fn link_form(which: LinkPage, lang: Lang, csrf: String, token: String, errors: Errors) -> LinkForm {
+    let t = lang.text();
+    let (title, intro, button, action, purpose) = match which {
+        LinkPage::Recover => (t.recover_title, t.recover_intro, t.save_password, paths::RECOVER, "recovery"),
+        LinkPage::Join => (t.join_title, t.join_intro, t.join_button, paths::JOIN, "invitation"),
+    };
+    LinkForm { t, chrome: Chrome::plain(lang, csrf), title, intro, button, action, purpose, token, errors }
+}
+
+/// `GET /recover` and `GET /join`: the token stays in the URL fragment,
+/// which browsers never send; the page's script copies it into the form.
+pub async fn link_page(which: LinkPage, visitor: Visitor) -> Response {
+    let page = link_form(which, visitor.lang, visitor.csrf.clone(), String::new(), Errors::default());
+    (visitor.jar, render(StatusCode::OK, &page)).into_response()
+}
+
+/// The form of a link page.
+#[derive(Debug, Deserialize)]
+pub struct LinkFormData {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// `POST /recover` and `POST /join`: sets the password, then sign-in.
+pub async fn redeem_link(
+    which: LinkPage,
+    state: ConsoleState,
+    posted: VisitorForm<LinkFormData>,
+) -> Response {
+    let VisitorForm { visitor, form, request_id } = posted;
+    let token = Token::presented(form.token.trim());
+    let password = SecretString::from(form.new_password);
+    let (result, notice) = match which {
+        LinkPage::Recover => {
+            (state.service.recover_password(&token, password, request_id).await, "password_set")
+        }
+        LinkPage::Join => (state.service.accept_invitation(&token, password, request_id).await, "joined"),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("{}?notice={notice}", paths::SIGN_IN)).into_response(),
+        Err(e) => {
+            let mut errors = Errors::default();
+            let problem = e.describe(visitor.lang.text());
+            let status = problem.status;
+            errors.add(problem);
+            let page = link_form(which, visitor.lang, visitor.csrf.clone(), form.token, errors);
+            (visitor.jar, render(status, &page)).into_response()
+        }
+    }
+}

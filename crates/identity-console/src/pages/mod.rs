@@ -1,0 +1,182 @@
+//! The pages, one module per area, and what they share: the layout data,
+//! rendering, and the pages that only say something (not found, refused,
+//! failed).
+
+pub mod access;
+pub mod audit;
+pub mod roles;
+pub mod sites;
+pub mod user;
+pub mod users;
+
+use crate::i18n::{Lang, Text};
+use crate::messages::{Describe, Problem};
+use crate::paths;
+use crate::session::Viewer;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use identity_domain::Permission;
+use std::collections::BTreeMap;
+
+/// What the layout of every page needs.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// The page language's `lang` code.
+    pub lang: &'static str,
+    /// The form token of the session (or of the visitor).
+    pub csrf: String,
+    /// The navigation of a signed-in viewer.
+    pub nav: Option<Nav>,
+    /// Which area the page belongs to (`users`, `sites`, `roles`, `audit`).
+    pub section: &'static str,
+}
+
+/// The navigation a signed-in viewer sees: only the areas they may use.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    /// The viewer's name.
+    pub name: String,
+    /// May read users.
+    pub users: bool,
+    /// May manage sites or parties.
+    pub sites: bool,
+    /// May see roles (everyone signed in) — always shown.
+    pub roles: bool,
+    /// May read the audit log.
+    pub audit: bool,
+}
+
+impl Chrome {
+    /// The layout of a signed-in page.
+    pub fn signed_in(viewer: &Viewer, section: &'static str) -> Self {
+        let may = |p| viewer.caller.may(p);
+        Self {
+            lang: viewer.lang.code(),
+            csrf: viewer.csrf.clone(),
+            nav: Some(Nav {
+                name: viewer.user.name.as_str().to_owned(),
+                users: may(Permission::UsersRead),
+                sites: may(Permission::SitesManage) || may(Permission::PartiesManage),
+                roles: true,
+                audit: may(Permission::AuditRead),
+            }),
+            section,
+        }
+    }
+
+    /// The layout of a page without navigation.
+    pub fn plain(lang: Lang, csrf: String) -> Self {
+        Self { lang: lang.code(), csrf, nav: None, section: "" }
+    }
+}
+
+/// The problems of a form, by field, and one for the whole form.
+#[derive(Debug, Clone, Default)]
+pub struct Errors {
+    fields: BTreeMap<&'static str, String>,
+    /// A problem about the whole form.
+    pub general: Option<String>,
+}
+
+impl Errors {
+    /// Records a problem beside its field, or for the whole form.
+    pub fn add(&mut self, problem: Problem) {
+        match problem.field {
+            Some(field) => {
+                self.fields.entry(field).or_insert(problem.text);
+            }
+            None => self.general = Some(problem.text),
+        }
+    }
+
+    /// Records the result of parsing a field, keeping the value.
+    pub fn check<T>(&mut self, parsed: Result<T, Problem>) -> Option<T> {
+        parsed.map_err(|p| self.add(p)).ok()
+    }
+
+    /// The problem beside `field`, if any.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).map(String::as_str)
+    }
+
+    /// Whether `field` has a problem (for `aria-invalid`).
+    pub fn has(&self, field: &str) -> bool {
+        self.fields.contains_key(field)
+    }
+
+    /// Whether there is no problem at all.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.general.is_none()
+    }
+
+    /// Every field problem, for the summary at the top of the form.
+    pub fn fields(&self) -> impl Iterator<Item = (&&'static str, &String)> {
+        self.fields.iter()
+    }
+}
+
+/// Renders a page with `status`.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a console page could not be rendered");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
+        }
+    }
+}
+
+/// A page that only says something.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    /// Texts.
+    pub t: &'static Text,
+    /// Layout.
+    pub chrome: Chrome,
+    /// The heading.
+    pub title: String,
+    /// What happened.
+    pub text: String,
+    /// Where to go next, and its label.
+    pub next: Option<(String, &'static str)>,
+}
+
+/// A page that says why something was refused, with the answer's status.
+pub fn refusal(lang: Lang, status: StatusCode, text: &str) -> Response {
+    let t = lang.text();
+    let title = match status {
+        StatusCode::NOT_FOUND => t.not_found_title,
+        StatusCode::FORBIDDEN => t.forbidden_title,
+        _ => t.confirm_title,
+    };
+    let page = MessagePage {
+        t,
+        chrome: Chrome::plain(lang, String::new()),
+        title: title.to_owned(),
+        text: text.to_owned(),
+        next: Some((paths::HOME.to_owned(), t.back_to_console)),
+    };
+    render(status, &page)
+}
+
+/// The page for a refusal or failure of the domain.
+pub fn failure<E: Describe>(lang: Lang, error: E) -> Response {
+    let problem = error.describe(lang.text());
+    refusal(lang, problem.status, &problem.text)
+}
+
+/// The page for a failure whose cause is logged, not shown.
+pub fn unexpected(lang: Lang, cause: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %cause, "the console could not complete a request");
+    refusal(lang, StatusCode::INTERNAL_SERVER_ERROR, lang.text().err_unexpected)
+}
+
+/// The answer to an unknown console address.
+pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
+    let lang = Lang::from_accept_language(
+        headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+    );
+    refusal(lang, StatusCode::NOT_FOUND, lang.text().err_not_found)
+}
