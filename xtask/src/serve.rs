@@ -6,6 +6,7 @@
 
 use crate::config::Settings;
 use identity_api::hashing::BoundedHasher;
+use identity_api::limits::RateLimits;
 use identity_api::{ApiSettings, ApiState};
 use identity_domain::system::{Argon2Cost, Argon2idHasher, OsRandom, SystemClock, UuidV7Ids};
 use identity_domain::*;
@@ -112,8 +113,13 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         identity_console::ConsoleSettings { public_origin: api_settings.public_origin.clone() };
     let console =
         identity_console::ConsoleState { service: service.clone(), settings: Arc::new(console_settings) };
-    let app = identity_api::router(ApiState { service, settings: Arc::new(api_settings) })
-        .merge(identity_console::router(console));
+    // The console's sign-in and password forms get the API's limits, counted apart.
+    let console_limits =
+        RateLimits::new(api_settings.anonymous_per_minute, api_settings.trusted_proxies.clone())
+            .on_routes(identity_console::ANONYMOUS_FORMS);
+    let console = identity_console::router(console)
+        .layer(axum::middleware::from_fn_with_state(console_limits, identity_api::limits::limit));
+    let app = identity_api::router(ApiState { service, settings: Arc::new(api_settings) }).merge(console);
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

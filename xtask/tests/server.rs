@@ -24,7 +24,13 @@ struct Server {
 /// Starts `xtask serve` in `dir` (the SQLite file and the mail outbox land
 /// there unless `database_url` says otherwise) and waits until it listens.
 fn start(dir: &Path, database_url: Option<&str>) -> Server {
+    start_with(dir, database_url, &[])
+}
+
+/// [`start`] with more environment variables.
+fn start_with(dir: &Path, database_url: Option<&str>, env: &[(&str, &str)]) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.envs(env.iter().copied());
     command
         .arg("serve")
         .current_dir(dir)
@@ -274,4 +280,30 @@ async fn the_server_walks_the_immigration_page_on_postgresql() {
     if let Err(failure) = walked {
         std::panic::resume_unwind(failure.into_panic());
     }
+}
+
+/// The console's sign-in and password forms are limited per client address
+/// like the API's: past the limit they answer 429 before any password check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consoles_anonymous_forms_are_rate_limited_per_address() {
+    let dir = temp_dir("limits");
+    let server = start_with(&dir, None, &[("IDENTITY_SECURITY__ANONYMOUS_PER_MINUTE", "2")]);
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for path in
+        ["/console/sign-in", "/console/sign-in", "/console/sign-in", "/console/forgot", "/recover", "/join"]
+    {
+        let form = [("practice", "practice"), ("email", "nobody@practice.example"), ("password", "x")];
+        let response = http.post(format!("{}{path}", server.base)).form(&form).send().await.unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    // One budget per address across the forms: two posts, then 429 for each.
+    assert!(statuses[..2].iter().all(|s| *s != 429), "{statuses:?}");
+    assert_eq!(statuses[2..], [429; 4], "{statuses:?}");
+    // The API's limit is counted apart.
+    let (status, _) =
+        Client { http, base: server.base.clone() }.sign_in("nobody@practice.example", "x").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(server.stop().0);
+    std::fs::remove_dir_all(dir).ok();
 }

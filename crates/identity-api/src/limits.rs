@@ -17,8 +17,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-/// The routes limited per client address.
-const LIMITED: &[(&str, &str)] = &[
+/// The API's routes limited per client address: method and path.
+pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/sessions"),
     ("POST", "/api/v1/password/forgot"),
     ("POST", "/api/v1/password/recover"),
@@ -31,17 +31,31 @@ const LIMITED: &[(&str, &str)] = &[
 pub struct RateLimits {
     limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     trusted_proxies: Arc<Vec<IpAddr>>,
+    routes: &'static [(&'static str, &'static str)],
 }
 
 impl RateLimits {
-    /// At most `per_minute` limited requests a minute from one client
-    /// address (bursts of that size allowed), reading `X-Forwarded-For` only
-    /// from `trusted_proxies`.
+    /// At most `per_minute` requests a minute to the [`API_ROUTES`] from one
+    /// client address (bursts of that size allowed), reading
+    /// `X-Forwarded-For` only from `trusted_proxies`.
     pub fn new(per_minute: NonZeroU32, trusted_proxies: Vec<IpAddr>) -> Self {
         Self {
             limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             trusted_proxies: Arc::new(trusted_proxies),
+            routes: API_ROUTES,
         }
+    }
+
+    /// The same limits on other routes (method and path), such as the web
+    /// console's sign-in and password forms.
+    #[must_use]
+    pub fn on_routes(mut self, routes: &'static [(&'static str, &'static str)]) -> Self {
+        self.routes = routes;
+        self
+    }
+
+    fn limits(&self, method: &Method, path: &str) -> bool {
+        self.routes.iter().any(|(m, p)| method.as_str() == *m && path == *p)
     }
 
     /// The client address of a request that came from `peer`.
@@ -60,13 +74,9 @@ impl RateLimits {
     }
 }
 
-fn limited(method: &Method, path: &str) -> bool {
-    LIMITED.iter().any(|(m, p)| method.as_str() == *m && path == *p)
-}
-
 /// The middleware: 429 problem+json with `Retry-After` past the limit.
 pub async fn limit(State(limits): State<RateLimits>, request: Request, next: Next) -> Response {
-    if !limited(request.method(), request.uri().path()) {
+    if !limits.limits(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
     let peer = request

@@ -54,6 +54,8 @@ pub mod paths {
     pub const RECOVER: &str = "/recover";
     /// The invitation link's page.
     pub const JOIN: &str = "/join";
+    /// Forgot password.
+    pub const FORGOT: &str = "/console/forgot";
 }
 
 /// Settings of the console.
@@ -63,6 +65,11 @@ pub struct ConsoleSettings {
     /// `Origin` of form posts from browsers that send no `Sec-Fetch-Site`.
     pub public_origin: Option<String>,
 }
+
+/// The forms anyone may post without a session, which check a password
+/// or send an email: to be rate limited per client address (method, path).
+pub const ANONYMOUS_FORMS: &[(&str, &str)] =
+    &[("POST", paths::SIGN_IN), ("POST", paths::FORGOT), ("POST", paths::RECOVER), ("POST", paths::JOIN)];
 
 /// What every page handler can reach.
 #[derive(Clone)]
@@ -95,7 +102,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route(paths::SIGN_IN, get(access::sign_in_page).post(access::sign_in))
         .route(paths::PASSWORD, get(access::password_form).post(access::change_password))
         .route("/console/sign-out", post(access::sign_out))
-        .route("/console/forgot", get(access::forgot_page).post(access::forgot))
+        .route(paths::FORGOT, get(access::forgot_page).post(access::forgot))
         .route("/console/assets/{file}", get(asset))
         .merge(pages::users::routes())
         .merge(pages::user::routes())

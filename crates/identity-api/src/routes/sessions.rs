@@ -113,7 +113,9 @@ async fn sign_out(
     jar: CookieJar,
 ) -> Result<impl IntoResponse, ApiError> {
     state.service.sign_out(&auth.caller).await?;
-    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    // A `__Host-` cookie is replaced only by one with the same attributes
+    // (Secure included): otherwise browsers ignore the removal.
+    let jar = jar.remove(session_cookie(String::new()));
     Ok((StatusCode::NO_CONTENT, jar))
 }
 

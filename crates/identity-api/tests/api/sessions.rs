@@ -98,7 +98,13 @@ async fn a_cookie_write_from_another_site_is_refused_and_a_same_origin_one_works
         .await
         .unwrap();
     assert_eq!(read.status(), StatusCode::OK, "reads by cookie need no same-site proof");
-    assert_eq!(sign_out("same-origin").send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let signed_out = sign_out("same-origin").send().await.unwrap();
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    // Browsers only honour the removal of a __Host- cookie set with the same attributes.
+    let removal = signed_out.headers()["set-cookie"].to_str().unwrap();
+    for part in ["__Host-session=;", "Secure", "HttpOnly", "Path=/", "Max-Age=0"] {
+        assert!(removal.contains(part), "{part} in {removal}");
+    }
 }
 
 #[tokio::test]
