@@ -4,10 +4,14 @@
 //! - `serve` — the server (database, mail worker, HTTP API).
 //! - `migrate up|down|status` — the database schema.
 //! - `practice create`, `admin create` — operator tasks.
+//! - `seed` — fill a practice with realistic users, in bulk.
+//! - `bench` — the real server under load, and a table of figures.
 //! - `openapi` — print the OpenAPI document.
 //! - `ci`, `tidy` — what CI runs; the architecture check.
 
+mod bench;
 mod config;
+mod seed;
 mod serve;
 mod tidy;
 
@@ -48,6 +52,10 @@ enum Task {
         #[command(subcommand)]
         action: AdminTask,
     },
+    /// Fill a practice with realistic users, in bulk (a progress bar shows how far).
+    Seed(seed::SeedArgs),
+    /// Start the real server on loopback, seed it, load it, and print the figures.
+    Bench(bench::BenchArgs),
     /// Print the OpenAPI 3.1 document.
     Openapi,
     /// Formatting, clippy, every test and the architecture check, as CI runs them.
@@ -118,6 +126,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Task::Ci => return ci(),
         Task::Tidy => return report(tidy::check(&tidy::workspace_root())),
+        Task::Bench(args) => bench::run(args),
         Task::Openapi => serde_json::to_string_pretty(&identity_api::openapi_document())
             .map(|doc| println!("{doc}"))
             .map_err(|e| e.to_string()),
@@ -152,6 +161,7 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
     let settings = config::load(&config_file)?;
     match task {
         Task::Serve => serve::run(settings).await,
+        Task::Seed(args) => seed::run(&settings, args).await,
         Task::Migrate { action, database_url } => {
             let url = database_url.unwrap_or(settings.database_url);
             migrate(&url, action).await
@@ -190,7 +200,7 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
             print_credentials(slug.as_str(), &admin.email, &password);
             Ok(())
         }
-        Task::Ci | Task::Tidy | Task::Openapi => Ok(()),
+        Task::Ci | Task::Tidy | Task::Openapi | Task::Bench(_) => Ok(()),
     }
 }
 

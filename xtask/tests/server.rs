@@ -282,6 +282,53 @@ async fn the_server_walks_the_immigration_page_on_postgresql() {
     }
 }
 
+/// A practice of 100,000 users downloads whole: `xtask seed` fills it next
+/// to the running server, and the CSV read back holds a header and exactly
+/// one row per user. It counts rows; it does not time them (`xtask bench`
+/// does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_csv_download_of_a_practice_of_100000_users_holds_every_user_once() {
+    const SEEDED: usize = 100_000;
+    let dir = temp_dir("export");
+    let server = start(&dir, None);
+    let seeded = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["seed", "--users", &SEEDED.to_string()])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+
+    let client = Client { http: reqwest::Client::new(), base: server.base.clone() };
+    let one_time = server.first_password.clone().unwrap();
+    let (_, signed) = client.sign_in("admin@practice.example", &one_time).await;
+    let admin = signed["token"].as_str().unwrap().to_owned();
+    let change = json!({ "current_password": one_time, "new_password": PASSWORD });
+    client.send(reqwest::Method::PUT, "/api/v1/me/password", Some(&admin), Some(change)).await;
+
+    let response = client
+        .http
+        .get(format!("{}/api/v1/users/export?columns=email,name,status&sort=email", server.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_ref());
+    assert_eq!(reader.headers().unwrap(), vec!["email", "name", "status"]);
+    let mut emails = Vec::with_capacity(SEEDED + 1);
+    for record in reader.records() {
+        emails.push(record.unwrap()[0].to_owned());
+    }
+    assert_eq!(emails.len(), SEEDED + 1, "every seeded user and the first Super Admin");
+    assert!(emails.is_sorted(), "in email order");
+    emails.dedup();
+    assert_eq!(emails.len(), SEEDED + 1, "no user twice");
+
+    assert!(server.stop().0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// The console's sign-in and password forms are limited per client address
 /// like the API's: past the limit they answer 429 before any password check.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

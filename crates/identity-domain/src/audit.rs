@@ -94,6 +94,7 @@ actions! {
     SignInFailed => "session.sign_in_failed",
     SignedOut => "session.signed_out",
     UsersExported => "users.exported",
+    UsersSeeded => "users.seeded",
     RoleCreated => "role.created",
     RoleUpdated => "role.updated",
     ProfileCreated => "profile.created",

@@ -12,15 +12,18 @@
 //!   backends);
 //! - `store`: connecting (SQLite set-up included), migrating, beginning
 //!   units of work;
+//! - `bulk`: loading many users at once, for operations tooling;
 //! - `queue`: the mail worker's [`identity_domain::OutboxQueue`], also
 //!   implemented by [`SeaStore`].
 //!
 //! The schema itself lives in the `migrations` crate.
 
+mod bulk;
 mod entity;
 mod error;
 mod queue;
 mod repo;
 mod store;
 
+pub use bulk::BulkUser;
 pub use store::{ConnectError, MigrationState, SeaStore};

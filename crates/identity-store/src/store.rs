@@ -7,8 +7,8 @@ use identity_domain::{Access, Store, StoreError, UnitOfWork};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigrationStatus;
 use std::fs::OpenOptions;
@@ -181,9 +181,10 @@ fn prepare_sqlite_file(path: &Path) -> Result<(), ConnectError> {
     Ok(())
 }
 
-#[async_trait]
-impl Store for SeaStore {
-    async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
+impl SeaStore {
+    /// Begins a transaction; a write one takes the database's write lock
+    /// first (see [`SeaStore`]).
+    pub(crate) async fn transaction(&self, access: Access) -> Result<DatabaseTransaction, StoreError> {
         let backend = self.db.get_database_backend();
         let write = access == Access::Write;
         let options = TransactionOptions {
@@ -197,6 +198,13 @@ impl Store for SeaStore {
                 .await
                 .map_err(unavailable)?;
         }
-        Ok(Box::new(SeaUnitOfWork::new(txn)))
+        Ok(txn)
+    }
+}
+
+#[async_trait]
+impl Store for SeaStore {
+    async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
+        Ok(Box::new(SeaUnitOfWork::new(self.transaction(access).await?)))
     }
 }

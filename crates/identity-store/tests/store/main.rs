@@ -8,6 +8,7 @@
 mod support;
 
 mod audit;
+mod bulk;
 mod concurrency;
 mod contract;
 mod durability;
