@@ -1,8 +1,8 @@
 //! Email addresses: the sign-in name of a user.
 
+use crate::person::nfc;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use unicode_normalization::UnicodeNormalization;
 
 /// The longest address accepted (RFC 5321's path limit).
 pub const MAX_EMAIL_LENGTH: usize = 254;
@@ -92,8 +92,7 @@ impl EmailAddress {
 
 /// NFC, then Unicode lower case. Idempotent.
 fn normalize(s: &str) -> String {
-    let composed: String = s.nfc().collect();
-    composed.to_lowercase().nfc().collect()
+    nfc(&nfc(s).to_lowercase())
 }
 
 impl PartialEq for EmailAddress {

@@ -34,12 +34,21 @@ fn single_line(input: &str, max: usize) -> Result<String, TextError> {
     if trimmed.chars().count() > max {
         return Err(TextError::TooLong { max });
     }
-    Ok(trimmed.nfc().collect())
+    Ok(nfc(trimmed))
+}
+
+/// `s` in Unicode normalisation form C. Text read back from storage is
+/// already in that form: a quick check spares composing it again.
+pub(crate) fn nfc(s: &str) -> String {
+    match unicode_normalization::is_nfc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => s.to_owned(),
+        _ => s.nfc().collect(),
+    }
 }
 
 /// Lower-cased NFC form used for case-insensitive substring search.
 pub fn search_key(s: &str) -> String {
-    s.nfc().collect::<String>().to_lowercase()
+    nfc(s).to_lowercase()
 }
 
 /// A person's full name, one line, 1 to 200 characters, in any script.
@@ -152,7 +161,7 @@ impl Note {
         if trimmed.chars().count() > Self::MAX {
             return Err(TextError::TooLong { max: Self::MAX });
         }
-        Ok(Self(trimmed.nfc().collect()))
+        Ok(Self(nfc(trimmed)))
     }
 
     /// The note as stored.

@@ -245,6 +245,17 @@ pub trait UserRepository: Send {
         practice: PracticeId,
         query: &UserQuery,
     ) -> Result<Page<User, UserCursor>, StoreError>;
+    /// The same page as [`UserRepository::list`], for readers of the list's
+    /// columns only (the CSV download): an adapter MAY leave each user's
+    /// `profiles` and `sites` empty, which no [`crate::UserColumn`] shows,
+    /// to spare reading them.
+    async fn list_columns(
+        &mut self,
+        practice: PracticeId,
+        query: &UserQuery,
+    ) -> Result<Page<User, UserCursor>, StoreError> {
+        self.list(practice, query).await
+    }
     /// How many users hold one of `roles` with one of `statuses`.
     async fn count_with_roles(
         &mut self,

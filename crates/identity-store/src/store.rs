@@ -22,6 +22,8 @@ const SQLITE_CONNECTIONS: u32 = 8;
 const POSTGRES_CONNECTIONS: u32 = 16;
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Rows SQLite's worker thread may hand over before the reader takes them.
+const SQLITE_ROW_BUFFER: usize = 1024;
 /// The PostgreSQL advisory lock every write unit of work takes first (an
 /// arbitrary constant: "identity" in hex-speak).
 const POSTGRES_WRITE_LOCK: i64 = 0x1D_E4_71_7E;
@@ -106,6 +108,10 @@ impl SeaStore {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
+                    // Rows cross from SQLite's thread in batches this large
+                    // rather than 50 at a time: a CSV download of 100,000
+                    // users spent most of its time switching threads.
+                    .row_buffer_size(SQLITE_ROW_BUFFER)
             });
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             options.max_connections(POSTGRES_CONNECTIONS);

@@ -175,7 +175,7 @@ impl UserExport {
 
     async fn write_batch(&mut self, csv: &mut csv::Writer<Vec<u8>>) -> Result<(), StoreError> {
         let mut uow = self.service.begin(Access::Read).await?;
-        let page = uow.users().list(self.practice, &self.query).await?;
+        let page = uow.users().list_columns(self.practice, &self.query).await?;
         if page.items.iter().any(|u| !self.role_names.contains_key(&u.role)) {
             // A role created since the download started.
             let roles = uow.roles().list_roles(self.practice).await?;
