@@ -6,10 +6,9 @@
 //! with PostgreSQL and is a trusted extension: the database's owner may
 //! create it.
 //!
-//! SQLite: the name-order index (which it replaces) also holds the
-//! normalised email, so a
-//! search sorted by name (the list's default) reads only that index, never
-//! the table, until it has its page.
+//! SQLite: the name-order and email-order indexes (which these replace)
+//! also hold the other searched column, so a search sorted by name (the
+//! list's default) or by email reads only the index until it has its page.
 
 use crate::schema::run;
 use sea_orm_migration::prelude::*;
@@ -29,12 +28,16 @@ const POSTGRES_DOWN: &[&str] =
 
 const SQLITE_UP: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS ix_users_name_search ON users (practice_id, name_key, id, email_normalized)",
-    // Its first three columns were this index.
+    "CREATE INDEX IF NOT EXISTS ix_users_email_search ON users (practice_id, email_normalized, id, name_key)",
+    // Their first three columns were these indexes.
     "DROP INDEX IF EXISTS ix_users_name",
+    "DROP INDEX IF EXISTS ix_users_email",
 ];
 
 const SQLITE_DOWN: &[&str] = &[
+    "CREATE INDEX IF NOT EXISTS ix_users_email ON users (practice_id, email_normalized, id)",
     "CREATE INDEX IF NOT EXISTS ix_users_name ON users (practice_id, name_key, id)",
+    "DROP INDEX IF EXISTS ix_users_email_search",
     "DROP INDEX IF EXISTS ix_users_name_search",
 ];
 
