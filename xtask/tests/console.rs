@@ -527,12 +527,16 @@ async fn the_immigration_help_page_walks_through_the_console() {
     // while she owns open cases, with the reassignment offered.
     browser.goto(&format!("/console/users/{rita}")).await;
     browser.submit("#edit-user").await;
+    browser.fill("#f-name", "Rita Renamed").await;
     browser.click("#f-active").await;
     browser.submit("#update-user").await;
     let refusal = browser.text("#f-active-error").await;
     assert!(refusal.contains("Rita Consultant still owns 2 open case(s)"), "{refusal}");
     assert!(browser.has("#f-reassign_to").await);
     browser.shot("deactivate-refused").await;
+    // A refused form changes nothing, not even the other fields.
+    browser.goto(&format!("/console/users/{rita}")).await;
+    assert!(browser.text("#user-name").await.starts_with("Rita Consultant"));
 
     // Reassign first: Assigned cases tab → Mass select → Reassign to → Apply.
     browser.submit("#tab-cases").await;

@@ -261,7 +261,6 @@ texts! {
     your_password: "Your password (needed to change your own email)", "Votre mot de passe (requis pour changer votre propre courriel)";
     change_email_button: "Change the email", "Changer le courriel";
     email_history: "Email history", "Historique des courriels";
-    other_changes_saved: "The other changes were saved.", "Les autres modifications ont été enregistrées.";
 
     cases_intro: "Open cases owned by {name}.", "Dossiers ouverts dont {name} est responsable.";
     case_title: "Case", "Dossier";

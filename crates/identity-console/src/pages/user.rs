@@ -287,7 +287,6 @@ struct EditPage {
     head: Head,
     form: EditForm,
     errors: Errors,
-    saved_before_refusal: bool,
     candidates: Option<Vec<Choice>>,
     sites: Vec<Choice>,
     roles: Vec<Choice>,
@@ -350,7 +349,6 @@ async fn case_owners(
 struct EditState {
     form: EditForm,
     errors: Errors,
-    saved_before_refusal: bool,
     candidates: Option<Vec<Choice>>,
     access: AccessForm,
     access_errors: Errors,
@@ -392,7 +390,6 @@ fn edit_page(viewer: &Viewer, user: &User, catalogue: &Catalogue, s: EditState) 
         access_version: s.access.version,
         form: s.form,
         errors: s.errors,
-        saved_before_refusal: s.saved_before_refusal,
         candidates: s.candidates,
         sites,
         roles,
@@ -431,7 +428,6 @@ pub async fn edit_form(
     let s = EditState {
         form: edit_form_of(&user),
         errors: Errors::default(),
-        saved_before_refusal: false,
         candidates: None,
         access: access_form_of(&user),
         access_errors: Errors::default(),
@@ -475,11 +471,10 @@ pub async fn edit(
             sites: may(Permission::UsersUpdate).then(|| picked(&form.sites)),
         })
     })();
-    let page_with = |user: &User, form: EditForm, errors: Errors, saved: bool, candidates, status| {
+    let page_with = |user: &User, form: EditForm, errors: Errors, candidates, status| {
         let s = EditState {
             form,
             errors,
-            saved_before_refusal: saved,
             candidates,
             access: access_form_of(user),
             access_errors: Errors::default(),
@@ -487,57 +482,64 @@ pub async fn edit(
         render(status, &edit_page(&viewer, user, &catalogue, s))
     };
     let Some(edit) = edit.filter(|_| errors.is_empty()) else {
-        return page_with(&user, form, errors, false, None, StatusCode::UNPROCESSABLE_ENTITY);
+        return page_with(&user, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    let updated = match state.service.update_user(&viewer.caller, user.id, edit, Some(form.version)).await {
-        Ok(u) => u,
+    // All or nothing: the status change (the step that can be refused for
+    // the user's open cases) goes first, then the details at the version it
+    // left; a refusal saves nothing.
+    if form.version != user.version {
+        let problem = UpdateUserError::VersionMismatch { current: user.version }.describe(t);
+        let status = problem.status;
+        errors.add(problem);
+        return page_with(&user, form, errors, None, status);
+    }
+    let wants_active = form.active.is_some();
+    let is_active = user.status != UserStatus::Inactive;
+    let mut version = user.version;
+    let mut done = "saved";
+    if !form.status_shown.is_empty() && wants_active != is_active {
+        let changed = if wants_active {
+            state.service.reactivate_user(&viewer.caller, user.id).await.map_err(|e| (e.describe(t), None))
+        } else {
+            let to = form.reassign_to.parse::<UserId>().ok();
+            match state.service.deactivate_user(&viewer.caller, user.id, to).await {
+                Ok(u) => Ok(u),
+                Err(e) => {
+                    let mut problem = e.describe(t);
+                    let offer =
+                        matches!(e, DeactivateError::OwnsOpenCases { .. } | DeactivateError::Assignee(_));
+                    if offer {
+                        problem.text = fill(&problem.text, &[("name", user.name.as_str())]);
+                    }
+                    Err((problem, offer.then_some(())))
+                }
+            }
+        };
+        match changed {
+            Ok(changed) => {
+                version = changed.version;
+                done = if wants_active { "reactivated" } else { "deactivated" };
+            }
+            Err((problem, offer)) => {
+                let candidates = match offer {
+                    Some(()) => {
+                        Some(case_owners(&state, &viewer, &catalogue, user.id, &form.reassign_to).await)
+                    }
+                    None => None,
+                };
+                let status = problem.status;
+                errors.add(problem);
+                return page_with(&user, form, errors, candidates, status);
+            }
+        }
+    }
+    match state.service.update_user(&viewer.caller, user.id, edit, Some(version)).await {
+        Ok(_) => Redirect::to(&format!("{}?done={done}", user_href(user.id))).into_response(),
         Err(e) => {
             let problem = e.describe(t);
             let status = problem.status;
             errors.add(problem);
-            return page_with(&user, form, errors, false, None, status);
-        }
-    };
-    let wants_active = form.active.is_some();
-    let is_active = updated.status != UserStatus::Inactive;
-    if form.status_shown.is_empty() || wants_active == is_active {
-        return Redirect::to(&format!("{}?done=saved", user_href(user.id))).into_response();
-    }
-    let outcome = if wants_active {
-        state
-            .service
-            .reactivate_user(&viewer.caller, user.id)
-            .await
-            .map(|_| "reactivated")
-            .map_err(|e| e.describe(t))
-    } else {
-        let to = form.reassign_to.parse::<UserId>().ok();
-        match state.service.deactivate_user(&viewer.caller, user.id, to).await {
-            Ok(_) => Ok("deactivated"),
-            Err(e) => {
-                let mut problem = e.describe(t);
-                if matches!(e, DeactivateError::OwnsOpenCases { .. } | DeactivateError::Assignee(_)) {
-                    problem.text = fill(&problem.text, &[("name", updated.name.as_str())]);
-                    let candidates =
-                        case_owners(&state, &viewer, &catalogue, user.id, &form.reassign_to).await;
-                    let status = problem.status;
-                    errors.add(problem);
-                    let mut form = form;
-                    form.version = updated.version;
-                    return page_with(&updated, form, errors, true, Some(candidates), status);
-                }
-                Err(problem)
-            }
-        }
-    };
-    match outcome {
-        Ok(done) => Redirect::to(&format!("{}?done={done}", user_href(user.id))).into_response(),
-        Err(problem) => {
-            let status = problem.status;
-            errors.add(problem);
-            let mut form = form;
-            form.version = updated.version;
-            page_with(&updated, form, errors, true, None, status)
+            page_with(&user, form, errors, None, status)
         }
     }
 }
@@ -581,7 +583,6 @@ pub async fn set_access(
     let s = EditState {
         form: edit_form_of(&user),
         errors: Errors::default(),
-        saved_before_refusal: false,
         candidates: None,
         access: form,
         access_errors: errors,
