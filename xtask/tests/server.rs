@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "a long and private passphrase";
 
 struct Server {
-    child: Child,
+    /// `None` once stopped.
+    child: Option<Child>,
     base: String,
     first_password: Option<String>,
 }
@@ -59,15 +60,26 @@ fn start_with(dir: &Path, database_url: Option<&str>, env: &[(&str, &str)]) -> S
         let output = child.wait_with_output().unwrap();
         panic!("the server stopped before listening: {}", String::from_utf8_lossy(&output.stderr));
     };
-    Server { child, base, first_password }
+    Server { child: Some(child), base, first_password }
 }
 
 impl Server {
     /// SIGTERM, then the exit status and what the server logged.
-    fn stop(self) -> (bool, String) {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        let output = self.child.wait_with_output().unwrap();
+    fn stop(mut self) -> (bool, String) {
+        let child = self.child.take().unwrap();
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let output = child.wait_with_output().unwrap();
         (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+/// A test that fails before `stop` leaves no server behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
