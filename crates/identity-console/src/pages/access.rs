@@ -58,13 +58,11 @@ pub async fn sign_in_page(visitor: Visitor, Query(notice): Query<Notice>) -> Res
 }
 
 /// The sign-in form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SignInForm {
-    #[serde(default)]
     practice: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
 }
 
@@ -147,11 +145,10 @@ pub async fn password_form(State(state): State<ConsoleState>, session: Session) 
 }
 
 /// The password change form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
 }
 
@@ -218,11 +215,10 @@ pub async fn forgot_page(visitor: Visitor) -> Response {
 }
 
 /// The forgot-password form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ForgotForm {
-    #[serde(default)]
     practice: String,
-    #[serde(default)]
     email: String,
 }
 
@@ -290,11 +286,10 @@ pub async fn link_page(which: LinkPage, visitor: Visitor) -> Response {
 }
 
 /// The form of a link page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LinkFormData {
-    #[serde(default)]
     token: String,
-    #[serde(default)]
     new_password: String,
 }
 

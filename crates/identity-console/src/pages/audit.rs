@@ -26,18 +26,13 @@ const PAGE_SIZE: u32 = 50;
 
 /// The filters in the address.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct AuditFilters {
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     since: String,
-    #[serde(default)]
     until: String,
-    #[serde(default)]
     actor: String,
-    #[serde(default)]
     target: String,
-    #[serde(default)]
     cursor: String,
 }
 

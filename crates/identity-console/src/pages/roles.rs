@@ -25,19 +25,17 @@ pub fn routes() -> Router<ConsoleState> {
 
 /// A notice in the address.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Done {
-    #[serde(default)]
     done: String,
 }
 
 /// The role or profile form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct GrantForm {
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     permissions: Vec<String>,
 }
 

@@ -28,8 +28,8 @@ pub fn routes() -> Router<ConsoleState> {
 
 /// A notice in the address.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Done {
-    #[serde(default)]
     done: String,
 }
 
@@ -44,10 +44,9 @@ fn done_text(t: &'static Text, key: &str) -> Option<&'static str> {
 
 /// The site form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct SiteForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     address: String,
 }
 
@@ -125,26 +124,17 @@ pub async fn create(State(state): State<ConsoleState>, posted: SignedForm<SiteFo
 
 /// The "New individual" form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct PartyForm {
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     phone: String,
-    #[serde(default)]
     address: String,
-    #[serde(default)]
     date_of_birth: String,
-    #[serde(default)]
     gender: String,
-    #[serde(default)]
     grade_or_position: String,
-    #[serde(default)]
     language: String,
-    #[serde(default)]
     submit: String,
 }
 

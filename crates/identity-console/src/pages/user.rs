@@ -167,8 +167,8 @@ struct DetailsPage {
 
 /// A notice in the address.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Done {
-    #[serde(default)]
     done: String,
 }
 
@@ -243,39 +243,27 @@ struct Choice {
 
 /// The edit form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct EditForm {
-    #[serde(default)]
     version: u64,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     language: String,
-    #[serde(default)]
     time_zone: String,
-    #[serde(default)]
     phone: String,
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     notes: String,
-    #[serde(default)]
     sites: Vec<String>,
-    #[serde(default)]
     active: Option<String>,
-    #[serde(default)]
     status_shown: String,
-    #[serde(default)]
     reassign_to: String,
 }
 
 /// The role and profiles form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct AccessForm {
-    #[serde(default)]
     version: u64,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     profiles: Vec<String>,
 }
 
@@ -629,13 +617,11 @@ pub async fn email_form(
 }
 
 /// The email change form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct EmailForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     version: u64,
-    #[serde(default)]
     current_password: String,
 }
 
@@ -733,9 +719,9 @@ pub async fn confirm(
 }
 
 /// A confirmed action.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ActionForm {
-    #[serde(default)]
     password: String,
 }
 
@@ -869,13 +855,11 @@ pub async fn cases(
 }
 
 /// The reassign form: every selected case (or all open ones) and who takes them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ReassignForm {
-    #[serde(default)]
     all: Option<String>,
-    #[serde(default)]
     cases: Vec<String>,
-    #[serde(default)]
     to: String,
 }
 

@@ -63,28 +63,18 @@ pub fn column_label(t: &Text, column: UserColumn) -> &'static str {
 /// The filters, search, sort and page of the table, as in its address
 /// (the same names as `GET /api/v1/users`).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct TableQuery {
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     profile: String,
-    #[serde(default)]
     site: String,
-    #[serde(default)]
     language: String,
-    #[serde(default)]
     search: String,
-    #[serde(default)]
     sort: String,
-    #[serde(default)]
     direction: String,
-    #[serde(default)]
     cursor: String,
-    #[serde(default)]
     before: String,
-    #[serde(default)]
     done: String,
 }
 
@@ -428,11 +418,10 @@ pub async fn table(
 }
 
 /// The column chooser.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ColumnsForm {
-    #[serde(default)]
     columns: Vec<String>,
-    #[serde(default)]
     back: String,
 }
 
@@ -461,32 +450,20 @@ pub async fn choose_columns(posted: SignedForm<ColumnsForm>) -> Response {
 
 /// The "New user" form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct NewUserForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     role: String,
-    #[serde(default)]
     profiles: Vec<String>,
-    #[serde(default)]
     language: String,
-    #[serde(default)]
     time_zone: String,
-    #[serde(default)]
     phone: String,
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     notes: String,
-    #[serde(default)]
     sites: Vec<String>,
-    #[serde(default)]
     password_mode: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     submit: String,
 }
 

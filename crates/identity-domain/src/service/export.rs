@@ -10,6 +10,7 @@ use crate::ids::{PracticeId, RoleId};
 use crate::listing::{ColumnChoice, UserQuery};
 use crate::permission::Permission;
 use crate::ports::Access;
+use crate::role::Role;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -101,13 +102,7 @@ impl IdentityService {
     ) -> Result<UserExport, ExportUsersError> {
         caller.require(Permission::UsersExport)?;
         let mut uow = self.begin(Access::Write).await?;
-        let role_names = uow
-            .roles()
-            .list_roles(caller.practice())
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name.into()))
-            .collect();
+        let role_names = names_of(uow.roles().list_roles(caller.practice()).await?);
         let filter = &query.filter;
         let details = serde_json::json!({
             "columns": columns.to_string(),
@@ -178,8 +173,7 @@ impl UserExport {
         let page = uow.users().list_columns(self.practice, &self.query).await?;
         if page.items.iter().any(|u| !self.role_names.contains_key(&u.role)) {
             // A role created since the download started.
-            let roles = uow.roles().list_roles(self.practice).await?;
-            self.role_names = roles.into_iter().map(|r| (r.id, r.name.into())).collect();
+            self.role_names = names_of(uow.roles().list_roles(self.practice).await?);
         }
         uow.commit().await?;
         for user in &page.items {
@@ -194,6 +188,11 @@ impl UserExport {
         }
         Ok(())
     }
+}
+
+/// Each role's name, by id, for the role column.
+fn names_of(roles: Vec<Role>) -> HashMap<RoleId, String> {
+    roles.into_iter().map(|r| (r.id, r.name.into())).collect()
 }
 
 /// An RFC 4180 writer (quotes where needed, quotes doubled, CRLF) that

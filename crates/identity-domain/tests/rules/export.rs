@@ -115,3 +115,17 @@ async fn a_batch_that_cannot_be_read_ends_the_download_with_an_error_not_a_short
     assert!(matches!(export.next_chunk().await, Err(StoreError::Unavailable(_))));
     assert_eq!(export.rows(), 0);
 }
+
+#[tokio::test]
+async fn a_download_holds_only_the_callers_practice() {
+    let maple = World::new().await;
+    let oak =
+        World::on(maple.adapters.clone(), maple.service.clone(), "oak-law", PracticeSettings::default())
+            .await;
+    oak.add_user("someone@oak-law.example", "Paralegal").await;
+    let mut export =
+        maple.service.export_users(&maple.admin, &UserQuery::default(), ColumnChoice::all()).await.unwrap();
+    let (lines, _) = whole(&mut export).await;
+    assert_eq!(export.rows(), 1, "{lines:?}");
+    assert!(lines.iter().all(|l| !l.contains("oak-law")), "{lines:?}");
+}
