@@ -2,6 +2,7 @@
 //! checks. The composition root: the only crate that knows every adapter.
 //!
 //! - `serve` — the server (database, mail worker, HTTP API).
+//! - `config check` — the settings in force, secrets masked.
 //! - `migrate up|down|status` — the database schema.
 //! - `practice create`, `admin create` — operator tasks.
 //! - `seed` — fill a practice with realistic users, in bulk.
@@ -10,10 +11,10 @@
 //! - `ci`, `tidy` — what CI runs; the architecture check.
 
 mod bench;
-mod config;
 mod seed;
-mod serve;
 mod tidy;
+
+use xtask::{config, serve};
 
 use clap::{Parser, Subcommand};
 use identity_domain::*;
@@ -34,6 +35,11 @@ struct Cli {
 enum Task {
     /// Run the server: migrations, first-start practice, mail worker, HTTP API.
     Serve,
+    /// Read the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigTask,
+    },
     /// Apply, roll back or list database migrations.
     Migrate {
         #[command(subcommand)]
@@ -62,6 +68,12 @@ enum Task {
     Ci,
     /// The architecture invariants: the domain's dependencies, module docs, no delete path.
     Tidy,
+}
+
+#[derive(Subcommand)]
+enum ConfigTask {
+    /// Load the configuration as `serve` does and print the settings in force, secrets masked.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -161,13 +173,17 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
     let settings = config::load(&config_file)?;
     match task {
         Task::Serve => serve::run(settings).await,
+        Task::Config { action: ConfigTask::Check } => {
+            println!("{}", config::effective(&settings));
+            Ok(())
+        }
         Task::Seed(args) => seed::run(&settings, args).await,
         Task::Migrate { action, database_url } => {
             let url = database_url.unwrap_or(settings.database_url);
             migrate(&url, action).await
         }
         Task::Practice { action: PracticeTask::Create { slug, name, person } } => {
-            let store = serve::open_store(&settings.database_url).await?;
+            let store = serve::open_store(&settings).await?;
             let service = serve::service(&store, &settings)?;
             let new = NewPractice {
                 slug: PracticeSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?,
@@ -186,7 +202,7 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
             Ok(())
         }
         Task::Admin { action: AdminTask::Create { practice, person } } => {
-            let store = serve::open_store(&settings.database_url).await?;
+            let store = serve::open_store(&settings).await?;
             let service = serve::service(&store, &settings)?;
             let slug = PracticeSlug::parse(&practice).map_err(|e| format!("--practice: {e}"))?;
             let who = SuperAdminPerson {

@@ -1,27 +1,52 @@
-//! `serve`: the whole product in one process. The SeaORM store (migrated on
-//! start), the domain service with argon2id on a bounded thread pool, the
-//! outbox worker, and the HTTP API; first start creates a practice and
-//! prints its Super Admin's one-time password; SIGTERM or Ctrl-C stops it
-//! gracefully.
+//! `serve`: the whole product in one process. [`build`] is the composition
+//! root, called by the binary and by the tests alike: the SeaORM store
+//! (migrated under the start-up lock), the domain service with argon2id on
+//! a bounded thread pool, the first practice on a first start, the outbox
+//! worker, and the HTTP API and console on one listener. [`Server::run`]
+//! serves until told to stop, with bounded header reads and a bounded
+//! graceful shutdown.
 
 use crate::config::Settings;
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use identity_api::hashing::BoundedHasher;
 use identity_api::limits::RateLimits;
 use identity_api::{ApiSettings, ApiState};
 use identity_domain::system::{Argon2Cost, Argon2idHasher, OsRandom, SystemClock, UuidV7Ids};
 use identity_domain::*;
-use identity_mail::{Mailer, OutboxWorker, shutdown_channel};
+use identity_mail::{Mailer, OutboxWorker, ShutdownTrigger, shutdown_channel};
 use identity_store::SeaStore;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
 
-/// Opens (and migrates) the database.
-pub async fn open_store(url: &str) -> Result<SeaStore, String> {
-    let store =
-        SeaStore::connect(url).await.map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
+/// How long the outbox worker gets to finish the email in hand at shutdown.
+const WORKER_STOP_WAIT: Duration = Duration::from_secs(10);
+
+/// Opens the database with the configured time limits, and migrates it.
+///
+/// # Errors
+/// Why the database cannot be opened or migrated.
+pub async fn open_store(settings: &Settings) -> Result<SeaStore, String> {
+    let store = connect(settings).await?;
     store.migrate().await.map_err(|e| format!("cannot migrate the database: {e}"))?;
     Ok(store)
+}
+
+async fn connect(settings: &Settings) -> Result<SeaStore, String> {
+    let url = &settings.database_url;
+    SeaStore::connect_with(url, settings.store_options()?)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))
 }
 
 /// A database URL without its password, for messages.
@@ -38,7 +63,11 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// The domain service over `store`, hashing on a bounded pool.
+/// The domain service over `store`, hashing on a bounded pool, with the
+/// configured lifetimes.
+///
+/// # Errors
+/// An unusable setting, named.
 pub fn service(store: &SeaStore, settings: &Settings) -> Result<IdentityService, String> {
     let random: Arc<dyn SecureRandom> = Arc::new(OsRandom);
     let argon2 = Argon2idHasher::new(Argon2Cost::default(), random.clone()).map_err(|e| e.to_string())?;
@@ -53,14 +82,26 @@ pub fn service(store: &SeaStore, settings: &Settings) -> Result<IdentityService,
         random,
         ids: Arc::new(UuidV7Ids),
     };
-    Ok(IdentityService::new(ports, Config::default()))
+    Ok(IdentityService::new(ports, settings.domain_config()?))
 }
 
-/// Creates the first practice when the database has none, and prints its
-/// Super Admin's sign-in details once.
-async fn first_start(service: &IdentityService, settings: &Settings) -> Result<(), String> {
+/// What a first start created: the sign-in details of the first Super
+/// Admin, shown once.
+pub struct FirstStart {
+    /// The practice's slug.
+    pub practice: String,
+    /// The Super Admin's email.
+    pub email: String,
+    /// Their one-time password.
+    pub password: Password,
+}
+
+/// Creates the first practice when the database has none. Run under the
+/// start-up lock; should another process have created it all the same (a
+/// SQLite file shared by processes starting together), that is no error.
+async fn first_start(service: &IdentityService, settings: &Settings) -> Result<Option<FirstStart>, String> {
     if !service.is_empty().await.map_err(|e| e.to_string())? {
-        return Ok(());
+        return Ok(None);
     }
     let first = &settings.first_practice;
     let new = NewPractice {
@@ -76,38 +117,30 @@ async fn first_start(service: &IdentityService, settings: &Settings) -> Result<(
         admin_time_zone: TimeZone::parse(&first.time_zone)
             .map_err(|e| format!("first_practice.time_zone: {e}"))?,
     };
-    let created = service.create_practice(new).await.map_err(|e| e.to_string())?;
-    println!("First start: created practice '{}' and its Super Admin.", created.practice.slug);
-    println!("  sign in at {}", settings.public_url);
-    println!("  practice:  {}", created.practice.slug);
-    println!("  email:     {}", created.admin.email);
-    println!(
-        "  password:  {}   (one-time: change it at first sign-in, within 24 hours)",
-        created.admin_password.expose()
-    );
-    Ok(())
+    match service.create_practice(new).await {
+        Ok(created) => Ok(Some(FirstStart {
+            practice: created.practice.slug.as_str().to_owned(),
+            email: created.admin.email.as_str().to_owned(),
+            password: created.admin_password,
+        })),
+        Err(CreatePracticeError::SlugTaken) => {
+            tracing::info!("another process created the first practice");
+            Ok(None)
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
-/// Runs the server until SIGTERM or Ctrl-C.
-pub async fn run(settings: Settings) -> Result<(), String> {
-    let store = open_store(&settings.database_url).await?;
-    let service = service(&store, &settings)?;
-    first_start(&service, &settings).await?;
-
-    let mailer = Arc::new(Mailer::from_config(&settings.mail).map_err(|e| format!("mail: {e}"))?);
-    let queue: Arc<dyn OutboxQueue> = Arc::new(store.clone());
-    let worker = OutboxWorker::new(queue, mailer, Arc::new(SystemClock), settings.mail.worker.clone())
-        .map_err(|e| format!("mail.worker: {e}"))?;
-    let (stop_worker, worker_signal) = shutdown_channel();
-    let worker = tokio::spawn(async move { worker.run(worker_signal).await });
-
+/// The HTTP service: the API and the console, with their limits. The one
+/// place where the HTTP pieces are wired.
+pub fn app(service: IdentityService, settings: &Settings) -> Router {
     let api_settings = ApiSettings {
-        public_origin: Some(settings.public_url.trim_end_matches('/').to_owned()),
+        public_origin: Some(settings.public_url()),
         body_limit: settings.security.body_limit,
+        request_timeout: Duration::from_secs(settings.http.request_timeout_secs),
         anonymous_per_minute: NonZeroU32::new(settings.security.anonymous_per_minute)
             .unwrap_or(NonZeroU32::MIN),
         trusted_proxies: settings.security.trusted_proxies.clone(),
-        ..ApiSettings::default()
     };
     let console_settings =
         identity_console::ConsoleSettings { public_origin: api_settings.public_origin.clone() };
@@ -119,28 +152,180 @@ pub async fn run(settings: Settings) -> Result<(), String> {
             .on_routes(identity_console::ANONYMOUS_FORMS);
     let console = identity_console::router(console)
         .layer(axum::middleware::from_fn_with_state(console_limits, identity_api::limits::limit));
-    let app = identity_api::router(ApiState { service, settings: Arc::new(api_settings) }).merge(console);
-    let listener = tokio::net::TcpListener::bind(settings.listen)
+    identity_api::router(ApiState { service, settings: Arc::new(api_settings) }).merge(console)
+}
+
+/// A server built and listening, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    app: Router,
+    settings: Settings,
+    store: SeaStore,
+    worker: JoinHandle<identity_mail::PassReport>,
+    stop_worker: ShutdownTrigger,
+    /// The first Super Admin's sign-in details, on a first start.
+    pub first_start: Option<FirstStart>,
+}
+
+/// Builds the server the operator runs: opens and migrates the database,
+/// creates the first practice on a first start (both under the start-up
+/// lock, so that processes starting together take turns), binds the
+/// listener, starts the outbox worker.
+///
+/// # Errors
+/// Why it cannot start, naming the setting or the step.
+pub async fn build(mut settings: Settings) -> Result<Server, String> {
+    let store = connect(&settings).await?;
+    let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(listen = %bound, public_url = %settings.public_url, "serving");
-    println!("Listening on http://{bound} (console at /console, API under /api/v1)");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_requested())
-        .await
-        .map_err(|e| format!("server failed: {e}"))?;
+    settings.listening_on(bound)?;
+    let service = service(&store, &settings)?;
 
-    tracing::info!("stopping the outbox worker");
-    stop_worker.shutdown();
-    let _ = worker.await;
-    store.close().await.map_err(|e| e.to_string())?;
-    tracing::info!("stopped");
-    Ok(())
+    let lock = store.lock_start_up().await.map_err(|e| format!("cannot open the database: {e}"))?;
+    let started = match lock.migrate().await {
+        Ok(()) => first_start(&service, &settings).await,
+        Err(e) => Err(format!("cannot migrate the database: {e}")),
+    };
+    let released = lock.release().await.map_err(|e| format!("start-up lock: {e}"));
+    let first_start = started?;
+    released?;
+
+    let mailer = Arc::new(Mailer::from_config(&settings.mail).map_err(|e| format!("mail: {e}"))?);
+    let queue: Arc<dyn OutboxQueue> = Arc::new(store.clone());
+    let worker = OutboxWorker::new(queue, mailer, Arc::new(SystemClock), settings.mail.worker.clone())
+        .map_err(|e| format!("mail.worker: {e}"))?;
+    let (stop_worker, worker_signal) = shutdown_channel();
+    let worker = tokio::spawn(async move { worker.run(worker_signal).await });
+    let app = app(service, &settings);
+    Ok(Server { listener, app, settings, store, worker, stop_worker, first_start })
+}
+
+impl Server {
+    /// The address listened on.
+    ///
+    /// # Errors
+    /// When the socket cannot say.
+    pub fn local_addr(&self) -> Result<SocketAddr, String> {
+        self.listener.local_addr().map_err(|e| e.to_string())
+    }
+
+    /// The settings in force (the public URL follows the bound address).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Serves until `shutdown` resolves; then stops accepting, gives the
+    /// requests in flight `http.shutdown_grace_secs`, closes what remains,
+    /// stops the outbox worker and closes the database.
+    ///
+    /// # Errors
+    /// When the database does not close cleanly.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), String> {
+        let Self { listener, app, settings, store, worker, stop_worker, first_start: _ } = self;
+        let http = &settings.http;
+        tracing::info!(public_url = %settings.public_url(), "serving");
+        serve_http(
+            listener,
+            app,
+            Duration::from_secs(http.header_read_timeout_secs),
+            Duration::from_secs(http.shutdown_grace_secs),
+            shutdown,
+        )
+        .await;
+        tracing::info!("stopping the outbox worker");
+        stop_worker.shutdown();
+        if tokio::time::timeout(WORKER_STOP_WAIT, worker).await.is_err() {
+            tracing::warn!("the outbox worker did not stop in time");
+        }
+        store.close().await.map_err(|e| e.to_string())?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Accepts connections until `shutdown`, each served over HTTP/1 or HTTP/2
+/// with a bounded header read, the client address given to the handlers.
+async fn serve_http(
+    listener: TcpListener,
+    app: Router,
+    header_read_timeout: Duration,
+    grace: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, or a connection reset before
+                    // it was accepted: pause, then go on.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = app.clone().map_request(move |mut request: axum::extract::Request<_>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        connections.spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!(open = connections.len(), "shutdown requested: finishing requests in flight");
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "shutdown grace period over: closing the remaining connections"
+        );
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
+}
+
+/// Runs the server until SIGTERM or Ctrl-C, printing the first start's
+/// sign-in details and where it listens.
+///
+/// # Errors
+/// Why it could not start or stop cleanly.
+pub async fn run(settings: Settings) -> Result<(), String> {
+    let server = build(settings).await?;
+    let public_url = server.settings().public_url();
+    if let Some(first) = &server.first_start {
+        println!("First start: created practice '{}' and its Super Admin.", first.practice);
+        println!("  sign in at {public_url}/console");
+        println!("  practice:  {}", first.practice);
+        println!("  email:     {}", first.email);
+        println!(
+            "  password:  {}   (one-time: change it at first sign-in, within 24 hours)",
+            first.password.expose()
+        );
+    }
+    let bound = server.local_addr()?;
+    println!("Listening on http://{bound} (console at {public_url}/console, API under {public_url}/api/v1)");
+    server.run(shutdown_requested()).await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_requested() {
+pub async fn shutdown_requested() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -159,7 +344,6 @@ async fn shutdown_requested() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutdown requested: finishing requests in flight");
 }
 
 #[cfg(test)]

@@ -90,6 +90,9 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// How long `/readyz` may take to prove a write could commit.
+const READINESS_BUDGET: Duration = Duration::from_secs(2);
+
 /// The API's routes and their OpenAPI document.
 pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, doc) =
@@ -119,7 +122,15 @@ pub fn router(state: ApiState) -> Router {
         "/readyz",
         axum::routing::get(move || {
             let service = service.clone();
-            async move { service.check_storage().await.map(|()| "ready").map_err(ApiError::from) }
+            async move {
+                // Ready means a write could commit now, proved within the budget.
+                match tokio::time::timeout(READINESS_BUDGET, service.check_storage()).await {
+                    Ok(checked) => checked.map(|()| "ready").map_err(ApiError::from),
+                    Err(_) => Err(ApiError::from(identity_domain::StoreError::Unavailable(
+                        "the readiness check took longer than its budget".to_owned(),
+                    ))),
+                }
+            }
         }),
     )
     .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no-route", "Not found", "no such route") })

@@ -96,6 +96,18 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError::Unavailable`] when the storage cannot be reached.
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError>;
+
+    /// Proves that a write could commit now, and changes nothing (for
+    /// readiness probes). The default begins a write unit of work and drops
+    /// it; a database adapter SHOULD also write and roll back, so that a
+    /// full disk or a read-only database fails it.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when a write could not commit now.
+    async fn check_writable(&self) -> Result<(), StoreError> {
+        drop(self.begin(Access::Write).await?);
+        Ok(())
+    }
 }
 
 /// One transaction over every repository. Everything written through it

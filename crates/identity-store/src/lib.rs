@@ -26,4 +26,4 @@ mod repo;
 mod store;
 
 pub use bulk::BulkUser;
-pub use store::{ConnectError, MigrationState, SeaStore};
+pub use store::{ConnectError, MigrationState, SeaStore, StartUpLock, StoreOptions};

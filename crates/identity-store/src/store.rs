@@ -20,13 +20,61 @@ use std::time::Duration;
 const SQLITE_CONNECTIONS: u32 = 8;
 /// Connections kept for PostgreSQL.
 const POSTGRES_CONNECTIONS: u32 = 16;
-/// How long a SQLite writer waits for the write lock before giving up.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Rows SQLite's worker thread may hand over before the reader takes them.
 const SQLITE_ROW_BUFFER: usize = 1024;
 /// The PostgreSQL advisory lock every write unit of work takes first (an
 /// arbitrary constant: "identity" in hex-speak).
 const POSTGRES_WRITE_LOCK: i64 = 0x1D_E4_71_7E;
+/// The PostgreSQL advisory lock held while a process migrates the database
+/// and creates the first practice.
+const POSTGRES_START_UP_LOCK: i64 = 0x1D_E4_57_A7;
+/// How long a process waits for another one's start-up on SQLite.
+const SQLITE_START_UP_WAIT: Duration = Duration::from_secs(120);
+/// PostgreSQL's server-side TCP keepalives: probe an idle client after this
+/// many seconds, every `INTERVAL` seconds, `COUNT` times.
+const POSTGRES_KEEPALIVES: [(&str, &str); 3] =
+    [("tcp_keepalives_idle", "30"), ("tcp_keepalives_interval", "10"), ("tcp_keepalives_count", "3")];
+
+/// How long the store waits, at most, for each thing it waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// For a pooled connection (also bounds opening one): past it, a unit
+    /// of work fails as unavailable.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL: the longest statement (`statement_timeout`).
+    pub statement_timeout: Duration,
+    /// PostgreSQL: the longest wait for a lock, the writers' advisory lock
+    /// included (`lock_timeout`).
+    pub lock_timeout: Duration,
+    /// PostgreSQL: a session idle inside a transaction this long is ended by
+    /// the server (`idle_in_transaction_session_timeout`).
+    pub idle_in_transaction_timeout: Duration,
+    /// SQLite: the longest wait for the write lock (`busy_timeout`).
+    pub busy_timeout: Duration,
+    /// SQLite: the most pages the file may hold (`max_page_count`); a
+    /// write beyond fails as on a full disk. `None`: no cap.
+    pub sqlite_max_pages: Option<u32>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            acquire_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(10),
+            lock_timeout: Duration::from_secs(5),
+            idle_in_transaction_timeout: Duration::from_secs(30),
+            busy_timeout: Duration::from_secs(5),
+            sqlite_max_pages: None,
+        }
+    }
+}
+
+/// What a pool is for: serving, or the one connection of a start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Serve,
+    StartUp,
+}
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -70,69 +118,80 @@ pub struct MigrationState {
 /// database's write lock when they begin, so what they read stays true
 /// until they commit: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped
 /// advisory lock on PostgreSQL. Read units of work take no lock.
+///
+/// A connection is returned to the pool only outside any transaction: one
+/// whose commit or rollback failed (a full disk, an I/O error, a dropped
+/// network) is closed instead, and the pool opens a fresh one, so a later
+/// unit of work never runs nested inside a transaction nobody will commit.
 #[derive(Debug, Clone)]
 pub struct SeaStore {
     db: DatabaseConnection,
+    url: String,
+    options: StoreOptions,
 }
 
 impl SeaStore {
-    /// Opens a store.
+    /// Opens a store with the default [`StoreOptions`].
     ///
     /// `url` is `sqlite://path/to/file.db` (relative), `sqlite:///abs/file.db`,
     /// `sqlite::memory:`, or `postgres://user@host:port/database`. For a
     /// SQLite file the folder and file are created when missing, and the
-    /// connections use WAL, a busy timeout, `synchronous = NORMAL` and
+    /// connections use WAL, a busy timeout, `synchronous = FULL` and
     /// enforced foreign keys. Migrations are not applied: see
     /// [`SeaStore::migrate`].
     ///
     /// # Errors
     /// [`ConnectError`] says which step failed, naming the path for SQLite.
     pub async fn connect(url: &str) -> Result<Self, ConnectError> {
-        let mut options = ConnectOptions::new(url.to_owned());
-        // Statements are never logged: their values hold hashes of secrets.
-        options.sqlx_logging(false);
-        if let Some(rest) = url.strip_prefix("sqlite:") {
-            let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-            let path = path.strip_prefix("//").unwrap_or(path);
-            let in_memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");
-            if in_memory {
-                // Every connection to `:memory:` is its own database: keep one.
-                options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
-            } else {
-                prepare_sqlite_file(Path::new(path))?;
-                options.max_connections(SQLITE_CONNECTIONS);
-            }
-            options.map_sqlx_sqlite_opts(|o| {
-                o.create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                    .foreign_keys(true)
-                    // Rows cross from SQLite's thread in batches this large
-                    // rather than 50 at a time: a CSV download of 100,000
-                    // users spent most of its time switching threads.
-                    .row_buffer_size(SQLITE_ROW_BUFFER)
-            });
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            options.max_connections(POSTGRES_CONNECTIONS);
-            // Plan every statement for its own values: a cached generic plan
-            // of the users list cannot know that one search matches five
-            // users and another every user, and walked 100,000 rows for the
-            // first (60-110 ms instead of under 10).
-            options.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
-        } else {
-            return Err(ConnectError::UnsupportedUrl);
-        }
-        let db = Database::connect(options).await.map_err(|e| ConnectError::Database(e.to_string()))?;
-        Ok(Self { db })
+        Self::connect_with(url, StoreOptions::default()).await
     }
 
-    /// Applies every pending migration. Applying again changes nothing.
+    /// Opens a store with these time limits (see [`SeaStore::connect`]).
+    ///
+    /// # Errors
+    /// [`ConnectError`] says which step failed, naming the path for SQLite.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, ConnectError> {
+        let db = open(url, &options, Purpose::Serve).await?;
+        Ok(Self { db, url: url.to_owned(), options })
+    }
+
+    /// Applies every pending migration, under the start-up lock (see
+    /// [`SeaStore::lock_start_up`]). Applying again changes nothing.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when a migration fails; it is rolled back.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await.map_err(unavailable)
+        let lock = self.lock_start_up().await?;
+        let migrated = lock.migrate().await;
+        let released = lock.release().await;
+        migrated.and(released)
+    }
+
+    /// Takes the start-up lock, so that processes starting together on one
+    /// database migrate it and create its first practice one at a time.
+    /// On PostgreSQL it is a session-level advisory lock on a connection of
+    /// its own, waited for without a time limit and released by
+    /// [`StartUpLock::release`] or when the process dies. On SQLite the
+    /// migrations run in one `BEGIN IMMEDIATE` transaction (the file's
+    /// write lock), waited for up to two minutes.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database cannot be reached.
+    pub async fn lock_start_up(&self) -> Result<StartUpLock, StoreError> {
+        if sqlite_in_memory(&self.url) {
+            // Its one connection is the whole database: no other process
+            // can share it, and another connection would be another one.
+            return Ok(StartUpLock { db: self.db.clone(), own: false });
+        }
+        let db = open(&self.url, &self.options, Purpose::StartUp)
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        if db.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(&format!("SELECT pg_advisory_lock({POSTGRES_START_UP_LOCK})"))
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(StartUpLock { db, own: true })
     }
 
     /// Rolls back the last `steps` applied migrations (all of them with
@@ -172,6 +231,160 @@ impl SeaStore {
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await.map_err(unavailable)
     }
+}
+
+/// The start-up lock (see [`SeaStore::lock_start_up`]): one connection of
+/// its own.
+#[derive(Debug)]
+pub struct StartUpLock {
+    db: DatabaseConnection,
+    /// Whether the connection is the lock's own (closed on release).
+    own: bool,
+}
+
+impl StartUpLock {
+    /// Applies every pending migration. On SQLite they run in one
+    /// transaction holding the file's write lock, so a second process waits
+    /// and then finds nothing to do.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when a migration fails; it is rolled back.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        if self.db.get_database_backend() == DbBackend::Sqlite {
+            let options = TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            };
+            let txn = self.db.begin_with_options(options).await.map_err(unavailable)?;
+            Migrator::up(&txn, None).await.map_err(unavailable)?;
+            txn.commit().await.map_err(unavailable)
+        } else {
+            Migrator::up(&self.db, None).await.map_err(unavailable)
+        }
+    }
+
+    /// Releases the lock and closes its connection.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database does not answer; the
+    /// lock ends with the connection anyway.
+    pub async fn release(self) -> Result<(), StoreError> {
+        let unlocked = if self.db.get_database_backend() == DbBackend::Postgres {
+            self.db
+                .execute_unprepared(&format!("SELECT pg_advisory_unlock({POSTGRES_START_UP_LOCK})"))
+                .await
+                .map(|_| ())
+                .map_err(unavailable)
+        } else {
+            Ok(())
+        };
+        let closed = if self.own { self.db.close().await.map_err(unavailable) } else { Ok(()) };
+        unlocked.and(closed)
+    }
+}
+
+/// Opens a pool for `purpose`.
+async fn open(
+    url: &str,
+    limits: &StoreOptions,
+    purpose: Purpose,
+) -> Result<DatabaseConnection, ConnectError> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    // Statements are never logged: their values hold hashes of secrets.
+    options.sqlx_logging(false);
+    options.acquire_timeout(limits.acquire_timeout);
+    if purpose == Purpose::StartUp {
+        options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+    }
+    if let Some(path) = sqlite_path(url) {
+        if sqlite_in_memory(url) {
+            // Every connection to `:memory:` is its own database: keep one.
+            options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+        } else {
+            prepare_sqlite_file(Path::new(path))?;
+            if purpose == Purpose::Serve {
+                options.max_connections(SQLITE_CONNECTIONS);
+            }
+        }
+        let busy = if purpose == Purpose::StartUp { SQLITE_START_UP_WAIT } else { limits.busy_timeout };
+        let max_pages = limits.sqlite_max_pages;
+        options.map_sqlx_sqlite_opts(move |o| {
+            let o = o
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // An answered write is on disk: FULL syncs the WAL at every
+                // commit (NORMAL may lose the last commits on power loss).
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(busy)
+                .foreign_keys(true)
+                // Rows cross from SQLite's thread in batches this large
+                // rather than 50 at a time: a CSV download of 100,000
+                // users spent most of its time switching threads.
+                .row_buffer_size(SQLITE_ROW_BUFFER);
+            match max_pages {
+                Some(pages) => o.pragma("max_page_count", pages.to_string()),
+                None => o,
+            }
+        });
+        options.map_sqlx_sqlite_pool_opts(|o| o.after_release(|conn, _| Box::pin(release_clean(conn))));
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if purpose == Purpose::Serve {
+            options.max_connections(POSTGRES_CONNECTIONS);
+        }
+        let millis = |d: Duration| d.as_millis().to_string();
+        // The start-up connection migrates (an index on a large table may
+        // take long) and waits for other processes' start-up: no limits.
+        let (statement, lock) = match purpose {
+            Purpose::Serve => (millis(limits.statement_timeout), millis(limits.lock_timeout)),
+            Purpose::StartUp => ("0".to_owned(), "0".to_owned()),
+        };
+        let idle = millis(limits.idle_in_transaction_timeout);
+        options.map_sqlx_postgres_opts(move |o| {
+            // Plan every statement for its own values: a cached generic plan
+            // of the users list cannot know that one search matches five
+            // users and another every user, and walked 100,000 rows for the
+            // first (60-110 ms instead of under 10).
+            let mut settings = vec![
+                ("plan_cache_mode", "force_custom_plan".to_owned()),
+                ("statement_timeout", statement.clone()),
+                ("lock_timeout", lock.clone()),
+                ("idle_in_transaction_session_timeout", idle.clone()),
+            ];
+            settings.extend(POSTGRES_KEEPALIVES.iter().map(|(k, v)| (*k, (*v).to_owned())));
+            o.options(settings)
+        });
+        options.map_sqlx_postgres_pool_opts(|o| o.after_release(|conn, _| Box::pin(release_clean(conn))));
+    } else {
+        return Err(ConnectError::UnsupportedUrl);
+    }
+    Database::connect(options).await.map_err(|e| ConnectError::Database(e.to_string()))
+}
+
+/// The path of a SQLite URL (`None` for another database).
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    Some(path.strip_prefix("//").unwrap_or(path))
+}
+
+/// Whether `url` names an in-memory SQLite database.
+fn sqlite_in_memory(url: &str) -> bool {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    sqlite_path(url)
+        .is_some_and(|path| path.is_empty() || path == ":memory:" || query.contains("mode=memory"))
+}
+
+/// Whether a connection handed back to the pool may serve again: only when
+/// it is outside any transaction. The ping first runs whatever rollback a
+/// dropped transaction queued; a connection still inside a transaction
+/// after it (its commit or rollback failed) is closed, never reused.
+async fn release_clean<C: sea_orm::sqlx::Connection>(conn: &mut C) -> Result<bool, sea_orm::sqlx::Error> {
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("a database connection was left inside a transaction: it is closed, not reused");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Creates the folder and the file of a SQLite database when missing, so
@@ -217,5 +430,20 @@ impl SeaStore {
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
         Ok(Box::new(SeaUnitOfWork::new(self.transaction(access).await?)))
+    }
+
+    /// Takes the write lock and writes, then rolls back. On SQLite the
+    /// write creates a table, which needs a page the file may not have room
+    /// for (a full disk or the page cap fails it); on PostgreSQL it inserts
+    /// a row into the migrations table.
+    async fn check_writable(&self) -> Result<(), StoreError> {
+        let txn = self.transaction(Access::Write).await?;
+        let probe = match self.db.get_database_backend() {
+            DbBackend::Sqlite => "CREATE TABLE readiness_probe (x INTEGER)",
+            _ => "INSERT INTO seaql_migrations (version, applied_at) VALUES ('readiness-probe', 0)",
+        };
+        let written = txn.execute_unprepared(probe).await.map_err(unavailable);
+        let rolled_back = txn.rollback().await.map_err(unavailable);
+        written.and(rolled_back)
     }
 }

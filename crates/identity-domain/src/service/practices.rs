@@ -314,13 +314,13 @@ impl IdentityService {
         Ok(uow.practices().count().await? == 0)
     }
 
-    /// Whether storage answers (for readiness probes).
+    /// Whether storage could commit a write now (for readiness probes):
+    /// see [`crate::Store::check_writable`]. Nothing is changed.
     ///
     /// # Errors
     /// The storage failure.
     pub async fn check_storage(&self) -> Result<(), StoreError> {
-        let mut uow = self.begin(Access::Read).await?;
-        uow.practices().get(PracticeId::from_uuid(uuid::Uuid::nil())).await.map(|_| ())
+        self.ports.store.check_writable().await
     }
 
     /// The caller's practice.

@@ -94,6 +94,11 @@ impl UnitOfWork for SeaUnitOfWork {
     identity_domain::repositories_on_self!();
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.txn.commit().await.map_err(unavailable)
+        // A failed commit is never answered as done; the connection it
+        // leaves behind is closed when it returns to the pool.
+        self.txn.commit().await.map_err(|err| {
+            tracing::error!(error = %err, "a commit failed: the change is not saved");
+            unavailable(err)
+        })
     }
 }

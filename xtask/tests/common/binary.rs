@@ -1,0 +1,177 @@
+//! The real binary as an operator runs it: `xtask serve` in a folder of its
+//! own, its banner read for the address, stopped with SIGTERM (or killed),
+//! and a small HTTP client to drive it.
+
+#![allow(dead_code)]
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "a long and private passphrase";
+
+/// A fresh folder under the system's temporary folder.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("identity-{tag}-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `xtask` with no `IDENTITY_*` variable of the test's environment.
+pub fn xtask(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("IDENTITY_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// A running `xtask serve`.
+pub struct Running {
+    /// `None` once stopped.
+    pub child: Option<Child>,
+    pub base: String,
+    pub first_password: Option<String>,
+    /// Every line printed before `Listening on`.
+    pub banner: Vec<String>,
+}
+
+/// Starts `xtask serve` in `dir` on a free loopback port with `env`, and
+/// waits until it listens.
+pub fn start(dir: &Path, env: &[(&str, &str)]) -> Running {
+    try_start(dir, env).unwrap_or_else(|stderr| panic!("the server stopped before listening: {stderr}"))
+}
+
+/// [`start`], or what the server wrote to stderr when it stopped first.
+pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Result<Running, String> {
+    let mut command = xtask(dir);
+    command
+        .arg("serve")
+        .env("IDENTITY_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("start xtask serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut first_password = None;
+    let mut base = None;
+    let mut banner = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.trim().strip_prefix("password:") {
+            first_password = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(address) = line.strip_prefix("Listening on ") {
+            base = address.split_whitespace().next().map(str::to_owned);
+            banner.push(line);
+            break;
+        }
+        banner.push(line);
+    }
+    let Some(base) = base else {
+        let output = child.wait_with_output().unwrap();
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    };
+    Ok(Running { child: Some(child), base, first_password, banner })
+}
+
+impl Running {
+    /// SIGTERM, then whether it exited 0, and what it logged.
+    pub fn stop(mut self) -> (bool, String) {
+        let child = self.child.take().unwrap();
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let output = child.wait_with_output().unwrap();
+        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+
+    /// SIGKILL: no shutdown at all.
+    pub fn kill(mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    pub fn client(&self) -> Client {
+        Client { http: reqwest::Client::new(), base: self.base.clone() }
+    }
+}
+
+/// A test that fails before `stop` leaves no server behind.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Signs the first Super Admin in with the printed one-time password,
+    /// sets [`PASSWORD`], and returns a full session's token.
+    pub async fn first_admin(&self, one_time: &str) -> String {
+        use reqwest::Method;
+        let body = json!({ "practice": "practice", "email": "admin@practice.example", "password": one_time });
+        let (status, signed) = self.send(Method::POST, "/api/v1/sessions", None, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{signed}");
+        let token = signed["token"].as_str().unwrap().to_owned();
+        let change = json!({ "current_password": one_time, "new_password": PASSWORD });
+        let (status, body) = self.send(Method::PUT, "/api/v1/me/password", Some(&token), Some(change)).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        token
+    }
+
+    /// The id of the role named `name`.
+    pub async fn role(&self, token: &str, name: &str) -> Value {
+        let (_, roles) = self.send(reqwest::Method::GET, "/api/v1/roles", Some(token), None).await;
+        roles.as_array().unwrap().iter().find(|r| r["name"] == name).unwrap()["id"].clone()
+    }
+
+    /// Creates an invited user; the status and body.
+    pub async fn invite(&self, token: &str, role: &Value, email: &str) -> (StatusCode, Value) {
+        let body = json!({ "email": email, "name": "Staff Member", "role": role, "language": "en",
+                           "time_zone": "UTC", "credential": { "mode": "invite" } });
+        self.send(reqwest::Method::POST, "/api/v1/users", Some(token), Some(body)).await
+    }
+}
+
+/// Waits until `check` holds, or fails naming `what`.
+pub async fn eventually<F: FnMut() -> bool>(what: &str, timeout: Duration, mut check: F) {
+    let started = Instant::now();
+    while !check() {
+        assert!(started.elapsed() < timeout, "{what}: not within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

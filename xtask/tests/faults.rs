@@ -1,0 +1,367 @@
+//! The real binary under faults: a full SQLite file, the database gone,
+//! clients that never finish their headers, SIGTERM with them connected,
+//! several processes starting at once on one empty PostgreSQL database,
+//! and kill -9 in the middle of writes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/binary.rs"]
+mod binary;
+
+use binary::{Running, start, temp_dir};
+use identity_store::SeaStore;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+async fn sqlite(dir: &Path) -> SeaStore {
+    SeaStore::connect(&format!("sqlite://{}", dir.join("data/identity.db").display())).await.unwrap()
+}
+
+async fn scalar(store: &SeaStore, sql: &str) -> i64 {
+    let backend = store.connection().get_database_backend();
+    let row = store.connection().query_one_raw(Statement::from_string(backend, sql)).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+async fn emails(store: &SeaStore) -> BTreeSet<String> {
+    let backend = store.connection().get_database_backend();
+    let rows = store
+        .connection()
+        .query_all_raw(Statement::from_string(backend, "SELECT email FROM users"))
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
+}
+
+/// A full disk, simulated with SQLite's page cap: creates answer 503 (never
+/// 201 for a user the file does not keep), `/readyz` says 503 while full,
+/// and once room returns writes succeed again without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_sqlite_file_answers_503_keeps_every_answered_write_and_recovers_by_itself() {
+    let dir = temp_dir("full");
+    let server = start(&dir, &[]);
+    let client = server.client();
+    let admin = client.first_admin(server.first_password.as_deref().unwrap()).await;
+    let role = client.role(&admin, "Paralegal").await;
+    assert!(server.stop().0);
+
+    // Ballast the test can give back later: about 150 pages.
+    let store = sqlite(&dir).await;
+    let db = store.connection();
+    db.execute_unprepared("CREATE TABLE ballast (b BLOB)").await.unwrap();
+    for _ in 0..150 {
+        db.execute_unprepared("INSERT INTO ballast VALUES (zeroblob(4000))").await.unwrap();
+    }
+    let pages = scalar(&store, "PRAGMA page_count").await;
+    store.close().await.unwrap();
+    let cap = (pages + 40).to_string();
+
+    let server = start(&dir, &[("IDENTITY_DATABASE__SQLITE_MAX_PAGES", &cap)]);
+    let client = server.client();
+    let mut answered = Vec::new();
+    let mut refused = 0;
+    for n in 0..3000 {
+        let email = format!("staff{n}@practice.example");
+        let (status, body) = client.invite(&admin, &role, &email).await;
+        match status {
+            StatusCode::CREATED => answered.push(email),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(body["type"], "urn:practice-identity:problem:storage-unavailable", "{body}");
+                refused += 1;
+                if refused == 5 {
+                    break;
+                }
+            }
+            other => panic!("a create on a full disk answered {other}: {body}"),
+        }
+    }
+    println!("full after {} creates", answered.len());
+    assert!(!answered.is_empty() && refused == 5, "the cap was reached: {} answered", answered.len());
+    let (status, body) = client.send(reqwest::Method::GET, "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "not ready while full: {body}");
+    let (status, _) = client.send(reqwest::Method::GET, "/api/v1/users?limit=5", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "reads go on while full");
+
+    // Room returns: the ballast's pages go back to the file's free list.
+    let store = sqlite(&dir).await;
+    store.connection().execute_unprepared("DROP TABLE ballast").await.unwrap();
+    store.close().await.unwrap();
+    let started = Instant::now();
+    loop {
+        let (status, _) = client.send(reqwest::Method::GET, "/readyz", None, None).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "/readyz stayed {status} after room returned");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, body) = client.invite(&admin, &role, "after@practice.example").await;
+    assert_eq!(status, StatusCode::CREATED, "writes succeed again without a restart: {body}");
+    answered.push("after@practice.example".to_owned());
+    assert!(server.stop().0);
+
+    // Every answered create is in the file after the restart.
+    let store = sqlite(&dir).await;
+    let kept = emails(&store).await;
+    let lost: Vec<&String> = answered.iter().filter(|e| !kept.contains(*e)).collect();
+    assert!(lost.is_empty(), "answered 201 but not in the file: {lost:?}");
+    store.close().await.unwrap();
+    let again = start(&dir, &[]);
+    let (status, _) = again.client().send(reqwest::Method::GET, "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(again.stop().0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A client that sends half its headers is disconnected after the header
+/// timeout, and holds nothing at shutdown: SIGTERM still ends the process,
+/// with exit status 0, within the grace period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_finishes_its_headers_is_closed_and_does_not_hold_shutdown() {
+    let dir = temp_dir("slowloris");
+    let server = start(
+        &dir,
+        &[("IDENTITY_HTTP__HEADER_READ_TIMEOUT_SECS", "2"), ("IDENTITY_HTTP__SHUTDOWN_GRACE_SECS", "5")],
+    );
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let half = |address: &str| {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        stream
+    };
+    let mut stream = half(&address);
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    let closed_after = started.elapsed();
+    println!("a half-sent request was closed after {closed_after:?}");
+    assert!(closed_after < Duration::from_secs(15), "still open after {closed_after:?}");
+
+    // Connected and silent while SIGTERM arrives.
+    let _held = half(&address);
+    let _idle = std::net::TcpStream::connect(&address).unwrap();
+    let started = Instant::now();
+    let (stopped, logs) = server.stop();
+    let took = started.elapsed();
+    println!("SIGTERM with a half-sent request open: exited after {took:?}");
+    assert!(stopped, "{logs}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// A PostgreSQL server for the tests, or `None` (the test says it skipped).
+fn postgres() -> Option<String> {
+    match std::env::var("IDENTITY_TEST_POSTGRES_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            println!("PostgreSQL run skipped: IDENTITY_TEST_POSTGRES_URL is not set");
+            None
+        }
+    }
+}
+
+/// A fresh database on `server`: its URL; dropped by [`drop_database`].
+async fn create_database(server: &str, tag: &str) -> (String, String) {
+    let name = format!("identity_{tag}_{}", uuid::Uuid::now_v7().simple());
+    let admin = SeaStore::connect(server).await.unwrap();
+    admin.connection().execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    admin.close().await.unwrap();
+    let host =
+        server.split_once("://").map_or(server, |(_, rest)| rest).split('/').next().unwrap_or_default();
+    (format!("postgres://{host}/{name}"), name)
+}
+
+async fn drop_database(server: &str, name: &str) {
+    let admin = SeaStore::connect(server).await.unwrap();
+    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+    admin.connection().execute_unprepared(&sql).await.unwrap();
+    admin.close().await.unwrap();
+}
+
+/// Three servers started at once on one empty PostgreSQL database: all
+/// three serve, and there is one practice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_servers_started_at_once_on_an_empty_postgresql_database_all_serve() {
+    let Some(pg) = postgres() else { return };
+    let (url, name) = create_database(&pg, "startup").await;
+    let dirs: Vec<_> = (0..3).map(|_| temp_dir("startup")).collect();
+    let started: Vec<Result<Running, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = dirs
+            .iter()
+            .map(|dir| {
+                let url = url.clone();
+                scope.spawn(move || binary::try_start(dir, &[("IDENTITY_DATABASE_URL", url.as_str())]))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut servers = Vec::new();
+    for outcome in started {
+        match outcome {
+            Ok(server) => servers.push(server),
+            Err(stderr) => {
+                drop_database(&pg, &name).await;
+                panic!("a server did not start: {stderr}");
+            }
+        }
+    }
+    let printed = servers.iter().filter(|s| s.first_password.is_some()).count();
+    for server in &servers {
+        let (status, _) = server.client().send(reqwest::Method::GET, "/readyz", None, None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let store = SeaStore::connect(&url).await.unwrap();
+    let practices = scalar(&store, "SELECT count(*) FROM practices").await;
+    store.close().await.unwrap();
+    for server in servers {
+        assert!(server.stop().0);
+    }
+    drop_database(&pg, &name).await;
+    assert_eq!(practices, 1);
+    assert_eq!(printed, 1, "one process created the first practice and printed its password");
+    for dir in dirs {
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
+
+/// A TCP relay to PostgreSQL that the test can take away: the database
+/// "gone" for the server while the test's own PostgreSQL runs on.
+struct Relay {
+    port: u16,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+async fn relay(to: String) -> Relay {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((mut client, _)) = accepted else { continue };
+                    let to = to.clone();
+                    let mut stopped = stopped.clone();
+                    tokio::spawn(async move {
+                        let Ok(mut server) = tokio::net::TcpStream::connect(&to).await else { return };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                            _ = stopped.changed() => {}
+                        }
+                    });
+                }
+                _ = stopped.changed() => return,
+            }
+        }
+    });
+    Relay { port, stop }
+}
+
+/// With the database gone (its listener closed), a request that needs it
+/// answers 503 within the pool's acquire timeout, not the request timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_database_gone_a_request_answers_503_without_waiting_for_the_request_timeout() {
+    let Some(pg) = postgres() else { return };
+    let (url, name) = create_database(&pg, "gone").await;
+    let target =
+        url.split_once("://").unwrap().1.split('/').next().unwrap().rsplit('@').next().unwrap().to_owned();
+    let relay = relay(target).await;
+    let relayed = format!("postgres://postgres@127.0.0.1:{}/{name}", relay.port);
+    let dir = temp_dir("gone");
+    let server = start(&dir, &[("IDENTITY_DATABASE_URL", relayed.as_str())]);
+    let client = server.client();
+    let admin = client.first_admin(server.first_password.as_deref().unwrap()).await;
+    relay.stop.send(true).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for path in ["/api/v1/me", "/readyz"] {
+        let started = Instant::now();
+        let (status, body) = client.send(reqwest::Method::GET, path, Some(&admin), None).await;
+        let took = started.elapsed();
+        println!("database gone: {path} answered {status} after {took:?}");
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(took < Duration::from_secs(15), "{took:?}");
+    }
+    assert!(server.stop().0);
+    drop_database(&pg, &name).await;
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// kill -9 in the middle of a bounded mixed write load (creates by
+/// invitation and with a password, cases, deactivations with their cases
+/// handed over), then a restart: every change is whole or absent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_writes_leaves_every_change_whole_or_absent() {
+    use serde_json::json;
+    let dir = temp_dir("kill9");
+    let server = start(&dir, &[]);
+    let client = server.client();
+    let admin = client.first_admin(server.first_password.as_deref().unwrap()).await;
+    let (_, me) = client.send(reqwest::Method::GET, "/api/v1/me", Some(&admin), None).await;
+    let admin_id = me["id"].clone();
+    let role = client.role(&admin, "RCIC Consultant").await;
+    let load: Vec<_> = (0..4)
+        .map(|worker| {
+            let client = server.client();
+            let (admin, role, admin_id) = (admin.clone(), role.clone(), admin_id.clone());
+            tokio::spawn(async move {
+                let post = reqwest::Method::POST;
+                for n in 0..200 {
+                    let mode = if n % 2 == 0 { "generate" } else { "invite" };
+                    let body = json!({ "email": format!("w{worker}-{n}@practice.example"), "name": "Load Test",
+                        "role": role, "language": "en", "time_zone": "UTC", "credential": { "mode": mode } });
+                    let request = client.send(post.clone(), "/api/v1/users", Some(&admin), Some(body));
+                    let Ok((status, created)) = tokio::time::timeout(Duration::from_secs(5), request).await else {
+                        return;
+                    };
+                    if status != StatusCode::CREATED || mode == "invite" {
+                        continue;
+                    }
+                    let id = created["user"]["id"].clone();
+                    let case = json!({ "title": format!("Case {worker}-{n}"), "owner": id });
+                    client.send(post.clone(), "/api/v1/cases", Some(&admin), Some(case)).await;
+                    let path = format!("/api/v1/users/{}/deactivate", id.as_str().unwrap_or_default());
+                    let reassign = json!({ "reassign_to": admin_id });
+                    client.send(post.clone(), &path, Some(&admin), Some(reassign)).await;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    server.kill();
+    for task in load {
+        let _ = task.await;
+    }
+
+    let again = start(&dir, &[]);
+    assert!(again.first_password.is_none());
+    let (status, _) = again.client().send(reqwest::Method::GET, "/readyz", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(again.stop().0);
+    let store = sqlite(&dir).await;
+    assert_eq!(
+        scalar(&store, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'").await,
+        0
+    );
+    let users = scalar(&store, "SELECT count(*) FROM users WHERE email LIKE 'w%'").await;
+    println!("kill -9 after {users} users were created");
+    assert!(users > 0, "the load ran before the kill");
+    let unaudited = "SELECT count(*) FROM users u WHERE u.email LIKE 'w%' AND NOT EXISTS \
+        (SELECT 1 FROM audit_log a WHERE a.target_id = u.id AND a.action IN ('user.created', 'user.invited'))";
+    assert_eq!(scalar(&store, unaudited).await, 0, "a user without its audit entry");
+    let orphaned = "SELECT count(*) FROM cases c JOIN users u ON u.id = c.owner_id \
+        WHERE c.status = 'open' AND u.status = 'inactive'";
+    assert_eq!(scalar(&store, orphaned).await, 0, "an open case owned by an inactive user");
+    let unaudited_deactivation = "SELECT count(*) FROM users u WHERE u.status = 'inactive' AND NOT EXISTS \
+        (SELECT 1 FROM audit_log a WHERE a.target_id = u.id AND a.action = 'user.deactivated')";
+    assert_eq!(scalar(&store, unaudited_deactivation).await, 0, "a deactivation without its audit entry");
+    let not_one_email = "SELECT count(*) FROM users u WHERE u.email LIKE 'w%' AND \
+        (SELECT count(*) FROM outbox o WHERE o.to_email = u.email) <> 1";
+    assert_eq!(scalar(&store, not_one_email).await, 0, "a created user without exactly one email");
+    store.close().await.unwrap();
+    std::fs::remove_dir_all(dir).ok();
+}
