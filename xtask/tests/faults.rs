@@ -309,24 +309,29 @@ async fn kill_9_during_writes_leaves_every_change_whole_or_absent() {
             let client = server.client();
             let (admin, role, admin_id) = (admin.clone(), role.clone(), admin_id.clone());
             tokio::spawn(async move {
-                let post = reqwest::Method::POST;
                 for n in 0..200 {
                     let mode = if n % 2 == 0 { "generate" } else { "invite" };
                     let body = json!({ "email": format!("w{worker}-{n}@practice.example"), "name": "Load Test",
                         "role": role, "language": "en", "time_zone": "UTC", "credential": { "mode": mode } });
-                    let request = client.send(post.clone(), "/api/v1/users", Some(&admin), Some(body));
-                    let Ok((status, created)) = tokio::time::timeout(Duration::from_secs(5), request).await else {
-                        return;
+                    // Once the server is killed every request fails: the load ends.
+                    let send = |path: String, body: serde_json::Value| {
+                        let request = client.http.post(format!("{}{path}", client.base)).bearer_auth(&admin);
+                        async move { request.json(&body).send().await.ok() }
                     };
-                    if status != StatusCode::CREATED || mode == "invite" {
+                    let Some(created) = send("/api/v1/users".to_owned(), body).await else { return };
+                    if created.status() != StatusCode::CREATED || mode == "invite" {
                         continue;
                     }
+                    let Ok(created) = created.json::<serde_json::Value>().await else { return };
                     let id = created["user"]["id"].clone();
                     let case = json!({ "title": format!("Case {worker}-{n}"), "owner": id });
-                    client.send(post.clone(), "/api/v1/cases", Some(&admin), Some(case)).await;
+                    if send("/api/v1/cases".to_owned(), case).await.is_none() {
+                        return;
+                    }
                     let path = format!("/api/v1/users/{}/deactivate", id.as_str().unwrap_or_default());
-                    let reassign = json!({ "reassign_to": admin_id });
-                    client.send(post.clone(), &path, Some(&admin), Some(reassign)).await;
+                    if send(path, json!({ "reassign_to": admin_id })).await.is_none() {
+                        return;
+                    }
                 }
             })
         })

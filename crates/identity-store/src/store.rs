@@ -433,16 +433,26 @@ impl Store for SeaStore {
     }
 
     /// Takes the write lock and writes, then rolls back. On SQLite the
-    /// write creates a table, which needs a page the file may not have room
-    /// for (a full disk or the page cap fails it); on PostgreSQL it inserts
+    /// write creates a table holding 64 KiB, which needs about 17 pages
+    /// more than a change of a few rows does, so a full disk or the page
+    /// cap fails it before a use case's write can; on PostgreSQL it inserts
     /// a row into the migrations table.
     async fn check_writable(&self) -> Result<(), StoreError> {
         let txn = self.transaction(Access::Write).await?;
-        let probe = match self.db.get_database_backend() {
-            DbBackend::Sqlite => "CREATE TABLE readiness_probe (x INTEGER)",
-            _ => "INSERT INTO seaql_migrations (version, applied_at) VALUES ('readiness-probe', 0)",
+        let probes: &[&str] = match self.db.get_database_backend() {
+            DbBackend::Sqlite => &[
+                "CREATE TABLE readiness_probe (b BLOB)",
+                "INSERT INTO readiness_probe VALUES (zeroblob(65536))",
+            ],
+            _ => &["INSERT INTO seaql_migrations (version, applied_at) VALUES ('readiness-probe', 0)"],
         };
-        let written = txn.execute_unprepared(probe).await.map_err(unavailable);
+        let mut written = Ok(());
+        for probe in probes {
+            written = txn.execute_unprepared(probe).await.map(|_| ()).map_err(unavailable);
+            if written.is_err() {
+                break;
+            }
+        }
         let rolled_back = txn.rollback().await.map_err(unavailable);
         written.and(rolled_back)
     }
