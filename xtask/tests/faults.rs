@@ -236,8 +236,8 @@ struct Relay {
     stop: tokio::sync::watch::Sender<bool>,
 }
 
-async fn relay(to: String) -> Relay {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+async fn relay(to: String, port: u16) -> Relay {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -263,20 +263,21 @@ async fn relay(to: String) -> Relay {
 }
 
 /// With the database gone (its listener closed), a request that needs it
-/// answers 503 within the pool's acquire timeout, not the request timeout.
+/// answers 503 within the pool's acquire timeout, not the request timeout;
+/// once it is back, requests succeed again without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_database_gone_a_request_answers_503_without_waiting_for_the_request_timeout() {
     let Some(pg) = postgres() else { return };
     let (url, name) = create_database(&pg, "gone").await;
     let target =
         url.split_once("://").unwrap().1.split('/').next().unwrap().rsplit('@').next().unwrap().to_owned();
-    let relay = relay(target).await;
-    let relayed = format!("postgres://postgres@127.0.0.1:{}/{name}", relay.port);
+    let first = relay(target.clone(), 0).await;
+    let relayed = format!("postgres://postgres@127.0.0.1:{}/{name}", first.port);
     let dir = temp_dir("gone");
     let server = start(&dir, &[("IDENTITY_DATABASE_URL", relayed.as_str())]);
     let client = server.client();
     let admin = client.first_admin(server.first_password.as_deref().unwrap()).await;
-    relay.stop.send(true).unwrap();
+    first.stop.send(true).unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     for path in ["/api/v1/me", "/readyz"] {
         let started = Instant::now();
@@ -286,6 +287,18 @@ async fn with_the_database_gone_a_request_answers_503_without_waiting_for_the_re
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert!(took < Duration::from_secs(15), "{took:?}");
     }
+    // The database is back: requests succeed again without a restart.
+    let _back = relay(target, first.port).await;
+    let started = Instant::now();
+    loop {
+        let (status, _) = client.send(reqwest::Method::GET, "/api/v1/me", Some(&admin), None).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "still {status} with the database back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(client.send(reqwest::Method::GET, "/readyz", None, None).await.0, StatusCode::OK);
     assert!(server.stop().0);
     drop_database(&pg, &name).await;
     std::fs::remove_dir_all(dir).ok();
