@@ -402,7 +402,7 @@ pub fn effective(settings: &Settings) -> String {
     line("http.header_read_timeout_secs", h.header_read_timeout_secs.to_string());
     line("http.shutdown_grace_secs", h.shutdown_grace_secs.to_string());
     let m = &settings.mail;
-    line("mail.from_address", text(&m.from_address.address().to_string()));
+    line("mail.from_address", text(m.from_address.address().as_ref()));
     line("mail.from_name", opt(m.from_name.as_deref().map(text)));
     line("mail.public_base_url", text(m.public_base_url.as_str()));
     match &m.transport {
