@@ -14,13 +14,29 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+/// The README's section on configuration: every ```toml block in it is a
+/// configuration example (others, such as an embedder's Cargo.toml, are not).
+const README_SECTION: &str = "## Configure the server";
+
 fn workspace_file(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
 }
 
-/// Every ```toml block of a Markdown file.
-fn toml_blocks(relative: &str) -> Vec<String> {
+/// The configuration examples of a Markdown file: every ```toml block of
+/// the section whose heading is `section` (down to the next heading of its
+/// level), or of the whole file.
+fn toml_blocks(relative: &str, section: Option<&str>) -> Vec<String> {
     let text = std::fs::read_to_string(workspace_file(relative)).unwrap();
+    let text = match section {
+        Some(heading) => {
+            let start = text.find(heading).unwrap_or_else(|| panic!("{relative} has no `{heading}`"));
+            let level = heading.split(' ').next().unwrap_or_default();
+            let after = &text[start + heading.len()..];
+            let end = after.find(&format!("\n{level} ")).map_or(after.len(), |i| i + 1);
+            after[..end].to_owned()
+        }
+        None => text,
+    };
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -108,9 +124,9 @@ fn expected_line(key: &str, value: &Value) -> Option<String> {
 
 /// Loads each example from a file and through the environment: both load,
 /// both give the same settings, and every value given is in force.
-fn check_examples(relative: &str) -> BTreeSet<String> {
+fn check_examples(relative: &str, section: Option<&str>) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
-    for (n, block) in toml_blocks(relative).iter().enumerate() {
+    for (n, block) in toml_blocks(relative, section).iter().enumerate() {
         let dir = temp_dir("config");
         let file = dir.join("identity.toml");
         std::fs::write(&file, block).unwrap();
@@ -141,14 +157,14 @@ fn check_examples(relative: &str) -> BTreeSet<String> {
 
 #[test]
 fn the_readmes_configuration_examples_load_from_a_file_and_from_the_environment() {
-    check_examples("README.md");
+    check_examples("README.md", Some(README_SECTION));
 }
 
 /// The operations guide's examples load, and together they set every
 /// setting `config check` knows: none is undocumented.
 #[test]
 fn the_operations_guides_examples_load_and_set_every_setting() {
-    let documented = check_examples("docs/operations.md");
+    let documented = check_examples("docs/operations.md", Some("## Settings"));
     let dir = temp_dir("config-defaults");
     let defaults = config_check(&dir, None, &[]).unwrap();
     for line in defaults.lines() {
@@ -342,7 +358,7 @@ mod smtp {
 /// and port, the private CA, the database and the listening address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readmes_smtp_example_delivers_to_a_real_smtp_server() {
-    let example = toml_blocks("README.md")
+    let example = toml_blocks("README.md", Some(README_SECTION))
         .into_iter()
         .find(|b| b.contains("kind = \"smtp\""))
         .expect("the README has an SMTP example");
