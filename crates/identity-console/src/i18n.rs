@@ -366,6 +366,9 @@ texts! {
     pw_too_short: "The password must have at least {min} characters.", "Le mot de passe doit avoir au moins {min} caractères.";
     pw_too_long: "The password must have at most 128 characters.", "Le mot de passe doit avoir au plus 128 caractères.";
     pw_common: "This is one of the most common passwords; choose another.", "C'est l'un des mots de passe les plus courants ; choisissez-en un autre.";
+    pw_repeated: "The password repeats the same word or character; choose another.", "Le mot de passe répète le même mot ou caractère ; choisissez-en un autre.";
+    pw_keyboard_row: "The password follows a row of the keyboard; choose another.", "Le mot de passe suit une rangée du clavier ; choisissez-en un autre.";
+    pw_sequence: "The password is a sequence of letters or digits; choose another.", "Le mot de passe est une suite de lettres ou de chiffres ; choisissez-en un autre.";
     pw_practice_name: "The password must not contain the practice's name.", "Le mot de passe ne doit pas contenir le nom du cabinet.";
     pw_email: "The password must not contain the user's email.", "Le mot de passe ne doit pas contenir le courriel de l'utilisateur.";
     pw_name: "The password must not contain the user's name.", "Le mot de passe ne doit pas contenir le nom de l'utilisateur.";

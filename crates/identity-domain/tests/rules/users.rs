@@ -24,6 +24,12 @@ async fn an_admin_defined_password_is_checked_against_the_policy() {
         ("short", PasswordRejection::TooShort { min: 15 }),
         ("qwertyuiop123456", PasswordRejection::Common),
         ("momsanaladventure", PasswordRejection::Common),
+        ("hd764nw5d7e1vb1", PasswordRejection::Common),
+        ("tangerinetangerine", PasswordRejection::Repeated),
+        ("asdfghjklzxcvbn", PasswordRejection::KeyboardRow),
+        ("azertyuiopqsdfghj", PasswordRejection::KeyboardRow),
+        ("123456789012345", PasswordRejection::Sequence),
+        ("onmlkjihgfedcba", PasswordRejection::Sequence),
         ("maple-law practice is great", PasswordRejection::ContainsPracticeName),
         ("sam.rivera is my handle", PasswordRejection::ContainsEmail),
     ] {
