@@ -9,6 +9,9 @@
 //! on one of the lines below. A password made of one or two runs has as few
 //! guesses as its two starting points, directions and lengths: almost none.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 /// What makes a password guessable, in the order the checks report them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
@@ -66,82 +69,96 @@ const LINES: &[Line] = &[
     row("qwertzuiopasdfghjklyxcvbnm"),
 ];
 
-/// One way a step from one character to the next can be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    /// The same character again.
-    Same,
-    /// One place along `LINES[line]`, forwards (`1`) or backwards (`-1`).
-    Along { line: usize, direction: isize },
+/// The ways a step from one character to the next can be read, as a set of
+/// bits: one for "the same character again", and for each line one for a
+/// step forwards and one backwards along it.
+type Readings = u64;
+
+const SAME: Readings = 1 << 63;
+
+const fn along(line: usize, forwards: bool) -> Readings {
+    1 << (line * 2 + if forwards { 0 } else { 1 })
 }
 
-impl Step {
-    fn shape(self) -> Shape {
-        match self {
-            Self::Same => Shape::Repeated,
-            Self::Along { line, .. } => LINES[line].shape,
+const _: () = assert!(LINES.len() * 2 < 63, "every line needs two bits beside SAME");
+
+/// The lines as characters, and where each character stands on them.
+struct Table {
+    lines: Vec<Vec<char>>,
+    places: HashMap<char, Vec<(usize, usize)>>,
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let lines: Vec<Vec<char>> = LINES.iter().map(|l| l.chars.chars().collect()).collect();
+    let mut places: HashMap<char, Vec<(usize, usize)>> = HashMap::new();
+    for (line, chars) in lines.iter().enumerate() {
+        for (at, &c) in chars.iter().enumerate() {
+            places.entry(c).or_default().push((line, at));
         }
     }
-}
+    Table { lines, places }
+});
 
 /// Every reading of the step from `a` to `b`.
-fn steps(a: char, b: char) -> Vec<Step> {
-    let mut found = Vec::new();
-    if a == b {
-        found.push(Step::Same);
-    }
-    for (index, line) in LINES.iter().enumerate() {
-        let chars: Vec<char> = line.chars.chars().collect();
-        let Some(at) = chars.iter().position(|&c| c == a) else { continue };
-        for direction in [1isize, -1] {
-            let next = at.checked_add_signed(direction).filter(|&n| n < chars.len());
-            let next = match (next, line.cyclic) {
-                (Some(n), _) => Some(n),
-                (None, true) => Some((at + chars.len()).wrapping_add_signed(direction) % chars.len()),
-                (None, false) => None,
-            };
-            if next.is_some_and(|n| chars[n] == b) {
-                found.push(Step::Along { line: index, direction });
-            }
+fn steps(a: char, b: char) -> Readings {
+    let table = &*TABLE;
+    let mut found = if a == b { SAME } else { 0 };
+    for &(line, at) in table.places.get(&a).map_or(&[][..], Vec::as_slice) {
+        let chars = &table.lines[line];
+        let last = chars.len() - 1;
+        let (next, previous) = match (LINES[line].cyclic, at) {
+            (true, _) => (Some((at + 1) % chars.len()), Some((at + last) % chars.len())),
+            (false, 0) => (Some(1), None),
+            (false, _) => ((at < last).then_some(at + 1), Some(at - 1)),
+        };
+        if next.is_some_and(|n| chars[n] == b) {
+            found |= along(line, true);
+        }
+        if previous.is_some_and(|p| chars[p] == b) {
+            found |= along(line, false);
         }
     }
     found
+}
+
+/// The shape of a run its readings allow: a run that reads both as a
+/// sequence and as a keyboard row (`123456`) is a sequence.
+fn run_shape(readings: Readings) -> Option<Shape> {
+    if readings & SAME != 0 {
+        return Some(Shape::Repeated);
+    }
+    let on = |shape: Shape| {
+        LINES
+            .iter()
+            .enumerate()
+            .any(|(i, l)| l.shape == shape && readings & (along(i, true) | along(i, false)) != 0)
+    };
+    [Shape::Sequence, Shape::KeyboardRow].into_iter().find(|&shape| on(shape))
 }
 
 /// The runs `text` is made of, greedily from the left: each run's length
 /// and shape (a run of one character has none).
 fn runs(text: &[char]) -> Vec<(usize, Option<Shape>)> {
     let mut runs = Vec::new();
-    let mut length = 0;
+    let mut length = 1;
     // The readings every step of the current run allows so far.
-    let mut readings: Vec<Step> = Vec::new();
-    for (i, &c) in text.iter().enumerate() {
-        if i == 0 {
+    let mut readings: Readings = 0;
+    for pair in text.windows(2) {
+        let here = steps(pair[0], pair[1]);
+        let kept = if length == 1 { here } else { readings & here };
+        if kept == 0 {
+            runs.push((length, run_shape(readings)));
             length = 1;
-            continue;
-        }
-        let here = steps(text[i - 1], c);
-        let kept: Vec<Step> =
-            if length == 1 { here } else { readings.iter().copied().filter(|s| here.contains(s)).collect() };
-        if kept.is_empty() {
-            runs.push((length, readings.first().map(|s| run_shape(&readings, *s))));
-            length = 1;
-            readings.clear();
+            readings = 0;
         } else {
             length += 1;
             readings = kept;
         }
     }
-    if length > 0 {
-        runs.push((length, readings.first().map(|s| run_shape(&readings, *s))));
+    if !text.is_empty() {
+        runs.push((length, run_shape(readings)));
     }
     runs
-}
-
-/// A run that reads both as a sequence and as a keyboard row (`123456`) is
-/// a sequence.
-fn run_shape(readings: &[Step], first: Step) -> Shape {
-    if readings.iter().any(|s| s.shape() == Shape::Sequence) { Shape::Sequence } else { first.shape() }
 }
 
 /// Whether `text` is a shorter word written at least twice in a row (a last
