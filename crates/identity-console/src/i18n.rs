@@ -330,6 +330,7 @@ texts! {
     err_required: "Fill in this field.", "Remplissez ce champ.";
     err_too_long: "This is too long (at most {max} characters).", "C'est trop long ({max} caractères au plus).";
     err_control: "Line breaks and control characters are not allowed here.", "Les sauts de ligne et caractères de contrôle ne sont pas permis ici.";
+    err_invisible: "The invisible formatting character {code} is not allowed here.", "Le caractère de mise en forme invisible {code} n'est pas permis ici.";
     err_email: "This is not a valid email address.", "Ce n'est pas une adresse courriel valide.";
     err_language: "Use a language tag such as en, fr or fr-CA.", "Utilisez une étiquette de langue comme en, fr ou fr-CA.";
     err_time_zone: "Use a time zone such as America/Toronto.", "Utilisez un fuseau horaire comme America/Toronto.";

@@ -359,6 +359,7 @@ pub fn text_problem(t: &Text, field: &'static str, e: &TextError) -> Problem {
         TextError::Empty => t.err_required.to_owned(),
         TextError::TooLong { max } => fill(t.err_too_long, &[("max", &max.to_string())]),
         TextError::ControlCharacter => t.err_control.to_owned(),
+        TextError::InvisibleCharacter(c) => invisible(t, *c),
     };
     Problem::at(field, text)
 }
@@ -366,11 +367,17 @@ pub fn text_problem(t: &Text, field: &'static str, e: &TextError) -> Problem {
 /// A refused email address, beside `field`.
 pub fn email_problem(t: &Text, field: &'static str, e: &EmailError) -> Problem {
     let text = match e {
-        EmailError::Empty => t.err_required,
-        EmailError::ControlCharacter => t.err_control,
-        EmailError::TooLong | EmailError::Invalid(_) => t.err_email,
+        EmailError::Empty => t.err_required.to_owned(),
+        EmailError::ControlCharacter => t.err_control.to_owned(),
+        EmailError::InvisibleCharacter(c) => invisible(t, *c),
+        EmailError::TooLong | EmailError::Invalid(_) => t.err_email.to_owned(),
     };
     Problem::at(field, text)
+}
+
+/// The refusal of an invisible format character, named by its code point.
+fn invisible(t: &Text, c: char) -> String {
+    fill(t.err_invisible, &[("code", &format!("U+{:04X}", u32::from(c)))])
 }
 
 #[cfg(test)]
