@@ -44,15 +44,17 @@ pub fn is_common(candidate: &str) -> bool {
 }
 
 /// The reason `candidate` has a trivially guessable shape, if it has one:
-/// as typed (in lower case), without its spaces (`abc def ghi jkl`), or
-/// without digits, punctuation or spaces added before or after it
-/// (`qwertyuiop!2024`).
+/// as typed (in lower case), without its spaces (`abc def ghi jkl`), or,
+/// when what remains is as long as the shortest password a practice may
+/// allow, without the digits, punctuation or spaces added before or after
+/// it (`asdfghjklzxcv!2024`).
 fn guessable_shape(candidate: &str) -> Option<PasswordRejection> {
     let folded = candidate.to_lowercase();
     let unspaced: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
     let core = decorations_removed(&folded);
-    let forms =
-        [folded.as_str(), unspaced.as_str()].into_iter().chain((core.chars().count() >= 4).then_some(core));
+    let forms = [folded.as_str(), unspaced.as_str()]
+        .into_iter()
+        .chain((core.chars().count() >= MIN_PASSWORD_LENGTH_FLOOR as usize).then_some(core));
     forms.filter_map(shape::shape_of).next().map(|found| match found {
         shape::Shape::Repeated => PasswordRejection::Repeated,
         shape::Shape::KeyboardRow => PasswordRejection::KeyboardRow,
@@ -327,9 +329,18 @@ mod tests {
             ("987654321098765", Sequence),
             ("abcd efgh ijkl mnop", Sequence),
             ("!!rstuvwxyzabcd 2024", Sequence),
+            ("asdfghjklzxcv!2024", KeyboardRow),
         ] {
             assert_eq!(check(candidate).unwrap_err(), reason, "{candidate}");
         }
+    }
+
+    #[test]
+    fn a_short_word_with_random_digits_is_not_a_shape() {
+        // "poas" is two short runs (p-o, a-s on the keyboard), but only a
+        // core as long as a whole password is judged by its shape.
+        assert!(check("poas 83746501293").is_ok());
+        assert!(check("lkas 83746501293").is_ok());
     }
 
     #[test]
