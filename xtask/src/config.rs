@@ -26,6 +26,11 @@ pub struct Settings {
     /// `postgres://user@host/db`).
     #[serde(default = "defaults::database_url")]
     pub database_url: String,
+    /// The same database as its owner, for migrations (`serve` on start,
+    /// `migrate`, `db grant`), so that `database_url` can name a role that
+    /// owns nothing; unset, migrations run through `database_url`.
+    #[serde(default)]
+    pub database_owner_url: Option<String>,
     /// Mail delivery; by default `.eml` files in `data/mail-outbox`.
     pub mail: MailConfig,
     /// The practice made on first start, when the database has none.

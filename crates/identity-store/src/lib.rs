@@ -12,12 +12,14 @@
 //!   backends);
 //! - `store`: connecting (SQLite set-up included), migrating, beginning
 //!   units of work;
+//! - `access`: granting the server's own PostgreSQL role its rights;
 //! - `bulk`: loading many users at once, for operations tooling;
 //! - `queue`: the mail worker's [`identity_domain::OutboxQueue`], also
 //!   implemented by [`SeaStore`].
 //!
 //! The schema itself lives in the `migrations` crate.
 
+mod access;
 mod bulk;
 mod entity;
 mod error;
@@ -25,5 +27,6 @@ mod queue;
 mod repo;
 mod store;
 
+pub use access::GrantError;
 pub use bulk::BulkUser;
 pub use store::{ConnectError, MigrationState, SeaStore};

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod app_role;
 mod audit;
 mod bulk;
 mod concurrency;
