@@ -5,9 +5,10 @@
 //! in a transaction and applying twice changes nothing. The crate knows no
 //! domain type: it only describes tables.
 //!
-//! The crate also exports what operators need to know about the schema:
-//! [`TABLE_RIGHTS`] with [`grant_statements`] (what the server's own
-//! PostgreSQL role may do to each table).
+//! The crate also exports what the store and operators need to know about
+//! the schema: [`UNIQUE_INDEXES`] (every unique index by name, and what it
+//! guards) and [`TABLE_RIGHTS`] with [`grant_statements`] (what the
+//! server's own PostgreSQL role may do to each table).
 //!
 //! Rules the schema holds itself:
 //! - every record carries its `practice_id`, and every reference is a
@@ -27,6 +28,7 @@
 pub use app_role::{InvalidRoleName, Rights, TABLE_RIGHTS, grant_statements};
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
+pub use unique::{Guards, UNIQUE_INDEXES, UniqueIndex};
 
 mod app_role;
 mod idens;
@@ -41,6 +43,7 @@ mod m20261125_000008_outbox;
 mod m20261125_000009_users_search;
 mod m20261206_000002_audit_log_no_replace;
 mod schema;
+mod unique;
 
 /// Every migration, in order.
 #[derive(Debug, Clone, Copy, Default)]

@@ -8,8 +8,8 @@
 //!   mapping (rows never leave this crate);
 //! - `repo/`: one file per repository port, implemented on the unit of work;
 //! - `error`: how database errors become [`identity_domain::StoreError`]
-//!   (unique violations through `DbErr::sql_err()`, the same on both
-//!   backends);
+//!   (unique violations through `DbErr::sql_err()`, attributed to the exact
+//!   index of `migrations::UNIQUE_INDEXES` on both backends);
 //! - `store`: connecting (SQLite set-up included), migrating, beginning
 //!   units of work;
 //! - `access`: granting the server's own PostgreSQL role its rights;
@@ -29,4 +29,5 @@ mod store;
 
 pub use access::GrantError;
 pub use bulk::BulkUser;
+pub use error::store_error;
 pub use store::{ConnectError, MigrationState, SeaStore};

@@ -17,3 +17,4 @@ mod listing;
 mod queue;
 mod roundtrip;
 mod schema;
+mod unique;
