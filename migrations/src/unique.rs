@@ -10,7 +10,8 @@
 //! same columns of the same table.
 //!
 //! A migration that adds a unique index (or a table, with its primary key)
-//! adds its entry here; the schema test fails until it does.
+//! adds its entry here; the store's test
+//! `the_list_of_unique_indexes_is_the_schemas` fails until it does.
 
 /// What a unique index keeps from happening twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
