@@ -147,6 +147,7 @@ mod tests {
         let settings = load(Path::new("no-such-file.toml")).unwrap();
         assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.database_url, "sqlite://data/identity.db");
+        assert_eq!(settings.database_owner_url, None, "migrations run through database_url");
         assert_eq!(settings.mail.public_base_url.as_str(), "http://127.0.0.1:8080");
     }
 
