@@ -521,3 +521,23 @@ proptest! {
         tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(check(case))?;
     }
 }
+
+#[tokio::test]
+async fn a_wrong_current_password_on_ones_own_email_change_counts_too() {
+    let w = World::new().await;
+    let me = w.admin.user();
+    let change = |password: &str| ChangeEmail {
+        email: EmailAddress::parse("olivia@maple.example").unwrap(),
+        expected_version: None,
+        current_password: Some(secret(password)),
+    };
+    assert_eq!(
+        w.service.change_email(&w.admin, me, change("not my password")).await.unwrap_err(),
+        UpdateUserError::WrongPassword
+    );
+    let credential = w.adapters.store.committed_credential(me).await.unwrap();
+    assert_eq!(credential.failed_attempts, 1);
+    let audited = w.audit().await.into_iter().rev().find(|e| e.action == AuditAction::SignInFailed).unwrap();
+    assert_eq!(audited.actor, Actor::User(me));
+    assert_eq!(audited.after.unwrap()["reason"], "wrong_current_password");
+}
