@@ -510,7 +510,7 @@ async fn check(case: Case) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Over random callers and targets (their grants, Super Admin or not,
     /// the same user or not) and every use case that acts on an account:
