@@ -341,6 +341,10 @@ texts! {
     err_open_cases: "{name} still owns {count} open case(s). Reassign them first: choose who takes them below.", "{name} est encore responsable de {count} dossier(s) ouvert(s). Réassignez-les d'abord : choisissez ci-dessous qui les reprend.";
     err_super_admin_cap: "The practice already has its maximum of {cap} Super Admins.", "Le cabinet a déjà son maximum de {cap} Super Admins.";
     err_super_admin_only: "Only a Super Admin can grant or remove the Super Admin role.", "Seul un Super Admin peut donner ou retirer le rôle Super Admin.";
+    err_target_super_admin: "Only a Super Admin can act on a Super Admin's account.", "Seul un Super Admin peut agir sur le compte d'un Super Admin.";
+    err_target_outranks: "This user holds permissions you do not ({missing}): you cannot act on their account.", "Cet utilisateur détient des permissions que vous n'avez pas ({missing}) : vous ne pouvez pas agir sur son compte.";
+    err_use_self_service: "Not on your own account: change your own password, email or access through your profile, or ask another administrator.", "Pas sur votre propre compte : changez votre mot de passe, votre courriel ou vos accès depuis votre profil, ou demandez à un autre administrateur.";
+    err_too_many_attempts: "Too many wrong passwords: try again in a moment.", "Trop de mots de passe erronés : réessayez dans un instant.";
     err_last_super_admin: "The last active Super Admin cannot be demoted, deactivated or locked out.", "Le dernier Super Admin actif ne peut être rétrogradé, désactivé ni bloqué.";
     err_cannot_grant: "You cannot grant permissions you do not hold: {missing}.", "Vous ne pouvez pas donner des permissions que vous n'avez pas : {missing}.";
     err_unknown_role: "This role does not exist any more.", "Ce rôle n'existe plus.";

@@ -90,6 +90,14 @@ impl Describe for AccessError {
                 fill(t.err_forbidden, &[("permission", permission.as_str())]),
             ),
             Self::PasswordChangeRequired => Problem::general(StatusCode::FORBIDDEN, t.must_change_intro),
+            Self::TargetOutranksCaller { super_admin: true, .. } => {
+                Problem::general(StatusCode::FORBIDDEN, t.err_target_super_admin)
+            }
+            Self::TargetOutranksCaller { super_admin: false, missing } => Problem::general(
+                StatusCode::FORBIDDEN,
+                fill(t.err_target_outranks, &[("missing", &missing.to_string())]),
+            ),
+            Self::UseSelfService => Problem::general(StatusCode::FORBIDDEN, t.err_use_self_service),
         }
     }
 }
@@ -165,9 +173,23 @@ impl Describe for UpdateUserError {
             Self::UnknownSite => Problem::at("sites", t.err_unknown_site),
             Self::EmailPreviouslyUsed { holder, status } => email_used(t, *holder, *status),
             Self::WrongPassword => Problem::at("current_password", t.err_wrong_password),
+            Self::TooManyAttempts { .. } => Problem {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                ..Problem::at("current_password", t.err_too_many_attempts)
+            },
             Self::Grant(e) => e.describe(t),
             Self::Hash(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for EditUserError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Update(e) => e.describe(t),
+            Self::Deactivate(e) => e.describe(t),
+            Self::Reactivate(e) => e.describe(t),
         }
     }
 }
@@ -300,6 +322,10 @@ impl Describe for ChangePasswordError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::WrongPassword => Problem::at("current_password", t.wrong_current_password),
+            Self::TooManyAttempts { .. } => Problem {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                ..Problem::at("current_password", t.err_too_many_attempts)
+            },
             Self::Password(e) => password_problem(t, "new_password", e),
             Self::Hash(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
