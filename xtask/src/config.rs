@@ -33,6 +33,11 @@ pub struct Settings {
     /// `postgres://user@host/db`).
     #[serde(default = "defaults::database_url")]
     pub database_url: String,
+    /// The same database as its owner, for migrations (`serve` on start,
+    /// `migrate`, `db grant`), so that `database_url` can name a role that
+    /// owns nothing; unset, migrations run through `database_url`.
+    #[serde(default)]
+    pub database_owner_url: Option<String>,
     /// Connection pool and database time limits.
     #[serde(default)]
     pub database: DatabaseSettings,
@@ -370,6 +375,10 @@ pub fn effective(settings: &Settings) -> String {
     line("listen", text(&settings.listen.to_string()));
     line("public_url", text(&settings.public_url()));
     line("database_url", text(&crate::serve::redact(&settings.database_url)));
+    line(
+        "database_owner_url",
+        opt(settings.database_owner_url.as_deref().map(|u| text(&crate::serve::redact(u)))),
+    );
     let d = &settings.database;
     line("database.acquire_timeout_secs", d.acquire_timeout_secs.to_string());
     line("database.statement_timeout_secs", d.statement_timeout_secs.to_string());
@@ -459,6 +468,7 @@ mod tests {
         let settings = load(Path::new("no-such-file.toml")).unwrap();
         assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.database_url, "sqlite://data/identity.db");
+        assert_eq!(settings.database_owner_url, None, "migrations run through database_url");
         assert_eq!(settings.mail.public_base_url.as_str(), "http://127.0.0.1:8080");
         assert!(matches!(settings.mail.transport, TransportConfig::File { .. }));
     }

@@ -49,6 +49,23 @@ async fn connect(settings: &Settings) -> Result<SeaStore, String> {
         .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))
 }
 
+/// Applies pending migrations as the database's owner, when one is
+/// configured (then the start-up through `database_url` finds nothing to
+/// do, and the server's own role needs no right to change the schema).
+///
+/// # Errors
+/// Why the owner's connection cannot open or migrate the database.
+pub async fn migrate_as_owner(settings: &Settings) -> Result<(), String> {
+    if let Some(url) = &settings.database_owner_url {
+        let owner = SeaStore::connect_with(url, settings.store_options()?)
+            .await
+            .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
+        owner.migrate().await.map_err(|e| format!("cannot migrate the database: {e}"))?;
+        owner.close().await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// A database URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -178,6 +195,7 @@ pub struct Server {
 /// # Errors
 /// Why it cannot start, naming the setting or the step.
 pub async fn build(mut settings: Settings) -> Result<Server, String> {
+    migrate_as_owner(&settings).await?;
     let store = connect(&settings).await?;
     let listener = TcpListener::bind(settings.listen)
         .await

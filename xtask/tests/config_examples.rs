@@ -111,7 +111,7 @@ fn expected_line(key: &str, value: &Value) -> Option<String> {
     let shown = match value {
         _ if key.ends_with("password") => "\"***\"".to_owned(),
         // Printed with its password masked: checked apart.
-        _ if key == "database_url" => return None,
+        _ if key == "database_url" || key == "database_owner_url" => return None,
         Value::String(s) => format!("{s:?}"),
         Value::Array(items) => format!(
             "[{}]",
