@@ -355,7 +355,8 @@ mod smtp {
 /// password), pointed at a real SMTP server on loopback: the first start's
 /// welcome email arrives there. Only what cannot be true here is
 /// overridden, through variables merged into the file's tables: the host
-/// and port, the private CA, the database and the listening address.
+/// and port, the private CA, the database (and its owner's URL) and the
+/// listening address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readmes_smtp_example_delivers_to_a_real_smtp_server() {
     let example = toml_blocks("README.md", Some(README_SECTION))
@@ -375,6 +376,7 @@ async fn the_readmes_smtp_example_delivers_to_a_real_smtp_server() {
         &dir,
         &[
             ("IDENTITY_DATABASE_URL", "sqlite://data/identity.db"),
+            ("IDENTITY_DATABASE_OWNER_URL", "sqlite://data/identity.db"),
             ("IDENTITY_MAIL__TRANSPORT__HOST", "localhost"),
             ("IDENTITY_MAIL__TRANSPORT__PORT", &port),
             ("IDENTITY_MAIL__TRANSPORT__CA_CERTIFICATE", &ca),
