@@ -8,7 +8,7 @@
 
 use crate::error::ApiError;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -88,11 +88,7 @@ pub async fn limit(State(limits): State<RateLimits>, request: Request, next: Nex
         Ok(()) => next.run(request).await,
         Err(not_until) => {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
-                "too many attempts from your address; wait and try again",
+            ApiError::new(crate::error::ProblemKind::RateLimited, "too many attempts from your address; wait and try again",
             )
             .retry_after(wait.as_secs().max(1))
             .into_response()

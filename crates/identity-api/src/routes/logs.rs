@@ -4,7 +4,7 @@
 
 use crate::ApiState;
 use crate::dto::{Fields, PageOf};
-use crate::error::{ApiError, Problem};
+use crate::error::{Answers, ApiError};
 use crate::extract::{AppJson, AppQuery, Authenticated};
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -52,27 +52,35 @@ fn uuid(text: &str) -> Result<Uuid, &'static str> {
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Only this action (`user.deactivated`, `session.signed_in`…).
+    #[param(schema_with = crate::dto::audit_action_schema)]
     pub action: Option<String>,
     /// Only by this actor: a user's id, `system` or `anonymous`.
+    #[param(min_length = 1, max_length = 45)]
     pub actor: Option<String>,
-    /// Only about targets of this kind (`practice`, `user`, `role`,
-    /// `profile`, `site`, `party`, `case`); give `target_id` with it.
+    /// Only about targets of this kind; give `target_id` with it.
+    #[param(schema_with = crate::dto::target_kind_schema)]
     pub target_kind: Option<String>,
     /// Only about the target with this id; give `target_kind` with it.
+    #[param(value_type = Option<Uuid>)]
     pub target_id: Option<String>,
     /// Only entries at or after this time (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
     pub since: Option<String>,
     /// Only entries before this time (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
     pub until: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (an entry's id).
+    #[param(value_type = Option<Uuid>)]
     pub cursor: Option<String>,
     /// Rows per page, 1 to 500 (default 50).
+    #[param(schema_with = crate::dto::limit_schema)]
     pub limit: Option<String>,
 }
 
 impl AuditParams {
     fn into_query(self) -> Result<AuditQuery, ApiError> {
         let mut f = Fields::default();
+        f.length("actor", self.actor.as_deref(), 1, 45);
         let action = f.optional("action", self.action.as_deref(), |a| {
             AuditAction::parse(a).ok_or("not an audit action")
         });
@@ -204,9 +212,7 @@ impl From<AuditEntry> for AuditEntryView {
 #[utoipa::path(get, path = "/audit", tag = "logs", security(("bearer" = [])), params(AuditParams),
     responses(
         (status = 200, description = "A page of entries, newest first", body = PageOf<AuditEntryView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        Answers<ReadLogError>,
     ))]
 async fn read_audit(
     State(state): State<ApiState>,
@@ -226,8 +232,10 @@ async fn read_audit(
 #[into_params(parameter_in = Query)]
 pub struct OutboxParams {
     /// `pending`, `sent` or `failed` (all when absent).
+    #[param(schema_with = crate::dto::delivery_status_schema)]
     pub status: Option<String>,
     /// At most this many, 1 to 500 (default 50).
+    #[param(schema_with = crate::dto::limit_schema)]
     pub limit: Option<String>,
 }
 
@@ -294,9 +302,7 @@ impl From<OutboxEmail> for OutboxEmailView {
 #[utoipa::path(get, path = "/outbox", tag = "logs", security(("bearer" = [])), params(OutboxParams),
     responses(
         (status = 200, description = "The emails, newest first", body = Vec<OutboxEmailView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        Answers<ReadLogError>,
     ))]
 async fn list_outbox(
     State(state): State<ApiState>,
@@ -336,7 +342,7 @@ impl From<Practice> for SettingsView {
 #[utoipa::path(get, path = "/settings", tag = "logs", security(("bearer" = [])),
     responses(
         (status = 200, description = "The settings", body = SettingsView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        Answers<UpdateSettingsError>,
     ))]
 async fn get_settings(
     State(state): State<ApiState>,
@@ -351,8 +357,10 @@ async fn get_settings(
 pub struct SettingsBody {
     /// How many users may hold Super Admin at once: at least 1, and not
     /// below the Super Admins the practice has.
+    #[schema(minimum = 1, maximum = 4_294_967_295_u64)]
     pub super_admin_cap: u32,
     /// The minimum password length, 8 to 128.
+    #[schema(minimum = 8, maximum = 128)]
     pub password_min_length: u32,
 }
 
@@ -360,9 +368,7 @@ pub struct SettingsBody {
 #[utoipa::path(put, path = "/settings", tag = "logs", security(("bearer" = [])), request_body = SettingsBody,
     responses(
         (status = 200, description = "The settings", body = SettingsView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A value is out of range", body = Problem, content_type = "application/problem+json"),
+        Answers<UpdateSettingsError>,
     ))]
 async fn update_settings(
     State(state): State<ApiState>,

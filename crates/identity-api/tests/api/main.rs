@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod areas;
+mod contract;
 mod backend;
 mod edges;
 mod export;

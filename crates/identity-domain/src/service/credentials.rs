@@ -129,6 +129,7 @@ pub enum ChangePasswordError {
 impl IdentityService {
     /// Resets a user's password in one of three modes. Every mode ends all
     /// the user's sessions, voids earlier links and clears a sign-in lock.
+    /// Returns the user (the reset changes the credential, not the user).
     ///
     /// # Errors
     /// [`ResetPasswordError`].
@@ -137,7 +138,7 @@ impl IdentityService {
         caller: &Caller,
         id: UserId,
         mode: ResetMode,
-    ) -> Result<(), ResetPasswordError> {
+    ) -> Result<User, ResetPasswordError> {
         caller.require(Permission::UsersResetPassword)?;
         let (practice, user) = self.read_user(caller, id).await?;
         if user.status != UserStatus::Active {
@@ -209,7 +210,7 @@ impl IdentityService {
         )
         .await?;
         uow.commit().await?;
-        Ok(())
+        Ok(user)
     }
 
     /// "Forgot password": emails a recovery link to the stored address of
