@@ -8,9 +8,9 @@ use crate::extract::AppJson;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
-use serde::de::DeserializeOwned;
 use chrono::{DateTime, Utc};
 use identity_domain::*;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt::Display;
 use uuid::Uuid;
@@ -146,9 +146,7 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
 pub fn permission_names_schema() -> utoipa::openapi::schema::Array {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
     let names: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
-    ArrayBuilder::new()
-        .items(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)))
-        .build()
+    ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names))).build()
 }
 
 /// A user as the API shows it. `notes` appears only to callers allowed to
@@ -412,9 +410,16 @@ pub fn user_status_schema() -> utoipa::openapi::schema::Object {
 /// The kind of a party.
 pub fn party_kind_schema() -> utoipa::openapi::schema::Object {
     one_of(
-        [PartyKind::Student, PartyKind::Witness, PartyKind::Faculty, PartyKind::Staff, PartyKind::Client, PartyKind::Other]
-            .iter()
-            .map(|k| k.as_str().to_owned())
-            .collect(),
+        [
+            PartyKind::Student,
+            PartyKind::Witness,
+            PartyKind::Faculty,
+            PartyKind::Staff,
+            PartyKind::Client,
+            PartyKind::Other,
+        ]
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect(),
     )
 }

@@ -386,10 +386,7 @@ impl ApiError {
 
     /// 401, with `WWW-Authenticate`.
     pub fn unauthenticated() -> Self {
-        Self::new(
-            ProblemKind::Unauthenticated,
-            "the session is missing or no longer valid; sign in again",
-        )
+        Self::new(ProblemKind::Unauthenticated, "the session is missing or no longer valid; sign in again")
     }
 
     /// A server-side failure: logged with its cause, answered without it.
@@ -430,11 +427,11 @@ impl From<AccessError> for ApiError {
     fn from(e: AccessError) -> Self {
         match e {
             AccessError::Forbidden(p) => {
-                Self::new(ProblemKind::Forbidden, e.to_string())
-                    .with("permission", p)
+                Self::new(ProblemKind::Forbidden, e.to_string()).with("permission", p)
             }
-            AccessError::PasswordChangeRequired => Self::new(ProblemKind::PasswordChangeRequired, e.to_string(),
-            ),
+            AccessError::PasswordChangeRequired => {
+                Self::new(ProblemKind::PasswordChangeRequired, e.to_string())
+            }
         }
     }
 }
@@ -442,20 +439,18 @@ impl From<AccessError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(Conflict::Stale) => Self::new(ProblemKind::VersionMismatch, "the record changed since you read it; read it again",
-            ),
+            StoreError::Conflict(Conflict::Stale) => {
+                Self::new(ProblemKind::VersionMismatch, "the record changed since you read it; read it again")
+            }
             StoreError::Conflict(Conflict::EmailTaken) => {
-                Self::new(ProblemKind::EmailPreviouslyUsed, e.to_string())
-                    .at("email")
+                Self::new(ProblemKind::EmailPreviouslyUsed, e.to_string()).at("email")
             }
             StoreError::Conflict(Conflict::NameTaken) => {
                 Self::new(ProblemKind::NameTaken, e.to_string()).at("name")
             }
             StoreError::Unavailable(cause) => {
                 tracing::error!(cause = %cause, "storage unavailable");
-                Self::new(ProblemKind::StorageUnavailable, "the database did not answer",
-                )
-                .retry_after(5)
+                Self::new(ProblemKind::StorageUnavailable, "the database did not answer").retry_after(5)
             }
         }
     }
@@ -464,9 +459,10 @@ impl From<StoreError> for ApiError {
 impl From<HashError> for ApiError {
     fn from(e: HashError) -> Self {
         match e {
-            HashError::Busy => Self::new(ProblemKind::Busy, "too many sign-ins at once; try again in a second",
-            )
-            .retry_after(1),
+            HashError::Busy => {
+                Self::new(ProblemKind::Busy, "too many sign-ins at once; try again in a second")
+                    .retry_after(1)
+            }
             HashError::Failed(cause) => Self::internal(&cause),
         }
     }
@@ -484,9 +480,7 @@ impl From<SessionError> for ApiError {
 impl From<SignInError> for ApiError {
     fn from(e: SignInError) -> Self {
         match e {
-            SignInError::Failed => {
-                Self::new(ProblemKind::SignInFailed, e.to_string())
-            }
+            SignInError::Failed => Self::new(ProblemKind::SignInFailed, e.to_string()),
             SignInError::PasswordTooLong => Self::invalid("password", e),
             SignInError::Hash(e) => e.into(),
             SignInError::Store(e) => e.into(),
@@ -505,10 +499,7 @@ impl From<PasswordRejection> for ApiError {
             PasswordRejection::ContainsName => "contains_name",
             PasswordRejection::SameAsCurrent => "same_as_current",
         };
-        Self::new(ProblemKind::PasswordRejected, e.to_string(),
-        )
-        .at("password")
-        .with("reason", reason)
+        Self::new(ProblemKind::PasswordRejected, e.to_string()).at("password").with("reason", reason)
     }
 }
 
@@ -519,25 +510,21 @@ impl From<GrantError> for ApiError {
             GrantError::UnknownRole => Self::invalid("role", detail),
             GrantError::UnknownProfile => Self::invalid("profiles", detail),
             GrantError::CannotGrant { missing } => {
-                Self::new(ProblemKind::CannotGrant, detail)
-                    .with("missing", missing)
+                Self::new(ProblemKind::CannotGrant, detail).with("missing", missing)
             }
-            GrantError::SuperAdminOnly => {
-                Self::new(ProblemKind::SuperAdminOnly, detail)
-            }
+            GrantError::SuperAdminOnly => Self::new(ProblemKind::SuperAdminOnly, detail),
             GrantError::SuperAdminCapReached { cap } => {
-                Self::new(ProblemKind::SuperAdminCapReached, detail)
-                    .with("cap", cap)
+                Self::new(ProblemKind::SuperAdminCapReached, detail).with("cap", cap)
             }
-            GrantError::LastSuperAdmin => {
-                Self::new(ProblemKind::LastSuperAdmin, detail)
-            }
+            GrantError::LastSuperAdmin => Self::new(ProblemKind::LastSuperAdmin, detail),
         }
     }
 }
 
 fn email_previously_used(holder: UserId, status: UserStatus) -> ApiError {
-    ApiError::new(ProblemKind::EmailPreviouslyUsed, format!("this email belongs or belonged to another user ({status}); reactivate them instead"),
+    ApiError::new(
+        ProblemKind::EmailPreviouslyUsed,
+        format!("this email belongs or belonged to another user ({status}); reactivate them instead"),
     )
     .at("email")
     .with("holder", holder)
@@ -564,9 +551,9 @@ impl From<UpdateUserError> for ApiError {
         match e {
             UpdateUserError::Access(e) => e.into(),
             UpdateUserError::UserNotFound => Self::not_found("user"),
-            UpdateUserError::VersionMismatch { current } => Self::new(ProblemKind::VersionMismatch, e.to_string(),
-            )
-            .with("current_version", current),
+            UpdateUserError::VersionMismatch { current } => {
+                Self::new(ProblemKind::VersionMismatch, e.to_string()).with("current_version", current)
+            }
             UpdateUserError::UnknownSite => Self::invalid("sites", e),
             UpdateUserError::EmailPreviouslyUsed { holder, status } => email_previously_used(holder, status),
             UpdateUserError::WrongPassword => Self::invalid("current_password", e),
@@ -583,8 +570,7 @@ impl From<InvitationError> for ApiError {
             InvitationError::Access(e) => e.into(),
             InvitationError::UserNotFound => Self::not_found("user"),
             InvitationError::NotInvited { status } => {
-                Self::new(ProblemKind::NotInvited, e.to_string())
-                    .with("user_status", status)
+                Self::new(ProblemKind::NotInvited, e.to_string()).with("user_status", status)
             }
             InvitationError::Store(e) => e.into(),
         }
@@ -627,13 +613,12 @@ impl From<DeactivateError> for ApiError {
         match e {
             DeactivateError::Access(e) => e.into(),
             DeactivateError::UserNotFound => Self::not_found("user"),
-            DeactivateError::SelfDeactivation => Self::new(ProblemKind::SelfDeactivation, e.to_string(),
-            ),
+            DeactivateError::SelfDeactivation => Self::new(ProblemKind::SelfDeactivation, e.to_string()),
             DeactivateError::Transition(t) => illegal_transition(t),
             DeactivateError::Grant(e) => e.into(),
-            DeactivateError::OwnsOpenCases { count } => Self::new(ProblemKind::OwnsOpenCases, e.to_string(),
-            )
-            .with("count", count),
+            DeactivateError::OwnsOpenCases { count } => {
+                Self::new(ProblemKind::OwnsOpenCases, e.to_string()).with("count", count)
+            }
             DeactivateError::Assignee(e) => Self::from(e).at("reassign_to"),
             DeactivateError::Store(e) => e.into(),
         }
@@ -641,8 +626,7 @@ impl From<DeactivateError> for ApiError {
 }
 
 fn illegal_transition(t: IllegalTransition) -> ApiError {
-    ApiError::new(ProblemKind::IllegalTransition, t.to_string())
-        .with("user_status", t.from)
+    ApiError::new(ProblemKind::IllegalTransition, t.to_string()).with("user_status", t.from)
 }
 
 impl From<ReactivateError> for ApiError {
@@ -673,9 +657,7 @@ impl From<CaseError> for ApiError {
             CaseError::Access(e) => e.into(),
             CaseError::CaseNotFound => Self::not_found("case"),
             CaseError::UserNotFound => Self::not_found("user"),
-            CaseError::CaseClosed => {
-                Self::new(ProblemKind::CaseClosed, e.to_string())
-            }
+            CaseError::CaseClosed => Self::new(ProblemKind::CaseClosed, e.to_string()),
             CaseError::NotAnOpenCaseOf(id) => Self::invalid("cases", e).with("case", id),
             CaseError::Assignee(e) => e.into(),
             CaseError::Store(e) => e.into(),
@@ -689,8 +671,7 @@ impl From<ResetPasswordError> for ApiError {
             ResetPasswordError::Access(e) => e.into(),
             ResetPasswordError::UserNotFound => Self::not_found("user"),
             ResetPasswordError::NotActive { status } => {
-                Self::new(ProblemKind::UserNotActive, e.to_string())
-                    .with("user_status", status)
+                Self::new(ProblemKind::UserNotActive, e.to_string()).with("user_status", status)
             }
             ResetPasswordError::Password(e) => e.into(),
             ResetPasswordError::Hash(e) => e.into(),
@@ -702,10 +683,7 @@ impl From<ResetPasswordError> for ApiError {
 impl From<LinkError> for ApiError {
     fn from(e: LinkError) -> Self {
         match e {
-            LinkError::InvalidLink => {
-                Self::new(ProblemKind::InvalidLink, e.to_string())
-                    .at("token")
-            }
+            LinkError::InvalidLink => Self::new(ProblemKind::InvalidLink, e.to_string()).at("token"),
             LinkError::Password(e) => e.into(),
             LinkError::Hash(e) => e.into(),
             LinkError::Store(e) => e.into(),
@@ -729,16 +707,11 @@ impl From<RoleError> for ApiError {
         match e {
             RoleError::Access(e) => e.into(),
             RoleError::NotFound => Self::not_found("role or profile"),
-            RoleError::Builtin => {
-                Self::new(ProblemKind::Builtin, e.to_string())
-            }
+            RoleError::Builtin => Self::new(ProblemKind::Builtin, e.to_string()),
             RoleError::CannotGrant { missing } => {
-                Self::new(ProblemKind::CannotGrant, e.to_string())
-                    .with("missing", missing)
+                Self::new(ProblemKind::CannotGrant, e.to_string()).with("missing", missing)
             }
-            RoleError::NameTaken => {
-                Self::new(ProblemKind::NameTaken, e.to_string()).at("name")
-            }
+            RoleError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
             RoleError::Store(e) => e.into(),
         }
     }
@@ -749,9 +722,7 @@ impl From<SiteError> for ApiError {
         match e {
             SiteError::Access(e) => e.into(),
             SiteError::NotFound => Self::not_found("site"),
-            SiteError::NameTaken => {
-                Self::new(ProblemKind::NameTaken, e.to_string()).at("name")
-            }
+            SiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
             SiteError::Store(e) => e.into(),
         }
     }
@@ -865,8 +836,8 @@ impl<A: Problems, B: Problems> Problems for (A, B) {
 pub struct Answers<E>(std::marker::PhantomData<E>);
 
 impl<E: Problems> utoipa::IntoResponses for Answers<E> {
-    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>
-    {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
         problem_responses(&E::kinds())
     }
 }
@@ -900,9 +871,9 @@ pub fn problem_response(
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     let description =
         kinds.iter().map(|k| format!("`{}`: {}", k.slug(), k.title())).collect::<Vec<_>>().join("; ");
-    let types = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(
-        kinds.iter().map(|k| k.type_uri()).collect::<Vec<_>>(),
-    ));
+    let types = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(kinds.iter().map(|k| k.type_uri()).collect::<Vec<_>>()));
     let schema = AllOfBuilder::new()
         .item(Ref::from_schema_name("Problem"))
         .item(ObjectBuilder::new().property("type", types));

@@ -51,14 +51,18 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
             let (field, detail) = data_error_field(&e.body_text());
             ApiError::validation(vec![FieldProblem { field, detail }])
         }
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(crate::error::ProblemKind::MalformedJson, strip_prefix(&e.body_text()),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::new(crate::error::ProblemKind::MalformedJson, strip_prefix(&e.body_text()))
+        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            crate::error::ProblemKind::UnsupportedMediaType,
+            "the body must be sent with Content-Type: application/json",
         ),
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(crate::error::ProblemKind::UnsupportedMediaType, "the body must be sent with Content-Type: application/json",
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            crate::error::ProblemKind::BodyTooLarge,
+            "the request body is larger than the server accepts",
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(crate::error::ProblemKind::BodyTooLarge, "the request body is larger than the server accepts",
-        ),
-        other => ApiError::new(crate::error::ProblemKind::UnreadableBody, other.body_text(),
-        ),
+        other => ApiError::new(crate::error::ProblemKind::UnreadableBody, other.body_text()),
     }
 }
 
@@ -125,9 +129,7 @@ fn path_rejection(rejection: &PathRejection) -> ApiError {
         },
         _ => "id".to_owned(),
     };
-    ApiError::new(crate::error::ProblemKind::InvalidPath, format!("{field} must be a UUID"),
-    )
-    .at(&field)
+    ApiError::new(crate::error::ProblemKind::InvalidPath, format!("{field} must be a UUID")).at(&field)
 }
 
 /// A query string. One that does not fit its type answers 422
@@ -222,7 +224,9 @@ fn check_same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> Result
     if same_site {
         Ok(())
     } else {
-        Err(ApiError::new(crate::error::ProblemKind::CrossSiteRequest, "a write authenticated by the session cookie must come from this site; API clients send the bearer token instead",
+        Err(ApiError::new(
+            crate::error::ProblemKind::CrossSiteRequest,
+            "a write authenticated by the session cookie must come from this site; API clients send the bearer token instead",
         ))
     }
 }

@@ -88,7 +88,9 @@ pub async fn limit(State(limits): State<RateLimits>, request: Request, next: Nex
         Ok(()) => next.run(request).await,
         Err(not_until) => {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::new(crate::error::ProblemKind::RateLimited, "too many attempts from your address; wait and try again",
+            ApiError::new(
+                crate::error::ProblemKind::RateLimited,
+                "too many attempts from your address; wait and try again",
             )
             .retry_after(wait.as_secs().max(1))
             .into_response()

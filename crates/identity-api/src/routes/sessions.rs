@@ -155,10 +155,12 @@ async fn change_password(
     auth: Authenticated,
     AppJson(body): AppJson<ChangePasswordBody>,
 ) -> Result<StatusCode, ApiError> {
-    state.service.change_own_password(&auth.caller, body.current_password, body.new_password).await.map_err(|e| match e {
-        ChangePasswordError::Password(e) => ApiError::from(e).at("new_password"),
-        other => other.into(),
-    })?;
+    state.service.change_own_password(&auth.caller, body.current_password, body.new_password).await.map_err(
+        |e| match e {
+            ChangePasswordError::Password(e) => ApiError::from(e).at("new_password"),
+            other => other.into(),
+        },
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -226,11 +228,7 @@ async fn recover_password(
     AppJson(body): AppJson<RedeemBody>,
 ) -> Result<StatusCode, ApiError> {
     let token = presented(&body.token)?;
-    state
-        .service
-        .recover_password(&token, body.new_password, meta.request_id)
-        .await
-        .map_err(link_error)?;
+    state.service.recover_password(&token, body.new_password, meta.request_id).await.map_err(link_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -246,11 +244,7 @@ async fn accept_invitation(
     AppJson(body): AppJson<RedeemBody>,
 ) -> Result<StatusCode, ApiError> {
     let token = presented(&body.token)?;
-    state
-        .service
-        .accept_invitation(&token, body.new_password, meta.request_id)
-        .await
-        .map_err(link_error)?;
+    state.service.accept_invitation(&token, body.new_password, meta.request_id).await.map_err(link_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -345,7 +339,8 @@ mod tests {
         let redeem: RedeemBody =
             serde_json::from_value(serde_json::json!({ "token": SECRET, "new_password": SECRET })).unwrap();
         let inspect: InspectBody = serde_json::from_value(serde_json::json!({ "token": SECRET })).unwrap();
-        for debug in [format!("{sign_in:?}"), format!("{change:?}"), format!("{redeem:?}"), format!("{inspect:?}")]
+        for debug in
+            [format!("{sign_in:?}"), format!("{change:?}"), format!("{redeem:?}"), format!("{inspect:?}")]
         {
             assert!(!debug.contains(SECRET) && !debug.contains("horse"), "{debug}");
         }

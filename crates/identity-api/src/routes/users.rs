@@ -152,7 +152,9 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
         return Ok(None);
     }
     text.trim_start_matches("W/").trim_matches('"').parse().map(Some).map_err(|_| {
-        ApiError::new(crate::error::ProblemKind::InvalidIfMatch, "If-Match must be an ETag from a read of this user",
+        ApiError::new(
+            crate::error::ProblemKind::InvalidIfMatch,
+            "If-Match must be an ETag from a read of this user",
         )
     })
 }
@@ -389,7 +391,8 @@ impl UpdateUserBody {
         let mut f = Fields::default();
         let name = f.required("name", self.name.as_ref().map(Option::as_deref), PersonName::parse);
         let language = f.required("language", self.language.as_ref().map(Option::as_deref), Language::parse);
-        let time_zone = f.required("time_zone", self.time_zone.as_ref().map(Option::as_deref), TimeZone::parse);
+        let time_zone =
+            f.required("time_zone", self.time_zone.as_ref().map(Option::as_deref), TimeZone::parse);
         let sites = f.required("sites", self.sites.as_ref().map(Option::as_deref), |s| Ok::<_, &str>(ids(s)));
         let phone = f.patch("phone", self.phone.as_ref().map(Option::as_deref), Phone::parse);
         let title = f.patch("title", self.title.as_ref().map(Option::as_deref), Label::parse);
@@ -456,11 +459,7 @@ async fn change_email(
 ) -> Result<impl IntoResponse, ApiError> {
     let expected_version = if_match(&headers)?;
     let email = EmailAddress::parse(&body.email).map_err(|e| ApiError::invalid("email", e))?;
-    let change = ChangeEmail {
-        email,
-        expected_version,
-        current_password: body.current_password,
-    };
+    let change = ChangeEmail { email, expected_version, current_password: body.current_password };
     Ok(with_etag(state.service.change_email(&auth.caller, user_id(id), change).await?))
 }
 
@@ -752,7 +751,8 @@ mod tests {
         }))
         .unwrap();
         let reset: ResetBody =
-            serde_json::from_value(serde_json::json!({ "mode": "set_temporary", "password": SECRET })).unwrap();
+            serde_json::from_value(serde_json::json!({ "mode": "set_temporary", "password": SECRET }))
+                .unwrap();
         let email: ChangeEmailBody = serde_json::from_value(serde_json::json!({
             "email": "ana@maple.example", "current_password": SECRET,
         }))

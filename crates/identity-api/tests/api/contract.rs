@@ -251,9 +251,14 @@ async fn actions_on_a_user_answer_the_user_with_its_etag() {
     let ivy = invited.body["user"]["id"].as_str().unwrap().to_owned();
     let (ren, _) = app.add_user("ren@maple.example", "RCIC Consultant").await;
 
-    let resent = app.call(Method::POST, &format!("/api/v1/users/{ivy}/invitation"), Some(&app.admin), None).await;
+    let resent =
+        app.call(Method::POST, &format!("/api/v1/users/{ivy}/invitation"), Some(&app.admin), None).await;
     let reset = app
-        .post(&format!("/api/v1/users/{ren}/password-reset"), &app.admin, json!({"mode": "email_recovery_link"}))
+        .post(
+            &format!("/api/v1/users/{ren}/password-reset"),
+            &app.admin,
+            json!({"mode": "email_recovery_link"}),
+        )
         .await;
     // Deactivation's options may be left out, body and all.
     let deactivated =

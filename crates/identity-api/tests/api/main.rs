@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod areas;
-mod contract;
 mod backend;
+mod contract;
 mod edges;
 mod export;
 mod garbage;

@@ -220,10 +220,7 @@ async fn immigration_users_page_over_http() {
 
     // (c): a temporary password, changed at first sign-in.
     let temporary = "temporary harbour key 3141";
-    assert_eq!(
-        reset(json!({ "mode": "set_temporary", "password": temporary })).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(reset(json!({ "mode": "set_temporary", "password": temporary })).await.status, StatusCode::OK);
     let signed = app.sign_in("omar@maple-law.example", temporary).await;
     assert_eq!(signed.body["password_change_only"], true);
     let restricted = token(&signed);

@@ -315,8 +315,13 @@ pub async fn redeem_link(
             let problem = e.describe(visitor.lang.text());
             let status = problem.status;
             errors.add(problem);
-            let page =
-                link_form(which, visitor.lang, visitor.csrf.clone(), form.token.expose_secret().to_owned(), errors);
+            let page = link_form(
+                which,
+                visitor.lang,
+                visitor.csrf.clone(),
+                form.token.expose_secret().to_owned(),
+                errors,
+            );
             (visitor.jar, render(status, &page)).into_response()
         }
     }

@@ -750,11 +750,12 @@ pub async fn act(
         Action::ResetLink => {
             reset(ResetMode::EmailRecoveryLink).await.map(|_| "reset").map_err(|e| e.describe(t))
         }
-        Action::ResetTemporary if form.password.expose_secret().is_empty() => Err(Problem::at("password", t.err_required)),
-        Action::ResetTemporary => reset(ResetMode::SetTemporary(form.password))
-            .await
-            .map(|_| "reset")
-            .map_err(|e| e.describe(t)),
+        Action::ResetTemporary if form.password.expose_secret().is_empty() => {
+            Err(Problem::at("password", t.err_required))
+        }
+        Action::ResetTemporary => {
+            reset(ResetMode::SetTemporary(form.password)).await.map(|_| "reset").map_err(|e| e.describe(t))
+        }
         Action::SignOutAll => service
             .sign_out_everywhere(caller, user.id)
             .await
