@@ -210,7 +210,9 @@ impl From<User> for UserView {
 }
 
 /// A row of the users list: its `id`, and either every field (no `columns`
-/// chosen) or just the chosen columns. `role` is the role's id.
+/// chosen) or just the chosen columns. The `role` column gives the role's
+/// id in `role` and its name in `role_name` (the name is what the CSV
+/// download's `role` column holds).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserListItem {
     /// Id.
@@ -224,6 +226,9 @@ pub struct UserListItem {
     /// The role's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Uuid>,
+    /// The role's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
     /// The profiles' ids (only without `columns`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<Uuid>>,
@@ -263,8 +268,9 @@ pub struct UserListItem {
 }
 
 impl UserListItem {
-    /// `user` with the `columns` chosen, or whole when `None`.
-    pub fn new(user: UserView, columns: Option<&ColumnChoice>) -> Self {
+    /// `user`, whose role is named `role_name`, with the `columns` chosen,
+    /// or whole when `None`.
+    pub fn new(user: UserView, role_name: &str, columns: Option<&ColumnChoice>) -> Self {
         let shown = |column: UserColumn| columns.is_none_or(|c| c.contains(column));
         let whole = columns.is_none();
         Self {
@@ -272,6 +278,7 @@ impl UserListItem {
             email: shown(UserColumn::Email).then_some(user.email),
             name: shown(UserColumn::Name).then_some(user.name),
             role: shown(UserColumn::Role).then_some(user.role),
+            role_name: shown(UserColumn::Role).then(|| role_name.to_owned()),
             profiles: whole.then_some(user.profiles),
             language: shown(UserColumn::Language).then_some(user.language),
             time_zone: shown(UserColumn::TimeZone).then_some(user.time_zone),

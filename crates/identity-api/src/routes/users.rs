@@ -302,8 +302,18 @@ async fn list_users(
 ) -> Result<AppJson<PageOf<UserListItem>>, ApiError> {
     let (query, columns) = params.into_query()?;
     let page = state.service.list_users(&auth.caller, &query).await?;
+    // Reading the list needs a full session, as reading the roles does.
+    let roles = state.service.list_roles(&auth.caller).await?;
+    let role_name = |id: RoleId| roles.iter().find(|r| r.id == id).map_or("", |r| r.name.as_str());
     Ok(AppJson(PageOf {
-        items: page.items.into_iter().map(|u| UserListItem::new(u.into(), columns.as_ref())).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|u| {
+                let name = role_name(u.role);
+                UserListItem::new(u.into(), name, columns.as_ref())
+            })
+            .collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
 }

@@ -296,3 +296,33 @@ async fn a_deactivation_body_sent_without_json_content_type_is_415() {
     let user = app.get(&format!("/api/v1/users/{ren}"), &app.admin).await;
     assert_eq!(user.body["status"], "active", "a refused deactivation deactivated");
 }
+
+#[tokio::test]
+async fn list_rows_name_the_role_as_the_download_does() {
+    let app = spawn_app().await;
+    app.add_user("ren@maple.example", "RCIC Consultant").await;
+    let role = app.role("RCIC Consultant").await;
+    for query in ["", "?columns=name,role"] {
+        let list = app.get(&format!("/api/v1/users{query}"), &app.admin).await;
+        let ren = list.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] != app.owner.to_string() && r.get("role").is_some())
+            .cloned()
+            .unwrap_or_else(|| panic!("{query}: {:#}", list.body));
+        assert_eq!(ren["role"], role.to_string(), "{query}: {ren}");
+        assert_eq!(ren["role_name"], "RCIC Consultant", "{query}: {ren}");
+    }
+    let download = app
+        .http
+        .get(format!("{}/api/v1/users/export?columns=email,role&sort=email", app.base))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(download.contains("ren@maple.example,RCIC Consultant"), "{download}");
+}
