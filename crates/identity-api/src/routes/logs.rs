@@ -356,13 +356,17 @@ async fn get_settings(
 #[serde(deny_unknown_fields)]
 pub struct SettingsBody {
     /// How many users may hold Super Admin at once: at least 1, and not
-    /// below the Super Admins the practice has.
-    #[schema(minimum = 1, maximum = 4_294_967_295_u64)]
+    /// below the Super Admins the practice has; a 32-bit signed integer, as
+    /// its `format` says.
+    #[schema(minimum = 1, maximum = 2_147_483_647)]
     pub super_admin_cap: u32,
     /// The minimum password length, 8 to 128.
     #[schema(minimum = 8, maximum = 128)]
     pub password_min_length: u32,
 }
+
+/// The largest Super Admin cap: the `int32` the document promises.
+const MAX_SUPER_ADMIN_CAP: u32 = 2_147_483_647;
 
 /// Changes your practice's settings (needs `settings.manage`).
 #[utoipa::path(put, path = "/settings", tag = "logs", security(("bearer" = [])), request_body = SettingsBody,
@@ -375,6 +379,11 @@ async fn update_settings(
     auth: Authenticated,
     AppJson(body): AppJson<SettingsBody>,
 ) -> Result<AppJson<SettingsView>, ApiError> {
+    let mut f = Fields::default();
+    if body.super_admin_cap > MAX_SUPER_ADMIN_CAP {
+        f.fail("super_admin_cap", format!("must be at most {MAX_SUPER_ADMIN_CAP}"));
+    }
+    f.finish(Some(()))?;
     let settings = PracticeSettings {
         super_admin_cap: body.super_admin_cap,
         password_min_length: body.password_min_length,

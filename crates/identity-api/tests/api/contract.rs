@@ -146,6 +146,7 @@ async fn schemas_carry_the_limits_of_the_validation() {
     assert!(names.iter().any(|n| n == "users.read") && !names.iter().any(|n| n == ""), "{grant:#}");
     let settings = &schemas["SettingsBody"]["properties"];
     assert_eq!(settings["super_admin_cap"]["minimum"], 1, "{settings:#}");
+    assert_eq!(settings["super_admin_cap"]["maximum"], 2_147_483_647_u32);
     assert_eq!(settings["password_min_length"]["minimum"], 8);
     assert_eq!(settings["password_min_length"]["maximum"], 128);
     let limit = doc["paths"]["/api/v1/users"]["get"]["parameters"]
@@ -325,4 +326,23 @@ async fn list_rows_name_the_role_as_the_download_does() {
         .await
         .unwrap();
     assert!(download.contains("ren@maple.example,RCIC Consultant"), "{download}");
+}
+
+#[tokio::test]
+async fn a_super_admin_cap_beyond_the_documented_int32_is_refused() {
+    let app = spawn_app().await;
+    let before = app.get("/api/v1/settings", &app.admin).await.body;
+    for cap in [0_u64, 2_147_483_648, 4_294_967_295] {
+        let body = json!({ "super_admin_cap": cap, "password_min_length": 15 });
+        let answer = app.put("/api/v1/settings", &app.admin, body).await;
+        answer.assert_problem(422, "invalid-field");
+        assert_eq!(answer.body["field"], "super_admin_cap", "{cap}: {:#}", answer.body);
+    }
+    assert_eq!(
+        app.get("/api/v1/settings", &app.admin).await.body,
+        before,
+        "a refused cap changed the settings"
+    );
+    let top = json!({ "super_admin_cap": 2_147_483_647_u32, "password_min_length": 15 });
+    assert_eq!(app.put("/api/v1/settings", &app.admin, top).await.status, StatusCode::OK);
 }
