@@ -48,7 +48,10 @@ pub fn service(store: &SeaStore, settings: &Settings) -> Result<IdentityService,
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
     let ports = Ports {
         store: Arc::new(store.clone()),
-        hasher: Arc::new(BoundedHasher::new(argon2, workers, settings.security.hash_queue)),
+        hasher: Arc::new(
+            BoundedHasher::new(argon2, workers, settings.security.hash_queue)
+                .map_err(|e| format!("cannot start the hashing threads: {e}"))?,
+        ),
         clock: Arc::new(SystemClock),
         random,
         ids: Arc::new(UuidV7Ids),

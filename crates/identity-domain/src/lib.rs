@@ -138,3 +138,9 @@ pub use session::{Session, SessionPolicy};
 pub use site::Site;
 pub use token::{Token, TokenHash};
 pub use user::{IllegalTransition, User, UserStatus};
+
+/// The README's Rust examples, run as doctests so that what it shows an
+/// embedder keeps compiling and working.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
