@@ -24,6 +24,15 @@ pub async fn open_store(url: &str) -> Result<SeaStore, String> {
     Ok(store)
 }
 
+/// Applies pending migrations as the database's owner, when one is
+/// configured (then `open_store` through `database_url` finds nothing to do).
+pub async fn migrate_as_owner(owner_url: Option<&str>) -> Result<(), String> {
+    if let Some(url) = owner_url {
+        open_store(url).await?.close().await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// A database URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -93,6 +102,7 @@ async fn first_start(service: &IdentityService, settings: &Settings) -> Result<(
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub async fn run(settings: Settings) -> Result<(), String> {
+    migrate_as_owner(settings.database_owner_url.as_deref()).await?;
     let store = open_store(&settings.database_url).await?;
     let service = service(&store, &settings)?;
     first_start(&service, &settings).await?;

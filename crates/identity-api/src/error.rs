@@ -54,6 +54,10 @@ pub enum ProblemKind {
     CannotGrant,
     /// 403: only a Super Admin grants or removes Super Admin.
     SuperAdminOnly,
+    /// 403: the target user outranks the caller.
+    TargetOutranksCaller,
+    /// 403: not on one's own account: use the self-service route.
+    UseSelfService,
     /// 404: no such route.
     NoRoute,
     /// 404: no such record in the caller's practice.
@@ -102,6 +106,8 @@ pub enum ProblemKind {
     AssigneeSameUser,
     /// 429: too many requests from one address.
     RateLimited,
+    /// 429: too many wrong current passwords; not checked.
+    TooManyAttempts,
     /// 500: a bug; the cause is logged, not sent.
     Internal,
     /// 503: the database did not answer.
@@ -114,7 +120,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, in status order.
-    pub const ALL: [Self; 40] = [
+    pub const ALL: [Self; 43] = [
         Self::MalformedJson,
         Self::UnreadableBody,
         Self::InvalidPath,
@@ -127,6 +133,8 @@ impl ProblemKind {
         Self::CrossSiteRequest,
         Self::CannotGrant,
         Self::SuperAdminOnly,
+        Self::TargetOutranksCaller,
+        Self::UseSelfService,
         Self::NoRoute,
         Self::NotFound,
         Self::MethodNotAllowed,
@@ -151,6 +159,7 @@ impl ProblemKind {
         Self::AssigneeCannotOwnCases,
         Self::AssigneeSameUser,
         Self::RateLimited,
+        Self::TooManyAttempts,
         Self::Internal,
         Self::StorageUnavailable,
         Self::Busy,
@@ -172,6 +181,8 @@ impl ProblemKind {
             Self::CrossSiteRequest => "cross-site-request",
             Self::CannotGrant => "cannot-grant",
             Self::SuperAdminOnly => "super-admin-only",
+            Self::TargetOutranksCaller => "target-outranks-caller",
+            Self::UseSelfService => "use-self-service",
             Self::NoRoute => "no-route",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
@@ -196,6 +207,7 @@ impl ProblemKind {
             Self::AssigneeCannotOwnCases => "assignee-cannot-own-cases",
             Self::AssigneeSameUser => "assignee-same-user",
             Self::RateLimited => "rate-limited",
+            Self::TooManyAttempts => "too-many-attempts",
             Self::Internal => "internal",
             Self::StorageUnavailable => "storage-unavailable",
             Self::Busy => "busy",
@@ -216,7 +228,9 @@ impl ProblemKind {
             | Self::PasswordChangeRequired
             | Self::CrossSiteRequest
             | Self::CannotGrant
-            | Self::SuperAdminOnly => StatusCode::FORBIDDEN,
+            | Self::SuperAdminOnly
+            | Self::TargetOutranksCaller
+            | Self::UseSelfService => StatusCode::FORBIDDEN,
             Self::NoRoute | Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::EmailPreviouslyUsed
@@ -239,7 +253,7 @@ impl ProblemKind {
             | Self::AssigneeNotActive
             | Self::AssigneeCannotOwnCases
             | Self::AssigneeSameUser => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited | Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::StorageUnavailable | Self::Busy | Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -259,6 +273,8 @@ impl ProblemKind {
             Self::PasswordChangeRequired => "Change your password first",
             Self::CrossSiteRequest => "Refused: cross-site request",
             Self::SuperAdminOnly => "Only a Super Admin can do this",
+            Self::TargetOutranksCaller => "This user outranks you",
+            Self::UseSelfService => "Not on your own account",
             Self::NoRoute | Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
             Self::EmailPreviouslyUsed => "Email already used",
@@ -282,6 +298,7 @@ impl ProblemKind {
             | Self::AssigneeCannotOwnCases
             | Self::AssigneeSameUser => "Cannot be given cases",
             Self::RateLimited => "Too many requests",
+            Self::TooManyAttempts => "Too many wrong passwords",
             Self::Internal => "Something went wrong",
             Self::StorageUnavailable | Self::Busy => "Try again shortly",
             Self::Timeout => "Took too long",
@@ -432,6 +449,12 @@ impl From<AccessError> for ApiError {
             AccessError::PasswordChangeRequired => {
                 Self::new(ProblemKind::PasswordChangeRequired, e.to_string())
             }
+            AccessError::TargetOutranksCaller { super_admin, missing } => {
+                Self::new(ProblemKind::TargetOutranksCaller, e.to_string())
+                    .with("super_admin", super_admin)
+                    .with("missing", missing)
+            }
+            AccessError::UseSelfService => Self::new(ProblemKind::UseSelfService, e.to_string()),
         }
     }
 }
@@ -494,6 +517,9 @@ impl From<PasswordRejection> for ApiError {
             PasswordRejection::TooShort { .. } => "too_short",
             PasswordRejection::TooLong => "too_long",
             PasswordRejection::Common => "common",
+            PasswordRejection::Repeated => "repeated",
+            PasswordRejection::KeyboardRow => "keyboard_row",
+            PasswordRejection::Sequence => "sequence",
             PasswordRejection::ContainsPracticeName => "contains_practice_name",
             PasswordRejection::ContainsEmail => "contains_email",
             PasswordRejection::ContainsName => "contains_name",
@@ -557,6 +583,7 @@ impl From<UpdateUserError> for ApiError {
             UpdateUserError::UnknownSite => Self::invalid("sites", e),
             UpdateUserError::EmailPreviouslyUsed { holder, status } => email_previously_used(holder, status),
             UpdateUserError::WrongPassword => Self::invalid("current_password", e),
+            UpdateUserError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
             UpdateUserError::Grant(e) => e.into(),
             UpdateUserError::Hash(e) => e.into(),
             UpdateUserError::Store(e) => e.into(),
@@ -691,10 +718,39 @@ impl From<LinkError> for ApiError {
     }
 }
 
+/// 429 for a current password refused unchecked after too many wrong
+/// passwords: with `Retry-After` while throttled, `locked` when locked.
+fn too_many_attempts(retry_after: Option<u64>) -> ApiError {
+    let error = ApiError::new(
+        ProblemKind::TooManyAttempts,
+        match retry_after {
+            Some(seconds) => format!("too many wrong passwords; try again in {seconds} s"),
+            None => "too many wrong passwords: an administrator must reset your password".to_owned(),
+        },
+    )
+    .at("current_password")
+    .with("locked", retry_after.is_none());
+    match retry_after {
+        Some(seconds) => error.retry_after(seconds),
+        None => error,
+    }
+}
+
+impl From<EditUserError> for ApiError {
+    fn from(e: EditUserError) -> Self {
+        match e {
+            EditUserError::Update(e) => e.into(),
+            EditUserError::Deactivate(e) => e.into(),
+            EditUserError::Reactivate(e) => e.into(),
+        }
+    }
+}
+
 impl From<ChangePasswordError> for ApiError {
     fn from(e: ChangePasswordError) -> Self {
         match e {
             ChangePasswordError::WrongPassword => Self::invalid("current_password", e),
+            ChangePasswordError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
             ChangePasswordError::Password(e) => e.into(),
             ChangePasswordError::Hash(e) => e.into(),
             ChangePasswordError::Store(e) => e.into(),
@@ -754,6 +810,9 @@ impl From<UpdateSettingsError> for ApiError {
         match e {
             UpdateSettingsError::Access(e) => e.into(),
             UpdateSettingsError::Settings(e) => e.into(),
+            UpdateSettingsError::SuperAdminOnly => {
+                Self::new(ProblemKind::SuperAdminOnly, e.to_string()).at("super_admin_cap")
+            }
             UpdateSettingsError::Store(e) => e.into(),
         }
     }
@@ -792,7 +851,7 @@ macro_rules! problems {
     };
 }
 
-problems!(AccessError => [Forbidden, PasswordChangeRequired]);
+problems!(AccessError => [Forbidden, PasswordChangeRequired, TargetOutranksCaller, UseSelfService]);
 problems!(StoreError => [StorageUnavailable]);
 problems!(HashError => [Busy, Internal]);
 problems!(SessionError => [Unauthenticated] + StoreError);
@@ -801,7 +860,7 @@ problems!(PasswordRejection => [PasswordRejected]);
 problems!(GrantError => [InvalidField, CannotGrant, SuperAdminOnly, SuperAdminCapReached, LastSuperAdmin]);
 problems!(CreateUserError => [EmailPreviouslyUsed, InvalidField]
     + AccessError + GrantError + PasswordRejection + HashError + StoreError);
-problems!(UpdateUserError => [NotFound, VersionMismatch, InvalidField, EmailPreviouslyUsed]
+problems!(UpdateUserError => [NotFound, VersionMismatch, InvalidField, EmailPreviouslyUsed, TooManyAttempts]
     + AccessError + GrantError + HashError + StoreError);
 problems!(InvitationError => [NotFound, NotInvited] + AccessError + StoreError);
 problems!(ReadUsersError => [NotFound] + AccessError + StoreError);
@@ -815,13 +874,14 @@ problems!(CaseError => [NotFound, CaseClosed, InvalidField] + AccessError + Assi
 problems!(ResetPasswordError => [NotFound, UserNotActive]
     + AccessError + PasswordRejection + HashError + StoreError);
 problems!(LinkError => [InvalidLink] + PasswordRejection + HashError + StoreError);
-problems!(ChangePasswordError => [InvalidField] + PasswordRejection + HashError + StoreError);
+problems!(ChangePasswordError => [InvalidField, TooManyAttempts] + PasswordRejection + HashError + StoreError);
+problems!(EditUserError => [] + UpdateUserError + DeactivateError + ReactivateError);
 problems!(RoleError => [NotFound, Builtin, CannotGrant, NameTaken] + AccessError + StoreError);
 problems!(SiteError => [NotFound, NameTaken] + AccessError + StoreError);
 problems!(PartyError => [NotFound, InvalidField] + AccessError + StoreError);
 problems!(ReadLogError => [] + AccessError + StoreError);
 problems!(SettingsError => [InvalidField]);
-problems!(UpdateSettingsError => [] + AccessError + SettingsError + StoreError);
+problems!(UpdateSettingsError => [SuperAdminOnly] + AccessError + SettingsError + StoreError);
 
 impl<A: Problems, B: Problems> Problems for (A, B) {
     fn kinds() -> Vec<ProblemKind> {

@@ -122,8 +122,8 @@ pub use error::{AccessError, Conflict, HashError, StoreError};
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};
 pub use listing::{
-    ColumnChoice, ColumnChoiceError, Direction, Page, SortValue, UserColumn, UserCursor, UserFilter,
-    UserQuery,
+    ColumnChoice, ColumnChoiceError, Direction, Page, SearchTerm, SearchTermError, SortValue, UserColumn,
+    UserCursor, UserFilter, UserQuery,
 };
 pub use mail::{DeliveryStatus, MailSecret, Message, OutboxEmail};
 pub use party::{Party, PartyDetails, PartyKind, PortalStatus};

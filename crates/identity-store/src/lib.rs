@@ -8,16 +8,18 @@
 //!   mapping (rows never leave this crate);
 //! - `repo/`: one file per repository port, implemented on the unit of work;
 //! - `error`: how database errors become [`identity_domain::StoreError`]
-//!   (unique violations through `DbErr::sql_err()`, the same on both
-//!   backends);
+//!   (unique violations through `DbErr::sql_err()`, attributed to the exact
+//!   index of `migrations::UNIQUE_INDEXES` on both backends);
 //! - `store`: connecting (SQLite set-up included), migrating, beginning
 //!   units of work;
+//! - `access`: granting the server's own PostgreSQL role its rights;
 //! - `bulk`: loading many users at once, for operations tooling;
 //! - `queue`: the mail worker's [`identity_domain::OutboxQueue`], also
 //!   implemented by [`SeaStore`].
 //!
 //! The schema itself lives in the `migrations` crate.
 
+mod access;
 mod bulk;
 mod entity;
 mod error;
@@ -25,5 +27,7 @@ mod queue;
 mod repo;
 mod store;
 
+pub use access::GrantError;
 pub use bulk::BulkUser;
+pub use error::store_error;
 pub use store::{ConnectError, MigrationState, SeaStore};

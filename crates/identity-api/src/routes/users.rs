@@ -202,7 +202,7 @@ pub struct ListUsersParams {
     /// A BCP 47 language tag.
     #[param(min_length = 1, max_length = 64)]
     pub language: Option<String>,
-    /// Case-insensitive text in the name or email.
+    /// Case-insensitive text in the name or email (no control characters).
     #[param(max_length = 200)]
     pub search: Option<String>,
     /// The column to sort by (default `name`).
@@ -260,22 +260,21 @@ impl ListUsersParams {
             _ => Err("use asc or desc"),
         });
         let after = f.optional("cursor", self.cursor.as_deref(), UserCursor::decode);
+        let search = f.optional("search", self.search.as_deref(), SearchTerm::parse);
         let limit = self.limit.unwrap_or(50);
         if !(1..=500).contains(&limit) {
             f.fail("limit", "must be 1 to 500");
         }
         let built = (|| {
-            let mut filter = UserFilter {
+            let filter = UserFilter {
                 statuses: statuses?,
                 role: self.role.map(RoleId::from_uuid),
                 profile: self.profile.map(ProfileId::from_uuid),
                 site: self.site.map(SiteId::from_uuid),
                 language: language?,
                 search: None,
-            };
-            if let Some(text) = &self.search {
-                filter = filter.with_search(text);
             }
+            .with_search_term(search?.flatten());
             let query = UserQuery {
                 filter,
                 sort: sort?.unwrap_or(UserColumn::Name),

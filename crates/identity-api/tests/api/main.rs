@@ -15,4 +15,5 @@ mod routes;
 mod seeds;
 mod sessions;
 mod support;
+mod trust;
 mod users;

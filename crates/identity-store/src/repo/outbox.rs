@@ -2,7 +2,7 @@
 
 use super::{SeaUnitOfWork, all, row};
 use crate::entity::outbox;
-use crate::error::unavailable;
+use crate::error::store_error;
 use async_trait::async_trait;
 use identity_domain::ports::Outbox;
 use identity_domain::{DeliveryStatus, OutboxEmail, PracticeId, StoreError};
@@ -14,7 +14,7 @@ impl Outbox for SeaUnitOfWork {
         outbox::Entity::insert(row(outbox::Model::from_domain(email)?))
             .exec_without_returning(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
