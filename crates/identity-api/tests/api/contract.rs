@@ -26,8 +26,11 @@ fn documented_kinds(doc: &str) -> BTreeSet<(u16, String)> {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
         let (Some(status), Some(kinds)) = (cells.get(1), cells.get(2)) else { continue };
         let Ok(status) = status.parse::<u16>() else { continue };
-        for kind in kinds.split('`').skip(1).step_by(2) {
-            out.insert((status, kind.to_owned()));
+        // `a`, `b` lists kinds; `a` at `field` names one kind and its field.
+        for item in kinds.split(", ") {
+            if let Some(kind) = item.split('`').nth(1) {
+                out.insert((status, kind.to_owned()));
+            }
         }
     }
     out
