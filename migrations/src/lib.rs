@@ -31,6 +31,7 @@ mod m20261125_000006_credentials_links_sessions;
 mod m20261125_000007_audit_log;
 mod m20261125_000008_outbox;
 mod m20261125_000009_users_search;
+mod m20261206_000001_outbox_claims_and_sealing;
 mod schema;
 
 /// Every migration, in order.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_audit_log::Migration),
             Box::new(m20261125_000008_outbox::Migration),
             Box::new(m20261125_000009_users_search::Migration),
+            Box::new(m20261206_000001_outbox_claims_and_sealing::Migration),
         ]
     }
 }

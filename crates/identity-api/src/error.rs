@@ -559,6 +559,30 @@ impl From<ReadLogError> for ApiError {
     }
 }
 
+impl From<RetryEmailError> for ApiError {
+    fn from(e: RetryEmailError) -> Self {
+        match e {
+            RetryEmailError::Access(e) => e.into(),
+            RetryEmailError::NotFound => Self::not_found("email"),
+            RetryEmailError::NotFailed { status } => Self::new(
+                StatusCode::CONFLICT,
+                "email-not-failed",
+                "Only failed emails are retried",
+                e.to_string(),
+            )
+            .with("email_status", status),
+            RetryEmailError::SecretRemoved { kind } => Self::new(
+                StatusCode::CONFLICT,
+                "email-secret-removed",
+                "Its link or password is gone: send a new one",
+                e.to_string(),
+            )
+            .with("kind", kind.as_str()),
+            RetryEmailError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<UpdateSettingsError> for ApiError {
     fn from(e: UpdateSettingsError) -> Self {
         match e {

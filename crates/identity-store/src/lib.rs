@@ -13,6 +13,8 @@
 //! - `store`: connecting (SQLite set-up included), migrating, beginning
 //!   units of work;
 //! - `bulk`: loading many users at once, for operations tooling;
+//! - `seal`: the [`OutboxKey`] that encrypts links and one-time passwords
+//!   waiting in the outbox;
 //! - `queue`: the mail worker's [`identity_domain::OutboxQueue`], also
 //!   implemented by [`SeaStore`].
 //!
@@ -23,7 +25,9 @@ mod entity;
 mod error;
 mod queue;
 mod repo;
+mod seal;
 mod store;
 
 pub use bulk::BulkUser;
+pub use seal::{OutboxKey, OutboxKeyError};
 pub use store::{ConnectError, MigrationState, SeaStore};

@@ -2,6 +2,7 @@
 
 mod cases;
 mod logs;
+mod outbox;
 mod roles;
 mod sessions;
 mod sites;
@@ -19,4 +20,5 @@ pub fn all() -> OpenApiRouter<ApiState> {
         .merge(roles::routes())
         .merge(sites::routes())
         .merge(logs::routes())
+        .merge(outbox::routes())
 }
