@@ -5,6 +5,11 @@
 //! in a transaction and applying twice changes nothing. The crate knows no
 //! domain type: it only describes tables.
 //!
+//! The crate also exports what the store and operators need to know about
+//! the schema: [`UNIQUE_INDEXES`] (every unique index by name, and what it
+//! guards) and [`TABLE_RIGHTS`] with [`grant_statements`] (what the
+//! server's own PostgreSQL role may do to each table).
+//!
 //! Rules the schema holds itself:
 //! - every record carries its `practice_id`, and every reference is a
 //!   foreign key (never `ON DELETE CASCADE`: users are never deleted);
@@ -13,14 +18,19 @@
 //!   normalised form is computed by the domain (never `lower()` in SQL);
 //! - slugs, role, profile and site names, and link and session token hashes
 //!   are unique;
-//! - the audit log refuses `UPDATE` and `DELETE` (triggers on both backends);
+//! - the audit log refuses `UPDATE` and `DELETE` (triggers on both backends),
+//!   `TRUNCATE` on PostgreSQL, and on SQLite an insert that would replace an
+//!   entry (`INSERT OR REPLACE`, `REPLACE`) as well;
 //! - text columns that are sorted or compared for paging use the byte-wise
 //!   `"C"` collation on PostgreSQL, as SQLite's default `BINARY` does, so
 //!   both order rows exactly as Rust orders strings.
 
+pub use app_role::{InvalidRoleName, Rights, TABLE_RIGHTS, grant_statements};
 pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
+pub use unique::{Guards, UNIQUE_INDEXES, UniqueIndex};
 
+mod app_role;
 mod idens;
 mod m20261125_000001_practices;
 mod m20261125_000002_roles_and_profiles;
@@ -32,7 +42,9 @@ mod m20261125_000007_audit_log;
 mod m20261125_000008_outbox;
 mod m20261125_000009_users_search;
 mod m20261206_000001_outbox_claims_and_sealing;
+mod m20261206_000002_audit_log_no_replace;
 mod schema;
+mod unique;
 
 /// Every migration, in order.
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_outbox::Migration),
             Box::new(m20261125_000009_users_search::Migration),
             Box::new(m20261206_000001_outbox_claims_and_sealing::Migration),
+            Box::new(m20261206_000002_audit_log_no_replace::Migration),
         ]
     }
 }

@@ -17,6 +17,8 @@
 //!   cores ÷ the time of one argon2id hash measured here;
 //! - the p99 of authenticated reads while sign-ins arrive at three times
 //!   that limit, and how fast the excess is refused (503);
+//! - the server's resident memory after those sign-ins (the hashing threads
+//!   each keep one argon2 block; nothing else should stay);
 //! - users created per second (by invitation) from concurrent clients.
 //!
 //! Every loop is bounded in time and count; only loopback is contacted.
@@ -535,6 +537,18 @@ async fn drive(args: &BenchArgs, binary: &Path, place: &Place, server: &Server) 
     ));
     eprintln!("bench: reads during a sign-in flood");
     rows.extend(flood(&api, &admin, &emails, limit, args.seconds).await);
+    rows.push(match memory_kib(server.pid()) {
+        Some((rss, _)) => {
+            let mib = rss as f64 / 1024.0;
+            row(
+                "server resident memory after the sign-ins and the flood (VmRSS)",
+                format!("{mib:.0} MiB"),
+                "≤ 100 MiB",
+                Some(mib <= 100.0),
+            )
+        }
+        None => row("server resident memory after the flood", "n/a (no /proc)", "≤ 100 MiB", None),
+    });
     eprintln!("bench: user creation");
     rows.push(creations(&api, &admin, args.seconds).await?);
     Ok(rows)

@@ -26,6 +26,11 @@ pub struct Settings {
     /// `postgres://user@host/db`).
     #[serde(default = "defaults::database_url")]
     pub database_url: String,
+    /// The same database as its owner, for migrations (`serve` on start,
+    /// `migrate`, `db grant`), so that `database_url` can name a role that
+    /// owns nothing; unset, migrations run through `database_url`.
+    #[serde(default)]
+    pub database_owner_url: Option<String>,
     /// Mail delivery; by default `.eml` files in `data/mail-outbox`.
     pub mail: MailConfig,
     /// The key sealing links and one-time passwords waiting in the outbox:
@@ -151,6 +156,7 @@ mod tests {
         let settings = load(Path::new("no-such-file.toml")).unwrap();
         assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.database_url, "sqlite://data/identity.db");
+        assert_eq!(settings.database_owner_url, None, "migrations run through database_url");
         assert_eq!(settings.mail.public_base_url.as_str(), "http://127.0.0.1:8080");
     }
 

@@ -2,7 +2,8 @@
 //! checks. The composition root: the only crate that knows every adapter.
 //!
 //! - `serve` — the server (database, mail worker, HTTP API).
-//! - `migrate up|down|status` — the database schema.
+//! - `migrate up|down|status` — the database schema (as its owner).
+//! - `db grant --role NAME` — the server's own PostgreSQL role's rights.
 //! - `practice create`, `admin create` — operator tasks.
 //! - `seed` — fill a practice with realistic users, in bulk.
 //! - `bench` — the real server under load, and a table of figures.
@@ -38,7 +39,15 @@ enum Task {
     Migrate {
         #[command(subcommand)]
         action: Migration,
-        /// The database (default: the configured one).
+        /// The database, as its owner (default: `database_owner_url`, else `database_url`).
+        #[arg(long, global = true)]
+        database_url: Option<String>,
+    },
+    /// Database tasks for operators (PostgreSQL roles).
+    Db {
+        #[command(subcommand)]
+        action: DbTask,
+        /// The database, as its owner (default: `database_owner_url`, else `database_url`).
         #[arg(long, global = true)]
         database_url: Option<String>,
     },
@@ -76,6 +85,16 @@ enum Migration {
     },
     /// List migrations and whether each is applied.
     Status,
+}
+
+#[derive(Subcommand)]
+enum DbTask {
+    /// Give the server's own PostgreSQL role exactly its rights on every table (run after `migrate up`).
+    Grant {
+        /// The role `database_url` connects as (it must exist: see docs/operations.md).
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -163,8 +182,17 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
         Task::Serve => serve::run(settings).await,
         Task::Seed(args) => seed::run(&settings, args).await,
         Task::Migrate { action, database_url } => {
-            let url = database_url.unwrap_or(settings.database_url);
+            let url = database_url.or(settings.database_owner_url).unwrap_or(settings.database_url);
             migrate(&url, action).await
+        }
+        Task::Db { action: DbTask::Grant { role }, database_url } => {
+            let url = database_url.or(settings.database_owner_url).unwrap_or(settings.database_url);
+            let store = identity_store::SeaStore::connect(&url)
+                .await
+                .map_err(|e| format!("cannot open the database {}: {e}", serve::redact(&url)))?;
+            store.grant_app_role(&role).await.map_err(|e| e.to_string())?;
+            println!("granted {role} its rights on every table of {}", serve::redact(&url));
+            store.close().await.map_err(|e| e.to_string())
         }
         Task::Practice { action: PracticeTask::Create { slug, name, person } } => {
             let store = serve::open_store(&settings.database_url)

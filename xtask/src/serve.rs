@@ -24,6 +24,15 @@ pub async fn open_store(url: &str) -> Result<SeaStore, String> {
     Ok(store)
 }
 
+/// Applies pending migrations as the database's owner, when one is
+/// configured (then `open_store` through `database_url` finds nothing to do).
+pub async fn migrate_as_owner(owner_url: Option<&str>) -> Result<(), String> {
+    if let Some(url) = owner_url {
+        open_store(url).await?.close().await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// A database URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -48,7 +57,10 @@ pub fn service(store: &SeaStore, settings: &Settings) -> Result<IdentityService,
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
     let ports = Ports {
         store: Arc::new(store.clone()),
-        hasher: Arc::new(BoundedHasher::new(argon2, workers, settings.security.hash_queue)),
+        hasher: Arc::new(
+            BoundedHasher::new(argon2, workers, settings.security.hash_queue)
+                .map_err(|e| format!("cannot start the hashing threads: {e}"))?,
+        ),
         clock: Arc::new(SystemClock),
         random,
         ids: Arc::new(UuidV7Ids),
@@ -101,6 +113,7 @@ pub fn outbox_key(settings: &Settings) -> Result<OutboxKey, String> {
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub async fn run(settings: Settings) -> Result<(), String> {
+    migrate_as_owner(settings.database_owner_url.as_deref()).await?;
     let store = open_store(&settings.database_url).await?.with_outbox_key(outbox_key(&settings)?);
     let service = service(&store, &settings)?;
     first_start(&service, &settings).await?;

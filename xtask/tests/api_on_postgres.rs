@@ -29,3 +29,6 @@ mod sessions;
 
 #[path = "../../crates/identity-api/tests/api/export.rs"]
 mod export;
+
+#[path = "../../crates/identity-api/tests/api/trust.rs"]
+mod trust;

@@ -185,6 +185,17 @@ impl From<AccessError> for ApiError {
                 "Change your password first",
                 e.to_string(),
             ),
+            AccessError::TargetOutranksCaller { super_admin, missing } => Self::new(
+                StatusCode::FORBIDDEN,
+                "target-outranks-caller",
+                "This user outranks you",
+                e.to_string(),
+            )
+            .with("super_admin", super_admin)
+            .with("missing", missing),
+            AccessError::UseSelfService => {
+                Self::new(StatusCode::FORBIDDEN, "use-self-service", "Not on your own account", e.to_string())
+            }
         }
     }
 }
@@ -262,6 +273,9 @@ impl From<PasswordRejection> for ApiError {
             PasswordRejection::TooShort { .. } => "too_short",
             PasswordRejection::TooLong => "too_long",
             PasswordRejection::Common => "common",
+            PasswordRejection::Repeated => "repeated",
+            PasswordRejection::KeyboardRow => "keyboard_row",
+            PasswordRejection::Sequence => "sequence",
             PasswordRejection::ContainsPracticeName => "contains_practice_name",
             PasswordRejection::ContainsEmail => "contains_email",
             PasswordRejection::ContainsName => "contains_name",
@@ -343,6 +357,7 @@ impl From<UpdateUserError> for ApiError {
             UpdateUserError::UnknownSite => Self::invalid("sites", e),
             UpdateUserError::EmailPreviouslyUsed { holder, status } => email_previously_used(holder, status),
             UpdateUserError::WrongPassword => Self::invalid("current_password", e),
+            UpdateUserError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
             UpdateUserError::Grant(e) => e.into(),
             UpdateUserError::Hash(e) => e.into(),
             UpdateUserError::Store(e) => e.into(),
@@ -494,10 +509,41 @@ impl From<LinkError> for ApiError {
     }
 }
 
+/// 429 for a current password refused unchecked after too many wrong
+/// passwords: with `Retry-After` while throttled, `locked` when locked.
+fn too_many_attempts(retry_after: Option<u64>) -> ApiError {
+    let error = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too-many-attempts",
+        "Too many wrong passwords",
+        match retry_after {
+            Some(seconds) => format!("too many wrong passwords; try again in {seconds} s"),
+            None => "too many wrong passwords: an administrator must reset your password".to_owned(),
+        },
+    )
+    .at("current_password")
+    .with("locked", retry_after.is_none());
+    match retry_after {
+        Some(seconds) => error.retry_after(seconds),
+        None => error,
+    }
+}
+
+impl From<EditUserError> for ApiError {
+    fn from(e: EditUserError) -> Self {
+        match e {
+            EditUserError::Update(e) => e.into(),
+            EditUserError::Deactivate(e) => e.into(),
+            EditUserError::Reactivate(e) => e.into(),
+        }
+    }
+}
+
 impl From<ChangePasswordError> for ApiError {
     fn from(e: ChangePasswordError) -> Self {
         match e {
             ChangePasswordError::WrongPassword => Self::invalid("current_password", e),
+            ChangePasswordError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
             ChangePasswordError::Password(e) => e.into(),
             ChangePasswordError::Hash(e) => e.into(),
             ChangePasswordError::Store(e) => e.into(),
@@ -588,6 +634,13 @@ impl From<UpdateSettingsError> for ApiError {
         match e {
             UpdateSettingsError::Access(e) => e.into(),
             UpdateSettingsError::Settings(e) => e.into(),
+            UpdateSettingsError::SuperAdminOnly => Self::new(
+                StatusCode::FORBIDDEN,
+                "super-admin-only",
+                "Only a Super Admin can do this",
+                e.to_string(),
+            )
+            .at("super_admin_cap"),
             UpdateSettingsError::Store(e) => e.into(),
         }
     }

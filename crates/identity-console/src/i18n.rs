@@ -352,6 +352,7 @@ texts! {
     err_required: "Fill in this field.", "Remplissez ce champ.";
     err_too_long: "This is too long (at most {max} characters).", "C'est trop long ({max} caractères au plus).";
     err_control: "Line breaks and control characters are not allowed here.", "Les sauts de ligne et caractères de contrôle ne sont pas permis ici.";
+    err_invisible: "The invisible formatting character {code} is not allowed here.", "Le caractère de mise en forme invisible {code} n'est pas permis ici.";
     err_email: "This is not a valid email address.", "Ce n'est pas une adresse courriel valide.";
     err_language: "Use a language tag such as en, fr or fr-CA.", "Utilisez une étiquette de langue comme en, fr ou fr-CA.";
     err_time_zone: "Use a time zone such as America/Toronto.", "Utilisez un fuseau horaire comme America/Toronto.";
@@ -362,6 +363,10 @@ texts! {
     err_open_cases: "{name} still owns {count} open case(s). Reassign them first: choose who takes them below.", "{name} est encore responsable de {count} dossier(s) ouvert(s). Réassignez-les d'abord : choisissez ci-dessous qui les reprend.";
     err_super_admin_cap: "The practice already has its maximum of {cap} Super Admins.", "Le cabinet a déjà son maximum de {cap} Super Admins.";
     err_super_admin_only: "Only a Super Admin can grant or remove the Super Admin role.", "Seul un Super Admin peut donner ou retirer le rôle Super Admin.";
+    err_target_super_admin: "Only a Super Admin can act on a Super Admin's account.", "Seul un Super Admin peut agir sur le compte d'un Super Admin.";
+    err_target_outranks: "This user holds permissions you do not ({missing}): you cannot act on their account.", "Cet utilisateur détient des permissions que vous n'avez pas ({missing}) : vous ne pouvez pas agir sur son compte.";
+    err_use_self_service: "Not on your own account: change your own password, email or access through your profile, or ask another administrator.", "Pas sur votre propre compte : changez votre mot de passe, votre courriel ou vos accès depuis votre profil, ou demandez à un autre administrateur.";
+    err_too_many_attempts: "Too many wrong passwords: try again in a moment.", "Trop de mots de passe erronés : réessayez dans un instant.";
     err_last_super_admin: "The last active Super Admin cannot be demoted, deactivated or locked out.", "Le dernier Super Admin actif ne peut être rétrogradé, désactivé ni bloqué.";
     err_cannot_grant: "You cannot grant permissions you do not hold: {missing}.", "Vous ne pouvez pas donner des permissions que vous n'avez pas : {missing}.";
     err_unknown_role: "This role does not exist any more.", "Ce rôle n'existe plus.";
@@ -388,6 +393,9 @@ texts! {
     pw_too_short: "The password must have at least {min} characters.", "Le mot de passe doit avoir au moins {min} caractères.";
     pw_too_long: "The password must have at most 128 characters.", "Le mot de passe doit avoir au plus 128 caractères.";
     pw_common: "This is one of the most common passwords; choose another.", "C'est l'un des mots de passe les plus courants ; choisissez-en un autre.";
+    pw_repeated: "The password repeats the same word or character; choose another.", "Le mot de passe répète le même mot ou caractère ; choisissez-en un autre.";
+    pw_keyboard_row: "The password follows a row of the keyboard; choose another.", "Le mot de passe suit une rangée du clavier ; choisissez-en un autre.";
+    pw_sequence: "The password is a sequence of letters or digits; choose another.", "Le mot de passe est une suite de lettres ou de chiffres ; choisissez-en un autre.";
     pw_practice_name: "The password must not contain the practice's name.", "Le mot de passe ne doit pas contenir le nom du cabinet.";
     pw_email: "The password must not contain the user's email.", "Le mot de passe ne doit pas contenir le courriel de l'utilisateur.";
     pw_name: "The password must not contain the user's name.", "Le mot de passe ne doit pas contenir le nom de l'utilisateur.";

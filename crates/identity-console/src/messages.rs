@@ -90,6 +90,14 @@ impl Describe for AccessError {
                 fill(t.err_forbidden, &[("permission", permission.as_str())]),
             ),
             Self::PasswordChangeRequired => Problem::general(StatusCode::FORBIDDEN, t.must_change_intro),
+            Self::TargetOutranksCaller { super_admin: true, .. } => {
+                Problem::general(StatusCode::FORBIDDEN, t.err_target_super_admin)
+            }
+            Self::TargetOutranksCaller { super_admin: false, missing } => Problem::general(
+                StatusCode::FORBIDDEN,
+                fill(t.err_target_outranks, &[("missing", &missing.to_string())]),
+            ),
+            Self::UseSelfService => Problem::general(StatusCode::FORBIDDEN, t.err_use_self_service),
         }
     }
 }
@@ -109,6 +117,9 @@ pub fn password_problem(t: &Text, field: &'static str, rejection: &PasswordRejec
         PasswordRejection::TooShort { min } => fill(t.pw_too_short, &[("min", &min.to_string())]),
         PasswordRejection::TooLong => t.pw_too_long.to_owned(),
         PasswordRejection::Common => t.pw_common.to_owned(),
+        PasswordRejection::Repeated => t.pw_repeated.to_owned(),
+        PasswordRejection::KeyboardRow => t.pw_keyboard_row.to_owned(),
+        PasswordRejection::Sequence => t.pw_sequence.to_owned(),
         PasswordRejection::ContainsPracticeName => t.pw_practice_name.to_owned(),
         PasswordRejection::ContainsEmail => t.pw_email.to_owned(),
         PasswordRejection::ContainsName => t.pw_name.to_owned(),
@@ -162,9 +173,23 @@ impl Describe for UpdateUserError {
             Self::UnknownSite => Problem::at("sites", t.err_unknown_site),
             Self::EmailPreviouslyUsed { holder, status } => email_used(t, *holder, *status),
             Self::WrongPassword => Problem::at("current_password", t.err_wrong_password),
+            Self::TooManyAttempts { .. } => Problem {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                ..Problem::at("current_password", t.err_too_many_attempts)
+            },
             Self::Grant(e) => e.describe(t),
             Self::Hash(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for EditUserError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Update(e) => e.describe(t),
+            Self::Deactivate(e) => e.describe(t),
+            Self::Reactivate(e) => e.describe(t),
         }
     }
 }
@@ -297,6 +322,10 @@ impl Describe for ChangePasswordError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::WrongPassword => Problem::at("current_password", t.wrong_current_password),
+            Self::TooManyAttempts { .. } => Problem {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                ..Problem::at("current_password", t.err_too_many_attempts)
+            },
             Self::Password(e) => password_problem(t, "new_password", e),
             Self::Hash(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
@@ -368,6 +397,7 @@ pub fn text_problem(t: &Text, field: &'static str, e: &TextError) -> Problem {
         TextError::Empty => t.err_required.to_owned(),
         TextError::TooLong { max } => fill(t.err_too_long, &[("max", &max.to_string())]),
         TextError::ControlCharacter => t.err_control.to_owned(),
+        TextError::InvisibleCharacter(c) => invisible(t, *c),
     };
     Problem::at(field, text)
 }
@@ -375,11 +405,17 @@ pub fn text_problem(t: &Text, field: &'static str, e: &TextError) -> Problem {
 /// A refused email address, beside `field`.
 pub fn email_problem(t: &Text, field: &'static str, e: &EmailError) -> Problem {
     let text = match e {
-        EmailError::Empty => t.err_required,
-        EmailError::ControlCharacter => t.err_control,
-        EmailError::TooLong | EmailError::Invalid(_) => t.err_email,
+        EmailError::Empty => t.err_required.to_owned(),
+        EmailError::ControlCharacter => t.err_control.to_owned(),
+        EmailError::InvisibleCharacter(c) => invisible(t, *c),
+        EmailError::TooLong | EmailError::Invalid(_) => t.err_email.to_owned(),
     };
     Problem::at(field, text)
+}
+
+/// The refusal of an invisible format character, named by its code point.
+fn invisible(t: &Text, c: char) -> String {
+    fill(t.err_invisible, &[("code", &format!("U+{:04X}", u32::from(c)))])
 }
 
 #[cfg(test)]

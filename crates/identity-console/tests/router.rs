@@ -265,6 +265,90 @@ async fn signed_in_forms_need_the_session_s_token_and_pages_show_only_what_one_m
     assert!(page.contains("You need the users.create permission"), "{page}");
 }
 
+/// Creates an active user with `role` and a full console session for them.
+async fn user_with_session(
+    f: &Fixture,
+    owner: &Caller,
+    email: &str,
+    name: &str,
+    role: RoleId,
+) -> (User, String) {
+    let one_time = "a temporary passphrase of ours";
+    let created = f
+        .service
+        .create_user(
+            owner,
+            NewUser {
+                email: EmailAddress::parse(email).unwrap(),
+                name: PersonName::parse(name).unwrap(),
+                role,
+                profiles: Default::default(),
+                language: Language::parse("en").unwrap(),
+                time_zone: TimeZone::parse("America/Toronto").unwrap(),
+                phone: None,
+                title: None,
+                notes: None,
+                sites: Default::default(),
+                credential: InitialCredential::SetPassword(SecretString::from(one_time.to_owned())),
+            },
+        )
+        .await
+        .unwrap();
+    let session = full_session(f, email, one_time).await;
+    (created.user, session)
+}
+
+#[tokio::test]
+async fn a_refused_edit_form_changes_nothing_not_even_the_status() {
+    let f = fixture().await;
+    let admin = full_session(&f, "owner@maple.example", &f.one_time).await;
+    let owner = f.service.authenticate(&Token::presented(admin.trim_start_matches("__Host-session="))).await;
+    let owner = owner.unwrap();
+    let roles = f.service.list_roles(&owner).await.unwrap();
+    let paralegal = roles.iter().find(|r| r.name.as_str() == "Paralegal").unwrap();
+    let (pat, _) = user_with_session(&f, &owner, "pat@maple.example", "Pat Paralegal", paralegal.id).await;
+    // Holds everything a Paralegal holds and may deactivate, but not edit details.
+    let mut leavers = paralegal.permissions;
+    leavers.insert(Permission::UsersDeactivate);
+    let draft = GrantDraft { name: Label::parse("Leavers desk").unwrap(), permissions: leavers };
+    let desk_role = f.service.create_role(&owner, draft).await.unwrap().id;
+    let (_, desk) = user_with_session(&f, &owner, "lee@maple.example", "Lee Leavers", desk_role).await;
+
+    let edit_path = format!("/console/users/{}/edit", pat.id);
+    let form = |token: &str, name: &str, sites: &str| {
+        format!(
+            "csrf={token}&version={}&name={name}&language=en&time_zone=America%2FToronto&status_shown=1{sites}",
+            pat.version
+        )
+    };
+    let unchanged = || async { f.service.get_user(&owner, pat.id).await.unwrap() };
+
+    // An unknown site: 422, and Pat stays active and unrenamed.
+    let (_, _, page) = f.send(get(&edit_path, Some(&admin))).await;
+    let token = form_token(&page);
+    let unknown_site = format!("&sites={}", uuid::Uuid::now_v7());
+    let (status, _, _) =
+        f.send(post(&edit_path, &admin, "same-origin", &form(&token, "Pat+Renamed", &unknown_site))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let now = unchanged().await;
+    assert_eq!((now.status, now.name.as_str()), (UserStatus::Active, "Pat Paralegal"));
+
+    // A viewer who may deactivate but not edit, renaming too: 403, nothing changes.
+    let (_, _, page) = f.send(get(&edit_path, Some(&desk))).await;
+    let token = form_token(&page);
+    let (status, _, _) =
+        f.send(post(&edit_path, &desk, "same-origin", &form(&token, "Pat+Renamed", ""))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let now = unchanged().await;
+    assert_eq!((now.status, now.name.as_str()), (UserStatus::Active, "Pat Paralegal"));
+
+    // The same viewer leaving the details as they are: the deactivation alone goes through.
+    let (status, _, _) =
+        f.send(post(&edit_path, &desk, "same-origin", &form(&token, "Pat+Paralegal", ""))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(unchanged().await.status, UserStatus::Inactive);
+}
+
 #[tokio::test]
 async fn the_outbox_page_shows_failures_retries_them_and_the_users_page_warns_meanwhile() {
     let f = fixture().await;

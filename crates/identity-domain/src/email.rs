@@ -1,6 +1,6 @@
 //! Email addresses: the sign-in name of a user.
 
-use crate::person::nfc;
+use crate::person::{code_point, is_format_character, nfc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -42,6 +42,11 @@ pub enum EmailError {
     /// Carries a line break or another control character (header injection).
     #[error("the email address contains a line break or control character")]
     ControlCharacter,
+    /// Carries an invisible format character (Unicode category Cf: a
+    /// zero-width space or joiner, a bidirectional control, a soft hyphen…)
+    /// that would make it look like another address.
+    #[error("the email address contains the invisible formatting character {}", code_point(*.0))]
+    InvisibleCharacter(char),
     /// Not of the form `local@domain.tld`.
     #[error("the email address is not valid: {0}")]
     Invalid(String),
@@ -49,8 +54,9 @@ pub enum EmailError {
 
 impl EmailAddress {
     /// Parses an address: trims surrounding white space, refuses control
-    /// characters (CR, LF…), display names (`Bob <b@x>`) and IP-literal
-    /// domains, and requires a top-level domain.
+    /// characters (CR, LF…), invisible format characters (zero-width
+    /// spaces and joiners, bidirectional controls…), display names
+    /// (`Bob <b@x>`) and IP-literal domains, and requires a top-level domain.
     ///
     /// # Errors
     /// [`EmailError`] says what is wrong.
@@ -58,6 +64,9 @@ impl EmailAddress {
         let trimmed = input.trim();
         if input.contains(['\r', '\n']) || trimmed.chars().any(char::is_control) {
             return Err(EmailError::ControlCharacter);
+        }
+        if let Some(c) = trimmed.chars().find(|&c| is_format_character(c)) {
+            return Err(EmailError::InvisibleCharacter(c));
         }
         if trimmed.is_empty() {
             return Err(EmailError::Empty);
@@ -148,6 +157,25 @@ mod tests {
         for bad in ["a@b.com\r\nBcc: x@y.com", "a@b.com\n", "\ra@b.com"] {
             assert_eq!(EmailAddress::parse(bad), Err(EmailError::ControlCharacter));
         }
+    }
+
+    #[test]
+    fn invisible_format_characters_are_refused() {
+        for (typed, hidden) in [
+            ("ana\u{200B}@example.com", '\u{200B}'),
+            ("an\u{200D}a@example.com", '\u{200D}'),
+            ("ana@exa\u{200C}mple.com", '\u{200C}'),
+            ("\u{202E}moc.elpmaxe@ana", '\u{202E}'),
+            ("ana@example.com\u{2069}", '\u{2069}'),
+            ("a\u{AD}na@example.com", '\u{AD}'),
+            ("\u{FEFF}ana@example.com", '\u{FEFF}'),
+        ] {
+            assert_eq!(EmailAddress::parse(typed), Err(EmailError::InvisibleCharacter(hidden)), "{typed:?}");
+        }
+        assert_eq!(
+            EmailAddress::parse("ana\u{200B}@example.com").unwrap_err().to_string(),
+            "the email address contains the invisible formatting character U+200B"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! failures. Each operation has its own error enum (in `service`) that wraps
 //! these beside the refusals in the product's words.
 
-use crate::permission::Permission;
+use crate::permission::{Permission, PermissionSet};
 
 /// A write that storage refused because it would break a rule the storage
 /// holds too.
@@ -40,6 +40,31 @@ pub enum AccessError {
     /// The caller must change their password before doing anything else.
     #[error("you must change your password first")]
     PasswordChangeRequired,
+    /// The account acted on outranks the caller: it holds permissions the
+    /// caller does not (`missing`), or it is a Super Admin's and the caller
+    /// is not one. Only someone who holds everything a user holds may act on
+    /// their account.
+    #[error("{}", outranked(*super_admin, *missing))]
+    TargetOutranksCaller {
+        /// The target is a Super Admin and the caller is not.
+        super_admin: bool,
+        /// What the target holds that the caller does not.
+        missing: PermissionSet,
+    },
+    /// An administrator's path used on one's own account: one's own
+    /// password, email and access change only through the self-service
+    /// paths that ask for the current password, or by another
+    /// administrator.
+    #[error("this is an administrator's path: on your own account use the self-service one")]
+    UseSelfService,
+}
+
+fn outranked(super_admin: bool, missing: PermissionSet) -> String {
+    if super_admin {
+        "only a Super Admin can act on a Super Admin's account".to_owned()
+    } else {
+        format!("this user holds permissions you do not: {missing}")
+    }
 }
 
 /// A failure of the password hasher.

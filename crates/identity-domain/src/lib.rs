@@ -122,8 +122,8 @@ pub use error::{AccessError, Conflict, HashError, StoreError};
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};
 pub use listing::{
-    ColumnChoice, ColumnChoiceError, Direction, Page, SortValue, UserColumn, UserCursor, UserFilter,
-    UserQuery,
+    ColumnChoice, ColumnChoiceError, Direction, Page, SearchTerm, SearchTermError, SortValue, UserColumn,
+    UserCursor, UserFilter, UserQuery,
 };
 pub use mail::{
     ClaimToken, ClaimedEmail, DeliveryStatus, MailSecret, Message, MessageKind, OutboxCounts, OutboxEmail,
@@ -141,3 +141,9 @@ pub use session::{Session, SessionPolicy};
 pub use site::Site;
 pub use token::{Token, TokenHash};
 pub use user::{IllegalTransition, User, UserStatus};
+
+/// The README's Rust examples, run as doctests so that what it shows an
+/// embedder keeps compiling and working.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;

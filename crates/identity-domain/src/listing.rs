@@ -181,16 +181,26 @@ pub struct UserFilter {
     /// Only users with this preferred language.
     pub language: Option<Language>,
     /// Case-insensitive substring of the name or email, already folded by
-    /// [`search_key`].
+    /// [`search_key`] (see [`SearchTerm`]).
     pub search: Option<String>,
 }
 
 impl UserFilter {
-    /// Sets the search text, folding it for comparison; blank text means no search.
+    /// Sets the search text, folding it for comparison; blank text means no
+    /// search. The text is taken as it is: what a person typed goes through
+    /// [`SearchTerm::parse`] and [`UserFilter::with_search_term`] instead,
+    /// which refuse control characters.
     #[must_use]
     pub fn with_search(mut self, text: &str) -> Self {
         let folded = search_key(text.trim());
         self.search = (!folded.is_empty()).then_some(folded);
+        self
+    }
+
+    /// Searches for `term`; `None` is no search.
+    #[must_use]
+    pub fn with_search_term(mut self, term: Option<SearchTerm>) -> Self {
+        self.search = term.map(|t| t.0);
         self
     }
 
@@ -206,6 +216,42 @@ impl UserFilter {
                 user.name.search_key().contains(needle.as_str())
                     || user.email.normalized().contains(needle.as_str())
             })
+    }
+}
+
+/// The text searched for in the users list (and its download): a
+/// case-insensitive substring of a user's name or email, folded by
+/// [`search_key`], without control characters (NUL, line breaks…), which no
+/// name or email holds and which a database may not even accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerm(String);
+
+/// Why a search was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SearchTermError {
+    /// A control character such as NUL or a line break.
+    #[error("the search must not contain control characters such as NUL or line breaks")]
+    ControlCharacter,
+}
+
+impl SearchTerm {
+    /// Checks and folds what a person typed; blank text is no search
+    /// (`None`).
+    ///
+    /// # Errors
+    /// [`SearchTermError::ControlCharacter`] for a control character anywhere
+    /// in the text.
+    pub fn parse(input: &str) -> Result<Option<Self>, SearchTermError> {
+        if input.chars().any(char::is_control) {
+            return Err(SearchTermError::ControlCharacter);
+        }
+        let folded = search_key(input.trim());
+        Ok((!folded.is_empty()).then_some(Self(folded)))
+    }
+
+    /// The folded text, as compared with names and emails.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -314,6 +360,22 @@ mod tests {
             assert_eq!(UserCursor::decode(&cursor.encode()).unwrap(), cursor);
         }
         assert!(UserCursor::decode("not a cursor").is_err());
+    }
+
+    #[test]
+    fn a_search_is_folded_and_refuses_control_characters() {
+        let term = SearchTerm::parse("  CÉLINE ").unwrap().unwrap();
+        assert_eq!(term.as_str(), "céline");
+        assert_eq!(
+            UserFilter::default().with_search_term(Some(term)),
+            UserFilter::default().with_search("CÉLINE")
+        );
+        assert_eq!(SearchTerm::parse("   "), Ok(None));
+        assert_eq!(SearchTerm::parse(""), Ok(None));
+        assert_eq!(SearchTerm::parse("100% _sure_"), Ok(Some(SearchTerm("100% _sure_".into()))));
+        for typed in ["\0", "ana\0", "ana\nsilva", "\u{7f}", "ana\u{85}", "\t"] {
+            assert_eq!(SearchTerm::parse(typed), Err(SearchTermError::ControlCharacter), "{typed:?}");
+        }
     }
 
     #[test]

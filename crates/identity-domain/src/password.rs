@@ -5,13 +5,16 @@
 //! length (default 15, never below 8) counted in Unicode code points, at
 //! most 128, no composition rules, no expiry; common passwords and passwords
 //! built from the practice name, the user's email or name are refused, each
-//! with its reason. Passwords are verified exactly as typed.
+//! with its reason, and so are trivially guessable shapes (a repeated word,
+//! a keyboard row, a sequence: see [`shape`]). Passwords are verified
+//! exactly as typed.
+
+mod shape;
 
 use crate::email::EmailAddress;
 use crate::person::{PersonName, search_key};
 use crate::ports::SecureRandom;
 use secrecy::{ExposeSecret, SecretString};
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::LazyLock;
 
@@ -22,24 +25,52 @@ pub const MIN_PASSWORD_LENGTH_FLOOR: u32 = 8;
 /// The default minimum length.
 pub const DEFAULT_MIN_PASSWORD_LENGTH: u32 = 15;
 
-static COMMON: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| include_str!("../data/common-passwords.txt").lines().collect());
+/// The bundled list of common and breached passwords (see
+/// `data/README.md`), lower-cased, as an `fst` set that `build.rs` made at
+/// compile time: a look-up reads these bytes in place, nothing is parsed.
+static COMMON_FST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/common-passwords.fst"));
 
-/// Whether `candidate` is on the bundled list of the 10,000 most common
-/// passwords (compared case-insensitively), or is one of them with digits,
-/// punctuation or spaces added before or after (`Password123!`), or one
-/// character repeated.
+#[allow(clippy::expect_used)] // build.rs wrote these bytes with the same fst; a unit test loads them
+static COMMON: LazyLock<fst::Set<&'static [u8]>> =
+    LazyLock::new(|| fst::Set::new(COMMON_FST).expect("build.rs writes a valid fst set"));
+
+/// Whether `candidate` is on the bundled list of 100,000 common and
+/// breached passwords (compared case-insensitively), or is one of them with
+/// digits, punctuation or spaces added before or after (`Password123!`).
 pub fn is_common(candidate: &str) -> bool {
     let folded = candidate.to_lowercase();
-    let core = folded.trim_matches(|c: char| !c.is_alphabetic());
-    let mut chars = folded.chars();
-    let repeated = chars.next().is_some_and(|first| chars.all(|c| c == first));
-    repeated || COMMON.contains(folded.as_str()) || (!core.is_empty() && COMMON.contains(core))
+    let core = decorations_removed(&folded);
+    COMMON.contains(folded.as_bytes()) || (!core.is_empty() && COMMON.contains(core.as_bytes()))
+}
+
+/// The reason `candidate` has a trivially guessable shape, if it has one:
+/// as typed (in lower case), without its spaces (`abc def ghi jkl`), or,
+/// when what remains is as long as the shortest password a practice may
+/// allow, without the digits, punctuation or spaces added before or after
+/// it (`asdfghjklzxcv!2024`).
+fn guessable_shape(candidate: &str) -> Option<PasswordRejection> {
+    let folded = candidate.to_lowercase();
+    let unspaced: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+    let core = decorations_removed(&folded);
+    let forms = [folded.as_str(), unspaced.as_str()]
+        .into_iter()
+        .chain((core.chars().count() >= MIN_PASSWORD_LENGTH_FLOOR as usize).then_some(core));
+    forms.filter_map(shape::shape_of).next().map(|found| match found {
+        shape::Shape::Repeated => PasswordRejection::Repeated,
+        shape::Shape::KeyboardRow => PasswordRejection::KeyboardRow,
+        shape::Shape::Sequence => PasswordRejection::Sequence,
+    })
 }
 
 /// How many passwords the bundled common list holds.
 pub fn common_list_len() -> usize {
     COMMON.len()
+}
+
+/// `folded` without the digits, punctuation and spaces added before or
+/// after it.
+fn decorations_removed(folded: &str) -> &str {
+    folded.trim_matches(|c: char| !c.is_alphabetic())
 }
 
 /// Why a new password was refused. Each reason is shown to the person
@@ -58,6 +89,16 @@ pub enum PasswordRejection {
     /// On the list of common passwords.
     #[error("the password is one of the most common passwords")]
     Common,
+    /// One word or character repeated (`passwordpassword`, `abcabcabc…`).
+    #[error("the password repeats the same word or character")]
+    Repeated,
+    /// Keys side by side on a keyboard row (`qwertyuiopasdfg`, `azertyuiop…`).
+    #[error("the password follows a row of the keyboard")]
+    KeyboardRow,
+    /// Letters or digits in order (`123456789012345`, `abcdefghijklmno`, or
+    /// backwards).
+    #[error("the password is a sequence of letters or digits")]
+    Sequence,
     /// Equal to or containing the practice's name.
     #[error("the password must not contain the practice's name")]
     ContainsPracticeName,
@@ -132,6 +173,9 @@ impl Password {
         }
         if is_common(typed) {
             return Err(PasswordRejection::Common);
+        }
+        if let Some(shape) = guessable_shape(typed) {
+            return Err(shape);
         }
         let folded = search_key(typed);
         if contains_any(&folded, context.practice_name) {
@@ -239,13 +283,64 @@ mod tests {
     }
 
     #[test]
-    fn the_common_list_holds_ten_thousand_passwords() {
-        assert_eq!(common_list_len(), 10_000);
+    fn the_common_list_holds_a_hundred_thousand_passwords() {
+        assert_eq!(common_list_len(), 100_000);
         assert!(is_common("Password1"));
         assert!(is_common("Password123456789!"), "a common word with digits added");
         assert!(is_common("  qwertyuiop 2024 "));
-        assert!(is_common("zzzzzzzzzzzzzzzzzz"), "one character repeated");
+        assert!(is_common("MOMSANALADVENTURE"), "compared in lower case");
         assert!(!is_common("correct horse battery staple"));
+    }
+
+    #[test]
+    fn breached_passwords_beyond_the_first_ten_thousand_are_on_the_list() {
+        // Lines 10,001 to 100,000 of data/common-passwords.txt.
+        for breached in ["fyfcnfcbz", "hd764nw5d7e1vb1", "polniypizdec0211", "mailcreated5240"] {
+            assert!(is_common(breached), "{breached}");
+        }
+    }
+
+    #[test]
+    fn every_listed_password_is_found_and_nothing_else() {
+        let listed = include_str!("../data/common-passwords.txt");
+        let mut count = 0;
+        for line in listed.lines() {
+            assert!(COMMON.contains(line.to_lowercase()), "{line}");
+            count += 1;
+        }
+        assert_eq!(count, common_list_len());
+        assert!(!COMMON.contains("a long and private passphrase"));
+    }
+
+    #[test]
+    fn guessable_shapes_are_refused_with_their_reason() {
+        use PasswordRejection::{KeyboardRow, Repeated, Sequence};
+        for (candidate, reason) in [
+            ("tangerinetangerine", Repeated),
+            ("abcabcabcabcabc", Repeated),
+            ("zzzzzzzzzzzzzzzzzz", Repeated),
+            ("Maple!Maple!Maple!", Repeated),
+            ("asdfghjklzxcvbn", KeyboardRow),
+            ("AZERTYUIOPQSDFG", KeyboardRow),
+            ("poiuytrezamlkjh", KeyboardRow),
+            ("lkjhgfdsapoiuyt", KeyboardRow),
+            ("123456789012345", Sequence),
+            ("abcdefghijklmno", Sequence),
+            ("987654321098765", Sequence),
+            ("abcd efgh ijkl mnop", Sequence),
+            ("!!rstuvwxyzabcd 2024", Sequence),
+            ("asdfghjklzxcv!2024", KeyboardRow),
+        ] {
+            assert_eq!(check(candidate).unwrap_err(), reason, "{candidate}");
+        }
+    }
+
+    #[test]
+    fn a_short_word_with_random_digits_is_not_a_shape() {
+        // "poas" is two short runs (p-o, a-s on the keyboard), but only a
+        // core as long as a whole password is judged by its shape.
+        assert!(check("poas 83746501293").is_ok());
+        assert!(check("lkas 83746501293").is_ok());
     }
 
     #[test]
@@ -257,7 +352,12 @@ mod tests {
 
     #[test]
     fn more_than_128_code_points_is_refused() {
-        let long: String = "correct horse battery staple ".chars().cycle().take(129).collect();
+        // Not one phrase repeated, which would be refused for that.
+        let long: String = (0..)
+            .map(|i| format!("pine{i} "))
+            .flat_map(|w| w.chars().collect::<Vec<_>>())
+            .take(129)
+            .collect();
         assert!(check(&long[..128]).is_ok());
         assert_eq!(check(&long).unwrap_err(), PasswordRejection::TooLong);
     }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Why a piece of text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +22,58 @@ pub enum TextError {
     /// A control character (line break, NUL…) where a single line is expected.
     #[error("must not contain line breaks or control characters")]
     ControlCharacter,
+    /// An invisible format character (Unicode category Cf: zero-width
+    /// space or joiner, a bidirectional control such as U+202E, a soft
+    /// hyphen, a byte-order mark…) that could make one name look like
+    /// another.
+    #[error("must not contain the invisible formatting character {}", code_point(*.0))]
+    InvisibleCharacter(char),
+}
+
+/// `U+200B`: how a character is named in an error.
+pub(crate) fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// Whether `c` is a format character (Unicode category Cf): invisible, it
+/// changes how the text around it shows (joins, reorders, hides).
+pub(crate) fn is_format_character(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+}
+
+/// The first invisible format character of `text` a lookalike could hide
+/// behind. The two joiners stay allowed where they change how a name is
+/// written, as IDNA's rules for them (RFC 5892, CONTEXTJ) allow: after a
+/// virama (Devanagari, Bengali, Malayalam… conjuncts), and a zero-width
+/// non-joiner between two letters of the Arabic script (Persian compound
+/// names).
+fn invisible_character(text: &str) -> Option<char> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().find_map(|(i, &c)| {
+        let before = i.checked_sub(1).map(|b| chars[b]);
+        let after = chars.get(i + 1).copied();
+        let after_virama =
+            before.is_some_and(|b| unicode_normalization::char::canonical_combining_class(b) == 9);
+        let between_arabic_letters =
+            before.is_some_and(is_arabic_letter) && after.is_some_and(is_arabic_letter);
+        let allowed = match c {
+            '\u{200D}' => after_virama,
+            '\u{200C}' => after_virama || between_arabic_letters,
+            _ => false,
+        };
+        (is_format_character(c) && !allowed).then_some(c)
+    })
+}
+
+fn is_arabic_letter(c: char) -> bool {
+    c.is_alphabetic()
+        && matches!(u32::from(c), 0x0600..=0x06FF | 0x0750..=0x077F | 0x08A0..=0x08FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF)
+}
+
+/// Whether `c` breaks a single line: a control character (Cc) or the line
+/// and paragraph separators U+2028 and U+2029.
+fn breaks_the_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 fn single_line(input: &str, max: usize) -> Result<String, TextError> {
@@ -28,8 +81,11 @@ fn single_line(input: &str, max: usize) -> Result<String, TextError> {
     if trimmed.is_empty() {
         return Err(TextError::Empty);
     }
-    if trimmed.chars().any(char::is_control) {
+    if trimmed.chars().any(breaks_the_line) {
         return Err(TextError::ControlCharacter);
+    }
+    if let Some(c) = invisible_character(trimmed) {
+        return Err(TextError::InvisibleCharacter(c));
     }
     if trimmed.chars().count() > max {
         return Err(TextError::TooLong { max });
@@ -51,7 +107,8 @@ pub fn search_key(s: &str) -> String {
     nfc(s).to_lowercase()
 }
 
-/// A person's full name, one line, 1 to 200 characters, in any script.
+/// A person's full name, one line, 1 to 200 characters, in any script,
+/// without control or invisible format characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PersonName(String);
@@ -63,7 +120,8 @@ impl PersonName {
     /// Trims and checks a name.
     ///
     /// # Errors
-    /// [`TextError`] when empty, too long or multi-line.
+    /// [`TextError`] when empty, too long, multi-line or holding an
+    /// invisible format character.
     pub fn parse(input: &str) -> Result<Self, TextError> {
         single_line(input, Self::MAX).map(Self)
     }
@@ -96,7 +154,9 @@ impl From<PersonName> for String {
     }
 }
 
-/// A short single line of text: a title, a site or role name, a grade.
+/// A short single line of text: a title, a site, role, profile or practice
+/// name, a grade; without control or invisible format characters, which
+/// could make one name pass for another.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Label(String);
@@ -108,7 +168,8 @@ impl Label {
     /// Trims and checks a label.
     ///
     /// # Errors
-    /// [`TextError`] when empty, too long or multi-line.
+    /// [`TextError`] when empty, too long, multi-line or holding an
+    /// invisible format character.
     pub fn parse(input: &str) -> Result<Self, TextError> {
         single_line(input, Self::MAX).map(Self)
     }
@@ -355,6 +416,51 @@ mod tests {
         assert_eq!(PersonName::parse("  "), Err(TextError::Empty));
         assert_eq!(PersonName::parse("a\nb"), Err(TextError::ControlCharacter));
         assert!(PersonName::parse(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn invisible_format_characters_are_refused_in_names_and_labels() {
+        for (typed, hidden) in [
+            ("Ana\u{200B} Silva", '\u{200B}'),         // zero-width space
+            ("Ana\u{200D}Silva", '\u{200D}'),          // zero-width joiner between Latin letters
+            ("An\u{200C}a Silva", '\u{200C}'),         // zero-width non-joiner between Latin letters
+            ("\u{202E}avliS anA", '\u{202E}'),         // right-to-left override
+            ("Ana \u{2066}Silva\u{2069}", '\u{2066}'), // left-to-right isolate
+            ("Ana Sil\u{AD}va", '\u{AD}'),             // soft hyphen
+            ("\u{FEFF}Ana Silva", '\u{FEFF}'),         // byte-order mark
+            ("Ana Silva\u{E0041}", '\u{E0041}'),       // tag character
+        ] {
+            assert_eq!(PersonName::parse(typed), Err(TextError::InvisibleCharacter(hidden)), "{typed:?}");
+            assert_eq!(Label::parse(typed), Err(TextError::InvisibleCharacter(hidden)), "{typed:?}");
+        }
+        let refused = PersonName::parse("Ana\u{200B}Silva").unwrap_err();
+        assert_eq!(refused.to_string(), "must not contain the invisible formatting character U+200B");
+    }
+
+    #[test]
+    fn joiners_stay_where_a_script_needs_them() {
+        // Persian: a zero-width non-joiner between Arabic letters.
+        assert!(PersonName::parse("زین\u{200C}العابدین").is_ok());
+        // Malayalam and Devanagari: joiners after a virama.
+        assert!(PersonName::parse("ന്\u{200D}").is_ok());
+        assert!(PersonName::parse("क्\u{200C}ष").is_ok());
+        // …but not at the start of a name, nor between Latin and Arabic.
+        assert!(PersonName::parse("\u{200C}زین").is_err());
+        assert!(PersonName::parse("a\u{200C}ز").is_err());
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_break_a_single_line() {
+        for typed in ["Ana\u{2028}Silva", "Ana\u{2029}Silva", "Ana\u{85}Silva", "Ana\u{0}"] {
+            assert_eq!(PersonName::parse(typed), Err(TextError::ControlCharacter), "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn lookalike_letters_of_other_scripts_are_names_of_their_own() {
+        // The first letter is Cyrillic: allowed, and a different name.
+        let cyrillic = PersonName::parse("Аna Silva").unwrap();
+        assert_ne!(cyrillic, PersonName::parse("Ana Silva").unwrap());
     }
 
     #[test]

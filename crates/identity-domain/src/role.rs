@@ -128,6 +128,15 @@ impl Grants {
         self.bypass || self.permissions.contains(p)
     }
 
+    /// Whether a holder of these grants may act on the account of a holder
+    /// of `target` (edit it, reset its password, end its sessions…): a
+    /// Super Admin may act on anyone of its practice; anyone else only on an
+    /// account that is not a Super Admin's and whose every permission they
+    /// hold too.
+    pub fn may_act_on(&self, target: &Grants) -> bool {
+        self.bypass || (!target.bypass && target.permissions.is_subset(self.permissions))
+    }
+
     /// Whether these grants cover every permission of `set` (a holder may
     /// only hand out what they hold).
     pub fn covers(&self, set: PermissionSet) -> bool {

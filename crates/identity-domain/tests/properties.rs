@@ -694,6 +694,9 @@ impl Machine {
                     UserStatus::Invited
                 };
                 let mut refusals = Vec::new();
+                if target.id == caller.user() {
+                    refusals.push(ReactivateError::Access(AccessError::UseSelfService));
+                }
                 if target.status != UserStatus::Inactive {
                     refusals.push(ReactivateError::Transition(IllegalTransition {
                         from: target.status,
@@ -714,6 +717,9 @@ impl Machine {
             Command::RevokeInvitation { user } => {
                 let target = before.users[user.get(&self.users)].clone();
                 let mut refusals = Vec::new();
+                if target.id == caller.user() {
+                    refusals.push(InvitationError::Access(AccessError::UseSelfService));
+                }
                 if target.status != UserStatus::Invited {
                     refusals.push(InvitationError::NotInvited { status: target.status });
                 }
@@ -727,6 +733,9 @@ impl Machine {
                 let target = before.users[user.get(&self.users)].clone();
                 let sent_before = self.w.outbox().await.len();
                 let mut refusals = Vec::new();
+                if target.id == caller.user() {
+                    refusals.push(InvitationError::Access(AccessError::UseSelfService));
+                }
                 if target.status != UserStatus::Invited {
                     refusals.push(InvitationError::NotInvited { status: target.status });
                 }
@@ -802,6 +811,10 @@ impl Machine {
                 let role = self.roles[*role].clone();
                 let was_super_admin = self.role(target.role).bypass;
                 let mut refusals = Vec::new();
+                if target.id == caller.user() {
+                    // An administrator's path, refused on one's own account.
+                    refusals.push(UpdateUserError::Access(AccessError::UseSelfService));
+                }
                 if role.bypass
                     && !was_super_admin
                     && self.super_admins(before, &[UserStatus::Invited, UserStatus::Active]) >= CAP

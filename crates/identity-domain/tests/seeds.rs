@@ -332,14 +332,19 @@ async fn immigration_users_page() {
     );
     assert_eq!(
         w.service.deactivate_user(&boss, w.owner.id, None).await.unwrap_err(),
-        DeactivateError::Grant(GrantError::LastSuperAdmin)
+        DeactivateError::Access(AccessError::TargetOutranksCaller {
+            super_admin: true,
+            missing: PermissionSet::EMPTY
+        }),
+        "only a Super Admin acts on a Super Admin's account"
     );
     assert_eq!(
         w.service
             .set_access(admin, w.owner.id, w.role("Administrator").await, BTreeSet::new(), None)
             .await
             .unwrap_err(),
-        UpdateUserError::Grant(GrantError::LastSuperAdmin)
+        UpdateUserError::Access(AccessError::UseSelfService),
+        "the last Super Admin does not demote themself"
     );
     assert_eq!(
         w.service.deactivate_user(admin, w.owner.id, None).await.unwrap_err(),

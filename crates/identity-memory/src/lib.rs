@@ -12,7 +12,9 @@
 //! - [`MemoryAdapters`]: all of them wired into [`identity_domain::Ports`].
 //!
 //! Fault injection ([`MemoryStore::fail_next_commits`]) lets a test make a
-//! unit of work fail at commit, to check that nothing is left behind.
+//! unit of work fail at commit, to check that nothing is left behind, and
+//! [`MemoryStore::snapshot`] takes the whole committed store, to check that
+//! a refused operation changed nothing.
 
 mod clock;
 mod hasher;
@@ -20,7 +22,7 @@ mod store;
 
 pub use clock::ManualClock;
 pub use hasher::InsecureFastHasher;
-pub use store::MemoryStore;
+pub use store::{MemoryStore, Snapshot};
 
 use identity_domain::system::{Argon2Cost, Argon2idHasher, OsRandom, UuidV7Ids};
 use identity_domain::{AuditEntry, OutboxEmail, PasswordHasher, Ports};

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// One email reservation: who held the address, and since when.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Reservation {
     user: UserId,
     email: EmailAddress,
@@ -33,7 +33,7 @@ struct Reservation {
 
 /// Everything stored. Persistent maps: cloning is O(1), so each unit of
 /// work works on its own snapshot.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct State {
     practices: HashMap<PracticeId, Practice>,
     users: HashMap<UserId, User>,
@@ -57,12 +57,19 @@ struct State {
 }
 
 /// A worker's claim on an email.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Lease {
     until: DateTime<Utc>,
     worker: WorkerId,
     claim: ClaimToken,
 }
+
+/// Everything committed in a [`MemoryStore`] at one moment: every practice,
+/// user, email reservation, credential, role, profile, link, session, site,
+/// party, case, audit entry and outbox email. Compare two to check that an
+/// operation changed nothing (`assert_eq!(before, after)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot(State);
 
 /// A transactional in-memory [`Store`]. Clones share the same data.
 #[derive(Debug, Clone, Default)]
@@ -81,6 +88,12 @@ impl MemoryStore {
     /// (and leave nothing behind), to test all-or-nothing behaviour.
     pub fn fail_next_commits(&self, n: usize) {
         self.failing_commits.store(n, Ordering::SeqCst);
+    }
+
+    /// Everything committed now, to compare with a later snapshot. Costs
+    /// nothing (persistent maps).
+    pub async fn snapshot(&self) -> Snapshot {
+        Snapshot(self.state.lock().await.clone())
     }
 
     /// Every committed outbox email, oldest first.

@@ -9,10 +9,10 @@
 //! welcome or invitation email and its link — is the caller's choice.
 
 use crate::entity::{credentials, email_history, roles, user_profiles, user_sites, users};
-use crate::error::{EMAIL, unavailable, unique_or};
+use crate::error::store_error;
 use crate::repo::row;
 use crate::store::SeaStore;
-use identity_domain::{Access, Conflict, Credential, StoreError, User};
+use identity_domain::{Access, Credential, StoreError, User};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     IntoActiveModel, Iterable, QueryFilter,
@@ -39,7 +39,7 @@ impl SeaStore {
     /// one write transaction: all of them, or none.
     ///
     /// # Errors
-    /// [`Conflict::EmailTaken`] when an email is or was held by a user of
+    /// [`identity_domain::Conflict::EmailTaken`] when an email is or was held by a user of
     /// the practice (or appears twice in `users`);
     /// [`StoreError::Unavailable`] when a role does not exist in the
     /// user's practice, a credential belongs to another user, or the
@@ -87,17 +87,13 @@ impl SeaStore {
         let credential_rows: Vec<credentials::Model> =
             users.iter().map(|u| credentials::Model::from_domain(&u.credential)).collect();
 
-        insert_all::<email_history::Entity, _>(&txn, reservations)
-            .await
-            .map_err(|e| unique_or(e, EMAIL, Conflict::EmailTaken))?;
-        insert_all::<users::Entity, _>(&txn, user_rows)
-            .await
-            .map_err(|e| unique_or(e, EMAIL, Conflict::EmailTaken))?;
-        insert_all::<user_profiles::Entity, _>(&txn, profile_links).await.map_err(unavailable)?;
-        insert_all::<user_sites::Entity, _>(&txn, site_links).await.map_err(unavailable)?;
-        insert_all::<credentials::Entity, _>(&txn, credential_rows).await.map_err(unavailable)?;
+        insert_all::<email_history::Entity, _>(&txn, reservations).await.map_err(store_error)?;
+        insert_all::<users::Entity, _>(&txn, user_rows).await.map_err(store_error)?;
+        insert_all::<user_profiles::Entity, _>(&txn, profile_links).await.map_err(store_error)?;
+        insert_all::<user_sites::Entity, _>(&txn, site_links).await.map_err(store_error)?;
+        insert_all::<credentials::Entity, _>(&txn, credential_rows).await.map_err(store_error)?;
 
-        txn.commit().await.map_err(unavailable)
+        txn.commit().await.map_err(store_error)
     }
 
     /// Refreshes PostgreSQL's planner statistics of the tables a bulk load
@@ -116,7 +112,7 @@ impl SeaStore {
         }
         db.execute_unprepared("ANALYZE users, email_history, user_profiles, user_sites, credentials")
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 }
@@ -128,7 +124,7 @@ async fn role_names(
 ) -> Result<BTreeMap<(Uuid, Uuid), String>, StoreError> {
     let wanted: BTreeSet<Uuid> = users.iter().map(|u| u.user.role.as_uuid()).collect();
     let found =
-        roles::Entity::find().filter(roles::Column::Id.is_in(wanted)).all(txn).await.map_err(unavailable)?;
+        roles::Entity::find().filter(roles::Column::Id.is_in(wanted)).all(txn).await.map_err(store_error)?;
     Ok(found.into_iter().map(|r| ((r.practice_id, r.id), r.name)).collect())
 }
 

@@ -1,34 +1,99 @@
 //! Database errors as the domain's [`StoreError`].
 //!
-//! Unique violations are recognised through `DbErr::sql_err()`, which reads
-//! the same on SQLite and PostgreSQL, and attributed by the column they
-//! concern: SQLite's message names the columns (`roles.practice_id,
-//! roles.name`), PostgreSQL's names the index, and every unique index is
-//! named after its columns (`ux_roles_practice_name`), so one word matches
-//! both. Everything else is [`StoreError::Unavailable`], whose text is the
-//! database's message: SQL errors carry no bound values, so no secret.
+//! A unique violation is recognised through `DbErr::sql_err()`, the same on
+//! SQLite and PostgreSQL, and attributed to the exact index it broke, looked
+//! up in the schema's own list ([`migrations::UNIQUE_INDEXES`]): PostgreSQL
+//! reports the index's name (read from the error's constraint field, not
+//! from its possibly translated message), SQLite the table and columns it
+//! covers (`UNIQUE constraint failed: users.practice_id,
+//! users.email_normalized`). What the index guards decides the error: a
+//! taken name or email is a [`Conflict`]; a duplicate id or token hash is a
+//! fault, [`StoreError::Unavailable`] naming the index. Everything else is
+//! [`StoreError::Unavailable`], whose text is the database's message: SQL
+//! errors carry no bound values, so no secret.
 
 use identity_domain::{Conflict, StoreError};
-use sea_orm::{DbErr, SqlErr};
+use migrations::{Guards, UniqueIndex};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
-/// Any database failure.
+/// Any database failure, with no regard to constraints (connecting,
+/// beginning, committing, reading).
 pub(crate) fn unavailable(err: DbErr) -> StoreError {
     StoreError::Unavailable(err.to_string())
 }
 
-/// A unique violation on a column named with `column` becomes `conflict`;
-/// anything else is [`unavailable`].
-pub(crate) fn unique_or(err: DbErr, column: &str, conflict: Conflict) -> StoreError {
-    match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(message)) if message.contains(column) => conflict.into(),
-        _ => unavailable(err),
+/// A database failure as the domain sees it: a unique violation becomes
+/// the error of the exact index it broke (see the module documentation),
+/// anything else [`StoreError::Unavailable`].
+///
+/// Public for operations tooling that writes with SQL of its own.
+pub fn store_error(err: DbErr) -> StoreError {
+    let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() else {
+        return unavailable(err);
+    };
+    match violated_index(&err, &message) {
+        Some(index) => match index.guards {
+            Guards::PracticeSlug | Guards::NameInPractice => Conflict::NameTaken.into(),
+            Guards::EmailInPractice => Conflict::EmailTaken.into(),
+            Guards::TokenHash | Guards::RecordId => {
+                StoreError::Unavailable(format!("unique index {} refused a duplicate: {message}", index.name))
+            }
+        },
+        None => {
+            StoreError::Unavailable(format!("a unique index the schema does not list refused: {message}"))
+        }
     }
 }
 
-/// The marker of the email unique indexes (`email_history.normalized_email`,
-/// `users.email_normalized`).
-pub(crate) const EMAIL: &str = "normalized";
-/// The marker of role, profile and site name indexes.
-pub(crate) const NAME: &str = "name";
-/// The marker of the practice slug index.
-pub(crate) const SLUG: &str = "slug";
+/// The schema's index that `err` (a unique violation saying `message`)
+/// broke.
+fn violated_index(err: &DbErr, message: &str) -> Option<&'static UniqueIndex> {
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = err
+        && let sea_orm::sqlx::Error::Database(database) = e.as_ref()
+        && let Some(name) = database.constraint()
+    {
+        return UniqueIndex::named(name);
+    }
+    sqlite_index(message)
+}
+
+/// The index a SQLite unique violation names: by its columns
+/// (`UNIQUE constraint failed: t.a, t.b`), or by name for an index on
+/// expressions (`UNIQUE constraint failed: index 'name'`).
+fn sqlite_index(message: &str) -> Option<&'static UniqueIndex> {
+    let list = message.strip_prefix("UNIQUE constraint failed: ")?;
+    if let Some(name) = list.strip_prefix("index '").and_then(|rest| rest.strip_suffix('\'')) {
+        return UniqueIndex::named(name);
+    }
+    let mut table = None;
+    let mut columns = Vec::new();
+    for item in list.split(", ") {
+        let (t, column) = item.split_once('.')?;
+        if table.is_some_and(|seen| seen != t) {
+            return None;
+        }
+        table = Some(t);
+        columns.push(column);
+    }
+    UniqueIndex::on(table?, &columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_messages_name_their_index_by_columns() {
+        let users = sqlite_index("UNIQUE constraint failed: users.practice_id, users.email_normalized");
+        assert_eq!(users.map(|i| i.name), Some("ux_users_practice_email"));
+        let pkey = sqlite_index("UNIQUE constraint failed: users.id");
+        assert_eq!(pkey.map(|i| i.name), Some("users_pkey"));
+        assert_eq!(sqlite_index("UNIQUE constraint failed: users.email_normalized"), None);
+        assert_eq!(sqlite_index("UNIQUE constraint failed: users.practice_id, roles.name"), None);
+        assert_eq!(
+            sqlite_index("UNIQUE constraint failed: index 'ux_practices_slug'").map(|i| i.name),
+            Some("ux_practices_slug")
+        );
+        assert_eq!(sqlite_index("NOT NULL constraint failed: users.id"), None);
+    }
+}

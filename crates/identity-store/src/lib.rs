@@ -8,10 +8,11 @@
 //!   mapping (rows never leave this crate);
 //! - `repo/`: one file per repository port, implemented on the unit of work;
 //! - `error`: how database errors become [`identity_domain::StoreError`]
-//!   (unique violations through `DbErr::sql_err()`, the same on both
-//!   backends);
+//!   (unique violations through `DbErr::sql_err()`, attributed to the exact
+//!   index of `migrations::UNIQUE_INDEXES` on both backends);
 //! - `store`: connecting (SQLite set-up included), migrating, beginning
 //!   units of work;
+//! - `access`: granting the server's own PostgreSQL role its rights;
 //! - `bulk`: loading many users at once, for operations tooling;
 //! - `seal`: the [`OutboxKey`] that encrypts links and one-time passwords
 //!   waiting in the outbox;
@@ -20,6 +21,7 @@
 //!
 //! The schema itself lives in the `migrations` crate.
 
+mod access;
 mod bulk;
 mod entity;
 mod error;
@@ -28,6 +30,8 @@ mod repo;
 mod seal;
 mod store;
 
+pub use access::GrantError;
 pub use bulk::BulkUser;
+pub use error::store_error;
 pub use seal::{OutboxKey, OutboxKeyError};
 pub use store::{ConnectError, MigrationState, SeaStore};

@@ -1,6 +1,7 @@
 //! The API's test backend on the SeaORM store: a fresh SQLite file or
 //! PostgreSQL database per test (dropped when the test's app is dropped),
-//! with the manual clock and fast hasher of the in-memory adapters.
+//! with the manual clock and fast hasher of the in-memory adapters. On
+//! PostgreSQL the store connects as the least-privileged [`APP_ROLE`].
 
 use chrono::{TimeZone as _, Utc};
 use identity_domain::{OutboxEmail, OutboxQueue, Ports, WorkerId};
@@ -76,8 +77,16 @@ impl Drop for Adapters {
     }
 }
 
-/// A migrated store of `kind` and ports over it. Without
-/// `IDENTITY_TEST_POSTGRES_URL`, PostgreSQL falls back to SQLite and says so.
+/// The role the API's store connects as on PostgreSQL, as the server does
+/// in production: no superuser, owning nothing, holding only the rights
+/// `SeaStore::grant_app_role` gives. Created when missing.
+pub const APP_ROLE: &str = "identity_test_app";
+
+/// A migrated store of `kind` and ports over it. On PostgreSQL the
+/// database is created and migrated as the server's administrator
+/// (`IDENTITY_TEST_POSTGRES_URL`, the owner) and the store connects as
+/// [`APP_ROLE`]. Without `IDENTITY_TEST_POSTGRES_URL`, PostgreSQL falls back
+/// to SQLite and says so.
 pub async fn fresh(kind: Kind) -> (Ports, Adapters) {
     let id = uuid::Uuid::now_v7().simple().to_string();
     let (url, cleanup) = match (kind, std::env::var("IDENTITY_TEST_POSTGRES_URL")) {
@@ -85,6 +94,11 @@ pub async fn fresh(kind: Kind) -> (Ports, Adapters) {
             let name = format!("identity_api_test_{id}");
             let admin = SeaStore::connect(&server).await.unwrap();
             admin.connection().execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+            let create_role = format!(
+                "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS; \
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            );
+            admin.connection().execute_unprepared(&create_role).await.unwrap();
             admin.close().await.ok();
             let host = server
                 .split_once("://")
@@ -92,7 +106,13 @@ pub async fn fresh(kind: Kind) -> (Ports, Adapters) {
                 .split('/')
                 .next()
                 .unwrap_or_default();
-            (format!("postgres://{host}/{name}"), Cleanup::Database { server, name })
+            let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+            let owner_url = with_database(&server, &name);
+            let owner = SeaStore::connect(&owner_url).await.unwrap();
+            owner.migrate().await.unwrap();
+            owner.grant_app_role(APP_ROLE).await.unwrap();
+            owner.close().await.ok();
+            (format!("postgres://{APP_ROLE}@{host}/{name}"), Cleanup::Database { server, name })
         }
         (kind, _) => {
             if matches!(kind, Kind::Postgres) {
@@ -103,9 +123,24 @@ pub async fn fresh(kind: Kind) -> (Ports, Adapters) {
         }
     };
     let store = SeaStore::connect(&url).await.unwrap();
+    // A no-op for the app role on PostgreSQL (migrated above); SQLite's first.
     store.migrate().await.unwrap();
     let memory = MemoryAdapters::with_fast_hasher();
     let mut ports = memory.ports();
     ports.store = Arc::new(store.clone());
     (ports, Adapters { clock: memory.clock.clone(), store, cleanup: Some(cleanup) })
+}
+
+/// `url` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
 }

@@ -147,7 +147,8 @@ pub struct ChangePasswordBody {
     responses(
         (status = 204, description = "Changed"),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong current password, or the new one is refused (with its reason)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong current password (counted as a failed sign-in), or the new one is refused (with its reason)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords: not checked; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn change_password(
     State(state): State<ApiState>,

@@ -196,7 +196,7 @@ pub struct ListUsersParams {
     pub site: Option<Uuid>,
     /// A BCP 47 language tag.
     pub language: Option<String>,
-    /// Case-insensitive text in the name or email.
+    /// Case-insensitive text in the name or email (no control characters).
     pub search: Option<String>,
     /// The column to sort by: name, email, status, role, language, time_zone, created_at.
     pub sort: Option<String>,
@@ -244,22 +244,21 @@ impl ListUsersParams {
             _ => Err("use asc or desc"),
         });
         let after = f.optional("cursor", self.cursor.as_deref(), UserCursor::decode);
+        let search = f.optional("search", self.search.as_deref(), SearchTerm::parse);
         let limit = self.limit.unwrap_or(50);
         if !(1..=500).contains(&limit) {
             f.fail("limit", "must be 1 to 500");
         }
         let built = (|| {
-            let mut filter = UserFilter {
+            let filter = UserFilter {
                 statuses: statuses?,
                 role: self.role.map(RoleId::from_uuid),
                 profile: self.profile.map(ProfileId::from_uuid),
                 site: self.site.map(SiteId::from_uuid),
                 language: language?,
                 search: None,
-            };
-            if let Some(text) = &self.search {
-                filter = filter.with_search(text);
             }
+            .with_search_term(search?.flatten());
             let query = UserQuery {
                 filter,
                 sort: sort?.unwrap_or(UserColumn::Name),
@@ -395,6 +394,7 @@ impl UpdateUserBody {
     responses(
         (status = 200, description = "The edited user", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed by someone else since your read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
@@ -426,6 +426,7 @@ pub struct ChangeEmailBody {
     responses(
         (status = 200, description = "The user with the new email", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email is or was used by another user", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed by someone else since your read", body = Problem, content_type = "application/problem+json"),
@@ -495,7 +496,7 @@ pub struct AccessBody {
     responses(
         (status = 200, description = "The user", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed (a permission you do not hold; only a Super Admin grants Super Admin)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed (a permission you do not hold; only a Super Admin grants Super Admin; a user who outranks you, `target-outranks-caller`; your own account, `use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Super Admin cap reached, or the last active Super Admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown role or profile", body = Problem, content_type = "application/problem+json"),
@@ -531,6 +532,7 @@ pub struct DeactivateBody {
     responses(
         (status = 200, description = "The deactivated user", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Owns open cases (with count), last Super Admin, yourself, or already inactive", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "reassign_to cannot own cases", body = Problem, content_type = "application/problem+json"),
@@ -550,6 +552,7 @@ async fn deactivate(
     responses(
         (status = 200, description = "The reactivated user", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not inactive, or the Super Admin cap is reached", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -583,6 +586,7 @@ pub enum ResetBody {
     responses(
         (status = 204, description = "Reset"),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user is not active", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The temporary password is refused", body = Problem, content_type = "application/problem+json"),
@@ -614,6 +618,7 @@ pub struct SessionsEnded {
     responses(
         (status = 200, description = "Signed out everywhere", body = SessionsEnded),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn sign_out_everywhere(
@@ -630,6 +635,7 @@ async fn sign_out_everywhere(
     responses(
         (status = 204, description = "Sent"),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user is not invited", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -647,6 +653,7 @@ async fn resend_invitation(
     responses(
         (status = 200, description = "Revoked", body = UserView),
         (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user is not invited", body = Problem, content_type = "application/problem+json"),
     ))]

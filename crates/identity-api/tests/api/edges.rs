@@ -105,7 +105,7 @@ async fn a_request_that_takes_too_long_is_a_503_problem() {
     let adapters = identity_memory::MemoryAdapters::new();
     let mut ports = adapters.ports();
     let argon2 = Argon2idHasher::new(Argon2Cost::default(), Arc::new(OsRandom)).unwrap();
-    ports.hasher = Arc::new(BoundedHasher::new(argon2, 1, 4));
+    ports.hasher = Arc::new(BoundedHasher::new(argon2, 1, 4).unwrap());
     let service = identity_domain::IdentityService::new(ports, identity_domain::Config::default());
     let settings = identity_api::ApiSettings {
         request_timeout: std::time::Duration::from_millis(1),

@@ -14,4 +14,5 @@ mod routes;
 mod seeds;
 mod sessions;
 mod support;
+mod trust;
 mod users;

@@ -262,13 +262,14 @@ async fn immigration_users_page_over_http() {
         .await
         .assert_problem(403, "super-admin-only");
     let owner = app.owner.to_string();
+    // Only a Super Admin acts on a Super Admin; and nobody demotes themself.
     app.post(&format!("/api/v1/users/{owner}/deactivate"), &boss, json!({}))
         .await
-        .assert_problem(409, "last-super-admin");
+        .assert_problem(403, "target-outranks-caller");
     let administrator = role_id(&app, "Administrator").await;
     app.put(&format!("/api/v1/users/{owner}/access"), &admin, json!({ "role": administrator }))
         .await
-        .assert_problem(409, "last-super-admin");
+        .assert_problem(403, "use-self-service");
     app.post(&format!("/api/v1/users/{owner}/deactivate"), &admin, json!({}))
         .await
         .assert_problem(409, "self-deactivation");

@@ -68,6 +68,55 @@ async fn the_list_filters_sorts_and_pages_with_a_cursor() {
 }
 
 #[tokio::test]
+async fn a_search_with_a_control_character_is_422_before_any_query_on_the_list_and_the_download() {
+    let app = spawn_app().await;
+    for search in ["%00", "owner%00", "owner%0Amaple", "%7F"] {
+        for path in ["/api/v1/users", "/api/v1/users/export"] {
+            let refused = app.get(&format!("{path}?search={search}"), &app.admin).await;
+            refused.assert_problem(422, "invalid-field");
+            assert_eq!(refused.body["field"], "search", "{path}?search={search}: {:#}", refused.body);
+        }
+    }
+    let audit = app.get("/api/v1/audit?action=users.exported", &app.admin).await;
+    assert_eq!(audit.body["items"], json!([]), "a refused download is not audited");
+    let found = app.get("/api/v1/users?search=%20OWNER%20", &app.admin).await;
+    assert_eq!(found.body["items"].as_array().unwrap().len(), 1, "{:#}", found.body);
+}
+
+#[tokio::test]
+async fn guessable_passwords_and_invisible_characters_are_422_with_their_reason() {
+    let app = spawn_app().await;
+    let role = app.role("Paralegal").await;
+    let user = |email: &str, name: &str, password: &str| {
+        json!({
+            "email": email, "name": name, "role": role, "language": "en", "time_zone": "UTC",
+            "credential": { "mode": "password", "password": password },
+        })
+    };
+    for (password, reason) in [
+        ("hd764nw5d7e1vb1", "common"),
+        ("tangerinetangerine", "repeated"),
+        ("azertyuiopqsdfghj", "keyboard_row"),
+        ("123456789012345", "sequence"),
+    ] {
+        let refused =
+            app.post("/api/v1/users", &app.admin, user("sam@maple.example", "Sam Rivera", password)).await;
+        refused.assert_problem(422, "password-rejected");
+        assert_eq!(refused.body["reason"], reason, "{password}");
+    }
+    for (email, name, field) in [
+        ("sam\u{200B}@maple.example", "Sam Rivera", "email"),
+        ("sam@maple.example", "Sam\u{202E}avieR", "name"),
+    ] {
+        let refused =
+            app.post("/api/v1/users", &app.admin, user(email, name, "a long and private passphrase")).await;
+        refused.assert_problem(422, "invalid-field");
+        assert_eq!(refused.body["field"], field, "{:#}", refused.body);
+        assert!(refused.body["detail"].as_str().unwrap_or_default().contains("U+"), "{:#}", refused.body);
+    }
+}
+
+#[tokio::test]
 async fn deactivating_a_user_with_open_cases_is_409_with_the_count_then_works_with_reassign_to() {
     let app = spawn_app().await;
     let (leaver, _) = app.add_user("leaver@maple.example", "RCIC Consultant").await;

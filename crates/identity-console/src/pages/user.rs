@@ -448,15 +448,25 @@ pub async fn edit(
         (&form.name, &form.language, &form.time_zone),
         (&form.phone, &form.title, &form.notes),
     );
+    // Only the fields that differ from the stored user are sent: a viewer
+    // who may change the status but not the details can still toggle it.
+    let differs = |old: &str, new: &str| old != new;
     let edit = (|| {
+        let name = person.name?;
+        let language = person.language?;
+        let time_zone = person.time_zone?;
+        let phone = person.phone?;
+        let title = person.title?;
+        let notes = if may(Permission::UsersNotes) { Some(person.notes?) } else { None };
+        let sites = may(Permission::UsersUpdate).then(|| picked(&form.sites)).filter(|s| *s != user.sites);
         Some(UserEdit {
-            name: Some(person.name?),
-            language: Some(person.language?),
-            time_zone: Some(person.time_zone?),
-            phone: Some(person.phone?),
-            title: Some(person.title?),
-            notes: if may(Permission::UsersNotes) { Some(person.notes?) } else { None },
-            sites: may(Permission::UsersUpdate).then(|| picked(&form.sites)),
+            name: differs(user.name.as_str(), name.as_str()).then_some(name),
+            language: differs(user.language.as_str(), language.as_str()).then_some(language),
+            time_zone: differs(user.time_zone.name(), time_zone.name()).then_some(time_zone),
+            phone: (phone != user.phone).then_some(phone),
+            title: (title != user.title).then_some(title),
+            notes: notes.filter(|n| *n != user.notes),
+            sites,
         })
     })();
     let page_with = |user: &User, form: EditForm, errors: Errors, candidates, status| {
@@ -472,62 +482,43 @@ pub async fn edit(
     let Some(edit) = edit.filter(|_| errors.is_empty()) else {
         return page_with(&user, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY);
     };
-    // All or nothing: the status change (the step that can be refused for
-    // the user's open cases) goes first, then the details at the version it
-    // left; a refusal saves nothing.
-    if form.version != user.version {
-        let problem = UpdateUserError::VersionMismatch { current: user.version }.describe(t);
-        let status = problem.status;
-        errors.add(problem);
-        return page_with(&user, form, errors, None, status);
-    }
+    // All or nothing: the details and the status change are one use case,
+    // one unit of work; any refusal saves nothing.
     let wants_active = form.active.is_some();
     let is_active = user.status != UserStatus::Inactive;
-    let mut version = user.version;
-    let mut done = "saved";
-    if !form.status_shown.is_empty() && wants_active != is_active {
-        let changed = if wants_active {
-            state.service.reactivate_user(&viewer.caller, user.id).await.map_err(|e| (e.describe(t), None))
+    let status = (!form.status_shown.is_empty() && wants_active != is_active).then(|| {
+        if wants_active {
+            StatusChange::Reactivate
         } else {
-            let to = form.reassign_to.parse::<UserId>().ok();
-            match state.service.deactivate_user(&viewer.caller, user.id, to).await {
-                Ok(u) => Ok(u),
-                Err(e) => {
-                    let mut problem = e.describe(t);
-                    let offer =
-                        matches!(e, DeactivateError::OwnsOpenCases { .. } | DeactivateError::Assignee(_));
-                    if offer {
-                        problem.text = fill(&problem.text, &[("name", user.name.as_str())]);
-                    }
-                    Err((problem, offer.then_some(())))
-                }
-            }
-        };
-        match changed {
-            Ok(changed) => {
-                version = changed.version;
-                done = if wants_active { "reactivated" } else { "deactivated" };
-            }
-            Err((problem, offer)) => {
-                let candidates = match offer {
-                    Some(()) => {
-                        Some(case_owners(&state, &viewer, &catalogue, user.id, &form.reassign_to).await)
-                    }
-                    None => None,
-                };
-                let status = problem.status;
-                errors.add(problem);
-                return page_with(&user, form, errors, candidates, status);
-            }
+            StatusChange::Deactivate { reassign_to: form.reassign_to.parse::<UserId>().ok() }
         }
-    }
-    match state.service.update_user(&viewer.caller, user.id, edit, Some(version)).await {
+    });
+    let done = match status {
+        Some(StatusChange::Reactivate) => "reactivated",
+        Some(StatusChange::Deactivate { .. }) => "deactivated",
+        None => "saved",
+    };
+    match state.service.edit_user(&viewer.caller, user.id, edit, status, Some(form.version)).await {
         Ok(_) => Redirect::to(&format!("{}?done={done}", user_href(user.id))).into_response(),
         Err(e) => {
-            let problem = e.describe(t);
+            let mut problem = e.describe(t);
+            let offer = matches!(
+                e,
+                EditUserError::Deactivate(
+                    DeactivateError::OwnsOpenCases { .. } | DeactivateError::Assignee(_)
+                )
+            );
+            if offer {
+                problem.text = fill(&problem.text, &[("name", user.name.as_str())]);
+            }
+            let candidates = if offer {
+                Some(case_owners(&state, &viewer, &catalogue, user.id, &form.reassign_to).await)
+            } else {
+                None
+            };
             let status = problem.status;
             errors.add(problem);
-            page_with(&user, form, errors, None, status)
+            page_with(&user, form, errors, candidates, status)
         }
     }
 }

@@ -128,7 +128,7 @@ impl TableQuery {
             language: Language::parse(&self.language).ok(),
             search: None,
         };
-        filter.with_search(&self.search)
+        filter.with_search_term(SearchTerm::parse(&self.search).ok().flatten())
     }
 }
 

@@ -1,8 +1,9 @@
 //! Who may hold which role and profiles: grant checks and the Super Admin
-//! rules (only a Super Admin grants it, the cap, the last one protected).
+//! rules (only a Super Admin grants it, the cap, the last one protected);
+//! and who may act on whom.
 
 use super::{Caller, IdentityService};
-use crate::error::StoreError;
+use crate::error::{AccessError, StoreError};
 use crate::ids::{PracticeId, ProfileId, RoleId};
 use crate::permission::PermissionSet;
 use crate::ports::UnitOfWork;
@@ -84,6 +85,34 @@ impl IdentityService {
             .await
             .map(|a| a.grants())
             .map_err(|e| e.0)
+    }
+
+    /// Checks that `caller` may act on `target`'s account through an
+    /// administrator's path (edit, email, role and profiles, password reset,
+    /// sign-out, deactivation, reactivation, invitations): never on their own
+    /// account ([`AccessError::UseSelfService`]), and only when every
+    /// permission the target holds now is one the caller holds too, a Super
+    /// Admin's account only by a Super Admin
+    /// ([`AccessError::TargetOutranksCaller`]).
+    pub(super) async fn check_may_act_on<E: From<AccessError> + From<StoreError>>(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        caller: &Caller,
+        target: &User,
+    ) -> Result<(), E> {
+        if target.id == caller.user() {
+            return Err(AccessError::UseSelfService.into());
+        }
+        let theirs = self.grants_of(uow, target).await?;
+        let mine = caller.grants();
+        if mine.may_act_on(&theirs) {
+            return Ok(());
+        }
+        Err(AccessError::TargetOutranksCaller {
+            super_admin: theirs.bypass,
+            missing: theirs.permissions.difference(mine.permissions),
+        }
+        .into())
     }
 
     /// How many users of the practice hold a bypass role with one of `statuses`.

@@ -2,15 +2,16 @@
 //! and changing one's own password.
 
 use super::{Caller, IdentityService, Origin, Recipient};
-use crate::audit::{Actor, AuditAction, RequestId, Target};
+use crate::audit::{Actor, AuditAction, AuditQuery, RequestId, Target};
 use crate::email::EmailAddress;
 use crate::error::{AccessError, HashError, StoreError};
 use crate::ids::UserId;
 use crate::link::{LinkPurpose, LinkSubject};
 use crate::mail::{MailSecret, Message};
+use crate::password::PasswordHash;
 use crate::password::PasswordRejection;
 use crate::permission::Permission;
-use crate::ports::Access;
+use crate::ports::{Access, UnitOfWork};
 use crate::practice::{Practice, PracticeSlug};
 use crate::token::Token;
 use crate::user::{User, UserStatus};
@@ -109,12 +110,24 @@ pub struct LinkInfo {
     pub expires_at: DateTime<Utc>,
 }
 
+/// At most this many recovery emails an hour per account from "forgot
+/// password"; further requests are answered the same way and send nothing.
+pub const RECOVERY_EMAILS_PER_HOUR: u32 = 3;
+
 /// Why the caller's password was not changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChangePasswordError {
-    /// The current password is wrong.
+    /// The current password is wrong. It counted as a failed sign-in.
     #[error("the current password is not correct")]
     WrongPassword,
+    /// Too many wrong passwords (sign-ins or current passwords): try again
+    /// after `retry_after` seconds, or, when it is `None`, password sign-in
+    /// is locked until an administrator resets the password.
+    #[error("too many wrong passwords; try again later")]
+    TooManyAttempts {
+        /// Seconds to wait; `None` when locked.
+        retry_after: Option<u64>,
+    },
     /// The new password breaks the policy (or equals the current one).
     #[error(transparent)]
     Password(#[from] PasswordRejection),
@@ -126,9 +139,30 @@ pub enum ChangePasswordError {
     Store(#[from] StoreError),
 }
 
+/// Why a current password typed on a self-service path was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CurrentPasswordRefusal {
+    /// Wrong; counted as a failed sign-in.
+    Wrong,
+    /// Throttled (seconds to wait) or locked (`None`); not checked.
+    TooManyAttempts { retry_after: Option<u64> },
+}
+
+impl From<CurrentPasswordRefusal> for ChangePasswordError {
+    fn from(e: CurrentPasswordRefusal) -> Self {
+        match e {
+            CurrentPasswordRefusal::Wrong => Self::WrongPassword,
+            CurrentPasswordRefusal::TooManyAttempts { retry_after } => Self::TooManyAttempts { retry_after },
+        }
+    }
+}
+
 impl IdentityService {
     /// Resets a user's password in one of three modes. Every mode ends all
     /// the user's sessions, voids earlier links and clears a sign-in lock.
+    /// Never one's own password (that is `change_own_password`, with the
+    /// current one), and only a user the caller may act on (see
+    /// [`AccessError::TargetOutranksCaller`]).
     ///
     /// # Errors
     /// [`ResetPasswordError`].
@@ -158,6 +192,10 @@ impl IdentityService {
         let now = self.now();
         let mut uow = self.begin(Access::Write).await?;
         let user = uow.users().get(caller.practice(), id).await?.ok_or(ResetPasswordError::UserNotFound)?;
+        self.check_may_act_on::<ResetPasswordError>(uow.as_mut(), caller, &user).await?;
+        if user.status != UserStatus::Active {
+            return Err(ResetPasswordError::NotActive { status: user.status });
+        }
         let mut credential = uow
             .credentials()
             .get(caller.practice(), id)
@@ -213,8 +251,10 @@ impl IdentityService {
     }
 
     /// "Forgot password": emails a recovery link to the stored address of
-    /// an active, unlocked user. Answers the same whether or not the email
-    /// exists; never counts as a failed sign-in.
+    /// an active, unlocked user, at most [`RECOVERY_EMAILS_PER_HOUR`] an
+    /// hour per account. Answers the same whether or not the email exists
+    /// and whether or not an email was sent; never counts as a failed
+    /// sign-in.
     ///
     /// # Errors
     /// Storage failures only.
@@ -233,6 +273,11 @@ impl IdentityService {
         };
         let locked = uow.credentials().get(practice.id, user.id).await?.is_some_and(|c| c.locked);
         if user.status != UserStatus::Active || locked {
+            return Ok(());
+        }
+        if self.recent_recovery_requests(uow.as_mut(), practice.id, user.id).await?
+            >= RECOVERY_EMAILS_PER_HOUR as usize
+        {
             return Ok(());
         }
         let (token, expires_at) = self
@@ -390,9 +435,11 @@ impl IdentityService {
         Ok(())
     }
 
-    /// Changes the caller's own password, checking the current one. The
-    /// only thing a password-change-only session may do. Ends every other
-    /// session of the user; the caller's session becomes a full one.
+    /// Changes the caller's own password, checking the current one (a wrong
+    /// one counts as a failed sign-in, with the same throttle and lock, and
+    /// is audited). The only thing a password-change-only session may do.
+    /// Ends every other session of the user and voids every pending link;
+    /// the caller's session becomes a full one.
     ///
     /// # Errors
     /// [`ChangePasswordError`].
@@ -402,19 +449,17 @@ impl IdentityService {
         current: SecretString,
         new_password: SecretString,
     ) -> Result<(), ChangePasswordError> {
-        let (practice, user, current_hash) = {
+        let current_hash = self.confirm_current_password::<ChangePasswordError>(caller, &current).await?;
+        let (practice, user) = {
             let mut uow = self.begin(Access::Read).await?;
             let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
-            let user = uow.users().get(caller.practice(), caller.user()).await?;
-            let credential = uow.credentials().get(caller.practice(), caller.user()).await?;
-            match (user, credential.and_then(|c| c.hash)) {
-                (Some(user), Some(hash)) => (practice, user, hash),
-                _ => return Err(ChangePasswordError::WrongPassword),
-            }
+            let user = uow
+                .users()
+                .get(caller.practice(), caller.user())
+                .await?
+                .ok_or(ChangePasswordError::WrongPassword)?;
+            (practice, user)
         };
-        if !self.ports.hasher.verify(&current, &current_hash).await? {
-            return Err(ChangePasswordError::WrongPassword);
-        }
         let password = Self::check_password(&practice, &user.email, &user.name, new_password)?;
         if self.ports.hasher.verify(&SecretString::from(password.expose().to_owned()), &current_hash).await? {
             return Err(PasswordRejection::SameAsCurrent.into());
@@ -437,6 +482,7 @@ impl IdentityService {
         uow.sessions()
             .end_all_for_user(caller.practice(), caller.user(), Some(caller.session()), now)
             .await?;
+        uow.links().void_for(caller.practice(), LinkSubject::User(caller.user()), None, now).await?;
         if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await? {
             session.password_change_only = false;
             uow.sessions().update(&session).await?;
@@ -454,30 +500,101 @@ impl IdentityService {
         Ok(())
     }
 
-    /// Whether `typed` is the caller's current password.
-    pub(super) async fn verify_current_password<E: From<HashError> + From<StoreError>>(
+    /// Checks that `typed` is the caller's current password, as a sign-in
+    /// would: refused unchecked while throttled or locked; a wrong one is
+    /// counted on the credential (the same count, delays and lock as
+    /// sign-in) and audited as a failed sign-in. Returns the hash it
+    /// matched. The hasher runs with no unit of work open.
+    pub(super) async fn confirm_current_password<E>(
         &self,
         caller: &Caller,
         typed: &SecretString,
-    ) -> Result<bool, E> {
-        match self.current_hash(caller).await? {
-            Some(hash) => Ok(self.ports.hasher.verify(typed, &hash).await?),
-            None => Ok(false),
+    ) -> Result<PasswordHash, E>
+    where
+        E: From<CurrentPasswordRefusal> + From<HashError> + From<StoreError>,
+    {
+        let now = self.now();
+        let read = {
+            let mut uow = self.begin(Access::Read).await?;
+            uow.credentials().get(caller.practice(), caller.user()).await?
+        };
+        let Some((read, hash)) = read.and_then(|c| c.hash.clone().map(|h| (c, h))) else {
+            return Err(CurrentPasswordRefusal::Wrong.into());
+        };
+        if read.locked {
+            return Err(CurrentPasswordRefusal::TooManyAttempts { retry_after: None }.into());
         }
+        if self.config.throttle.too_soon(&read, now) {
+            let until =
+                read.last_failure_at.unwrap_or(now) + self.config.throttle.delay_after(read.failed_attempts);
+            let seconds = u64::try_from((until - now).num_seconds()).unwrap_or(0).max(1);
+            return Err(CurrentPasswordRefusal::TooManyAttempts { retry_after: Some(seconds) }.into());
+        }
+        if self.ports.hasher.verify(typed, &hash).await? {
+            return Ok(hash);
+        }
+        let mut uow = self.begin(Access::Write).await?;
+        self.count_wrong_current_password(uow.as_mut(), caller, &hash).await?;
+        uow.commit().await?;
+        Err(CurrentPasswordRefusal::Wrong.into())
     }
 
-    async fn current_hash(
+    /// Counts a wrong current password on the caller's credential (unless
+    /// the password changed meanwhile) and audits it as a failed sign-in.
+    async fn count_wrong_current_password(
         &self,
+        uow: &mut dyn UnitOfWork,
         caller: &Caller,
-    ) -> Result<Option<crate::password::PasswordHash>, StoreError> {
-        let mut uow = self.begin(Access::Read).await?;
-        Ok(uow.credentials().get(caller.practice(), caller.user()).await?.and_then(|c| c.hash))
+        checked: &PasswordHash,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        let Some(mut credential) = uow.credentials().get(caller.practice(), caller.user()).await? else {
+            return Ok(());
+        };
+        if credential.hash.as_ref() == Some(checked) {
+            credential.failed_attempts = credential.failed_attempts.saturating_add(1);
+            credential.last_failure_at = Some(now);
+            if credential.failed_attempts >= self.config.throttle.lock_after
+                && let Some(user) = uow.users().get(caller.practice(), caller.user()).await?
+                && !self.is_last_super_admin(uow, &user).await?
+            {
+                credential.locked = true;
+            }
+            uow.credentials().save(&credential).await?;
+        }
+        let details = json!({
+            "reason": "wrong_current_password",
+            "consecutive_failures": credential.failed_attempts,
+            "locked": credential.locked,
+        });
+        let target = Some(Target::User(caller.user()));
+        self.audit(uow, &caller.origin(), AuditAction::SignInFailed, target, None, Some(details)).await
     }
 
+    /// How many recovery emails "forgot password" sent `user` in the last
+    /// hour (counted from the audit log, up to the limit).
+    async fn recent_recovery_requests(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: crate::ids::PracticeId,
+        user: UserId,
+    ) -> Result<usize, StoreError> {
+        let query = AuditQuery {
+            action: Some(AuditAction::RecoveryRequested),
+            target: Some(Target::User(user)),
+            since: Some(self.now() - chrono::Duration::hours(1)),
+            limit: RECOVERY_EMAILS_PER_HOUR,
+            ..AuditQuery::default()
+        };
+        Ok(uow.audit().list(practice, &query).await?.items.len())
+    }
+
+    /// The practice and the user to reset, once the caller may act on them.
     async fn read_user(&self, caller: &Caller, id: UserId) -> Result<(Practice, User), ResetPasswordError> {
         let mut uow = self.begin(Access::Read).await?;
         let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
         let user = uow.users().get(caller.practice(), id).await?.ok_or(ResetPasswordError::UserNotFound)?;
+        self.check_may_act_on::<ResetPasswordError>(uow.as_mut(), caller, &user).await?;
         Ok((practice, user))
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{AccessError, StoreError};
 use crate::ids::UserId;
 use crate::link::LinkSubject;
 use crate::permission::Permission;
-use crate::ports::Access;
+use crate::ports::{Access, UnitOfWork};
 use crate::user::{IllegalTransition, User, UserStatus};
 use serde_json::json;
 
@@ -99,7 +99,8 @@ impl IdentityService {
     /// Deactivates a user: status `inactive`, every session ended, pending
     /// invitation and recovery links voided. Refused while the user owns
     /// open cases, unless `reassign_to` names who takes them: then the
-    /// cases move and the user is deactivated in one unit of work.
+    /// cases move and the user is deactivated in one unit of work. Only a
+    /// user the caller may act on (see [`AccessError::TargetOutranksCaller`]).
     ///
     /// # Errors
     /// [`DeactivateError`]; nothing changes then.
@@ -109,6 +110,20 @@ impl IdentityService {
         id: UserId,
         reassign_to: Option<UserId>,
     ) -> Result<User, DeactivateError> {
+        Self::require_deactivation(caller, id, reassign_to)?;
+        let mut uow = self.begin(Access::Write).await?;
+        let mut user = uow.users().get(caller.practice(), id).await?.ok_or(DeactivateError::UserNotFound)?;
+        self.deactivate_in(uow.as_mut(), caller, &mut user, reassign_to).await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// The permissions a deactivation needs, and nobody deactivates themself.
+    pub(super) fn require_deactivation(
+        caller: &Caller,
+        id: UserId,
+        reassign_to: Option<UserId>,
+    ) -> Result<(), DeactivateError> {
         caller.require(Permission::UsersDeactivate)?;
         if reassign_to.is_some() {
             caller.require(Permission::CasesAssign)?;
@@ -116,23 +131,31 @@ impl IdentityService {
         if id == caller.user() {
             return Err(DeactivateError::SelfDeactivation);
         }
-        let mut uow = self.begin(Access::Write).await?;
-        let mut user = uow.users().get(caller.practice(), id).await?.ok_or(DeactivateError::UserNotFound)?;
+        Ok(())
+    }
+
+    /// Deactivates `user` inside the caller's unit of work (saved and
+    /// audited, not committed).
+    pub(super) async fn deactivate_in(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        caller: &Caller,
+        user: &mut User,
+        reassign_to: Option<UserId>,
+    ) -> Result<(), DeactivateError> {
+        let id = user.id;
+        if id == caller.user() {
+            return Err(DeactivateError::SelfDeactivation);
+        }
+        self.check_may_act_on::<DeactivateError>(uow, caller, user).await?;
         let next = user.status.transition(UserStatus::Inactive)?;
-        if self.is_last_super_admin(uow.as_mut(), &user).await? {
+        if self.is_last_super_admin(uow, user).await? {
             return Err(GrantError::LastSuperAdmin.into());
         }
         let open = uow.cases().count_open(caller.practice(), id).await?;
         match reassign_to {
             Some(to) => {
-                self.move_open_cases::<DeactivateError>(
-                    uow.as_mut(),
-                    caller,
-                    id,
-                    to,
-                    &CaseSelection::AllOpen,
-                )
-                .await?;
+                self.move_open_cases::<DeactivateError>(uow, caller, id, to, &CaseSelection::AllOpen).await?;
             }
             None if open > 0 => return Err(DeactivateError::OwnsOpenCases { count: open }),
             None => {}
@@ -140,14 +163,14 @@ impl IdentityService {
         let before = user.audit_view();
         let now = self.now();
         user.status = next;
-        self.save_user(uow.as_mut(), &mut user).await?;
+        self.save_user(uow, user).await?;
         let ended = uow.sessions().end_all_for_user(caller.practice(), id, None, now).await?;
         let voided = uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
         let mut after = user.audit_view();
         after["sessions_ended"] = json!(ended);
         after["links_voided"] = json!(voided);
         self.audit(
-            uow.as_mut(),
+            uow,
             &caller.origin(),
             AuditAction::UserDeactivated,
             Some(Target::User(id)),
@@ -155,12 +178,12 @@ impl IdentityService {
             Some(after),
         )
         .await?;
-        uow.commit().await?;
-        Ok(self.visible(caller, user))
+        Ok(())
     }
 
     /// Reactivates an inactive user: `active` again if they have a password,
-    /// else `invited` again with a new invitation email.
+    /// else `invited` again with a new invitation email. Only a user the
+    /// caller may act on.
     ///
     /// # Errors
     /// [`ReactivateError`].
@@ -168,20 +191,31 @@ impl IdentityService {
         caller.require(Permission::UsersDeactivate)?;
         let mut uow = self.begin(Access::Write).await?;
         let mut user = uow.users().get(caller.practice(), id).await?.ok_or(ReactivateError::UserNotFound)?;
+        self.reactivate_in(uow.as_mut(), caller, &mut user).await?;
+        uow.commit().await?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// Reactivates `user` inside the caller's unit of work (saved, audited
+    /// and invited again if need be; not committed).
+    pub(super) async fn reactivate_in(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        caller: &Caller,
+        user: &mut User,
+    ) -> Result<(), ReactivateError> {
+        let id = user.id;
+        self.check_may_act_on::<ReactivateError>(uow, caller, user).await?;
         let has_password =
             uow.credentials().get(caller.practice(), id).await?.is_some_and(|c| c.hash.is_some());
         let next =
             user.status.transition(if has_password { UserStatus::Active } else { UserStatus::Invited })?;
-        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+        let practice = self.practice_of(uow, caller.practice()).await?;
         let is_super_admin =
             uow.roles().get_role(caller.practice(), user.role).await?.is_some_and(|r| r.bypass);
         if is_super_admin {
             let holders = self
-                .count_super_admins(
-                    uow.as_mut(),
-                    caller.practice(),
-                    &[UserStatus::Invited, UserStatus::Active],
-                )
+                .count_super_admins(uow, caller.practice(), &[UserStatus::Invited, UserStatus::Active])
                 .await?;
             if holders >= u64::from(practice.settings.super_admin_cap) {
                 return Err(
@@ -192,20 +226,28 @@ impl IdentityService {
         let before = user.audit_view();
         user.status = next;
         if next == UserStatus::Invited {
-            self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+            self.send_invitation(uow, caller, &practice, user).await?;
         }
-        Ok(self.commit_user_change(uow, caller, AuditAction::UserReactivated, before, user).await?)
+        self.save_user(uow, user).await?;
+        let after = Some(user.audit_view());
+        let target = Some(Target::User(id));
+        self.audit(uow, &caller.origin(), AuditAction::UserReactivated, target, Some(before), after).await?;
+        Ok(())
     }
 
-    /// Ends every session of a user at once (needs `users.sign_out`, or
-    /// being that user). Returns how many sessions were live.
+    /// Ends every session of a user at once (needs `users.sign_out` and
+    /// that the caller may act on the user; or being that user: ending
+    /// one's own sessions is harmless). Returns how many sessions were live.
     ///
     /// # Errors
     /// [`SignOutError`].
     pub async fn sign_out_everywhere(&self, caller: &Caller, id: UserId) -> Result<u64, SignOutError> {
         caller.require_self_or(id, Permission::UsersSignOut)?;
         let mut uow = self.begin(Access::Write).await?;
-        uow.users().get(caller.practice(), id).await?.ok_or(SignOutError::UserNotFound)?;
+        let user = uow.users().get(caller.practice(), id).await?.ok_or(SignOutError::UserNotFound)?;
+        if id != caller.user() {
+            self.check_may_act_on::<SignOutError>(uow.as_mut(), caller, &user).await?;
+        }
         let ended = uow.sessions().end_all_for_user(caller.practice(), id, None, self.now()).await?;
         self.audit(
             uow.as_mut(),

@@ -146,6 +146,9 @@ pub enum UpdateSettingsError {
     /// The settings are out of range.
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// Only a Super Admin changes the Super Admin cap.
+    #[error("only a Super Admin can change the Super Admin cap")]
+    SuperAdminOnly,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -332,7 +335,8 @@ impl IdentityService {
         Ok(self.read_practice(caller.practice()).await?)
     }
 
-    /// Changes the caller's practice's settings (needs `settings.manage`).
+    /// Changes the caller's practice's settings (needs `settings.manage`;
+    /// changing the Super Admin cap needs a Super Admin).
     ///
     /// # Errors
     /// [`UpdateSettingsError`].
@@ -345,6 +349,9 @@ impl IdentityService {
         settings.validate()?;
         let mut uow = self.begin(Access::Write).await?;
         let mut practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+        if settings.super_admin_cap != practice.settings.super_admin_cap && !caller.grants().bypass {
+            return Err(UpdateSettingsError::SuperAdminOnly);
+        }
         let holders = self
             .count_super_admins(uow.as_mut(), practice.id, &[UserStatus::Invited, UserStatus::Active])
             .await?;

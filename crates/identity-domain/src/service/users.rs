@@ -2,6 +2,8 @@
 //! role and profile assignment.
 
 use super::access::GrantError;
+use super::credentials::CurrentPasswordRefusal;
+use super::lifecycle::{DeactivateError, ReactivateError};
 use super::{Caller, IdentityService, Recipient};
 use crate::audit::{AuditAction, Target};
 use crate::credential::Credential;
@@ -122,10 +124,67 @@ pub struct UserEdit {
 }
 
 impl UserEdit {
-    /// Whether the edit touches only what a user may change about themself.
-    fn is_self_service(&self) -> bool {
+    /// Whether the edit touches only what a user may change about themself
+    /// (name, language, time zone, phone, title).
+    pub fn is_self_service(&self) -> bool {
         self.notes.is_none() && self.sites.is_none()
     }
+
+    /// Whether the edit changes no field at all.
+    pub fn is_empty(&self) -> bool {
+        let Self { name, language, time_zone, phone, title, notes, sites } = self;
+        name.is_none()
+            && language.is_none()
+            && time_zone.is_none()
+            && phone.is_none()
+            && title.is_none()
+            && notes.is_none()
+            && sites.is_none()
+    }
+
+    /// Checks the permissions the edit needs and returns whether it is an
+    /// administrator's edit (of another user, or of fields only
+    /// administrators change), which the rule of who may act on whom
+    /// governs. One's own self-service fields need only a full session.
+    fn require(&self, caller: &Caller, id: UserId) -> Result<bool, AccessError> {
+        let own = id == caller.user() && self.is_self_service();
+        if own {
+            caller.require_full_session()?;
+        } else {
+            caller.require(Permission::UsersUpdate)?;
+        }
+        if self.notes.is_some() {
+            caller.require(Permission::UsersNotes)?;
+        }
+        Ok(!own)
+    }
+}
+
+/// A status change made together with an edit, in one unit of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChange {
+    /// Deactivate, moving every open case to `reassign_to` when named.
+    Deactivate {
+        /// Who takes the open cases.
+        reassign_to: Option<UserId>,
+    },
+    /// Reactivate.
+    Reactivate,
+}
+
+/// Why an edit with a status change was refused: the refusal of whichever
+/// part refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditUserError {
+    /// The edit of the details was refused.
+    #[error(transparent)]
+    Update(#[from] UpdateUserError),
+    /// The deactivation was refused.
+    #[error(transparent)]
+    Deactivate(#[from] DeactivateError),
+    /// The reactivation was refused.
+    #[error(transparent)]
+    Reactivate(#[from] ReactivateError),
 }
 
 /// Why an edit was refused.
@@ -154,9 +213,18 @@ pub enum UpdateUserError {
         /// Their status now.
         status: UserStatus,
     },
-    /// The current password given to change one's own email is wrong.
+    /// The current password given to change one's own email is wrong. It
+    /// counted as a failed sign-in.
     #[error("the current password is not correct")]
     WrongPassword,
+    /// Too many wrong passwords (sign-ins or current passwords): try again
+    /// after `retry_after` seconds, or, when it is `None`, password sign-in
+    /// is locked until an administrator resets the password.
+    #[error("too many wrong passwords; try again later")]
+    TooManyAttempts {
+        /// Seconds to wait; `None` when locked.
+        retry_after: Option<u64>,
+    },
     /// The role or profiles cannot be given.
     #[error(transparent)]
     Grant(#[from] GrantError),
@@ -175,7 +243,8 @@ pub struct ChangeEmail {
     pub email: EmailAddress,
     /// The version the caller read (`If-Match`), if any.
     pub expected_version: Option<u64>,
-    /// Required when changing one's own email.
+    /// Required when changing one's own email (the self-service path); a
+    /// wrong one counts as a failed sign-in.
     pub current_password: Option<SecretString>,
 }
 
@@ -357,6 +426,7 @@ impl IdentityService {
         caller.require(Permission::UsersCreate)?;
         let mut uow = self.begin(Access::Write).await?;
         let user = uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
+        self.check_may_act_on::<InvitationError>(uow.as_mut(), caller, &user).await?;
         if user.status != UserStatus::Invited {
             return Err(InvitationError::NotInvited { status: user.status });
         }
@@ -384,6 +454,7 @@ impl IdentityService {
         caller.require(Permission::UsersCreate)?;
         let mut uow = self.begin(Access::Write).await?;
         let mut user = uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
+        self.check_may_act_on::<InvitationError>(uow.as_mut(), caller, &user).await?;
         if user.status != UserStatus::Invited {
             return Err(InvitationError::NotInvited { status: user.status });
         }
@@ -439,8 +510,10 @@ impl IdentityService {
     }
 
     /// Edits a user. Users may change their own name, language, time zone,
-    /// phone and title; anything else about anyone needs `users.update`,
-    /// and notes need `users.notes`.
+    /// phone and title; anything else needs `users.update` (notes also
+    /// `users.notes`) and is an administrator's edit: never of one's own
+    /// account, and only of a user the caller outranks or equals (see
+    /// [`AccessError::TargetOutranksCaller`]).
     ///
     /// # Errors
     /// [`UpdateUserError`]; `expected_version` guards against overwriting
@@ -452,36 +525,113 @@ impl IdentityService {
         edit: UserEdit,
         expected_version: Option<u64>,
     ) -> Result<User, UpdateUserError> {
-        if id == caller.user() && edit.is_self_service() {
-            caller.require_full_session()?;
-        } else {
-            caller.require(Permission::UsersUpdate)?;
-        }
-        if edit.notes.is_some() {
-            caller.require(Permission::UsersNotes)?;
-        }
+        let admin_edit = edit.require(caller, id)?;
         let mut uow = self.begin(Access::Write).await?;
         let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+        if admin_edit {
+            self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+        }
         let before = user.audit_view();
+        self.apply_edit(uow.as_mut(), &mut user, edit).await?;
+        Ok(self.commit_user_change(uow, caller, AuditAction::UserUpdated, before, user).await?)
+    }
+
+    /// Edits a user and changes their status together, in one unit of
+    /// work: both happen or neither (the console's edit form). An empty
+    /// edit needs no permission of its own; the status change needs what
+    /// [`IdentityService::deactivate_user`] or
+    /// [`IdentityService::reactivate_user`] need.
+    ///
+    /// # Errors
+    /// [`EditUserError`]; nothing changes then.
+    pub async fn edit_user(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        edit: UserEdit,
+        status: Option<StatusChange>,
+        expected_version: Option<u64>,
+    ) -> Result<User, EditUserError> {
+        let admin_edit = !edit.is_empty() && edit.require(caller, id).map_err(UpdateUserError::from)?;
+        match status {
+            Some(StatusChange::Deactivate { reassign_to }) => {
+                Self::require_deactivation(caller, id, reassign_to)?
+            }
+            Some(StatusChange::Reactivate) => {
+                caller.require(Permission::UsersDeactivate).map_err(ReactivateError::from)?;
+            }
+            None => {}
+        }
+        let mut uow = self.begin(Access::Write).await.map_err(UpdateUserError::from)?;
+        let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+        match status {
+            Some(StatusChange::Deactivate { reassign_to }) => {
+                self.deactivate_in(uow.as_mut(), caller, &mut user, reassign_to).await?;
+            }
+            Some(StatusChange::Reactivate) => self.reactivate_in(uow.as_mut(), caller, &mut user).await?,
+            None => {}
+        }
+        if !edit.is_empty() {
+            if admin_edit {
+                self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+            }
+            let before = user.audit_view();
+            self.apply_edit(uow.as_mut(), &mut user, edit).await?;
+            self.save_user(uow.as_mut(), &mut user).await.map_err(UpdateUserError::from)?;
+            let target = Some(Target::User(user.id));
+            let after = Some(user.audit_view());
+            self.audit(uow.as_mut(), &caller.origin(), AuditAction::UserUpdated, target, Some(before), after)
+                .await
+                .map_err(UpdateUserError::from)?;
+        }
+        uow.commit().await.map_err(UpdateUserError::from)?;
+        Ok(self.visible(caller, user))
+    }
+
+    /// Applies an edit's fields to `user` (not saved), checking its sites.
+    async fn apply_edit(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        user: &mut User,
+        edit: UserEdit,
+    ) -> Result<(), UpdateUserError> {
         if let Some(sites) = &edit.sites
-            && !self.sites_exist(uow.as_mut(), caller.practice(), sites).await?
+            && !self.sites_exist(uow, user.practice, sites).await?
         {
             return Err(UpdateUserError::UnknownSite);
         }
         let UserEdit { name, language, time_zone, phone, title, notes, sites } = edit;
-        user.name = name.unwrap_or(user.name);
-        user.language = language.unwrap_or(user.language);
-        user.time_zone = time_zone.unwrap_or(user.time_zone);
-        user.phone = phone.unwrap_or(user.phone);
-        user.title = title.unwrap_or(user.title);
-        user.notes = notes.unwrap_or(user.notes);
-        user.sites = sites.unwrap_or(user.sites);
-        Ok(self.commit_user_change(uow, caller, AuditAction::UserUpdated, before, user).await?)
+        if let Some(name) = name {
+            user.name = name;
+        }
+        if let Some(language) = language {
+            user.language = language;
+        }
+        if let Some(time_zone) = time_zone {
+            user.time_zone = time_zone;
+        }
+        if let Some(phone) = phone {
+            user.phone = phone;
+        }
+        if let Some(title) = title {
+            user.title = title;
+        }
+        if let Some(notes) = notes {
+            user.notes = notes;
+        }
+        if let Some(sites) = sites {
+            user.sites = sites;
+        }
+        Ok(())
     }
 
-    /// Changes a user's email (needs `users.update_email`; one's own also
-    /// needs the current password). The old address stays in the history
-    /// and stays reserved; a notice goes to the old address.
+    /// Changes a user's email (needs `users.update_email`). One's own
+    /// email changes only with the current password (a wrong one counts as
+    /// a failed sign-in); another user's only if the caller may act on them
+    /// (see [`AccessError::TargetOutranksCaller`]). The old address stays in
+    /// the history and stays reserved; a notice goes to the old address;
+    /// every pending link of the user dies, and an invited user gets a new
+    /// invitation at the new address.
     ///
     /// # Errors
     /// [`UpdateUserError`].
@@ -493,14 +643,17 @@ impl IdentityService {
     ) -> Result<User, UpdateUserError> {
         caller.require(Permission::UsersUpdateEmail)?;
         if id == caller.user() {
-            let typed = change.current_password.clone().unwrap_or_else(|| SecretString::from(String::new()));
-            if !self.verify_current_password::<UpdateUserError>(caller, &typed).await? {
-                return Err(UpdateUserError::WrongPassword);
-            }
+            let Some(typed) = &change.current_password else {
+                return Err(AccessError::UseSelfService.into());
+            };
+            self.confirm_current_password::<UpdateUserError>(caller, typed).await?;
         }
         let mut uow = self.begin(Access::Write).await?;
         let mut user =
             self.user_at_version(uow.as_mut(), caller.practice(), id, change.expected_version).await?;
+        if id != caller.user() {
+            self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+        }
         let now = self.now();
         // A change of case or spacing only keeps the same reservation.
         let new_address = user.email.normalized() != change.email.normalized();
@@ -525,8 +678,8 @@ impl IdentityService {
             }
         }
         let before = user.audit_view();
+        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
         if new_address {
-            let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
             let notice = Message::EmailChanged {
                 old_email: user.email.as_str().to_owned(),
                 new_email: change.email.as_str().to_owned(),
@@ -534,12 +687,21 @@ impl IdentityService {
             };
             self.send(uow.as_mut(), &practice, Recipient::from(&user), notice).await?;
         }
+        let changed = user.email != change.email;
         user.email = change.email;
+        if changed {
+            // A link mailed to the old address must not outlive the change.
+            uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
+            if user.status == UserStatus::Invited {
+                self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+            }
+        }
         Ok(self.commit_user_change(uow, caller, AuditAction::EmailChanged, before, user).await?)
     }
 
     /// Gives a user a role and profiles (needs `users.assign_roles`). Takes
-    /// effect on the user's next request.
+    /// effect on the user's next request. Never on one's own account, and
+    /// only on a user the caller may act on.
     ///
     /// # Errors
     /// [`UpdateUserError`], with [`GrantError`] for the role rules.
@@ -554,6 +716,7 @@ impl IdentityService {
         caller.require(Permission::UsersAssignRoles)?;
         let mut uow = self.begin(Access::Write).await?;
         let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+        self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
         let assignment = self
             .resolve_assignment::<UpdateUserError>(uow.as_mut(), caller.practice(), role, &profiles)
             .await?;
@@ -573,7 +736,7 @@ impl IdentityService {
     }
 
     /// Loads a user and checks the version the caller read.
-    async fn user_at_version(
+    pub(super) async fn user_at_version(
         &self,
         uow: &mut dyn UnitOfWork,
         practice: PracticeId,
@@ -657,6 +820,15 @@ impl From<EmailTaken> for CreateUserError {
         match e {
             EmailTaken::By { holder, status } => Self::EmailPreviouslyUsed { holder, status },
             EmailTaken::Failed(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<CurrentPasswordRefusal> for UpdateUserError {
+    fn from(e: CurrentPasswordRefusal) -> Self {
+        match e {
+            CurrentPasswordRefusal::Wrong => Self::WrongPassword,
+            CurrentPasswordRefusal::TooManyAttempts { retry_after } => Self::TooManyAttempts { retry_after },
         }
     }
 }

@@ -140,7 +140,11 @@ async fn the_last_active_super_admin_cannot_be_deactivated_or_demoted() {
     let owner = w.owner.id;
     assert_eq!(
         w.service.deactivate_user(&administrator, owner, None).await.unwrap_err(),
-        DeactivateError::Grant(GrantError::LastSuperAdmin)
+        DeactivateError::Access(AccessError::TargetOutranksCaller {
+            super_admin: true,
+            missing: PermissionSet::EMPTY
+        }),
+        "only a Super Admin acts on a Super Admin"
     );
     // A second Super Admin demotes the first: allowed while another remains.
     let super_admin = w.role("Super Admin").await;
@@ -152,10 +156,12 @@ async fn the_last_active_super_admin_cannot_be_deactivated_or_demoted() {
         .unwrap();
     let paralegal = w.role("Paralegal").await;
     w.service.set_access(&second, owner, paralegal, Default::default(), None).await.unwrap();
-    // Now the second is the last one.
+    // Now the second is the last one; nobody may demote or deactivate them:
+    // not themself (an administrator's path on their own account), and no
+    // other Super Admin is left to do it.
     assert_eq!(
         w.service.set_access(&second, admin.id, paralegal, Default::default(), None).await.unwrap_err(),
-        UpdateUserError::Grant(GrantError::LastSuperAdmin)
+        UpdateUserError::Access(AccessError::UseSelfService)
     );
 }
 

@@ -15,4 +15,5 @@ mod seeds;
 mod sessions;
 mod support;
 mod tenancy;
+mod trust;
 mod users;

@@ -32,7 +32,7 @@ async fn the_minimum_length_is_configurable_but_never_below_eight() {
         "pat@maple.example",
         "Pat Person",
         role,
-        InitialCredential::SetPassword(secret("tangerine7!")),
+        InitialCredential::SetPassword(secret("kumquat grove7!")),
     );
     w.service.create_user(&w.admin, new).await.unwrap();
 }
@@ -279,4 +279,64 @@ async fn recovering_a_password_ends_every_session() {
     let token = Token::presented(&w.last_secret("pat@maple.example", "recovery").await);
     w.service.recover_password(&token, secret("a fresh passphrase"), None).await.unwrap();
     assert_eq!(w.service.authenticate(&session.token).await, Err(SessionError::Invalid));
+}
+
+#[tokio::test]
+async fn common_and_guessable_passwords_are_refused_with_their_reason_on_every_path() {
+    let w = World::new().await;
+    let (pat, _) = w.add_signed_in("pat@maple.example", "Paralegal").await;
+    let pat_caller = {
+        let signed = w.sign_in("pat@maple.example", PASSWORD).await.unwrap();
+        w.service.authenticate(&signed.token).await.unwrap()
+    };
+    let role = w.role("Paralegal").await;
+    let invited = w.new_user("inv@maple.example", "Ines Invited", role, InitialCredential::Invite);
+    w.service.create_user(&w.admin, invited).await.unwrap();
+    let invitation = Token::presented(&w.last_secret("inv@maple.example", "invitation").await);
+    w.service.forgot_password(forgot("pat@maple.example")).await.unwrap();
+    let recovery = Token::presented(&w.last_secret("pat@maple.example", "recovery").await);
+    let before = (w.outbox().await.len(), w.audit().await.len());
+
+    for (typed, reason) in [
+        ("1qaz2wsx3edc4rfv", PasswordRejection::Common),
+        ("Password123456789!", PasswordRejection::Common),
+        ("correct horse correct horse", PasswordRejection::Repeated),
+        ("wxcvbnqsdfghjklm", PasswordRejection::KeyboardRow),
+        ("zyxwvutsrqponmlk 2026!", PasswordRejection::Sequence),
+    ] {
+        let new = w.new_user(
+            "sam@maple.example",
+            "Sam Rivera",
+            role,
+            InitialCredential::SetPassword(secret(typed)),
+        );
+        assert_eq!(
+            w.service.create_user(&w.admin, new).await.unwrap_err(),
+            CreateUserError::Password(reason.clone()),
+            "{typed}"
+        );
+        assert_eq!(
+            w.service.reset_password(&w.admin, pat.id, ResetMode::SetTemporary(secret(typed))).await,
+            Err(ResetPasswordError::Password(reason.clone())),
+            "{typed}"
+        );
+        assert_eq!(
+            w.service.change_own_password(&pat_caller, secret(PASSWORD), secret(typed)).await,
+            Err(ChangePasswordError::Password(reason.clone())),
+            "{typed}"
+        );
+        assert_eq!(
+            w.service.accept_invitation(&invitation, secret(typed), None).await,
+            Err(LinkError::Password(reason.clone())),
+            "{typed}"
+        );
+        assert_eq!(
+            w.service.recover_password(&recovery, secret(typed), None).await,
+            Err(LinkError::Password(reason)),
+            "{typed}"
+        );
+    }
+    assert_eq!((w.outbox().await.len(), w.audit().await.len()), before, "no refusal changed anything");
+    w.service.accept_invitation(&invitation, secret(PASSWORD), None).await.unwrap();
+    w.service.recover_password(&recovery, secret("a fresh passphrase"), None).await.unwrap();
 }

@@ -54,7 +54,11 @@ async fn only_a_super_admin_grants_or_removes_super_admin() {
     let paralegal = w.role("Paralegal").await;
     assert_eq!(
         w.service.set_access(&administrator, pat.id, paralegal, Default::default(), None).await.unwrap_err(),
-        UpdateUserError::Grant(GrantError::SuperAdminOnly)
+        UpdateUserError::Access(AccessError::TargetOutranksCaller {
+            super_admin: true,
+            missing: PermissionSet::EMPTY
+        }),
+        "a Super Admin's account is acted on only by a Super Admin"
     );
 }
 

@@ -24,6 +24,12 @@ async fn an_admin_defined_password_is_checked_against_the_policy() {
         ("short", PasswordRejection::TooShort { min: 15 }),
         ("qwertyuiop123456", PasswordRejection::Common),
         ("momsanaladventure", PasswordRejection::Common),
+        ("hd764nw5d7e1vb1", PasswordRejection::Common),
+        ("tangerinetangerine", PasswordRejection::Repeated),
+        ("asdfghjklzxcvbn", PasswordRejection::KeyboardRow),
+        ("azertyuiopqsdfghj", PasswordRejection::KeyboardRow),
+        ("123456789012345", PasswordRejection::Sequence),
+        ("onmlkjihgfedcba", PasswordRejection::Sequence),
         ("maple-law practice is great", PasswordRejection::ContainsPracticeName),
         ("sam.rivera is my handle", PasswordRejection::ContainsEmail),
     ] {
@@ -197,7 +203,11 @@ async fn changing_ones_own_email_asks_for_the_current_password() {
         current_password: password.map(secret),
     };
     let me = w.admin.user();
-    assert_eq!(w.service.change_email(&w.admin, me, change(None)).await, Err(UpdateUserError::WrongPassword));
+    assert_eq!(
+        w.service.change_email(&w.admin, me, change(None)).await,
+        Err(UpdateUserError::Access(AccessError::UseSelfService)),
+        "without the current password it is the administrator's path, refused on oneself"
+    );
     assert_eq!(
         w.service.change_email(&w.admin, me, change(Some("not my password"))).await,
         Err(UpdateUserError::WrongPassword)
@@ -329,4 +339,65 @@ async fn users_are_created_only_at_sites_of_the_practice() {
     assert_eq!(w.service.create_user(&w.admin, new.clone()).await.unwrap_err(), CreateUserError::UnknownSite);
     new.sites = [site.id].into();
     assert_eq!(w.service.create_user(&w.admin, new).await.unwrap().user.sites.len(), 1);
+}
+
+/// PRODUCT.md "Users" (names and emails that cannot deceive): an invisible
+/// format character anywhere in a name, a label (site, role, profile,
+/// title) or an email is refused with the character it found.
+mod invisible_characters {
+    use identity_domain::*;
+    use proptest::prelude::*;
+
+    /// Format characters (Unicode Cf): zero-width space, non-joiner and
+    /// joiner, directional marks, embeddings and overrides, word joiner,
+    /// isolates, soft hyphen, byte-order mark, a tag character.
+    const HIDDEN: &[char] = &[
+        '\u{AD}',
+        '\u{200B}',
+        '\u{200C}',
+        '\u{200D}',
+        '\u{200E}',
+        '\u{200F}',
+        '\u{202A}',
+        '\u{202B}',
+        '\u{202C}',
+        '\u{202D}',
+        '\u{202E}',
+        '\u{2060}',
+        '\u{2066}',
+        '\u{2067}',
+        '\u{2068}',
+        '\u{2069}',
+        '\u{FEFF}',
+        '\u{E0001}',
+    ];
+
+    fn inserted(text: &str, at: prop::sample::Index, hidden: char) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        chars.insert(at.index(chars.len() + 1), hidden);
+        chars.into_iter().collect()
+    }
+
+    proptest! {
+        #[test]
+        fn an_invisible_format_character_anywhere_is_refused(
+            first in "[A-Z][a-z]{0,11}",
+            last in "[A-Z][a-z]{0,11}",
+            local in "[a-z][a-z.]{0,10}[a-z]",
+            domain in "[a-z]{1,10}",
+            at in any::<prop::sample::Index>(),
+            hidden in prop::sample::select(HIDDEN),
+        ) {
+            let name = inserted(&format!("{first} {last}"), at, hidden);
+            prop_assert_eq!(PersonName::parse(&name), Err(TextError::InvisibleCharacter(hidden)), "{:?}", name);
+            prop_assert_eq!(Label::parse(&name), Err(TextError::InvisibleCharacter(hidden)), "{:?}", name);
+            let email = inserted(&format!("{local}@{domain}.example"), at, hidden);
+            prop_assert_eq!(
+                EmailAddress::parse(&email),
+                Err(EmailError::InvisibleCharacter(hidden)),
+                "{:?}",
+                email
+            );
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use super::{SeaUnitOfWork, all, row};
 use crate::entity::audit_log::{self, actor_columns, target_columns};
 use crate::entity::stored_time;
-use crate::error::unavailable;
+use crate::error::store_error;
 use async_trait::async_trait;
 use identity_domain::ports::AuditLog;
 use identity_domain::{AuditEntry, AuditId, AuditQuery, Page, PracticeId, StoreError};
@@ -16,7 +16,7 @@ impl AuditLog for SeaUnitOfWork {
         audit_log::Entity::insert(row(audit_log::Model::from_domain(entry)))
             .exec_without_returning(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use super::{SeaUnitOfWork, all, one, row};
 use crate::entity::cases;
-use crate::error::unavailable;
+use crate::error::store_error;
 use async_trait::async_trait;
 use identity_domain::ports::CaseRepository;
 use identity_domain::{Case, CaseId, CaseStatus, PracticeId, StoreError, UserId};
@@ -15,7 +15,7 @@ impl CaseRepository for SeaUnitOfWork {
         cases::Entity::insert(row(cases::Model::from_domain(case)))
             .exec_without_returning(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -38,7 +38,7 @@ impl CaseRepository for SeaUnitOfWork {
             .filter(cases::Column::PracticeId.eq(r.practice_id))
             .exec(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -64,6 +64,6 @@ impl CaseRepository for SeaUnitOfWork {
             .filter(cases::Column::Status.eq(CaseStatus::Open.as_str()))
             .count(&self.txn)
             .await
-            .map_err(unavailable)
+            .map_err(store_error)
     }
 }

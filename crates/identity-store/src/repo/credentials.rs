@@ -2,7 +2,7 @@
 
 use super::{SeaUnitOfWork, one, row};
 use crate::entity::credentials;
-use crate::error::unavailable;
+use crate::error::store_error;
 use async_trait::async_trait;
 use identity_domain::ports::CredentialRepository;
 use identity_domain::{Credential, PracticeId, StoreError, UserId};
@@ -37,7 +37,7 @@ impl CredentialRepository for SeaUnitOfWork {
             .on_conflict(upsert)
             .exec_without_returning(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 use super::{SeaUnitOfWork, all, one, row};
 use crate::entity::links::{self, subject_columns};
 use crate::entity::stored_time;
-use crate::error::unavailable;
+use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::ports::LinkRepository;
@@ -34,7 +34,7 @@ impl LinkRepository for SeaUnitOfWork {
         links::Entity::insert(row(links::Model::from_domain(link)))
             .exec_without_returning(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -68,7 +68,7 @@ impl LinkRepository for SeaUnitOfWork {
             .filter(unused())
             .exec(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(updated.rows_affected == 1)
     }
 
@@ -86,6 +86,6 @@ impl LinkRepository for SeaUnitOfWork {
         if let Some(purpose) = purpose {
             update = update.filter(links::Column::Purpose.eq(purpose.as_str()));
         }
-        Ok(update.exec(&self.txn).await.map_err(unavailable)?.rows_affected)
+        Ok(update.exec(&self.txn).await.map_err(store_error)?.rows_affected)
     }
 }

@@ -15,7 +15,7 @@ mod sites;
 mod users;
 
 use crate::entity::Row;
-use crate::error::unavailable;
+use crate::error::store_error;
 use crate::seal::OutboxKey;
 use async_trait::async_trait;
 use identity_domain::{StoreError, UnitOfWork};
@@ -41,7 +41,7 @@ impl SeaUnitOfWork {
     /// aborts the whole transaction at the first error). Close it with
     /// [`settle`].
     async fn savepoint(&self) -> Result<DatabaseTransaction, StoreError> {
-        self.txn.begin().await.map_err(unavailable)
+        self.txn.begin().await.map_err(store_error)
     }
 }
 
@@ -68,7 +68,7 @@ where
     E: EntityTrait,
     E::Model: Row,
 {
-    select.one(txn).await.map_err(unavailable)?.map(Row::read).transpose()
+    select.one(txn).await.map_err(store_error)?.map(Row::read).transpose()
 }
 
 /// Every record `select` finds, in its order.
@@ -80,7 +80,7 @@ where
     E: EntityTrait,
     E::Model: Row,
 {
-    select.all(txn).await.map_err(unavailable)?.into_iter().map(Row::read).collect()
+    select.all(txn).await.map_err(store_error)?.into_iter().map(Row::read).collect()
 }
 
 /// A row with every column set, for an insert.
@@ -97,6 +97,6 @@ impl UnitOfWork for SeaUnitOfWork {
     identity_domain::repositories_on_self!();
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.txn.commit().await.map_err(unavailable)
+        self.txn.commit().await.map_err(store_error)
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{SeaUnitOfWork, row};
 use crate::entity::{outbox, stored_time};
-use crate::error::unavailable;
+use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::ports::Outbox;
@@ -21,7 +21,7 @@ impl Outbox for SeaUnitOfWork {
         outbox::Entity::insert(row(outbox::Model::from_domain(email, &self.outbox_key)?))
             .exec_without_returning(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -59,7 +59,7 @@ impl Outbox for SeaUnitOfWork {
             .limit(u64::from(limit) + 1)
             .all(&self.txn)
             .await
-            .map_err(unavailable)?
+            .map_err(store_error)?
             .into_iter()
             .map(|row| row.into_opened_domain(&self.outbox_key))
             .collect::<Result<Vec<OutboxEmail>, StoreError>>()?;
@@ -74,7 +74,7 @@ impl Outbox for SeaUnitOfWork {
             .filter(outbox::Column::PracticeId.eq(practice.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(unavailable)?
+            .map_err(store_error)?
             .map(|row| row.into_opened_domain(&self.outbox_key))
             .transpose()
     }
@@ -87,7 +87,7 @@ impl Outbox for SeaUnitOfWork {
                 .filter(outbox::Column::Status.eq(status.as_str()))
                 .count(&self.txn)
                 .await
-                .map_err(unavailable)?;
+                .map_err(store_error)?;
             match status {
                 DeliveryStatus::Pending => counts.pending = n,
                 DeliveryStatus::Sent => counts.sent = n,
@@ -115,6 +115,6 @@ impl Outbox for SeaUnitOfWork {
         if let Some(id) = only {
             update = update.filter(C::Id.eq(id.as_uuid()));
         }
-        Ok(update.exec(&self.txn).await.map_err(unavailable)?.rows_affected)
+        Ok(update.exec(&self.txn).await.map_err(store_error)?.rows_affected)
     }
 }

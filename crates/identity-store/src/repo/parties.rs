@@ -2,7 +2,7 @@
 
 use super::{SeaUnitOfWork, all, one, row};
 use crate::entity::parties;
-use crate::error::unavailable;
+use crate::error::store_error;
 use async_trait::async_trait;
 use identity_domain::ports::PartyRepository;
 use identity_domain::{Party, PartyId, PracticeId, SiteId, StoreError};
@@ -14,7 +14,7 @@ impl PartyRepository for SeaUnitOfWork {
         parties::Entity::insert(row(parties::Model::from_domain(party)))
             .exec_without_returning(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -38,7 +38,7 @@ impl PartyRepository for SeaUnitOfWork {
             .filter(parties::Column::PracticeId.eq(party.practice.as_uuid()))
             .exec(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use super::{SeaUnitOfWork, one, row, settle};
 use crate::entity::practices;
-use crate::error::{SLUG, unavailable, unique_or};
+use crate::error::store_error;
 use async_trait::async_trait;
 use identity_domain::ports::PracticeRepository;
 use identity_domain::{Conflict, Practice, PracticeId, PracticeSlug, StoreError};
@@ -16,7 +16,7 @@ impl PracticeRepository for SeaUnitOfWork {
         let result = practices::Entity::insert(row(practices::Model::from_domain(practice)))
             .exec_without_returning(&savepoint)
             .await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, SLUG, Conflict::NameTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         Ok(())
     }
 
@@ -37,7 +37,7 @@ impl PracticeRepository for SeaUnitOfWork {
             .filter(practices::Column::Id.eq(r.id))
             .exec(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         if updated.rows_affected == 0 {
             return Err(Conflict::Stale.into());
         }
@@ -45,6 +45,6 @@ impl PracticeRepository for SeaUnitOfWork {
     }
 
     async fn count(&mut self) -> Result<u64, StoreError> {
-        practices::Entity::find().count(&self.txn).await.map_err(unavailable)
+        practices::Entity::find().count(&self.txn).await.map_err(store_error)
     }
 }

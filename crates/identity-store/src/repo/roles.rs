@@ -3,11 +3,11 @@
 
 use super::{SeaUnitOfWork, all, one, row, settle};
 use crate::entity::{profiles, roles, users};
-use crate::error::{NAME, unavailable, unique_or};
+use crate::error::store_error;
 use async_trait::async_trait;
 use identity_domain::person::search_key;
 use identity_domain::ports::RoleRepository;
-use identity_domain::{Conflict, PracticeId, Profile, ProfileId, Role, RoleId, StoreError};
+use identity_domain::{PracticeId, Profile, ProfileId, Role, RoleId, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -37,7 +37,7 @@ impl RoleRepository for SeaUnitOfWork {
         let result = roles::Entity::insert(row(roles::Model::from_domain(role)))
             .exec_without_returning(&savepoint)
             .await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, NAME, Conflict::NameTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         Ok(())
     }
 
@@ -53,14 +53,14 @@ impl RoleRepository for SeaUnitOfWork {
             .filter(roles::Column::PracticeId.eq(r.practice_id))
             .exec(&savepoint)
             .await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, NAME, Conflict::NameTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         users::Entity::update_many()
             .col_expr(users::Column::RoleKey, Expr::value(search_key(role.name.as_str())))
             .filter(users::Column::RoleId.eq(r.id))
             .filter(users::Column::PracticeId.eq(r.practice_id))
             .exec(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -93,7 +93,7 @@ impl RoleRepository for SeaUnitOfWork {
         let result = profiles::Entity::insert(row(profiles::Model::from_domain(profile)))
             .exec_without_returning(&savepoint)
             .await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, NAME, Conflict::NameTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         Ok(())
     }
 
@@ -108,7 +108,7 @@ impl RoleRepository for SeaUnitOfWork {
             .filter(profiles::Column::PracticeId.eq(r.practice_id))
             .exec(&savepoint)
             .await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, NAME, Conflict::NameTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         Ok(())
     }
 }

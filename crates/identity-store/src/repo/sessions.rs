@@ -3,7 +3,7 @@
 use super::{SeaUnitOfWork, one, row};
 use crate::entity::sessions;
 use crate::entity::stored_time;
-use crate::error::unavailable;
+use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::ports::SessionRepository;
@@ -17,7 +17,7 @@ impl SessionRepository for SeaUnitOfWork {
         sessions::Entity::insert(row(sessions::Model::from_domain(session)))
             .exec_without_returning(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -49,7 +49,7 @@ impl SessionRepository for SeaUnitOfWork {
             .filter(sessions::Column::PracticeId.eq(r.practice_id))
             .exec(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -68,6 +68,6 @@ impl SessionRepository for SeaUnitOfWork {
         if let Some(except) = except {
             update = update.filter(sessions::Column::Id.ne(except.as_uuid()));
         }
-        Ok(update.exec(&self.txn).await.map_err(unavailable)?.rows_affected)
+        Ok(update.exec(&self.txn).await.map_err(store_error)?.rows_affected)
     }
 }

@@ -2,10 +2,10 @@
 
 use super::{SeaUnitOfWork, all, one, row, settle};
 use crate::entity::sites;
-use crate::error::{NAME, unique_or};
+use crate::error::store_error;
 use async_trait::async_trait;
 use identity_domain::ports::SiteRepository;
-use identity_domain::{Conflict, PracticeId, Site, SiteId, StoreError};
+use identity_domain::{PracticeId, Site, SiteId, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -16,7 +16,7 @@ impl SiteRepository for SeaUnitOfWork {
         let result = sites::Entity::insert(row(sites::Model::from_domain(site)))
             .exec_without_returning(&savepoint)
             .await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, NAME, Conflict::NameTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         Ok(())
     }
 
@@ -38,7 +38,7 @@ impl SiteRepository for SeaUnitOfWork {
             .filter(sites::Column::PracticeId.eq(r.practice_id))
             .exec(&savepoint)
             .await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, NAME, Conflict::NameTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         Ok(())
     }
 

@@ -11,7 +11,7 @@
 
 use super::{SeaUnitOfWork, row, settle};
 use crate::entity::{email_history, roles, user_profiles, user_sites, users};
-use crate::error::{EMAIL, unavailable, unique_or};
+use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::ports::UserRepository;
@@ -194,13 +194,13 @@ impl SeaUnitOfWork {
             .order_by(users::Column::Id, order)
             .limit(u64::from(query.limit) + 1);
         if by_trigrams {
-            self.txn.execute_unprepared("SET LOCAL enable_indexscan = off").await.map_err(unavailable)?;
+            self.txn.execute_unprepared("SET LOCAL enable_indexscan = off").await.map_err(store_error)?;
         }
         let found = page.all(&self.txn).await;
         if by_trigrams {
-            self.txn.execute_unprepared("SET LOCAL enable_indexscan = on").await.map_err(unavailable)?;
+            self.txn.execute_unprepared("SET LOCAL enable_indexscan = on").await.map_err(store_error)?;
         }
-        let mut rows = found.map_err(unavailable)?;
+        let mut rows = found.map_err(store_error)?;
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next = match rows.last() {
@@ -239,8 +239,8 @@ impl SeaUnitOfWork {
             matching.values.map(|v| v.0).unwrap_or_default(),
         );
         let plan: Option<serde_json::Value> =
-            match self.txn.query_one_raw(explain).await.map_err(unavailable)? {
-                Some(row) => row.try_get("", "QUERY PLAN").map_err(unavailable)?,
+            match self.txn.query_one_raw(explain).await.map_err(store_error)? {
+                Some(row) => row.try_get("", "QUERY PLAN").map_err(store_error)?,
                 None => None,
             };
         let estimate = plan.as_ref().and_then(|p| p[0]["Plan"]["Plan Rows"].as_f64());
@@ -264,7 +264,7 @@ impl SeaUnitOfWork {
                 .filter(user_profiles::Column::UserId.is_in(chunk.iter().copied()))
                 .all(&self.txn)
                 .await
-                .map_err(unavailable)?
+                .map_err(store_error)?
             {
                 profiles.entry(link.user_id).or_default().insert(ProfileId::from_uuid(link.profile_id));
             }
@@ -272,7 +272,7 @@ impl SeaUnitOfWork {
                 .filter(user_sites::Column::UserId.is_in(chunk.iter().copied()))
                 .all(&self.txn)
                 .await
-                .map_err(unavailable)?
+                .map_err(store_error)?
             {
                 sites.entry(link.user_id).or_default().insert(SiteId::from_uuid(link.site_id));
             }
@@ -295,7 +295,7 @@ impl SeaUnitOfWork {
             .filter(roles::Column::PracticeId.eq(practice.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         found
             .map(|r| r.name)
             .ok_or_else(|| StoreError::Unavailable("the user's role does not exist".to_owned()))
@@ -309,12 +309,12 @@ impl SeaUnitOfWork {
                 .filter(user_profiles::Column::UserId.eq(id))
                 .exec(&self.txn)
                 .await
-                .map_err(unavailable)?;
+                .map_err(store_error)?;
             user_sites::Entity::delete_many()
                 .filter(user_sites::Column::UserId.eq(id))
                 .exec(&self.txn)
                 .await
-                .map_err(unavailable)?;
+                .map_err(store_error)?;
         }
         if !user.profiles.is_empty() {
             let rows = user.profiles.iter().map(|p| {
@@ -326,7 +326,7 @@ impl SeaUnitOfWork {
             user_profiles::Entity::insert_many(rows)
                 .exec_without_returning(&self.txn)
                 .await
-                .map_err(unavailable)?;
+                .map_err(store_error)?;
         }
         if !user.sites.is_empty() {
             let rows = user.sites.iter().map(|s| {
@@ -335,7 +335,7 @@ impl SeaUnitOfWork {
             user_sites::Entity::insert_many(rows)
                 .exec_without_returning(&self.txn)
                 .await
-                .map_err(unavailable)?;
+                .map_err(store_error)?;
         }
         Ok(())
     }
@@ -349,7 +349,7 @@ impl UserRepository for SeaUnitOfWork {
         let result = users::Entity::insert(row(users::Model::from_domain(user, &role_name)))
             .exec_without_returning(&savepoint)
             .await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, EMAIL, Conflict::EmailTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         self.write_memberships(user, false).await
     }
 
@@ -358,7 +358,7 @@ impl UserRepository for SeaUnitOfWork {
             .filter(users::Column::PracticeId.eq(practice.as_uuid()))
             .one(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         self.hydrate_one(found).await
     }
 
@@ -379,8 +379,7 @@ impl UserRepository for SeaUnitOfWork {
             .filter(users::Column::Version.eq(crate::entity::to_i64(previous)))
             .exec(&savepoint)
             .await;
-        let updated =
-            settle(savepoint, result).await.map_err(|e| unique_or(e, EMAIL, Conflict::EmailTaken))?;
+        let updated = settle(savepoint, result).await.map_err(store_error)?;
         if updated.rows_affected == 0 {
             return Err(Conflict::Stale.into());
         }
@@ -397,7 +396,7 @@ impl UserRepository for SeaUnitOfWork {
             .filter(users::Column::EmailNormalized.eq(email.normalized()))
             .one(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         self.hydrate_one(found).await
     }
 
@@ -411,7 +410,7 @@ impl UserRepository for SeaUnitOfWork {
             .filter(email_history::Column::NormalizedEmail.eq(email.normalized()))
             .one(&self.txn)
             .await
-            .map_err(unavailable)?;
+            .map_err(store_error)?;
         Ok(found.map(|h| UserId::from_uuid(h.user_id)))
     }
 
@@ -425,7 +424,7 @@ impl UserRepository for SeaUnitOfWork {
         let reservation = email_history::Model::reservation(practice, email, user, at);
         let savepoint = self.savepoint().await?;
         let result = email_history::Entity::insert(row(reservation)).exec_without_returning(&savepoint).await;
-        settle(savepoint, result).await.map_err(|e| unique_or(e, EMAIL, Conflict::EmailTaken))?;
+        settle(savepoint, result).await.map_err(store_error)?;
         Ok(())
     }
 
@@ -441,7 +440,7 @@ impl UserRepository for SeaUnitOfWork {
             .order_by_asc(email_history::Column::Id)
             .all(&self.txn)
             .await
-            .map_err(unavailable)?
+            .map_err(store_error)?
             .into_iter()
             .map(email_history::Model::into_domain)
             .collect()
@@ -481,6 +480,6 @@ impl UserRepository for SeaUnitOfWork {
             .filter(users::Column::Status.is_in(statuses.iter().map(|s| s.as_str())))
             .count(&self.txn)
             .await
-            .map_err(unavailable)
+            .map_err(store_error)
     }
 }

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod app_role;
 mod audit;
 mod bulk;
 mod concurrency;
@@ -16,3 +17,4 @@ mod listing;
 mod queue;
 mod roundtrip;
 mod schema;
+mod unique;

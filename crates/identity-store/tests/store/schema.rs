@@ -1,5 +1,5 @@
-//! Migrations: apply to an empty database, apply again without change, roll
-//! back and forward.
+//! Migrations (run as the database's owner): apply to an empty database,
+//! apply again without change, roll back and forward.
 
 use crate::backend_tests;
 use crate::support::{Backend, Ctx};
@@ -17,13 +17,13 @@ async fn table_names(ctx: &Ctx) -> Vec<String> {
              WHERE n.nspname = 'public' UNION ALL SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal ORDER BY name"
         }
     };
-    let db = ctx.store.connection();
+    let db = ctx.owner.connection();
     let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
     rows.iter().map(|r| r.try_get::<String>("", "name").unwrap()).collect()
 }
 
 async fn migrations_apply_twice_roll_back_and_apply_again(ctx: Ctx) {
-    let status = ctx.store.migration_status().await.unwrap();
+    let status = ctx.owner.migration_status().await.unwrap();
     assert!(status.len() >= 8, "{status:?}");
     assert!(status.iter().all(|m| m.applied), "{status:?}");
     let before = table_names(&ctx).await;
@@ -31,15 +31,15 @@ async fn migrations_apply_twice_roll_back_and_apply_again(ctx: Ctx) {
         assert!(before.iter().any(|t| t == table), "missing {table} in {before:?}");
     }
 
-    ctx.store.migrate().await.unwrap();
+    ctx.owner.migrate().await.unwrap();
     assert_eq!(table_names(&ctx).await, before, "applying again changes nothing");
 
-    ctx.store.rollback(None).await.unwrap();
-    let status = ctx.store.migration_status().await.unwrap();
+    ctx.owner.rollback(None).await.unwrap();
+    let status = ctx.owner.migration_status().await.unwrap();
     assert!(status.iter().all(|m| !m.applied), "{status:?}");
     let after_down = table_names(&ctx).await;
     assert!(!after_down.iter().any(|t| t == "users" || t == "audit_log"), "{after_down:?}");
 
-    ctx.store.migrate().await.unwrap();
+    ctx.owner.migrate().await.unwrap();
     assert_eq!(table_names(&ctx).await, before, "down then up restores the schema");
 }

@@ -18,11 +18,20 @@ pub enum Backend {
     Postgres,
 }
 
+/// The role the store connects as on PostgreSQL, as the server does in
+/// production: not a superuser, owning nothing, holding only the rights
+/// `SeaStore::grant_app_role` gives. Created when missing.
+pub const APP_ROLE: &str = "identity_test_app";
+
 /// What a test gets: a migrated store and how to reach its database again.
+/// On PostgreSQL `store` connects as [`APP_ROLE`] and `owner` as the
+/// server's administrator, who created the database and ran the migrations;
+/// on SQLite both are the same file.
 #[derive(Clone)]
 pub struct Ctx {
     pub store: SeaStore,
     pub url: String,
+    pub owner: SeaStore,
     pub backend: Backend,
 }
 
@@ -35,7 +44,7 @@ enum Cleanup {
 /// it; `None` when the backend is not configured (PostgreSQL without
 /// `IDENTITY_TEST_POSTGRES_URL`).
 pub async fn open(backend: Backend) -> Option<(Ctx, impl Future<Output = ()> + Send + 'static)> {
-    let (url, cleanup) = match backend {
+    let (owner_url, cleanup) = match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(format!("identity-store-test-{}", Uuid::now_v7().simple()));
             let path = dir.join("nested").join("identity.sqlite");
@@ -49,15 +58,25 @@ pub async fn open(backend: Backend) -> Option<(Ctx, impl Future<Output = ()> + S
             let name = format!("identity_test_{}", Uuid::now_v7().simple());
             let admin = SeaStore::connect(&admin_url).await.expect("connect to the PostgreSQL server");
             admin.connection().execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+            create_app_role(&admin).await;
             admin.close().await.unwrap();
             (database_url(&admin_url, &name), Cleanup::Database { admin_url, name })
         }
     };
-    let store = SeaStore::connect(&url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    let ctx = Ctx { store: store.clone(), url, backend };
+    let owner = SeaStore::connect(&owner_url).await.expect("connect as the owner");
+    owner.migrate().await.expect("migrate");
+    let (store, url) = match backend {
+        Backend::Sqlite => (owner.clone(), owner_url.clone()),
+        Backend::Postgres => {
+            owner.grant_app_role(APP_ROLE).await.expect("grant the app role its rights");
+            let url = as_role(&owner_url, APP_ROLE);
+            (SeaStore::connect(&url).await.expect("connect as the app role"), url)
+        }
+    };
+    let ctx = Ctx { store: store.clone(), url, owner: owner.clone(), backend };
     let remove = async move {
         store.close().await.ok();
+        owner.close().await.ok();
         match cleanup {
             Cleanup::Folder(dir) => {
                 std::fs::remove_dir_all(dir).ok();
@@ -91,6 +110,24 @@ where
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
+}
+
+/// Creates [`APP_ROLE`] when missing (tests running side by side may race
+/// to create it: the loser's error is ignored).
+async fn create_app_role(admin: &SeaStore) {
+    let create = format!(
+        "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    );
+    admin.connection().execute_unprepared(&create).await.expect("create the app role");
+}
+
+/// `url` with its user replaced by `role` (no password: the test server
+/// trusts loopback connections).
+pub fn as_role(url: &str, role: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{role}@{host}")
 }
 
 /// `url` with its database replaced by `name`.
