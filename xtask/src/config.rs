@@ -33,6 +33,15 @@ pub struct Settings {
     pub database_owner_url: Option<String>,
     /// Mail delivery; by default `.eml` files in `data/mail-outbox`.
     pub mail: MailConfig,
+    /// The key sealing links and one-time passwords waiting in the outbox:
+    /// 32 bytes in base64 (`openssl rand -base64 32`). Without it, the key
+    /// is read from `outbox_key_file`, made there at first start.
+    #[serde(default)]
+    pub outbox_key: Option<identity_store::OutboxKey>,
+    /// The outbox key's file (default: beside the SQLite file, e.g.
+    /// `data/outbox.key`; `data/outbox.key` for PostgreSQL).
+    #[serde(default)]
+    pub outbox_key_file: Option<std::path::PathBuf>,
     /// The practice made on first start, when the database has none.
     #[serde(default)]
     pub first_practice: FirstPractice,

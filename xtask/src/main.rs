@@ -195,7 +195,9 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
             store.close().await.map_err(|e| e.to_string())
         }
         Task::Practice { action: PracticeTask::Create { slug, name, person } } => {
-            let store = serve::open_store(&settings.database_url).await?;
+            let store = serve::open_store(&settings.database_url)
+                .await?
+                .with_outbox_key(serve::outbox_key(&settings)?);
             let service = serve::service(&store, &settings)?;
             let new = NewPractice {
                 slug: PracticeSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?,
@@ -214,7 +216,9 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
             Ok(())
         }
         Task::Admin { action: AdminTask::Create { practice, person } } => {
-            let store = serve::open_store(&settings.database_url).await?;
+            let store = serve::open_store(&settings.database_url)
+                .await?
+                .with_outbox_key(serve::outbox_key(&settings)?);
             let service = serve::service(&store, &settings)?;
             let slug = PracticeSlug::parse(&practice).map_err(|e| format!("--practice: {e}"))?;
             let who = SuperAdminPerson {

@@ -11,7 +11,7 @@ use identity_api::{ApiSettings, ApiState};
 use identity_domain::system::{Argon2Cost, Argon2idHasher, OsRandom, SystemClock, UuidV7Ids};
 use identity_domain::*;
 use identity_mail::{Mailer, OutboxWorker, shutdown_channel};
-use identity_store::SeaStore;
+use identity_store::{OutboxKey, SeaStore};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -100,10 +100,21 @@ async fn first_start(service: &IdentityService, settings: &Settings) -> Result<(
     Ok(())
 }
 
+/// The outbox key: configured, or from its file (made at first start,
+/// readable by this user only).
+pub fn outbox_key(settings: &Settings) -> Result<OutboxKey, String> {
+    if let Some(key) = &settings.outbox_key {
+        return Ok(key.clone());
+    }
+    let file =
+        settings.outbox_key_file.clone().unwrap_or_else(|| OutboxKey::default_file(&settings.database_url));
+    OutboxKey::load_or_create(&file).map_err(|e| e.to_string())
+}
+
 /// Runs the server until SIGTERM or Ctrl-C.
 pub async fn run(settings: Settings) -> Result<(), String> {
     migrate_as_owner(settings.database_owner_url.as_deref()).await?;
-    let store = open_store(&settings.database_url).await?;
+    let store = open_store(&settings.database_url).await?.with_outbox_key(outbox_key(&settings)?);
     let service = service(&store, &settings)?;
     first_start(&service, &settings).await?;
 

@@ -86,6 +86,10 @@ pub enum ProblemKind {
     Builtin,
     /// 409: a role, profile or site with this name exists.
     NameTaken,
+    /// 409: only a failed email can be retried.
+    EmailNotFailed,
+    /// 409: the failed email's link or password was removed; send a new one.
+    EmailSecretRemoved,
     /// 412: the record changed since the caller read it.
     VersionMismatch,
     /// 413: the body is larger than the server accepts.
@@ -120,7 +124,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, in status order.
-    pub const ALL: [Self; 43] = [
+    pub const ALL: [Self; 45] = [
         Self::MalformedJson,
         Self::UnreadableBody,
         Self::InvalidPath,
@@ -149,6 +153,8 @@ impl ProblemKind {
         Self::CaseClosed,
         Self::Builtin,
         Self::NameTaken,
+        Self::EmailNotFailed,
+        Self::EmailSecretRemoved,
         Self::VersionMismatch,
         Self::BodyTooLarge,
         Self::UnsupportedMediaType,
@@ -197,6 +203,8 @@ impl ProblemKind {
             Self::CaseClosed => "case-closed",
             Self::Builtin => "builtin",
             Self::NameTaken => "name-taken",
+            Self::EmailNotFailed => "email-not-failed",
+            Self::EmailSecretRemoved => "email-secret-removed",
             Self::VersionMismatch => "version-mismatch",
             Self::BodyTooLarge => "body-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
@@ -243,7 +251,9 @@ impl ProblemKind {
             | Self::UserNotActive
             | Self::CaseClosed
             | Self::Builtin
-            | Self::NameTaken => StatusCode::CONFLICT,
+            | Self::NameTaken
+            | Self::EmailNotFailed
+            | Self::EmailSecretRemoved => StatusCode::CONFLICT,
             Self::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -288,6 +298,8 @@ impl ProblemKind {
             Self::CaseClosed => "The case is closed",
             Self::Builtin => "Built-ins cannot change",
             Self::NameTaken => "Name already used",
+            Self::EmailNotFailed => "Only failed emails are retried",
+            Self::EmailSecretRemoved => "Its link or password is gone: send a new one",
             Self::VersionMismatch => "Changed by someone else",
             Self::BodyTooLarge => "The body is too large",
             Self::UnsupportedMediaType => "Send JSON",
@@ -805,6 +817,22 @@ impl From<ReadLogError> for ApiError {
     }
 }
 
+impl From<RetryEmailError> for ApiError {
+    fn from(e: RetryEmailError) -> Self {
+        match e {
+            RetryEmailError::Access(e) => e.into(),
+            RetryEmailError::NotFound => Self::not_found("email"),
+            RetryEmailError::NotFailed { status } => {
+                Self::new(ProblemKind::EmailNotFailed, e.to_string()).with("email_status", status)
+            }
+            RetryEmailError::SecretRemoved { kind } => {
+                Self::new(ProblemKind::EmailSecretRemoved, e.to_string()).with("kind", kind.as_str())
+            }
+            RetryEmailError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<UpdateSettingsError> for ApiError {
     fn from(e: UpdateSettingsError) -> Self {
         match e {
@@ -880,6 +908,7 @@ problems!(RoleError => [NotFound, Builtin, CannotGrant, NameTaken] + AccessError
 problems!(SiteError => [NotFound, NameTaken] + AccessError + StoreError);
 problems!(PartyError => [NotFound, InvalidField] + AccessError + StoreError);
 problems!(ReadLogError => [] + AccessError + StoreError);
+problems!(RetryEmailError => [NotFound, EmailNotFailed, EmailSecretRemoved] + AccessError + StoreError);
 problems!(SettingsError => [InvalidField]);
 problems!(UpdateSettingsError => [SuperAdminOnly] + AccessError + SettingsError + StoreError);
 

@@ -2,6 +2,7 @@
 
 use crate::error::unavailable;
 use crate::repo::SeaUnitOfWork;
+use crate::seal::OutboxKey;
 use async_trait::async_trait;
 use identity_domain::{Access, Store, StoreError, UnitOfWork};
 use migrations::{Migrator, MigratorTrait};
@@ -73,6 +74,8 @@ pub struct MigrationState {
 #[derive(Debug, Clone)]
 pub struct SeaStore {
     db: DatabaseConnection,
+    /// Seals the secrets of outbox emails (see [`crate::OutboxKey`]).
+    outbox_key: OutboxKey,
 }
 
 impl SeaStore {
@@ -126,7 +129,22 @@ impl SeaStore {
             return Err(ConnectError::UnsupportedUrl);
         }
         let db = Database::connect(options).await.map_err(|e| ConnectError::Database(e.to_string()))?;
-        Ok(Self { db })
+        Ok(Self { db, outbox_key: OutboxKey::generate() })
+    }
+
+    /// The store sealing the outbox's secrets with `key`. Without it, a
+    /// store seals them with a key made for this value and its clones only:
+    /// emails queued before a restart could then not be sent. A server
+    /// always sets its key (from configuration or its key file).
+    #[must_use]
+    pub fn with_outbox_key(mut self, key: OutboxKey) -> Self {
+        self.outbox_key = key;
+        self
+    }
+
+    /// The key sealing the outbox's secrets.
+    pub(crate) fn outbox_key(&self) -> &OutboxKey {
+        &self.outbox_key
     }
 
     /// Applies every pending migration. Applying again changes nothing.
@@ -224,6 +242,6 @@ impl SeaStore {
 #[async_trait]
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
-        Ok(Box::new(SeaUnitOfWork::new(self.transaction(access).await?)))
+        Ok(Box::new(SeaUnitOfWork::new(self.transaction(access).await?, self.outbox_key.clone())))
     }
 }

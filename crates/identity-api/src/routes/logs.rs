@@ -1,6 +1,6 @@
 //! What administrators look back at and tune: the audit log (filtered,
-//! newest first, in cursor pages), the outbox (emails and their delivery),
-//! and the practice's settings.
+//! newest first, in cursor pages) and the practice's settings. The outbox
+//! has its own module.
 
 use crate::ApiState;
 use crate::dto::{Fields, PageOf};
@@ -16,10 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub fn routes() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new()
-        .routes(routes!(read_audit))
-        .routes(routes!(list_outbox))
-        .routes(routes!(get_settings, update_settings))
+    OpenApiRouter::new().routes(routes!(read_audit)).routes(routes!(get_settings, update_settings))
 }
 
 /// Rows per page when `limit` is absent.
@@ -224,94 +221,6 @@ async fn read_audit(
         items: page.items.into_iter().map(AuditEntryView::from).collect(),
         next_cursor: page.next.map(|id| id.to_string()),
     }))
-}
-
-/// Which emails.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OutboxParams {
-    /// `pending`, `sent` or `failed` (all when absent).
-    #[param(schema_with = crate::dto::delivery_status_schema)]
-    pub status: Option<String>,
-    /// At most this many, 1 to 500 (default 50).
-    #[param(schema_with = crate::dto::limit_schema)]
-    pub limit: Option<String>,
-}
-
-impl OutboxParams {
-    fn parse(self) -> Result<(Option<DeliveryStatus>, u32), ApiError> {
-        let mut f = Fields::default();
-        let status = f.optional("status", self.status.as_deref(), |s| {
-            DeliveryStatus::parse(s).ok_or("use pending, sent or failed")
-        });
-        let limit = limit(&mut f, self.limit.as_deref());
-        let built = (|| Some((status?, limit?)))();
-        f.finish(built)
-    }
-}
-
-/// An email in the outbox. Its secrets (links, passwords) are never shown.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OutboxEmailView {
-    /// Id.
-    pub id: Uuid,
-    /// The recipient's address.
-    pub to: String,
-    /// The recipient's name.
-    pub recipient_name: String,
-    /// `welcome`, `invitation`, `recovery`, `generated_password`,
-    /// `email_changed` or `party_invitation`.
-    pub kind: String,
-    /// The language it is written in.
-    pub language: String,
-    /// Queued.
-    pub created_at: DateTime<Utc>,
-    /// `pending`, `sent` or `failed`.
-    pub status: String,
-    /// Delivery attempts so far.
-    pub attempts: u32,
-    /// When the next attempt is due.
-    pub next_attempt_at: DateTime<Utc>,
-    /// The last delivery error.
-    pub last_error: Option<String>,
-    /// Delivered.
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-impl From<OutboxEmail> for OutboxEmailView {
-    fn from(e: OutboxEmail) -> Self {
-        Self {
-            id: e.id.as_uuid(),
-            to: e.to.as_str().to_owned(),
-            recipient_name: e.recipient_name,
-            kind: e.message.kind().to_owned(),
-            language: e.language.as_str().to_owned(),
-            created_at: e.created_at,
-            status: e.status.as_str().to_owned(),
-            attempts: e.attempts,
-            next_attempt_at: e.next_attempt_at,
-            last_error: e.last_error,
-            sent_at: e.sent_at,
-        }
-    }
-}
-
-/// Your practice's emails, newest first, with their delivery state (needs
-/// `settings.manage`).
-#[utoipa::path(get, path = "/outbox", tag = "logs", security(("bearer" = [])), params(OutboxParams),
-    responses(
-        (status = 200, description = "The emails, newest first", body = Vec<OutboxEmailView>),
-        Answers<ReadLogError>,
-    ))]
-async fn list_outbox(
-    State(state): State<ApiState>,
-    auth: Authenticated,
-    AppQuery(params): AppQuery<OutboxParams>,
-) -> Result<AppJson<Vec<OutboxEmailView>>, ApiError> {
-    let (status, limit) = params.parse()?;
-    let emails = state.service.list_outbox(&auth.caller, status, limit).await?;
-    Ok(AppJson(emails.into_iter().map(OutboxEmailView::from).collect()))
 }
 
 /// Your practice and its settings.

@@ -8,6 +8,7 @@
 
 mod cases;
 mod logs;
+mod outbox;
 mod roles;
 mod sessions;
 mod sites;
@@ -28,7 +29,8 @@ pub fn all() -> OpenApiRouter<ApiState> {
         .merge(cases::routes())
         .merge(roles::routes())
         .merge(sites::routes())
-        .merge(logs::routes());
+        .merge(logs::routes())
+        .merge(outbox::routes());
     with_generic_problems(router.get_openapi_mut());
     router
 }

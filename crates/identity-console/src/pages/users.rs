@@ -208,6 +208,8 @@ struct TablePage {
     download: Option<String>,
     may_create: bool,
     error: Option<String>,
+    /// Emails failing, for those who manage the outbox.
+    outbox_banner: Option<String>,
 }
 
 /// A notice after a change, by its key in the address.
@@ -412,6 +414,7 @@ pub async fn table(
         download,
         may_create: viewer.caller.may(Permission::UsersCreate),
         error,
+        outbox_banner: super::outbox::failing_banner(&state, &viewer).await,
         query,
     };
     render(StatusCode::OK, &page)
