@@ -41,6 +41,7 @@ mod m20261125_000006_credentials_links_sessions;
 mod m20261125_000007_audit_log;
 mod m20261125_000008_outbox;
 mod m20261125_000009_users_search;
+mod m20261206_000001_outbox_claims_and_sealing;
 mod m20261206_000002_audit_log_no_replace;
 mod schema;
 mod unique;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_audit_log::Migration),
             Box::new(m20261125_000008_outbox::Migration),
             Box::new(m20261125_000009_users_search::Migration),
+            Box::new(m20261206_000001_outbox_claims_and_sealing::Migration),
             Box::new(m20261206_000002_audit_log_no_replace::Migration),
         ]
     }

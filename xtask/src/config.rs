@@ -43,6 +43,15 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Mail delivery; by default `.eml` files in `data/mail-outbox`.
     pub mail: MailConfig,
+    /// The key sealing links and one-time passwords waiting in the outbox:
+    /// 32 bytes in base64 (`openssl rand -base64 32`). Without it, the key
+    /// is read from `outbox_key_file`, made there at first start.
+    #[serde(default)]
+    pub outbox_key: Option<identity_store::OutboxKey>,
+    /// The outbox key's file (default: beside the SQLite file, e.g.
+    /// `data/outbox.key`; `data/outbox.key` for PostgreSQL).
+    #[serde(default)]
+    pub outbox_key_file: Option<std::path::PathBuf>,
     /// The practice made on first start, when the database has none.
     #[serde(default)]
     pub first_practice: FirstPractice,
@@ -386,6 +395,8 @@ pub fn effective(settings: &Settings) -> String {
     line("database.idle_in_transaction_timeout_secs", d.idle_in_transaction_timeout_secs.to_string());
     line("database.busy_timeout_secs", d.busy_timeout_secs.to_string());
     line("database.sqlite_max_pages", opt(d.sqlite_max_pages.map(|n| n.to_string())));
+    line("outbox_key", opt(settings.outbox_key.as_ref().map(|_| text("***"))));
+    line("outbox_key_file", opt(settings.outbox_key_file.as_ref().map(|p| text(&p.display().to_string()))));
     let f = &settings.first_practice;
     line("first_practice.slug", text(&f.slug));
     line("first_practice.name", text(&f.name));
@@ -447,6 +458,9 @@ pub fn effective(settings: &Settings) -> String {
     line("mail.worker.backoff_base_secs", w.backoff_base_secs.to_string());
     line("mail.worker.backoff_max_secs", w.backoff_max_secs.to_string());
     line("mail.worker.jitter_percent", w.jitter_percent.to_string());
+    line("mail.worker.send_timeout_secs", w.send_timeout_secs.to_string());
+    line("mail.worker.concurrency", w.concurrency.to_string());
+    line("mail.worker.worker_id", opt(w.worker_id.as_deref().map(text)));
     out.join("\n")
 }
 

@@ -211,7 +211,7 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
             store.close().await.map_err(|e| e.to_string())
         }
         Task::Practice { action: PracticeTask::Create { slug, name, person } } => {
-            let store = serve::open_store(&settings).await?;
+            let store = serve::open_store(&settings).await?.with_outbox_key(serve::outbox_key(&settings)?);
             let service = serve::service(&store, &settings)?;
             let new = NewPractice {
                 slug: PracticeSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?,
@@ -230,7 +230,7 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
             Ok(())
         }
         Task::Admin { action: AdminTask::Create { practice, person } } => {
-            let store = serve::open_store(&settings).await?;
+            let store = serve::open_store(&settings).await?.with_outbox_key(serve::outbox_key(&settings)?);
             let service = serve::service(&store, &settings)?;
             let slug = PracticeSlug::parse(&practice).map_err(|e| format!("--practice: {e}"))?;
             let who = SuperAdminPerson {

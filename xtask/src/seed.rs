@@ -573,7 +573,7 @@ pub async fn run(settings: &Settings, args: SeedArgs) -> Result<(), String> {
     if password.chars().count() < 8 {
         return Err("--password: at least 8 characters".to_owned());
     }
-    let store = serve::open_store(settings).await?;
+    let store = serve::open_store(settings).await?.with_outbox_key(serve::outbox_key(settings)?);
     let started = Instant::now();
     let hasher = Argon2idHasher::new(Argon2Cost::default(), Arc::new(OsRandom)).map_err(|e| e.to_string())?;
     let hash = hasher.hash_now(&password).map_err(|e| e.to_string())?;

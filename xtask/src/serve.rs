@@ -19,7 +19,7 @@ use identity_api::{ApiSettings, ApiState};
 use identity_domain::system::{Argon2Cost, Argon2idHasher, OsRandom, SystemClock, UuidV7Ids};
 use identity_domain::*;
 use identity_mail::{Mailer, OutboxWorker, ShutdownTrigger, shutdown_channel};
-use identity_store::SeaStore;
+use identity_store::{OutboxKey, SeaStore};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -151,6 +151,17 @@ async fn first_start(service: &IdentityService, settings: &Settings) -> Result<O
     }
 }
 
+/// The outbox key: configured, or from its file (made at first start,
+/// readable by this user only).
+pub fn outbox_key(settings: &Settings) -> Result<OutboxKey, String> {
+    if let Some(key) = &settings.outbox_key {
+        return Ok(key.clone());
+    }
+    let file =
+        settings.outbox_key_file.clone().unwrap_or_else(|| OutboxKey::default_file(&settings.database_url));
+    OutboxKey::load_or_create(&file).map_err(|e| e.to_string())
+}
+
 /// The HTTP service: the API and the console, with their limits. The one
 /// place where the HTTP pieces are wired.
 pub fn app(service: IdentityService, settings: &Settings) -> Router {
@@ -196,7 +207,7 @@ pub struct Server {
 /// Why it cannot start, naming the setting or the step.
 pub async fn build(mut settings: Settings) -> Result<Server, String> {
     migrate_as_owner(&settings).await?;
-    let store = connect(&settings).await?;
+    let store = connect(&settings).await?.with_outbox_key(outbox_key(&settings)?);
     let listener = TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;

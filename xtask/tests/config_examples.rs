@@ -109,7 +109,7 @@ fn config_check(dir: &Path, file: Option<&Path>, env: &[(String, String)]) -> Re
 /// The line `config check` prints for a leaf given in a configuration.
 fn expected_line(key: &str, value: &Value) -> Option<String> {
     let shown = match value {
-        _ if key.ends_with("password") => "\"***\"".to_owned(),
+        _ if key.ends_with("password") || key == "outbox_key" => "\"***\"".to_owned(),
         // Printed with its password masked: checked apart.
         _ if key == "database_url" || key == "database_owner_url" => return None,
         Value::String(s) => format!("{s:?}"),

@@ -3,9 +3,14 @@
 //! response bodies. Domain types never derive HTTP or schema traits; these
 //! do.
 
-use crate::error::{ApiError, FieldProblem};
+use crate::error::{ApiError, FieldProblem, ProblemKind};
+use crate::extract::AppJson;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
 use chrono::{DateTime, Utc};
 use identity_domain::*;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt::Display;
 use uuid::Uuid;
@@ -54,6 +59,36 @@ impl Fields {
         }
     }
 
+    /// Parses a `PATCH` field that may be absent (unchanged) but not `null`:
+    /// a value that cannot be cleared.
+    pub fn required<R: ?Sized, T, E: Display>(
+        &mut self,
+        field: &str,
+        raw: Option<Option<&R>>,
+        parse: impl FnOnce(&R) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        match raw {
+            None => Some(None),
+            Some(None) => {
+                self.fail(field, "cannot be cleared: leave it out to keep it");
+                None
+            }
+            Some(Some(value)) => self.check(field, parse(value)).map(Some),
+        }
+    }
+
+    /// Checks that `value` has `min` to `max` characters, as the document
+    /// says of the field.
+    pub fn length(&mut self, field: &str, value: Option<&str>, min: usize, max: usize) {
+        let Some(value) = value else { return };
+        let length = value.chars().count();
+        if length < min {
+            self.fail(field, format!("must have at least {min} characters"));
+        } else if length > max {
+            self.fail(field, format!("must have at most {max} characters"));
+        }
+    }
+
     /// Records a problem found another way.
     pub fn fail(&mut self, field: &str, detail: impl Display) {
         self.problems.push(FieldProblem { field: field.to_owned(), detail: detail.to_string() });
@@ -76,6 +111,42 @@ pub fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// The body of an action whose options are all optional: a JSON object, or
+/// no body at all (no `Content-Type`, nothing sent), which is the same as
+/// `{}`. A body sent without `Content-Type: application/json` is 415.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if req.headers().contains_key(header::CONTENT_TYPE) {
+            let AppJson(value) = AppJson::<T>::from_request(req, state).await?;
+            return Ok(Self(value));
+        }
+        match Bytes::from_request(req, state).await {
+            Ok(bytes) if bytes.is_empty() => Ok(Self(T::default())),
+            Ok(_) => Err(ApiError::new(
+                ProblemKind::UnsupportedMediaType,
+                "the body must be sent with Content-Type: application/json",
+            )),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                ProblemKind::BodyTooLarge,
+                "the request body is larger than the server accepts",
+            )),
+            Err(rejection) => Err(ApiError::new(ProblemKind::UnreadableBody, rejection.body_text())),
+        }
+    }
+}
+
+/// The schema of a list of permission names: each one of the catalogue's.
+pub fn permission_names_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let names: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+    ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names))).build()
 }
 
 /// A user as the API shows it. `notes` appears only to callers allowed to
@@ -106,6 +177,7 @@ pub struct UserView {
     /// The sites' ids.
     pub sites: Vec<Uuid>,
     /// `invited`, `active` or `inactive`.
+    #[schema(schema_with = user_status_schema)]
     pub status: String,
     /// Version, for `If-Match`.
     pub version: u64,
@@ -138,7 +210,9 @@ impl From<User> for UserView {
 }
 
 /// A row of the users list: its `id`, and either every field (no `columns`
-/// chosen) or just the chosen columns. `role` is the role's id.
+/// chosen) or just the chosen columns. The `role` column gives the role's
+/// id in `role` and its name in `role_name` (the name is what the CSV
+/// download's `role` column holds).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserListItem {
     /// Id.
@@ -152,6 +226,9 @@ pub struct UserListItem {
     /// The role's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Uuid>,
+    /// The role's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
     /// The profiles' ids (only without `columns`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<Uuid>>,
@@ -177,6 +254,7 @@ pub struct UserListItem {
     pub sites: Option<Vec<Uuid>>,
     /// `invited`, `active` or `inactive`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = user_status_schema)]
     pub status: Option<String>,
     /// Version, for `If-Match` (only without `columns`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,8 +268,9 @@ pub struct UserListItem {
 }
 
 impl UserListItem {
-    /// `user` with the `columns` chosen, or whole when `None`.
-    pub fn new(user: UserView, columns: Option<&ColumnChoice>) -> Self {
+    /// `user`, whose role is named `role_name`, with the `columns` chosen,
+    /// or whole when `None`.
+    pub fn new(user: UserView, role_name: &str, columns: Option<&ColumnChoice>) -> Self {
         let shown = |column: UserColumn| columns.is_none_or(|c| c.contains(column));
         let whole = columns.is_none();
         Self {
@@ -199,6 +278,7 @@ impl UserListItem {
             email: shown(UserColumn::Email).then_some(user.email),
             name: shown(UserColumn::Name).then_some(user.name),
             role: shown(UserColumn::Role).then_some(user.role),
+            role_name: shown(UserColumn::Role).then(|| role_name.to_owned()),
             profiles: whole.then_some(user.profiles),
             language: shown(UserColumn::Language).then_some(user.language),
             time_zone: shown(UserColumn::TimeZone).then_some(user.time_zone),
@@ -237,6 +317,7 @@ pub struct CaseView {
     /// Title or file reference.
     pub title: String,
     /// `open` or `closed`.
+    #[schema(schema_with = case_status_schema)]
     pub status: String,
     /// The owner's id.
     pub owner: Uuid,
@@ -270,4 +351,82 @@ pub fn permissions(f: &mut Fields, field: &str, names: &[String]) -> Option<Perm
 /// Dotted permission names, in catalogue order.
 pub fn permission_names(set: PermissionSet) -> Vec<String> {
     set.iter().map(|p| p.as_str().to_owned()).collect()
+}
+
+/// A string that is one of `values`.
+fn one_of(values: Vec<String>) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(values)).build()
+}
+
+/// `limit`: rows per page, 1 to the largest page.
+pub fn limit_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(listing::MAX_PAGE_SIZE))
+        .build()
+}
+
+/// A column of the users list, to sort by.
+pub fn column_schema() -> utoipa::openapi::schema::Object {
+    one_of(UserColumn::ALL.iter().map(|c| c.as_str().to_owned()).collect())
+}
+
+/// `asc` or `desc`.
+pub fn direction_schema() -> utoipa::openapi::schema::Object {
+    one_of(vec!["asc".to_owned(), "desc".to_owned()])
+}
+
+/// An audit action's name.
+pub fn audit_action_schema() -> utoipa::openapi::schema::Object {
+    one_of(AuditAction::ALL.iter().map(|a| a.as_str().to_owned()).collect())
+}
+
+/// The kinds of audit targets.
+pub fn target_kind_schema() -> utoipa::openapi::schema::Object {
+    one_of(["practice", "user", "role", "profile", "site", "party", "case"].map(str::to_owned).to_vec())
+}
+
+/// A delivery status of an email.
+pub fn delivery_status_schema() -> utoipa::openapi::schema::Object {
+    one_of(
+        [DeliveryStatus::Pending, DeliveryStatus::Sent, DeliveryStatus::Failed]
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+    )
+}
+
+/// A case's status.
+pub fn case_status_schema() -> utoipa::openapi::schema::Object {
+    one_of([CaseStatus::Open, CaseStatus::Closed].iter().map(|s| s.as_str().to_owned()).collect())
+}
+
+/// A user's status.
+pub fn user_status_schema() -> utoipa::openapi::schema::Object {
+    one_of(
+        [UserStatus::Invited, UserStatus::Active, UserStatus::Inactive]
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+    )
+}
+
+/// The kind of a party.
+pub fn party_kind_schema() -> utoipa::openapi::schema::Object {
+    one_of(
+        [
+            PartyKind::Student,
+            PartyKind::Witness,
+            PartyKind::Faculty,
+            PartyKind::Staff,
+            PartyKind::Client,
+            PartyKind::Other,
+        ]
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect(),
+    )
 }

@@ -51,30 +51,18 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
             let (field, detail) = data_error_field(&e.body_text());
             ApiError::validation(vec![FieldProblem { field, detail }])
         }
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed-json",
-            "The body is not valid JSON",
-            strip_prefix(&e.body_text()),
-        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::new(crate::error::ProblemKind::MalformedJson, strip_prefix(&e.body_text()))
+        }
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Send JSON",
+            crate::error::ProblemKind::UnsupportedMediaType,
             "the body must be sent with Content-Type: application/json",
         ),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body-too-large",
-            "The body is too large",
+            crate::error::ProblemKind::BodyTooLarge,
             "the request body is larger than the server accepts",
         ),
-        other => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "unreadable-body",
-            "The body could not be read",
-            other.body_text(),
-        ),
+        other => ApiError::new(crate::error::ProblemKind::UnreadableBody, other.body_text()),
     }
 }
 
@@ -141,13 +129,7 @@ fn path_rejection(rejection: &PathRejection) -> ApiError {
         },
         _ => "id".to_owned(),
     };
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "invalid-path",
-        "A path parameter is not valid",
-        format!("{field} must be a UUID"),
-    )
-    .at(&field)
+    ApiError::new(crate::error::ProblemKind::InvalidPath, format!("{field} must be a UUID")).at(&field)
 }
 
 /// A query string. One that does not fit its type answers 422
@@ -243,9 +225,7 @@ fn check_same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> Result
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross-site-request",
-            "Refused: cross-site request",
+            crate::error::ProblemKind::CrossSiteRequest,
             "a write authenticated by the session cookie must come from this site; API clients send the bearer token instead",
         ))
     }

@@ -20,7 +20,7 @@ pub mod limits;
 mod routes;
 
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use error::ApiError;
 use identity_domain::IdentityService;
 use std::num::NonZeroU32;
@@ -133,13 +133,9 @@ pub fn router(state: ApiState) -> Router {
             }
         }),
     )
-    .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no-route", "Not found", "no such route") })
+    .fallback(|| async { ApiError::new(crate::error::ProblemKind::NoRoute, "no such route") })
     .method_not_allowed_fallback(|| async {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            "Method not allowed",
-            "this route does not answer this method",
+        ApiError::new(crate::error::ProblemKind::MethodNotAllowed, "this route does not answer this method",
         )
     })
     .layer(axum::middleware::from_fn_with_state(limits, limits::limit))
@@ -147,11 +143,7 @@ pub fn router(state: ApiState) -> Router {
     .layer(
         tower::ServiceBuilder::new()
             .layer(axum::error_handling::HandleErrorLayer::new(|_: tower::BoxError| async {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "timeout",
-                    "Took too long",
-                    "the request took too long and was stopped; try again",
+                ApiError::new(crate::error::ProblemKind::Timeout, "the request took too long and was stopped; try again",
                 )
                 .retry_after(1)
             }))

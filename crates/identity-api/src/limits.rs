@@ -8,7 +8,7 @@
 
 use crate::error::ApiError;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -89,9 +89,7 @@ pub async fn limit(State(limits): State<RateLimits>, request: Request, next: Nex
         Err(not_until) => {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "Too many requests",
+                crate::error::ProblemKind::RateLimited,
                 "too many attempts from your address; wait and try again",
             )
             .retry_after(wait.as_secs().max(1))

@@ -327,6 +327,28 @@ texts! {
     older: "Older entries", "Entrées plus anciennes";
     newest: "Newest entries", "Entrées les plus récentes";
 
+    nav_outbox: "Outbox", "Courriels sortants";
+    outbox_title: "Outbox", "Courriels sortants";
+    outbox_pending: "Waiting", "En attente";
+    outbox_sent: "Sent", "Envoyés";
+    outbox_failed: "Failed", "En échec";
+    outbox_status: "State", "État";
+    outbox_recipient: "Recipient", "Destinataire";
+    outbox_kind: "Kind", "Type";
+    outbox_queued: "Queued", "Mis en file";
+    outbox_attempts: "Attempts", "Tentatives";
+    outbox_error: "Last error", "Dernière erreur";
+    outbox_retry: "Retry", "Réessayer";
+    outbox_retry_all: "Retry every failed email", "Réessayer tous les courriels en échec";
+    outbox_new_secret: "Send a new invitation or reset: its link or password was removed when it failed.", "Envoyez une nouvelle invitation ou réinitialisation : son lien ou mot de passe a été supprimé lors de l'échec.";
+    outbox_none: "No email matches.", "Aucun courriel ne correspond.";
+    outbox_older: "Older emails", "Courriels plus anciens";
+    outbox_newest: "Newest emails", "Courriels les plus récents";
+    outbox_retried: "{count} emails will be sent again; {left} need a new invitation or reset.", "{count} courriels seront renvoyés ; {left} demandent une nouvelle invitation ou réinitialisation.";
+    outbox_banner: "{count} emails could not be delivered.", "{count} courriels n'ont pas pu être remis.";
+    outbox_banner_link: "See the outbox", "Voir les courriels sortants";
+    err_not_failed: "Only a failed email can be retried.", "Seul un courriel en échec peut être réessayé.";
+
     err_required: "Fill in this field.", "Remplissez ce champ.";
     err_too_long: "This is too long (at most {max} characters).", "C'est trop long ({max} caractères au plus).";
     err_control: "Line breaks and control characters are not allowed here.", "Les sauts de ligne et caractères de contrôle ne sont pas permis ici.";

@@ -109,6 +109,7 @@ pub fn router(state: ConsoleState) -> Router {
         .merge(pages::sites::routes())
         .merge(pages::roles::routes())
         .merge(pages::audit::routes())
+        .merge(pages::outbox::routes())
         .route("/console/{*rest}", any(pages::not_found));
     for layer in security::headers() {
         router = router.layer(layer);

@@ -379,6 +379,18 @@ impl Describe for ReadLogError {
     }
 }
 
+impl Describe for RetryEmailError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::NotFound => Problem::not_found(t),
+            Self::NotFailed { .. } => Problem::general(StatusCode::CONFLICT, t.err_not_failed),
+            Self::SecretRemoved { .. } => Problem::general(StatusCode::CONFLICT, t.outbox_new_secret),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
 /// A refused piece of text, beside `field`.
 pub fn text_problem(t: &Text, field: &'static str, e: &TextError) -> Problem {
     let text = match e {

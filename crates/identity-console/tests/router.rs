@@ -17,6 +17,8 @@ struct Fixture {
     app: axum::Router,
     service: IdentityService,
     one_time: String,
+    queue: Arc<dyn OutboxQueue>,
+    clock: identity_memory::ManualClock,
 }
 
 async fn fixture() -> Fixture {
@@ -36,7 +38,13 @@ async fn fixture() -> Fixture {
         .unwrap();
     let settings = ConsoleSettings { public_origin: Some("https://id.maple.example".into()) };
     let app = router(ConsoleState { service: service.clone(), settings: Arc::new(settings) });
-    Fixture { app, service, one_time: created.admin_password.expose().to_owned() }
+    Fixture {
+        app,
+        service,
+        one_time: created.admin_password.expose().to_owned(),
+        queue: Arc::new(adapters.store.clone()),
+        clock: adapters.clock.clone(),
+    }
 }
 
 impl Fixture {
@@ -339,4 +347,46 @@ async fn a_refused_edit_form_changes_nothing_not_even_the_status() {
         f.send(post(&edit_path, &desk, "same-origin", &form(&token, "Pat+Paralegal", ""))).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(unchanged().await.status, UserStatus::Inactive);
+}
+
+#[tokio::test]
+async fn the_outbox_page_shows_failures_retries_them_and_the_users_page_warns_meanwhile() {
+    let f = fixture().await;
+    let admin = full_session(&f, "owner@maple.example", &f.one_time).await;
+    let (_, _, html) = f.send(get("/console/users", Some(&admin))).await;
+    assert!(!html.contains("id=\"outbox-banner\""), "nothing failed yet");
+
+    // The owner's welcome is refused for good by the mail server.
+    let worker = WorkerId::parse("test").unwrap();
+    let now = f.clock.now();
+    let claimed = f.queue.claim_due(&worker, now, 10, now + chrono::Duration::minutes(5)).await.unwrap();
+    let welcome = &claimed[0];
+    assert!(
+        f.queue.mark_failed(welcome.email.id, welcome.claim, "550 mailbox unavailable", None).await.unwrap()
+    );
+
+    // The owner reads French: the users page warns, the outbox shows it.
+    let (_, _, html) = f.send(get("/console/users", Some(&admin))).await;
+    assert!(html.contains("id=\"outbox-banner\""), "{html}");
+    assert!(
+        html.contains("1 courriels n&#39;ont pas pu être remis")
+            || html.contains("1 courriels n'ont pas pu être remis")
+    );
+    let (status, _, html) = f.send(get("/console/outbox?status=failed", Some(&admin))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<dd id=\"count-failed\">1</dd>"), "{html}");
+    assert!(html.contains("550 mailbox unavailable") && html.contains("Courriels sortants"));
+    let token = form_token(&html);
+    let retry = format!("/console/outbox/{}/retry", welcome.email.id);
+    let (status, _, _) = f.send(post(&retry, &admin, "same-origin", "csrf=x")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the form token is checked");
+    let (status, headers, _) = f.send(post(&retry, &admin, "same-origin", &format!("csrf={token}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/console/outbox?status=pending&retried=1&left=0");
+    let (_, _, html) = f.send(get("/console/outbox", Some(&admin))).await;
+    assert!(
+        html.contains("<dd id=\"count-failed\">0</dd>") && html.contains("<dd id=\"count-pending\">1</dd>")
+    );
+    let (_, _, html) = f.send(get("/console/users", Some(&admin))).await;
+    assert!(!html.contains("id=\"outbox-banner\""), "the banner goes once nothing fails");
 }

@@ -409,3 +409,116 @@ pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
     let other = f.another("other").await;
     other.service.create_site(&other.admin, site(), None).await.unwrap();
 }
+
+/// The outbox for administrators: counts by state, pages newest first with
+/// filters, no secret in a listing, and retrying failed emails — one, or
+/// all that can be (those that carried a link or password cannot), with
+/// an audit entry, inside the caller's practice only.
+pub async fn the_outbox_counts_pages_filters_and_retries_failed_emails(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await; // the owner's welcome
+    let other = f.another("elsewhere").await;
+    let role = f.role("Paralegal").await;
+    for n in 0..3 {
+        let email = format!("invitee{n}@contract.example");
+        f.service
+            .create_user(&f.admin, f.new_user(&email, "Invitee", role, InitialCredential::Invite))
+            .await
+            .unwrap();
+    }
+    // Two emails that failed for good: a notice, and a recovery whose link
+    // was removed when it failed.
+    let now = f.clock.now();
+    let failed = |n: u128, message: Message| OutboxEmail {
+        id: EmailId::from_uuid(uuid_of(n)),
+        practice: f.practice.id,
+        practice_name: "contract practice".into(),
+        to: EmailAddress::parse("gone@contract.example").unwrap(),
+        recipient_name: "Gone".into(),
+        language: Language::english(),
+        time_zone: TimeZone::utc(),
+        message,
+        created_at: now,
+        status: DeliveryStatus::Failed,
+        attempts: 8,
+        next_attempt_at: now,
+        last_error: Some("550 no such user".into()),
+        sent_at: None,
+    };
+    let notice = failed(
+        1,
+        Message::EmailChanged {
+            old_email: "a@x.example".into(),
+            new_email: "b@x.example".into(),
+            changed_at: now,
+        },
+    );
+    let recovery = failed(2, Message::Recovery { token: MailSecret::new(""), expires_at: now });
+    let mut uow = f.faults.begin(Access::Write).await.unwrap();
+    uow.outbox().enqueue(&notice).await.unwrap();
+    uow.outbox().enqueue(&recovery).await.unwrap();
+    uow.commit().await.unwrap();
+
+    let counts = f.service.outbox_counts(&f.admin).await.unwrap();
+    assert_eq!((counts.pending, counts.sent, counts.failed), (4, 0, 2));
+
+    // Pages of two, newest first, every email once; no secret listed.
+    let mut query = OutboxQuery { limit: 2, ..OutboxQuery::default() };
+    let mut seen = Vec::new();
+    loop {
+        let page = f.service.list_outbox(&f.admin, &query).await.unwrap();
+        assert!(page.items.len() <= 2);
+        for email in &page.items {
+            assert_eq!(email.message, email.message.without_secrets(), "a listing shows no secret");
+            seen.push(email.id);
+        }
+        match page.next {
+            Some(next) => query.before = Some(next),
+            None => break,
+        }
+    }
+    let all = f.raw_outbox().await;
+    assert_eq!(seen, all.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 6);
+    let f = &f;
+    let filtered = |q: OutboxQuery| async move { f.service.list_outbox(&f.admin, &q).await.unwrap().items };
+    let invitations =
+        filtered(OutboxQuery { kind: Some(MessageKind::Invitation), ..OutboxQuery::default() }).await;
+    assert_eq!(invitations.len(), 3);
+    let to_one = EmailAddress::parse("invitee1@contract.example").unwrap();
+    let theirs = filtered(OutboxQuery { recipient: Some(to_one.clone()), ..OutboxQuery::default() }).await;
+    assert_eq!(theirs.iter().map(|e| &e.to).collect::<Vec<_>>(), vec![&to_one]);
+    let failures =
+        filtered(OutboxQuery { status: Some(DeliveryStatus::Failed), ..OutboxQuery::default() }).await;
+    assert_eq!(failures.len(), 2);
+
+    // Another practice sees none of it and retries nothing here.
+    assert_eq!(other.service.outbox_counts(&other.admin).await.unwrap().failed, 0);
+    assert_eq!(other.service.retry_email(&other.admin, notice.id).await, Err(RetryEmailError::NotFound));
+
+    // One: refused for a pending email and for one whose secret is gone.
+    let pending = invitations[0].id;
+    assert_eq!(
+        f.service.retry_email(&f.admin, pending).await,
+        Err(RetryEmailError::NotFailed { status: DeliveryStatus::Pending })
+    );
+    assert_eq!(
+        f.service.retry_email(&f.admin, recovery.id).await,
+        Err(RetryEmailError::SecretRemoved { kind: MessageKind::Recovery })
+    );
+    let audited = f.audit().await.len();
+    f.service.retry_email(&f.admin, notice.id).await.unwrap();
+    let again = f.raw_outbox().await.into_iter().find(|e| e.id == notice.id).unwrap();
+    assert_eq!((again.status, again.attempts, again.next_attempt_at), (DeliveryStatus::Pending, 0, now));
+    let entries = f.audit().await;
+    assert_eq!((entries.len(), entries[0].action), (audited + 1, AuditAction::EmailsRetried));
+
+    // All: the recovery stays failed and is counted apart.
+    let done = f.service.retry_failed_emails(&f.admin).await.unwrap();
+    assert_eq!((done.retried, done.need_new_secret), (0, 1));
+    assert_eq!(f.service.outbox_counts(&f.admin).await.unwrap().failed, 1);
+}
+
+fn uuid_of(n: u128) -> uuid::Uuid {
+    // Fixed ids in the UUIDv7 layout, after any the clock makes today.
+    uuid::Uuid::from_u128((0xffff_ffff_ffff_u128 << 80) | (0x7 << 76) | n)
+}

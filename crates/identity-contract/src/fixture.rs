@@ -133,13 +133,15 @@ impl Fixture {
 
     /// Every email of the practice, newest first.
     pub async fn outbox(&self) -> Vec<OutboxEmail> {
-        self.service.list_outbox(&self.admin, None, 500).await.unwrap()
+        let query = OutboxQuery { limit: 500, ..OutboxQuery::default() };
+        self.service.list_outbox(&self.admin, &query).await.unwrap().items
     }
 
     /// Every email of the practice as stored, secrets included, newest first.
     pub async fn raw_outbox(&self) -> Vec<OutboxEmail> {
         let mut uow = self.faults.begin(Access::Read).await.unwrap();
-        uow.outbox().list(self.practice.id, None, 500).await.unwrap()
+        let query = OutboxQuery { limit: 500, ..OutboxQuery::default() };
+        uow.outbox().list(self.practice.id, &query).await.unwrap().items
     }
 
     /// The token of the newest invitation to `email`.

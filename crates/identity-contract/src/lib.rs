@@ -118,6 +118,7 @@ macro_rules! contract_suite {
             the_audit_log_pages_newest_first,
             roles_profiles_sites_and_parties_round_trip,
             names_are_unique_per_practice,
+            the_outbox_counts_pages_filters_and_retries_failed_emails,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {

@@ -108,6 +108,7 @@ actions! {
     CaseAssigned => "case.assigned",
     CasesReassigned => "case.reassigned",
     CaseClosed => "case.closed",
+    EmailsRetried => "outbox.retried",
 }
 
 impl From<AuditAction> for &'static str {

@@ -125,7 +125,10 @@ pub use listing::{
     ColumnChoice, ColumnChoiceError, Direction, Page, SearchTerm, SearchTermError, SortValue, UserColumn,
     UserCursor, UserFilter, UserQuery,
 };
-pub use mail::{DeliveryStatus, MailSecret, Message, OutboxEmail};
+pub use mail::{
+    ClaimToken, ClaimedEmail, DeliveryStatus, MailSecret, Message, MessageKind, OutboxCounts, OutboxEmail,
+    OutboxQuery, WorkerId,
+};
 pub use party::{Party, PartyDetails, PartyKind, PortalStatus};
 pub use password::{Password, PasswordHash, PasswordPolicy, PasswordRejection};
 pub use permission::{Permission, PermissionSet};

@@ -4,6 +4,7 @@
 
 use crate::email::EmailAddress;
 use crate::ids::{EmailId, PracticeId};
+use crate::listing::MAX_PAGE_SIZE;
 use crate::person::{Language, TimeZone};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -116,17 +117,83 @@ pub enum Message {
     },
 }
 
-impl Message {
-    /// The message's kind, for listings and templates.
-    pub fn kind(&self) -> &'static str {
+/// What kind of email a [`Message`] is, for filters and listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MessageKind {
+    /// [`Message::Welcome`].
+    Welcome,
+    /// [`Message::Invitation`].
+    Invitation,
+    /// [`Message::Recovery`].
+    Recovery,
+    /// [`Message::GeneratedPassword`].
+    GeneratedPassword,
+    /// [`Message::EmailChanged`].
+    EmailChanged,
+    /// [`Message::PartyInvitation`].
+    PartyInvitation,
+}
+
+impl MessageKind {
+    /// Every kind.
+    pub const ALL: [Self; 6] = [
+        Self::Welcome,
+        Self::Invitation,
+        Self::Recovery,
+        Self::GeneratedPassword,
+        Self::EmailChanged,
+        Self::PartyInvitation,
+    ];
+
+    /// The storage and API name.
+    pub const fn as_str(self) -> &'static str {
         match self {
-            Self::Welcome { .. } => "welcome",
-            Self::Invitation { .. } => "invitation",
-            Self::Recovery { .. } => "recovery",
-            Self::GeneratedPassword { .. } => "generated_password",
-            Self::EmailChanged { .. } => "email_changed",
-            Self::PartyInvitation { .. } => "party_invitation",
+            Self::Welcome => "welcome",
+            Self::Invitation => "invitation",
+            Self::Recovery => "recovery",
+            Self::GeneratedPassword => "generated_password",
+            Self::EmailChanged => "email_changed",
+            Self::PartyInvitation => "party_invitation",
         }
+    }
+
+    /// Parses a storage or API name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether emails of this kind carry a secret (a link token or a
+    /// one-time password). Such an email cannot be retried once it failed:
+    /// its secret was removed when it was given up.
+    pub const fn carries_secret(self) -> bool {
+        match self {
+            Self::Invitation | Self::Recovery | Self::GeneratedPassword | Self::PartyInvitation => true,
+            Self::Welcome | Self::EmailChanged => false,
+        }
+    }
+
+    /// The kinds an administrator may retry after they failed.
+    pub fn retryable() -> Vec<Self> {
+        Self::ALL.into_iter().filter(|k| !k.carries_secret()).collect()
+    }
+}
+
+impl Message {
+    /// The message's kind.
+    pub const fn message_kind(&self) -> MessageKind {
+        match self {
+            Self::Welcome { .. } => MessageKind::Welcome,
+            Self::Invitation { .. } => MessageKind::Invitation,
+            Self::Recovery { .. } => MessageKind::Recovery,
+            Self::GeneratedPassword { .. } => MessageKind::GeneratedPassword,
+            Self::EmailChanged { .. } => MessageKind::EmailChanged,
+            Self::PartyInvitation { .. } => MessageKind::PartyInvitation,
+        }
+    }
+
+    /// The message's kind by name, for listings and templates.
+    pub const fn kind(&self) -> &'static str {
+        self.message_kind().as_str()
     }
 
     /// The message with every secret blanked: what the outbox keeps once
@@ -206,4 +273,121 @@ pub struct OutboxEmail {
     pub last_error: Option<String>,
     /// When it was delivered.
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Which worker holds a claim on outbox emails. It stays the same across
+/// restarts of one server process (by default the host's name), so a
+/// process that restarts after a crash takes back its own claims at once
+/// instead of waiting for their lease to run out. Two processes that run at
+/// the same time MUST have different identities.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WorkerId(String);
+
+impl WorkerId {
+    /// A worker identity: trimmed, 1 to 200 characters.
+    ///
+    /// # Errors
+    /// A reason when it is empty or longer than 200 characters.
+    pub fn parse(name: &str) -> Result<Self, &'static str> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("a worker identity cannot be empty");
+        }
+        if name.chars().count() > 200 {
+            return Err("a worker identity has at most 200 characters");
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// The identity as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for WorkerId {
+    /// `identity-server`, for a host without a usable name.
+    fn default() -> Self {
+        Self("identity-server".to_owned())
+    }
+}
+
+impl fmt::Display for WorkerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The token of one claim: settling or releasing an email needs the token
+/// of the claim that holds it, so a worker whose lease ran out (and whose
+/// email another worker claimed since) cannot record an outcome for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClaimToken(uuid::Uuid);
+
+impl ClaimToken {
+    /// A token from its stored form.
+    pub const fn from_uuid(id: uuid::Uuid) -> Self {
+        Self(id)
+    }
+
+    /// The stored form.
+    pub const fn as_uuid(self) -> uuid::Uuid {
+        self.0
+    }
+}
+
+/// An email handed to a worker by [`crate::OutboxQueue::claim_due`], with
+/// the token of that claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedEmail {
+    /// The email, with its secrets.
+    pub email: OutboxEmail,
+    /// The claim that holds it.
+    pub claim: ClaimToken,
+}
+
+/// Which outbox emails to list: filters and a cursor, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxQuery {
+    /// Only emails in this state.
+    pub status: Option<DeliveryStatus>,
+    /// Only emails to this address.
+    pub recipient: Option<EmailAddress>,
+    /// Only emails of this kind.
+    pub kind: Option<MessageKind>,
+    /// Only emails older than this one (the previous page's cursor).
+    pub before: Option<EmailId>,
+    /// At most this many, 1 to [`MAX_PAGE_SIZE`].
+    pub limit: u32,
+}
+
+impl Default for OutboxQuery {
+    fn default() -> Self {
+        Self { status: None, recipient: None, kind: None, before: None, limit: 50 }
+    }
+}
+
+impl OutboxQuery {
+    /// Whether `email` passes the filters (not the cursor).
+    pub fn matches(&self, email: &OutboxEmail) -> bool {
+        self.status.is_none_or(|s| email.status == s)
+            && self.recipient.as_ref().is_none_or(|r| &email.to == r)
+            && self.kind.is_none_or(|k| email.message.message_kind() == k)
+    }
+
+    /// The limit, within 1 to [`MAX_PAGE_SIZE`].
+    pub fn clamped_limit(&self) -> u32 {
+        self.limit.clamp(1, MAX_PAGE_SIZE)
+    }
+}
+
+/// How many of a practice's emails are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxCounts {
+    /// Waiting for (another) attempt.
+    pub pending: u64,
+    /// Delivered.
+    pub sent: u64,
+    /// Given up.
+    pub failed: u64,
 }

@@ -19,7 +19,7 @@ use crate::ids::{
 };
 use crate::link::{Link, LinkPurpose, LinkSubject};
 use crate::listing::{Page, UserCursor, UserQuery};
-use crate::mail::{DeliveryStatus, OutboxEmail};
+use crate::mail::{ClaimToken, ClaimedEmail, MessageKind, OutboxCounts, OutboxEmail, OutboxQuery, WorkerId};
 use crate::party::Party;
 use crate::password::{Password, PasswordHash};
 use crate::practice::{Practice, PracticeSlug};
@@ -445,44 +445,81 @@ pub trait AuditLog: Send {
 pub trait Outbox: Send {
     /// Queues an email, delivered after commit.
     async fn enqueue(&mut self, email: &OutboxEmail) -> Result<(), StoreError>;
-    /// The practice's emails, optionally of one status, newest first.
+
+    /// The practice's emails matching `query`, newest first (by
+    /// `created_at`, then id), at most `query.limit` of them, as queued
+    /// (secrets included until delivered or given up); `next` is the last
+    /// one's id when more match. An unknown or other practice's `before`
+    /// gives an empty page.
     async fn list(
         &mut self,
         practice: PracticeId,
-        status: Option<DeliveryStatus>,
-        limit: u32,
-    ) -> Result<Vec<OutboxEmail>, StoreError>;
+        query: &OutboxQuery,
+    ) -> Result<Page<OutboxEmail, EmailId>, StoreError>;
+
+    /// The practice's email `id`; `None` for an unknown id or another
+    /// practice's.
+    async fn get(&mut self, practice: PracticeId, id: EmailId) -> Result<Option<OutboxEmail>, StoreError>;
+
+    /// How many of the practice's emails are in each state.
+    async fn counts(&mut self, practice: PracticeId) -> Result<OutboxCounts, StoreError>;
+
+    /// Makes failed emails of the practice pending again, due at `now`
+    /// with a new round of attempts (`attempts` back to 0, `last_error`
+    /// kept): only those of `kinds`, and only `only` when given. Returns
+    /// how many it changed. It MUST NOT touch a pending or sent email.
+    async fn retry_failed(
+        &mut self,
+        practice: PracticeId,
+        only: Option<EmailId>,
+        kinds: &[MessageKind],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 }
 
 /// The delivery side of the outbox, for the mail worker. Several workers
-/// (in several processes sharing one database) may run at once.
+/// (in several processes sharing one database) may run at once, each with
+/// its own [`WorkerId`].
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OutboxQueue: Send + Sync + 'static {
     /// Claims up to `limit` due emails — pending, `next_attempt_at <= now`,
-    /// not claimed by a live lease — oldest first, and leases them until
-    /// `lease_until`. An email MUST NOT be handed to two claims whose leases
-    /// overlap, whichever process makes them (PostgreSQL: `FOR UPDATE SKIP
-    /// LOCKED`); once a lease runs out (a worker died), the email is due
-    /// again.
+    /// not claimed by a live lease — oldest first, for `worker` until
+    /// `lease_until`, under a new [`ClaimToken`]. An email MUST NOT be
+    /// handed to two claims whose leases overlap, whichever process makes
+    /// them (PostgreSQL: `FOR UPDATE SKIP LOCKED`); once a lease runs out
+    /// (a worker died), the email is due again.
     async fn claim_due(
         &self,
+        worker: &WorkerId,
         now: DateTime<Utc>,
         limit: u32,
         lease_until: DateTime<Utc>,
-    ) -> Result<Vec<OutboxEmail>, StoreError>;
+    ) -> Result<Vec<ClaimedEmail>, StoreError>;
 
-    /// Records delivery: status `sent`, the lease released, and the message
-    /// replaced by [`crate::Message::without_secrets`].
-    async fn mark_sent(&self, id: EmailId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Releases every claim `worker` holds, so its emails are due at once:
+    /// a worker calls it when it starts, to take back what it held when
+    /// its process died. Returns how many emails it released.
+    async fn reclaim(&self, worker: &WorkerId) -> Result<u64, StoreError>;
 
-    /// Records a failed attempt: `attempts` + 1, `last_error`, the lease
+    /// Releases one claimed email unsent (a worker stopping), due at once.
+    /// Returns `false`, changing nothing, when `claim` no longer holds it.
+    async fn release(&self, id: EmailId, claim: ClaimToken) -> Result<bool, StoreError>;
+
+    /// Records delivery: `attempts` + 1, status `sent`, the claim released,
+    /// and the message replaced by [`crate::Message::without_secrets`].
+    /// Returns `false`, changing nothing, when `claim` no longer holds it.
+    async fn mark_sent(&self, id: EmailId, claim: ClaimToken, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Records a failed attempt: `attempts` + 1, `last_error`, the claim
     /// released; then pending again from `retry_at`, or, when `retry_at` is
-    /// `None`, status `failed` for good with its secrets blanked.
+    /// `None`, status `failed` for good with its secrets removed. Returns
+    /// `false`, changing nothing, when `claim` no longer holds it.
     async fn mark_failed(
         &self,
         id: EmailId,
+        claim: ClaimToken,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 }

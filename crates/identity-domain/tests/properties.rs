@@ -1384,8 +1384,8 @@ async fn run_probe(
                 prop_assert!(page.items.iter().all(|e| e.practice == a.practice.id));
             }
         }
-        _ => match service.list_outbox(caller, None, 500).await {
-            Ok(emails) => prop_assert!(emails.iter().all(|e| e.practice == a.practice.id)),
+        _ => match service.list_outbox(caller, &OutboxQuery { limit: 500, ..OutboxQuery::default() }).await {
+            Ok(emails) => prop_assert!(emails.items.iter().all(|e| e.practice == a.practice.id)),
             Err(e) => prop_assert!(limited && matches!(e, ReadLogError::Access(_)), "{:?}", e),
         },
     }

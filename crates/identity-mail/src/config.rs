@@ -137,9 +137,25 @@ pub struct WorkerConfig {
     #[serde(default = "defaults::poll_interval_ms")]
     pub poll_interval_ms: u64,
     /// Seconds a claim lasts; a worker that dies leaves its emails to others
-    /// after this (default 300).
+    /// after this (default 300), and to itself at once when it restarts
+    /// with the same `worker_id`.
     #[serde(default = "defaults::lease_secs")]
     pub lease_secs: u64,
+    /// Seconds one send may take as a whole — connecting, the SMTP
+    /// conversation, the message — before it counts as a failed attempt
+    /// (default 60). A mail server that accepts the connection and then
+    /// stalls holds up one send for this long, never the worker.
+    #[serde(default = "defaults::send_timeout_secs")]
+    pub send_timeout_secs: u64,
+    /// Sends in flight at once (default 4).
+    #[serde(default = "defaults::concurrency")]
+    pub concurrency: u32,
+    /// This worker's identity, the same across restarts of one server
+    /// process and different for each process that runs at the same time
+    /// (default: the host's name). A worker that starts takes back the
+    /// claims its identity held when its process died.
+    #[serde(default)]
+    pub worker_id: Option<String>,
     /// Attempts before an email is given up (default 8).
     #[serde(default = "defaults::max_attempts")]
     pub max_attempts: u32,
@@ -161,6 +177,9 @@ impl Default for WorkerConfig {
             batch_size: defaults::batch_size(),
             poll_interval_ms: defaults::poll_interval_ms(),
             lease_secs: defaults::lease_secs(),
+            send_timeout_secs: defaults::send_timeout_secs(),
+            concurrency: defaults::concurrency(),
+            worker_id: None,
             max_attempts: defaults::max_attempts(),
             backoff_base_secs: defaults::backoff_base_secs(),
             backoff_max_secs: defaults::backoff_max_secs(),
@@ -184,6 +203,17 @@ impl WorkerConfig {
         }
         if self.lease_secs == 0 {
             return bad("lease_secs must be at least 1");
+        }
+        if self.send_timeout_secs == 0 || self.send_timeout_secs >= self.lease_secs {
+            return bad("send_timeout_secs must be at least 1 and below lease_secs");
+        }
+        if self.concurrency == 0 {
+            return bad("concurrency must be at least 1");
+        }
+        if let Some(id) = &self.worker_id
+            && let Err(reason) = identity_domain::WorkerId::parse(id)
+        {
+            return bad(&format!("worker_id: {reason}"));
         }
         if self.backoff_base_secs == 0 || self.backoff_base_secs > self.backoff_max_secs {
             return bad("backoff_base_secs must be at least 1 and at most backoff_max_secs");
@@ -215,6 +245,12 @@ mod defaults {
     }
     pub(super) const fn lease_secs() -> u64 {
         300
+    }
+    pub(super) const fn send_timeout_secs() -> u64 {
+        60
+    }
+    pub(super) const fn concurrency() -> u32 {
+        4
     }
     pub(super) const fn max_attempts() -> u32 {
         8

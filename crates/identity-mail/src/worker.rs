@@ -1,17 +1,22 @@
-//! The outbox worker: claims due emails under a lease, delivers them one by
-//! one, records each outcome, and retries failures with exponential backoff
-//! and jitter until the last attempt.
+//! The outbox worker: claims due emails under a lease, delivers several at
+//! once (each send bounded in time as a whole), records each outcome for
+//! the claim it holds, and retries failures with exponential backoff and
+//! jitter until the last attempt.
 //!
 //! Several workers, in one process or many, may drain the same outbox: the
-//! queue never hands one email to two live leases. A worker stops between
-//! two emails when asked; emails it had claimed but not sent become due
-//! again when their lease runs out. Logs name the email id, its kind, the
-//! attempt and the error, never a link, token or password.
+//! queue never hands one email to two live leases, and an outcome is
+//! recorded only by the claim that holds the email. When asked to stop, a
+//! worker lets the sends in flight finish (within the send timeout) and
+//! releases the emails it claimed but did not start, so they are due at
+//! once. When it starts, it takes back the claims its identity held when
+//! its process died. Logs name the email id, its kind, the attempt and the
+//! error, never a link, token or password.
 
 use crate::config::{ConfigError, WorkerConfig};
 use crate::mailer::Mailer;
 use chrono::{DateTime, Duration, Utc};
-use identity_domain::{Clock, OutboxEmail, OutboxQueue, StoreError};
+use futures_util::StreamExt as _;
+use identity_domain::{ClaimedEmail, Clock, OutboxEmail, OutboxQueue, StoreError, WorkerId};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -103,8 +108,8 @@ pub struct PassReport {
     pub retried: usize,
     /// Emails given up for good.
     pub given_up: usize,
-    /// Claimed emails left for a later claim (stop asked, lease running
-    /// out).
+    /// Claimed emails released unsent (stop asked, lease running out):
+    /// due again at once.
     pub left: usize,
 }
 
@@ -126,6 +131,13 @@ pub struct OutboxWorker {
     clock: Arc<dyn Clock>,
     config: WorkerConfig,
     backoff: Backoff,
+    id: WorkerId,
+}
+
+/// The identity of a worker without a configured one: the host's name.
+fn default_worker_id() -> WorkerId {
+    let host = hostname::get().ok().and_then(|h| h.into_string().ok()).unwrap_or_default();
+    WorkerId::parse(&host).unwrap_or_default()
 }
 
 impl OutboxWorker {
@@ -141,14 +153,45 @@ impl OutboxWorker {
     ) -> Result<Self, ConfigError> {
         config.validate()?;
         let backoff = Backoff::from_config(&config);
-        Ok(Self { queue, mailer, clock, config, backoff })
+        let id = match &config.worker_id {
+            Some(id) => WorkerId::parse(id).map_err(|e| ConfigError::Worker(format!("worker_id: {e}")))?,
+            None => default_worker_id(),
+        };
+        Ok(Self { queue, mailer, clock, config, backoff, id })
+    }
+
+    /// This worker's identity.
+    pub fn id(&self) -> &WorkerId {
+        &self.id
+    }
+
+    /// Takes back the claims this worker's identity holds (left by a
+    /// process that died): they are due at once. [`Self::run`] does this
+    /// first.
+    ///
+    /// # Errors
+    /// The queue's error.
+    pub async fn reclaim(&self) -> Result<u64, StoreError> {
+        let released = self.queue.reclaim(&self.id).await?;
+        if released > 0 {
+            tracing::info!(worker = %self.id, released, "took back the emails this worker held before it restarted");
+        }
+        Ok(released)
     }
 
     /// Runs until `shutdown` is requested: claims due emails, delivers
     /// them, waits the poll interval when nothing is due. Returns what it
     /// did in total.
     pub async fn run(&self, mut shutdown: ShutdownSignal) -> PassReport {
-        tracing::info!(batch_size = self.config.batch_size, "outbox worker started");
+        tracing::info!(
+            worker = %self.id,
+            batch_size = self.config.batch_size,
+            concurrency = self.config.concurrency,
+            "outbox worker started"
+        );
+        if let Err(error) = self.reclaim().await {
+            tracing::warn!(%error, "could not take back this worker's earlier claims");
+        }
         let mut total = PassReport::default();
         let poll = std::time::Duration::from_millis(self.config.poll_interval_ms);
         while !shutdown.is_requested() {
@@ -179,8 +222,10 @@ impl OutboxWorker {
     }
 
     /// One pass: claims up to a batch of due emails and delivers them,
-    /// stopping early (between two emails) when `shutdown` is requested or
-    /// the lease is about to run out.
+    /// several at once. Once `shutdown` is requested or the lease is about
+    /// to run out, it starts no new send: the sends in flight finish
+    /// (each within the send timeout) and the rest are released, due again
+    /// at once.
     ///
     /// # Errors
     /// The queue's error when the claim fails; a failure to record an
@@ -189,34 +234,80 @@ impl OutboxWorker {
         let now = self.clock.now();
         let lease = seconds(self.config.lease_secs);
         let lease_until = now + lease;
-        // Stop starting new sends in the last fifth of the lease, so an
-        // email is never still being sent when another worker may claim it.
-        let stop_at = lease_until - lease / 5;
-        let batch = self.queue.claim_due(now, self.config.batch_size, lease_until).await?;
+        // No send starts later than a send timeout before the lease ends,
+        // so an email is never still being sent when another worker may
+        // claim it.
+        let stop_at = lease_until - seconds(self.config.send_timeout_secs);
+        let batch = self.queue.claim_due(&self.id, now, self.config.batch_size, lease_until).await?;
         let mut pass = PassReport { claimed: batch.len(), ..PassReport::default() };
-        for (index, email) in batch.iter().enumerate() {
-            if shutdown.is_requested() || self.clock.now() >= stop_at {
-                pass.left = batch.len() - index;
-                tracing::info!(left = pass.left, "leaving claimed emails to a later claim");
-                break;
-            }
-            match self.deliver(email).await {
+        let concurrency = usize::try_from(self.config.concurrency).unwrap_or(1).max(1);
+        let outcomes: Vec<Outcome> = futures_util::stream::iter(batch)
+            .map(|claimed| async move {
+                if shutdown.is_requested() || self.clock.now() >= stop_at {
+                    self.release(&claimed).await;
+                    Outcome::Left
+                } else {
+                    self.deliver(&claimed).await
+                }
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome {
                 Outcome::Sent => pass.sent += 1,
                 Outcome::Retried => pass.retried += 1,
                 Outcome::GivenUp => pass.given_up += 1,
+                Outcome::Left => pass.left += 1,
             }
+        }
+        if pass.left > 0 {
+            tracing::info!(left = pass.left, "released claimed emails unsent");
         }
         Ok(pass)
     }
 
-    async fn deliver(&self, email: &OutboxEmail) -> Outcome {
+    async fn release(&self, claimed: &ClaimedEmail) {
+        let id = claimed.email.id;
+        match self.queue.release(id, claimed.claim).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(email_id = %id, "the claim was lost before it could be released"),
+            Err(error) => tracing::warn!(
+                email_id = %id, %error,
+                "could not release a claimed email; it is due again when its lease ends"
+            ),
+        }
+    }
+
+    /// Sends one email, bounded by the send timeout.
+    async fn send(&self, email: &OutboxEmail) -> Result<(), (String, bool)> {
+        let limit = std::time::Duration::from_secs(self.config.send_timeout_secs);
+        match tokio::time::timeout(limit, self.mailer.deliver(email)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err((error.to_string(), error.is_permanent())),
+            Err(_) => Err((
+                format!(
+                    "the mail server did not finish within {} seconds (send_timeout_secs)",
+                    self.config.send_timeout_secs
+                ),
+                false,
+            )),
+        }
+    }
+
+    async fn deliver(&self, claimed: &ClaimedEmail) -> Outcome {
+        let email = &claimed.email;
         let attempt = email.attempts.saturating_add(1);
         let kind = email.message.kind();
         let id = email.id;
-        match self.mailer.deliver(email).await {
+        match self.send(email).await {
             Ok(()) => {
-                match self.queue.mark_sent(id, self.clock.now()).await {
-                    Ok(()) => tracing::info!(email_id = %id, kind, attempt, "email sent"),
+                match self.queue.mark_sent(id, claimed.claim, self.clock.now()).await {
+                    Ok(true) => tracing::info!(email_id = %id, kind, attempt, "email sent"),
+                    Ok(false) => tracing::warn!(
+                        email_id = %id, kind, attempt,
+                        "email sent, but its claim had run out and passed to another worker"
+                    ),
                     Err(error) => tracing::error!(
                         email_id = %id, kind, attempt, %error,
                         "email sent but not recorded; it may be sent again when its lease ends"
@@ -224,11 +315,16 @@ impl OutboxWorker {
                 }
                 Outcome::Sent
             }
-            Err(error) => {
-                let retry_at = self.retry_at(email, error.is_permanent());
-                let reason = error.to_string();
-                if let Err(store_error) = self.queue.mark_failed(id, &reason, retry_at).await {
-                    tracing::error!(email_id = %id, kind, attempt, error = %store_error, "could not record a failed attempt");
+            Err((reason, permanent)) => {
+                let retry_at = self.retry_at(email, permanent);
+                match self.queue.mark_failed(id, claimed.claim, &reason, retry_at).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(email_id = %id, kind, attempt, "a failed attempt was not recorded: its claim had passed to another worker")
+                    }
+                    Err(store_error) => {
+                        tracing::error!(email_id = %id, kind, attempt, error = %store_error, "could not record a failed attempt")
+                    }
                 }
                 match retry_at {
                     Some(at) => {
@@ -259,6 +355,7 @@ enum Outcome {
     Sent,
     Retried,
     GivenUp,
+    Left,
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use identity_domain::OutboxQueue;
 use identity_domain::ports::{
     AuditLog, CaseRepository, CredentialRepository, LinkRepository, Outbox, PartyRepository,
     PracticeRepository, RoleRepository, SessionRepository, SiteRepository, UserRepository,
@@ -13,6 +12,9 @@ use identity_domain::{
     PartyId, Practice, PracticeId, PracticeSlug, Profile, ProfileId, Role, RoleId, Session, SessionId, Site,
     SiteId, SortValue, Store, StoreError, TokenHash, UnitOfWork, User, UserCursor, UserId, UserQuery,
     UserStatus,
+};
+use identity_domain::{
+    ClaimToken, ClaimedEmail, MessageKind, OutboxCounts, OutboxQuery, OutboxQueue, WorkerId,
 };
 use imbl::{HashMap, OrdMap};
 use std::sync::Arc;
@@ -51,7 +53,15 @@ struct State {
     outbox: OrdMap<(DateTime<Utc>, EmailId), OutboxEmail>,
     /// Where each email sits in `outbox`, and its delivery lease.
     outbox_keys: HashMap<EmailId, DateTime<Utc>>,
-    leases: HashMap<EmailId, DateTime<Utc>>,
+    leases: HashMap<EmailId, Lease>,
+}
+
+/// A worker's claim on an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Lease {
+    until: DateTime<Utc>,
+    worker: WorkerId,
+    claim: ClaimToken,
 }
 
 /// Everything committed in a [`MemoryStore`] at one moment: every practice,
@@ -641,18 +651,84 @@ impl Outbox for MemoryUnitOfWork {
     async fn list(
         &mut self,
         practice: PracticeId,
-        status: Option<DeliveryStatus>,
-        limit: u32,
-    ) -> Result<Vec<OutboxEmail>, StoreError> {
-        Ok(self
+        query: &OutboxQuery,
+    ) -> Result<Page<OutboxEmail, EmailId>, StoreError> {
+        let limit = query.clamped_limit() as usize;
+        let before = match query.before {
+            None => None,
+            Some(id) => match self.working.outbox_keys.get(&id) {
+                Some(at) if self.working.outbox.get(&(*at, id)).is_some_and(|e| e.practice == practice) => {
+                    Some((*at, id))
+                }
+                _ => return Ok(Page { items: Vec::new(), next: None }),
+            },
+        };
+        let mut items: Vec<OutboxEmail> = self
             .working
             .outbox
-            .values()
+            .iter()
             .rev()
-            .filter(|e| e.practice == practice && status.is_none_or(|s| e.status == s))
-            .take(limit as usize)
+            .filter(|(key, _)| before.is_none_or(|b| **key < b))
+            .map(|(_, e)| e)
+            .filter(|e| e.practice == practice && query.matches(e))
+            .take(limit + 1)
             .cloned()
-            .collect())
+            .collect();
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().map(|e| e.id) } else { None };
+        Ok(Page { items, next })
+    }
+
+    async fn get(&mut self, practice: PracticeId, id: EmailId) -> Result<Option<OutboxEmail>, StoreError> {
+        Ok(self
+            .working
+            .outbox_keys
+            .get(&id)
+            .and_then(|at| self.working.outbox.get(&(*at, id)))
+            .filter(|e| e.practice == practice)
+            .cloned())
+    }
+
+    async fn counts(&mut self, practice: PracticeId) -> Result<OutboxCounts, StoreError> {
+        let mut counts = OutboxCounts::default();
+        for email in self.working.outbox.values().filter(|e| e.practice == practice) {
+            match email.status {
+                DeliveryStatus::Pending => counts.pending += 1,
+                DeliveryStatus::Sent => counts.sent += 1,
+                DeliveryStatus::Failed => counts.failed += 1,
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn retry_failed(
+        &mut self,
+        practice: PracticeId,
+        only: Option<EmailId>,
+        kinds: &[MessageKind],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let chosen: Vec<(DateTime<Utc>, EmailId)> = self
+            .working
+            .outbox
+            .iter()
+            .filter(|(_, e)| {
+                e.practice == practice
+                    && e.status == DeliveryStatus::Failed
+                    && only.is_none_or(|id| e.id == id)
+                    && kinds.contains(&e.message.message_kind())
+            })
+            .map(|(key, _)| *key)
+            .collect();
+        for key in &chosen {
+            if let Some(email) = self.working.outbox.get_mut(key) {
+                email.status = DeliveryStatus::Pending;
+                email.attempts = 0;
+                email.next_attempt_at = now;
+            }
+        }
+        Ok(chosen.len() as u64)
     }
 }
 
@@ -660,27 +736,44 @@ impl Outbox for MemoryUnitOfWork {
 impl OutboxQueue for MemoryStore {
     async fn claim_due(
         &self,
+        worker: &WorkerId,
         now: DateTime<Utc>,
         limit: u32,
         lease_until: DateTime<Utc>,
-    ) -> Result<Vec<OutboxEmail>, StoreError> {
+    ) -> Result<Vec<ClaimedEmail>, StoreError> {
         let mut state = self.state.lock().await;
+        let claim = ClaimToken::from_uuid(uuid::Uuid::now_v7());
         let due: Vec<OutboxEmail> = state
             .outbox
             .values()
             .filter(|e| e.status == DeliveryStatus::Pending && e.next_attempt_at <= now)
-            .filter(|e| state.leases.get(&e.id).is_none_or(|until| *until <= now))
+            .filter(|e| state.leases.get(&e.id).is_none_or(|lease| lease.until <= now))
             .take(limit as usize)
             .cloned()
             .collect();
         for email in &due {
-            state.leases.insert(email.id, lease_until);
+            state.leases.insert(email.id, Lease { until: lease_until, worker: worker.clone(), claim });
         }
-        Ok(due)
+        Ok(due.into_iter().map(|email| ClaimedEmail { email, claim }).collect())
     }
 
-    async fn mark_sent(&self, id: EmailId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.settle(id, |email| {
+    async fn reclaim(&self, worker: &WorkerId) -> Result<u64, StoreError> {
+        let mut state = self.state.lock().await;
+        let held: Vec<EmailId> =
+            state.leases.iter().filter(|(_, lease)| &lease.worker == worker).map(|(id, _)| *id).collect();
+        for id in &held {
+            state.leases.remove(id);
+        }
+        Ok(held.len() as u64)
+    }
+
+    async fn release(&self, id: EmailId, claim: ClaimToken) -> Result<bool, StoreError> {
+        self.settle(id, claim, |_| {}).await
+    }
+
+    async fn mark_sent(&self, id: EmailId, claim: ClaimToken, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.settle(id, claim, |email| {
+            email.attempts = email.attempts.saturating_add(1);
             email.status = DeliveryStatus::Sent;
             email.sent_at = Some(at);
             email.message = email.message.without_secrets();
@@ -691,11 +784,12 @@ impl OutboxQueue for MemoryStore {
     async fn mark_failed(
         &self,
         id: EmailId,
+        claim: ClaimToken,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
-        self.settle(id, |email| {
-            email.attempts += 1;
+    ) -> Result<bool, StoreError> {
+        self.settle(id, claim, |email| {
+            email.attempts = email.attempts.saturating_add(1);
             email.last_error = Some(error.to_owned());
             match retry_at {
                 Some(at) => email.next_attempt_at = at,
@@ -710,9 +804,18 @@ impl OutboxQueue for MemoryStore {
 }
 
 impl MemoryStore {
-    /// Applies a delivery outcome to an email and releases its lease.
-    async fn settle(&self, id: EmailId, apply: impl FnOnce(&mut OutboxEmail)) -> Result<(), StoreError> {
+    /// Applies a delivery outcome to an email held by `claim` and releases
+    /// it; `false` when `claim` does not hold it.
+    async fn settle(
+        &self,
+        id: EmailId,
+        claim: ClaimToken,
+        apply: impl FnOnce(&mut OutboxEmail),
+    ) -> Result<bool, StoreError> {
         let mut state = self.state.lock().await;
+        if state.leases.get(&id).is_none_or(|lease| lease.claim != claim) {
+            return Ok(false);
+        }
         let created_at =
             *state.outbox_keys.get(&id).ok_or_else(|| StoreError::Unavailable(format!("no email {id}")))?;
         let email = state
@@ -721,6 +824,6 @@ impl MemoryStore {
             .ok_or_else(|| StoreError::Unavailable(format!("no email {id}")))?;
         apply(email);
         state.leases.remove(&id);
-        Ok(())
+        Ok(true)
     }
 }

@@ -14,6 +14,8 @@
 //!   units of work;
 //! - `access`: granting the server's own PostgreSQL role its rights;
 //! - `bulk`: loading many users at once, for operations tooling;
+//! - `seal`: the [`OutboxKey`] that encrypts links and one-time passwords
+//!   waiting in the outbox;
 //! - `queue`: the mail worker's [`identity_domain::OutboxQueue`], also
 //!   implemented by [`SeaStore`].
 //!
@@ -25,9 +27,11 @@ mod entity;
 mod error;
 mod queue;
 mod repo;
+mod seal;
 mod store;
 
 pub use access::GrantError;
 pub use bulk::BulkUser;
 pub use error::store_error;
+pub use seal::{OutboxKey, OutboxKeyError};
 pub use store::{ConnectError, MigrationState, SeaStore, StartUpLock, StoreOptions};

@@ -1,24 +1,38 @@
-//! [`OutboxQueue`] for the mail worker: claim due emails under a lease,
-//! record deliveries and failures.
+//! [`OutboxQueue`] for the mail worker: claim due emails under a lease and
+//! a claim token, take back a restarted worker's claims, record deliveries
+//! and failures for the claim that holds the email.
 //!
-//! A claim is one short transaction: select the due rows, stamp their lease,
-//! commit. On PostgreSQL the select takes `FOR UPDATE SKIP LOCKED`, so
-//! workers in several processes never take the same row at once; on SQLite
-//! the transaction begins `IMMEDIATE`, so claims run one after the other.
-//! Either way a row whose lease has not run out is not due.
+//! A claim is one short transaction: select the due rows, stamp their
+//! lease, worker and claim token, commit. On PostgreSQL the select takes
+//! `FOR UPDATE SKIP LOCKED`, so workers in several processes never take the
+//! same row at once; on SQLite the transaction begins `IMMEDIATE`, so claims
+//! run one after the other. Either way a row whose lease has not run out is
+//! not due. Settling an email updates it only while its `claim_token` is
+//! the settling worker's: a worker whose lease ran out and whose email was
+//! claimed again records nothing.
+//!
+//! Claimed emails come back with their secrets opened with the store's
+//! outbox key; a row whose sealed message does not open (the key changed)
+//! is given up at once with that reason rather than blocking the queue.
 
-use crate::entity::{corrupt, outbox, stored_time};
+use crate::entity::{outbox, stored_time};
 use crate::error::unavailable;
 use crate::store::SeaStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use identity_domain::{DeliveryStatus, EmailId, Message, OutboxEmail, OutboxQueue, StoreError};
+use identity_domain::{
+    ClaimToken, ClaimedEmail, DeliveryStatus, EmailId, Message, OutboxQueue, StoreError, WorkerId,
+};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelBehavior, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
 };
+
+/// Recorded for an email whose sealed message does not open.
+const UNSEALABLE: &str = "its link or password cannot be decrypted with this server's outbox key \
+                          (the key changed since it was queued): send a new one";
 
 impl SeaStore {
     /// A transaction that holds SQLite's write lock from its start.
@@ -30,48 +44,73 @@ impl SeaStore {
         self.connection().begin_with_options(options).await.map_err(unavailable)
     }
 
-    /// Applies a delivery outcome to one email and releases its lease.
+    /// Applies an outcome to the email `id` if `claim` still holds it, and
+    /// releases the claim. `false` when it does not.
     async fn settle(
         &self,
         id: EmailId,
-        apply: impl FnOnce(&outbox::Model, &mut outbox::ActiveModel, &Message) -> Result<(), StoreError> + Send,
-    ) -> Result<(), StoreError> {
+        claim: ClaimToken,
+        apply: impl FnOnce(&outbox::Model, &mut outbox::ActiveModel) -> Result<(), StoreError> + Send,
+    ) -> Result<bool, StoreError> {
+        use outbox::Column as C;
         let txn = self.queue_transaction().await?;
-        let row = outbox::Entity::find_by_id(id.as_uuid())
+        let Some(row) = outbox::Entity::find_by_id(id.as_uuid())
+            .filter(C::ClaimToken.eq(claim.as_uuid()))
+            .filter(C::Status.eq(DeliveryStatus::Pending.as_str()))
             .one(&txn)
             .await
             .map_err(unavailable)?
-            .ok_or_else(|| StoreError::Unavailable(format!("no email {id}")))?;
-        let message: Message =
-            serde_json::from_value(row.message.clone()).map_err(|_| corrupt("outbox", "message"))?;
-        let mut changes = outbox::ActiveModel::new();
-        changes.lease_until = sea_orm::ActiveValue::Set(None);
-        apply(&row, &mut changes, &message)?;
+        else {
+            return Ok(false);
+        };
+        let mut changes = released();
+        apply(&row, &mut changes)?;
         outbox::Entity::update_many()
             .set(changes)
-            .filter(outbox::Column::Id.eq(row.id))
+            .filter(C::Id.eq(row.id))
+            .filter(C::ClaimToken.eq(claim.as_uuid()))
             .exec(&txn)
             .await
             .map_err(unavailable)?;
-        txn.commit().await.map_err(unavailable)
+        txn.commit().await.map_err(unavailable)?;
+        Ok(true)
     }
 }
 
-/// The message with its secrets blanked, as stored after delivery.
-fn blanked(message: &Message) -> Result<serde_json::Value, StoreError> {
-    serde_json::to_value(message.without_secrets()).map_err(|_| corrupt("outbox", "message"))
+/// Changes that release a claim.
+fn released() -> outbox::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    let mut changes = outbox::ActiveModel::new();
+    changes.lease_until = Set(None);
+    changes.claimed_by = Set(None);
+    changes.claim_token = Set(None);
+    changes
+}
+
+/// Changes that end an email's life in the outbox (delivered or given up):
+/// its secrets removed, from `message` (rows queued before sealing kept
+/// them there) and `sealed`.
+fn forget_secrets(row: &outbox::Model, changes: &mut outbox::ActiveModel) -> Result<(), StoreError> {
+    use sea_orm::ActiveValue::Set;
+    let unreadable = || StoreError::Unavailable("unreadable value in outbox.message".to_owned());
+    let message: Message = serde_json::from_value(row.message.clone()).map_err(|_| unreadable())?;
+    changes.message = Set(serde_json::to_value(message.without_secrets()).map_err(|_| unreadable())?);
+    changes.sealed = Set(None);
+    Ok(())
 }
 
 #[async_trait]
 impl OutboxQueue for SeaStore {
     async fn claim_due(
         &self,
+        worker: &WorkerId,
         now: DateTime<Utc>,
         limit: u32,
         lease_until: DateTime<Utc>,
-    ) -> Result<Vec<OutboxEmail>, StoreError> {
+    ) -> Result<Vec<ClaimedEmail>, StoreError> {
         use outbox::Column as C;
         let now = stored_time(now);
+        let claim = ClaimToken::from_uuid(uuid::Uuid::now_v7());
         let txn = self.queue_transaction().await?;
         let mut due = outbox::Entity::find()
             .filter(C::Status.eq(DeliveryStatus::Pending.as_str()))
@@ -87,23 +126,63 @@ impl OutboxQueue for SeaStore {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        let mut claimed = Vec::with_capacity(rows.len());
+        let mut unopened = Vec::new();
+        for row in rows {
+            match row.clone().into_sealed_domain(self.outbox_key()) {
+                Ok(email) => claimed.push(ClaimedEmail { email, claim }),
+                Err(_) if row.sealed.is_some() => unopened.push(row),
+                Err(error) => return Err(error),
+            }
+        }
         outbox::Entity::update_many()
             .col_expr(C::LeaseUntil, Expr::value(Some(stored_time(lease_until))))
-            .filter(C::Id.is_in(rows.iter().map(|r| r.id)))
+            .col_expr(C::ClaimedBy, Expr::value(Some(worker.as_str().to_owned())))
+            .col_expr(C::ClaimToken, Expr::value(Some(claim.as_uuid())))
+            .filter(C::Id.is_in(claimed.iter().map(|c| c.email.id.as_uuid())))
+            .exec(&txn)
+            .await
+            .map_err(unavailable)?;
+        for row in unopened {
+            use sea_orm::ActiveValue::Set;
+            let mut changes = released();
+            forget_secrets(&row, &mut changes)?;
+            changes.status = Set(DeliveryStatus::Failed.as_str().to_owned());
+            changes.last_error = Set(Some(UNSEALABLE.to_owned()));
+            outbox::Entity::update_many()
+                .set(changes)
+                .filter(C::Id.eq(row.id))
+                .exec(&txn)
+                .await
+                .map_err(unavailable)?;
+        }
+        txn.commit().await.map_err(unavailable)?;
+        Ok(claimed)
+    }
+
+    async fn reclaim(&self, worker: &WorkerId) -> Result<u64, StoreError> {
+        let txn = self.queue_transaction().await?;
+        let result = outbox::Entity::update_many()
+            .set(released())
+            .filter(outbox::Column::ClaimedBy.eq(worker.as_str()))
             .exec(&txn)
             .await
             .map_err(unavailable)?;
         txn.commit().await.map_err(unavailable)?;
-        rows.into_iter().map(outbox::Model::into_domain).collect()
+        Ok(result.rows_affected)
     }
 
-    async fn mark_sent(&self, id: EmailId, at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn release(&self, id: EmailId, claim: ClaimToken) -> Result<bool, StoreError> {
+        self.settle(id, claim, |_, _| Ok(())).await
+    }
+
+    async fn mark_sent(&self, id: EmailId, claim: ClaimToken, at: DateTime<Utc>) -> Result<bool, StoreError> {
         use sea_orm::ActiveValue::Set;
-        self.settle(id, |_, row, message| {
+        self.settle(id, claim, |current, row| {
+            row.attempts = Set(current.attempts.saturating_add(1));
             row.status = Set(DeliveryStatus::Sent.as_str().to_owned());
             row.sent_at = Set(Some(stored_time(at)));
-            row.message = Set(blanked(message)?);
-            Ok(())
+            forget_secrets(current, row)
         })
         .await
     }
@@ -111,19 +190,20 @@ impl OutboxQueue for SeaStore {
     async fn mark_failed(
         &self,
         id: EmailId,
+        claim: ClaimToken,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         use sea_orm::ActiveValue::Set;
         let error = error.to_owned();
-        self.settle(id, move |current, row, message| {
+        self.settle(id, claim, move |current, row| {
             row.attempts = Set(current.attempts.saturating_add(1));
             row.last_error = Set(Some(error));
             match retry_at {
                 Some(at) => row.next_attempt_at = Set(stored_time(at)),
                 None => {
                     row.status = Set(DeliveryStatus::Failed.as_str().to_owned());
-                    row.message = Set(blanked(message)?);
+                    forget_secrets(current, row)?;
                 }
             }
             Ok(())

@@ -2,6 +2,7 @@
 
 use crate::error::unavailable;
 use crate::repo::SeaUnitOfWork;
+use crate::seal::OutboxKey;
 use async_trait::async_trait;
 use identity_domain::{Access, Store, StoreError, UnitOfWork};
 use migrations::{Migrator, MigratorTrait};
@@ -128,6 +129,8 @@ pub struct SeaStore {
     db: DatabaseConnection,
     url: String,
     options: StoreOptions,
+    /// Seals the secrets of outbox emails (see [`crate::OutboxKey`]).
+    outbox_key: OutboxKey,
 }
 
 impl SeaStore {
@@ -146,13 +149,28 @@ impl SeaStore {
         Self::connect_with(url, StoreOptions::default()).await
     }
 
+    /// The store sealing the outbox's secrets with `key`. Without it, a
+    /// store seals them with a key made for this value and its clones only:
+    /// emails queued before a restart could then not be sent. A server
+    /// always sets its key (from configuration or its key file).
+    #[must_use]
+    pub fn with_outbox_key(mut self, key: OutboxKey) -> Self {
+        self.outbox_key = key;
+        self
+    }
+
+    /// The key sealing the outbox's secrets.
+    pub(crate) fn outbox_key(&self) -> &OutboxKey {
+        &self.outbox_key
+    }
+
     /// Opens a store with these time limits (see [`SeaStore::connect`]).
     ///
     /// # Errors
     /// [`ConnectError`] says which step failed, naming the path for SQLite.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, ConnectError> {
         let db = open(url, &options, Purpose::Serve).await?;
-        Ok(Self { db, url: url.to_owned(), options })
+        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate() })
     }
 
     /// Applies every pending migration, under the start-up lock (see
@@ -442,7 +460,7 @@ impl SeaStore {
 #[async_trait]
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
-        Ok(Box::new(SeaUnitOfWork::new(self.transaction(access).await?)))
+        Ok(Box::new(SeaUnitOfWork::new(self.transaction(access).await?, self.outbox_key.clone())))
     }
 
     /// Takes the write lock and writes, then rolls back. On SQLite the

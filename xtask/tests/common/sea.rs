@@ -4,7 +4,7 @@
 //! PostgreSQL the store connects as the least-privileged [`APP_ROLE`].
 
 use chrono::{TimeZone as _, Utc};
-use identity_domain::{OutboxEmail, OutboxQueue, Ports};
+use identity_domain::{OutboxEmail, OutboxQueue, Ports, WorkerId};
 use identity_memory::{ManualClock, MemoryAdapters};
 use identity_store::SeaStore;
 use sea_orm::ConnectionTrait;
@@ -36,7 +36,19 @@ impl Adapters {
     pub async fn outbox(&self) -> Vec<OutboxEmail> {
         let future = Utc.with_ymd_and_hms(2200, 1, 1, 0, 0, 0).unwrap();
         let past = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
-        self.store.claim_due(future, 100_000, past).await.unwrap()
+        let reader = WorkerId::parse("test-reader").unwrap();
+        self.store
+            .claim_due(&reader, future, 100_000, past)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.email)
+            .collect()
+    }
+
+    /// The outbox's delivery side, as the mail worker reaches it.
+    pub fn queue(&self) -> std::sync::Arc<dyn OutboxQueue> {
+        std::sync::Arc::new(self.store.clone())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::ApiState;
 use crate::dto::{CaseView, Fields};
-use crate::error::{ApiError, Problem};
+use crate::error::{Answers, ApiError};
 use crate::extract::{AppJson, AppPath, Authenticated};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -36,6 +36,7 @@ fn owner_error(e: CaseError) -> ApiError {
 #[serde(deny_unknown_fields)]
 pub struct NewCaseBody {
     /// Title or file reference.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// The owner's id: an active user holding `cases.own`.
     pub owner: Uuid,
@@ -46,9 +47,7 @@ pub struct NewCaseBody {
 #[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])), request_body = NewCaseBody,
     responses(
         (status = 201, description = "Opened", body = CaseView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid title, or the owner cannot own cases (unknown, not active, or without cases.own)", body = Problem, content_type = "application/problem+json"),
+        Answers<CaseError>,
     ))]
 async fn create_case(
     State(state): State<ApiState>,
@@ -70,9 +69,7 @@ async fn create_case(
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 200, description = "The case", body = CaseView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case in your practice", body = Problem, content_type = "application/problem+json"),
+        Answers<CaseError>,
     ))]
 async fn get_case(
     State(state): State<ApiState>,
@@ -96,11 +93,7 @@ pub struct OwnerBody {
     params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 200, description = "The case with its new owner", body = CaseView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The case is closed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The new owner cannot own cases (unknown, not active, or without cases.own)", body = Problem, content_type = "application/problem+json"),
+        Answers<CaseError>,
     ))]
 async fn assign_case(
     State(state): State<ApiState>,
@@ -120,10 +113,7 @@ async fn assign_case(
 #[utoipa::path(post, path = "/cases/{id}/close", tag = "cases", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 200, description = "The closed case", body = CaseView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already closed", body = Problem, content_type = "application/problem+json"),
+        Answers<CaseError>,
     ))]
 async fn close_case(
     State(state): State<ApiState>,

@@ -1,10 +1,10 @@
 //! What administrators look back at and tune: the audit log (filtered,
-//! newest first, in cursor pages), the outbox (emails and their delivery),
-//! and the practice's settings.
+//! newest first, in cursor pages) and the practice's settings. The outbox
+//! has its own module.
 
 use crate::ApiState;
 use crate::dto::{Fields, PageOf};
-use crate::error::{ApiError, Problem};
+use crate::error::{Answers, ApiError};
 use crate::extract::{AppJson, AppQuery, Authenticated};
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -16,10 +16,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 pub fn routes() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new()
-        .routes(routes!(read_audit))
-        .routes(routes!(list_outbox))
-        .routes(routes!(get_settings, update_settings))
+    OpenApiRouter::new().routes(routes!(read_audit)).routes(routes!(get_settings, update_settings))
 }
 
 /// Rows per page when `limit` is absent.
@@ -52,27 +49,35 @@ fn uuid(text: &str) -> Result<Uuid, &'static str> {
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Only this action (`user.deactivated`, `session.signed_in`…).
+    #[param(schema_with = crate::dto::audit_action_schema)]
     pub action: Option<String>,
     /// Only by this actor: a user's id, `system` or `anonymous`.
+    #[param(min_length = 1, max_length = 45)]
     pub actor: Option<String>,
-    /// Only about targets of this kind (`practice`, `user`, `role`,
-    /// `profile`, `site`, `party`, `case`); give `target_id` with it.
+    /// Only about targets of this kind; give `target_id` with it.
+    #[param(schema_with = crate::dto::target_kind_schema)]
     pub target_kind: Option<String>,
     /// Only about the target with this id; give `target_kind` with it.
+    #[param(value_type = Option<Uuid>)]
     pub target_id: Option<String>,
     /// Only entries at or after this time (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
     pub since: Option<String>,
     /// Only entries before this time (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
     pub until: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (an entry's id).
+    #[param(value_type = Option<Uuid>)]
     pub cursor: Option<String>,
     /// Rows per page, 1 to 500 (default 50).
+    #[param(schema_with = crate::dto::limit_schema)]
     pub limit: Option<String>,
 }
 
 impl AuditParams {
     fn into_query(self) -> Result<AuditQuery, ApiError> {
         let mut f = Fields::default();
+        f.length("actor", self.actor.as_deref(), 1, 45);
         let action = f.optional("action", self.action.as_deref(), |a| {
             AuditAction::parse(a).ok_or("not an audit action")
         });
@@ -204,9 +209,7 @@ impl From<AuditEntry> for AuditEntryView {
 #[utoipa::path(get, path = "/audit", tag = "logs", security(("bearer" = [])), params(AuditParams),
     responses(
         (status = 200, description = "A page of entries, newest first", body = PageOf<AuditEntryView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        Answers<ReadLogError>,
     ))]
 async fn read_audit(
     State(state): State<ApiState>,
@@ -218,94 +221,6 @@ async fn read_audit(
         items: page.items.into_iter().map(AuditEntryView::from).collect(),
         next_cursor: page.next.map(|id| id.to_string()),
     }))
-}
-
-/// Which emails.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OutboxParams {
-    /// `pending`, `sent` or `failed` (all when absent).
-    pub status: Option<String>,
-    /// At most this many, 1 to 500 (default 50).
-    pub limit: Option<String>,
-}
-
-impl OutboxParams {
-    fn parse(self) -> Result<(Option<DeliveryStatus>, u32), ApiError> {
-        let mut f = Fields::default();
-        let status = f.optional("status", self.status.as_deref(), |s| {
-            DeliveryStatus::parse(s).ok_or("use pending, sent or failed")
-        });
-        let limit = limit(&mut f, self.limit.as_deref());
-        let built = (|| Some((status?, limit?)))();
-        f.finish(built)
-    }
-}
-
-/// An email in the outbox. Its secrets (links, passwords) are never shown.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OutboxEmailView {
-    /// Id.
-    pub id: Uuid,
-    /// The recipient's address.
-    pub to: String,
-    /// The recipient's name.
-    pub recipient_name: String,
-    /// `welcome`, `invitation`, `recovery`, `generated_password`,
-    /// `email_changed` or `party_invitation`.
-    pub kind: String,
-    /// The language it is written in.
-    pub language: String,
-    /// Queued.
-    pub created_at: DateTime<Utc>,
-    /// `pending`, `sent` or `failed`.
-    pub status: String,
-    /// Delivery attempts so far.
-    pub attempts: u32,
-    /// When the next attempt is due.
-    pub next_attempt_at: DateTime<Utc>,
-    /// The last delivery error.
-    pub last_error: Option<String>,
-    /// Delivered.
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-impl From<OutboxEmail> for OutboxEmailView {
-    fn from(e: OutboxEmail) -> Self {
-        Self {
-            id: e.id.as_uuid(),
-            to: e.to.as_str().to_owned(),
-            recipient_name: e.recipient_name,
-            kind: e.message.kind().to_owned(),
-            language: e.language.as_str().to_owned(),
-            created_at: e.created_at,
-            status: e.status.as_str().to_owned(),
-            attempts: e.attempts,
-            next_attempt_at: e.next_attempt_at,
-            last_error: e.last_error,
-            sent_at: e.sent_at,
-        }
-    }
-}
-
-/// Your practice's emails, newest first, with their delivery state (needs
-/// `settings.manage`).
-#[utoipa::path(get, path = "/outbox", tag = "logs", security(("bearer" = [])), params(OutboxParams),
-    responses(
-        (status = 200, description = "The emails, newest first", body = Vec<OutboxEmailView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
-    ))]
-async fn list_outbox(
-    State(state): State<ApiState>,
-    auth: Authenticated,
-    AppQuery(params): AppQuery<OutboxParams>,
-) -> Result<AppJson<Vec<OutboxEmailView>>, ApiError> {
-    let (status, limit) = params.parse()?;
-    let emails = state.service.list_outbox(&auth.caller, status, limit).await?;
-    Ok(AppJson(emails.into_iter().map(OutboxEmailView::from).collect()))
 }
 
 /// Your practice and its settings.
@@ -336,7 +251,7 @@ impl From<Practice> for SettingsView {
 #[utoipa::path(get, path = "/settings", tag = "logs", security(("bearer" = [])),
     responses(
         (status = 200, description = "The settings", body = SettingsView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        Answers<UpdateSettingsError>,
     ))]
 async fn get_settings(
     State(state): State<ApiState>,
@@ -350,25 +265,34 @@ async fn get_settings(
 #[serde(deny_unknown_fields)]
 pub struct SettingsBody {
     /// How many users may hold Super Admin at once: at least 1, and not
-    /// below the Super Admins the practice has.
+    /// below the Super Admins the practice has; a 32-bit signed integer, as
+    /// its `format` says.
+    #[schema(minimum = 1, maximum = 2_147_483_647)]
     pub super_admin_cap: u32,
     /// The minimum password length, 8 to 128.
+    #[schema(minimum = 8, maximum = 128)]
     pub password_min_length: u32,
 }
+
+/// The largest Super Admin cap: the `int32` the document promises.
+const MAX_SUPER_ADMIN_CAP: u32 = 2_147_483_647;
 
 /// Changes your practice's settings (needs `settings.manage`).
 #[utoipa::path(put, path = "/settings", tag = "logs", security(("bearer" = [])), request_body = SettingsBody,
     responses(
         (status = 200, description = "The settings", body = SettingsView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A value is out of range", body = Problem, content_type = "application/problem+json"),
+        Answers<UpdateSettingsError>,
     ))]
 async fn update_settings(
     State(state): State<ApiState>,
     auth: Authenticated,
     AppJson(body): AppJson<SettingsBody>,
 ) -> Result<AppJson<SettingsView>, ApiError> {
+    let mut f = Fields::default();
+    if body.super_admin_cap > MAX_SUPER_ADMIN_CAP {
+        f.fail("super_admin_cap", format!("must be at most {MAX_SUPER_ADMIN_CAP}"));
+    }
+    f.finish(Some(()))?;
     let settings = PracticeSettings {
         super_admin_cap: body.super_admin_cap,
         password_min_length: body.password_min_length,

@@ -4,7 +4,7 @@
 
 use crate::ApiState;
 use crate::dto::{Fields, permission_names, permissions};
-use crate::error::{ApiError, Problem};
+use crate::error::{Answers, ApiError};
 use crate::extract::{AppJson, AppPath, Authenticated};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,8 +29,10 @@ pub fn routes() -> OpenApiRouter<ApiState> {
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
     /// Its name, unique in the practice.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Dotted permission names from the catalogue (`users.read`, `cases.own`…).
+    #[schema(schema_with = crate::dto::permission_names_schema)]
     pub permissions: Vec<String>,
 }
 
@@ -99,7 +101,7 @@ impl From<Profile> for ProfileView {
 #[utoipa::path(get, path = "/roles", tag = "roles", security(("bearer" = [])),
     responses(
         (status = 200, description = "The roles", body = Vec<RoleView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        Answers<RoleError>,
     ))]
 async fn list_roles(
     State(state): State<ApiState>,
@@ -114,10 +116,7 @@ async fn list_roles(
 #[utoipa::path(post, path = "/roles", tag = "roles", security(("bearer" = [])), request_body = GrantBody,
     responses(
         (status = 201, description = "Created", body = RoleView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed, or a permission you do not hold (listed in `missing`)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or unknown permission names", body = Problem, content_type = "application/problem+json"),
+        Answers<RoleError>,
     ))]
 async fn create_role(
     State(state): State<ApiState>,
@@ -134,11 +133,7 @@ async fn create_role(
     params(("id" = Uuid, Path, description = "The role's id")),
     responses(
         (status = 200, description = "The role", body = RoleView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed, or a permission you do not hold", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such role in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Built in, or the name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or unknown permission names", body = Problem, content_type = "application/problem+json"),
+        Answers<RoleError>,
     ))]
 async fn update_role(
     State(state): State<ApiState>,
@@ -153,7 +148,7 @@ async fn update_role(
 #[utoipa::path(get, path = "/profiles", tag = "roles", security(("bearer" = [])),
     responses(
         (status = 200, description = "The profiles", body = Vec<ProfileView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        Answers<RoleError>,
     ))]
 async fn list_profiles(
     State(state): State<ApiState>,
@@ -168,10 +163,7 @@ async fn list_profiles(
 #[utoipa::path(post, path = "/profiles", tag = "roles", security(("bearer" = [])), request_body = GrantBody,
     responses(
         (status = 201, description = "Created", body = ProfileView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed, or a permission you do not hold (listed in `missing`)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or unknown permission names", body = Problem, content_type = "application/problem+json"),
+        Answers<RoleError>,
     ))]
 async fn create_profile(
     State(state): State<ApiState>,
@@ -188,11 +180,7 @@ async fn create_profile(
     params(("id" = Uuid, Path, description = "The profile's id")),
     responses(
         (status = 200, description = "The profile", body = ProfileView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed, or a permission you do not hold", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such profile in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Built in, or the name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or unknown permission names", body = Problem, content_type = "application/problem+json"),
+        Answers<RoleError>,
     ))]
 async fn update_profile(
     State(state): State<ApiState>,

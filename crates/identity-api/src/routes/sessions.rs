@@ -3,7 +3,7 @@
 
 use crate::ApiState;
 use crate::dto::{Fields, UserView};
-use crate::error::{ApiError, Problem};
+use crate::error::{Answers, ApiError, ProblemKind, Problems};
 use crate::extract::{AppJson, Authenticated, RequestMeta, SESSION_COOKIE};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Utc};
 use identity_domain::*;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -29,16 +29,19 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(inspect_link))
 }
 
-/// A sign-in attempt.
+/// A sign-in attempt. Its `Debug` never shows the password.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInBody {
     /// The practice's slug.
+    #[schema(min_length = 1, max_length = 63)]
     pub practice: String,
     /// The email.
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     /// The password, exactly as typed.
-    pub password: String,
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 128)]
+    pub password: SecretString,
 }
 
 /// A new session.
@@ -72,9 +75,7 @@ fn session_cookie(token: String) -> Cookie<'static> {
 #[utoipa::path(post, path = "/sessions", tag = "sessions", request_body = SignInBody,
     responses(
         (status = 201, description = "Signed in", body = SessionView),
-        (status = 401, description = "Sign-in failed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Busy: retry after the given seconds", body = Problem, content_type = "application/problem+json"),
+        Answers<SignInError>,
     ))]
 async fn sign_in(
     State(state): State<ApiState>,
@@ -87,7 +88,7 @@ async fn sign_in(
         .sign_in(SignIn {
             practice: body.practice,
             email: body.email,
-            password: SecretString::from(body.password),
+            password: body.password,
             request_id: meta.request_id,
         })
         .await?;
@@ -105,7 +106,7 @@ async fn sign_in(
 #[utoipa::path(delete, path = "/sessions/current", tag = "sessions", security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        Answers<StoreError>,
     ))]
 async fn sign_out(
     State(state): State<ApiState>,
@@ -123,22 +124,23 @@ async fn sign_out(
 #[utoipa::path(get, path = "/me", tag = "sessions", security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in user", body = UserView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The password must be changed first", body = Problem, content_type = "application/problem+json"),
+        Answers<ReadUsersError>,
     ))]
 async fn me(State(state): State<ApiState>, auth: Authenticated) -> Result<AppJson<UserView>, ApiError> {
     let user = state.service.get_user(&auth.caller, auth.caller.user()).await?;
     Ok(AppJson(user.into()))
 }
 
-/// A change of one's own password.
+/// A change of one's own password. Its `Debug` never shows either.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordBody {
     /// The current password.
-    pub current_password: String,
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 128)]
+    pub current_password: SecretString,
     /// The new password.
-    pub new_password: String,
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 128)]
+    pub new_password: SecretString,
 }
 
 /// Changes the caller's password (the one thing a must-change session may
@@ -146,21 +148,19 @@ pub struct ChangePasswordBody {
 #[utoipa::path(put, path = "/me/password", tag = "sessions", security(("bearer" = [])), request_body = ChangePasswordBody,
     responses(
         (status = 204, description = "Changed"),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong current password (counted as a failed sign-in), or the new one is refused (with its reason)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many wrong passwords: not checked; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        Answers<ChangePasswordError>,
     ))]
 async fn change_password(
     State(state): State<ApiState>,
     auth: Authenticated,
     AppJson(body): AppJson<ChangePasswordBody>,
 ) -> Result<StatusCode, ApiError> {
-    let current = SecretString::from(body.current_password);
-    let new = SecretString::from(body.new_password);
-    state.service.change_own_password(&auth.caller, current, new).await.map_err(|e| match e {
-        ChangePasswordError::Password(e) => ApiError::from(e).at("new_password"),
-        other => other.into(),
-    })?;
+    state.service.change_own_password(&auth.caller, body.current_password, body.new_password).await.map_err(
+        |e| match e {
+            ChangePasswordError::Password(e) => ApiError::from(e).at("new_password"),
+            other => other.into(),
+        },
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -169,33 +169,44 @@ async fn change_password(
 #[serde(deny_unknown_fields)]
 pub struct ForgotBody {
     /// The practice's slug.
+    #[schema(min_length = 1, max_length = 63)]
     pub practice: String,
     /// The email.
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
 }
 
-/// "Forgot password": always 202, whether or not the email exists. A
-/// recovery link is emailed to the stored address if it does.
+/// "Forgot password": always 202 for a well-formed request, whether or not
+/// the email exists. A recovery link is emailed to the stored address if it
+/// does.
 #[utoipa::path(post, path = "/password/forgot", tag = "sessions", request_body = ForgotBody,
-    responses((status = 202, description = "Accepted (whatever the email)")))]
+    responses((status = 202, description = "Accepted (whatever the email)"), Answers<StoreError>))]
 async fn forgot_password(
     State(state): State<ApiState>,
     meta: RequestMeta,
     AppJson(body): AppJson<ForgotBody>,
 ) -> Result<StatusCode, ApiError> {
+    // Malformed input is refused; a well-formed address is always 202.
+    let mut f = Fields::default();
+    f.length("practice", Some(&body.practice), 1, 63);
+    f.length("email", Some(&body.email), 1, 254);
+    f.finish(Some(()))?;
     let request = ForgotPassword { practice: body.practice, email: body.email, request_id: meta.request_id };
     state.service.forgot_password(request).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
-/// A link token and the password to set with it.
+/// A link token and the password to set with it. Its `Debug` shows
+/// neither.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemBody {
     /// The token from the emailed link (the part after `#token=`).
-    pub token: String,
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 256)]
+    pub token: SecretString,
     /// The new password.
-    pub new_password: String,
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 128)]
+    pub new_password: SecretString,
 }
 
 fn link_error(e: LinkError) -> ApiError {
@@ -209,20 +220,15 @@ fn link_error(e: LinkError) -> ApiError {
 #[utoipa::path(post, path = "/password/recover", tag = "sessions", request_body = RedeemBody,
     responses(
         (status = 204, description = "Password set"),
-        (status = 400, description = "The link is unknown, used, expired or voided", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The new password is refused (with its reason)", body = Problem, content_type = "application/problem+json"),
+        Answers<LinkError>,
     ))]
 async fn recover_password(
     State(state): State<ApiState>,
     meta: RequestMeta,
     AppJson(body): AppJson<RedeemBody>,
 ) -> Result<StatusCode, ApiError> {
-    let token = Token::presented(&body.token);
-    state
-        .service
-        .recover_password(&token, SecretString::from(body.new_password), meta.request_id)
-        .await
-        .map_err(link_error)?;
+    let token = presented(&body.token)?;
+    state.service.recover_password(&token, body.new_password, meta.request_id).await.map_err(link_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -230,29 +236,51 @@ async fn recover_password(
 #[utoipa::path(post, path = "/invitations/accept", tag = "sessions", request_body = RedeemBody,
     responses(
         (status = 204, description = "Accepted; sign in with the new password"),
-        (status = 400, description = "The link is unknown, used, expired or voided", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The new password is refused (with its reason)", body = Problem, content_type = "application/problem+json"),
+        Answers<LinkError>,
     ))]
 async fn accept_invitation(
     State(state): State<ApiState>,
     meta: RequestMeta,
     AppJson(body): AppJson<RedeemBody>,
 ) -> Result<StatusCode, ApiError> {
-    let token = Token::presented(&body.token);
-    state
-        .service
-        .accept_invitation(&token, SecretString::from(body.new_password), meta.request_id)
-        .await
-        .map_err(link_error)?;
+    let token = presented(&body.token)?;
+    state.service.accept_invitation(&token, body.new_password, meta.request_id).await.map_err(link_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A link token to look at.
+/// A link token to look at. Its `Debug` does not show it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InspectBody {
     /// The token from the emailed link.
-    pub token: String,
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 256)]
+    pub token: SecretString,
+}
+
+/// The longest link token read: tokens this server gives are 43 characters.
+const MAX_TOKEN_LENGTH: usize = 256;
+
+/// The token of a link, refused (422) when empty or longer than any token.
+fn presented(token: &SecretString) -> Result<Token, ApiError> {
+    let text = token.expose_secret();
+    let mut fields = Fields::default();
+    if text.is_empty() {
+        fields.fail("token", "must not be empty");
+    } else if text.chars().count() > MAX_TOKEN_LENGTH {
+        fields.fail("token", format!("must be at most {MAX_TOKEN_LENGTH} characters"));
+    }
+    fields.finish(Some(Token::presented(text)))
+}
+
+/// What inspecting a link can answer besides a view of it.
+pub struct InspectProblems;
+
+impl Problems for InspectProblems {
+    fn kinds() -> Vec<ProblemKind> {
+        let mut kinds = vec![ProblemKind::InvalidLink];
+        kinds.extend(StoreError::kinds());
+        kinds
+    }
 }
 
 /// What a live link is for.
@@ -275,19 +303,14 @@ pub struct LinkView {
 #[utoipa::path(post, path = "/links/inspect", tag = "sessions", request_body = InspectBody,
     responses(
         (status = 200, description = "A live link", body = LinkView),
-        (status = 400, description = "The link is unknown, used, expired or voided", body = Problem, content_type = "application/problem+json"),
+        Answers<InspectProblems>,
     ))]
 async fn inspect_link(
     State(state): State<ApiState>,
     AppJson(body): AppJson<InspectBody>,
 ) -> Result<AppJson<LinkView>, ApiError> {
-    let mut fields = Fields::default();
-    if body.token.is_empty() {
-        fields.fail("token", "must not be empty");
-    }
-    fields.finish(Some(()))?;
-    let info =
-        state.service.inspect_link(&Token::presented(&body.token)).await?.ok_or(LinkError::InvalidLink)?;
+    let token = presented(&body.token)?;
+    let info = state.service.inspect_link(&token).await?.ok_or(LinkError::InvalidLink)?;
     Ok(AppJson(LinkView {
         purpose: info.purpose.as_str().to_owned(),
         practice: info.practice_slug.as_str().to_owned(),
@@ -295,4 +318,32 @@ async fn inspect_link(
         name: info.name,
         expires_at: info.expires_at,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "correct horse battery staple";
+
+    #[test]
+    fn the_debug_of_a_body_never_shows_a_password_or_token() {
+        let sign_in: SignInBody = serde_json::from_value(serde_json::json!({
+            "practice": "maple-law", "email": "pat@maple.example", "password": SECRET,
+        }))
+        .unwrap();
+        let change: ChangePasswordBody = serde_json::from_value(serde_json::json!({
+            "current_password": SECRET, "new_password": SECRET,
+        }))
+        .unwrap();
+        let redeem: RedeemBody =
+            serde_json::from_value(serde_json::json!({ "token": SECRET, "new_password": SECRET })).unwrap();
+        let inspect: InspectBody = serde_json::from_value(serde_json::json!({ "token": SECRET })).unwrap();
+        for debug in
+            [format!("{sign_in:?}"), format!("{change:?}"), format!("{redeem:?}"), format!("{inspect:?}")]
+        {
+            assert!(!debug.contains(SECRET) && !debug.contains("horse"), "{debug}");
+        }
+        assert!(format!("{sign_in:?}").contains("pat@maple.example"), "the rest still shows");
+    }
 }

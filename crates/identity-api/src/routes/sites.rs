@@ -4,7 +4,7 @@
 
 use crate::ApiState;
 use crate::dto::Fields;
-use crate::error::{ApiError, Problem};
+use crate::error::{Answers, ApiError};
 use crate::extract::{AppJson, AppPath, Authenticated};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,8 +31,10 @@ pub fn routes() -> OpenApiRouter<ApiState> {
 #[serde(deny_unknown_fields)]
 pub struct SiteBody {
     /// Its name, unique in the practice.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Its postal address (absent or `null`: none).
+    #[schema(min_length = 1, max_length = 5000)]
     pub address: Option<String>,
 }
 
@@ -74,7 +76,7 @@ impl From<Site> for SiteView {
 #[utoipa::path(get, path = "/sites", tag = "sites", security(("bearer" = [])),
     responses(
         (status = 200, description = "The sites", body = Vec<SiteView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
+        Answers<SiteError>,
     ))]
 async fn list_sites(
     State(state): State<ApiState>,
@@ -88,10 +90,7 @@ async fn list_sites(
 #[utoipa::path(post, path = "/sites", tag = "sites", security(("bearer" = [])), request_body = SiteBody,
     responses(
         (status = 201, description = "Created", body = SiteView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
+        Answers<SiteError>,
     ))]
 async fn create_site(
     State(state): State<ApiState>,
@@ -108,11 +107,7 @@ async fn create_site(
     params(("id" = Uuid, Path, description = "The site's id")),
     responses(
         (status = 200, description = "The site", body = SiteView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such site in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The name is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
+        Answers<SiteError>,
     ))]
 async fn update_site(
     State(state): State<ApiState>,
@@ -130,22 +125,31 @@ async fn update_site(
 #[serde(deny_unknown_fields)]
 pub struct PartyBody {
     /// `student`, `witness`, `faculty`, `staff`, `client` or `other`.
+    #[schema(schema_with = crate::dto::party_kind_schema)]
     pub kind: String,
     /// Full name.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Email (needed to invite them).
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
     /// Phone.
+    #[schema(min_length = 4, max_length = 40)]
     pub phone: Option<String>,
     /// Postal address.
+    #[schema(min_length = 1, max_length = 5000)]
     pub address: Option<String>,
     /// Date of birth, `YYYY-MM-DD`.
+    #[schema(value_type = Option<String>, format = Date)]
     pub date_of_birth: Option<String>,
     /// Gender, as free text.
+    #[schema(min_length = 1, max_length = 200)]
     pub gender: Option<String>,
     /// Grade (students) or position (staff, faculty).
+    #[schema(min_length = 1, max_length = 200)]
     pub grade_or_position: Option<String>,
     /// Preferred language (BCP 47).
+    #[schema(min_length = 1, max_length = 64)]
     pub language: Option<String>,
 }
 
@@ -155,22 +159,31 @@ pub struct PartyBody {
 #[serde(deny_unknown_fields)]
 pub struct NewPartyBody {
     /// `student`, `witness`, `faculty`, `staff`, `client` or `other`.
+    #[schema(schema_with = crate::dto::party_kind_schema)]
     pub kind: String,
     /// Full name.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Email (needed to invite them).
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
     /// Phone.
+    #[schema(min_length = 4, max_length = 40)]
     pub phone: Option<String>,
     /// Postal address.
+    #[schema(min_length = 1, max_length = 5000)]
     pub address: Option<String>,
     /// Date of birth, `YYYY-MM-DD`.
+    #[schema(value_type = Option<String>, format = Date)]
     pub date_of_birth: Option<String>,
     /// Gender, as free text.
+    #[schema(min_length = 1, max_length = 200)]
     pub gender: Option<String>,
     /// Grade (students) or position (staff, faculty).
+    #[schema(min_length = 1, max_length = 200)]
     pub grade_or_position: Option<String>,
     /// Preferred language (BCP 47).
+    #[schema(min_length = 1, max_length = 64)]
     pub language: Option<String>,
     /// `true`: also email an invitation to the portal (needs
     /// `parties.invite` and an email); `false`: only record them.
@@ -304,9 +317,7 @@ impl From<Party> for PartyView {
 #[utoipa::path(get, path = "/sites/{id}/parties", tag = "sites", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The site's id")),
     responses(
         (status = 200, description = "The site's parties", body = Vec<PartyView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such site in your practice", body = Problem, content_type = "application/problem+json"),
+        Answers<PartyError>,
     ))]
 async fn list_parties(
     State(state): State<ApiState>,
@@ -325,10 +336,7 @@ async fn list_parties(
     params(("id" = Uuid, Path, description = "The site's id")),
     responses(
         (status = 201, description = "Recorded (and invited)", body = PartyView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such site in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid, or an invitation without an email", body = Problem, content_type = "application/problem+json"),
+        Answers<PartyError>,
     ))]
 async fn save_party(
     State(state): State<ApiState>,
@@ -345,9 +353,7 @@ async fn save_party(
 #[utoipa::path(get, path = "/parties/{id}", tag = "sites", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "The party", body = PartyView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such party in your practice", body = Problem, content_type = "application/problem+json"),
+        Answers<PartyError>,
     ))]
 async fn get_party(
     State(state): State<ApiState>,
@@ -363,10 +369,7 @@ async fn get_party(
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "The party", body = PartyView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such party in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
+        Answers<PartyError>,
     ))]
 async fn update_party(
     State(state): State<ApiState>,
@@ -382,10 +385,7 @@ async fn update_party(
 #[utoipa::path(post, path = "/parties/{id}/invite", tag = "sites", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "Invited", body = PartyView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such party in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The party has no email", body = Problem, content_type = "application/problem+json"),
+        Answers<PartyError>,
     ))]
 async fn invite_party(
     State(state): State<ApiState>,

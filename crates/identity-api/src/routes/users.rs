@@ -4,8 +4,8 @@
 //! invitations, assigned cases and bulk reassign.
 
 use crate::ApiState;
-use crate::dto::{CaseView, Fields, PageOf, UserListItem, UserView, double_option, ids};
-use crate::error::{ApiError, Problem};
+use crate::dto::{CaseView, Fields, OptionalJson, PageOf, UserListItem, UserView, double_option, ids};
+use crate::error::{Answers, ApiError};
 use crate::extract::{AppJson, AppPath, AppQuery, Authenticated};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -40,19 +40,23 @@ fn user_id(id: Uuid) -> UserId {
     UserId::from_uuid(id)
 }
 
-/// How a new user gets in.
+/// How a new user gets in. Every mode refuses fields it does not name
+/// (the modes without fields are empty struct variants: serde lets a unit
+/// variant of a tagged enum take any field). Its `Debug` never shows the
+/// password.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CredentialBody {
     /// The system generates a one-time password, returned once.
-    Generate,
+    Generate {},
     /// The admin types a one-time password.
     Password {
         /// The password.
-        password: String,
+        #[schema(value_type = String, format = Password, min_length = 1, max_length = 128)]
+        password: SecretString,
     },
     /// An invitation email with a join link.
-    Invite,
+    Invite {},
 }
 
 /// A user to create.
@@ -60,8 +64,10 @@ pub enum CredentialBody {
 #[serde(deny_unknown_fields)]
 pub struct CreateUserBody {
     /// Sign-in email, unique in the practice for ever.
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
     /// Full name.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// The role's id.
     pub role: Uuid,
@@ -69,14 +75,19 @@ pub struct CreateUserBody {
     #[serde(default)]
     pub profiles: Vec<Uuid>,
     /// BCP 47 language tag.
+    #[schema(min_length = 1, max_length = 64)]
     pub language: String,
     /// IANA time zone.
+    #[schema(min_length = 1, max_length = 64)]
     pub time_zone: String,
     /// Phone.
+    #[schema(min_length = 4, max_length = 40)]
     pub phone: Option<String>,
     /// Job title.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     /// Admin-only notes (needs `users.notes`).
+    #[schema(min_length = 1, max_length = 5000)]
     pub notes: Option<String>,
     /// Sites' ids.
     #[serde(default)]
@@ -96,11 +107,9 @@ impl CreateUserBody {
         let title = f.optional("title", self.title.as_deref(), Label::parse);
         let notes = f.optional("notes", self.notes.as_deref(), Note::parse);
         let credential = match self.credential {
-            CredentialBody::Generate => InitialCredential::GeneratePassword,
-            CredentialBody::Password { password } => {
-                InitialCredential::SetPassword(SecretString::from(password))
-            }
-            CredentialBody::Invite => InitialCredential::Invite,
+            CredentialBody::Generate {} => InitialCredential::GeneratePassword,
+            CredentialBody::Password { password } => InitialCredential::SetPassword(password),
+            CredentialBody::Invite {} => InitialCredential::Invite,
         };
         let built = (|| {
             Some(NewUser {
@@ -144,9 +153,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     }
     text.trim_start_matches("W/").trim_matches('"').parse().map(Some).map_err(|_| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-if-match",
-            "Bad If-Match",
+            crate::error::ProblemKind::InvalidIfMatch,
             "If-Match must be an ETag from a read of this user",
         )
     })
@@ -163,10 +170,7 @@ fn with_etag(user: User) -> impl IntoResponse {
 #[utoipa::path(post, path = "/users", tag = "users", security(("bearer" = [])), request_body = CreateUserBody,
     responses(
         (status = 201, description = "Created", body = CreatedUserView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is or was used by another user (named with its status), or the Super Admin cap is reached", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid, or the password is refused", body = Problem, content_type = "application/problem+json"),
+        Answers<CreateUserError>,
     ))]
 async fn create_user(
     State(state): State<ApiState>,
@@ -187,6 +191,7 @@ async fn create_user(
 #[into_params(parameter_in = Query)]
 pub struct ListUsersParams {
     /// Comma-separated statuses (`invited,active,inactive`).
+    #[param(min_length = 1, max_length = 200)]
     pub status: Option<String>,
     /// A role's id.
     pub role: Option<Uuid>,
@@ -195,19 +200,26 @@ pub struct ListUsersParams {
     /// A site's id.
     pub site: Option<Uuid>,
     /// A BCP 47 language tag.
+    #[param(min_length = 1, max_length = 64)]
     pub language: Option<String>,
     /// Case-insensitive text in the name or email (no control characters).
+    #[param(max_length = 200)]
     pub search: Option<String>,
-    /// The column to sort by: name, email, status, role, language, time_zone, created_at.
+    /// The column to sort by (default `name`).
+    #[param(schema_with = crate::dto::column_schema)]
     pub sort: Option<String>,
     /// `asc` (default) or `desc`.
+    #[param(schema_with = crate::dto::direction_schema)]
     pub direction: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 1000)]
     pub cursor: Option<String>,
     /// Rows per page, 1 to 500 (default 50).
+    #[param(schema_with = crate::dto::limit_schema)]
     pub limit: Option<u32>,
     /// The columns to return, comma-separated, e.g. `name,email,role`
     /// (default: every field). Each row then holds its `id` and those columns.
+    #[param(min_length = 1, max_length = 200)]
     pub columns: Option<String>,
 }
 
@@ -225,6 +237,10 @@ impl ListUsersParams {
     /// The page or download asked for, and the columns chosen (`None`: every field).
     fn into_query(self) -> Result<(UserQuery, Option<ColumnChoice>), ApiError> {
         let mut f = Fields::default();
+        f.length("status", self.status.as_deref(), 1, 200);
+        f.length("search", self.search.as_deref(), 0, 200);
+        f.length("cursor", self.cursor.as_deref(), 1, 1000);
+        f.length("columns", self.columns.as_deref(), 1, 200);
         let columns = f.optional("columns", self.columns.as_deref(), ColumnChoice::parse);
         let statuses: Option<Vec<UserStatus>> = match self.status.as_deref() {
             None => Some(Vec::new()),
@@ -276,9 +292,7 @@ impl ListUsersParams {
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsersParams),
     responses(
         (status = 200, description = "A page of users", body = PageOf<UserListItem>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is not valid", body = Problem, content_type = "application/problem+json"),
+        Answers<ReadUsersError>,
     ))]
 async fn list_users(
     State(state): State<ApiState>,
@@ -287,8 +301,18 @@ async fn list_users(
 ) -> Result<AppJson<PageOf<UserListItem>>, ApiError> {
     let (query, columns) = params.into_query()?;
     let page = state.service.list_users(&auth.caller, &query).await?;
+    // Reading the list needs a full session, as reading the roles does.
+    let roles = state.service.list_roles(&auth.caller).await?;
+    let role_name = |id: RoleId| roles.iter().find(|r| r.id == id).map_or("", |r| r.name.as_str());
     Ok(AppJson(PageOf {
-        items: page.items.into_iter().map(|u| UserListItem::new(u.into(), columns.as_ref())).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|u| {
+                let name = role_name(u.role);
+                UserListItem::new(u.into(), name, columns.as_ref())
+            })
+            .collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
 }
@@ -301,9 +325,7 @@ async fn list_users(
 #[utoipa::path(get, path = "/users/export", tag = "users", security(("bearer" = [])), params(ListUsersParams),
     responses(
         (status = 200, description = "The users, one row each, after a header row", body = String, content_type = "text/csv"),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is not valid (`limit` has no place in a download)", body = Problem, content_type = "application/problem+json"),
+        Answers<ExportUsersError>,
     ))]
 async fn export_users(
     State(state): State<ApiState>,
@@ -329,8 +351,7 @@ async fn export_users(
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        Answers<ReadUsersError>,
     ))]
 async fn get_user(
     State(state): State<ApiState>,
@@ -344,31 +365,44 @@ async fn get_user(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserBody {
-    /// Full name.
-    pub name: Option<String>,
-    /// BCP 47 language tag.
-    pub language: Option<String>,
-    /// IANA time zone.
-    pub time_zone: Option<String>,
+    /// Full name (cannot be cleared: `null` is refused).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub name: Option<Option<String>>,
+    /// BCP 47 language tag (cannot be cleared).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 1, max_length = 64)]
+    pub language: Option<Option<String>>,
+    /// IANA time zone (cannot be cleared).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, min_length = 1, max_length = 64)]
+    pub time_zone: Option<Option<String>>,
     /// Phone (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 4, max_length = 40)]
     pub phone: Option<Option<String>>,
     /// Job title (`null` clears).
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub title: Option<Option<String>>,
     /// Admin-only notes (`null` clears; needs `users.notes`).
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
     pub notes: Option<Option<String>>,
-    /// Sites' ids.
-    pub sites: Option<Vec<Uuid>>,
+    /// Sites' ids (cannot be `null`: send `[]` for none).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Vec<Uuid>)]
+    pub sites: Option<Option<Vec<Uuid>>>,
 }
 
 impl UpdateUserBody {
     fn into_domain(self) -> Result<UserEdit, ApiError> {
         let mut f = Fields::default();
-        let name = f.optional("name", self.name.as_deref(), PersonName::parse);
-        let language = f.optional("language", self.language.as_deref(), Language::parse);
-        let time_zone = f.optional("time_zone", self.time_zone.as_deref(), TimeZone::parse);
+        let name = f.required("name", self.name.as_ref().map(Option::as_deref), PersonName::parse);
+        let language = f.required("language", self.language.as_ref().map(Option::as_deref), Language::parse);
+        let time_zone =
+            f.required("time_zone", self.time_zone.as_ref().map(Option::as_deref), TimeZone::parse);
+        let sites = f.required("sites", self.sites.as_ref().map(Option::as_deref), |s| Ok::<_, &str>(ids(s)));
         let phone = f.patch("phone", self.phone.as_ref().map(Option::as_deref), Phone::parse);
         let title = f.patch("title", self.title.as_ref().map(Option::as_deref), Label::parse);
         let notes = f.patch("notes", self.notes.as_ref().map(Option::as_deref), Note::parse);
@@ -380,7 +414,7 @@ impl UpdateUserBody {
                 phone: phone?,
                 title: title?,
                 notes: notes?,
-                sites: self.sites.as_deref().map(ids),
+                sites: sites?,
             })
         })();
         f.finish(built)
@@ -392,12 +426,8 @@ impl UpdateUserBody {
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", security(("bearer" = [])), request_body = UpdateUserBody,
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
-        (status = 200, description = "The edited user", body = UserView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed by someone else since your read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The edited user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        Answers<UpdateUserError>,
     ))]
 async fn update_user(
     State(state): State<ApiState>,
@@ -410,27 +440,24 @@ async fn update_user(
     Ok(with_etag(state.service.update_user(&auth.caller, user_id(id), body.into_domain()?, version).await?))
 }
 
-/// A new email.
+/// A new email. Its `Debug` never shows the password.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeEmailBody {
     /// The new address.
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
     /// Your current password, when changing your own email.
-    pub current_password: Option<String>,
+    #[schema(value_type = Option<String>, format = Password, min_length = 1, max_length = 128)]
+    pub current_password: Option<SecretString>,
 }
 
 /// Changes a user's email. The old address stays reserved and gets a notice.
 #[utoipa::path(put, path = "/users/{id}/email", tag = "users", security(("bearer" = [])), request_body = ChangeEmailBody,
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
-        (status = 200, description = "The user with the new email", body = UserView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is or was used by another user", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed by someone else since your read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid email, or wrong current password", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The user with the new email", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        Answers<UpdateUserError>,
     ))]
 async fn change_email(
     State(state): State<ApiState>,
@@ -441,11 +468,7 @@ async fn change_email(
 ) -> Result<impl IntoResponse, ApiError> {
     let expected_version = if_match(&headers)?;
     let email = EmailAddress::parse(&body.email).map_err(|e| ApiError::invalid("email", e))?;
-    let change = ChangeEmail {
-        email,
-        expected_version,
-        current_password: body.current_password.map(SecretString::from),
-    };
+    let change = ChangeEmail { email, expected_version, current_password: body.current_password };
     Ok(with_etag(state.service.change_email(&auth.caller, user_id(id), change).await?))
 }
 
@@ -462,8 +485,7 @@ pub struct EmailHistoryEntry {
 #[utoipa::path(get, path = "/users/{id}/emails", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The email history", body = Vec<EmailHistoryEntry>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        Answers<ReadUsersError>,
     ))]
 async fn email_history(
     State(state): State<ApiState>,
@@ -494,12 +516,8 @@ pub struct AccessBody {
 #[utoipa::path(put, path = "/users/{id}/access", tag = "users", security(("bearer" = [])), request_body = AccessBody,
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
-        (status = 200, description = "The user", body = UserView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed (a permission you do not hold; only a Super Admin grants Super Admin; a user who outranks you, `target-outranks-caller`; your own account, `use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Super Admin cap reached, or the last active Super Admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown role or profile", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        Answers<UpdateUserError>,
     ))]
 async fn set_access(
     State(state): State<ApiState>,
@@ -526,22 +544,18 @@ pub struct DeactivateBody {
 
 /// Deactivates a user (never deletes): sessions end, links die. Refused
 /// (409 with the count) while they own open cases, unless `reassign_to`
-/// names who takes them.
-#[utoipa::path(post, path = "/users/{id}/deactivate", tag = "users", security(("bearer" = [])), request_body = DeactivateBody,
+/// names who takes them. The body may be left out (no reassignment).
+#[utoipa::path(post, path = "/users/{id}/deactivate", tag = "users", security(("bearer" = [])), request_body = Option<DeactivateBody>,
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "The deactivated user", body = UserView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Owns open cases (with count), last Super Admin, yourself, or already inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "reassign_to cannot own cases", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The deactivated user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        Answers<DeactivateError>,
     ))]
 async fn deactivate(
     State(state): State<ApiState>,
     auth: Authenticated,
     AppPath(id): AppPath<Uuid>,
-    AppJson(body): AppJson<DeactivateBody>,
+    OptionalJson(body): OptionalJson<DeactivateBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let to = body.reassign_to.map(UserId::from_uuid);
     Ok(with_etag(state.service.deactivate_user(&auth.caller, user_id(id), to).await?))
@@ -550,11 +564,8 @@ async fn deactivate(
 /// Reactivates an inactive user (invited again if they never set a password).
 #[utoipa::path(post, path = "/users/{id}/reactivate", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "The reactivated user", body = UserView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not inactive, or the Super Admin cap is reached", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The reactivated user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        Answers<ReactivateError>,
     ))]
 async fn reactivate(
     State(state): State<ApiState>,
@@ -564,46 +575,45 @@ async fn reactivate(
     Ok(with_etag(state.service.reactivate_user(&auth.caller, user_id(id)).await?))
 }
 
-/// An admin password reset.
+/// An admin password reset. Every mode refuses fields it does not name
+/// (emails go to the stored address: there is no `to`). Its `Debug` never
+/// shows the password.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ResetBody {
     /// Generate a one-time password and email it.
-    GenerateAndEmail,
+    GenerateAndEmail {},
     /// Email a recovery link.
-    EmailRecoveryLink,
+    EmailRecoveryLink {},
     /// Set a temporary one-time password.
     SetTemporary {
         /// The temporary password.
-        password: String,
+        #[schema(value_type = String, format = Password, min_length = 1, max_length = 128)]
+        password: SecretString,
     },
 }
 
 /// Resets a user's password (three modes). Every mode ends the user's
-/// sessions and voids earlier links.
+/// sessions and voids earlier links. Answers the user, as every action on
+/// a user does.
 #[utoipa::path(post, path = "/users/{id}/password-reset", tag = "users", security(("bearer" = [])), request_body = ResetBody,
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 204, description = "Reset"),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The user is not active", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The temporary password is refused", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Reset; the user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        Answers<ResetPasswordError>,
     ))]
 async fn reset_password(
     State(state): State<ApiState>,
     auth: Authenticated,
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<ResetBody>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let mode = match body {
-        ResetBody::GenerateAndEmail => ResetMode::GenerateAndEmail,
-        ResetBody::EmailRecoveryLink => ResetMode::EmailRecoveryLink,
-        ResetBody::SetTemporary { password } => ResetMode::SetTemporary(SecretString::from(password)),
+        ResetBody::GenerateAndEmail {} => ResetMode::GenerateAndEmail,
+        ResetBody::EmailRecoveryLink {} => ResetMode::EmailRecoveryLink,
+        ResetBody::SetTemporary { password } => ResetMode::SetTemporary(password),
     };
-    state.service.reset_password(&auth.caller, user_id(id), mode).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(with_etag(state.service.reset_password(&auth.caller, user_id(id), mode).await?))
 }
 
 /// How many sessions ended.
@@ -617,9 +627,7 @@ pub struct SessionsEnded {
 #[utoipa::path(delete, path = "/users/{id}/sessions", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "Signed out everywhere", body = SessionsEnded),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
+        Answers<SignOutError>,
     ))]
 async fn sign_out_everywhere(
     State(state): State<ApiState>,
@@ -630,32 +638,26 @@ async fn sign_out_everywhere(
     Ok(AppJson(SessionsEnded { ended }))
 }
 
-/// Sends a new invitation (the old link dies).
+/// Sends a new invitation (the old link dies). Answers the user, as every
+/// action on a user does.
 #[utoipa::path(post, path = "/users/{id}/invitation", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 204, description = "Sent"),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The user is not invited", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Sent; the user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        Answers<InvitationError>,
     ))]
 async fn resend_invitation(
     State(state): State<ApiState>,
     auth: Authenticated,
     AppPath(id): AppPath<Uuid>,
-) -> Result<StatusCode, ApiError> {
-    state.service.resend_invitation(&auth.caller, user_id(id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(with_etag(state.service.resend_invitation(&auth.caller, user_id(id)).await?))
 }
 
 /// Revokes an invitation: the link dies, the user becomes inactive.
 #[utoipa::path(delete, path = "/users/{id}/invitation", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "Revoked", body = UserView),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed: a permission you lack, a user who outranks you (`target-outranks-caller`), or your own account (`use-self-service`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The user is not invited", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Revoked", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
+        Answers<InvitationError>,
     ))]
 async fn revoke_invitation(
     State(state): State<ApiState>,
@@ -671,6 +673,7 @@ async fn revoke_invitation(
 #[into_params(parameter_in = Query)]
 pub struct CasesParams {
     /// `open` or `closed` (all when absent).
+    #[param(schema_with = crate::dto::case_status_schema)]
     pub status: Option<String>,
 }
 
@@ -678,9 +681,7 @@ pub struct CasesParams {
 #[utoipa::path(get, path = "/users/{id}/cases", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id"), CasesParams),
     responses(
         (status = 200, description = "The user's cases", body = Vec<CaseView>),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown status", body = Problem, content_type = "application/problem+json"),
+        Answers<CaseError>,
     ))]
 async fn user_cases(
     State(state): State<ApiState>,
@@ -705,6 +706,7 @@ pub struct ReassignBody {
     /// Who takes them.
     pub to: Uuid,
     /// Which open cases (all open cases when absent).
+    #[schema(min_items = 1)]
     pub cases: Option<Vec<Uuid>>,
 }
 
@@ -721,9 +723,7 @@ pub struct Reassigned {
     params(("id" = Uuid, Path, description = "The user whose cases move")),
     responses(
         (status = 200, description = "Moved", body = Reassigned),
-        (status = 401, description = "No valid session", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your practice", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The new owner cannot own cases, or a case is not an open case of the user", body = Problem, content_type = "application/problem+json"),
+        Answers<CaseError>,
     ))]
 async fn reassign_cases(
     State(state): State<ApiState>,
@@ -744,4 +744,31 @@ async fn reassign_cases(
             other => other.into(),
         })?;
     Ok(AppJson(Reassigned { cases: moved.into_iter().map(|c| c.as_uuid()).collect() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "correct horse battery staple";
+
+    #[test]
+    fn the_debug_of_a_create_user_or_reset_body_never_shows_the_password() {
+        let create: CreateUserBody = serde_json::from_value(serde_json::json!({
+            "email": "ana@maple.example", "name": "Ana Silva", "role": Uuid::nil(), "language": "en",
+            "time_zone": "UTC", "credential": { "mode": "password", "password": SECRET },
+        }))
+        .unwrap();
+        let reset: ResetBody =
+            serde_json::from_value(serde_json::json!({ "mode": "set_temporary", "password": SECRET }))
+                .unwrap();
+        let email: ChangeEmailBody = serde_json::from_value(serde_json::json!({
+            "email": "ana@maple.example", "current_password": SECRET,
+        }))
+        .unwrap();
+        for debug in [format!("{create:?}"), format!("{reset:?}"), format!("{email:?}")] {
+            assert!(!debug.contains(SECRET) && !debug.contains("horse"), "{debug}");
+        }
+        assert!(format!("{create:?}").contains("Ana Silva"), "the rest still shows");
+    }
 }

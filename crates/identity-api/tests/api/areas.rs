@@ -2,6 +2,7 @@
 //! and settings over HTTP: what each route answers beyond the help pages.
 
 use crate::support::*;
+use identity_domain::{Clock, EmailId, OutboxQueue, WorkerId};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -297,16 +298,94 @@ async fn the_outbox_lists_emails_without_their_secrets() {
     let token = app.last_secret("inv@maple.example", "invitation").await;
     let pending = app.get("/api/v1/outbox?status=pending&limit=10", &app.admin).await;
     assert_eq!(pending.status, StatusCode::OK, "{:#}", pending.body);
-    let newest = &pending.body[0];
+    let newest = &pending.body["items"][0];
     assert_eq!(
         (newest["to"].as_str(), newest["kind"].as_str()),
         (Some("inv@maple.example"), Some("invitation"))
     );
     assert_eq!(newest["language"], "fr");
     assert!(!pending.body.to_string().contains(&token), "the link never leaves the outbox");
-    assert!(app.get("/api/v1/outbox?status=sent", &app.admin).await.body.as_array().unwrap().is_empty());
-    let bad = app.get("/api/v1/outbox?status=lost&limit=9999", &app.admin).await;
-    assert_eq!(fields(&bad), ["status", "limit"]);
+    let sent = app.get("/api/v1/outbox?status=sent", &app.admin).await;
+    assert!(sent.body["items"].as_array().unwrap().is_empty());
+    let bad =
+        app.get("/api/v1/outbox?status=lost&recipient=nobody&kind=fax&cursor=x&limit=9999", &app.admin).await;
+    assert_eq!(fields(&bad), ["status", "recipient", "kind", "cursor", "limit"]);
+}
+
+#[tokio::test]
+async fn administrators_count_page_filter_and_retry_failed_emails_over_http() {
+    let app = spawn_app().await; // the owner's welcome
+    for n in 0..3 {
+        let body = json!({
+            "email": format!("inv{n}@maple.example"), "name": "Ivy Invitee", "role": app.role("Paralegal").await,
+            "language": "en", "time_zone": "UTC", "credential": { "mode": "invite" },
+        });
+        assert_eq!(app.post("/api/v1/users", &app.admin, body).await.status, StatusCode::CREATED);
+    }
+    // The mail server refused two emails for good: a welcome (retryable)
+    // and an invitation (its link is gone).
+    let queue: std::sync::Arc<dyn OutboxQueue> = app.adapters.queue();
+    let worker = WorkerId::parse("test").unwrap();
+    let now = app.adapters.clock.now();
+    let claimed = queue.claim_due(&worker, now, 10, now + chrono::Duration::minutes(5)).await.unwrap();
+    let welcome = claimed.iter().find(|c| c.email.message.kind() == "welcome").unwrap();
+    let invitation = claimed.iter().find(|c| c.email.message.kind() == "invitation").unwrap();
+    for c in [welcome, invitation] {
+        assert!(queue.mark_failed(c.email.id, c.claim, "550 mailbox unavailable", None).await.unwrap());
+    }
+    for c in &claimed {
+        queue.release(c.email.id, c.claim).await.unwrap();
+    }
+
+    let counts = app.get("/api/v1/outbox/counts", &app.admin).await;
+    assert_eq!(counts.body, json!({ "pending": 2, "sent": 0, "failed": 2 }));
+
+    // Pages of one, newest first, by cursor.
+    let mut url = "/api/v1/outbox?limit=1".to_owned();
+    let mut seen = Vec::new();
+    loop {
+        let page = app.get(&url, &app.admin).await;
+        assert_eq!(page.status, StatusCode::OK, "{:#}", page.body);
+        seen.push(page.body["items"][0]["id"].as_str().unwrap().to_owned());
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => url = format!("/api/v1/outbox?limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 4);
+    let failed = app.get("/api/v1/outbox?status=failed", &app.admin).await;
+    let items = failed.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|e| e["last_error"] == "550 mailbox unavailable" && e["attempts"] == 1));
+    let retryable: Vec<bool> = items.iter().map(|e| e["retryable"].as_bool().unwrap()).collect();
+    assert_eq!(retryable.iter().filter(|r| **r).count(), 1);
+    let theirs = app.get("/api/v1/outbox?recipient=inv1%40maple.example&kind=invitation", &app.admin).await;
+    assert_eq!(theirs.body["items"].as_array().unwrap().len(), 1);
+
+    // One: refused with a reason for an email whose link is gone, and for
+    // a pending one; done for the welcome, audited.
+    let retry = |id: EmailId| format!("/api/v1/outbox/{id}/retry");
+    app.call(Method::POST, &retry(invitation.email.id), Some(&app.admin), None)
+        .await
+        .assert_problem(409, "email-secret-removed");
+    let pending =
+        claimed.iter().find(|c| c.email.id != welcome.email.id && c.email.id != invitation.email.id).unwrap();
+    app.call(Method::POST, &retry(pending.email.id), Some(&app.admin), None)
+        .await
+        .assert_problem(409, "email-not-failed");
+    app.call(Method::POST, &retry(EmailId::from_uuid(uuid::Uuid::now_v7())), Some(&app.admin), None)
+        .await
+        .assert_problem(404, "not-found");
+    let done = app.call(Method::POST, &retry(welcome.email.id), Some(&app.admin), None).await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{:#}", done.body);
+    let audit = app.get("/api/v1/audit?action=outbox.retried", &app.admin).await;
+    assert_eq!(audit.body["items"].as_array().unwrap().len(), 1);
+
+    // All: nothing more can be retried; the invitation is counted apart.
+    let all = app.call(Method::POST, "/api/v1/outbox/retry", Some(&app.admin), None).await;
+    assert_eq!(all.body, json!({ "retried": 0, "need_new_secret": 1 }));
+    let counts = app.get("/api/v1/outbox/counts", &app.admin).await;
+    assert_eq!(counts.body, json!({ "pending": 3, "sent": 0, "failed": 1 }));
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! same suites run on SQLite and PostgreSQL from `xtask/tests/`, which give
 //! their own `backend` module with this interface.
 
-use identity_domain::{OutboxEmail, Ports};
+use identity_domain::{OutboxEmail, OutboxQueue, Ports};
 use identity_memory::{ManualClock, MemoryAdapters};
 
 /// What tests reach behind the API: the clock, and the emails queued.
@@ -16,6 +16,11 @@ impl Adapters {
     /// Every email queued, oldest first, secrets included.
     pub async fn outbox(&self) -> Vec<OutboxEmail> {
         self.memory.outbox().await
+    }
+
+    /// The outbox's delivery side, as the mail worker reaches it.
+    pub fn queue(&self) -> std::sync::Arc<dyn OutboxQueue> {
+        std::sync::Arc::new(self.memory.store.clone())
     }
 }
 

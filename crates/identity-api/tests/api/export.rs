@@ -105,7 +105,12 @@ async fn the_download_read_back_equals_the_list_with_formula_cells_neutralised()
         let expected: Vec<Vec<String>> = listed
             .iter()
             .map(|item| {
-                assert_eq!(item.as_object().unwrap().len(), columns.len() + 1, "id and the chosen columns");
+                // id, the chosen columns, and role_name beside role.
+                let role_name = usize::from(columns.contains(&"role"));
+                assert_eq!(item.as_object().unwrap().len(), columns.len() + 1 + role_name, "{item}");
+                if role_name == 1 {
+                    assert_eq!(item["role_name"], roles[item["role"].as_str().unwrap()].as_str(), "{item}");
+                }
                 columns
                     .iter()
                     .map(|c| match (*c, &item[*c]) {

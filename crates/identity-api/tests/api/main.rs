@@ -5,6 +5,7 @@
 
 mod areas;
 mod backend;
+mod contract;
 mod edges;
 mod export;
 mod garbage;

@@ -175,6 +175,9 @@ pub fn all() -> Vec<Route> {
         route("POST", "/parties/{party}/invite", All(&[P::PartiesManage, P::PartiesInvite])),
         route("GET", "/audit", All(&[P::AuditRead])),
         route("GET", "/outbox", All(&[P::SettingsManage])),
+        route("GET", "/outbox/counts", All(&[P::SettingsManage])),
+        route("POST", "/outbox/{email}/retry", All(&[P::SettingsManage])),
+        route("POST", "/outbox/retry", All(&[P::SettingsManage])),
         route("GET", "/settings", Session),
         with(
             "PUT",
@@ -271,5 +274,7 @@ pub async fn records(app: &App) -> Records {
         )
         .await;
     ids.insert("party", created_id(&party));
+    let outbox = app.get("/api/v1/outbox?limit=1", admin).await;
+    ids.insert("email", outbox.body["items"][0]["id"].as_str().unwrap().to_owned());
     Records { ids }
 }

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use identity_domain::{ForgotPassword, Permission, SignIn, SignInError, Token};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// A notice shown at the top of the sign-in page.
@@ -63,7 +63,7 @@ pub async fn sign_in_page(visitor: Visitor, Query(notice): Query<Notice>) -> Res
 pub struct SignInForm {
     practice: String,
     email: String,
-    password: String,
+    password: SecretString,
 }
 
 /// `POST /console/sign-in`: a session cookie shared with the API, then the
@@ -74,7 +74,7 @@ pub async fn sign_in(State(state): State<ConsoleState>, posted: VisitorForm<Sign
     let attempt = SignIn {
         practice: form.practice.trim().to_owned(),
         email: form.email.clone(),
-        password: SecretString::from(form.password),
+        password: form.password,
         request_id,
     };
     let mut errors = Errors::default();
@@ -148,8 +148,8 @@ pub async fn password_form(State(state): State<ConsoleState>, session: Session) 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct PasswordForm {
-    current_password: String,
-    new_password: String,
+    current_password: SecretString,
+    new_password: SecretString,
 }
 
 /// `POST /console/password`.
@@ -158,8 +158,8 @@ pub async fn change_password(
     posted: SessionForm<PasswordForm>,
 ) -> Response {
     let SessionForm { session, form } = posted;
-    let current = SecretString::from(form.current_password);
-    let new = SecretString::from(form.new_password);
+    let current = form.current_password;
+    let new = form.new_password;
     match state.service.change_own_password(&session.caller, current, new).await {
         // The session is a full one now; the users table says it is done
         // (for those who may read it; the others land on the roles page).
@@ -289,8 +289,8 @@ pub async fn link_page(which: LinkPage, visitor: Visitor) -> Response {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct LinkFormData {
-    token: String,
-    new_password: String,
+    token: SecretString,
+    new_password: SecretString,
 }
 
 /// `POST /recover` and `POST /join`: sets the password, then sign-in.
@@ -300,8 +300,8 @@ pub async fn redeem_link(
     posted: VisitorForm<LinkFormData>,
 ) -> Response {
     let VisitorForm { visitor, form, request_id } = posted;
-    let token = Token::presented(form.token.trim());
-    let password = SecretString::from(form.new_password);
+    let token = Token::presented(form.token.expose_secret().trim());
+    let password = form.new_password;
     let (result, notice) = match which {
         LinkPage::Recover => {
             (state.service.recover_password(&token, password, request_id).await, "password_set")
@@ -315,7 +315,13 @@ pub async fn redeem_link(
             let problem = e.describe(visitor.lang.text());
             let status = problem.status;
             errors.add(problem);
-            let page = link_form(which, visitor.lang, visitor.csrf.clone(), form.token, errors);
+            let page = link_form(
+                which,
+                visitor.lang,
+                visitor.csrf.clone(),
+                form.token.expose_secret().to_owned(),
+                errors,
+            );
             (visitor.jar, render(status, &page)).into_response()
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod outbox;
 pub mod roles;
 pub mod sites;
 pub mod user;
@@ -45,6 +46,8 @@ pub struct Nav {
     pub roles: bool,
     /// May read the audit log.
     pub audit: bool,
+    /// May manage the outbox.
+    pub outbox: bool,
 }
 
 impl Chrome {
@@ -60,6 +63,7 @@ impl Chrome {
                 sites: may(Permission::SitesManage) || may(Permission::PartiesManage),
                 roles: true,
                 audit: may(Permission::AuditRead),
+                outbox: may(Permission::SettingsManage),
             }),
             section,
         }

@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use identity_domain::*;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The routes of this module.
@@ -613,7 +613,7 @@ pub async fn email_form(
 pub struct EmailForm {
     email: String,
     version: u64,
-    current_password: String,
+    current_password: SecretString,
 }
 
 /// `POST /console/users/{id}/email`.
@@ -637,8 +637,8 @@ pub async fn change_email(
         let change = ChangeEmail {
             email,
             expected_version: Some(form.version),
-            current_password: (!form.current_password.is_empty())
-                .then(|| SecretString::from(form.current_password.clone())),
+            current_password: (!form.current_password.expose_secret().is_empty())
+                .then(|| form.current_password.clone()),
         };
         match state.service.change_email(&viewer.caller, user.id, change).await {
             Ok(_) => return Redirect::to(&format!("{}?done=email", user_href(user.id))).into_response(),
@@ -713,7 +713,7 @@ pub async fn confirm(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ActionForm {
-    password: String,
+    password: SecretString,
 }
 
 /// `POST /console/users/{id}/actions/{action}`.
@@ -736,23 +736,24 @@ pub async fn act(
     let reset = |mode| service.reset_password(caller, user.id, mode);
     let outcome: Result<&str, Problem> = match action {
         Action::ResetGenerate => {
-            reset(ResetMode::GenerateAndEmail).await.map(|()| "reset").map_err(|e| e.describe(t))
+            reset(ResetMode::GenerateAndEmail).await.map(|_| "reset").map_err(|e| e.describe(t))
         }
         Action::ResetLink => {
-            reset(ResetMode::EmailRecoveryLink).await.map(|()| "reset").map_err(|e| e.describe(t))
+            reset(ResetMode::EmailRecoveryLink).await.map(|_| "reset").map_err(|e| e.describe(t))
         }
-        Action::ResetTemporary if form.password.is_empty() => Err(Problem::at("password", t.err_required)),
-        Action::ResetTemporary => reset(ResetMode::SetTemporary(SecretString::from(form.password)))
-            .await
-            .map(|()| "reset")
-            .map_err(|e| e.describe(t)),
+        Action::ResetTemporary if form.password.expose_secret().is_empty() => {
+            Err(Problem::at("password", t.err_required))
+        }
+        Action::ResetTemporary => {
+            reset(ResetMode::SetTemporary(form.password)).await.map(|_| "reset").map_err(|e| e.describe(t))
+        }
         Action::SignOutAll => service
             .sign_out_everywhere(caller, user.id)
             .await
             .map(|_| "signed_out")
             .map_err(|e| e.describe(t)),
         Action::Resend => {
-            service.resend_invitation(caller, user.id).await.map(|()| "resent").map_err(|e| e.describe(t))
+            service.resend_invitation(caller, user.id).await.map(|_| "resent").map_err(|e| e.describe(t))
         }
         Action::Revoke => {
             service.revoke_invitation(caller, user.id).await.map(|_| "revoked").map_err(|e| e.describe(t))

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use identity_domain::*;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
@@ -208,6 +208,8 @@ struct TablePage {
     download: Option<String>,
     may_create: bool,
     error: Option<String>,
+    /// Emails failing, for those who manage the outbox.
+    outbox_banner: Option<String>,
 }
 
 /// A notice after a change, by its key in the address.
@@ -412,6 +414,7 @@ pub async fn table(
         download,
         may_create: viewer.caller.may(Permission::UsersCreate),
         error,
+        outbox_banner: super::outbox::failing_banner(&state, &viewer).await,
         query,
     };
     render(StatusCode::OK, &page)
@@ -463,7 +466,7 @@ pub struct NewUserForm {
     notes: String,
     sites: Vec<String>,
     password_mode: String,
-    password: String,
+    password: SecretString,
     submit: String,
 }
 
@@ -659,11 +662,11 @@ pub async fn create(State(state): State<ConsoleState>, posted: SignedForm<NewUse
     let credential = if form.submit == "invite" {
         Some(InitialCredential::Invite)
     } else if form.password_mode == "define" {
-        if form.password.is_empty() {
+        if form.password.expose_secret().is_empty() {
             errors.add(Problem::at("password", t.err_required));
             None
         } else {
-            Some(InitialCredential::SetPassword(SecretString::from(form.password.clone())))
+            Some(InitialCredential::SetPassword(form.password.clone()))
         }
     } else {
         Some(InitialCredential::GeneratePassword)
@@ -715,7 +718,7 @@ pub async fn create(State(state): State<ConsoleState>, posted: SignedForm<NewUse
             let holder = holder_of(&state, &viewer, &mut problem).await;
             let status = problem.status;
             let mut form = form;
-            form.password.clear();
+            form.password = SecretString::default();
             errors.add(problem);
             render(status, &new_user_page(&viewer, &catalogue, form, errors, holder))
         }

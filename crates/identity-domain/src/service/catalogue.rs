@@ -1,5 +1,4 @@
-//! Roles and profiles, sites, parties, and reading the audit log and the
-//! outbox.
+//! Roles and profiles, sites, parties, and reading the audit log.
 
 use super::{Caller, IdentityService, Recipient};
 use crate::audit::{AuditAction, AuditEntry, AuditQuery, Target};
@@ -7,7 +6,7 @@ use crate::error::{AccessError, Conflict, StoreError};
 use crate::ids::{AuditId, PartyId, PracticeId, ProfileId, RoleId, SiteId};
 use crate::link::{LinkPurpose, LinkSubject};
 use crate::listing::Page;
-use crate::mail::{DeliveryStatus, MailSecret, Message, OutboxEmail};
+use crate::mail::{MailSecret, Message};
 use crate::party::{Party, PartyDetails, PortalStatus};
 use crate::permission::{Permission, PermissionSet};
 use crate::person::{Label, Language, Note, TimeZone};
@@ -586,32 +585,6 @@ impl IdentityService {
         query.limit = query.limit.clamp(1, crate::listing::MAX_PAGE_SIZE);
         let mut uow = self.begin(Access::Read).await?;
         Ok(uow.audit().list(caller.practice(), &query).await?)
-    }
-
-    /// Emails of the caller's practice, newest first, with their delivery
-    /// state and last error (needs `settings.manage`). Secrets are blanked.
-    ///
-    /// # Errors
-    /// [`ReadLogError`].
-    pub async fn list_outbox(
-        &self,
-        caller: &Caller,
-        status: Option<DeliveryStatus>,
-        limit: u32,
-    ) -> Result<Vec<OutboxEmail>, ReadLogError> {
-        caller.require(Permission::SettingsManage)?;
-        let mut uow = self.begin(Access::Read).await?;
-        let emails = uow
-            .outbox()
-            .list(caller.practice(), status, limit.clamp(1, crate::listing::MAX_PAGE_SIZE))
-            .await?;
-        Ok(emails
-            .into_iter()
-            .map(|mut e| {
-                e.message = e.message.without_secrets();
-                e
-            })
-            .collect())
     }
 }
 

@@ -163,6 +163,7 @@ impl IdentityService {
     /// Never one's own password (that is `change_own_password`, with the
     /// current one), and only a user the caller may act on (see
     /// [`AccessError::TargetOutranksCaller`]).
+    /// Returns the user (the reset changes the credential, not the user).
     ///
     /// # Errors
     /// [`ResetPasswordError`].
@@ -171,7 +172,7 @@ impl IdentityService {
         caller: &Caller,
         id: UserId,
         mode: ResetMode,
-    ) -> Result<(), ResetPasswordError> {
+    ) -> Result<User, ResetPasswordError> {
         caller.require(Permission::UsersResetPassword)?;
         let (practice, user) = self.read_user(caller, id).await?;
         if user.status != UserStatus::Active {
@@ -247,7 +248,7 @@ impl IdentityService {
         )
         .await?;
         uow.commit().await?;
-        Ok(())
+        Ok(user)
     }
 
     /// "Forgot password": emails a recovery link to the stored address of

@@ -419,10 +419,11 @@ impl IdentityService {
     }
 
     /// Sends a new invitation to an invited user; the old link stops working.
+    /// Returns the user as it is.
     ///
     /// # Errors
     /// [`InvitationError`].
-    pub async fn resend_invitation(&self, caller: &Caller, id: UserId) -> Result<(), InvitationError> {
+    pub async fn resend_invitation(&self, caller: &Caller, id: UserId) -> Result<User, InvitationError> {
         caller.require(Permission::UsersCreate)?;
         let mut uow = self.begin(Access::Write).await?;
         let user = uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
@@ -442,7 +443,7 @@ impl IdentityService {
         )
         .await?;
         uow.commit().await?;
-        Ok(())
+        Ok(user)
     }
 
     /// Revokes an invitation: its link dies and the user becomes inactive

@@ -118,7 +118,8 @@ async fn the_outbox_is_visible_to_settings_managers_without_secrets() {
     let new = w.new_user("inv@maple.example", "Ines Invited", role, InitialCredential::Invite);
     w.service.create_user(&w.admin, new).await.unwrap();
     let token = w.last_secret("inv@maple.example", "invitation").await;
-    let listed = w.service.list_outbox(&w.admin, Some(DeliveryStatus::Pending), 50).await.unwrap();
+    let pending = OutboxQuery { status: Some(DeliveryStatus::Pending), ..OutboxQuery::default() };
+    let listed = w.service.list_outbox(&w.admin, &pending).await.unwrap().items;
     assert!(listed.iter().any(|e| e.message.kind() == "invitation"));
     assert!(!serde_json::to_string(&listed).unwrap().contains(&token));
 }

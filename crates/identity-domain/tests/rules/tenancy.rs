@@ -73,8 +73,9 @@ async fn lists_logs_and_outboxes_show_only_the_callers_practice() {
     let audit =
         a.service.read_audit(&a.admin, &AuditQuery { limit: 500, ..AuditQuery::default() }).await.unwrap();
     assert!(audit.items.iter().all(|e| e.practice == a.practice.id));
-    let outbox = a.service.list_outbox(&a.admin, None, 500).await.unwrap();
-    assert!(outbox.iter().all(|e| e.practice == a.practice.id));
+    let outbox =
+        a.service.list_outbox(&a.admin, &OutboxQuery { limit: 500, ..OutboxQuery::default() }).await.unwrap();
+    assert!(outbox.items.iter().all(|e| e.practice == a.practice.id));
 }
 
 #[tokio::test]

@@ -16,4 +16,5 @@ mod postgres;
 mod render;
 mod restart;
 mod retry;
+mod stall;
 mod tls;

@@ -49,8 +49,9 @@ async fn two_workers_drain_a_thousand_emails_from_postgresql_without_duplicates(
             .unwrap();
         // Its admin's welcome email is not part of the thousand: settle it.
         let now = chrono::Utc::now();
-        for email in store.claim_due(now, 10, now + chrono::Duration::minutes(1)).await.unwrap() {
-            store.mark_sent(email.id, now).await.unwrap();
+        let setup = WorkerId::parse("setup").unwrap();
+        for claimed in store.claim_due(&setup, now, 10, now + chrono::Duration::minutes(1)).await.unwrap() {
+            assert!(store.mark_sent(claimed.email.id, claimed.claim, now).await.unwrap());
         }
         two_workers_drain_the_outbox(
             Arc::new(store.clone()),

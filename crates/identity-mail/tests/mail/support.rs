@@ -413,3 +413,43 @@ pub fn token_after(text: &str, prefix: &str) -> String {
     let start = text.find(prefix).unwrap_or_else(|| panic!("no link {prefix} in:\n{text}")) + prefix.len();
     text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
 }
+
+// ------------------------------------------------------- stalling server ----
+
+/// A TCP server in front of a real SMTP server: the first `stall` connections
+/// are accepted and then never answered (not even the greeting); later ones
+/// are passed through to the real server.
+pub struct StallingServer {
+    pub port: u16,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl StallingServer {
+    pub async fn start(stall: usize, upstream: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                if n < stall {
+                    held.push(socket); // open, silent, for ever
+                } else {
+                    tokio::spawn(async move {
+                        if let Ok(mut real) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await {
+                            let _ = tokio::io::copy_bidirectional(&mut socket, &mut real).await;
+                        }
+                    });
+                }
+            }
+        });
+        Self { port, accepted }
+    }
+
+    /// Connections accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}

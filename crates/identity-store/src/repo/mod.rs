@@ -16,6 +16,7 @@ mod users;
 
 use crate::entity::Row;
 use crate::error::store_error;
+use crate::seal::OutboxKey;
 use async_trait::async_trait;
 use identity_domain::{StoreError, UnitOfWork};
 use sea_orm::{
@@ -26,11 +27,13 @@ use sea_orm::{
 /// transaction is rolled back.
 pub(crate) struct SeaUnitOfWork {
     txn: DatabaseTransaction,
+    /// Seals the secrets of queued emails.
+    outbox_key: OutboxKey,
 }
 
 impl SeaUnitOfWork {
-    pub(crate) fn new(txn: DatabaseTransaction) -> Self {
-        Self { txn }
+    pub(crate) fn new(txn: DatabaseTransaction, outbox_key: OutboxKey) -> Self {
+        Self { txn, outbox_key }
     }
 
     /// Opens a savepoint for one write that may break a unique rule, so

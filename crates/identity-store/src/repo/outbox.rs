@@ -1,17 +1,24 @@
-//! [`Outbox`] over `outbox`: enqueue and list, newest first.
+//! [`Outbox`] over `outbox`: enqueue (secrets sealed), list newest first in
+//! cursor pages (secrets opened with the store's key, as the port returns
+//! emails as queued), count by status, retry failed emails.
 
-use super::{SeaUnitOfWork, all, row};
-use crate::entity::outbox;
+use super::{SeaUnitOfWork, row};
+use crate::entity::{outbox, stored_time};
 use crate::error::store_error;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use identity_domain::ports::Outbox;
-use identity_domain::{DeliveryStatus, OutboxEmail, PracticeId, StoreError};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use identity_domain::{
+    DeliveryStatus, EmailId, MessageKind, OutboxCounts, OutboxEmail, OutboxQuery, Page, PracticeId,
+    StoreError,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 #[async_trait]
 impl Outbox for SeaUnitOfWork {
     async fn enqueue(&mut self, email: &OutboxEmail) -> Result<(), StoreError> {
-        outbox::Entity::insert(row(outbox::Model::from_domain(email)?))
+        outbox::Entity::insert(row(outbox::Model::from_domain(email, &self.outbox_key)?))
             .exec_without_returning(&self.txn)
             .await
             .map_err(store_error)?;
@@ -21,20 +28,93 @@ impl Outbox for SeaUnitOfWork {
     async fn list(
         &mut self,
         practice: PracticeId,
-        status: Option<DeliveryStatus>,
-        limit: u32,
-    ) -> Result<Vec<OutboxEmail>, StoreError> {
-        let mut select = outbox::Entity::find().filter(outbox::Column::PracticeId.eq(practice.as_uuid()));
-        if let Some(status) = status {
-            select = select.filter(outbox::Column::Status.eq(status.as_str()));
+        query: &OutboxQuery,
+    ) -> Result<Page<OutboxEmail, EmailId>, StoreError> {
+        use outbox::Column as C;
+        let limit = query.clamped_limit();
+        let mut select = outbox::Entity::find().filter(C::PracticeId.eq(practice.as_uuid()));
+        if let Some(status) = query.status {
+            select = select.filter(C::Status.eq(status.as_str()));
         }
-        all(
-            select
-                .order_by_desc(outbox::Column::CreatedAt)
-                .order_by_desc(outbox::Column::Id)
-                .limit(u64::from(limit)),
-            &self.txn,
-        )
-        .await
+        if let Some(recipient) = &query.recipient {
+            select = select.filter(C::ToEmail.eq(recipient.as_str()));
+        }
+        if let Some(kind) = query.kind {
+            select = select.filter(C::Kind.eq(kind.as_str()));
+        }
+        if let Some(before) = query.before {
+            let Some(cursor) = self.get(practice, before).await? else {
+                return Ok(Page { items: Vec::new(), next: None });
+            };
+            let at = stored_time(cursor.created_at);
+            select = select.filter(
+                Condition::any()
+                    .add(C::CreatedAt.lt(at))
+                    .add(Condition::all().add(C::CreatedAt.eq(at)).add(C::Id.lt(before.as_uuid()))),
+            );
+        }
+        let mut items = select
+            .order_by_desc(C::CreatedAt)
+            .order_by_desc(C::Id)
+            .limit(u64::from(limit) + 1)
+            .all(&self.txn)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(|row| row.into_opened_domain(&self.outbox_key))
+            .collect::<Result<Vec<OutboxEmail>, StoreError>>()?;
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next = if more { items.last().map(|e| e.id) } else { None };
+        Ok(Page { items, next })
+    }
+
+    async fn get(&mut self, practice: PracticeId, id: EmailId) -> Result<Option<OutboxEmail>, StoreError> {
+        outbox::Entity::find_by_id(id.as_uuid())
+            .filter(outbox::Column::PracticeId.eq(practice.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?
+            .map(|row| row.into_opened_domain(&self.outbox_key))
+            .transpose()
+    }
+
+    async fn counts(&mut self, practice: PracticeId) -> Result<OutboxCounts, StoreError> {
+        let mut counts = OutboxCounts::default();
+        for status in [DeliveryStatus::Pending, DeliveryStatus::Sent, DeliveryStatus::Failed] {
+            let n = outbox::Entity::find()
+                .filter(outbox::Column::PracticeId.eq(practice.as_uuid()))
+                .filter(outbox::Column::Status.eq(status.as_str()))
+                .count(&self.txn)
+                .await
+                .map_err(store_error)?;
+            match status {
+                DeliveryStatus::Pending => counts.pending = n,
+                DeliveryStatus::Sent => counts.sent = n,
+                DeliveryStatus::Failed => counts.failed = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn retry_failed(
+        &mut self,
+        practice: PracticeId,
+        only: Option<EmailId>,
+        kinds: &[MessageKind],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        use outbox::Column as C;
+        let mut update = outbox::Entity::update_many()
+            .col_expr(C::Status, Expr::value(DeliveryStatus::Pending.as_str()))
+            .col_expr(C::Attempts, Expr::value(0_i64))
+            .col_expr(C::NextAttemptAt, Expr::value(stored_time(now)))
+            .filter(C::PracticeId.eq(practice.as_uuid()))
+            .filter(C::Status.eq(DeliveryStatus::Failed.as_str()))
+            .filter(C::Kind.is_in(kinds.iter().map(|k| k.as_str())));
+        if let Some(id) = only {
+            update = update.filter(C::Id.eq(id.as_uuid()));
+        }
+        Ok(update.exec(&self.txn).await.map_err(store_error)?.rows_affected)
     }
 }

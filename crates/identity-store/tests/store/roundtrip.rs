@@ -520,8 +520,12 @@ async fn outbox_round_trips(ctx: Ctx) {
     uow.commit().await.unwrap();
 
     let mut uow = ctx.store.begin(Access::Read).await.unwrap();
-    assert_eq!(uow.outbox().list(p, None, 10).await.unwrap(), vec![welcome.clone(), invitation.clone()]);
-    assert_eq!(uow.outbox().list(p, Some(DeliveryStatus::Pending), 10).await.unwrap(), vec![invitation]);
-    assert_eq!(uow.outbox().list(p, None, 1).await.unwrap(), vec![welcome]);
-    assert!(uow.outbox().list(practice().id, None, 10).await.unwrap().is_empty());
+    let query = |status, limit| OutboxQuery { status, limit, ..OutboxQuery::default() };
+    let list = uow.outbox().list(p, &query(None, 10)).await.unwrap();
+    assert_eq!(list.items, vec![welcome.clone(), invitation.clone()], "as queued, secrets included");
+    let pending = uow.outbox().list(p, &query(Some(DeliveryStatus::Pending), 10)).await.unwrap();
+    assert_eq!(pending.items, vec![invitation]);
+    let first = uow.outbox().list(p, &query(None, 1)).await.unwrap();
+    assert_eq!((first.items, first.next), (vec![welcome.clone()], Some(welcome.id)));
+    assert!(uow.outbox().list(practice().id, &query(None, 10)).await.unwrap().items.is_empty());
 }
