@@ -389,8 +389,9 @@ impl Api {
     }
 }
 
-/// The token of the newest emailed link to `to`, from the file outbox.
-async fn emailed_token(outbox: &Path, to: &str) -> String {
+/// The newest emailed link of `route` (`/join`, `/recover`) to `to`, from
+/// the file outbox.
+async fn emailed_token(outbox: &Path, to: &str, route: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(outbox)
@@ -401,7 +402,7 @@ async fn emailed_token(outbox: &Path, to: &str) -> String {
                         let raw = std::fs::read_to_string(e.path()).ok()?;
                         let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
                         let modified = e.metadata().ok()?.modified().ok()?;
-                        (text.contains(&format!("<{to}>")) && text.contains("#token="))
+                        (text.contains(&format!("<{to}>")) && text.contains(&format!("{route}#token=")))
                             .then_some((modified, text))
                     })
                     .collect()
@@ -765,7 +766,7 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     let outbox = server.dir.join("data/mail-outbox");
     // Changing the address voided the first invitation and sent a new one
     // to the corrected address.
-    let link = emailed_token(&outbox, "dana.director@district.example").await;
+    let link = emailed_token(&outbox, "dana.director@district.example", "/join").await;
     assert!(link.contains("/join#token="), "{link}");
     let path =
         link.split_once("127.0.0.1").map(|(_, rest)| rest.split_once('/').map_or("", |(_, p)| p)).unwrap();
@@ -800,7 +801,7 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     visitor.fill("#f-email", "dana.director@district.example").await;
     visitor.submit("button.primary").await;
     assert!(visitor.text("p.notice").await.starts_with("If the practice and email match an account"));
-    let link = emailed_token(&outbox, "dana.director@district.example").await;
+    let link = emailed_token(&outbox, "dana.director@district.example", "/recover").await;
     assert!(link.contains("/recover#token="), "{link}");
     let path =
         link.split_once("127.0.0.1").map(|(_, rest)| rest.split_once('/').map_or("", |(_, p)| p)).unwrap();
