@@ -485,7 +485,8 @@ async fn sigterm_with_sends_stuck_on_a_silent_mail_server_exits_in_time_and_lose
     })
     .await;
     println!("{expected} released emails delivered {:?} after the restart", started.elapsed());
-    assert!(again.stop().0);
+    let (stopped, logs) = again.stop();
+    assert!(stopped, "{logs}");
     std::fs::remove_dir_all(dir).ok();
 }
 

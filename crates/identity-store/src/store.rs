@@ -1,7 +1,7 @@
 //! Connecting, migrating, and beginning units of work.
 
 use crate::error::unavailable;
-use crate::repo::{CommitHealth, SeaUnitOfWork};
+use crate::repo::SeaUnitOfWork;
 use crate::seal::OutboxKey;
 use async_trait::async_trait;
 use identity_domain::{Access, Store, StoreError, UnitOfWork};
@@ -131,8 +131,6 @@ pub struct SeaStore {
     options: StoreOptions,
     /// Seals the secrets of outbox emails (see [`crate::OutboxKey`]).
     outbox_key: OutboxKey,
-    /// Whether the last commit failed (for the readiness check).
-    commits: CommitHealth,
 }
 
 impl SeaStore {
@@ -172,13 +170,7 @@ impl SeaStore {
     /// [`ConnectError`] says which step failed, naming the path for SQLite.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, ConnectError> {
         let db = open(url, &options, Purpose::Serve).await?;
-        Ok(Self {
-            db,
-            url: url.to_owned(),
-            options,
-            outbox_key: OutboxKey::generate(),
-            commits: CommitHealth::default(),
-        })
+        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate() })
     }
 
     /// Applies every pending migration, under the start-up lock (see
@@ -445,20 +437,6 @@ fn prepare_sqlite_file(path: &Path) -> Result<(), ConnectError> {
 }
 
 impl SeaStore {
-    /// A real commit that leaves the data as it was (SQLite): a table made
-    /// and dropped in one transaction still writes and syncs the schema's
-    /// pages. Run by the readiness check after a failed commit only, and a
-    /// success clears that failure.
-    async fn prove_commit(&self) -> Result<(), StoreError> {
-        let txn = self.transaction(Access::Write).await?;
-        for probe in ["CREATE TABLE readiness_commit_probe (b BLOB)", "DROP TABLE readiness_commit_probe"] {
-            txn.execute_unprepared(probe).await.map_err(unavailable)?;
-        }
-        let committed = txn.commit().await;
-        self.commits.record(committed.is_ok());
-        committed.map_err(unavailable)
-    }
-
     /// Begins a transaction; a write one takes the database's write lock
     /// first (see [`SeaStore`]).
     pub(crate) async fn transaction(&self, access: Access) -> Result<DatabaseTransaction, StoreError> {
@@ -483,40 +461,42 @@ impl SeaStore {
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
         let txn = self.transaction(access).await?;
-        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone(), self.commits.clone())))
+        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone())))
     }
 
-    /// Takes the write lock and writes, then rolls back. On SQLite the
-    /// write creates a table holding 64 KiB, which needs about 17 pages
+    /// Takes the write lock and writes, leaving the data as it was. On
+    /// SQLite it creates a table holding 64 KiB, which needs about 17 pages
     /// more than a change of a few rows does, so a full disk or the page
-    /// cap fails it before a use case's write can; on PostgreSQL it
-    /// rewrites a practice's row as it is (the server's own role may, and a
-    /// read-only database refuses it).
+    /// cap fails it before a use case's write can, drops it and commits;
+    /// on PostgreSQL it rewrites a practice's row as it is (the server's
+    /// own role may, and a read-only database refuses it) and rolls back.
     async fn check_writable(&self) -> Result<(), StoreError> {
         let txn = self.transaction(Access::Write).await?;
-        let probes: &[&str] = match self.db.get_database_backend() {
-            DbBackend::Sqlite => &[
-                "CREATE TABLE readiness_probe (b BLOB)",
-                "INSERT INTO readiness_probe VALUES (zeroblob(65536))",
-            ],
+        let (probes, commit): (&[&str], bool) = match self.db.get_database_backend() {
+            // A table made, filled and dropped, committed: the data stays
+            // as it was, but the commit writes and syncs the schema's
+            // pages, so an I/O error that fails only commits fails it too.
+            DbBackend::Sqlite => (
+                &[
+                    "CREATE TABLE readiness_probe (b BLOB)",
+                    "INSERT INTO readiness_probe VALUES (zeroblob(65536))",
+                    "DROP TABLE readiness_probe",
+                ],
+                true,
+            ),
             // A row rewritten as it is: the server's own role may update
             // practices, and a read-only database refuses the statement.
-            _ => &[
-                "UPDATE practices SET slug = slug WHERE id = (SELECT id FROM practices ORDER BY id LIMIT 1)",
-            ],
+            _ => (
+                &[
+                    "UPDATE practices SET slug = slug WHERE id = (SELECT id FROM practices ORDER BY id LIMIT 1)",
+                ],
+                false,
+            ),
         };
-        let mut written = Ok(());
         for probe in probes {
-            written = txn.execute_unprepared(probe).await.map(|_| ()).map_err(unavailable);
-            if written.is_err() {
-                break;
-            }
+            // Dropped on error: rolled back, its connection closed.
+            txn.execute_unprepared(probe).await.map_err(unavailable)?;
         }
-        let rolled_back = txn.rollback().await.map_err(unavailable);
-        written.and(rolled_back)?;
-        if self.commits.last_failed() && self.db.get_database_backend() == DbBackend::Sqlite {
-            self.prove_commit().await?;
-        }
-        Ok(())
+        if commit { txn.commit().await } else { txn.rollback().await }.map_err(unavailable)
     }
 }
