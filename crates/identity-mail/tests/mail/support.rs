@@ -301,13 +301,8 @@ impl World {
         let service = IdentityService::new(adapters.ports(), Config::default());
         let created = service
             .create_practice(NewPractice {
-                slug: PracticeSlug::parse("maple-law").unwrap(),
                 name: Label::parse("Maple & Associates").unwrap(),
-                settings: PracticeSettings::default(),
-                admin_email: EmailAddress::parse("owner@maple.example").unwrap(),
-                admin_name: PersonName::parse("Olivia Owner").unwrap(),
-                admin_language: Language::parse("en").unwrap(),
-                admin_time_zone: TimeZone::parse("America/Toronto").unwrap(),
+                ..NewPractice::example()
             })
             .await
             .unwrap();
