@@ -4,7 +4,7 @@
 //! Admin, expired and used links, ended sessions, must-change sessions, and
 //! another practice's records.
 
-use crate::support::*;
+use super::*;
 use chrono::Duration;
 use identity_domain::*;
 use reqwest::{Method, StatusCode};
@@ -60,7 +60,7 @@ fn new_user(email: &str, name: &str, role: &str, credential: Value) -> Value {
 #[tokio::test]
 #[allow(clippy::too_many_lines)]
 async fn immigration_users_page_over_http() {
-    let app = spawn_app_with(without_rate_limits()).await;
+    let Some(app) = spawn_app_with(without_rate_limits()).await else { return };
     let admin = app.admin.clone();
     let rcic = role_id(&app, "RCIC Consultant").await;
     let profiles = app.get("/api/v1/profiles", &admin).await;
@@ -302,7 +302,7 @@ async fn immigration_users_page_over_http() {
 #[tokio::test]
 #[allow(clippy::too_many_lines)]
 async fn case_tracker_page_over_http() {
-    let app = spawn_app_with(without_rate_limits()).await;
+    let Some(app) = spawn_app_with(without_rate_limits()).await else { return };
     let admin = app.admin.clone();
     let paralegal = role_id(&app, "Paralegal").await;
     let rcic = role_id(&app, "RCIC Consultant").await;
@@ -534,15 +534,7 @@ async fn case_tracker_page_over_http() {
     // --- Another practice's records answer exactly like missing ones.
     let birch = app
         .service
-        .create_practice(NewPractice {
-            slug: PracticeSlug::parse("birch").unwrap(),
-            name: Label::parse("Birch District").unwrap(),
-            settings: PracticeSettings::default(),
-            admin_email: EmailAddress::parse("owner@birch.example").unwrap(),
-            admin_name: PersonName::parse("Bea Birch").unwrap(),
-            admin_language: Language::english(),
-            admin_time_zone: TimeZone::utc(),
-        })
+        .create_practice(NewPractice::example_at("birch"))
         .await
         .unwrap();
     let one_time = birch.admin_password.expose().to_owned();

@@ -1,12 +1,12 @@
 //! Sign-in, sessions, cookies and the password routes over HTTP.
 
-use crate::support::*;
+use super::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 #[tokio::test]
 async fn a_sign_in_gives_a_bearer_token_and_a_host_only_secure_cookie() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let signed = app.sign_in("owner@maple.example", PASSWORD).await;
     assert_eq!(signed.status, StatusCode::CREATED);
     assert_eq!(signed.body["password_change_only"], false);
@@ -20,7 +20,7 @@ async fn a_sign_in_gives_a_bearer_token_and_a_host_only_secure_cookie() {
 
 #[tokio::test]
 async fn every_sign_in_failure_gets_the_same_answer() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let answers = [
         app.sign_in("nobody@maple.example", PASSWORD).await,
         app.sign_in("owner@maple.example", "wrong password here").await,
@@ -40,7 +40,7 @@ async fn every_sign_in_failure_gets_the_same_answer() {
 
 #[tokio::test]
 async fn a_must_change_session_can_only_change_its_password() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let body = json!({
         "email": "pat@maple.example", "name": "Pat Person", "role": app.role("Paralegal").await,
         "language": "en", "time_zone": "UTC", "credential": { "mode": "password", "password": "temporary passphrase 1" },
@@ -67,7 +67,7 @@ async fn a_must_change_session_can_only_change_its_password() {
 
 #[tokio::test]
 async fn signing_out_ends_the_session() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let token = app.sign_in("owner@maple.example", PASSWORD).await.body["token"].as_str().unwrap().to_owned();
     assert_eq!(
         app.call(Method::DELETE, "/api/v1/sessions/current", Some(&token), None).await.status,
@@ -80,7 +80,7 @@ async fn signing_out_ends_the_session() {
 
 #[tokio::test]
 async fn a_cookie_write_from_another_site_is_refused_and_a_same_origin_one_works() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let token = app.sign_in("owner@maple.example", PASSWORD).await.body["token"].as_str().unwrap().to_owned();
     let cookie = format!("__Host-session={token}");
     let sign_out = |site: &'static str| {
@@ -109,7 +109,7 @@ async fn a_cookie_write_from_another_site_is_refused_and_a_same_origin_one_works
 
 #[tokio::test]
 async fn forgot_password_answers_202_whatever_the_email_and_the_link_works_once() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     for email in ["nobody@maple.example", "owner@maple.example"] {
         let body = json!({ "practice": "maple-law", "email": email });
         assert_eq!(
@@ -134,7 +134,7 @@ async fn forgot_password_answers_202_whatever_the_email_and_the_link_works_once(
 
 #[tokio::test]
 async fn sign_ins_are_rate_limited_per_client_address_and_a_forged_forwarded_for_changes_nothing() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let url = format!("{}/api/v1/sessions", app.base);
     let attempt = |n: usize| {
         app.http
