@@ -14,6 +14,9 @@ pub const LOG_ENV: &str = "IDENTITY_TEST_SKIP_LOG";
 /// The reason for tests that need `IDENTITY_TEST_POSTGRES_URL`.
 pub const POSTGRES: &str = "PostgreSQL (IDENTITY_TEST_POSTGRES_URL is not set)";
 
+/// The reason for tests that need the `openssl` command.
+pub const OPENSSL: &str = "openssl (the command, to make test certificates)";
+
 /// Says that `test` was skipped for want of `reason`, on standard output
 /// and in the skip log when there is one. A log that cannot be written is
 /// reported on standard error, never a failure.
