@@ -333,7 +333,8 @@ fn url_of(address: SocketAddr) -> String {
 /// A readable message naming the setting at fault.
 pub fn load(file: &Path) -> Result<Settings, String> {
     // IDENTITY_LOG_FORMAT is read by the logger, IDENTITY_TEST_* by tests.
-    let env = Env::prefixed("IDENTITY_").ignore(&["LOG_FORMAT", "TEST_POSTGRES_URL"]).split("__");
+    let env =
+        Env::prefixed("IDENTITY_").ignore(&["LOG_FORMAT", "TEST_POSTGRES_URL", "TEST_SKIP_LOG"]).split("__");
     let given = Figment::new().merge(Toml::file(file)).merge(env);
     let listen: SocketAddr = given.extract_inner("listen").unwrap_or_else(|_| defaults::listen());
     let public_url: String = given

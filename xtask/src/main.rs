@@ -288,6 +288,15 @@ fn ci() -> ExitCode {
              (set it to e.g. postgres://postgres@127.0.0.1:5432 to run them)"
         ),
     }
+    // Every test skipped for want of PostgreSQL, Chromium or a command
+    // appends a line here; the count closes the run.
+    let skip_log = tidy::workspace_root().join("target").join("test-skips.log");
+    if let Some(dir) = skip_log.parent() {
+        std::fs::create_dir_all(dir).ok();
+    }
+    if let Err(e) = std::fs::write(&skip_log, "") {
+        eprintln!("== cannot reset the skip log {}: {e}", skip_log.display());
+    }
     let steps: &[(&str, &[&str])] = &[
         ("format", &["fmt", "--all", "--", "--check"]),
         ("lints", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
@@ -295,10 +304,11 @@ fn ci() -> ExitCode {
     ];
     for (name, args) in steps {
         println!("== {name}: cargo {}", args.join(" "));
-        match Command::new(env!("CARGO")).args(*args).status() {
+        match Command::new(env!("CARGO")).args(*args).env(xtask::skips::LOG_ENV, &skip_log).status() {
             Ok(s) if s.success() => {}
             Ok(s) => {
                 eprintln!("== {name} failed ({s})");
+                println!("{}", xtask::skips::summary(&skip_log));
                 return ExitCode::FAILURE;
             }
             Err(e) => {
@@ -308,5 +318,7 @@ fn ci() -> ExitCode {
         }
     }
     println!("== tidy");
-    report(tidy::check(&tidy::workspace_root()))
+    let tidy = report(tidy::check(&tidy::workspace_root()));
+    println!("{}", xtask::skips::summary(&skip_log));
+    tidy
 }

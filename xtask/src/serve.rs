@@ -86,6 +86,15 @@ pub fn redact(url: &str) -> String {
 /// # Errors
 /// An unusable setting, named.
 pub fn service(store: &SeaStore, settings: &Settings) -> Result<IdentityService, String> {
+    service_at(store, settings, Arc::new(SystemClock))
+}
+
+/// [`service`] reading time from `clock`.
+fn service_at(
+    store: &SeaStore,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+) -> Result<IdentityService, String> {
     let random: Arc<dyn SecureRandom> = Arc::new(OsRandom);
     let argon2 = Argon2idHasher::new(Argon2Cost::default(), random.clone()).map_err(|e| e.to_string())?;
     let workers = settings
@@ -98,7 +107,7 @@ pub fn service(store: &SeaStore, settings: &Settings) -> Result<IdentityService,
             BoundedHasher::new(argon2, workers, settings.security.hash_queue)
                 .map_err(|e| format!("cannot start the hashing threads: {e}"))?,
         ),
-        clock: Arc::new(SystemClock),
+        clock,
         random,
         ids: Arc::new(UuidV7Ids),
     };
@@ -192,6 +201,7 @@ pub struct Server {
     app: Router,
     settings: Settings,
     store: SeaStore,
+    service: IdentityService,
     worker: JoinHandle<identity_mail::PassReport>,
     stop_worker: ShutdownTrigger,
     /// The first Super Admin's sign-in details, on a first start.
@@ -205,7 +215,17 @@ pub struct Server {
 ///
 /// # Errors
 /// Why it cannot start, naming the setting or the step.
-pub async fn build(mut settings: Settings) -> Result<Server, String> {
+pub async fn build(settings: Settings) -> Result<Server, String> {
+    build_at(settings, Arc::new(SystemClock)).await
+}
+
+/// [`build`] with the service and the outbox worker reading time from
+/// `clock`: for tests that move time (links and sessions expiring, retries
+/// falling due) on the server the operator runs.
+///
+/// # Errors
+/// Why it cannot start, naming the setting or the step.
+pub async fn build_at(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<Server, String> {
     migrate_as_owner(&settings).await?;
     let store = connect(&settings).await?.with_outbox_key(outbox_key(&settings)?);
     let listener = TcpListener::bind(settings.listen)
@@ -213,7 +233,7 @@ pub async fn build(mut settings: Settings) -> Result<Server, String> {
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     settings.listening_on(bound)?;
-    let service = service(&store, &settings)?;
+    let service = service_at(&store, &settings, clock.clone())?;
 
     let lock = store.lock_start_up().await.map_err(|e| format!("cannot open the database: {e}"))?;
     let started = match lock.migrate().await {
@@ -231,12 +251,12 @@ pub async fn build(mut settings: Settings) -> Result<Server, String> {
 
     let mailer = Arc::new(Mailer::from_config(&settings.mail).map_err(|e| format!("mail: {e}"))?);
     let queue: Arc<dyn OutboxQueue> = Arc::new(store.clone());
-    let worker = OutboxWorker::new(queue, mailer, Arc::new(SystemClock), settings.mail.worker.clone())
+    let worker = OutboxWorker::new(queue, mailer, clock, settings.mail.worker.clone())
         .map_err(|e| format!("mail.worker: {e}"))?;
     let (stop_worker, worker_signal) = shutdown_channel();
     let worker = tokio::spawn(async move { worker.run(worker_signal).await });
-    let app = app(service, &settings);
-    Ok(Server { listener, app, settings, store, worker, stop_worker, first_start })
+    let app = app(service.clone(), &settings);
+    Ok(Server { listener, app, settings, store, service, worker, stop_worker, first_start })
 }
 
 impl Server {
@@ -253,6 +273,16 @@ impl Server {
         &self.settings
     }
 
+    /// The database, as the server opened it.
+    pub fn store(&self) -> &SeaStore {
+        &self.store
+    }
+
+    /// The domain service the HTTP service calls.
+    pub fn service(&self) -> &IdentityService {
+        &self.service
+    }
+
     /// Serves until `shutdown` resolves; then stops accepting, gives the
     /// requests in flight `http.shutdown_grace_secs`, closes what remains,
     /// stops the outbox worker and closes the database.
@@ -260,7 +290,7 @@ impl Server {
     /// # Errors
     /// When the database does not close cleanly.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), String> {
-        let Self { listener, app, settings, store, worker, stop_worker, first_start: _ } = self;
+        let Self { listener, app, settings, store, service: _, worker, stop_worker, first_start: _ } = self;
         let http = &settings.http;
         tracing::info!(public_url = %settings.public_url(), "serving");
         serve_http(

@@ -60,7 +60,7 @@ fn bench_runs_end_to_end_on_sqlite() {
 #[test]
 fn bench_runs_end_to_end_on_postgres() {
     let Ok(server) = std::env::var("IDENTITY_TEST_POSTGRES_URL") else {
-        println!("PostgreSQL test skipped: IDENTITY_TEST_POSTGRES_URL is not set");
+        xtask::skips::record(xtask::skips::POSTGRES, &xtask::skips::current_test());
         return;
     };
     let (stdout, pid) = bench(Some(&server));

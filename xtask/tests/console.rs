@@ -81,7 +81,10 @@ fn browser_available() -> bool {
             "{CHROMIUM} and {CHROMEDRIVER} are needed for the console's browser tests \
              (apt-get install chromium chromium-driver; .ci/run does it)"
         );
-        println!("SKIPPED: {CHROMIUM} or {CHROMEDRIVER} is missing");
+        xtask::skips::record(
+            &format!("Chromium ({CHROMIUM} and {CHROMEDRIVER})"),
+            &xtask::skips::current_test(),
+        );
     }
     present
 }

@@ -58,7 +58,7 @@ fn serve_once(dir: &Path, env: &[(&str, &str)]) -> (bool, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_runs_as_a_role_that_owns_nothing_after_the_owner_migrates_and_grants() {
     let Ok(server) = std::env::var("IDENTITY_TEST_POSTGRES_URL") else {
-        println!("PostgreSQL run skipped: IDENTITY_TEST_POSTGRES_URL is not set");
+        xtask::skips::record(xtask::skips::POSTGRES, &xtask::skips::current_test());
         return;
     };
     let name = format!("identity_roles_test_{}", uuid::Uuid::now_v7().simple());

@@ -159,7 +159,7 @@ fn postgres() -> Option<String> {
     match std::env::var("IDENTITY_TEST_POSTGRES_URL") {
         Ok(url) => Some(url),
         Err(_) => {
-            println!("PostgreSQL run skipped: IDENTITY_TEST_POSTGRES_URL is not set");
+            xtask::skips::record(xtask::skips::POSTGRES, &xtask::skips::current_test());
             None
         }
     }

@@ -263,7 +263,7 @@ async fn the_server_walks_the_immigration_page_on_sqlite_and_survives_a_restart(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_walks_the_immigration_page_on_postgresql() {
     let Ok(server) = std::env::var("IDENTITY_TEST_POSTGRES_URL") else {
-        println!("PostgreSQL run skipped: IDENTITY_TEST_POSTGRES_URL is not set");
+        xtask::skips::record(xtask::skips::POSTGRES, &xtask::skips::current_test());
         return;
     };
     let name = format!("identity_server_test_{}", uuid::Uuid::now_v7().simple());

@@ -26,13 +26,9 @@ async fn fixture() -> Fixture {
     let service = IdentityService::new(adapters.ports(), Config::default());
     let created = service
         .create_practice(NewPractice {
-            slug: PracticeSlug::parse("maple-law").unwrap(),
-            name: Label::parse("Maple Immigration Law").unwrap(),
-            settings: PracticeSettings::default(),
-            admin_email: EmailAddress::parse("owner@maple.example").unwrap(),
-            admin_name: PersonName::parse("Olivia Owner").unwrap(),
             admin_language: Language::parse("fr-CA").unwrap(),
             admin_time_zone: TimeZone::parse("America/Montreal").unwrap(),
+            ..NewPractice::example()
         })
         .await
         .unwrap();

@@ -51,13 +51,8 @@ impl Fixture {
     async fn on(service: IdentityService, faults: FaultyStore, clock: ManualClock, slug: &str) -> Self {
         let created = service
             .create_practice(NewPractice {
-                slug: PracticeSlug::parse(slug).unwrap(),
-                name: Label::parse(&format!("{slug} practice")).unwrap(),
-                settings: PracticeSettings::default(),
-                admin_email: EmailAddress::parse(&format!("owner@{slug}.example")).unwrap(),
-                admin_name: PersonName::parse("Olivia Owner").unwrap(),
-                admin_language: Language::english(),
                 admin_time_zone: TimeZone::utc(),
+                ..NewPractice::example_at(slug)
             })
             .await
             .unwrap();

@@ -50,18 +50,7 @@ impl Signed {
     async fn new(other_sessions: usize, config: Config) -> Self {
         let adapters = MemoryAdapters::with_fast_hasher();
         let service = IdentityService::new(adapters.ports(), config);
-        let created = service
-            .create_practice(NewPractice {
-                slug: PracticeSlug::parse("maple-law").unwrap(),
-                name: Label::parse("Maple Law").unwrap(),
-                settings: PracticeSettings::default(),
-                admin_email: EmailAddress::parse("owner@maple.example").unwrap(),
-                admin_name: PersonName::parse("Olivia Owner").unwrap(),
-                admin_language: Language::english(),
-                admin_time_zone: TimeZone::utc(),
-            })
-            .await
-            .unwrap();
+        let created = service.create_practice(NewPractice::example()).await.unwrap();
         let (_, admin) =
             sign_in_first(&service, "owner@maple.example", created.admin_password.expose()).await;
         let role = service.list_roles(&admin).await.unwrap();

@@ -111,6 +111,8 @@ pub mod service;
 pub mod session;
 pub mod site;
 pub mod system;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod token;
 pub mod user;
 

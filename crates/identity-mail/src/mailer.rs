@@ -6,8 +6,9 @@ use crate::config::{ConfigError, MailConfig};
 use crate::render::{RenderError, Renderer};
 use crate::transport::{self, MailTransport, TransportError};
 use identity_domain::OutboxEmail;
+use lettre::message::header::ContentTransferEncoding;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 use std::sync::Arc;
 
@@ -72,7 +73,8 @@ impl Mailer {
     }
 
     /// The complete message for `email`: `multipart/alternative` with the
-    /// text part first and the HTML part second.
+    /// text part first and the HTML part second (in 8-bit text for a
+    /// transport whose messages are read as written).
     ///
     /// # Errors
     /// [`DeliveryError::Render`] or [`DeliveryError::Envelope`].
@@ -91,7 +93,11 @@ impl Mailer {
             .to(to)
             .subject(rendered.subject)
             .message_id(Some(message_id))
-            .multipart(MultiPart::alternative_plain_html(rendered.text, rendered.html))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::plain(self.body(rendered.text)))
+                    .singlepart(SinglePart::html(self.body(rendered.html))),
+            )
             .map_err(|e| DeliveryError::Envelope(e.to_string()))?;
         let headers = message.headers_mut();
         headers.insert_raw(HeaderValue::new(
@@ -104,6 +110,23 @@ impl Mailer {
             "auto-generated".to_owned(),
         ));
         Ok(message)
+    }
+
+    /// A body part: 8-bit text when the transport's messages are read as
+    /// written (and the text fits 8-bit lines), else the encoding the mail
+    /// library picks.
+    fn body(&self, text: String) -> Body {
+        // RFC 5322 lines: at most 998 bytes before CRLF, and no NUL. (The
+        // mail library's own 8-bit choice stops at 76, which a link passes.)
+        let fits = !text.contains('\0') && text.lines().all(|line| line.len() <= 998);
+        if !(self.transport.read_as_written() && fits) {
+            return Body::new(text);
+        }
+        let mut crlf = text.lines().collect::<Vec<_>>().join("\r\n");
+        if text.ends_with('\n') {
+            crlf.push_str("\r\n");
+        }
+        Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::EightBit)
     }
 
     /// Renders `email` and sends it.

@@ -24,6 +24,15 @@ pub trait MailTransport: Send + Sync + 'static {
     /// [`TransportError`]; [`TransportError::is_permanent`] tells whether a
     /// retry can help.
     async fn send(&self, id: EmailId, message: lettre::Message) -> Result<(), TransportError>;
+
+    /// Whether people read the messages as written (a folder of `.eml`
+    /// files): the bodies are then 8-bit text, each line as rendered, so a
+    /// link or password is copied as it is. Otherwise (SMTP) the mail
+    /// library picks 7-bit, quoted-printable or base64, which every server
+    /// accepts.
+    fn read_as_written(&self) -> bool {
+        false
+    }
 }
 
 /// Why a message did not leave.
@@ -160,7 +169,8 @@ impl MailTransport for SmtpTransport {
 }
 
 /// One `<email id>.eml` file per message in a folder (created when
-/// missing). A file appears whole or not at all (written aside, then
+/// missing), its bodies in 8-bit text so that a link reads (and copies) as
+/// it was rendered. A file appears whole or not at all (written aside, then
 /// renamed); sending an id again replaces its file, so nothing is doubled.
 #[derive(Debug, Clone)]
 pub struct FileTransport {
@@ -194,5 +204,9 @@ impl MailTransport for FileTransport {
         tokio::fs::write(&partial, message.formatted()).await.map_err(failed)?;
         tokio::fs::rename(&partial, &path).await.map_err(failed)?;
         Ok(())
+    }
+
+    fn read_as_written(&self) -> bool {
+        true
     }
 }

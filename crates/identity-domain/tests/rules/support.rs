@@ -42,18 +42,8 @@ impl World {
         slug: &str,
         settings: PracticeSettings,
     ) -> Self {
-        let created = service
-            .create_practice(NewPractice {
-                slug: PracticeSlug::parse(slug).unwrap(),
-                name: Label::parse(&format!("{slug} practice")).unwrap(),
-                settings,
-                admin_email: EmailAddress::parse(&format!("owner@{slug}.example")).unwrap(),
-                admin_name: PersonName::parse("Olivia Owner").unwrap(),
-                admin_language: Language::parse("en").unwrap(),
-                admin_time_zone: TimeZone::parse("America/Toronto").unwrap(),
-            })
-            .await
-            .unwrap();
+        let created =
+            service.create_practice(NewPractice { settings, ..NewPractice::example_at(slug) }).await.unwrap();
         let admin =
             first_sign_in(&service, slug, &created.admin.email, created.admin_password.expose()).await;
         Self { adapters, service, practice: created.practice, owner: created.admin, admin }

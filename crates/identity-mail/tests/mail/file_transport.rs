@@ -71,6 +71,41 @@ async fn the_worker_writes_one_readable_eml_file_per_email() {
     std::fs::remove_dir_all(&folder).unwrap();
 }
 
+/// A person reading the `.eml` file copies the link as it is: the bodies
+/// are 8-bit text (no quoted-printable `=3D` or soft line breaks), so the
+/// one-line command of the README finds the token.
+#[tokio::test]
+async fn a_link_is_copied_from_the_eml_file_as_it_is() {
+    let folder = scratch_folder();
+    let transport = Arc::new(FileTransport::new(folder.clone()));
+    let mailer = Mailer::with_transport(&file_config(&folder), transport.clone());
+    let world = World::new().await;
+    world
+        .new_user(
+            "benoit@maple.example",
+            "Benoît Tremblay",
+            "fr-CA",
+            "America/Montreal",
+            InitialCredential::Invite,
+        )
+        .await;
+    let invitation = world.outbox().await.into_iter().find(|e| e.message.kind() == "invitation").unwrap();
+    transport.send(invitation.id, mailer.compose(&invitation).unwrap()).await.unwrap();
+    let raw = std::fs::read_to_string(transport.path_of(invitation.id)).unwrap();
+    assert!(raw.contains("Content-Transfer-Encoding: 8bit"), "{raw}");
+    assert!(!raw.contains("=3D") && !raw.contains("=\r\n"), "no quoted-printable: {raw}");
+    assert!(raw.contains("Bonjour Benoît Tremblay,"), "accents as written: {raw}");
+    // What the README's command does: the token is the rest of the line.
+    let line = raw.lines().find(|l| l.contains("/join#token=")).unwrap();
+    let token = line.split("#token=").nth(1).unwrap().trim_end();
+    let expected = match serde_json::to_value(&invitation.message).unwrap()["token"].as_str() {
+        Some(t) => t.to_owned(),
+        None => panic!("the invitation carries its token"),
+    };
+    assert_eq!(token, expected);
+    std::fs::remove_dir_all(&folder).unwrap();
+}
+
 #[tokio::test]
 async fn sending_an_email_again_replaces_its_file() {
     let folder = scratch_folder();

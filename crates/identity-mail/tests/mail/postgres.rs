@@ -21,7 +21,7 @@ fn database_url(server: &str, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_drain_a_thousand_emails_from_postgresql_without_duplicates() {
     let Ok(server) = std::env::var(POSTGRES_ENV) else {
-        println!("PostgreSQL run skipped: {POSTGRES_ENV} is not set");
+        crate::support::record_skip(crate::support::NO_POSTGRES);
         return;
     };
     let name = format!("identity_mail_test_{}", uuid::Uuid::now_v7().simple());
@@ -37,13 +37,9 @@ async fn two_workers_drain_a_thousand_emails_from_postgresql_without_duplicates(
         ports.store = Arc::new(store.clone());
         let created = IdentityService::new(ports, Config::default())
             .create_practice(NewPractice {
-                slug: PracticeSlug::parse("maple-law").unwrap(),
                 name: Label::parse("Maple & Associates").unwrap(),
-                settings: PracticeSettings::default(),
-                admin_email: EmailAddress::parse("owner@maple.example").unwrap(),
-                admin_name: PersonName::parse("Olivia Owner").unwrap(),
-                admin_language: Language::english(),
                 admin_time_zone: TimeZone::utc(),
+                ..NewPractice::example()
             })
             .await
             .unwrap();

@@ -301,13 +301,8 @@ impl World {
         let service = IdentityService::new(adapters.ports(), Config::default());
         let created = service
             .create_practice(NewPractice {
-                slug: PracticeSlug::parse("maple-law").unwrap(),
                 name: Label::parse("Maple & Associates").unwrap(),
-                settings: PracticeSettings::default(),
-                admin_email: EmailAddress::parse("owner@maple.example").unwrap(),
-                admin_name: PersonName::parse("Olivia Owner").unwrap(),
-                admin_language: Language::parse("en").unwrap(),
-                admin_time_zone: TimeZone::parse("America/Toronto").unwrap(),
+                ..NewPractice::example()
             })
             .await
             .unwrap();
@@ -452,4 +447,35 @@ impl StallingServer {
     pub fn accepted(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
     }
+}
+
+/// Says that the running test was skipped for want of `reason`, and
+/// appends `reason TAB test` to the file `IDENTITY_TEST_SKIP_LOG` names,
+/// if any: `cargo xtask ci` counts these lines (as `xtask::skips` does).
+pub fn record_skip(reason: &str) {
+    use std::io::Write as _;
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    println!("SKIPPED {test}: needs {reason}");
+    if let Ok(path) = std::env::var("IDENTITY_TEST_SKIP_LOG") {
+        let line = format!("{reason}\t{test}\n");
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("cannot append to the skip log {path}: {e}");
+        }
+    }
+}
+
+/// The reason for tests that need `IDENTITY_TEST_POSTGRES_URL`.
+pub const NO_POSTGRES: &str = "PostgreSQL (IDENTITY_TEST_POSTGRES_URL is not set)";
+
+/// The reason for tests that need the `openssl` command.
+pub const NO_OPENSSL: &str = "openssl (the command, to make test certificates)";
+
+/// Whether the `openssl` command runs here.
+pub fn openssl_available() -> bool {
+    std::process::Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success())
 }

@@ -73,6 +73,10 @@ fn starttls_config(port: u16, ca: &Path, password: &str) -> MailConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starttls_with_authentication_delivers_and_a_wrong_password_is_retried() {
+    if !openssl_available() {
+        record_skip(NO_OPENSSL);
+        return;
+    }
     let folder = std::env::temp_dir().join(format!("identity-mail-tls-{}", Uuid::now_v7()));
     let (ca, cert, key) = certificates(&folder);
     let server = SmtpServer::start_tls(TlsOptions {

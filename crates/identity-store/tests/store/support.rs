@@ -52,7 +52,7 @@ pub async fn open(backend: Backend) -> Option<(Ctx, impl Future<Output = ()> + S
         }
         Backend::Postgres => {
             let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
-                println!("PostgreSQL test skipped: {POSTGRES_ENV} is not set");
+                record_skip(NO_POSTGRES);
                 return None;
             };
             let name = format!("identity_test_{}", Uuid::now_v7().simple());
@@ -274,3 +274,26 @@ pub async fn add_user(store: &SeaStore, user: &User) {
     uow.users().insert(user).await.unwrap();
     uow.commit().await.unwrap();
 }
+
+/// Says that the running test was skipped for want of `reason`, and
+/// appends `reason TAB test` to the file `IDENTITY_TEST_SKIP_LOG` names,
+/// if any: `cargo xtask ci` counts these lines (as `xtask::skips` does).
+pub fn record_skip(reason: &str) {
+    use std::io::Write as _;
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    println!("SKIPPED {test}: needs {reason}");
+    if let Ok(path) = std::env::var("IDENTITY_TEST_SKIP_LOG") {
+        let line = format!("{reason}\t{test}\n");
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("cannot append to the skip log {path}: {e}");
+        }
+    }
+}
+
+/// The reason for tests that need `IDENTITY_TEST_POSTGRES_URL`.
+pub const NO_POSTGRES: &str = "PostgreSQL (IDENTITY_TEST_POSTGRES_URL is not set)";

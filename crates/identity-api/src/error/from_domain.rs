@@ -1,0 +1,411 @@
+//! The answer to every domain error: one `From` per error enum, an
+//! exhaustive `match` per enum, so a new variant does not compile until it
+//! has its answer here (and its kind in [`super::openapi`]'s lists).
+
+use super::{ApiError, ProblemKind};
+use identity_domain::*;
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Forbidden(p) => {
+                Self::new(ProblemKind::Forbidden, e.to_string()).with("permission", p)
+            }
+            AccessError::PasswordChangeRequired => {
+                Self::new(ProblemKind::PasswordChangeRequired, e.to_string())
+            }
+            AccessError::TargetOutranksCaller { super_admin, missing } => {
+                Self::new(ProblemKind::TargetOutranksCaller, e.to_string())
+                    .with("super_admin", super_admin)
+                    .with("missing", missing)
+            }
+            AccessError::UseSelfService => Self::new(ProblemKind::UseSelfService, e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(Conflict::Stale) => {
+                Self::new(ProblemKind::VersionMismatch, "the record changed since you read it; read it again")
+            }
+            StoreError::Conflict(Conflict::EmailTaken) => {
+                Self::new(ProblemKind::EmailPreviouslyUsed, e.to_string()).at("email")
+            }
+            StoreError::Conflict(Conflict::NameTaken) => {
+                Self::new(ProblemKind::NameTaken, e.to_string()).at("name")
+            }
+            StoreError::Unavailable(cause) => {
+                tracing::error!(cause = %cause, "storage unavailable");
+                Self::new(ProblemKind::StorageUnavailable, "the database did not answer").retry_after(5)
+            }
+        }
+    }
+}
+
+impl From<HashError> for ApiError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => {
+                Self::new(ProblemKind::Busy, "too many sign-ins at once; try again in a second")
+                    .retry_after(1)
+            }
+            HashError::Failed(cause) => Self::internal(&cause),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Invalid => Self::unauthenticated(),
+            SessionError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Failed => Self::new(ProblemKind::SignInFailed, e.to_string()),
+            SignInError::PasswordTooLong => Self::invalid("password", e),
+            SignInError::Hash(e) => e.into(),
+            SignInError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<PasswordRejection> for ApiError {
+    fn from(e: PasswordRejection) -> Self {
+        let reason = match e {
+            PasswordRejection::TooShort { .. } => "too_short",
+            PasswordRejection::TooLong => "too_long",
+            PasswordRejection::Common => "common",
+            PasswordRejection::Repeated => "repeated",
+            PasswordRejection::KeyboardRow => "keyboard_row",
+            PasswordRejection::Sequence => "sequence",
+            PasswordRejection::ContainsPracticeName => "contains_practice_name",
+            PasswordRejection::ContainsEmail => "contains_email",
+            PasswordRejection::ContainsName => "contains_name",
+            PasswordRejection::SameAsCurrent => "same_as_current",
+        };
+        Self::new(ProblemKind::PasswordRejected, e.to_string()).at("password").with("reason", reason)
+    }
+}
+
+impl From<GrantError> for ApiError {
+    fn from(e: GrantError) -> Self {
+        let detail = e.to_string();
+        match e {
+            GrantError::UnknownRole => Self::invalid("role", detail),
+            GrantError::UnknownProfile => Self::invalid("profiles", detail),
+            GrantError::CannotGrant { missing } => {
+                Self::new(ProblemKind::CannotGrant, detail).with("missing", missing)
+            }
+            GrantError::SuperAdminOnly => Self::new(ProblemKind::SuperAdminOnly, detail),
+            GrantError::SuperAdminCapReached { cap } => {
+                Self::new(ProblemKind::SuperAdminCapReached, detail).with("cap", cap)
+            }
+            GrantError::LastSuperAdmin => Self::new(ProblemKind::LastSuperAdmin, detail),
+        }
+    }
+}
+
+fn email_previously_used(holder: UserId, status: UserStatus) -> ApiError {
+    ApiError::new(
+        ProblemKind::EmailPreviouslyUsed,
+        format!("this email belongs or belonged to another user ({status}); reactivate them instead"),
+    )
+    .at("email")
+    .with("holder", holder)
+    .with("holder_status", status)
+}
+
+impl From<CreateUserError> for ApiError {
+    fn from(e: CreateUserError) -> Self {
+        match e {
+            CreateUserError::Access(e) => e.into(),
+            CreateUserError::EmailPreviouslyUsed { holder, status } => email_previously_used(holder, status),
+            CreateUserError::Grant(e) => e.into(),
+            CreateUserError::UnknownSite => Self::invalid("sites", e),
+            // The typed password travels in `credential`.
+            CreateUserError::Password(e) => Self::from(e).at("credential.password"),
+            CreateUserError::Hash(e) => e.into(),
+            CreateUserError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<UpdateUserError> for ApiError {
+    fn from(e: UpdateUserError) -> Self {
+        match e {
+            UpdateUserError::Access(e) => e.into(),
+            UpdateUserError::UserNotFound => Self::not_found("user"),
+            UpdateUserError::VersionMismatch { current } => {
+                Self::new(ProblemKind::VersionMismatch, e.to_string()).with("current_version", current)
+            }
+            UpdateUserError::UnknownSite => Self::invalid("sites", e),
+            UpdateUserError::EmailPreviouslyUsed { holder, status } => email_previously_used(holder, status),
+            UpdateUserError::WrongPassword => Self::invalid("current_password", e),
+            UpdateUserError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
+            UpdateUserError::Grant(e) => e.into(),
+            UpdateUserError::Hash(e) => e.into(),
+            UpdateUserError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<InvitationError> for ApiError {
+    fn from(e: InvitationError) -> Self {
+        match e {
+            InvitationError::Access(e) => e.into(),
+            InvitationError::UserNotFound => Self::not_found("user"),
+            InvitationError::NotInvited { status } => {
+                Self::new(ProblemKind::NotInvited, e.to_string()).with("user_status", status)
+            }
+            InvitationError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReadUsersError> for ApiError {
+    fn from(e: ReadUsersError) -> Self {
+        match e {
+            ReadUsersError::Access(e) => e.into(),
+            ReadUsersError::UserNotFound => Self::not_found("user"),
+            ReadUsersError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ExportUsersError> for ApiError {
+    fn from(e: ExportUsersError) -> Self {
+        match e {
+            ExportUsersError::Access(e) => e.into(),
+            ExportUsersError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AssigneeError> for ApiError {
+    fn from(e: AssigneeError) -> Self {
+        let kind = match e {
+            AssigneeError::NotFound => ProblemKind::AssigneeNotFound,
+            AssigneeError::NotActive { .. } => ProblemKind::AssigneeNotActive,
+            AssigneeError::CannotOwnCases => ProblemKind::AssigneeCannotOwnCases,
+            AssigneeError::SameUser => ProblemKind::AssigneeSameUser,
+        };
+        Self::new(kind, e.to_string())
+    }
+}
+
+impl From<DeactivateError> for ApiError {
+    fn from(e: DeactivateError) -> Self {
+        match e {
+            DeactivateError::Access(e) => e.into(),
+            DeactivateError::UserNotFound => Self::not_found("user"),
+            DeactivateError::SelfDeactivation => Self::new(ProblemKind::SelfDeactivation, e.to_string()),
+            DeactivateError::Transition(t) => illegal_transition(t),
+            DeactivateError::Grant(e) => e.into(),
+            DeactivateError::OwnsOpenCases { count } => {
+                Self::new(ProblemKind::OwnsOpenCases, e.to_string()).with("count", count)
+            }
+            DeactivateError::Assignee(e) => Self::from(e).at("reassign_to"),
+            DeactivateError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn illegal_transition(t: IllegalTransition) -> ApiError {
+    ApiError::new(ProblemKind::IllegalTransition, t.to_string()).with("user_status", t.from)
+}
+
+impl From<ReactivateError> for ApiError {
+    fn from(e: ReactivateError) -> Self {
+        match e {
+            ReactivateError::Access(e) => e.into(),
+            ReactivateError::UserNotFound => Self::not_found("user"),
+            ReactivateError::Transition(t) => illegal_transition(t),
+            ReactivateError::Grant(e) => e.into(),
+            ReactivateError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SignOutError> for ApiError {
+    fn from(e: SignOutError) -> Self {
+        match e {
+            SignOutError::Access(e) => e.into(),
+            SignOutError::UserNotFound => Self::not_found("user"),
+            SignOutError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CaseError> for ApiError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::Access(e) => e.into(),
+            CaseError::CaseNotFound => Self::not_found("case"),
+            CaseError::UserNotFound => Self::not_found("user"),
+            CaseError::CaseClosed => Self::new(ProblemKind::CaseClosed, e.to_string()),
+            CaseError::NotAnOpenCaseOf(id) => Self::invalid("cases", e).with("case", id),
+            CaseError::Assignee(e) => e.into(),
+            CaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ResetPasswordError> for ApiError {
+    fn from(e: ResetPasswordError) -> Self {
+        match e {
+            ResetPasswordError::Access(e) => e.into(),
+            ResetPasswordError::UserNotFound => Self::not_found("user"),
+            ResetPasswordError::NotActive { status } => {
+                Self::new(ProblemKind::UserNotActive, e.to_string()).with("user_status", status)
+            }
+            ResetPasswordError::Password(e) => e.into(),
+            ResetPasswordError::Hash(e) => e.into(),
+            ResetPasswordError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<LinkError> for ApiError {
+    fn from(e: LinkError) -> Self {
+        match e {
+            LinkError::InvalidLink => Self::new(ProblemKind::InvalidLink, e.to_string()).at("token"),
+            LinkError::Password(e) => e.into(),
+            LinkError::Hash(e) => e.into(),
+            LinkError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// 429 for a current password refused unchecked after too many wrong
+/// passwords: with `Retry-After` while throttled, `locked` when locked.
+fn too_many_attempts(retry_after: Option<u64>) -> ApiError {
+    let error = ApiError::new(
+        ProblemKind::TooManyAttempts,
+        match retry_after {
+            Some(seconds) => format!("too many wrong passwords; try again in {seconds} s"),
+            None => "too many wrong passwords: an administrator must reset your password".to_owned(),
+        },
+    )
+    .at("current_password")
+    .with("locked", retry_after.is_none());
+    match retry_after {
+        Some(seconds) => error.retry_after(seconds),
+        None => error,
+    }
+}
+
+impl From<EditUserError> for ApiError {
+    fn from(e: EditUserError) -> Self {
+        match e {
+            EditUserError::Update(e) => e.into(),
+            EditUserError::Deactivate(e) => e.into(),
+            EditUserError::Reactivate(e) => e.into(),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for ApiError {
+    fn from(e: ChangePasswordError) -> Self {
+        match e {
+            ChangePasswordError::WrongPassword => Self::invalid("current_password", e),
+            ChangePasswordError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
+            ChangePasswordError::Password(e) => e.into(),
+            ChangePasswordError::Hash(e) => e.into(),
+            ChangePasswordError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RoleError> for ApiError {
+    fn from(e: RoleError) -> Self {
+        match e {
+            RoleError::Access(e) => e.into(),
+            RoleError::NotFound => Self::not_found("role or profile"),
+            RoleError::Builtin => Self::new(ProblemKind::Builtin, e.to_string()),
+            RoleError::CannotGrant { missing } => {
+                Self::new(ProblemKind::CannotGrant, e.to_string()).with("missing", missing)
+            }
+            RoleError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            RoleError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SiteError> for ApiError {
+    fn from(e: SiteError) -> Self {
+        match e {
+            SiteError::Access(e) => e.into(),
+            SiteError::NotFound => Self::not_found("site"),
+            SiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            SiteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<PartyError> for ApiError {
+    fn from(e: PartyError) -> Self {
+        match e {
+            PartyError::Access(e) => e.into(),
+            PartyError::SiteNotFound => Self::not_found("site"),
+            PartyError::PartyNotFound => Self::not_found("party"),
+            PartyError::NoEmail => Self::invalid("email", e),
+            PartyError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReadLogError> for ApiError {
+    fn from(e: ReadLogError) -> Self {
+        match e {
+            ReadLogError::Access(e) => e.into(),
+            ReadLogError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RetryEmailError> for ApiError {
+    fn from(e: RetryEmailError) -> Self {
+        match e {
+            RetryEmailError::Access(e) => e.into(),
+            RetryEmailError::NotFound => Self::not_found("email"),
+            RetryEmailError::NotFailed { status } => {
+                Self::new(ProblemKind::EmailNotFailed, e.to_string()).with("email_status", status)
+            }
+            RetryEmailError::SecretRemoved { kind } => {
+                Self::new(ProblemKind::EmailSecretRemoved, e.to_string()).with("kind", kind.as_str())
+            }
+            RetryEmailError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<UpdateSettingsError> for ApiError {
+    fn from(e: UpdateSettingsError) -> Self {
+        match e {
+            UpdateSettingsError::Access(e) => e.into(),
+            UpdateSettingsError::Settings(e) => e.into(),
+            UpdateSettingsError::SuperAdminOnly => {
+                Self::new(ProblemKind::SuperAdminOnly, e.to_string()).at("super_admin_cap")
+            }
+            UpdateSettingsError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SettingsError> for ApiError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::CapTooLow | SettingsError::CapBelowHolders { .. } => {
+                Self::invalid("super_admin_cap", e)
+            }
+            SettingsError::MinLengthOutOfRange => Self::invalid("password_min_length", e),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! What the OpenAPI document says a route can answer: the problem kinds of
+//! each error enum (following the enum's mapping in `from_domain`, variant
+//! by variant) and the problem+json responses derived from them.
+
+use super::{PROBLEM_JSON, ProblemKind};
+use identity_domain::*;
+
+/// The problem kinds an error enum answers with: what the OpenAPI document
+/// lists for the routes that can fail with it. Each list follows the
+/// enum's `From` mapping in `from_domain`, variant by variant.
+pub trait Problems {
+    /// The kinds, in any order.
+    fn kinds() -> Vec<ProblemKind>;
+}
+
+/// The kinds of several error sources.
+macro_rules! problems {
+    ($error:ident => [$($kind:ident),* $(,)?] $(+ $inner:ident)*) => {
+        impl Problems for $error {
+            fn kinds() -> Vec<ProblemKind> {
+                #[allow(unused_mut)]
+                let mut kinds = vec![$(ProblemKind::$kind),*];
+                $(kinds.extend(<$inner as Problems>::kinds());)*
+                kinds
+            }
+        }
+    };
+}
+
+problems!(AccessError => [Forbidden, PasswordChangeRequired, TargetOutranksCaller, UseSelfService]);
+problems!(StoreError => [StorageUnavailable]);
+problems!(HashError => [Busy, Internal]);
+problems!(SessionError => [Unauthenticated] + StoreError);
+problems!(SignInError => [SignInFailed, InvalidField] + HashError + StoreError);
+problems!(PasswordRejection => [PasswordRejected]);
+problems!(GrantError => [InvalidField, CannotGrant, SuperAdminOnly, SuperAdminCapReached, LastSuperAdmin]);
+problems!(CreateUserError => [EmailPreviouslyUsed, InvalidField]
+    + AccessError + GrantError + PasswordRejection + HashError + StoreError);
+problems!(UpdateUserError => [NotFound, VersionMismatch, InvalidField, EmailPreviouslyUsed, TooManyAttempts]
+    + AccessError + GrantError + HashError + StoreError);
+problems!(InvitationError => [NotFound, NotInvited] + AccessError + StoreError);
+problems!(ReadUsersError => [NotFound] + AccessError + StoreError);
+problems!(ExportUsersError => [] + AccessError + StoreError);
+problems!(AssigneeError => [AssigneeNotFound, AssigneeNotActive, AssigneeCannotOwnCases, AssigneeSameUser]);
+problems!(DeactivateError => [NotFound, SelfDeactivation, IllegalTransition, OwnsOpenCases]
+    + AccessError + GrantError + AssigneeError + StoreError);
+problems!(ReactivateError => [NotFound, IllegalTransition] + AccessError + GrantError + StoreError);
+problems!(SignOutError => [NotFound] + AccessError + StoreError);
+problems!(CaseError => [NotFound, CaseClosed, InvalidField] + AccessError + AssigneeError + StoreError);
+problems!(ResetPasswordError => [NotFound, UserNotActive]
+    + AccessError + PasswordRejection + HashError + StoreError);
+problems!(LinkError => [InvalidLink] + PasswordRejection + HashError + StoreError);
+problems!(ChangePasswordError => [InvalidField, TooManyAttempts] + PasswordRejection + HashError + StoreError);
+problems!(EditUserError => [] + UpdateUserError + DeactivateError + ReactivateError);
+problems!(RoleError => [NotFound, Builtin, CannotGrant, NameTaken] + AccessError + StoreError);
+problems!(SiteError => [NotFound, NameTaken] + AccessError + StoreError);
+problems!(PartyError => [NotFound, InvalidField] + AccessError + StoreError);
+problems!(ReadLogError => [] + AccessError + StoreError);
+problems!(RetryEmailError => [NotFound, EmailNotFailed, EmailSecretRemoved] + AccessError + StoreError);
+problems!(SettingsError => [InvalidField]);
+problems!(UpdateSettingsError => [SuperAdminOnly] + AccessError + SettingsError + StoreError);
+
+impl<A: Problems, B: Problems> Problems for (A, B) {
+    fn kinds() -> Vec<ProblemKind> {
+        let mut kinds = A::kinds();
+        kinds.extend(B::kinds());
+        kinds
+    }
+}
+
+/// The error answers of a route failing with `E`, for `responses(..)` in
+/// `#[utoipa::path]`: one response per status, naming its problem kinds.
+pub struct Answers<E>(std::marker::PhantomData<E>);
+
+impl<E: Problems> utoipa::IntoResponses for Answers<E> {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+        problem_responses(&E::kinds())
+    }
+}
+
+/// The extension member of an error response listing its problem kinds
+/// (`type` URI suffixes), so the document can be merged and read by tools.
+pub const KINDS_EXTENSION: &str = "x-problem-kinds";
+
+/// One response per status for `kinds`: `application/problem+json` whose
+/// `type` is one of the kinds' URIs, described by their slugs and titles.
+pub fn problem_responses(
+    kinds: &[ProblemKind],
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut by_status: BTreeMap<u16, BTreeSet<ProblemKind>> = BTreeMap::new();
+    for kind in kinds {
+        by_status.entry(kind.status().as_u16()).or_default().insert(*kind);
+    }
+    by_status
+        .into_iter()
+        .map(|(status, kinds)| (status.to_string(), problem_response(&kinds).into()))
+        .collect()
+}
+
+/// The response for problems of one status.
+pub fn problem_response(
+    kinds: &std::collections::BTreeSet<ProblemKind>,
+) -> utoipa::openapi::response::Response {
+    use utoipa::openapi::extensions::ExtensionsBuilder;
+    use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let description =
+        kinds.iter().map(|k| format!("`{}`: {}", k.slug(), k.title())).collect::<Vec<_>>().join("; ");
+    let types = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(kinds.iter().map(|k| k.type_uri()).collect::<Vec<_>>()));
+    let schema = AllOfBuilder::new()
+        .item(Ref::from_schema_name("Problem"))
+        .item(ObjectBuilder::new().property("type", types));
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(schema)).build())
+        .extensions(Some(
+            ExtensionsBuilder::new()
+                .add(KINDS_EXTENSION, kinds.iter().map(|k| k.slug()).collect::<Vec<_>>())
+                .build(),
+        ))
+        .build()
+}
+
+/// The kind named by `slug`, if any.
+pub fn kind_of_slug(slug: &str) -> Option<ProblemKind> {
+    ProblemKind::ALL.into_iter().find(|k| k.slug() == slug)
+}

@@ -1,0 +1,107 @@
+//! Every error answers a kind its enum lists; the body keeps its RFC 9457
+//! members.
+
+use super::*;
+use identity_domain::*;
+use serde_json::Value;
+
+async fn body(error: ApiError) -> Value {
+    let response = error.into_response();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Every error maps to a kind its enum lists for the document.
+fn assert_listed<E: Problems + std::fmt::Debug + Clone>(errors: &[E])
+where
+    ApiError: From<E>,
+{
+    let listed = E::kinds();
+    for error in errors {
+        let kind = ApiError::from(error.clone()).kind();
+        assert!(listed.contains(&kind), "{error:?} answers {kind:?}, not listed in {listed:?}");
+    }
+}
+
+#[test]
+fn every_error_answers_a_kind_its_enum_lists() {
+    let store = || StoreError::Unavailable("down".to_owned());
+    let nobody = UserId::from_uuid(uuid::Uuid::nil());
+    assert_listed(&[
+        CreateUserError::Access(AccessError::PasswordChangeRequired),
+        CreateUserError::EmailPreviouslyUsed { holder: nobody, status: UserStatus::Inactive },
+        CreateUserError::Grant(GrantError::UnknownRole),
+        CreateUserError::Grant(GrantError::SuperAdminCapReached { cap: 2 }),
+        CreateUserError::UnknownSite,
+        CreateUserError::Password(PasswordRejection::Common),
+        CreateUserError::Hash(HashError::Busy),
+        CreateUserError::Hash(HashError::Failed("x".to_owned())),
+        CreateUserError::Store(store()),
+    ]);
+    assert_listed(&[
+        DeactivateError::UserNotFound,
+        DeactivateError::SelfDeactivation,
+        DeactivateError::Transition(IllegalTransition {
+            from: UserStatus::Inactive,
+            to: UserStatus::Inactive,
+        }),
+        DeactivateError::Grant(GrantError::LastSuperAdmin),
+        DeactivateError::OwnsOpenCases { count: 1 },
+        DeactivateError::Assignee(AssigneeError::SameUser),
+        DeactivateError::Store(store()),
+    ]);
+    assert_listed(&[
+        CaseError::CaseNotFound,
+        CaseError::UserNotFound,
+        CaseError::CaseClosed,
+        CaseError::NotAnOpenCaseOf(CaseId::from_uuid(uuid::Uuid::nil())),
+        CaseError::Assignee(AssigneeError::CannotOwnCases),
+        CaseError::Store(store()),
+    ]);
+    assert_listed(&[
+        LinkError::InvalidLink,
+        LinkError::Password(PasswordRejection::TooLong),
+        LinkError::Hash(HashError::Busy),
+        LinkError::Store(store()),
+    ]);
+    assert_listed(&[
+        ResetPasswordError::UserNotFound,
+        ResetPasswordError::NotActive { status: UserStatus::Invited },
+        ResetPasswordError::Password(PasswordRejection::SameAsCurrent),
+    ]);
+    assert_listed(&[SignInError::Failed, SignInError::PasswordTooLong, SignInError::Hash(HashError::Busy)]);
+    assert_listed(&[
+        RoleError::NotFound,
+        RoleError::Builtin,
+        RoleError::NameTaken,
+        RoleError::Store(store()),
+    ]);
+    assert_listed(&[SiteError::NotFound, SiteError::NameTaken]);
+    assert_listed(&[PartyError::SiteNotFound, PartyError::PartyNotFound, PartyError::NoEmail]);
+    assert_listed(&[
+        UpdateSettingsError::Settings(SettingsError::CapTooLow),
+        UpdateSettingsError::Settings(SettingsError::MinLengthOutOfRange),
+    ]);
+    assert_listed(&[
+        InvitationError::UserNotFound,
+        InvitationError::NotInvited { status: UserStatus::Active },
+    ]);
+    assert_listed(&[SessionError::Invalid, SessionError::Store(store())]);
+}
+
+#[tokio::test]
+async fn extension_members_never_replace_the_numeric_status() {
+    let errors = [
+        ApiError::from(InvitationError::NotInvited { status: UserStatus::Active }),
+        ApiError::from(ResetPasswordError::NotActive { status: UserStatus::Inactive }),
+        ApiError::from(DeactivateError::Transition(IllegalTransition {
+            from: UserStatus::Inactive,
+            to: UserStatus::Inactive,
+        })),
+    ];
+    for error in errors {
+        let body = body(error).await;
+        assert_eq!(body["status"], 409, "{body}");
+        assert!(body["user_status"].is_string(), "{body}");
+    }
+}

@@ -1,0 +1,197 @@
+//! The new-user page: the form, its refusals in place, and the page that
+//! shows a generated password once.
+
+use super::*;
+
+/// The "New user" form as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NewUserForm {
+    name: String,
+    email: String,
+    role: String,
+    profiles: Vec<String>,
+    language: String,
+    time_zone: String,
+    phone: String,
+    title: String,
+    notes: String,
+    sites: Vec<String>,
+    password_mode: String,
+    password: SecretString,
+    submit: String,
+}
+
+#[derive(Template)]
+#[template(path = "user_new.html")]
+pub(super) struct NewUserPage {
+    t: &'static Text,
+    chrome: Chrome,
+    form: NewUserForm,
+    errors: Errors,
+    holder: Option<(String, String)>,
+    roles: Vec<Choice>,
+    profiles: Vec<Choice>,
+    sites: Vec<Choice>,
+    may_notes: bool,
+}
+
+pub(super) fn new_user_page(
+    viewer: &Viewer,
+    catalogue: &Catalogue,
+    form: NewUserForm,
+    errors: Errors,
+    holder: Option<(String, String)>,
+) -> NewUserPage {
+    let roles = catalogue
+        .roles
+        .iter()
+        .map(|r| Choice {
+            value: r.id.to_string(),
+            label: r.name.to_string(),
+            selected: form.role == r.id.to_string(),
+        })
+        .collect();
+    let profiles = catalogue
+        .profiles
+        .iter()
+        .map(|p| Choice {
+            value: p.id.to_string(),
+            label: p.name.to_string(),
+            selected: form.profiles.contains(&p.id.to_string()),
+        })
+        .collect();
+    let sites = catalogue
+        .sites
+        .iter()
+        .map(|s| Choice {
+            value: s.id.to_string(),
+            label: s.name.to_string(),
+            selected: form.sites.contains(&s.id.to_string()),
+        })
+        .collect();
+    NewUserPage {
+        t: viewer.lang.text(),
+        chrome: viewer.chrome("users"),
+        form,
+        errors,
+        holder,
+        roles,
+        profiles,
+        sites,
+        may_notes: viewer.caller.may(Permission::UsersNotes),
+    }
+}
+
+/// `GET /console/users/new`.
+pub async fn new_form(State(state): State<ConsoleState>, viewer: Viewer) -> Response {
+    let catalogue = match Catalogue::read(&state, &viewer).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let form = NewUserForm {
+        language: viewer.user.language.as_str().to_owned(),
+        time_zone: viewer.user.time_zone.name().to_owned(),
+        password_mode: "generate".into(),
+        ..NewUserForm::default()
+    };
+    render(StatusCode::OK, &new_user_page(&viewer, &catalogue, form, Errors::default(), None))
+}
+
+#[derive(Template)]
+#[template(path = "user_created.html")]
+pub(super) struct CreatedPage {
+    t: &'static Text,
+    chrome: Chrome,
+    message: String,
+    password: String,
+    href: String,
+}
+
+/// `POST /console/users`: "Save" (with the generated or typed one-time
+/// password) or "Send invite".
+pub async fn create(State(state): State<ConsoleState>, posted: SignedForm<NewUserForm>) -> Response {
+    let SignedForm { viewer, form } = posted;
+    let t = viewer.lang.text();
+    let catalogue = match Catalogue::read(&state, &viewer).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let mut errors = Errors::default();
+    let email = errors.check(EmailAddress::parse(&form.email).map_err(|e| email_problem(t, "email", &e)));
+    let person = PersonFields::parse(
+        t,
+        &mut errors,
+        (&form.name, &form.language, &form.time_zone),
+        (&form.phone, &form.title, &form.notes),
+    );
+    let role = errors.check(
+        uuid::Uuid::parse_str(&form.role)
+            .map(RoleId::from_uuid)
+            .map_err(|_| Problem::at("role", t.err_choose)),
+    );
+    let credential = if form.submit == "invite" {
+        Some(InitialCredential::Invite)
+    } else if form.password_mode == "define" {
+        if form.password.expose_secret().is_empty() {
+            errors.add(Problem::at("password", t.err_required));
+            None
+        } else {
+            Some(InitialCredential::SetPassword(form.password.clone()))
+        }
+    } else {
+        Some(InitialCredential::GeneratePassword)
+    };
+    let new = (|| {
+        Some(NewUser {
+            email: email?,
+            name: person.name?,
+            role: role?,
+            profiles: picked(&form.profiles),
+            language: person.language?,
+            time_zone: person.time_zone?,
+            phone: person.phone?,
+            title: person.title?,
+            notes: person.notes?,
+            sites: picked(&form.sites),
+            credential: credential?,
+        })
+    })();
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        let page = new_user_page(&viewer, &catalogue, form, errors, None);
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    match state.service.create_user(&viewer.caller, new).await {
+        Ok(created) => {
+            let href = format!("{}/{}", paths::USERS, created.user.id);
+            match created.generated_password {
+                Some(password) => {
+                    let page = CreatedPage {
+                        t,
+                        chrome: viewer.chrome("users"),
+                        message: crate::i18n::fill(
+                            t.created_with_password,
+                            &[("name", created.user.name.as_str())],
+                        ),
+                        password: password.expose().to_owned(),
+                        href,
+                    };
+                    render(StatusCode::CREATED, &page)
+                }
+                None if created.user.status == UserStatus::Invited => {
+                    Redirect::to(&format!("{href}?done=invited")).into_response()
+                }
+                None => Redirect::to(&format!("{href}?done=saved")).into_response(),
+            }
+        }
+        Err(e) => {
+            let mut problem = e.describe(t);
+            let holder = holder_of(&state, &viewer, &mut problem).await;
+            let status = problem.status;
+            let mut form = form;
+            form.password = SecretString::default();
+            errors.add(problem);
+            render(status, &new_user_page(&viewer, &catalogue, form, errors, holder))
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! The users table: filters, search, sortable columns the viewer chooses
+//! (kept in a cookie), paging, and the CSV download link.
+
+use super::*;
+
+/// The filters, search, sort and page of the table, as in its address
+/// (the same names as `GET /api/v1/users`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TableQuery {
+    status: String,
+    role: String,
+    profile: String,
+    site: String,
+    language: String,
+    search: String,
+    sort: String,
+    direction: String,
+    cursor: String,
+    before: String,
+    done: String,
+}
+
+impl TableQuery {
+    fn sort(&self) -> UserColumn {
+        UserColumn::parse(&self.sort).unwrap_or(UserColumn::Name)
+    }
+
+    fn direction(&self) -> Direction {
+        if self.direction == "desc" { Direction::Desc } else { Direction::Asc }
+    }
+
+    /// The filter and search part of the address.
+    fn filters(&self) -> Vec<(&'static str, String)> {
+        [
+            ("status", &self.status),
+            ("role", &self.role),
+            ("profile", &self.profile),
+            ("site", &self.site),
+            ("language", &self.language),
+            ("search", &self.search),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.trim().to_owned()))
+        .collect()
+    }
+
+    fn query_string(pairs: &[(&str, String)]) -> String {
+        pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// The table's address with these filters and the given sort and page.
+    fn href(&self, sort: UserColumn, direction: Direction, page: Option<(&str, String)>) -> String {
+        let mut pairs = self.filters();
+        pairs.push(("sort", sort.as_str().to_owned()));
+        pairs.push(("direction", direction_name(direction).to_owned()));
+        if let Some((key, cursor)) = page {
+            pairs.push((if key == "before" { "before" } else { "cursor" }, cursor));
+        }
+        format!("{}?{}", paths::USERS, Self::query_string(&pairs))
+    }
+
+    fn to_filter(&self) -> UserFilter {
+        let id = |text: &str| uuid::Uuid::parse_str(text.trim()).ok();
+        let filter = UserFilter {
+            statuses: self.status.split(',').filter_map(|s| UserStatus::parse(s.trim())).collect(),
+            role: id(&self.role).map(RoleId::from_uuid),
+            profile: id(&self.profile).map(ProfileId::from_uuid),
+            site: id(&self.site).map(SiteId::from_uuid),
+            language: Language::parse(&self.language).ok(),
+            search: None,
+        };
+        filter.with_search_term(SearchTerm::parse(&self.search).ok().flatten())
+    }
+}
+
+pub(super) fn direction_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Asc => "asc",
+        Direction::Desc => "desc",
+    }
+}
+
+pub(super) fn reverse(direction: Direction) -> Direction {
+    match direction {
+        Direction::Asc => Direction::Desc,
+        Direction::Desc => Direction::Asc,
+    }
+}
+
+/// The columns remembered in the cookie (the name always first).
+pub(super) fn chosen_columns(jar: &CookieJar) -> Vec<UserColumn> {
+    let mut columns: Vec<UserColumn> = jar
+        .get(COLUMNS_COOKIE)
+        .map(|c| c.value().split('.').filter_map(UserColumn::parse).collect())
+        .unwrap_or_default();
+    columns.retain(|c| *c != UserColumn::Name);
+    columns.dedup();
+    if columns.is_empty() && jar.get(COLUMNS_COOKIE).is_none() {
+        columns = DEFAULT_COLUMNS.iter().copied().filter(|c| *c != UserColumn::Name).collect();
+    }
+    columns.insert(0, UserColumn::Name);
+    columns
+}
+
+/// A heading of the table: a link that sorts by it, with the order shown.
+pub(super) struct Heading {
+    key: &'static str,
+    label: &'static str,
+    href: String,
+    arrow: &'static str,
+    aria_sort: &'static str,
+}
+
+pub(super) struct Row {
+    id: String,
+    name: String,
+    status: &'static str,
+    cells: Vec<Cell>,
+}
+
+pub(super) struct Cell {
+    key: &'static str,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub(super) struct TablePage {
+    t: &'static Text,
+    chrome: Chrome,
+    done: Option<&'static str>,
+    query: TableQuery,
+    headings: Vec<Heading>,
+    rows: Vec<Row>,
+    previous: Option<String>,
+    next: Option<String>,
+    statuses: Vec<Choice>,
+    roles: Vec<Choice>,
+    profiles: Vec<Choice>,
+    sites: Vec<Choice>,
+    columns: Vec<Choice>,
+    back: String,
+    download: Option<String>,
+    may_create: bool,
+    error: Option<String>,
+    /// Emails failing, for those who manage the outbox.
+    outbox_banner: Option<String>,
+}
+
+/// `GET /console/users`: the table.
+pub async fn table(
+    State(state): State<ConsoleState>,
+    viewer: Viewer,
+    jar: CookieJar,
+    Query(query): Query<TableQuery>,
+) -> Response {
+    let t = viewer.lang.text();
+    let catalogue = match Catalogue::read(&state, &viewer).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let sort = query.sort();
+    let direction = query.direction();
+    let backwards = !query.before.is_empty();
+    let after = if backwards { &query.before } else { &query.cursor };
+    let mut error = None;
+    let after = if after.is_empty() {
+        None
+    } else {
+        UserCursor::decode(after).map_err(|_| error = Some(t.err_unexpected.to_owned())).ok()
+    };
+    let request = UserQuery {
+        filter: query.to_filter(),
+        sort,
+        direction: if backwards { reverse(direction) } else { direction },
+        after,
+        limit: PAGE_SIZE,
+    };
+    let page = match state.service.list_users(&viewer.caller, &request).await {
+        Ok(page) => page,
+        Err(e) => return crate::pages::failure(viewer.lang, e),
+    };
+    let more_this_way = page.next.is_some();
+    let mut users = page.items;
+    if backwards {
+        users.reverse();
+    }
+    let cursor_of = |user: &User| {
+        UserCursor { value: SortValue::of(user, sort, &catalogue.role_name(user.role)), id: user.id }.encode()
+    };
+    let (has_previous, has_next) =
+        if backwards { (more_this_way, true) } else { (!query.cursor.is_empty(), more_this_way) };
+    let previous = users
+        .first()
+        .filter(|_| has_previous)
+        .map(|u| query.href(sort, direction, Some(("before", cursor_of(u)))));
+    let next = users
+        .last()
+        .filter(|_| has_next)
+        .map(|u| query.href(sort, direction, Some(("cursor", cursor_of(u)))));
+
+    let columns = chosen_columns(&jar);
+    let headings = columns
+        .iter()
+        .map(|&column| {
+            let current = column == sort;
+            let next_direction = if current { reverse(direction) } else { Direction::Asc };
+            let (arrow, aria_sort) = match (current, direction) {
+                (false, _) => ("", "none"),
+                (true, Direction::Asc) => ("▲", "ascending"),
+                (true, Direction::Desc) => ("▼", "descending"),
+            };
+            Heading {
+                key: column.as_str(),
+                label: column_label(t, column),
+                href: query.href(column, next_direction, None),
+                arrow,
+                aria_sort,
+            }
+        })
+        .collect();
+    let rows = users
+        .iter()
+        .map(|user| Row {
+            id: user.id.to_string(),
+            name: user.name.as_str().to_owned(),
+            status: user.status.as_str(),
+            cells: columns
+                .iter()
+                .map(|&column| {
+                    let text = match column {
+                        UserColumn::Name => user.name.as_str().to_owned(),
+                        UserColumn::Email => user.email.as_str().to_owned(),
+                        UserColumn::Status => status_name(t, user.status).to_owned(),
+                        UserColumn::Role => catalogue.role_name(user.role),
+                        UserColumn::Language => user.language.as_str().to_owned(),
+                        UserColumn::TimeZone => user.time_zone.name().to_owned(),
+                        UserColumn::CreatedAt => {
+                            date_time(user.created_at, viewer.user.time_zone, viewer.lang)
+                        }
+                    };
+                    Cell { key: column.as_str(), text }
+                })
+                .collect(),
+        })
+        .collect();
+
+    let choice =
+        |value: String, label: String, current: &str| Choice { selected: value == current, value, label };
+    let statuses = [UserStatus::Active, UserStatus::Invited, UserStatus::Inactive]
+        .into_iter()
+        .map(|s| choice(s.as_str().to_owned(), status_name(t, s).to_owned(), &query.status))
+        .collect();
+    let roles =
+        catalogue.roles.iter().map(|r| choice(r.id.to_string(), r.name.to_string(), &query.role)).collect();
+    let profiles = catalogue
+        .profiles
+        .iter()
+        .map(|p| choice(p.id.to_string(), p.name.to_string(), &query.profile))
+        .collect();
+    let sites =
+        catalogue.sites.iter().map(|s| choice(s.id.to_string(), s.name.to_string(), &query.site)).collect();
+    let column_choices = UserColumn::ALL
+        .iter()
+        .filter(|c| **c != UserColumn::Name)
+        .map(|c| Choice {
+            value: c.as_str().to_owned(),
+            label: column_label(t, *c).to_owned(),
+            selected: columns.contains(c),
+        })
+        .collect();
+    let mut export = query.filters();
+    export.push(("sort", sort.as_str().to_owned()));
+    export.push(("direction", direction_name(direction).to_owned()));
+    export.push(("columns", columns.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")));
+    let download = viewer
+        .caller
+        .may(Permission::UsersExport)
+        .then(|| format!("/api/v1/users/export?{}", TableQuery::query_string(&export)));
+    let back = {
+        let mut pairs = query.filters();
+        pairs.push(("sort", sort.as_str().to_owned()));
+        pairs.push(("direction", direction_name(direction).to_owned()));
+        TableQuery::query_string(&pairs)
+    };
+    let page = TablePage {
+        t,
+        chrome: viewer.chrome("users"),
+        done: done_text(t, &query.done),
+        headings,
+        rows,
+        previous,
+        next,
+        statuses,
+        roles,
+        profiles,
+        sites,
+        columns: column_choices,
+        back,
+        download,
+        may_create: viewer.caller.may(Permission::UsersCreate),
+        error,
+        outbox_banner: crate::pages::outbox::failing_banner(&state, &viewer).await,
+        query,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The column chooser.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ColumnsForm {
+    columns: Vec<String>,
+    back: String,
+}
+
+/// `POST /console/users/columns`: remembers the columns, back to the table.
+pub async fn choose_columns(posted: SignedForm<ColumnsForm>) -> Response {
+    let chosen: Vec<&str> = posted
+        .form
+        .columns
+        .iter()
+        .filter_map(|c| UserColumn::parse(c))
+        .filter(|c| *c != UserColumn::Name)
+        .map(UserColumn::as_str)
+        .collect();
+    let cookie = Cookie::build((COLUMNS_COOKIE, chosen.join(".")))
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .permanent()
+        .build();
+    // Only a query string of safe characters goes back into the address.
+    let back: String =
+        posted.form.back.chars().filter(|c| c.is_ascii_alphanumeric() || "=&%-_.~,".contains(*c)).collect();
+    (CookieJar::new().add(cookie), Redirect::to(&format!("{}?{back}", paths::USERS))).into_response()
+}

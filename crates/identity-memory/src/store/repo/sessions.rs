@@ -1,0 +1,46 @@
+//! Sessions, stored by the hash of their token.
+
+use crate::store::*;
+
+#[async_trait]
+impl SessionRepository for MemoryUnitOfWork {
+    async fn insert(&mut self, session: &Session) -> Result<(), StoreError> {
+        self.working.sessions.insert(session.id, session.clone());
+        self.working.sessions_by_hash.insert(session.token_hash, session.id);
+        Ok(())
+    }
+
+    async fn find_by_hash(&mut self, hash: &TokenHash) -> Result<Option<Session>, StoreError> {
+        Ok(self.working.sessions_by_hash.get(hash).and_then(|id| self.working.sessions.get(id)).cloned())
+    }
+
+    async fn get(&mut self, practice: PracticeId, id: SessionId) -> Result<Option<Session>, StoreError> {
+        Ok(owned(&self.working.sessions, &id, practice, |s| s.practice))
+    }
+
+    async fn update(&mut self, session: &Session) -> Result<(), StoreError> {
+        self.working.sessions.insert(session.id, session.clone());
+        Ok(())
+    }
+
+    async fn end_all_for_user(
+        &mut self,
+        practice: PracticeId,
+        user: UserId,
+        except: Option<SessionId>,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut ended = 0;
+        for (_, session) in self.working.sessions.iter_mut() {
+            if session.practice == practice
+                && session.user == user
+                && Some(session.id) != except
+                && session.ended_at.is_none()
+            {
+                session.ended_at = Some(at);
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+}
