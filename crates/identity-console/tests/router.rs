@@ -36,8 +36,16 @@ async fn fixture() -> Fixture {
         })
         .await
         .unwrap();
-    let settings = ConsoleSettings { public_origin: Some("https://id.maple.example".into()) };
-    let app = router(ConsoleState { service: service.clone(), settings: Arc::new(settings) });
+    let settings = ConsoleSettings {
+        public_origin: Some("https://id.maple.example".into()),
+        ..ConsoleSettings::default()
+    };
+    let forgot = identity_http::forgot::ForgotQueue::start(
+        service.clone(),
+        8.try_into().unwrap(),
+        1.try_into().unwrap(),
+    );
+    let app = router(ConsoleState { service: service.clone(), settings: Arc::new(settings), forgot });
     Fixture {
         app,
         service,

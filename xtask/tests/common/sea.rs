@@ -128,6 +128,7 @@ pub async fn fresh(kind: Kind) -> (Ports, Adapters) {
     let memory = MemoryAdapters::with_fast_hasher();
     let mut ports = memory.ports();
     ports.store = Arc::new(store.clone());
+    ports.budgets = Arc::new(store.clone());
     (ports, Adapters { clock: memory.clock.clone(), store, cleanup: Some(cleanup) })
 }
 
