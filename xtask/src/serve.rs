@@ -297,6 +297,35 @@ impl Server {
     }
 }
 
+/// A server serving in the background, until stopped (tests that run
+/// several servers in one process).
+pub struct ServerHandle {
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: JoinHandle<Result<(), String>>,
+}
+
+impl Server {
+    /// Serves on a task of its own until [`ServerHandle::stop`].
+    pub fn spawn(self) -> ServerHandle {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(self.run(async move {
+            let _ = stopped.await;
+        }));
+        ServerHandle { stop, running }
+    }
+}
+
+impl ServerHandle {
+    /// Stops the server as SIGTERM would, and waits until it has.
+    ///
+    /// # Errors
+    /// When it did not stop cleanly.
+    pub async fn stop(self) -> Result<(), String> {
+        let _ = self.stop.send(());
+        self.running.await.map_err(|e| e.to_string())?
+    }
+}
+
 /// Accepts connections until `shutdown`, each served over HTTP/1 or HTTP/2
 /// with a bounded header read, the client address given to the handlers.
 async fn serve_http(

@@ -116,17 +116,18 @@ pub fn router(state: ConsoleState) -> Router {
         .merge(pages::audit::routes())
         .merge(pages::outbox::routes())
         .route("/console/{*rest}", any(pages::not_found));
-    for layer in security::headers() {
-        router = router.layer(layer);
-    }
     let settings = state.settings.clone();
     let refuse: identity_http::budget::RenderRefusal =
         Arc::new(|refusal, parts: &axum::http::request::Parts| {
             pages::refused_by_budget(refusal, &parts.headers)
         });
     let limit = AddressLimit::new(state.service.clone(), &settings, ANONYMOUS_FORMS, refuse);
+    router = router.layer(axum::middleware::from_fn_with_state(limit, identity_http::budget::limit));
+    // Outside the budget, so that its pages carry them too.
+    for layer in security::headers() {
+        router = router.layer(layer);
+    }
     let router = router
-        .layer(axum::middleware::from_fn_with_state(limit, identity_http::budget::limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout));
     identity_http::edge::around(router, &settings).with_state(state)
 }

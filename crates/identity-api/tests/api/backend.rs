@@ -18,6 +18,18 @@ impl Adapters {
         self.memory.outbox().await
     }
 
+    /// The per-address counts (in-memory only: for fault tests).
+    pub fn budgets(&self) -> identity_memory::MemoryBudgets {
+        self.memory.budgets.clone()
+    }
+
+    /// Holds the store, as a long unit of work would, until the result is
+    /// dropped (in-memory only).
+    pub async fn hold_store(&self) -> Box<dyn identity_domain::UnitOfWork> {
+        use identity_domain::Store;
+        self.memory.store.begin(identity_domain::Access::Write).await.unwrap()
+    }
+
     /// The outbox's delivery side, as the mail worker reaches it.
     pub fn queue(&self) -> std::sync::Arc<dyn OutboxQueue> {
         std::sync::Arc::new(self.memory.store.clone())

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod areas;
+mod at_the_edge;
 mod backend;
 mod contract;
 mod edges;
