@@ -46,10 +46,6 @@ async fn fixture_with(settings: ConsoleSettings) -> Fixture {
         })
         .await
         .unwrap();
-    let settings = ConsoleSettings {
-        public_origin: Some("https://id.maple.example".into()),
-        ..ConsoleSettings::default()
-    };
     let forgot = identity_http::forgot::ForgotQueue::start(
         service.clone(),
         8.try_into().unwrap(),
@@ -423,7 +419,8 @@ async fn the_outbox_page_shows_failures_retries_them_and_the_users_page_warns_me
 async fn too_large_and_too_many_are_console_pages_in_english_and_french() {
     let f = fixture_with(ConsoleSettings {
         public_origin: Some("https://id.maple.example".into()),
-        anonymous_per_minute: 1.try_into().unwrap(),
+        // The oversized forgot form and one sign-in.
+        anonymous_per_minute: 2.try_into().unwrap(),
         body_limit: 4096,
         ..ConsoleSettings::default()
     })
@@ -439,7 +436,7 @@ async fn too_large_and_too_many_are_console_pages_in_english_and_french() {
     let huge = format!("csrf={token}&practice=maple-law&email={}&password=x", "a".repeat(5000));
     let (status, headers, page) =
         f.send(with_language(post("/console/forgot", &cookie, "same-origin", &huge), "fr-CA")).await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{page}");
     assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     assert!(page.contains("Trop volumineux") && page.contains("<html"), "{page}");
 

@@ -59,3 +59,27 @@ async fn close_after_unread_body(request: Request, next: Next) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Bytes;
+    use axum::routing::post;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_refused_and_closes_the_connection() {
+        let settings = EdgeSettings { body_limit: 16, ..EdgeSettings::default() };
+        let app = around(
+            Router::new().route("/", post(|body: Bytes| async move { body.len().to_string() })),
+            &settings,
+        );
+        let send = |body: &'static str| {
+            app.clone().oneshot(axum::http::Request::post("/").body(Body::from(body)).unwrap())
+        };
+        assert_eq!(send("small").await.unwrap().status(), StatusCode::OK);
+        let refused = send("a body longer than sixteen bytes").await.unwrap();
+        assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(refused.headers()[header::CONNECTION], "close");
+    }
+}

@@ -64,17 +64,25 @@ impl ForgotQueue {
     }
 
     /// Queues a request without waiting; when the queue is full the
-    /// request is dropped and logged. The caller answers the same either way.
-    pub fn submit(&self, request: ForgotPassword) {
+    /// request is dropped and logged (`false`). The caller answers the
+    /// same either way.
+    pub fn submit(&self, request: ForgotPassword) -> bool {
         self.pending.count.fetch_add(1, Ordering::SeqCst);
         let request_id = request.request_id.clone();
-        if self.sender.try_send(request).is_err() {
-            self.pending.done();
-            tracing::warn!(
-                request_id = request_id.as_ref().map(|r| r.as_str()),
-                "the forgot-password queue is full: a request was dropped"
-            );
+        if self.sender.try_send(request).is_ok() {
+            return true;
         }
+        self.pending.done();
+        tracing::warn!(
+            request_id = request_id.as_ref().map(|r| r.as_str()),
+            "the forgot-password queue is full: a request was dropped"
+        );
+        false
+    }
+
+    /// Requests waiting for a worker (not those being worked).
+    pub fn waiting(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
     }
 
     /// Waits until every queued request has been worked (for tests, and
