@@ -9,10 +9,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Mutex;
 
+/// Hits per address key and window start.
+type Counts = HashMap<(AddressKey, DateTime<Utc>), u64>;
+
 /// Per-address request counts of one process. Clones share the counts.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryBudgets {
-    counts: Arc<Mutex<HashMap<(AddressKey, DateTime<Utc>), u64>>>,
+    counts: Arc<Mutex<Counts>>,
     failing: Arc<AtomicBool>,
 }
 
