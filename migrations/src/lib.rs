@@ -43,7 +43,8 @@ mod m20261125_000008_outbox;
 mod m20261125_000009_users_search;
 mod m20261206_000001_outbox_claims_and_sealing;
 mod m20261206_000002_audit_log_no_replace;
-mod m20261207_000001_address_budgets;
+mod m20261207_000010_accent_folded_keys;
+mod m20261207_000011_address_budgets;
 mod schema;
 mod unique;
 
@@ -66,7 +67,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_users_search::Migration),
             Box::new(m20261206_000001_outbox_claims_and_sealing::Migration),
             Box::new(m20261206_000002_audit_log_no_replace::Migration),
-            Box::new(m20261207_000001_address_budgets::Migration),
+            Box::new(m20261207_000010_accent_folded_keys::Migration),
+            Box::new(m20261207_000011_address_budgets::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! Connecting, migrating, and beginning units of work.
 
 use crate::error::unavailable;
-use crate::repo::SeaUnitOfWork;
+use crate::repo::{CommitHealth, SeaUnitOfWork};
 use crate::seal::OutboxKey;
 use async_trait::async_trait;
 use identity_domain::{Access, Store, StoreError, UnitOfWork};
@@ -131,6 +131,8 @@ pub struct SeaStore {
     options: StoreOptions,
     /// Seals the secrets of outbox emails (see [`crate::OutboxKey`]).
     outbox_key: OutboxKey,
+    /// Whether the last commit failed (for the readiness check).
+    commits: CommitHealth,
 }
 
 impl SeaStore {
@@ -170,7 +172,13 @@ impl SeaStore {
     /// [`ConnectError`] says which step failed, naming the path for SQLite.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, ConnectError> {
         let db = open(url, &options, Purpose::Serve).await?;
-        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate() })
+        Ok(Self {
+            db,
+            url: url.to_owned(),
+            options,
+            outbox_key: OutboxKey::generate(),
+            commits: CommitHealth::default(),
+        })
     }
 
     /// Applies every pending migration, under the start-up lock (see
@@ -437,6 +445,20 @@ fn prepare_sqlite_file(path: &Path) -> Result<(), ConnectError> {
 }
 
 impl SeaStore {
+    /// A real commit that leaves the data as it was (SQLite): a table made
+    /// and dropped in one transaction still writes and syncs the schema's
+    /// pages. Run by the readiness check after a failed commit only, and a
+    /// success clears that failure.
+    async fn prove_commit(&self) -> Result<(), StoreError> {
+        let txn = self.transaction(Access::Write).await?;
+        for probe in ["CREATE TABLE readiness_commit_probe (b BLOB)", "DROP TABLE readiness_commit_probe"] {
+            txn.execute_unprepared(probe).await.map_err(unavailable)?;
+        }
+        let committed = txn.commit().await;
+        self.commits.record(committed.is_ok());
+        committed.map_err(unavailable)
+    }
+
     /// Begins a transaction; a write one takes the database's write lock
     /// first (see [`SeaStore`]).
     pub(crate) async fn transaction(&self, access: Access) -> Result<DatabaseTransaction, StoreError> {
@@ -460,7 +482,8 @@ impl SeaStore {
 #[async_trait]
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
-        Ok(Box::new(SeaUnitOfWork::new(self.transaction(access).await?, self.outbox_key.clone())))
+        let txn = self.transaction(access).await?;
+        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone(), self.commits.clone())))
     }
 
     /// Takes the write lock and writes, then rolls back. On SQLite the
@@ -490,6 +513,10 @@ impl Store for SeaStore {
             }
         }
         let rolled_back = txn.rollback().await.map_err(unavailable);
-        written.and(rolled_back)
+        written.and(rolled_back)?;
+        if self.commits.last_failed() && self.db.get_database_backend() == DbBackend::Sqlite {
+            self.prove_commit().await?;
+        }
+        Ok(())
     }
 }

@@ -29,11 +29,13 @@ pub(crate) struct SeaUnitOfWork {
     txn: DatabaseTransaction,
     /// Seals the secrets of queued emails.
     outbox_key: OutboxKey,
+    /// Told whether the commit succeeded.
+    commits: CommitHealth,
 }
 
 impl SeaUnitOfWork {
-    pub(crate) fn new(txn: DatabaseTransaction, outbox_key: OutboxKey) -> Self {
-        Self { txn, outbox_key }
+    pub(crate) fn new(txn: DatabaseTransaction, outbox_key: OutboxKey, commits: CommitHealth) -> Self {
+        Self { txn, outbox_key, commits }
     }
 
     /// Opens a savepoint for one write that may break a unique rule, so
@@ -42,6 +44,25 @@ impl SeaUnitOfWork {
     /// [`settle`].
     async fn savepoint(&self) -> Result<DatabaseTransaction, StoreError> {
         self.txn.begin().await.map_err(store_error)
+    }
+}
+
+/// Whether the store's last commit failed, shared by a store and its
+/// units of work: after a failed commit the readiness check proves a real
+/// commit before it says ready again (an I/O error may fail commits while
+/// a rolled-back write still succeeds).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CommitHealth(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl CommitHealth {
+    /// Records a commit's outcome.
+    pub(crate) fn record(&self, committed: bool) {
+        self.0.store(!committed, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the last commit failed.
+    pub(crate) fn last_failed(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -99,7 +120,9 @@ impl UnitOfWork for SeaUnitOfWork {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         // A failed commit is never answered as done; the connection it
         // leaves behind is closed when it returns to the pool.
-        self.txn.commit().await.map_err(|err| {
+        let committed = self.txn.commit().await;
+        self.commits.record(committed.is_ok());
+        committed.map_err(|err| {
             tracing::error!(error = %err, "a commit failed: the change is not saved");
             store_error(err)
         })
