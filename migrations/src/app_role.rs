@@ -21,7 +21,8 @@ pub enum Rights {
     Append,
     /// `SELECT, INSERT, UPDATE`: records that are never deleted.
     Keep,
-    /// `SELECT, INSERT, UPDATE, DELETE`: link tables rewritten as a whole.
+    /// `SELECT, INSERT, UPDATE, DELETE`: link tables rewritten as a whole,
+    /// and the per-address counts whose past windows are removed.
     Replace,
 }
 
@@ -56,6 +57,7 @@ pub const TABLE_RIGHTS: &[(&str, Rights)] = &[
     ("sessions", Rights::Keep),
     ("audit_log", Rights::Append),
     ("outbox", Rights::Keep),
+    ("address_budgets", Rights::Replace),
 ];
 
 /// A role name that is not a plain lower-case identifier.

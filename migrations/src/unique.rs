@@ -82,6 +82,7 @@ pub const UNIQUE_INDEXES: &[UniqueIndex] = &[
     entry("ux_sessions_token_hash", "sessions", &["token_hash"], Guards::TokenHash),
     entry("audit_log_pkey", "audit_log", &["id"], Guards::RecordId),
     entry("outbox_pkey", "outbox", &["id"], Guards::RecordId),
+    entry("address_budgets_pkey", "address_budgets", &["address", "window_start"], Guards::RecordId),
 ];
 
 impl UniqueIndex {

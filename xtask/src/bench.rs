@@ -22,6 +22,11 @@
 //! - users created per second (by invitation) from concurrent clients.
 //!
 //! Every loop is bounded in time and count; only loopback is contacted.
+//!
+//! `bench --forgot` measures instead the answer time of "forgot password"
+//! for each kind of account ([`forgot`]).
+
+mod forgot;
 
 use identity_domain::system::{Argon2Cost, Argon2idHasher, OsRandom};
 use reqwest::{Method, StatusCode};
@@ -51,6 +56,14 @@ pub struct BenchArgs {
     /// Requests for each list-page latency measurement.
     #[arg(long, default_value_t = 400)]
     pub requests: usize,
+    /// Measure the answer time of "forgot password" for each kind of
+    /// account instead (active, unknown, inactive, locked, unknown
+    /// practice).
+    #[arg(long)]
+    pub forgot: bool,
+    /// Forgot-password requests per case (with `--forgot`).
+    #[arg(long, default_value_t = 200)]
+    pub samples: usize,
     /// The xtask binary to run the server and the seeding with; without it
     /// the release binary is built and the bench runs from it.
     #[arg(long)]
@@ -76,6 +89,9 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         command.arg("bench").arg("--binary").arg(&release);
         command.args(["--users", &args.users.to_string(), "--seconds", &args.seconds.to_string()]);
         command.args(["--requests", &args.requests.to_string()]);
+        if args.forgot {
+            command.args(["--forgot", "--samples", &args.samples.to_string()]);
+        }
         if let Some(url) = &args.database_url {
             command.args(["--database-url", url]);
         }
@@ -84,6 +100,9 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    if args.forgot {
+        return runtime.block_on(forgot::measure(&args, &binary));
+    }
     runtime.block_on(measure(&args, &binary))
 }
 

@@ -67,6 +67,9 @@ pub struct Settings {
     /// HTTP time limits.
     #[serde(default)]
     pub http: Http,
+    /// The forgot-password queue.
+    #[serde(default)]
+    pub forgot_password: ForgotPasswordSettings,
     /// Whether `mail.public_base_url` was given (otherwise it follows the
     /// public URL).
     #[serde(skip)]
@@ -164,6 +167,23 @@ pub struct Links {
 impl Default for Links {
     fn default() -> Self {
         Self { invitation_days: 7, recovery_minutes: 60, one_time_password_hours: 24 }
+    }
+}
+
+/// The queue "forgot password" requests wait in, answered before their
+/// work: when it is full, a request is answered the same and dropped.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ForgotPasswordSettings {
+    /// Requests that may wait (default 256).
+    pub queue: usize,
+    /// Tasks working the queue (default 2).
+    pub workers: usize,
+}
+
+impl Default for ForgotPasswordSettings {
+    fn default() -> Self {
+        Self { queue: 256, workers: 2 }
     }
 }
 
@@ -367,6 +387,9 @@ pub fn load(file: &Path) -> Result<Settings, String> {
     for (value, key) in [
         (settings.http.request_timeout_secs, "http.request_timeout_secs"),
         (settings.http.header_read_timeout_secs, "http.header_read_timeout_secs"),
+        (settings.forgot_password.queue as u64, "forgot_password.queue"),
+        (settings.forgot_password.workers as u64, "forgot_password.workers"),
+        (u64::from(settings.security.anonymous_per_minute), "security.anonymous_per_minute"),
     ] {
         if value == 0 {
             return Err(format!("{key} must be at least 1"));
@@ -422,6 +445,8 @@ pub fn effective(settings: &Settings) -> String {
     line("http.request_timeout_secs", h.request_timeout_secs.to_string());
     line("http.header_read_timeout_secs", h.header_read_timeout_secs.to_string());
     line("http.shutdown_grace_secs", h.shutdown_grace_secs.to_string());
+    line("forgot_password.queue", settings.forgot_password.queue.to_string());
+    line("forgot_password.workers", settings.forgot_password.workers.to_string());
     let m = &settings.mail;
     line("mail.from_address", text(m.from_address.address().as_ref()));
     line("mail.from_name", opt(m.from_name.as_deref().map(text)));

@@ -75,7 +75,7 @@ enum Task {
     Openapi,
     /// Formatting, clippy, every test and the architecture check, as CI runs them.
     Ci,
-    /// The architecture invariants: the domain's dependencies, module docs, no delete path.
+    /// The architecture invariants: the domain's dependencies, adapters never on each other, module docs, no delete path.
     Tidy,
 }
 

@@ -14,21 +14,23 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use identity_api::hashing::BoundedHasher;
-use identity_api::limits::RateLimits;
 use identity_api::{ApiSettings, ApiState};
 use identity_domain::system::{Argon2Cost, Argon2idHasher, OsRandom, SystemClock, UuidV7Ids};
 use identity_domain::*;
+use identity_http::forgot::ForgotQueue;
 use identity_mail::{Mailer, OutboxWorker, ShutdownTrigger, shutdown_channel};
 use identity_store::{OutboxKey, SeaStore};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
+/// How long queued forgot-password requests get to finish at shutdown.
+const FORGOT_STOP_WAIT: Duration = Duration::from_secs(5);
 /// How long the outbox worker gets to finish the email in hand at shutdown.
 const WORKER_STOP_WAIT: Duration = Duration::from_secs(10);
 
@@ -110,6 +112,7 @@ fn service_at(
         clock,
         random,
         ids: Arc::new(UuidV7Ids),
+        budgets: Arc::new(store.clone()),
     };
     Ok(IdentityService::new(ports, settings.domain_config()?))
 }
@@ -171,28 +174,35 @@ pub fn outbox_key(settings: &Settings) -> Result<OutboxKey, String> {
     OutboxKey::load_or_create(&file).map_err(|e| e.to_string())
 }
 
-/// The HTTP service: the API and the console, with their limits. The one
-/// place where the HTTP pieces are wired.
-pub fn app(service: IdentityService, settings: &Settings) -> Router {
-    let api_settings = ApiSettings {
+/// The queue "forgot password" work runs on after the answer, shared by
+/// the API and the console.
+pub fn forgot_queue(service: &IdentityService, settings: &Settings) -> ForgotQueue {
+    let f = &settings.forgot_password;
+    ForgotQueue::start(
+        service.clone(),
+        NonZeroUsize::new(f.queue).unwrap_or(NonZeroUsize::MIN),
+        NonZeroUsize::new(f.workers).unwrap_or(NonZeroUsize::MIN),
+    )
+}
+
+/// The HTTP service: the API and the console, with the edge they share
+/// (one per-address budget, one body limit, one request-id rule, one
+/// forgot-password queue). The one place where the HTTP pieces are wired.
+pub fn app(service: IdentityService, forgot: ForgotQueue, settings: &Settings) -> Router {
+    let edge = Arc::new(ApiSettings {
         public_origin: Some(settings.public_url()),
         body_limit: settings.security.body_limit,
         request_timeout: Duration::from_secs(settings.http.request_timeout_secs),
         anonymous_per_minute: NonZeroU32::new(settings.security.anonymous_per_minute)
             .unwrap_or(NonZeroU32::MIN),
         trusted_proxies: settings.security.trusted_proxies.clone(),
-    };
-    let console_settings =
-        identity_console::ConsoleSettings { public_origin: api_settings.public_origin.clone() };
-    let console =
-        identity_console::ConsoleState { service: service.clone(), settings: Arc::new(console_settings) };
-    // The console's sign-in and password forms get the API's limits, counted apart.
-    let console_limits =
-        RateLimits::new(api_settings.anonymous_per_minute, api_settings.trusted_proxies.clone())
-            .on_routes(identity_console::ANONYMOUS_FORMS);
-    let console = identity_console::router(console)
-        .layer(axum::middleware::from_fn_with_state(console_limits, identity_api::limits::limit));
-    identity_api::router(ApiState { service, settings: Arc::new(api_settings) }).merge(console)
+    });
+    let console = identity_console::router(identity_console::ConsoleState {
+        service: service.clone(),
+        settings: edge.clone(),
+        forgot: forgot.clone(),
+    });
+    identity_api::router(ApiState { service, settings: edge, forgot }).merge(console)
 }
 
 /// A server built and listening, not yet serving.
@@ -204,6 +214,7 @@ pub struct Server {
     service: IdentityService,
     worker: JoinHandle<identity_mail::PassReport>,
     stop_worker: ShutdownTrigger,
+    forgot: ForgotQueue,
     /// The first Super Admin's sign-in details, on a first start.
     pub first_start: Option<FirstStart>,
 }
@@ -255,8 +266,9 @@ pub async fn build_at(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<S
         .map_err(|e| format!("mail.worker: {e}"))?;
     let (stop_worker, worker_signal) = shutdown_channel();
     let worker = tokio::spawn(async move { worker.run(worker_signal).await });
-    let app = app(service.clone(), &settings);
-    Ok(Server { listener, app, settings, store, service, worker, stop_worker, first_start })
+    let forgot = forgot_queue(&service, &settings);
+    let app = app(service.clone(), forgot.clone(), &settings);
+    Ok(Server { listener, app, settings, store, service, worker, stop_worker, forgot, first_start })
 }
 
 impl Server {
@@ -266,6 +278,11 @@ impl Server {
     /// When the socket cannot say.
     pub fn local_addr(&self) -> Result<SocketAddr, String> {
         self.listener.local_addr().map_err(|e| e.to_string())
+    }
+
+    /// The forgot-password queue (tests wait on [`ForgotQueue::settled`]).
+    pub fn forgot_queue(&self) -> ForgotQueue {
+        self.forgot.clone()
     }
 
     /// The settings in force (the public URL follows the bound address).
@@ -290,7 +307,8 @@ impl Server {
     /// # Errors
     /// When the database does not close cleanly.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), String> {
-        let Self { listener, app, settings, store, service: _, worker, stop_worker, first_start: _ } = self;
+        let Self { listener, app, settings, store, service: _, worker, stop_worker, forgot, first_start: _ } =
+            self;
         let http = &settings.http;
         tracing::info!(public_url = %settings.public_url(), "serving");
         serve_http(
@@ -301,6 +319,9 @@ impl Server {
             shutdown,
         )
         .await;
+        if tokio::time::timeout(FORGOT_STOP_WAIT, forgot.settled()).await.is_err() {
+            tracing::warn!("forgot-password requests were still queued at shutdown: dropped");
+        }
         tracing::info!("stopping the outbox worker");
         stop_worker.shutdown();
         if tokio::time::timeout(WORKER_STOP_WAIT, worker).await.is_err() {
@@ -309,6 +330,35 @@ impl Server {
         store.close().await.map_err(|e| e.to_string())?;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// A server serving in the background, until stopped (tests that run
+/// several servers in one process).
+pub struct ServerHandle {
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: JoinHandle<Result<(), String>>,
+}
+
+impl Server {
+    /// Serves on a task of its own until [`ServerHandle::stop`].
+    pub fn spawn(self) -> ServerHandle {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = tokio::spawn(self.run(async move {
+            let _ = stopped.await;
+        }));
+        ServerHandle { stop, running }
+    }
+}
+
+impl ServerHandle {
+    /// Stops the server as SIGTERM would, and waits until it has.
+    ///
+    /// # Errors
+    /// When it did not stop cleanly.
+    pub async fn stop(self) -> Result<(), String> {
+        let _ = self.stop.send(());
+        self.running.await.map_err(|e| e.to_string())?
     }
 }
 

@@ -15,6 +15,7 @@ pub fn workspace_root() -> PathBuf {
 /// Every problem found; empty when the tree is tidy.
 pub fn check(root: &Path) -> Vec<String> {
     let mut problems = domain_dependencies(root);
+    problems.extend(adapter_dependencies(root));
     problems.extend(module_docs(root));
     problems.extend(no_delete_path(root));
     problems
@@ -39,6 +40,90 @@ fn domain_dependencies(root: &Path) -> Vec<String> {
         .filter(|name| FORBIDDEN_IN_DOMAIN.iter().any(|bad| name.starts_with(bad)))
         .map(|name| format!("identity-domain depends on {name}"))
         .collect()
+}
+
+/// The adapter crates: each depends on the domain, never on another.
+const ADAPTERS: &[&str] = &[
+    "identity-memory",
+    "identity-store",
+    "identity-mail",
+    "identity-api",
+    "identity-console",
+    "identity-http",
+];
+
+/// The one shared piece of adapter code: the HTTP edge, which both front
+/// doors stand on (and which depends on neither).
+const EDGE: (&str, &[&str]) = ("identity-http", &["identity-api", "identity-console"]);
+
+/// The domain's test doubles, which any crate's tests may use: the
+/// in-memory ports and the contract suite written against them.
+const TEST_DOUBLES: &[&str] = &["identity-memory", "identity-contract"];
+
+/// One dependency of a package: its name, and whether it is a
+/// dev-dependency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Dependency {
+    name: String,
+    dev: bool,
+}
+
+/// Adapters never depend on each other, dev-dependencies included (read
+/// from `cargo metadata`): only on the domain, the store on `migrations`,
+/// the two front doors on the edge, and any test on the test doubles.
+fn adapter_dependencies(root: &Path) -> Vec<String> {
+    let output = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .output();
+    let output = match output {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => return vec![format!("cargo metadata failed: {}", String::from_utf8_lossy(&o.stderr))],
+        Err(e) => return vec![format!("cargo metadata could not start: {e}")],
+    };
+    let metadata: serde_json::Value = match serde_json::from_slice(&output.stdout) {
+        Ok(m) => m,
+        Err(e) => return vec![format!("cargo metadata gave unreadable JSON: {e}")],
+    };
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    let listed: Vec<(String, Vec<Dependency>)> = packages
+        .iter()
+        .map(|p| {
+            let name = p["name"].as_str().unwrap_or_default().to_owned();
+            let dependencies = p["dependencies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| Dependency {
+                    name: d["name"].as_str().unwrap_or_default().to_owned(),
+                    dev: d["kind"].as_str() == Some("dev"),
+                })
+                .collect();
+            (name, dependencies)
+        })
+        .collect();
+    forbidden_adapter_dependencies(&listed)
+}
+
+/// The dependencies of `packages` that break the rule above.
+fn forbidden_adapter_dependencies(packages: &[(String, Vec<Dependency>)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (package, dependencies) in packages.iter().filter(|(name, _)| ADAPTERS.contains(&name.as_str())) {
+        for dependency in dependencies {
+            let name = dependency.name.as_str();
+            let workspace_crate = name.starts_with("identity-") || name == "migrations" || name == "xtask";
+            let allowed = !workspace_crate
+                || name == "identity-domain"
+                || (package == "identity-store" && name == "migrations")
+                || (name == EDGE.0 && EDGE.1.contains(&package.as_str()))
+                || (dependency.dev && TEST_DOUBLES.contains(&name));
+            if !allowed {
+                let kind = if dependency.dev { "a dev-dependency" } else { "a dependency" };
+                problems.push(format!("{package} has {kind} on {name}: adapters never depend on each other"));
+            }
+        }
+    }
+    problems
 }
 
 /// Every source file of every crate starts with a module doc comment.
@@ -96,6 +181,38 @@ mod tests {
     fn the_tree_is_tidy() {
         let problems = check(&workspace_root());
         assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    fn package(name: &str, dependencies: &[(&str, bool)]) -> (String, Vec<Dependency>) {
+        let dependencies =
+            dependencies.iter().map(|(n, dev)| Dependency { name: (*n).to_owned(), dev: *dev }).collect();
+        (name.to_owned(), dependencies)
+    }
+
+    #[test]
+    fn the_check_notices_an_adapter_depending_on_another_even_in_its_tests() {
+        let packages = [
+            package(
+                "identity-mail",
+                &[("identity-domain", false), ("identity-store", true), ("lettre", false)],
+            ),
+            package("identity-console", &[("identity-api", false), ("identity-http", false)]),
+            package("identity-http", &[("identity-console", true)]),
+            package("identity-api", &[("identity-http", false), ("identity-memory", true)]),
+            package("identity-store", &[("migrations", false), ("identity-contract", true)]),
+            package("identity-memory", &[("identity-store", false)]),
+            package("xtask", &[("identity-store", false), ("identity-api", false)]),
+        ];
+        let problems = forbidden_adapter_dependencies(&packages);
+        assert_eq!(
+            problems,
+            [
+                "identity-mail has a dev-dependency on identity-store: adapters never depend on each other",
+                "identity-console has a dependency on identity-api: adapters never depend on each other",
+                "identity-http has a dev-dependency on identity-console: adapters never depend on each other",
+                "identity-memory has a dependency on identity-store: adapters never depend on each other",
+            ]
+        );
     }
 
     #[test]

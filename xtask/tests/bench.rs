@@ -78,3 +78,22 @@ fn bench_runs_end_to_end_on_postgres() {
     });
     assert_eq!(left, 0, "the bench dropped its database");
 }
+
+/// `bench --forgot` with a few samples: it prints a median for every case
+/// and removes its folder.
+#[test]
+fn the_forgot_password_bench_prints_every_case() {
+    let binary = env!("CARGO_BIN_EXE_xtask");
+    let output = Command::new(binary)
+        .args(["bench", "--forgot", "--samples", "3", "--binary", binary])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    for case in
+        ["known active address", "unknown address", "inactive account", "locked account", "unknown practice"]
+    {
+        assert!(stdout.contains(case), "{case} in {stdout}");
+    }
+    assert!(stdout.contains("Spread of the medians"), "{stdout}");
+}

@@ -384,6 +384,105 @@ async fn kill_9_during_writes_leaves_every_change_whole_or_absent() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// An in-process server from the composition root (`serve::build`, with
+/// settings read by the real loader from `toml`), serving until the
+/// returned sender is dropped or fired.
+async fn serve_in_process(dir: &Path, toml: &str) -> (String, xtask::serve::ServerHandle) {
+    let file = dir.join(format!("identity-{}.toml", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&file, toml).unwrap();
+    let settings = xtask::config::load(&file).unwrap();
+    let server = xtask::serve::build(settings).await.unwrap();
+    let base = format!("http://{}", server.local_addr().unwrap());
+    (base, server.spawn())
+}
+
+/// Waits, if needed, so that the next few seconds stay inside one budget
+/// window (they are whole minutes).
+async fn away_from_a_window_edge() {
+    let second = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 60;
+    if second > 40 {
+        tokio::time::sleep(Duration::from_secs(61 - second)).await;
+    }
+}
+
+async fn sign_in_status(http: &reqwest::Client, base: &str) -> u16 {
+    let body = serde_json::json!({ "practice": "practice", "email": "nobody@practice.example", "password": "wrong" });
+    http.post(format!("{base}/api/v1/sessions")).json(&body).send().await.unwrap().status().as_u16()
+}
+
+async fn console_sign_in_status(http: &reqwest::Client, base: &str) -> u16 {
+    let form = [("practice", "practice"), ("email", "nobody@practice.example"), ("password", "wrong")];
+    http.post(format!("{base}/console/sign-in")).form(&form).send().await.unwrap().status().as_u16()
+}
+
+/// One budget per client address across the API, the console and every
+/// server process on one database, kept across a restart: two servers on
+/// one PostgreSQL database spend it together, and a server started again
+/// finds it spent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_postgresql_spend_one_address_budget_that_survives_a_restart() {
+    let Some(pg) = postgres() else { return };
+    let (url, name) = create_database(&pg, "budget").await;
+    let dir = temp_dir("budget");
+    let toml = format!(
+        "listen = \"127.0.0.1:0\"\ndatabase_url = \"{url}\"\noutbox_key_file = \"{key}\"\n\
+         [security]\nanonymous_per_minute = 4\n[mail.transport]\nkind = \"file\"\nfolder = \"{mail}\"\n",
+        key = dir.join("outbox.key").display(),
+        mail = dir.join("outbox").display(),
+    );
+    let (a, server_a) = serve_in_process(&dir, &toml).await;
+    let (b, server_b) = serve_in_process(&dir, &toml).await;
+    away_from_a_window_edge().await;
+    let http = reqwest::Client::new();
+    let spent = [
+        sign_in_status(&http, &a).await,
+        sign_in_status(&http, &b).await,
+        console_sign_in_status(&http, &a).await,
+        console_sign_in_status(&http, &b).await,
+    ];
+    assert!(spent.iter().all(|s| *s != 429), "four within the budget: {spent:?}");
+    assert_eq!(sign_in_status(&http, &a).await, 429, "the fifth, whichever server and front door");
+    assert_eq!(console_sign_in_status(&http, &b).await, 429);
+    server_a.stop().await.unwrap();
+    let (again, server_again) = serve_in_process(&dir, &toml).await;
+    assert_eq!(sign_in_status(&http, &again).await, 429, "a restart does not reset the budget");
+    server_again.stop().await.unwrap();
+    server_b.stop().await.unwrap();
+    let store = SeaStore::connect(&url).await.unwrap();
+    let rows = scalar(&store, "SELECT count(*) FROM address_budgets").await;
+    store.close().await.unwrap();
+    drop_database(&pg, &name).await;
+    assert_eq!(rows, 1, "one row: the loopback address in this window");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// On SQLite too the budget is in the database: a restart keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_address_budget_survives_a_restart_on_sqlite() {
+    let dir = temp_dir("budget-sqlite");
+    let toml = format!(
+        "listen = \"127.0.0.1:0\"\ndatabase_url = \"sqlite://{db}\"\n\
+         [security]\nanonymous_per_minute = 2\n[mail.transport]\nkind = \"file\"\nfolder = \"{mail}\"\n",
+        db = dir.join("identity.db").display(),
+        mail = dir.join("outbox").display(),
+    );
+    away_from_a_window_edge().await;
+    let http = reqwest::Client::new();
+    let (first, server) = serve_in_process(&dir, &toml).await;
+    assert_eq!(sign_in_status(&http, &first).await, 401);
+    assert_eq!(
+        console_sign_in_status(&http, &first).await,
+        403,
+        "spent, then refused for its missing form token"
+    );
+    assert_eq!(sign_in_status(&http, &first).await, 429);
+    server.stop().await.unwrap();
+    let (again, server) = serve_in_process(&dir, &toml).await;
+    assert_eq!(sign_in_status(&http, &again).await, 429);
+    server.stop().await.unwrap();
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// A mail server that accepts connections and then says nothing: each
 /// accepted connection is held open, silent, until the test ends.
 struct SilentMailServer {

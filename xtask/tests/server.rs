@@ -341,10 +341,11 @@ async fn the_csv_download_of_a_practice_of_100000_users_holds_every_user_once() 
     std::fs::remove_dir_all(dir).ok();
 }
 
-/// The console's sign-in and password forms are limited per client address
-/// like the API's: past the limit they answer 429 before any password check.
+/// The console's sign-in and password forms spend the same per-address
+/// budget as the API's anonymous routes: past it they answer 429 before
+/// any password check, and so does the API.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_consoles_anonymous_forms_are_rate_limited_per_address() {
+async fn the_console_and_the_api_spend_one_budget_per_address() {
     let dir = temp_dir("limits");
     let server = start_with(&dir, None, &[("IDENTITY_SECURITY__ANONYMOUS_PER_MINUTE", "2")]);
     let http = reqwest::Client::new();
@@ -359,10 +360,10 @@ async fn the_consoles_anonymous_forms_are_rate_limited_per_address() {
     // One budget per address across the forms: two posts, then 429 for each.
     assert!(statuses[..2].iter().all(|s| *s != 429), "{statuses:?}");
     assert_eq!(statuses[2..], [429; 4], "{statuses:?}");
-    // The API's limit is counted apart.
+    // The API's routes spend the same budget: no second allowance.
     let (status, _) =
         Client { http, base: server.base.clone() }.sign_in("nobody@practice.example", "x").await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(server.stop().0);
     std::fs::remove_dir_all(dir).ok();
 }

@@ -10,21 +10,17 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::CookieJar;
 use identity_domain::{Caller, RequestId, Token};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// The name of the session cookie. `__Host-` makes browsers insist on
-/// `Secure`, `Path=/` and no `Domain`.
-pub const SESSION_COOKIE: &str = "__Host-session";
-
-/// The request-id header, set by the server when the client sends none.
-pub const REQUEST_ID: &str = "x-request-id";
+pub use identity_http::cookie::SESSION_COOKIE;
 
 /// A JSON body or answer. Bodies that cannot be read answer problem+json:
-/// malformed JSON 400, a wrong content type 415, an oversized body 413,
-/// unknown or mistyped fields 422.
+/// a body that is not JSON (a syntax error, truncated, or empty) 400
+/// `malformed-json`, a wrong content type 415, an oversized body 413, and
+/// JSON of the wrong shape (not an object, a wrong type, an unknown or a
+/// missing field) 422 `invalid-field` naming the field's path.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AppJson<T>(pub T);
 
@@ -32,10 +28,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
+        // The syntax is checked whole before the shape: serde would report
+        // an unknown key of a truncated body before reaching its end.
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => shaped(value).map(Self),
             Err(rejection) => Err(json_rejection(&rejection)),
         }
+    }
+}
+
+/// A JSON document read as `T`: 422 naming the field where it does not fit.
+fn shaped<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    if !value.is_object() {
+        let detail = format!("the body must be a JSON object, not {}", json_kind(&value));
+        return Err(ApiError::validation(vec![FieldProblem { field: "body".to_owned(), detail }]));
+    }
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        // In the form of axum's own message, which `data_error_field` reads.
+        let path = e.path().to_string();
+        let at = if path == "." { String::new() } else { format!("{path}: ") };
+        let text = format!("Failed to deserialize the JSON body into the target type: {at}{}", e.inner());
+        let (field, detail) = data_error_field(&text);
+        ApiError::validation(vec![FieldProblem { field, detail }])
+    })
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
     }
 }
 
@@ -153,9 +178,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
     }
 }
 
-/// The request id of this request, when it is one the audit log can hold.
+/// The request id of this request (`identity_http::request_id`: always
+/// one the audit log can hold once the edge has seen the request).
 pub fn request_id(headers: &HeaderMap) -> Option<RequestId> {
-    headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).and_then(|v| RequestId::parse(v).ok())
+    identity_http::request_id::of(headers)
 }
 
 /// The request id, for handlers of anonymous routes.
@@ -192,9 +218,8 @@ impl FromRequestParts<ApiState> for Authenticated {
         let (token, via_cookie) = match bearer(&parts.headers) {
             Some(token) => (token, false),
             None => {
-                let jar = CookieJar::from_headers(&parts.headers);
-                let cookie = jar.get(SESSION_COOKIE).ok_or_else(ApiError::unauthenticated)?;
-                (cookie.value().to_owned(), true)
+                let token = identity_http::cookie::session_token(&parts.headers);
+                (token.ok_or_else(ApiError::unauthenticated)?, true)
             }
         };
         if via_cookie && !parts.method.is_safe() {
@@ -213,14 +238,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 fn check_same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> Result<(), ApiError> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let same_site = match (header("sec-fetch-site"), header(header::ORIGIN.as_str())) {
-        (Some(site), _) => site == "same-origin",
-        (None, Some(origin)) => {
-            public_origin.is_some_and(|expected| expected.trim_end_matches('/') == origin)
-        }
-        (None, None) => false,
-    };
+    let same_site = identity_http::cookie::same_origin(headers, public_origin);
     if same_site {
         Ok(())
     } else {

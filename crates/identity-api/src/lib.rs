@@ -10,6 +10,9 @@
 //!   browsers; cookie-authenticated writes must come from the same site.
 //! - The practice always comes from the session, never from a request.
 //! - Every answer carries `Cache-Control: no-store` and an `x-request-id`.
+//! - What the API shares with the console at the edge (client addresses,
+//!   the per-address budget, request ids, body limit, log span, session
+//!   cookie) is `identity-http`'s.
 //! - The OpenAPI 3.1 document is served at `/api/v1/openapi.json`.
 
 pub mod dto;
@@ -23,42 +26,16 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use error::ApiError;
 use identity_domain::IdentityService;
-use std::num::NonZeroU32;
+use identity_http::budget::AddressLimit;
+use identity_http::forgot::ForgotQueue;
 use std::sync::Arc;
 use std::time::Duration;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-/// Settings of the HTTP layer.
-#[derive(Debug, Clone)]
-pub struct ApiSettings {
-    /// The public origin (`https://identity.example.org`), for the
-    /// same-site check of cookie-authenticated writes.
-    pub public_origin: Option<String>,
-    /// The largest request body accepted, in bytes.
-    pub body_limit: usize,
-    /// How long a request may take before it is answered 503.
-    pub request_timeout: Duration,
-    /// Sign-ins, password and link requests allowed per client address
-    /// per minute.
-    pub anonymous_per_minute: NonZeroU32,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-}
-
-impl Default for ApiSettings {
-    fn default() -> Self {
-        Self {
-            public_origin: None,
-            body_limit: 64 * 1024,
-            request_timeout: Duration::from_secs(30),
-            anonymous_per_minute: NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
-            trusted_proxies: Vec::new(),
-        }
-    }
-}
+/// Settings of the HTTP layer: the edge's, shared with the console.
+pub type ApiSettings = identity_http::EdgeSettings;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -67,6 +44,9 @@ pub struct ApiState {
     pub service: IdentityService,
     /// The HTTP settings.
     pub settings: Arc<ApiSettings>,
+    /// Where "forgot password" requests wait for their work, after the
+    /// answer (owned by the composition root, shared with the console).
+    pub forgot: ForgotQueue,
 }
 
 #[derive(OpenApi)]
@@ -106,66 +86,62 @@ pub fn api(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
 /// the client address.
 pub fn router(state: ApiState) -> Router {
     let settings = state.settings.clone();
-    let limits = limits::RateLimits::new(settings.anonymous_per_minute, settings.trusted_proxies.clone());
+    let limits = AddressLimit::new(state.service.clone(), &settings, limits::API_ROUTES, limits::refusal());
     let service = state.service.clone();
     let (api, doc) = api(state);
     let doc = Arc::new(doc);
-    api.route(
-        "/api/v1/openapi.json",
-        axum::routing::get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.as_ref().clone()) }
-        }),
-    )
-    .route("/healthz", axum::routing::get(|| async { "ok" }))
-    .route(
-        "/readyz",
-        axum::routing::get(move || {
-            let service = service.clone();
-            async move {
-                // Ready means a write could commit now, proved within the budget.
-                match tokio::time::timeout(READINESS_BUDGET, service.check_storage()).await {
-                    Ok(checked) => checked.map(|()| "ready").map_err(ApiError::from),
-                    Err(_) => Err(ApiError::from(identity_domain::StoreError::Unavailable(
-                        "the readiness check took longer than its budget".to_owned(),
-                    ))),
-                }
-            }
-        }),
-    )
-    .fallback(|| async { ApiError::new(crate::error::ProblemKind::NoRoute, "no such route") })
-    .method_not_allowed_fallback(|| async {
-        ApiError::new(crate::error::ProblemKind::MethodNotAllowed, "this route does not answer this method",
+    let router = api
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
         )
-    })
-    .layer(axum::middleware::from_fn_with_state(limits, limits::limit))
-    .layer(axum::extract::DefaultBodyLimit::max(settings.body_limit))
-    .layer(
-        tower::ServiceBuilder::new()
-            .layer(axum::error_handling::HandleErrorLayer::new(|_: tower::BoxError| async {
-                ApiError::new(crate::error::ProblemKind::Timeout, "the request took too long and was stopped; try again",
-                )
-                .retry_after(1)
-            }))
-            .timeout(settings.request_timeout),
-    )
-    .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-    .layer(SetResponseHeaderLayer::overriding(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    ))
-    .layer(
-        tower_http::trace::TraceLayer::new_for_http()
-            .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-                // Method, path and request id only: no header, query or body
-                // (where a token or password could travel) is logged.
-                let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-            })
-            .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
-    )
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            axum::routing::get(move || {
+                let service = service.clone();
+                async move {
+                    // Ready means a write could commit now, proved within the budget.
+                    match tokio::time::timeout(READINESS_BUDGET, service.check_storage()).await {
+                        Ok(checked) => checked.map(|()| "ready").map_err(ApiError::from),
+                        Err(_) => Err(ApiError::from(identity_domain::StoreError::Unavailable(
+                            "the readiness check took longer than its budget".to_owned(),
+                        ))),
+                    }
+                }
+            }),
+        )
+        .fallback(|| async { ApiError::new(crate::error::ProblemKind::NoRoute, "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                crate::error::ProblemKind::MethodNotAllowed,
+                "this route does not answer this method",
+            )
+        })
+        .layer(axum::middleware::from_fn_with_state(limits, identity_http::budget::limit))
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::error_handling::HandleErrorLayer::new(|_: tower::BoxError| async {
+                    ApiError::new(
+                        crate::error::ProblemKind::Timeout,
+                        "the request took too long and was stopped; try again",
+                    )
+                    .retry_after(1)
+                }))
+                .timeout(settings.request_timeout),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
+    identity_http::edge::around(router, &settings)
 }
 
 /// The OpenAPI document, without a running server (for `xtask openapi`).

@@ -403,6 +403,11 @@ texts! {
     not_found_title: "Not found", "Introuvable";
     forbidden_title: "Not allowed", "Non permis";
     back_to_console: "Back to the console", "Retour à la console";
+    too_large_title: "Too large", "Trop volumineux";
+    err_too_large: "What you sent is larger than the server accepts. Shorten it and send it again.", "Ce que vous avez envoyé dépasse ce que le serveur accepte. Raccourcissez-le et renvoyez-le.";
+    rate_limited_title: "Too many attempts", "Trop de tentatives";
+    err_rate_limited: "Too many attempts from your address. Wait {seconds} seconds, then try again.", "Trop de tentatives depuis votre adresse. Attendez {seconds} secondes, puis réessayez.";
+    unavailable_title: "Try again shortly", "Réessayez sous peu";
 }
 
 #[cfg(test)]

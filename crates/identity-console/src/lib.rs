@@ -16,8 +16,13 @@
 //!   show times in their time zone.
 //! - The pages emailed links open are served at the paths the mail adapter
 //!   builds: `/sign-in`, `/join#token=…` and `/recover#token=…`.
-//! - Each request gets an `x-request-id` (kept in the audit log) and is
-//!   logged by method and path only; one that takes over 30 s answers 503.
+//! - The edge is `identity-http`'s, as for the API: each request gets a
+//!   valid `x-request-id` (kept in the audit log) and is logged by method
+//!   and path only; the body limit is the API's (413 page); the anonymous
+//!   forms spend the same per-address budget as the API's anonymous routes
+//!   (429 page); one that takes longer than the request time limit
+//!   answers 503; "forgot password" is worked after the answer, on the
+//!   shared queue.
 
 pub mod i18n;
 pub mod messages;
@@ -31,12 +36,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get, post};
 use identity_domain::{IdentityService, Permission};
+use identity_http::budget::AddressLimit;
+use identity_http::forgot::ForgotQueue;
 use pages::access::{self, LinkPage};
 use std::sync::Arc;
-use std::time::Duration;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 /// The console's addresses that code elsewhere in the crate points to.
 pub mod paths {
@@ -58,13 +62,11 @@ pub mod paths {
     pub const FORGOT: &str = "/console/forgot";
 }
 
-/// Settings of the console.
-#[derive(Debug, Clone, Default)]
-pub struct ConsoleSettings {
-    /// The public origin (`https://identity.example.org`), accepted as the
-    /// `Origin` of form posts from browsers that send no `Sec-Fetch-Site`.
-    pub public_origin: Option<String>,
-}
+/// Settings of the console: the edge's, shared with the API (the public
+/// origin accepted as the `Origin` of form posts from browsers that send
+/// no `Sec-Fetch-Site`, the body limit, the per-address budget, trusted
+/// proxies, the request time limit).
+pub type ConsoleSettings = identity_http::EdgeSettings;
 
 /// The forms anyone may post without a session, which check a password
 /// or send an email: to be rate limited per client address (method, path).
@@ -78,6 +80,9 @@ pub struct ConsoleState {
     pub service: IdentityService,
     /// The console's settings.
     pub settings: Arc<ConsoleSettings>,
+    /// Where "forgot password" requests wait for their work, after the
+    /// answer (owned by the composition root, shared with the API).
+    pub forgot: ForgotQueue,
 }
 
 /// The console's routes: `/console/…`, the pages emailed links open
@@ -111,20 +116,20 @@ pub fn router(state: ConsoleState) -> Router {
         .merge(pages::audit::routes())
         .merge(pages::outbox::routes())
         .route("/console/{*rest}", any(pages::not_found));
+    let settings = state.settings.clone();
+    let refuse: identity_http::budget::RenderRefusal =
+        Arc::new(|refusal, parts: &axum::http::request::Parts| {
+            pages::refused_by_budget(refusal, &parts.headers)
+        });
+    let limit = AddressLimit::new(state.service.clone(), &settings, ANONYMOUS_FORMS, refuse);
+    router = router.layer(axum::middleware::from_fn_with_state(limit, identity_http::budget::limit));
+    // Outside the budget, so that its pages carry them too.
     for layer in security::headers() {
         router = router.layer(layer);
     }
-    router
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-            // Method, path and request id only: no query (search terms), no
-            // header, no body (passwords) is logged.
-            let request_id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-        }))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+    let router = router
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout));
+    identity_http::edge::around(router, &settings).with_state(state)
 }
 
 /// `/console`: the users table for those who may read it, else the roles.

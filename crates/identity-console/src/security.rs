@@ -8,9 +8,10 @@
 //!   carry a random token that must equal the `__Host-console-csrf`
 //!   cookie (double submit).
 //! - A post whose `Sec-Fetch-Site` is anything but `same-origin`, or whose
-//!   `Origin` differs from the public origin, is refused whatever its token.
+//!   `Origin` differs from the public origin, is refused whatever its token
+//!   (`identity_http::cookie::same_origin`, the API's rule too).
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -58,24 +59,6 @@ pub fn tokens_match(expected: &str, presented: &str) -> bool {
     !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(presented.as_bytes()))
 }
 
-/// Whether a form post comes from this site: `Sec-Fetch-Site` says
-/// `same-origin`, or (from browsers that do not send it) the `Origin` is
-/// the public origin or the origin of the `Host` the request was sent to.
-pub fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
-    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    match (value("sec-fetch-site"), value(header::ORIGIN.as_str())) {
-        (Some(site), _) => site == "same-origin",
-        (None, Some(origin)) => {
-            let public = public_origin.is_some_and(|p| p.trim_end_matches('/') == origin);
-            let host = value(header::HOST.as_str()).is_some_and(|host| {
-                origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
-            });
-            public || host
-        }
-        (None, None) => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,21 +71,5 @@ mod tests {
         assert!(tokens_match(&a, &a));
         assert!(!tokens_match(&a, &session_csrf("token-b")));
         assert!(!tokens_match("", ""));
-    }
-
-    #[test]
-    fn posts_from_other_sites_are_not_same_origin() {
-        let mut headers = HeaderMap::new();
-        assert!(!same_origin(&headers, None));
-        headers.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
-        assert!(!same_origin(&headers, None));
-        headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
-        assert!(same_origin(&headers, None));
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
-        headers.insert(header::HOST, HeaderValue::from_static("id.example.org"));
-        assert!(!same_origin(&headers, Some("https://id.example.org")));
-        headers.insert(header::ORIGIN, HeaderValue::from_static("https://id.example.org"));
-        assert!(same_origin(&headers, Some("https://id.example.org")));
     }
 }

@@ -10,43 +10,21 @@ use crate::{ConsoleState, paths};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use identity_domain::system::OsRandom;
 use identity_domain::{Caller, RequestId, Token, User};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-/// The API's session cookie, which the console shares.
-pub const SESSION_COOKIE: &str = "__Host-session";
-
-/// The session cookie for a new sign-in, exactly as the API sets it: a
-/// browser-session cookie, Secure, HttpOnly, SameSite=Strict, `Path=/`.
-pub fn session_cookie(token: &str) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token.to_owned()))
-        .path("/")
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .build()
-}
-
-/// Cookies that remove the session cookie. A `__Host-` cookie is only
-/// replaced by one with the same prefix rules (Secure, `Path=/`), or
-/// browsers ignore the removal.
-pub fn without_session() -> CookieJar {
-    let mut removal = session_cookie("");
-    removal.make_removal();
-    CookieJar::new().add(removal)
-}
-
-fn request_id(headers: &HeaderMap) -> Option<RequestId> {
-    headers.get("x-request-id").and_then(|v| v.to_str().ok()).and_then(|v| RequestId::parse(v).ok())
-}
+/// The API's session cookie and its helpers, which the console shares
+/// (`identity_http::cookie`).
+pub use identity_http::cookie::{SESSION_COOKIE, session_cookie, without_session};
+use identity_http::request_id::of as request_id;
 
 fn accept_language(headers: &HeaderMap) -> Lang {
-    Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    pages::browser_lang(headers)
 }
 
 /// A session presented by cookie, whatever it may do.
@@ -65,10 +43,11 @@ impl FromRequestParts<ConsoleState> for Session {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &ConsoleState) -> Result<Self, Self::Rejection> {
-        let jar = CookieJar::from_headers(&parts.headers);
         let to_sign_in = || Redirect::to(paths::SIGN_IN).into_response();
-        let Some(cookie) = jar.get(SESSION_COOKIE) else { return Err(to_sign_in()) };
-        let token = Token::presented(cookie.value());
+        let Some(cookie) = identity_http::cookie::session_token(&parts.headers) else {
+            return Err(to_sign_in());
+        };
+        let token = Token::presented(&cookie);
         let caller = match state.service.authenticate(&token).await {
             Ok(caller) => caller.with_request_id(request_id(&parts.headers)),
             Err(identity_domain::SessionError::Invalid) => {
@@ -147,12 +126,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
             Some(csrf) if !csrf.is_empty() => Ok(Self { lang, csrf, jar: CookieJar::new() }),
             _ => {
                 let csrf = Token::generate(&OsRandom).expose().to_owned();
-                let cookie = Cookie::build((ANONYMOUS_CSRF_COOKIE, csrf.clone()))
-                    .path("/")
-                    .secure(true)
-                    .http_only(true)
-                    .same_site(SameSite::Strict)
-                    .build();
+                let cookie = identity_http::cookie::host_cookie(ANONYMOUS_CSRF_COOKIE, &csrf);
                 Ok(Self { lang, csrf, jar: CookieJar::new().add(cookie) })
             }
         }
@@ -165,6 +139,16 @@ struct FormToken {
     csrf: String,
 }
 
+/// Reads a form's bytes, within the body limit: a larger form is the 413
+/// page, in the visitor's language.
+async fn read_body(parts: &Parts, body: Body, state: &ConsoleState, lang: Lang) -> Result<Bytes, Response> {
+    match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await {
+        Ok(bytes) => Ok(bytes),
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(pages::too_large(lang)),
+        Err(rejection) => Err(pages::refusal(lang, StatusCode::BAD_REQUEST, &rejection.body_text())),
+    }
+}
+
 /// Reads a form body as `T` (repeated fields become lists) and its `csrf`
 /// field, after the same-origin check.
 async fn read_form<T: DeserializeOwned>(
@@ -173,7 +157,7 @@ async fn read_form<T: DeserializeOwned>(
     state: &ConsoleState,
     lang: Lang,
 ) -> Result<(T, String), Response> {
-    if !security::same_origin(&parts.headers, state.settings.public_origin.as_deref()) {
+    if !identity_http::cookie::same_origin(&parts.headers, state.settings.public_origin.as_deref()) {
         return Err(pages::refusal(lang, StatusCode::FORBIDDEN, lang.text().err_csrf));
     }
     let parse = |bytes: Bytes| {
@@ -206,9 +190,7 @@ impl<T: DeserializeOwned + Send> FromRequest<ConsoleState> for SignedForm<T> {
     async fn from_request(req: Request, state: &ConsoleState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let viewer = Viewer::from_request_parts(&mut parts, state).await?;
-        let body = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let body = read_body(&parts, body, state, viewer.lang).await?;
         let (form, token) = read_form::<T>(&parts, body, state, viewer.lang).await?;
         if !security::tokens_match(&viewer.csrf, &token) {
             return Err(pages::refusal(viewer.lang, StatusCode::FORBIDDEN, viewer.lang.text().err_csrf));
@@ -232,9 +214,7 @@ impl<T: DeserializeOwned + Send> FromRequest<ConsoleState> for SessionForm<T> {
     async fn from_request(req: Request, state: &ConsoleState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let session = Session::from_request_parts(&mut parts, state).await?;
-        let body = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let body = read_body(&parts, body, state, session.lang).await?;
         let (form, token) = read_form::<T>(&parts, body, state, session.lang).await?;
         if !security::tokens_match(&session.csrf, &token) {
             return Err(pages::refusal(session.lang, StatusCode::FORBIDDEN, session.lang.text().err_csrf));
@@ -259,9 +239,7 @@ impl<T: DeserializeOwned + Send> FromRequest<ConsoleState> for VisitorForm<T> {
     async fn from_request(req: Request, state: &ConsoleState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let visitor = Visitor::from_request_parts(&mut parts, state).await?;
-        let body = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let body = read_body(&parts, body, state, visitor.lang).await?;
         let (form, token) = read_form::<T>(&parts, body, state, visitor.lang).await?;
         if !security::tokens_match(&visitor.csrf, &token) {
             return Err(pages::refusal(visitor.lang, StatusCode::FORBIDDEN, visitor.lang.text().err_csrf));

@@ -19,9 +19,19 @@ struct Fixture {
     one_time: String,
     queue: Arc<dyn OutboxQueue>,
     clock: identity_memory::ManualClock,
+    store: identity_memory::MemoryStore,
+    forgot: identity_http::forgot::ForgotQueue,
 }
 
 async fn fixture() -> Fixture {
+    fixture_with(ConsoleSettings {
+        public_origin: Some("https://id.maple.example".into()),
+        ..ConsoleSettings::default()
+    })
+    .await
+}
+
+async fn fixture_with(settings: ConsoleSettings) -> Fixture {
     let adapters = MemoryAdapters::with_fast_hasher();
     let service = IdentityService::new(adapters.ports(), Config::default());
     let created = service
@@ -32,14 +42,24 @@ async fn fixture() -> Fixture {
         })
         .await
         .unwrap();
-    let settings = ConsoleSettings { public_origin: Some("https://id.maple.example".into()) };
-    let app = router(ConsoleState { service: service.clone(), settings: Arc::new(settings) });
+    let forgot = identity_http::forgot::ForgotQueue::start(
+        service.clone(),
+        8.try_into().unwrap(),
+        1.try_into().unwrap(),
+    );
+    let app = router(ConsoleState {
+        service: service.clone(),
+        settings: Arc::new(settings),
+        forgot: forgot.clone(),
+    });
     Fixture {
         app,
         service,
         one_time: created.admin_password.expose().to_owned(),
         queue: Arc::new(adapters.store.clone()),
         clock: adapters.clock.clone(),
+        store: adapters.store.clone(),
+        forgot,
     }
 }
 
@@ -385,4 +405,65 @@ async fn the_outbox_page_shows_failures_retries_them_and_the_users_page_warns_me
     );
     let (_, _, html) = f.send(get("/console/users", Some(&admin))).await;
     assert!(!html.contains("id=\"outbox-banner\""), "the banner goes once nothing fails");
+}
+
+/// The console's edge is the API's: a form over the body limit is a 413
+/// page, and past the per-address budget the anonymous forms answer a 429
+/// page with `Retry-After`, in the browser's language, with the console's
+/// security headers.
+#[tokio::test]
+async fn too_large_and_too_many_are_console_pages_in_english_and_french() {
+    let f = fixture_with(ConsoleSettings {
+        public_origin: Some("https://id.maple.example".into()),
+        // The oversized forgot form and one sign-in.
+        anonymous_per_minute: 2.try_into().unwrap(),
+        body_limit: 4096,
+        ..ConsoleSettings::default()
+    })
+    .await;
+    let (_, headers, html) = f.send(get("/console/sign-in", None)).await;
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let token = form_token(&html);
+    let with_language = |mut request: Request<Body>, language: &str| {
+        request.headers_mut().insert(header::ACCEPT_LANGUAGE, language.parse().unwrap());
+        request
+    };
+
+    let huge = format!("csrf={token}&practice=maple-law&email={}&password=x", "a".repeat(5000));
+    let (status, headers, page) =
+        f.send(with_language(post("/console/forgot", &cookie, "same-origin", &huge), "fr-CA")).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{page}");
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(page.contains("Trop volumineux") && page.contains("<html"), "{page}");
+
+    let body = format!("csrf={token}&practice=maple-law&email=owner%40maple.example&password=wrong");
+    let (status, _, _) = f.send(post("/console/sign-in", &cookie, "same-origin", &body)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    for (language, words) in
+        [("en", "Too many attempts from your address"), ("fr", "Trop de tentatives depuis votre adresse")]
+    {
+        let (status, headers, page) =
+            f.send(with_language(post("/console/sign-in", &cookie, "same-origin", &body), language)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(headers.get(header::RETRY_AFTER).is_some());
+        assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("default-src 'self'"));
+        assert!(page.contains(words), "{page}");
+    }
+}
+
+/// "Forgot password" in the console answers its page before the lookup.
+#[tokio::test]
+async fn the_forgot_form_answers_before_it_looks_anything_up() {
+    let f = fixture().await;
+    let (_, headers, html) = f.send(get("/console/forgot", None)).await;
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let body = format!("csrf={}&practice=maple-law&email=owner%40maple.example", form_token(&html));
+    let held = f.store.begin(Access::Write).await.unwrap();
+    let (status, _, page) = f.send(post("/console/forgot", &cookie, "same-origin", &body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("If the practice and email match an account"), "{page}");
+    drop(held);
+    f.forgot.settled().await;
+    let outbox = f.store.committed_outbox().await;
+    assert_eq!(outbox.last().unwrap().message.kind(), "recovery", "worked after the answer");
 }

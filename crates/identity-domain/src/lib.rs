@@ -92,6 +92,7 @@
 //! ```
 
 pub mod audit;
+pub mod budget;
 pub mod case;
 pub mod credential;
 pub mod email;
@@ -117,6 +118,7 @@ pub mod token;
 pub mod user;
 
 pub use audit::{Actor, AuditAction, AuditEntry, AuditQuery, RequestId, Target};
+pub use budget::{AddressKey, BudgetAnswer};
 pub use case::{Case, CaseStatus};
 pub use credential::{Credential, ThrottlePolicy};
 pub use email::{EmailAddress, EmailError};
@@ -135,7 +137,9 @@ pub use party::{Party, PartyDetails, PartyKind, PortalStatus};
 pub use password::{Password, PasswordHash, PasswordPolicy, PasswordRejection};
 pub use permission::{Permission, PermissionSet};
 pub use person::{Label, Language, Note, PersonName, Phone, TextError, TimeZone};
-pub use ports::{Access, Clock, IdGenerator, OutboxQueue, PasswordHasher, SecureRandom, Store, UnitOfWork};
+pub use ports::{
+    Access, AddressBudgets, Clock, IdGenerator, OutboxQueue, PasswordHasher, SecureRandom, Store, UnitOfWork,
+};
 pub use practice::{Practice, PracticeSettings, PracticeSlug};
 pub use role::{Grants, Profile, Role};
 pub use service::*;

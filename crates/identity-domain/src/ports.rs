@@ -10,6 +10,7 @@
 //! an id that does not exist.
 
 use crate::audit::{AuditEntry, AuditQuery};
+use crate::budget::AddressKey;
 use crate::case::{Case, CaseStatus};
 use crate::credential::Credential;
 use crate::email::EmailAddress;
@@ -522,4 +523,22 @@ pub trait OutboxQueue: Send + Sync + 'static {
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<bool, StoreError>;
+}
+
+/// The per-address request counts behind [`crate::budget`]: one budget per
+/// client address, shared by every front door and every server process
+/// that uses the same storage.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AddressBudgets: Send + Sync + 'static {
+    /// Counts one hit for `key` in the window that began at `window_start`
+    /// and returns how many hits that window holds now, this one included.
+    /// Concurrent hits from any process MUST each be counted exactly once
+    /// (one atomic statement, no lock held past it), and counts MUST
+    /// survive a restart of the server process. The adapter MAY forget
+    /// windows that began before `window_start`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the count cannot be made.
+    async fn hit(&self, key: &AddressKey, window_start: DateTime<Utc>) -> Result<u64, StoreError>;
 }

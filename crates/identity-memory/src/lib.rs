@@ -7,6 +7,7 @@
 //!   on a copy-on-write snapshot (persistent maps, so a snapshot costs
 //!   nothing); commit swaps it in, drop discards it. Safe to share across
 //!   tasks and threads.
+//! - [`MemoryBudgets`]: per-client-address request counts of one process.
 //! - [`ManualClock`]: a clock that moves only when told to.
 //! - [`InsecureFastHasher`]: a fast stand-in for argon2id, for tests only.
 //! - [`MemoryAdapters`]: all of them wired into [`identity_domain::Ports`].
@@ -16,10 +17,12 @@
 //! [`MemoryStore::snapshot`] takes the whole committed store, to check that
 //! a refused operation changed nothing.
 
+mod budgets;
 mod clock;
 mod hasher;
 mod store;
 
+pub use budgets::MemoryBudgets;
 pub use clock::ManualClock;
 pub use hasher::InsecureFastHasher;
 pub use store::{MemoryStore, Snapshot};
@@ -35,6 +38,8 @@ pub struct MemoryAdapters {
     pub store: MemoryStore,
     /// The clock; starts at 2026-01-05 09:00 UTC.
     pub clock: ManualClock,
+    /// The per-address request counts.
+    pub budgets: MemoryBudgets,
     hasher: Arc<dyn PasswordHasher>,
 }
 
@@ -46,7 +51,12 @@ impl MemoryAdapters {
                 Ok(h) => Arc::new(h),
                 Err(_) => Arc::new(InsecureFastHasher),
             };
-        Self { store: MemoryStore::new(), clock: ManualClock::default(), hasher }
+        Self {
+            store: MemoryStore::new(),
+            clock: ManualClock::default(),
+            budgets: MemoryBudgets::new(),
+            hasher,
+        }
     }
 
     /// Adapters with [`InsecureFastHasher`]: for test suites that hash
@@ -63,6 +73,7 @@ impl MemoryAdapters {
             clock: Arc::new(self.clock.clone()),
             random: Arc::new(OsRandom),
             ids: Arc::new(UuidV7Ids),
+            budgets: Arc::new(self.budgets.clone()),
         }
     }
 

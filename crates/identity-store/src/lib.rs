@@ -13,6 +13,9 @@
 //! - `store`: connecting (SQLite set-up included), migrating, beginning
 //!   units of work;
 //! - `access`: granting the server's own PostgreSQL role its rights;
+//! - `budgets`: the per-client-address request counts
+//!   ([`identity_domain::AddressBudgets`], also implemented by [`SeaStore`]):
+//!   one upsert statement per request, shared by every process;
 //! - `bulk`: loading many users at once, for operations tooling;
 //! - `seal`: the [`OutboxKey`] that encrypts links and one-time passwords
 //!   waiting in the outbox;
@@ -22,6 +25,7 @@
 //! The schema itself lives in the `migrations` crate.
 
 mod access;
+mod budgets;
 mod bulk;
 mod entity;
 mod error;

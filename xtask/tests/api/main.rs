@@ -40,6 +40,8 @@ macro_rules! api_suite {
 
         #[path = "suite/areas.rs"]
         mod areas;
+        #[path = "suite/at_the_edge.rs"]
+        mod at_the_edge;
         #[path = "suite/contract.rs"]
         mod contract;
         #[path = "suite/edges.rs"]

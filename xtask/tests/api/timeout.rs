@@ -20,7 +20,12 @@ async fn a_request_that_takes_too_long_is_a_503_problem() {
         request_timeout: std::time::Duration::from_millis(1),
         ..identity_api::ApiSettings::default()
     };
-    let state = identity_api::ApiState { service, settings: Arc::new(settings) };
+    let forgot = identity_http::forgot::ForgotQueue::start(
+        service.clone(),
+        1.try_into().unwrap(),
+        1.try_into().unwrap(),
+    );
+    let state = identity_api::ApiState { service, settings: Arc::new(settings), forgot };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/v1/sessions", listener.local_addr().unwrap());
     let app = identity_api::router(state);

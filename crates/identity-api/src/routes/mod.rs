@@ -100,7 +100,8 @@ fn add_problems(operation: &mut Operation, method: &str, rate_limited: bool) {
         }
     }
     if rate_limited {
-        kinds.insert(K::RateLimited);
+        // Past the budget; or the budget could not be counted (it fails closed).
+        kinds.extend([K::RateLimited, K::StorageUnavailable]);
     }
     let kinds: Vec<ProblemKind> = kinds.into_iter().collect();
     operation.responses.responses.extend(problem_responses(&kinds));

@@ -4,13 +4,14 @@
 use crate::ApiState;
 use crate::dto::{Fields, UserView};
 use crate::error::{Answers, ApiError, ProblemKind, Problems};
-use crate::extract::{AppJson, Authenticated, RequestMeta, SESSION_COOKIE};
+use crate::extract::{AppJson, Authenticated, RequestMeta};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use chrono::{DateTime, Utc};
 use identity_domain::*;
+use identity_http::cookie::session_cookie;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -57,17 +58,6 @@ pub struct SessionView {
     pub password_change_only: bool,
 }
 
-/// A browser-session cookie (no `Max-Age`): the server ends the session
-/// itself, idle or absolute, whatever the browser keeps.
-fn session_cookie(token: String) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, token))
-        .path("/")
-        .secure(true)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .build()
-}
-
 /// Signs in by practice slug, email and password.
 ///
 /// Every failure (unknown practice or email, wrong password, inactive or
@@ -92,7 +82,7 @@ async fn sign_in(
             request_id: meta.request_id,
         })
         .await?;
-    let jar = jar.add(session_cookie(signed.token.expose().to_owned()));
+    let jar = jar.add(session_cookie(signed.token.expose()));
     let view = SessionView {
         token: signed.token.expose().to_owned(),
         user: signed.session.user.as_uuid(),
@@ -116,7 +106,7 @@ async fn sign_out(
     state.service.sign_out(&auth.caller).await?;
     // A `__Host-` cookie is replaced only by one with the same attributes
     // (Secure included): otherwise browsers ignore the removal.
-    let jar = jar.remove(session_cookie(String::new()));
+    let jar = jar.remove(session_cookie(""));
     Ok((StatusCode::NO_CONTENT, jar))
 }
 
@@ -176,11 +166,22 @@ pub struct ForgotBody {
     pub email: String,
 }
 
+/// What "forgot password" can answer besides 202: only a malformed
+/// request (the work runs after the answer, so no storage failure).
+pub struct ForgotProblems;
+
+impl Problems for ForgotProblems {
+    fn kinds() -> Vec<ProblemKind> {
+        vec![ProblemKind::InvalidField]
+    }
+}
+
 /// "Forgot password": always 202 for a well-formed request, whether or not
-/// the email exists. A recovery link is emailed to the stored address if it
-/// does.
+/// the practice and the email exist, in the same time: the request is
+/// queued and answered before anything is looked up. A recovery link is
+/// then emailed to the stored address if the account exists and is active.
 #[utoipa::path(post, path = "/password/forgot", tag = "sessions", request_body = ForgotBody,
-    responses((status = 202, description = "Accepted (whatever the email)"), Answers<StoreError>))]
+    responses((status = 202, description = "Accepted (whatever the email)"), Answers<ForgotProblems>))]
 async fn forgot_password(
     State(state): State<ApiState>,
     meta: RequestMeta,
@@ -192,7 +193,7 @@ async fn forgot_password(
     f.length("email", Some(&body.email), 1, 254);
     f.finish(Some(()))?;
     let request = ForgotPassword { practice: body.practice, email: body.email, request_id: meta.request_id };
-    state.service.forgot_password(request).await?;
+    state.forgot.submit(request);
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -222,24 +222,19 @@ pub struct ForgotForm {
     email: String,
 }
 
-/// `POST /console/forgot`: the same answer whether or not the email exists.
+/// `POST /console/forgot`: the same answer, in the same time, whether or
+/// not the practice and the email exist: the request is queued and the
+/// page answered before anything is looked up.
 pub async fn forgot(State(state): State<ConsoleState>, posted: VisitorForm<ForgotForm>) -> Response {
     let VisitorForm { visitor, form, request_id } = posted;
     let request =
         ForgotPassword { practice: form.practice.trim().to_owned(), email: form.email.clone(), request_id };
-    let mut errors = Errors::default();
-    let sent = match state.service.forgot_password(request).await {
-        Ok(()) => true,
-        Err(e) => {
-            errors.add(e.describe(visitor.lang.text()));
-            false
-        }
-    };
+    state.forgot.submit(request);
     let page = ForgotPage {
         t: visitor.lang.text(),
         chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
-        sent,
-        errors,
+        sent: true,
+        errors: Errors::default(),
         practice: form.practice,
         email: form.email,
     };

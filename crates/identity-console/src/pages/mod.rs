@@ -153,6 +153,9 @@ pub fn refusal(lang: Lang, status: StatusCode, text: &str) -> Response {
     let title = match status {
         StatusCode::NOT_FOUND => t.not_found_title,
         StatusCode::FORBIDDEN => t.forbidden_title,
+        StatusCode::PAYLOAD_TOO_LARGE => t.too_large_title,
+        StatusCode::TOO_MANY_REQUESTS => t.rate_limited_title,
+        StatusCode::SERVICE_UNAVAILABLE => t.unavailable_title,
         _ => t.confirm_title,
     };
     let page = MessagePage {
@@ -177,10 +180,42 @@ pub fn unexpected(lang: Lang, cause: &dyn std::fmt::Display) -> Response {
     refusal(lang, StatusCode::INTERNAL_SERVER_ERROR, lang.text().err_unexpected)
 }
 
+/// The browser's language, from `Accept-Language`.
+pub fn browser_lang(headers: &axum::http::HeaderMap) -> Lang {
+    Lang::from_accept_language(headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+}
+
+/// The page for a form larger than the body limit (413).
+pub fn too_large(lang: Lang) -> Response {
+    refusal(lang, StatusCode::PAYLOAD_TOO_LARGE, lang.text().err_too_large)
+}
+
+/// The page for a form refused by the per-address budget: 429 with
+/// `Retry-After` past the budget, 503 when it could not be counted.
+pub fn refused_by_budget(
+    refusal: identity_http::budget::Refusal,
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    use identity_http::budget::Refusal;
+    let lang = browser_lang(headers);
+    let t = lang.text();
+    let (status, text, retry_after) = match refusal {
+        Refusal::Spent { retry_after_secs } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            crate::i18n::fill(t.err_rate_limited, &[("seconds", &retry_after_secs.to_string())]),
+            retry_after_secs,
+        ),
+        Refusal::Uncounted => (StatusCode::SERVICE_UNAVAILABLE, t.err_busy.to_owned(), 1),
+    };
+    let mut response = self::refusal(lang, status, &text);
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after));
+    response
+}
+
 /// The answer to an unknown console address.
 pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
-    let lang = Lang::from_accept_language(
-        headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
-    );
+    let lang = browser_lang(&headers);
     refusal(lang, StatusCode::NOT_FOUND, lang.text().err_not_found)
 }

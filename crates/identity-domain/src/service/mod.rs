@@ -6,6 +6,7 @@
 //! it happens, or none of it.
 
 mod access;
+mod budget;
 mod cases;
 mod catalogue;
 mod credentials;
@@ -37,7 +38,9 @@ use crate::mail::{DeliveryStatus, Message, OutboxEmail};
 use crate::password::{Password, PasswordContext, PasswordHash, PasswordPolicy};
 use crate::permission::Permission;
 use crate::person::{Language, TimeZone};
-use crate::ports::{Access, Clock, IdGenerator, PasswordHasher, SecureRandom, Store, UnitOfWork};
+use crate::ports::{
+    Access, AddressBudgets, Clock, IdGenerator, PasswordHasher, SecureRandom, Store, UnitOfWork,
+};
 use crate::practice::Practice;
 use crate::role::Grants;
 use crate::session::SessionPolicy;
@@ -90,6 +93,8 @@ pub struct Ports {
     pub random: Arc<dyn SecureRandom>,
     /// Record ids.
     pub ids: Arc<dyn IdGenerator>,
+    /// Per-client-address request counts.
+    pub budgets: Arc<dyn AddressBudgets>,
 }
 
 /// Every use case of practice identity.

@@ -9,6 +9,7 @@ mod support;
 
 mod app_role;
 mod audit;
+mod budgets;
 mod bulk;
 mod concurrency;
 mod contract;

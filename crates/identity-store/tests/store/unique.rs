@@ -172,6 +172,8 @@ async fn fill_every_table(ctx: &Ctx) {
         .await
         .unwrap();
     uow.commit().await.unwrap();
+    let client = AddressKey::of(std::net::IpAddr::from([203, 0, 113, 9]));
+    ctx.store.hit(&client, identity_domain::budget::window_start(at)).await.unwrap();
 }
 
 /// A fresh value for `column`, in SQL.

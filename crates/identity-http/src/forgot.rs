@@ -1,0 +1,135 @@
+//! "Forgot password" after the answer: a bounded queue of requests, worked
+//! by a few tasks, so that the answer (202, or the console's "check your
+//! email" page) is sent before anything is looked up, and takes the same
+//! time whether the practice and the email exist, the account is active,
+//! inactive or locked.
+//!
+//! The composition root starts one queue and hands it to both front doors.
+//! When the queue is full, the request still gets the same answer; the
+//! request is dropped and a warning is logged (no email or practice in it).
+//! A dropped request is one the person can send again; the per-account cap
+//! of recovery emails and the per-address budget bound the work anyway.
+
+use identity_domain::{ForgotPassword, IdentityService};
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::{Mutex, Notify, mpsc};
+
+/// The queue. Cheap to clone; clones share it.
+#[derive(Clone)]
+pub struct ForgotQueue {
+    sender: mpsc::Sender<ForgotPassword>,
+    pending: Arc<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+impl Pending {
+    fn done(&self) {
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+}
+
+impl ForgotQueue {
+    /// A queue of at most `capacity` waiting requests, worked by `workers`
+    /// tasks on the current tokio runtime, which end when every clone of
+    /// the queue is dropped.
+    pub fn start(service: IdentityService, capacity: NonZeroUsize, workers: NonZeroUsize) -> Self {
+        let (sender, receiver) = mpsc::channel::<ForgotPassword>(capacity.get());
+        let receiver = Arc::new(Mutex::new(receiver));
+        let pending = Arc::new(Pending::default());
+        for _ in 0..workers.get() {
+            let (receiver, pending, service) = (receiver.clone(), pending.clone(), service.clone());
+            tokio::spawn(async move {
+                loop {
+                    let next = receiver.lock().await.recv().await;
+                    let Some(request) = next else { break };
+                    let request_id = request.request_id.clone();
+                    if let Err(e) = service.forgot_password(request).await {
+                        tracing::warn!(error = %e, request_id = request_id.as_ref().map(|r| r.as_str()),
+                            "a forgot-password request could not be completed");
+                    }
+                    pending.done();
+                }
+            });
+        }
+        Self { sender, pending }
+    }
+
+    /// Queues a request without waiting; when the queue is full the
+    /// request is dropped and logged (`false`). The caller answers the
+    /// same either way.
+    pub fn submit(&self, request: ForgotPassword) -> bool {
+        self.pending.count.fetch_add(1, Ordering::SeqCst);
+        let request_id = request.request_id.clone();
+        if self.sender.try_send(request).is_ok() {
+            return true;
+        }
+        self.pending.done();
+        tracing::warn!(
+            request_id = request_id.as_ref().map(|r| r.as_str()),
+            "the forgot-password queue is full: a request was dropped"
+        );
+        false
+    }
+
+    /// Requests waiting for a worker (not those being worked).
+    pub fn waiting(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
+    }
+
+    /// Waits until every queued request has been worked (for tests, and
+    /// for a stopping server).
+    pub async fn settled(&self) {
+        loop {
+            let idle = self.pending.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.pending.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use identity_domain::{Access, Config, Store};
+    use identity_memory::MemoryAdapters;
+
+    fn request() -> ForgotPassword {
+        ForgotPassword {
+            practice: "maple-law".into(),
+            email: "nobody@maple.example".into(),
+            request_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_the_request_and_settles_with_the_rest() {
+        let adapters = MemoryAdapters::with_fast_hasher();
+        let service = IdentityService::new(adapters.ports(), Config::default());
+        let queue = ForgotQueue::start(service, NonZeroUsize::MIN, NonZeroUsize::MIN);
+        // The store is held: the worker's first request waits on it.
+        let held = adapters.store.begin(Access::Write).await.unwrap();
+        assert!(queue.submit(request()));
+        while queue.waiting() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert!(queue.submit(request()), "one request waits");
+        assert!(!queue.submit(request()), "the queue is full: dropped");
+        assert_eq!(queue.waiting(), 1);
+        drop(held);
+        queue.settled().await;
+        assert_eq!(queue.waiting(), 0);
+    }
+}
