@@ -56,6 +56,10 @@ pub const TABLE_RIGHTS: &[(&str, Rights)] = &[
     ("sessions", Rights::Keep),
     ("audit_log", Rights::Append),
     ("outbox", Rights::Keep),
+    ("portal_accounts", Rights::Keep),
+    ("portal_email_history", Rights::Keep),
+    ("portal_sessions", Rights::Keep),
+    ("case_parties", Rights::Replace),
 ];
 
 /// A role name that is not a plain lower-case identifier.

@@ -21,6 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+mod portal;
+
 /// One email reservation: who held the address, and since when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Reservation {
@@ -54,6 +56,8 @@ struct State {
     /// Where each email sits in `outbox`, and its delivery lease.
     outbox_keys: HashMap<EmailId, DateTime<Utc>>,
     leases: HashMap<EmailId, Lease>,
+    /// Portal accounts, their emails and sessions, and case parties.
+    portal: portal::PortalState,
 }
 
 /// A worker's claim on an email.
@@ -66,7 +70,8 @@ struct Lease {
 
 /// Everything committed in a [`MemoryStore`] at one moment: every practice,
 /// user, email reservation, credential, role, profile, link, session, site,
-/// party, case, audit entry and outbox email. Compare two to check that an
+/// party, case, portal account and session, case party, audit entry and
+/// outbox email. Compare two to check that an
 /// operation changed nothing (`assert_eq!(before, after)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot(State);
