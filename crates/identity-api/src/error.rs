@@ -803,6 +803,12 @@ impl From<PartyError> for ApiError {
             PartyError::SiteNotFound => Self::not_found("site"),
             PartyError::PartyNotFound => Self::not_found("party"),
             PartyError::NoEmail => Self::invalid("email", e),
+            PartyError::EmailTaken { holder } => {
+                Self::new(ProblemKind::EmailPreviouslyUsed, e.to_string()).at("email").with("holder", holder)
+            }
+            PartyError::PortalAlreadyOpen { status } => {
+                Self::new(ProblemKind::IllegalTransition, e.to_string()).with("portal_status", status)
+            }
             PartyError::Store(e) => e.into(),
         }
     }
@@ -906,7 +912,7 @@ problems!(ChangePasswordError => [InvalidField, TooManyAttempts] + PasswordRejec
 problems!(EditUserError => [] + UpdateUserError + DeactivateError + ReactivateError);
 problems!(RoleError => [NotFound, Builtin, CannotGrant, NameTaken] + AccessError + StoreError);
 problems!(SiteError => [NotFound, NameTaken] + AccessError + StoreError);
-problems!(PartyError => [NotFound, InvalidField] + AccessError + StoreError);
+problems!(PartyError => [NotFound, InvalidField, EmailPreviouslyUsed, IllegalTransition] + AccessError + StoreError);
 problems!(ReadLogError => [] + AccessError + StoreError);
 problems!(RetryEmailError => [NotFound, EmailNotFailed, EmailSecretRemoved] + AccessError + StoreError);
 problems!(SettingsError => [InvalidField]);
@@ -1062,7 +1068,13 @@ mod tests {
             RoleError::Store(store()),
         ]);
         assert_listed(&[SiteError::NotFound, SiteError::NameTaken]);
-        assert_listed(&[PartyError::SiteNotFound, PartyError::PartyNotFound, PartyError::NoEmail]);
+        assert_listed(&[
+            PartyError::SiteNotFound,
+            PartyError::PartyNotFound,
+            PartyError::NoEmail,
+            PartyError::EmailTaken { holder: PartyId::from_uuid(uuid::Uuid::nil()) },
+            PartyError::PortalAlreadyOpen { status: PortalAccountStatus::Active },
+        ]);
         assert_listed(&[
             UpdateSettingsError::Settings(SettingsError::CapTooLow),
             UpdateSettingsError::Settings(SettingsError::MinLengthOutOfRange),

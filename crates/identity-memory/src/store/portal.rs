@@ -21,7 +21,6 @@ pub(super) struct PortalState {
     reservations: HashMap<(PracticeId, String), PartyId>,
     sessions: HashMap<SessionId, PortalSession>,
     sessions_by_hash: HashMap<TokenHash, SessionId>,
-    /// In the order they were added.
     case_parties: Vector<CaseParty>,
 }
 
@@ -177,7 +176,11 @@ impl CasePartyRepository for MemoryUnitOfWork {
             .iter()
             .filter(|e| e.practice == practice && e.case == case)
             .cloned()
-            .collect())
+            .collect::<Vec<_>>())
+        .map(|mut entries| {
+            entries.sort_by_key(|e| (e.added_at, e.party));
+            entries
+        })
     }
 
     async fn list_for_party(
@@ -192,6 +195,10 @@ impl CasePartyRepository for MemoryUnitOfWork {
             .iter()
             .filter(|e| e.practice == practice && e.party == party)
             .cloned()
-            .collect())
+            .collect::<Vec<_>>())
+        .map(|mut entries| {
+            entries.sort_by_key(|e| (e.added_at, e.case));
+            entries
+        })
     }
 }

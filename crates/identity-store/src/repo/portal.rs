@@ -17,6 +17,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 #[async_trait]
 impl PortalRepository for SeaUnitOfWork {
     async fn insert_account(&mut self, account: &PortalAccount) -> Result<(), StoreError> {
+        // The key decides before the email index (which SQLite may check first).
+        if self.get_account(account.practice, account.party).await?.is_some() {
+            return Err(Conflict::Stale.into());
+        }
         let savepoint = self.savepoint().await?;
         let result = portal_accounts::Entity::insert(row(portal_accounts::Model::from_domain(account)))
             .exec_without_returning(&savepoint)
