@@ -27,6 +27,15 @@ use serde_json::json;
 /// from a live portal session, so its practice and party always come from
 /// the session. It carries no permission: a party may act only on their own
 /// record, through the portal use cases.
+///
+/// Staff use cases take a staff [`super::Caller`], so handing them a portal
+/// caller does not compile:
+///
+/// ```compile_fail
+/// # async fn f(service: identity_domain::IdentityService, party: identity_domain::PortalCaller) {
+/// let _ = service.list_sites(&party).await;
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortalCaller {
     practice: PracticeId,

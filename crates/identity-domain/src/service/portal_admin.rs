@@ -240,6 +240,15 @@ impl IdentityService {
         let mut uow = self.begin(Access::Write).await?;
         let (_, mut account) = Self::party_and_account(uow.as_mut(), caller, party).await?;
         let before = account.status;
+        // Only accepting an invitation makes an invited account active: an
+        // administrator reactivates inactive accounts only.
+        let from = match next {
+            PortalAccountStatus::Active => PortalAccountStatus::Inactive,
+            PortalAccountStatus::Inactive | PortalAccountStatus::Invited => PortalAccountStatus::Active,
+        };
+        if before != from {
+            return Err(IllegalPortalTransition { from: before, to: next }.into());
+        }
         account.transition(next, now)?;
         uow.portal().update_account(&account).await?;
         let action = if next == PortalAccountStatus::Inactive {
