@@ -129,6 +129,7 @@ macro_rules! contract_suite {
             deactivating_portal_access_ends_sessions,
             a_revoked_party_invitation_cannot_be_accepted,
             a_party_uses_the_portal,
+            a_party_recovers_their_portal_password,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {

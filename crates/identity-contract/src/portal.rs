@@ -460,3 +460,98 @@ pub async fn a_party_uses_the_portal(store: Arc<dyn Store>) {
         assert!(actions.contains(&action), "{action:?} audited");
     }
 }
+
+impl Fixture {
+    /// The token of the newest portal recovery email to `email`.
+    pub async fn party_recovery_token(&self, email: &str) -> Option<Token> {
+        let outbox = self.raw_outbox().await;
+        outbox.iter().find(|e| e.to.as_str() == email).and_then(|e| match &e.message {
+            Message::PartyRecovery { token, .. } => Some(Token::presented(token.expose())),
+            _ => None,
+        })
+    }
+
+    /// A portal "forgot password" request.
+    pub async fn portal_forgot(&self, email: &str) {
+        let request = ForgotPassword {
+            practice: self.practice.slug.as_str().to_owned(),
+            email: email.to_owned(),
+            request_id: None,
+        };
+        self.service.portal_forgot_password(request).await.unwrap();
+    }
+}
+
+/// Portal recovery: "forgot password" emails a link (to the stored address,
+/// at most three an hour, never for an unknown or locked account); the link
+/// works once, for the portal only, ends the party's sessions; an
+/// administrator's link unlocks a locked account.
+pub async fn a_party_recovers_their_portal_password(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let site = f.site("North Campus").await;
+    let party = f.portal_party(site.id, "Jordan Lee", "jordan@example.org").await;
+    let signed = f.portal_sign_in("jordan@example.org", PORTAL_PASSWORD).await.unwrap();
+    let emails = f.raw_outbox().await.len();
+    f.portal_forgot("nobody@example.org").await;
+    assert_eq!(f.raw_outbox().await.len(), emails, "nothing for an unknown address");
+
+    f.portal_forgot(" JORDAN@example.org ").await;
+    let token = f.party_recovery_token("jordan@example.org").await.unwrap();
+    assert_eq!(
+        f.service.recover_password(&token, secret("a staff page cannot use it"), None).await,
+        Err(LinkError::InvalidLink),
+        "a portal link is not a staff link"
+    );
+    f.service.recover_portal_password(&token, secret("a brand new portal phrase"), None).await.unwrap();
+    assert_eq!(
+        f.service.recover_portal_password(&token, secret("yet another portal phrase"), None).await,
+        Err(LinkError::InvalidLink)
+    );
+    assert_eq!(f.service.authenticate_portal(&signed.token).await, Err(SessionError::Invalid));
+    assert!(f.portal_sign_in("jordan@example.org", "a brand new portal phrase").await.is_ok());
+
+    // At most three an hour.
+    for _ in 0..5 {
+        f.portal_forgot("jordan@example.org").await;
+    }
+    let sent = f
+        .raw_outbox()
+        .await
+        .iter()
+        .filter(|e| e.message.message_kind() == MessageKind::PartyRecovery)
+        .count();
+    assert_eq!(sent, 3, "one used earlier and two more this hour");
+
+    // Locked: forgot-password sends nothing; an administrator's link unlocks.
+    for _ in 0..f.service.config().throttle.lock_after {
+        f.clock.advance(Duration::seconds(11));
+        let _ = f.portal_sign_in("jordan@example.org", "not the password at all").await;
+    }
+    f.clock.advance(Duration::hours(2));
+    let before = f.raw_outbox().await.len();
+    f.portal_forgot("jordan@example.org").await;
+    assert_eq!(f.raw_outbox().await.len(), before, "a locked account gets no link by itself");
+    f.service.send_party_recovery_link(&f.admin, party.id).await.unwrap();
+    let token = f.party_recovery_token("jordan@example.org").await.unwrap();
+    f.service.recover_portal_password(&token, secret("the unlocking portal phrase"), None).await.unwrap();
+    assert!(f.portal_sign_in("jordan@example.org", "the unlocking portal phrase").await.is_ok());
+    assert!(matches!(
+        f.service.portal_access(&f.admin, party.id).await.unwrap(),
+        PortalAccess::Active { locked: false, .. }
+    ));
+
+    // Only active accounts get one.
+    f.service.deactivate_portal_access(&f.admin, party.id).await.unwrap();
+    assert_eq!(
+        f.service.send_party_recovery_link(&f.admin, party.id).await,
+        Err(PortalAdminError::NotActive { status: PortalAccountStatus::Inactive })
+    );
+    let actions: Vec<_> = f.audit().await.into_iter().map(|e| e.action).collect();
+    for action in [
+        AuditAction::PortalRecoveryRequested,
+        AuditAction::PortalRecoverySent,
+        AuditAction::PortalPasswordRecovered,
+    ] {
+        assert!(actions.contains(&action), "{action:?} audited");
+    }
+}

@@ -184,7 +184,10 @@ async fn run(commands: Vec<Command>) {
                     changes += 1;
                     let next = format!("{PORTAL_PASSWORD} changed {changes} times");
                     let caller = f.service.authenticate_portal(&token).await.unwrap();
-                    f.service.change_portal_password(&caller, secret(&password), secret(&next)).await.unwrap();
+                    f.service
+                        .change_portal_password(&caller, secret(&password), secret(&next))
+                        .await
+                        .unwrap();
                     password = next;
                     live_portal = vec![token];
                 }

@@ -6,13 +6,17 @@
 //! A [`PortalCaller`] is a different type from the staff [`super::Caller`]:
 //! no staff use case takes one, so a portal session cannot reach one.
 
-use super::{IdentityService, LinkError, Origin, SessionError, SignIn, SignInError};
-use crate::audit::{Actor, AuditAction, RequestId, Target};
+use super::{
+    ForgotPassword, IdentityService, LinkError, Origin, RECOVERY_EMAILS_PER_HOUR, Recipient, SessionError,
+    SignIn, SignInError,
+};
+use crate::audit::{Actor, AuditAction, AuditQuery, RequestId, Target};
 use crate::case::CaseStatus;
 use crate::email::EmailAddress;
 use crate::error::{HashError, StoreError};
 use crate::ids::{CaseId, PartyId, PracticeId, SessionId, SiteId};
 use crate::link::{LinkPurpose, LinkSubject};
+use crate::mail::{MailSecret, Message};
 use crate::party::{Party, PartyDetails};
 use crate::password::{MAX_PASSWORD_LENGTH, PasswordHash, PasswordRejection};
 use crate::person::{Label, Language, Note, Phone, TimeZone};
@@ -599,6 +603,144 @@ impl IdentityService {
             }
         }
         Ok(cases)
+    }
+
+    /// Portal "forgot password": emails a portal recovery link to the
+    /// stored address of an active, unlocked portal account, at most
+    /// [`RECOVERY_EMAILS_PER_HOUR`] an hour per account. Answers the same
+    /// whether or not the practice and email exist and whether or not an
+    /// email was sent; never counts as a failed sign-in. A locked account
+    /// gets its link from an administrator
+    /// ([`IdentityService::send_party_recovery_link`]).
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub async fn portal_forgot_password(&self, request: ForgotPassword) -> Result<(), StoreError> {
+        let (Ok(slug), Ok(email)) =
+            (PracticeSlug::parse(&request.practice), EmailAddress::parse(&request.email))
+        else {
+            return Ok(());
+        };
+        let mut uow = self.begin(Access::Write).await?;
+        let Some(practice) = uow.practices().find_by_slug(&slug).await? else {
+            return Ok(());
+        };
+        let Some(account) = uow.portal().find_account_by_email(practice.id, &email).await? else {
+            return Ok(());
+        };
+        if account.status != PortalAccountStatus::Active || account.locked {
+            return Ok(());
+        }
+        let query = AuditQuery {
+            action: Some(AuditAction::PortalRecoveryRequested),
+            target: Some(Target::Party(account.party)),
+            since: Some(self.now() - chrono::Duration::hours(1)),
+            limit: RECOVERY_EMAILS_PER_HOUR,
+            ..AuditQuery::default()
+        };
+        if uow.audit().list(practice.id, &query).await?.items.len() >= RECOVERY_EMAILS_PER_HOUR as usize {
+            return Ok(());
+        }
+        let Some(party) = uow.parties().get(practice.id, account.party).await? else {
+            return Ok(());
+        };
+        self.send_party_recovery(uow.as_mut(), &practice, &party, &account).await?;
+        let origin =
+            Origin { practice: practice.id, actor: Actor::Anonymous, request_id: request.request_id };
+        let target = Some(Target::Party(account.party));
+        self.audit(uow.as_mut(), &origin, AuditAction::PortalRecoveryRequested, target, None, None).await?;
+        uow.commit().await
+    }
+
+    /// Issues a portal recovery link (voiding the party's earlier ones) and
+    /// queues its email, in the party's language and time zone, to the
+    /// account's stored address.
+    pub(super) async fn send_party_recovery(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: &Practice,
+        party: &Party,
+        account: &PortalAccount,
+    ) -> Result<(), StoreError> {
+        let (token, expires_at) = self
+            .issue_link(
+                uow,
+                practice.id,
+                LinkSubject::Party(party.id),
+                LinkPurpose::Recovery,
+                self.config.recovery_ttl,
+            )
+            .await?;
+        let language = party.details.language.clone().unwrap_or_else(Language::english);
+        let recipient = Recipient {
+            email: &account.email,
+            name: party.details.name.as_str(),
+            language: &language,
+            time_zone: account.time_zone_or_default(),
+        };
+        let message = Message::PartyRecovery { token: MailSecret::new(token.expose()), expires_at };
+        self.send(uow, practice, recipient, message).await
+    }
+
+    /// Sets a new portal password through a portal recovery link (from
+    /// "forgot password" or an administrator). Clears a sign-in lock, ends
+    /// every portal session of the party and voids their other links.
+    ///
+    /// # Errors
+    /// [`LinkError`]: one answer for any link that cannot be used (unknown,
+    /// used, voided, expired, a staff link or another purpose, an account
+    /// no longer active); a link works once, even under concurrent use.
+    pub async fn recover_portal_password(
+        &self,
+        token: &Token,
+        new_password: SecretString,
+        request_id: Option<RequestId>,
+    ) -> Result<(), LinkError> {
+        let now = self.now();
+        let hash = token.hash();
+        let (practice, party, account) = {
+            let mut uow = self.begin(Access::Read).await?;
+            let link = uow.links().find_by_hash(&hash).await?.ok_or(LinkError::InvalidLink)?;
+            let LinkSubject::Party(party_id) = link.subject else {
+                return Err(LinkError::InvalidLink);
+            };
+            if link.purpose != LinkPurpose::Recovery || !link.is_live(now) {
+                return Err(LinkError::InvalidLink);
+            }
+            let practice = self.practice_of(uow.as_mut(), link.practice).await?;
+            let party = uow.parties().get(link.practice, party_id).await?.ok_or(LinkError::InvalidLink)?;
+            let account =
+                uow.portal().get_account(link.practice, party_id).await?.ok_or(LinkError::InvalidLink)?;
+            (practice, party, account)
+        };
+        if account.status != PortalAccountStatus::Active {
+            return Err(LinkError::InvalidLink);
+        }
+        let password = Self::check_password(&practice, &account.email, &party.details.name, new_password)?;
+        let password_hash = self.ports.hasher.hash(&password).await?;
+
+        let mut uow = self.begin(Access::Write).await?;
+        let link = uow.links().find_by_hash(&hash).await?.ok_or(LinkError::InvalidLink)?;
+        if link.purpose != LinkPurpose::Recovery
+            || !link.is_live(now)
+            || !uow.links().consume(link.id, now).await?
+        {
+            return Err(LinkError::InvalidLink);
+        }
+        let mut account =
+            uow.portal().get_account(practice.id, party.id).await?.ok_or(LinkError::InvalidLink)?;
+        if account.status != PortalAccountStatus::Active {
+            return Err(LinkError::InvalidLink);
+        }
+        account.set_password(password_hash, now);
+        uow.portal().update_account(&account).await?;
+        uow.portal().end_sessions(practice.id, party.id, None, now).await?;
+        uow.links().void_for(practice.id, LinkSubject::Party(party.id), None, now).await?;
+        let origin = Origin { practice: practice.id, actor: Actor::Anonymous, request_id };
+        let target = Some(Target::Party(party.id));
+        self.audit(uow.as_mut(), &origin, AuditAction::PortalPasswordRecovered, target, None, None).await?;
+        uow.commit().await?;
+        Ok(())
     }
 
     /// The party and account of a portal caller, both still there and the

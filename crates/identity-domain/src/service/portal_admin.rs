@@ -68,6 +68,13 @@ pub enum PortalAdminError {
         /// The account's status.
         status: PortalAccountStatus,
     },
+    /// Only an active account gets a recovery link (an invited party gets
+    /// their invitation again; an inactive one is reactivated first).
+    #[error("the party's portal account is {status}; only an active account gets a recovery link")]
+    NotActive {
+        /// The account's status.
+        status: PortalAccountStatus,
+    },
     /// The lifecycle forbids the change.
     #[error(transparent)]
     Transition(#[from] IllegalPortalTransition),
@@ -171,6 +178,39 @@ impl IdentityService {
             Some(Target::Party(party)),
             None,
             Some(json!({ "links_voided": voided })),
+        )
+        .await?;
+        uow.commit().await?;
+        Ok(())
+    }
+
+    /// Emails an active party a portal recovery link (needs
+    /// `parties.manage`): their earlier links die; the password works until
+    /// the link is used, which also clears a sign-in lock.
+    ///
+    /// # Errors
+    /// [`PortalAdminError`]; only an active account gets one
+    /// ([`PortalAdminError::NotActive`]).
+    pub async fn send_party_recovery_link(
+        &self,
+        caller: &Caller,
+        party: PartyId,
+    ) -> Result<(), PortalAdminError> {
+        caller.require(Permission::PartiesManage)?;
+        let mut uow = self.begin(Access::Write).await?;
+        let (record, account) = Self::party_and_account(uow.as_mut(), caller, party).await?;
+        if account.status != PortalAccountStatus::Active {
+            return Err(PortalAdminError::NotActive { status: account.status });
+        }
+        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+        self.send_party_recovery(uow.as_mut(), &practice, &record, &account).await?;
+        self.audit(
+            uow.as_mut(),
+            &caller.origin(),
+            AuditAction::PortalRecoverySent,
+            Some(Target::Party(party)),
+            None,
+            None,
         )
         .await?;
         uow.commit().await?;
