@@ -139,7 +139,7 @@ pub async fn portal_records_round_trip(store: Arc<dyn Store>) {
     assert_eq!(uow.portal().email_holder(other.practice.id, &lower).await.unwrap(), None);
     assert_eq!(uow.portal().get_session(other.practice.id, session.id).await.unwrap(), None);
     assert_eq!(uow.case_parties().list_for_case(other.practice.id, case.id).await.unwrap(), vec![]);
-    assert!(!uow.case_parties().remove(other.practice.id, case.id, party.id).await.unwrap());
+    assert!(!uow.case_parties().take_off(other.practice.id, case.id, party.id).await.unwrap());
 
     // Changes read back.
     account.status = PortalAccountStatus::Active;
@@ -156,7 +156,7 @@ pub async fn portal_records_round_trip(store: Arc<dyn Store>) {
     assert_eq!(uow.portal().end_sessions(f.practice.id, party.id, Some(session.id), now).await.unwrap(), 0);
     assert_eq!(uow.portal().end_sessions(f.practice.id, party.id, None, now).await.unwrap(), 1);
     assert_eq!(uow.portal().end_sessions(f.practice.id, party.id, None, now).await.unwrap(), 0);
-    assert!(uow.case_parties().remove(f.practice.id, case.id, party.id).await.unwrap());
+    assert!(uow.case_parties().take_off(f.practice.id, case.id, party.id).await.unwrap());
     uow.commit().await.unwrap();
 
     let mut uow = store.begin(Access::Read).await.unwrap();

@@ -519,8 +519,10 @@ pub trait CasePartyRepository: Send {
     /// [`crate::Conflict::Stale`] when the party is already on the case
     /// (storage MUST hold this with a unique index on case and party).
     async fn add(&mut self, entry: &CaseParty) -> Result<(), StoreError>;
-    /// Removes a party from a case; whether it was there.
-    async fn remove(
+    /// Takes a party off a case; whether it was on it. (The one removal a
+    /// port allows: a party's part in a case, never a user, an email
+    /// reservation, a portal account or an audit entry.)
+    async fn take_off(
         &mut self,
         practice: PracticeId,
         case: CaseId,

@@ -426,7 +426,7 @@ impl IdentityService {
             .into_iter()
             .find(|e| e.party == party)
             .ok_or(CasePartyError::NotOnCase)?;
-        if !uow.case_parties().remove(caller.practice(), case, party).await? {
+        if !uow.case_parties().take_off(caller.practice(), case, party).await? {
             return Err(CasePartyError::NotOnCase);
         }
         self.audit(

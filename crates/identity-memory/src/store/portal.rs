@@ -152,7 +152,7 @@ impl CasePartyRepository for MemoryUnitOfWork {
         Ok(())
     }
 
-    async fn remove(
+    async fn take_off(
         &mut self,
         practice: PracticeId,
         case: CaseId,

@@ -191,7 +191,7 @@ impl CasePartyRepository for SeaUnitOfWork {
         Ok(())
     }
 
-    async fn remove(
+    async fn take_off(
         &mut self,
         practice: PracticeId,
         case: CaseId,
