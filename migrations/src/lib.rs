@@ -47,7 +47,8 @@ mod m20261125_000008_outbox;
 mod m20261125_000009_users_search;
 mod m20261206_000001_outbox_claims_and_sealing;
 mod m20261206_000002_audit_log_no_replace;
-mod m20261207_000001_party_portal;
+mod m20261207_000010_accent_folded_keys;
+mod m20261207_000011_party_portal;
 mod schema;
 mod unique;
 
@@ -70,7 +71,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_users_search::Migration),
             Box::new(m20261206_000001_outbox_claims_and_sealing::Migration),
             Box::new(m20261206_000002_audit_log_no_replace::Migration),
-            Box::new(m20261207_000001_party_portal::Migration),
+            Box::new(m20261207_000010_accent_folded_keys::Migration),
+            Box::new(m20261207_000011_party_portal::Migration),
         ]
     }
 }
