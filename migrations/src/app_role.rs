@@ -58,6 +58,10 @@ pub const TABLE_RIGHTS: &[(&str, Rights)] = &[
     ("audit_log", Rights::Append),
     ("outbox", Rights::Keep),
     ("address_budgets", Rights::Replace),
+    ("portal_accounts", Rights::Keep),
+    ("portal_email_history", Rights::Keep),
+    ("portal_sessions", Rights::Keep),
+    ("case_parties", Rights::Replace),
 ];
 
 /// A role name that is not a plain lower-case identifier.

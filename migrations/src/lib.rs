@@ -16,7 +16,11 @@
 //! - an email address is held by one user of a practice for ever: a unique
 //!   index on `email_history (practice_id, normalized_email)`, where the
 //!   normalised form is computed by the domain (never `lower()` in SQL);
-//! - slugs, role, profile and site names, and link and session token hashes
+//!   likewise by one party's portal account, on `portal_email_history`;
+//! - a party has at most one portal account (keyed by the party) and takes
+//!   part in a case at most once (`case_parties` keyed by case and party);
+//! - slugs, role, profile and site names, and link, session and portal
+//!   session token hashes
 //!   are unique;
 //! - the audit log refuses `UPDATE` and `DELETE` (triggers on both backends),
 //!   `TRUNCATE` on PostgreSQL, and on SQLite an insert that would replace an
@@ -45,6 +49,7 @@ mod m20261206_000001_outbox_claims_and_sealing;
 mod m20261206_000002_audit_log_no_replace;
 mod m20261207_000010_accent_folded_keys;
 mod m20261207_000011_address_budgets;
+mod m20261207_000011_party_portal;
 mod schema;
 mod unique;
 
@@ -69,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_audit_log_no_replace::Migration),
             Box::new(m20261207_000010_accent_folded_keys::Migration),
             Box::new(m20261207_000011_address_budgets::Migration),
+            Box::new(m20261207_000011_party_portal::Migration),
         ]
     }
 }

@@ -27,6 +27,8 @@ pub enum Guards {
     TokenHash,
     /// A record's identity: its primary key.
     RecordId,
+    /// A party has one portal account, and takes part in a case once.
+    OnePerParty,
 }
 
 /// One unique index (or primary key) of the schema.
@@ -83,6 +85,23 @@ pub const UNIQUE_INDEXES: &[UniqueIndex] = &[
     entry("audit_log_pkey", "audit_log", &["id"], Guards::RecordId),
     entry("outbox_pkey", "outbox", &["id"], Guards::RecordId),
     entry("address_budgets_pkey", "address_budgets", &["address", "window_start"], Guards::RecordId),
+    entry("portal_accounts_pkey", "portal_accounts", &["party_id"], Guards::OnePerParty),
+    entry(
+        "ux_portal_accounts_practice_email",
+        "portal_accounts",
+        &["practice_id", "email_normalized"],
+        Guards::EmailInPractice,
+    ),
+    entry("portal_email_history_pkey", "portal_email_history", &["id"], Guards::RecordId),
+    entry(
+        "ux_portal_email_history_practice_normalized_email",
+        "portal_email_history",
+        &["practice_id", "normalized_email"],
+        Guards::EmailInPractice,
+    ),
+    entry("portal_sessions_pkey", "portal_sessions", &["id"], Guards::RecordId),
+    entry("ux_portal_sessions_token_hash", "portal_sessions", &["token_hash"], Guards::TokenHash),
+    entry("case_parties_pkey", "case_parties", &["case_id", "party_id"], Guards::OnePerParty),
 ];
 
 impl UniqueIndex {

@@ -297,6 +297,8 @@ texts! {
     party_saved: "The individual is saved.", "La personne est enregistrée.";
     party_invited: "The individual is saved and invited.", "La personne est enregistrée et invitée.";
     party_needs_email: "Type an email to send an invitation.", "Saisissez un courriel pour envoyer une invitation.";
+    party_portal_email_taken: "Another individual's portal account holds or held this email. Use another email.", "Le compte de portail d'une autre personne détient ou a détenu ce courriel. Utilisez un autre courriel.";
+    party_portal_open: "This individual has already joined the portal; there is no invitation to send.", "Cette personne a déjà rejoint le portail ; il n'y a pas d'invitation à envoyer.";
 
     roles_title: "Roles and profiles", "Rôles et profils";
     roles_intro: "Each user has one role; profiles add permissions on top of it.", "Chaque utilisateur a un rôle ; les profils ajoutent des permissions.";

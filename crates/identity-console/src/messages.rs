@@ -365,6 +365,8 @@ impl Describe for PartyError {
             Self::Access(e) => e.describe(t),
             Self::SiteNotFound | Self::PartyNotFound => Problem::not_found(t),
             Self::NoEmail => Problem::at("email", t.party_needs_email),
+            Self::EmailTaken { .. } => Problem::conflict("email", t.party_portal_email_taken.to_owned()),
+            Self::PortalAlreadyOpen { .. } => Problem::conflict("email", t.party_portal_open.to_owned()),
             Self::Store(e) => e.describe(t),
         }
     }

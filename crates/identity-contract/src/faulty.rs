@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use identity_domain::ports::{
-    AuditLog, CaseRepository, CredentialRepository, LinkRepository, Outbox, PartyRepository,
-    PracticeRepository, RoleRepository, SessionRepository, SiteRepository, UserRepository,
+    AuditLog, CasePartyRepository, CaseRepository, CredentialRepository, LinkRepository, Outbox,
+    PartyRepository, PortalRepository, PracticeRepository, RoleRepository, SessionRepository, SiteRepository,
+    UserRepository,
 };
 use identity_domain::{Access, Store, StoreError, UnitOfWork};
 use std::sync::Arc;
@@ -70,6 +71,12 @@ impl UnitOfWork for FaultyUnitOfWork {
     }
     fn cases(&mut self) -> &mut dyn CaseRepository {
         self.inner.cases()
+    }
+    fn portal(&mut self) -> &mut dyn PortalRepository {
+        self.inner.portal()
+    }
+    fn case_parties(&mut self) -> &mut dyn CasePartyRepository {
+        self.inner.case_parties()
     }
     fn audit(&mut self) -> &mut dyn AuditLog {
         self.inner.audit()

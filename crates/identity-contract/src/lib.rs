@@ -30,13 +30,15 @@ mod cases;
 mod faulty;
 mod fixture;
 mod paging;
+mod portal;
 
 pub use cases::*;
 pub use faulty::FaultyStore;
-pub use fixture::Fixture;
+pub use fixture::{Fixture, PASSWORD};
 pub use paging::{
     PAGING_CASES, users_list_paging_property, users_list_paging_walks_every_match_once_in_order,
 };
+pub use portal::*;
 
 use identity_domain::Store;
 use std::future::Future;
@@ -119,6 +121,15 @@ macro_rules! contract_suite {
             roles_profiles_sites_and_parties_round_trip,
             names_are_unique_per_practice,
             the_outbox_counts_pages_filters_and_retries_failed_emails,
+            portal_records_round_trip,
+            portal_emails_are_reserved_for_ever,
+            a_party_invitation_is_accepted_once_under_concurrent_submissions,
+            portal_sign_in_locks_at_one_hundred_failures,
+            portal_and_staff_sessions_never_cross,
+            deactivating_portal_access_ends_sessions,
+            a_revoked_party_invitation_cannot_be_accepted,
+            a_party_uses_the_portal,
+            a_party_recovers_their_portal_password,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {

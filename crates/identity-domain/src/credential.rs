@@ -109,9 +109,31 @@ impl ThrottlePolicy {
 
     /// Whether an attempt at `now` comes too soon after the last failure.
     pub fn too_soon(&self, credential: &Credential, now: DateTime<Utc>) -> bool {
-        credential
-            .last_failure_at
-            .is_some_and(|last| now < last + self.delay_after(credential.failed_attempts))
+        self.too_soon_after(credential.failed_attempts, credential.last_failure_at, now)
+    }
+
+    /// Whether an attempt at `now` comes too soon after `failures`
+    /// consecutive failures, the last at `last_failure_at` (for any
+    /// account that counts failures: staff credentials, portal accounts).
+    pub fn too_soon_after(
+        &self,
+        failures: u32,
+        last_failure_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        last_failure_at.is_some_and(|last| now < last + self.delay_after(failures))
+    }
+
+    /// Seconds to wait before the next attempt (at least 1), while
+    /// [`ThrottlePolicy::too_soon_after`] holds.
+    pub fn retry_after(
+        &self,
+        failures: u32,
+        last_failure_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> u64 {
+        let until = last_failure_at.unwrap_or(now) + self.delay_after(failures);
+        u64::try_from((until - now).num_seconds()).unwrap_or(0).max(1)
     }
 }
 

@@ -105,6 +105,7 @@ pub mod party;
 pub mod password;
 pub mod permission;
 pub mod person;
+pub mod portal;
 pub mod ports;
 pub mod practice;
 pub mod role;
@@ -137,6 +138,9 @@ pub use party::{Party, PartyDetails, PartyKind, PortalStatus};
 pub use password::{Password, PasswordHash, PasswordPolicy, PasswordRejection};
 pub use permission::{Permission, PermissionSet};
 pub use person::{Label, Language, Note, PersonName, Phone, TextError, TimeZone};
+pub use portal::{
+    CasePart, CaseParty, IllegalPortalTransition, PortalAccount, PortalAccountStatus, PortalSession,
+};
 pub use ports::{
     Access, AddressBudgets, Clock, IdGenerator, OutboxQueue, PasswordHasher, SecureRandom, Store, UnitOfWork,
 };

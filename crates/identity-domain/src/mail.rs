@@ -115,6 +115,13 @@ pub enum Message {
         /// When the link stops working.
         expires_at: DateTime<Utc>,
     },
+    /// A party chooses a new portal password.
+    PartyRecovery {
+        /// The link token.
+        token: MailSecret,
+        /// When the link stops working.
+        expires_at: DateTime<Utc>,
+    },
 }
 
 /// What kind of email a [`Message`] is, for filters and listings.
@@ -132,17 +139,20 @@ pub enum MessageKind {
     EmailChanged,
     /// [`Message::PartyInvitation`].
     PartyInvitation,
+    /// [`Message::PartyRecovery`].
+    PartyRecovery,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Welcome,
         Self::Invitation,
         Self::Recovery,
         Self::GeneratedPassword,
         Self::EmailChanged,
         Self::PartyInvitation,
+        Self::PartyRecovery,
     ];
 
     /// The storage and API name.
@@ -154,6 +164,7 @@ impl MessageKind {
             Self::GeneratedPassword => "generated_password",
             Self::EmailChanged => "email_changed",
             Self::PartyInvitation => "party_invitation",
+            Self::PartyRecovery => "party_recovery",
         }
     }
 
@@ -167,7 +178,11 @@ impl MessageKind {
     /// its secret was removed when it was given up.
     pub const fn carries_secret(self) -> bool {
         match self {
-            Self::Invitation | Self::Recovery | Self::GeneratedPassword | Self::PartyInvitation => true,
+            Self::Invitation
+            | Self::Recovery
+            | Self::GeneratedPassword
+            | Self::PartyInvitation
+            | Self::PartyRecovery => true,
             Self::Welcome | Self::EmailChanged => false,
         }
     }
@@ -188,6 +203,7 @@ impl Message {
             Self::GeneratedPassword { .. } => MessageKind::GeneratedPassword,
             Self::EmailChanged { .. } => MessageKind::EmailChanged,
             Self::PartyInvitation { .. } => MessageKind::PartyInvitation,
+            Self::PartyRecovery { .. } => MessageKind::PartyRecovery,
         }
     }
 
@@ -205,7 +221,8 @@ impl Message {
         match &mut copy {
             Self::Invitation { token, .. }
             | Self::Recovery { token, .. }
-            | Self::PartyInvitation { token, .. } => *token = blank(),
+            | Self::PartyInvitation { token, .. }
+            | Self::PartyRecovery { token, .. } => *token = blank(),
             Self::GeneratedPassword { password, .. } => *password = blank(),
             Self::Welcome { .. } | Self::EmailChanged { .. } => {}
         }

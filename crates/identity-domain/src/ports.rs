@@ -23,6 +23,7 @@ use crate::listing::{Page, UserCursor, UserQuery};
 use crate::mail::{ClaimToken, ClaimedEmail, MessageKind, OutboxCounts, OutboxEmail, OutboxQuery, WorkerId};
 use crate::party::Party;
 use crate::password::{Password, PasswordHash};
+use crate::portal::{CaseParty, PortalAccount, PortalSession};
 use crate::practice::{Practice, PracticeSlug};
 use crate::role::{Profile, Role};
 use crate::session::Session;
@@ -134,6 +135,10 @@ pub trait UnitOfWork: Send {
     fn parties(&mut self) -> &mut dyn PartyRepository;
     /// Cases.
     fn cases(&mut self) -> &mut dyn CaseRepository;
+    /// Portal accounts, their email reservations and sessions.
+    fn portal(&mut self) -> &mut dyn PortalRepository;
+    /// The parties of cases.
+    fn case_parties(&mut self) -> &mut dyn CasePartyRepository;
     /// The audit log.
     fn audit(&mut self) -> &mut dyn AuditLog;
     /// The outbox.
@@ -177,6 +182,12 @@ macro_rules! repositories_on_self {
             self
         }
         fn cases(&mut self) -> &mut dyn $crate::ports::CaseRepository {
+            self
+        }
+        fn portal(&mut self) -> &mut dyn $crate::ports::PortalRepository {
+            self
+        }
+        fn case_parties(&mut self) -> &mut dyn $crate::ports::CasePartyRepository {
             self
         }
         fn audit(&mut self) -> &mut dyn $crate::ports::AuditLog {
@@ -425,6 +436,111 @@ pub trait CaseRepository: Send {
     ) -> Result<Vec<Case>, StoreError>;
     /// How many open cases a user owns.
     async fn count_open(&mut self, practice: PracticeId, owner: UserId) -> Result<u64, StoreError>;
+}
+
+/// Portal accounts (one per party), the emails they ever held, and portal
+/// sessions. Portal sessions MUST be kept apart from staff sessions: a
+/// portal token is never found by [`SessionRepository::find_by_hash`], nor
+/// a staff token by [`PortalRepository::find_session_by_hash`].
+#[async_trait]
+pub trait PortalRepository: Send {
+    /// Stores a new account. Its email MUST already be reserved for the
+    /// party with [`PortalRepository::reserve_email`] in the same unit of
+    /// work.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::Stale`] when the party already has an account.
+    async fn insert_account(&mut self, account: &PortalAccount) -> Result<(), StoreError>;
+    /// The account of a party.
+    async fn get_account(
+        &mut self,
+        practice: PracticeId,
+        party: PartyId,
+    ) -> Result<Option<PortalAccount>, StoreError>;
+    /// The account whose current email this is (compared normalised).
+    async fn find_account_by_email(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Option<PortalAccount>, StoreError>;
+    /// Saves a changed account (status, email, password, failures, time
+    /// zone, times).
+    async fn update_account(&mut self, account: &PortalAccount) -> Result<(), StoreError>;
+    /// The party whose portal account holds or ever held this email.
+    async fn email_holder(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+    ) -> Result<Option<PartyId>, StoreError>;
+    /// Records that `party`'s portal account holds `email` from `at`; the
+    /// reservation is never removed. Reserving again an address the same
+    /// party already holds or held changes nothing.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::EmailTaken`] when another party's portal account
+    /// holds or held it. Storage MUST hold this rule itself (a unique
+    /// index), so that two concurrent units of work cannot both reserve
+    /// one address.
+    async fn reserve_email(
+        &mut self,
+        practice: PracticeId,
+        email: &EmailAddress,
+        party: PartyId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Stores a new portal session.
+    async fn insert_session(&mut self, session: &PortalSession) -> Result<(), StoreError>;
+    /// The portal session with this token hash, in any practice.
+    async fn find_session_by_hash(&mut self, hash: &TokenHash) -> Result<Option<PortalSession>, StoreError>;
+    /// One portal session of the practice.
+    async fn get_session(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+    ) -> Result<Option<PortalSession>, StoreError>;
+    /// Saves a changed session (last use, end).
+    async fn update_session(&mut self, session: &PortalSession) -> Result<(), StoreError>;
+    /// Ends every session of a party but `except`, returning how many were
+    /// not yet ended.
+    async fn end_sessions(
+        &mut self,
+        practice: PracticeId,
+        party: PartyId,
+        except: Option<SessionId>,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// The parties of cases, each with their part.
+#[async_trait]
+pub trait CasePartyRepository: Send {
+    /// Adds a party to a case.
+    ///
+    /// # Errors
+    /// [`crate::Conflict::Stale`] when the party is already on the case
+    /// (storage MUST hold this with a unique index on case and party).
+    async fn add(&mut self, entry: &CaseParty) -> Result<(), StoreError>;
+    /// Takes a party off a case; whether it was on it. (The one removal a
+    /// port allows: a party's part in a case, never a user, an email
+    /// reservation, a portal account or an audit entry.)
+    async fn take_off(
+        &mut self,
+        practice: PracticeId,
+        case: CaseId,
+        party: PartyId,
+    ) -> Result<bool, StoreError>;
+    /// The parties of a case, in the order they were added.
+    async fn list_for_case(
+        &mut self,
+        practice: PracticeId,
+        case: CaseId,
+    ) -> Result<Vec<CaseParty>, StoreError>;
+    /// The cases a party takes part in, in the order they were added.
+    async fn list_for_party(
+        &mut self,
+        practice: PracticeId,
+        party: PartyId,
+    ) -> Result<Vec<CaseParty>, StoreError>;
 }
 
 /// The audit log: append and read, nothing else.

@@ -66,6 +66,11 @@ impl PublicBaseUrl {
         self.with_token("/portal/join", token)
     }
 
+    /// A party's portal recovery link: `{base}/portal/recover#token=…`.
+    pub fn portal_recover(&self, token: &str) -> String {
+        self.with_token("/portal/recover", token)
+    }
+
     fn with_token(&self, path: &str, token: &str) -> String {
         format!("{}{path}#token={}", self.0, percent_encode(token))
     }

@@ -43,6 +43,7 @@ mod repo {
     mod sites;
     mod users;
 }
+mod portal;
 
 /// One email reservation: who held the address, and since when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +78,8 @@ struct State {
     /// Where each email sits in `outbox`, and its delivery lease.
     outbox_keys: HashMap<EmailId, DateTime<Utc>>,
     leases: HashMap<EmailId, Lease>,
+    /// Portal accounts, their emails and sessions, and case parties.
+    portal: portal::PortalState,
 }
 
 /// A worker's claim on an email.
@@ -89,7 +92,8 @@ struct Lease {
 
 /// Everything committed in a [`MemoryStore`] at one moment: every practice,
 /// user, email reservation, credential, role, profile, link, session, site,
-/// party, case, audit entry and outbox email. Compare two to check that an
+/// party, case, portal account and session, case party, audit entry and
+/// outbox email. Compare two to check that an
 /// operation changed nothing (`assert_eq!(before, after)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot(State);

@@ -35,6 +35,7 @@ pub fn store_error(err: DbErr) -> StoreError {
         Some(index) => match index.guards {
             Guards::PracticeSlug | Guards::NameInPractice => Conflict::NameTaken.into(),
             Guards::EmailInPractice => Conflict::EmailTaken.into(),
+            Guards::OnePerParty => Conflict::Stale.into(),
             Guards::TokenHash | Guards::RecordId => {
                 StoreError::Unavailable(format!("unique index {} refused a duplicate: {message}", index.name))
             }

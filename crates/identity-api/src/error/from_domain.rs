@@ -356,6 +356,12 @@ impl From<PartyError> for ApiError {
             PartyError::SiteNotFound => Self::not_found("site"),
             PartyError::PartyNotFound => Self::not_found("party"),
             PartyError::NoEmail => Self::invalid("email", e),
+            PartyError::EmailTaken { holder } => {
+                Self::new(ProblemKind::EmailPreviouslyUsed, e.to_string()).at("email").with("holder", holder)
+            }
+            PartyError::PortalAlreadyOpen { status } => {
+                Self::new(ProblemKind::IllegalTransition, e.to_string()).with("portal_status", status)
+            }
             PartyError::Store(e) => e.into(),
         }
     }

@@ -77,7 +77,13 @@ fn every_error_answers_a_kind_its_enum_lists() {
         RoleError::Store(store()),
     ]);
     assert_listed(&[SiteError::NotFound, SiteError::NameTaken]);
-    assert_listed(&[PartyError::SiteNotFound, PartyError::PartyNotFound, PartyError::NoEmail]);
+    assert_listed(&[
+        PartyError::SiteNotFound,
+        PartyError::PartyNotFound,
+        PartyError::NoEmail,
+        PartyError::EmailTaken { holder: PartyId::from_uuid(uuid::Uuid::nil()) },
+        PartyError::PortalAlreadyOpen { status: PortalAccountStatus::Active },
+    ]);
     assert_listed(&[
         UpdateSettingsError::Settings(SettingsError::CapTooLow),
         UpdateSettingsError::Settings(SettingsError::MinLengthOutOfRange),

@@ -38,7 +38,8 @@ pub struct OutboxParams {
     /// Only emails to this address.
     pub recipient: Option<String>,
     /// Only emails of this kind: `welcome`, `invitation`, `recovery`,
-    /// `generated_password`, `email_changed` or `party_invitation`.
+    /// `generated_password`, `email_changed`, `party_invitation` or
+    /// `party_recovery`.
     pub kind: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -56,7 +57,7 @@ impl OutboxParams {
         let recipient = f.optional("recipient", self.recipient.as_deref(), EmailAddress::parse);
         let kind = f.optional("kind", self.kind.as_deref(), |k| {
             MessageKind::parse(k).ok_or(
-                "use welcome, invitation, recovery, generated_password, email_changed or party_invitation",
+                "use welcome, invitation, recovery, generated_password, email_changed, party_invitation or party_recovery",
             )
         });
         let before = f.optional("cursor", self.cursor.as_deref(), |c| {
@@ -91,7 +92,7 @@ pub struct OutboxEmailView {
     /// The recipient's name.
     pub recipient_name: String,
     /// `welcome`, `invitation`, `recovery`, `generated_password`,
-    /// `email_changed` or `party_invitation`.
+    /// `email_changed`, `party_invitation` or `party_recovery`.
     pub kind: String,
     /// The language it is written in.
     pub language: String,

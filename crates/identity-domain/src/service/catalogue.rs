@@ -9,7 +9,7 @@ use crate::listing::Page;
 use crate::mail::{MailSecret, Message};
 use crate::party::{Party, PartyDetails, PortalStatus};
 use crate::permission::{Permission, PermissionSet};
-use crate::person::{Label, Language, Note, TimeZone};
+use crate::person::{Label, Language, Note};
 use crate::ports::{Access, UnitOfWork};
 use crate::role::{Profile, Role};
 use crate::site::Site;
@@ -200,6 +200,18 @@ pub enum PartyError {
     /// An invitation needs the party's email.
     #[error("the party has no email to send an invitation to")]
     NoEmail,
+    /// Another party's portal account holds, or once held, this email.
+    #[error("another party's portal account holds or held this email")]
+    EmailTaken {
+        /// That party.
+        holder: PartyId,
+    },
+    /// The party's portal account is already open: it was accepted.
+    #[error("the party's portal account is {status}; it cannot be invited again")]
+    PortalAlreadyOpen {
+        /// The account's status.
+        status: crate::portal::PortalAccountStatus,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -513,6 +525,7 @@ impl IdentityService {
         let email = party.details.email.clone().ok_or(PartyError::NoEmail)?;
         let practice = self.practice_of(uow, caller.practice()).await?;
         let site = uow.sites().get(caller.practice(), party.site).await?.ok_or(PartyError::SiteNotFound)?;
+        let account = self.open_portal_account(uow, party, &email).await?;
         let (token, expires_at) = self
             .issue_link(
                 uow,
@@ -527,7 +540,7 @@ impl IdentityService {
             email: &email,
             name: party.details.name.as_str(),
             language: &language,
-            time_zone: TimeZone::utc(),
+            time_zone: account.time_zone_or_default(),
         };
         let message = Message::PartyInvitation {
             site_name: site.name.as_str().to_owned(),

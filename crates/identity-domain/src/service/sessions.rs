@@ -244,7 +244,7 @@ impl IdentityService {
 
     /// Verifies against a dummy hash so a failure without a real hash to
     /// check costs the same time as one with.
-    async fn burn_verification(&self, typed: &SecretString) -> Result<(), HashError> {
+    pub(super) async fn burn_verification(&self, typed: &SecretString) -> Result<(), HashError> {
         let dummy = self.dummy_hash().await?;
         self.ports.hasher.verify(typed, &dummy).await.map(|_| ())
     }

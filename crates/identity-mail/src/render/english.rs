@@ -116,6 +116,18 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 "If you were not expecting this invitation, you can ignore this email.".to_owned(),
             ];
         }
+        Content::PartyRecovery { link, expires } => {
+            letter.subject = format!("Choose a new password for the {practice} portal");
+            letter.intro = vec![
+                format!("Someone asked to reset the password of your account on the {practice} portal."),
+                "Choose a new password:".to_owned(),
+            ];
+            letter.action = Some(Action::new("Choose a new password", link));
+            letter.outro = vec![
+                link_works_once(expires),
+                "If you did not ask for this, ignore this email: your password stays as it is.".to_owned(),
+            ];
+        }
     }
     letter
 }

@@ -123,6 +123,21 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 "Si vous n’attendiez pas cette invitation, vous pouvez ignorer ce courriel.".to_owned(),
             ];
         }
+        Content::PartyRecovery { link, expires } => {
+            letter.subject = format!("Choisissez un nouveau mot de passe pour le portail de {practice}");
+            letter.intro = vec![
+                format!(
+                    "Quelqu’un a demandé la réinitialisation du mot de passe de votre compte sur le portail de {practice}."
+                ),
+                "Choisissez un nouveau mot de passe :".to_owned(),
+            ];
+            letter.action = Some(Action::new("Choisir un nouveau mot de passe", link));
+            letter.outro = vec![
+                link_works_once(expires),
+                "Si vous n’avez rien demandé, ignorez ce courriel : votre mot de passe reste le même."
+                    .to_owned(),
+            ];
+        }
     }
     letter
 }

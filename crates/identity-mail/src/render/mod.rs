@@ -148,6 +148,10 @@ impl Renderer {
                 link: self.base.portal_join(secret(token)?),
                 expires: when(*expires_at),
             },
+            Message::PartyRecovery { token, expires_at } => Content::PartyRecovery {
+                link: self.base.portal_recover(secret(token)?),
+                expires: when(*expires_at),
+            },
         })
     }
 }
@@ -189,6 +193,10 @@ enum Content<'a> {
     },
     PartyInvitation {
         site: &'a str,
+        link: String,
+        expires: String,
+    },
+    PartyRecovery {
         link: String,
         expires: String,
     },

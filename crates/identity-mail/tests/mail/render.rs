@@ -66,7 +66,17 @@ fn every_message() -> Vec<Message> {
             token: MailSecret::new(TOKEN),
             expires_at: at(12, 9),
         },
+        Message::PartyRecovery { token: MailSecret::new(TOKEN), expires_at: at(5, 10) },
     ]
+}
+
+#[test]
+fn a_party_recovery_link_leads_to_the_portal() {
+    let message = Message::PartyRecovery { token: MailSecret::new(TOKEN), expires_at: at(5, 10) };
+    let rendered = renderer().render(&email(message, "fr-CA", "America/Montreal")).unwrap();
+    let link = format!("https://id.maple.example/portal/recover#token={TOKEN}");
+    assert!(rendered.text.contains(&link), "{}", rendered.text);
+    assert!(rendered.subject.contains("portail"), "{}", rendered.subject);
 }
 
 #[test]

@@ -3,12 +3,16 @@
 //! leave this crate.
 
 pub mod audit_log;
+pub mod case_parties;
 pub mod cases;
 pub mod credentials;
 pub mod email_history;
 pub mod links;
 pub mod outbox;
 pub mod parties;
+pub mod portal_accounts;
+pub mod portal_email_history;
+pub mod portal_sessions;
 pub mod practices;
 pub mod profiles;
 pub mod roles;
@@ -20,7 +24,8 @@ pub mod users;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use identity_domain::{
-    AuditEntry, Case, Credential, Link, OutboxEmail, Party, Practice, Profile, Role, Session, Site,
+    AuditEntry, Case, CaseParty, Credential, Link, OutboxEmail, Party, PortalAccount, PortalSession,
+    Practice, Profile, Role, Session, Site,
 };
 use identity_domain::{Permission, PermissionSet, StoreError};
 
@@ -113,11 +118,14 @@ macro_rules! rows {
 
 rows! {
     audit_log => AuditEntry,
+    case_parties => CaseParty,
     cases => Case,
     credentials => Credential,
     links => Link,
     outbox => OutboxEmail,
     parties => Party,
+    portal_accounts => PortalAccount,
+    portal_sessions => PortalSession,
     practices => Practice,
     profiles => Profile,
     roles => Role,

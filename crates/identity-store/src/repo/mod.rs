@@ -8,6 +8,7 @@ mod credentials;
 mod links;
 mod outbox;
 mod parties;
+mod portal;
 mod practices;
 mod roles;
 mod sessions;

@@ -94,9 +94,10 @@ async fn fill_every_table(ctx: &Ctx) {
     let mut uow = ctx.store.begin(Access::Write).await.unwrap();
     uow.credentials().save(&Credential::empty(p, u.id)).await.unwrap();
     uow.parties().insert(&party).await.unwrap();
+    let case = id();
     uow.cases()
         .insert(&Case {
-            id: id(),
+            id: case,
             practice: p,
             title: label("Study permit"),
             status: CaseStatus::Open,
@@ -132,6 +133,26 @@ async fn fill_every_table(ctx: &Ctx) {
             password_change_only: false,
             ended_at: None,
         })
+        .await
+        .unwrap();
+    let portal_email = email("party@example.com");
+    uow.portal().reserve_email(p, &portal_email, party.id, at).await.unwrap();
+    uow.portal().insert_account(&PortalAccount::invited(p, party.id, portal_email, at)).await.unwrap();
+    uow.portal()
+        .insert_session(&PortalSession {
+            id: id(),
+            practice: p,
+            party: party.id,
+            token_hash: Token::presented("portal session").hash(),
+            created_at: at,
+            last_seen_at: at,
+            expires_at: at + Duration::hours(12),
+            ended_at: None,
+        })
+        .await
+        .unwrap();
+    uow.case_parties()
+        .add(&CaseParty { practice: p, case, party: party.id, part: CasePart::Student, added_at: at })
         .await
         .unwrap();
     uow.audit()
@@ -237,7 +258,8 @@ async fn every_unique_index_broken_becomes_the_error_of_what_it_guards(ctx: Ctx)
         let error = identity_store::store_error(err);
         match (index.guards, &error) {
             (Guards::PracticeSlug | Guards::NameInPractice, StoreError::Conflict(Conflict::NameTaken))
-            | (Guards::EmailInPractice, StoreError::Conflict(Conflict::EmailTaken)) => {}
+            | (Guards::EmailInPractice, StoreError::Conflict(Conflict::EmailTaken))
+            | (Guards::OnePerParty, StoreError::Conflict(Conflict::Stale)) => {}
             // SQLite's trigger refuses a reused audit id before the index sees it.
             (Guards::RecordId, StoreError::Unavailable(message))
                 if index.table == "audit_log" && ctx.backend == Backend::Sqlite =>
