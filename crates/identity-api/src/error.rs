@@ -489,7 +489,8 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Contended(cause) => {
                 tracing::warn!(cause = %cause, "a change kept racing others and was given up");
-                Self::new(ProblemKind::StorageUnavailable, "too many changes at once; try again").retry_after(1)
+                Self::new(ProblemKind::StorageUnavailable, "too many changes at once; try again")
+                    .retry_after(1)
             }
         }
     }

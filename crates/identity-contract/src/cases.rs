@@ -662,7 +662,10 @@ pub async fn crossed_deactivations_with_reassignment_leave_no_case_orphaned(stor
     assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
     for outcome in &outcomes {
         if let Err(e) = outcome {
-            assert_eq!(e, &DeactivateError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive }));
+            assert_eq!(
+                e,
+                &DeactivateError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
+            );
         }
     }
     for case in &cases {

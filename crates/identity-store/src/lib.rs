@@ -14,6 +14,7 @@
 //!   units of work;
 //! - `access`: granting the server's own PostgreSQL role its rights;
 //! - `bulk`: loading many users at once, for operations tooling;
+//! - `count`: counting the statements units of work send, for the bench;
 //! - `seal`: the [`OutboxKey`] that encrypts links and one-time passwords
 //!   waiting in the outbox;
 //! - `queue`: the mail worker's [`identity_domain::OutboxQueue`], also
@@ -23,6 +24,7 @@
 
 mod access;
 mod bulk;
+mod count;
 mod entity;
 mod error;
 mod queue;
@@ -32,6 +34,7 @@ mod store;
 
 pub use access::GrantError;
 pub use bulk::BulkUser;
+pub use count::{StatementCount, StatementCounter};
 pub use error::store_error;
 pub use seal::{OutboxKey, OutboxKeyError};
 pub use store::{ConnectError, MigrationState, SeaStore, StartUpLock, StoreOptions};

@@ -1,5 +1,6 @@
 //! Connecting, migrating, and beginning units of work.
 
+use crate::count::StatementCounter;
 use crate::error::unavailable;
 use crate::repo::SeaUnitOfWork;
 use crate::seal::OutboxKey;
@@ -14,6 +15,7 @@ use sea_orm::{
 use sea_orm_migration::MigrationStatus;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -139,6 +141,8 @@ pub struct SeaStore {
     options: StoreOptions,
     /// Seals the secrets of outbox emails (see [`crate::OutboxKey`]).
     outbox_key: OutboxKey,
+    /// Counts statements, when asked to (the bench).
+    counter: Option<Arc<StatementCounter>>,
 }
 
 impl SeaStore {
@@ -167,6 +171,18 @@ impl SeaStore {
         self
     }
 
+    /// Counts every statement this store's units of work send from now on,
+    /// and the transaction control around them (for the bench: statements
+    /// and round trips per use case). Clones made afterwards count into the
+    /// same counter.
+    pub fn count_statements(&mut self) -> Arc<StatementCounter> {
+        let counter = Arc::new(StatementCounter::default());
+        let counting = counter.clone();
+        self.db.set_metric_callback(move |info| counting.statement(&info.statement.sql));
+        self.counter = Some(counter.clone());
+        counter
+    }
+
     /// The key sealing the outbox's secrets.
     pub(crate) fn outbox_key(&self) -> &OutboxKey {
         &self.outbox_key
@@ -178,7 +194,7 @@ impl SeaStore {
     /// [`ConnectError`] says which step failed, naming the path for SQLite.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, ConnectError> {
         let db = open(url, &options, Purpose::Serve).await?;
-        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate() })
+        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate(), counter: None })
     }
 
     /// Applies every pending migration, under the start-up lock (see
@@ -461,9 +477,14 @@ impl SeaStore {
         let options = TransactionOptions {
             sqlite_transaction_mode: (backend == DbBackend::Sqlite && write)
                 .then_some(SqliteTransactionMode::Immediate),
-            isolation_level: (backend == DbBackend::Postgres && write).then_some(IsolationLevel::Serializable),
+            isolation_level: (backend == DbBackend::Postgres && write)
+                .then_some(IsolationLevel::Serializable),
             ..TransactionOptions::default()
         };
+        if let Some(counter) = &self.counter {
+            // BEGIN, then COMMIT or ROLLBACK; SET TRANSACTION when set.
+            counter.control(2 + u64::from(options.isolation_level.is_some()));
+        }
         self.db.begin_with_options(options).await.map_err(unavailable)
     }
 }
@@ -471,7 +492,8 @@ impl SeaStore {
 #[async_trait]
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
-        Ok(Box::new(SeaUnitOfWork::new(self.transaction(access).await?, self.outbox_key.clone())))
+        let txn = self.transaction(access).await?;
+        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone(), self.counter.clone())))
     }
 
     /// A random pause of up to 4 ms after the first attempt, doubling with
