@@ -17,4 +17,5 @@ mod listing;
 mod queue;
 mod roundtrip;
 mod schema;
+mod stall;
 mod unique;
