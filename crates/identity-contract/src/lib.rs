@@ -37,7 +37,7 @@ mod paging;
 
 pub use cases::*;
 pub use faulty::FaultyStore;
-pub use fixture::Fixture;
+pub use fixture::{Fixture, PASSWORD};
 pub use paging::{
     PAGING_CASES, users_list_paging_property, users_list_paging_walks_every_match_once_in_order,
 };

@@ -255,8 +255,10 @@ pub trait UserRepository: Send {
     ///
     /// # Errors
     /// [`crate::Conflict::EmailTaken`] when any user of the practice holds
-    /// or held it. Storage MUST hold this rule itself (a unique index), so
-    /// that two concurrent units of work cannot both reserve one address.
+    /// or held it; the unit of work stays usable. Storage MUST hold this
+    /// rule itself (a unique index), so that two concurrent units of work
+    /// cannot both reserve one address: the later is refused as taken, or
+    /// as [`StoreError::Contended`] by an adapter that runs them at once.
     async fn reserve_email(
         &mut self,
         practice: PracticeId,

@@ -19,9 +19,7 @@ use identity_domain::{
     Conflict, Direction, EmailAddress, Page, PracticeId, ProfileId, RoleId, SiteId, SortValue, StoreError,
     User, UserColumn, UserCursor, UserFilter, UserId, UserQuery, UserStatus,
 };
-use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, LikeExpr, OnConflict, Query, QueryStatementBuilder, SimpleExpr, UnionType,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, OnConflict, Query, SimpleExpr, UnionType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Iterable, ModelTrait,
     Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
@@ -301,16 +299,17 @@ impl SeaUnitOfWork {
         Ok(self.hydrate(row.into_iter().collect()).await?.pop())
     }
 
-    /// The name of the user's role, for the `role_key` column: read by the
-    /// statement that writes the user, not by one of its own.
-    fn role_key(user: &User) -> SimpleExpr {
-        let name = Query::select()
-            .column(roles::Column::Name)
-            .from(roles::Entity)
-            .and_where(roles::Column::Id.eq(user.role.as_uuid()))
-            .and_where(roles::Column::PracticeId.eq(user.practice.as_uuid()))
-            .to_owned();
-        SimpleExpr::from(name.into_sub_query_statement())
+    /// The name of the user's role, for the `role_key` column (which holds
+    /// its search key, folded by the domain).
+    async fn role_name(&self, practice: PracticeId, role: RoleId) -> Result<String, StoreError> {
+        let found = roles::Entity::find_by_id(role.as_uuid())
+            .filter(roles::Column::PracticeId.eq(practice.as_uuid()))
+            .one(&self.txn)
+            .await
+            .map_err(store_error)?;
+        found
+            .map(|r| r.name)
+            .ok_or_else(|| StoreError::Unavailable("the user's role does not exist".to_owned()))
     }
 
     /// Why inserting `user` changed no row: its address taken (a conflict),
@@ -373,12 +372,10 @@ impl UserRepository for SeaUnitOfWork {
     /// One `INSERT … ON CONFLICT DO NOTHING`: a taken address changes no
     /// row and leaves the unit of work usable, with no savepoint.
     async fn insert(&mut self, user: &User) -> Result<(), StoreError> {
-        let stored = users::Model::from_domain(user, "");
+        let role_name = self.role_name(user.practice, user.role).await?;
+        let stored = users::Model::from_domain(user, &role_name);
         let columns: Vec<users::Column> = users::Column::iter().collect();
-        let values = columns.iter().map(|column| match column {
-            users::Column::RoleKey => Self::role_key(user),
-            other => Expr::val(stored.get(*other)),
-        });
+        let values = columns.iter().map(|column| Expr::val(stored.get(*column)));
         let insert = Query::insert()
             .into_table(users::Entity)
             .columns(columns.iter().copied())
@@ -405,15 +402,14 @@ impl UserRepository for SeaUnitOfWork {
         let Some(previous) = user.version.checked_sub(1) else {
             return Err(Conflict::Stale.into());
         };
-        let mut changes: users::ActiveModel = row(users::Model::from_domain(user, ""));
+        let role_name = self.role_name(user.practice, user.role).await?;
+        let mut changes: users::ActiveModel = row(users::Model::from_domain(user, &role_name));
         changes.not_set(users::Column::Id);
         changes.not_set(users::Column::PracticeId);
         changes.not_set(users::Column::CreatedAt);
-        changes.not_set(users::Column::RoleKey);
         let savepoint = self.savepoint().await?;
         let result = users::Entity::update_many()
             .set(changes)
-            .col_expr(users::Column::RoleKey, Self::role_key(user))
             .filter(users::Column::Id.eq(user.id.as_uuid()))
             .filter(users::Column::PracticeId.eq(user.practice.as_uuid()))
             .filter(users::Column::Version.eq(crate::entity::to_i64(previous)))
