@@ -43,6 +43,7 @@ mod m20261125_000008_outbox;
 mod m20261125_000009_users_search;
 mod m20261206_000001_outbox_claims_and_sealing;
 mod m20261206_000002_audit_log_no_replace;
+mod m20261207_000010_accent_folded_keys;
 mod schema;
 mod unique;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_users_search::Migration),
             Box::new(m20261206_000001_outbox_claims_and_sealing::Migration),
             Box::new(m20261206_000002_audit_log_no_replace::Migration),
+            Box::new(m20261207_000010_accent_folded_keys::Migration),
         ]
     }
 }

@@ -459,6 +459,7 @@ pub fn effective(settings: &Settings) -> String {
     line("mail.worker.backoff_max_secs", w.backoff_max_secs.to_string());
     line("mail.worker.jitter_percent", w.jitter_percent.to_string());
     line("mail.worker.send_timeout_secs", w.send_timeout_secs.to_string());
+    line("mail.worker.stop_grace_secs", w.stop_grace_secs.to_string());
     line("mail.worker.concurrency", w.concurrency.to_string());
     line("mail.worker.worker_id", opt(w.worker_id.as_deref().map(text)));
     out.join("\n")

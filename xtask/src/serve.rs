@@ -223,6 +223,11 @@ pub async fn build(mut settings: Settings) -> Result<Server, String> {
     let released = lock.release().await.map_err(|e| format!("start-up lock: {e}"));
     let first_start = started?;
     released?;
+    // Emails queued by a version that kept their secrets in clear.
+    let sealed = store.seal_outbox_secrets().await.map_err(|e| format!("cannot seal the outbox: {e}"))?;
+    if sealed > 0 {
+        tracing::info!(emails = sealed, "sealed the secrets of emails queued before the outbox sealed them");
+    }
 
     let mailer = Arc::new(Mailer::from_config(&settings.mail).map_err(|e| format!("mail: {e}"))?);
     let queue: Arc<dyn OutboxQueue> = Arc::new(store.clone());

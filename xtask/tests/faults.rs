@@ -383,3 +383,225 @@ async fn kill_9_during_writes_leaves_every_change_whole_or_absent() {
     store.close().await.unwrap();
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A mail server that accepts connections and then says nothing: each
+/// accepted connection is held open, silent, until the test ends.
+struct SilentMailServer {
+    port: u16,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SilentMailServer {
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        Self { port, accepted }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The settings that send mail through it, with a send timeout far
+    /// longer than the shutdown grace period.
+    fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("IDENTITY_MAIL__TRANSPORT__KIND", "smtp".to_owned()),
+            ("IDENTITY_MAIL__TRANSPORT__HOST", "127.0.0.1".to_owned()),
+            ("IDENTITY_MAIL__TRANSPORT__PORT", self.port.to_string()),
+            ("IDENTITY_MAIL__TRANSPORT__SECURITY", "plain".to_owned()),
+            ("IDENTITY_MAIL__WORKER__SEND_TIMEOUT_SECS", "120".to_owned()),
+            ("IDENTITY_MAIL__WORKER__POLL_INTERVAL_MS", "200".to_owned()),
+            ("IDENTITY_HTTP__SHUTDOWN_GRACE_SECS", "3".to_owned()),
+        ]
+    }
+}
+
+/// Starts the binary on `dir` with the silent mail server, creates the
+/// first Super Admin's session and two invitations, and waits until their
+/// sends are stuck on the silent server.
+async fn with_sends_stuck(dir: &Path, silent: &SilentMailServer) -> Running {
+    let settings = silent.settings();
+    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = start(dir, &env);
+    let client = server.client();
+    let admin = client.first_admin(server.first_password.as_deref().unwrap()).await;
+    let role = client.role(&admin, "Paralegal").await;
+    for email in ["one@practice.example", "two@practice.example"] {
+        assert_eq!(client.invite(&admin, &role, email).await.0, StatusCode::CREATED);
+    }
+    binary::eventually("the sends to reach the silent server", Duration::from_secs(30), || {
+        silent.accepted() >= 1
+    })
+    .await;
+    server
+}
+
+/// The emails the file transport wrote into `dir`'s default mail folder.
+fn delivered(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("data/mail-outbox")).map(|entries| entries.count()).unwrap_or(0)
+}
+
+/// SIGTERM while sends wait on a mail server that accepted and went
+/// silent: the process exits 0 within its grace period (not after the
+/// send timeout), the claimed emails are released, and a restart delivers
+/// every one at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_sends_stuck_on_a_silent_mail_server_exits_in_time_and_loses_no_email() {
+    let dir = temp_dir("silent-smtp");
+    let silent = SilentMailServer::start();
+    let server = with_sends_stuck(&dir, &silent).await;
+    let started = Instant::now();
+    let (stopped, logs) = server.stop();
+    let took = started.elapsed();
+    println!("SIGTERM with sends stuck on a silent mail server: exited after {took:?}");
+    assert!(stopped, "{logs}");
+    assert!(took < Duration::from_secs(60), "shutdown waited for the 120 s send timeout: {took:?}");
+
+    let store = sqlite(&dir).await;
+    assert_eq!(scalar(&store, "SELECT count(*) FROM outbox WHERE status <> 'pending'").await, 0);
+    assert_eq!(
+        scalar(&store, "SELECT count(*) FROM outbox WHERE claimed_by IS NOT NULL").await,
+        0,
+        "released"
+    );
+    let queued = scalar(&store, "SELECT count(*) FROM outbox").await;
+    store.close().await.unwrap();
+
+    let started = Instant::now();
+    let again = start(&dir, &[]);
+    let expected = usize::try_from(queued).unwrap();
+    binary::eventually("every email after the restart", Duration::from_secs(30), || {
+        delivered(&dir) == expected
+    })
+    .await;
+    println!("{expected} released emails delivered {:?} after the restart", started.elapsed());
+    assert!(again.stop().0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// kill -9 while sends wait on a silent mail server: the emails stay
+/// claimed by the dead process, and the restarted process (the same worker
+/// identity) takes them back at once instead of waiting out the lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kill_9_with_emails_claimed_a_restart_delivers_them_within_a_minute() {
+    let dir = temp_dir("kill9-mail");
+    let silent = SilentMailServer::start();
+    let server = with_sends_stuck(&dir, &silent).await;
+    server.kill();
+
+    let store = sqlite(&dir).await;
+    let claimed = scalar(&store, "SELECT count(*) FROM outbox WHERE claimed_by IS NOT NULL").await;
+    let queued = scalar(&store, "SELECT count(*) FROM outbox").await;
+    store.close().await.unwrap();
+    assert!(claimed >= 1, "the dead process held claims");
+
+    let started = Instant::now();
+    let again = start(&dir, &[]);
+    let expected = usize::try_from(queued).unwrap();
+    binary::eventually("every email after the restart", Duration::from_secs(60), || {
+        delivered(&dir) == expected
+    })
+    .await;
+    println!(
+        "after kill -9, {expected} emails ({claimed} claimed) delivered {:?} after the restart",
+        started.elapsed()
+    );
+    assert!(again.stop().0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The database file made immutable under a running server (an I/O error
+/// on every write): writes answer 503 promptly and change nothing, and once
+/// the file is writable again writes succeed and reads are current, without
+/// a restart. Needs `chattr` on a file system that honours it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_database_file_answers_503_and_recovers_without_a_restart() {
+    let dir = temp_dir("immutable");
+    let server = start(&dir, &[]);
+    let client = server.client();
+    let admin = client.first_admin(server.first_password.as_deref().unwrap()).await;
+    let role = client.role(&admin, "Paralegal").await;
+    assert_eq!(client.invite(&admin, &role, "before@practice.example").await.0, StatusCode::CREATED);
+
+    // Not the `-shm` file: SQLite maps it into memory, and a mapped page
+    // that cannot be written kills the process (SIGBUS), as a failing disk
+    // under it would.
+    let files: Vec<String> = ["identity.db", "identity.db-wal"]
+        .iter()
+        .map(|f| dir.join("data").join(f))
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    let chattr = |flag: &str| {
+        std::process::Command::new("chattr")
+            .arg(flag)
+            .args(&files)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    /// Makes the files writable again even when an assertion fails.
+    struct Writable<'a>(&'a dyn Fn(&str) -> bool);
+    impl Drop for Writable<'_> {
+        fn drop(&mut self) {
+            (self.0)("-i");
+        }
+    }
+    let _writable = Writable(&chattr);
+    if !chattr("+i") {
+        println!(
+            "skipped: chattr +i is not available here (it needs root and a file system with the immutable flag)"
+        );
+        std::fs::remove_dir_all(dir).ok();
+        return;
+    }
+    let started = Instant::now();
+    let (status, body) = client.invite(&admin, &role, "during@practice.example").await;
+    let took = started.elapsed();
+    let (ready, _) = client.send(reqwest::Method::GET, "/readyz", None, None).await;
+    chattr("-i");
+    println!("a write on an immutable database file answered {status} after {took:?}");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE, "not ready while the file cannot be written");
+
+    let started = Instant::now();
+    loop {
+        let (status, body) = client.invite(&admin, &role, "after@practice.example").await;
+        if status == StatusCode::CREATED {
+            break;
+        }
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(started.elapsed() < Duration::from_secs(15), "writes still refused after the file came back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Every pooled connection reads what was committed: several reads in a
+    // row, so that each connection of the pool is likely to serve one.
+    for _ in 0..8 {
+        let (status, page) = client
+            .send(reqwest::Method::GET, "/api/v1/users?search=after%40practice", Some(&admin), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(page["items"].as_array().unwrap().len(), 1, "a stale read: {page}");
+    }
+    let (ready, _) = client.send(reqwest::Method::GET, "/readyz", None, None).await;
+    assert_eq!(ready, StatusCode::OK);
+    assert!(server.stop().0);
+
+    let store = sqlite(&dir).await;
+    let kept = emails(&store).await;
+    assert!(kept.contains("before@practice.example") && kept.contains("after@practice.example"));
+    assert!(!kept.contains("during@practice.example"), "a write answered 503 was kept");
+    store.close().await.unwrap();
+    std::fs::remove_dir_all(dir).ok();
+}

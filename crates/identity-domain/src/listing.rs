@@ -178,7 +178,8 @@ pub struct UserFilter {
     pub profile: Option<ProfileId>,
     /// Only users of this site.
     pub site: Option<SiteId>,
-    /// Only users with this preferred language.
+    /// Only users whose preferred language is this one or a variant of it
+    /// (`fr` matches `fr` and `fr-CA`; see [`Language::covers`]).
     pub language: Option<Language>,
     /// Case-insensitive substring of the name or email, already folded by
     /// [`search_key`] (see [`SearchTerm`]).
@@ -211,7 +212,7 @@ impl UserFilter {
             && self.role.is_none_or(|r| user.role == r)
             && self.profile.is_none_or(|p| user.profiles.contains(&p))
             && self.site.is_none_or(|s| user.sites.contains(&s))
-            && self.language.as_ref().is_none_or(|l| &user.language == l)
+            && self.language.as_ref().is_none_or(|l| l.covers(&user.language))
             && self.search.as_ref().is_none_or(|needle| {
                 user.name.search_key().contains(needle.as_str())
                     || user.email.normalized().contains(needle.as_str())
@@ -365,7 +366,7 @@ mod tests {
     #[test]
     fn a_search_is_folded_and_refuses_control_characters() {
         let term = SearchTerm::parse("  CÉLINE ").unwrap().unwrap();
-        assert_eq!(term.as_str(), "céline");
+        assert_eq!(term.as_str(), "celine");
         assert_eq!(
             UserFilter::default().with_search_term(Some(term)),
             UserFilter::default().with_search("CÉLINE")

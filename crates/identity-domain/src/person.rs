@@ -102,9 +102,36 @@ pub(crate) fn nfc(s: &str) -> String {
     }
 }
 
-/// Lower-cased NFC form used for case-insensitive substring search.
+/// The form names are searched and sorted by: lower case, without the
+/// accents of the Latin, Greek and Cyrillic scripts, in NFC. `Bélanger`,
+/// `BELANGER` and `belanger` share one key, so a search for `belanger`
+/// finds Anaïs Bélanger and she sorts before Anaïs Bouchard (byte order
+/// would put every accented letter after `z`). Marks that are letters'
+/// vowels or tones in other scripts (Devanagari, Thai, Vietnamese tone
+/// stacking aside) are kept: removing them would change the word.
+///
+/// ```
+/// use identity_domain::person::search_key;
+/// assert_eq!(search_key("Anaïs BÉLANGER"), "anais belanger");
+/// assert_eq!(search_key("Émile"), search_key("emile"));
+/// assert!(search_key("Anaïs Bélanger") < search_key("Anaïs Bouchard"));
+/// assert_eq!(search_key("王小明"), "王小明");
+/// ```
 pub fn search_key(s: &str) -> String {
-    nfc(s).to_lowercase()
+    let bare: String = s.nfd().filter(|c| !is_accent(*c)).collect();
+    bare.to_lowercase().nfc().collect()
+}
+
+/// A combining accent of the Latin, Greek or Cyrillic scripts: the
+/// Combining Diacritical Marks block and its supplements, and the
+/// combining half marks.
+fn is_accent(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+        | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{20D0}'..='\u{20FF}'
+        | '\u{FE20}'..='\u{FE2F}')
 }
 
 /// A person's full name, one line, 1 to 200 characters, in any script,
@@ -333,6 +360,20 @@ impl Language {
     /// The primary language subtag (`fr` for `fr-CA`).
     pub fn primary(&self) -> &str {
         self.0.split('-').next().unwrap_or(&self.0)
+    }
+
+    /// Whether `other` is this language or a variant of it: `fr` covers
+    /// `fr`, `fr-CA` and `fr-BE`; `fr-CA` covers `fr-CA` but not `fr`.
+    ///
+    /// ```
+    /// use identity_domain::person::Language;
+    /// let fr = Language::parse("fr").unwrap();
+    /// assert!(fr.covers(&Language::parse("fr-CA").unwrap()));
+    /// assert!(!Language::parse("fr-CA").unwrap().covers(&fr));
+    /// assert!(!fr.covers(&Language::parse("fy").unwrap()));
+    /// ```
+    pub fn covers(&self, other: &Self) -> bool {
+        other.0 == self.0 || other.0.strip_prefix(self.0.as_str()).is_some_and(|rest| rest.starts_with('-'))
     }
 }
 

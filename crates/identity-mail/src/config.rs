@@ -150,6 +150,12 @@ pub struct WorkerConfig {
     /// Sends in flight at once (default 4).
     #[serde(default = "defaults::concurrency")]
     pub concurrency: u32,
+    /// Seconds the sends in flight may go on once the worker is asked to
+    /// stop (default 5). A send still running then is abandoned and its
+    /// email released, due again at once for the next process: a stalled
+    /// mail server never holds up shutdown for the whole send timeout.
+    #[serde(default = "defaults::stop_grace_secs")]
+    pub stop_grace_secs: u64,
     /// This worker's identity, the same across restarts of one server
     /// process and different for each process that runs at the same time
     /// (default: the host's name). A worker that starts takes back the
@@ -179,6 +185,7 @@ impl Default for WorkerConfig {
             lease_secs: defaults::lease_secs(),
             send_timeout_secs: defaults::send_timeout_secs(),
             concurrency: defaults::concurrency(),
+            stop_grace_secs: defaults::stop_grace_secs(),
             worker_id: None,
             max_attempts: defaults::max_attempts(),
             backoff_base_secs: defaults::backoff_base_secs(),
@@ -221,6 +228,9 @@ impl WorkerConfig {
         if self.jitter_percent > 100 {
             return bad("jitter_percent must be at most 100");
         }
+        if self.stop_grace_secs > 3_600 {
+            return bad("stop_grace_secs must be at most 3600");
+        }
         if Duration::try_seconds(i64::try_from(self.backoff_max_secs).unwrap_or(i64::MAX)).is_none()
             || Duration::try_seconds(i64::try_from(self.lease_secs).unwrap_or(i64::MAX)).is_none()
         {
@@ -251,6 +261,9 @@ mod defaults {
     }
     pub(super) const fn concurrency() -> u32 {
         4
+    }
+    pub(super) const fn stop_grace_secs() -> u64 {
+        5
     }
     pub(super) const fn max_attempts() -> u32 {
         8

@@ -32,7 +32,8 @@ pub fn shutdown_channel() -> (ShutdownTrigger, ShutdownSignal) {
 pub struct ShutdownTrigger(watch::Sender<bool>);
 
 impl ShutdownTrigger {
-    /// Asks every worker to stop after the email it is sending.
+    /// Asks every worker to stop: no new send starts, the sends in flight
+    /// get `stop_grace_secs` to finish, and the rest are released.
     pub fn shutdown(&self) {
         self.0.send_replace(true);
     }
@@ -224,8 +225,9 @@ impl OutboxWorker {
     /// One pass: claims up to a batch of due emails and delivers them,
     /// several at once. Once `shutdown` is requested or the lease is about
     /// to run out, it starts no new send: the sends in flight finish
-    /// (each within the send timeout) and the rest are released, due again
-    /// at once.
+    /// (each within the send timeout, and within `stop_grace_secs` of a
+    /// stop, after which they are abandoned) and the rest are released,
+    /// due again at once.
     ///
     /// # Errors
     /// The queue's error when the claim fails; a failure to record an
@@ -247,7 +249,7 @@ impl OutboxWorker {
                     self.release(&claimed).await;
                     Outcome::Left
                 } else {
-                    self.deliver(&claimed).await
+                    self.deliver(&claimed, shutdown.clone()).await
                 }
             })
             .buffer_unordered(concurrency)
@@ -295,12 +297,28 @@ impl OutboxWorker {
         }
     }
 
-    async fn deliver(&self, claimed: &ClaimedEmail) -> Outcome {
+    /// Waits until a stop is asked for and the stop grace has passed.
+    async fn stop_grace_over(&self, mut shutdown: ShutdownSignal) {
+        shutdown.requested().await;
+        tokio::time::sleep(std::time::Duration::from_secs(self.config.stop_grace_secs)).await;
+    }
+
+    async fn deliver(&self, claimed: &ClaimedEmail, shutdown: ShutdownSignal) -> Outcome {
         let email = &claimed.email;
         let attempt = email.attempts.saturating_add(1);
         let kind = email.message.kind();
         let id = email.id;
-        match self.send(email).await {
+        let sent = tokio::select! {
+            sent = self.send(email) => sent,
+            () = self.stop_grace_over(shutdown) => {
+                // The mail server may have taken the message meanwhile: it
+                // may go out twice (the same Message-ID), never not at all.
+                tracing::warn!(email_id = %id, kind, "send abandoned at stop; the email is due again at once");
+                self.release(claimed).await;
+                return Outcome::Left;
+            }
+        };
+        match sent {
             Ok(()) => {
                 match self.queue.mark_sent(id, claimed.claim, self.clock.now()).await {
                     Ok(true) => tracing::info!(email_id = %id, kind, attempt, "email sent"),

@@ -2,7 +2,7 @@
 
 use crate::count::StatementCounter;
 use crate::error::unavailable;
-use crate::repo::SeaUnitOfWork;
+use crate::repo::{CommitHealth, SeaUnitOfWork};
 use crate::seal::OutboxKey;
 use async_trait::async_trait;
 use identity_domain::{Access, Store, StoreError, UnitOfWork};
@@ -143,6 +143,8 @@ pub struct SeaStore {
     outbox_key: OutboxKey,
     /// Counts statements, when asked to (the bench).
     counter: Option<Arc<StatementCounter>>,
+    /// Whether the last commit failed (for the readiness check).
+    commits: CommitHealth,
 }
 
 impl SeaStore {
@@ -194,7 +196,14 @@ impl SeaStore {
     /// [`ConnectError`] says which step failed, naming the path for SQLite.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, ConnectError> {
         let db = open(url, &options, Purpose::Serve).await?;
-        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate(), counter: None })
+        Ok(Self {
+            db,
+            url: url.to_owned(),
+            options,
+            outbox_key: OutboxKey::generate(),
+            counter: None,
+            commits: CommitHealth::default(),
+        })
     }
 
     /// Applies every pending migration, under the start-up lock (see
@@ -469,6 +478,20 @@ fn prepare_sqlite_file(path: &Path) -> Result<(), ConnectError> {
 }
 
 impl SeaStore {
+    /// A real commit that leaves the data as it was (SQLite): a table made
+    /// and dropped in one transaction still writes and syncs the schema's
+    /// pages. Run by the readiness check after a failed commit only, and a
+    /// success clears that failure.
+    async fn prove_commit(&self) -> Result<(), StoreError> {
+        let txn = self.transaction(Access::Write).await?;
+        for probe in ["CREATE TABLE readiness_commit_probe (b BLOB)", "DROP TABLE readiness_commit_probe"] {
+            txn.execute_unprepared(probe).await.map_err(unavailable)?;
+        }
+        let committed = txn.commit().await;
+        self.commits.record(committed.is_ok());
+        committed.map_err(unavailable)
+    }
+
     /// Begins a transaction: a write one `BEGIN IMMEDIATE` on SQLite,
     /// `SERIALIZABLE` on PostgreSQL (see [`SeaStore`]).
     pub(crate) async fn transaction(&self, access: Access) -> Result<DatabaseTransaction, StoreError> {
@@ -493,7 +516,7 @@ impl SeaStore {
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
         let txn = self.transaction(access).await?;
-        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone(), self.counter.clone())))
+        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone(), self.counter.clone(), self.commits.clone())))
     }
 
     /// A random pause of up to 4 ms after the first attempt, doubling with
@@ -503,7 +526,7 @@ impl Store for SeaStore {
         tokio::time::sleep(retry_pause(attempt, Uuid::now_v7().as_u128())).await;
     }
 
-    /// Takes the write lock and writes, then rolls back. On SQLite the
+    /// Begins a write unit of work, writes, then rolls back. On SQLite the
     /// write creates a table holding 64 KiB, which needs about 17 pages
     /// more than a change of a few rows does, so a full disk or the page
     /// cap fails it before a use case's write can; on PostgreSQL it
@@ -530,6 +553,10 @@ impl Store for SeaStore {
             }
         }
         let rolled_back = txn.rollback().await.map_err(unavailable);
-        written.and(rolled_back)
+        written.and(rolled_back)?;
+        if self.commits.last_failed() && self.db.get_database_backend() == DbBackend::Sqlite {
+            self.prove_commit().await?;
+        }
+        Ok(())
     }
 }

@@ -67,3 +67,28 @@ async fn a_worker_sending_to_a_stalled_server_stops_within_the_send_timeout() {
         assert!(email.last_error.unwrap().contains("did not finish within 3 seconds"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_a_stop_a_send_stuck_past_the_stop_grace_is_abandoned_and_its_email_released() {
+    let stalling = StallingServer::start(usize::MAX, 0).await; // every connection stalls
+    let world = World::new().await;
+    world.invite_many(1).await; // 2 emails
+    let mut config = smtp_config(stalling.port);
+    config.worker.concurrency = 2;
+    config.worker.send_timeout_secs = 120;
+    config.worker.stop_grace_secs = 1;
+    let running = Running::spawn(world.worker(&config));
+    eventually("both sends to be in flight", WAIT, || async { stalling.accepted() >= 2 }).await;
+
+    running.trigger().shutdown();
+    let deadline = Duration::from_secs(1 + 10);
+    let report =
+        tokio::time::timeout(deadline, running.join()).await.expect("the worker stops after its grace");
+    assert_eq!((report.sent, report.retried, report.left), (0, 0, 2));
+    // Released, not failed: due again at once for the next worker.
+    let now = world.adapters.clock.now();
+    for email in world.outbox().await {
+        assert_eq!((email.status, email.attempts), (DeliveryStatus::Pending, 0));
+        assert!(email.next_attempt_at <= now);
+    }
+}

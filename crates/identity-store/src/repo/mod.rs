@@ -33,6 +33,8 @@ pub(crate) struct SeaUnitOfWork {
     outbox_key: OutboxKey,
     /// Counts savepoints, when the store counts statements.
     counter: Option<Arc<StatementCounter>>,
+    /// Told whether the commit succeeded.
+    commits: CommitHealth,
 }
 
 impl SeaUnitOfWork {
@@ -40,8 +42,9 @@ impl SeaUnitOfWork {
         txn: DatabaseTransaction,
         outbox_key: OutboxKey,
         counter: Option<Arc<StatementCounter>>,
+        commits: CommitHealth,
     ) -> Self {
-        Self { txn, outbox_key, counter }
+        Self { txn, outbox_key, counter, commits }
     }
 
     /// Opens a savepoint for one write that may break a unique rule, so
@@ -54,6 +57,25 @@ impl SeaUnitOfWork {
             counter.control(2);
         }
         self.txn.begin().await.map_err(store_error)
+    }
+}
+
+/// Whether the store's last commit failed, shared by a store and its
+/// units of work: after a failed commit the readiness check proves a real
+/// commit before it says ready again (an I/O error may fail commits while
+/// a rolled-back write still succeeds).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CommitHealth(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl CommitHealth {
+    /// Records a commit's outcome.
+    pub(crate) fn record(&self, committed: bool) {
+        self.0.store(!committed, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the last commit failed.
+    pub(crate) fn last_failed(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -111,7 +133,9 @@ impl UnitOfWork for SeaUnitOfWork {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         // A failed commit is never answered as done; the connection it
         // leaves behind is closed when it returns to the pool.
-        self.txn.commit().await.map_err(|err| {
+        let committed = self.txn.commit().await;
+        self.commits.record(committed.is_ok());
+        committed.map_err(|err| {
             tracing::error!(error = %err, "a commit failed: the change is not saved");
             store_error(err)
         })

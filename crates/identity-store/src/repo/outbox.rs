@@ -118,3 +118,62 @@ impl Outbox for SeaUnitOfWork {
         Ok(update.exec(&self.txn).await.map_err(store_error)?.rows_affected)
     }
 }
+
+impl crate::SeaStore {
+    /// Seals the secrets of emails queued before the outbox sealed them
+    /// (rows whose `message` still holds a link token or a one-time
+    /// password, with `sealed` empty): a waiting or failed email gets its
+    /// secrets sealed with the store's key and removed from `message`; a
+    /// delivered one just loses them. Run once at start, after the
+    /// migrations; rows already sealed are left alone, so running it again
+    /// changes nothing. Answers how many rows it changed.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database fails or a row is
+    /// unreadable; what was changed before stays changed, row by row.
+    pub async fn seal_outbox_secrets(&self) -> Result<u64, StoreError> {
+        use outbox::Column as C;
+        let carrying: Vec<&str> =
+            MessageKind::ALL.iter().filter(|k| k.carries_secret()).map(|k| k.as_str()).collect();
+        let rows = outbox::Entity::find()
+            .filter(C::Sealed.is_null())
+            .filter(C::Kind.is_in(carrying))
+            .all(self.connection())
+            .await
+            .map_err(store_error)?;
+        let mut changed = 0;
+        for row in rows {
+            let (id, status, stored) = (row.id, row.status.clone(), row.message.clone());
+            let email = row.into_domain()?;
+            let bare = serde_json::to_value(email.message.without_secrets())
+                .map_err(|_| crate::entity::corrupt("outbox", "message"))?;
+            if bare == stored {
+                continue;
+            }
+            let sealed = if status == DeliveryStatus::Sent.as_str() {
+                None
+            } else {
+                let whole = serde_json::to_vec(&email.message)
+                    .map_err(|_| crate::entity::corrupt("outbox", "message"))?;
+                Some(
+                    self.outbox_key()
+                        .seal(id, &whole)
+                        .ok_or_else(|| crate::entity::corrupt("outbox", "sealed"))?,
+                )
+            };
+            // Only the row as read: a worker that settled it meanwhile
+            // cleared nothing this would bring back.
+            let updated = outbox::Entity::update_many()
+                .col_expr(C::Message, Expr::value(bare))
+                .col_expr(C::Sealed, Expr::value(sealed))
+                .filter(C::Id.eq(id))
+                .filter(C::Status.eq(status))
+                .filter(C::Sealed.is_null())
+                .exec(self.connection())
+                .await
+                .map_err(store_error)?;
+            changed += updated.rows_affected;
+        }
+        Ok(changed)
+    }
+}

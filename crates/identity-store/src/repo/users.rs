@@ -128,7 +128,13 @@ fn filter_condition(filter: &UserFilter) -> Option<Condition> {
         condition = condition.add(users::Column::Id.in_subquery(members));
     }
     if let Some(language) = &filter.language {
-        condition = condition.add(users::Column::Language.eq(language.as_str()));
+        // A tag holds only letters, digits and hyphens: nothing LIKE reads
+        // as a wildcard.
+        condition = condition.add(
+            Condition::any()
+                .add(users::Column::Language.eq(language.as_str()))
+                .add(users::Column::Language.like(format!("{}-%", language.as_str()))),
+        );
     }
     if let Some(needle) = &filter.search {
         // The searched columns hold no ASCII capital: such a needle matches

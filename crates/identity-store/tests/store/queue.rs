@@ -13,6 +13,7 @@ backend_tests!(
     a_restarted_worker_takes_back_its_claims_and_a_stale_claim_settles_nothing,
     no_database_file_or_row_holds_a_waiting_link_in_clear,
     failed_emails_are_counted_listed_in_pages_and_retried,
+    emails_queued_with_secrets_in_clear_are_sealed_at_start,
 );
 
 async fn claims_lease_due_emails_once_and_settling_blanks_secrets(ctx: Ctx) {
@@ -304,4 +305,53 @@ async fn failed_emails_are_counted_listed_in_pages_and_retried(ctx: Ctx) {
     let retried = uow.outbox().get(p, emails[1].id).await.unwrap().unwrap();
     assert_eq!((retried.status, retried.attempts, retried.next_attempt_at), (DeliveryStatus::Pending, 0, at));
     assert_eq!(uow.outbox().counts(p).await.unwrap().failed, 0);
+}
+
+/// Rows written before the outbox sealed secrets keep them in `message`:
+/// sealing them at start moves a waiting email's secrets into `sealed`,
+/// drops a delivered one's, and leaves every email deliverable as queued.
+async fn emails_queued_with_secrets_in_clear_are_sealed_at_start(ctx: Ctx) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let seed = seed(&ctx.store).await;
+    let token = "Old-Token-7e2c9a4f1b8d3e6c0a5f";
+    let waiting = recovery(seed.practice.id, token, 0);
+    let mut sent = recovery(seed.practice.id, token, 1);
+    sent.status = DeliveryStatus::Sent;
+    queue(&ctx, &[waiting.clone(), sent.clone()]).await;
+    // As an older version stored them: the whole message in clear.
+    let backend = ctx.owner.connection().get_database_backend();
+    for e in [&waiting, &sent] {
+        let whole = serde_json::to_value(&e.message).unwrap();
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => "UPDATE outbox SET message = $1, sealed = NULL WHERE id = $2",
+            _ => "UPDATE outbox SET message = ?, sealed = NULL WHERE id = ?",
+        };
+        let values: [sea_orm::Value; 2] = [whole.into(), e.id.as_uuid().into()];
+        ctx.owner
+            .connection()
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .unwrap();
+    }
+    let in_clear = || async {
+        let rows = ctx
+            .owner
+            .connection()
+            .query_all_raw(Statement::from_string(backend, "SELECT CAST(message AS TEXT) FROM outbox"))
+            .await
+            .unwrap();
+        rows.iter().filter(|r| r.try_get_by_index::<String>(0).unwrap().contains(token)).count()
+    };
+    assert_eq!(in_clear().await, 2, "the older rows hold the token in clear");
+
+    assert_eq!(ctx.store.seal_outbox_secrets().await.unwrap(), 2);
+    assert_eq!(in_clear().await, 0, "no token left in clear");
+    assert_eq!(ctx.store.seal_outbox_secrets().await.unwrap(), 0, "once is enough");
+
+    let w = WorkerId::parse("w").unwrap();
+    let at = now();
+    let claimed = ctx.store.claim_due(&w, at, 10, at + Duration::minutes(5)).await.unwrap();
+    let waiting_claimed = claimed.iter().find(|c| c.email.id == waiting.id).expect("still due");
+    assert_eq!(waiting_claimed.email.message, waiting.message, "delivered whole, as queued");
+    assert!(claimed.iter().all(|c| c.email.id != sent.id), "the delivered one stays delivered");
 }
