@@ -53,7 +53,7 @@ impl StatementCounter {
 
     /// One statement sent through the ORM.
     pub(crate) fn statement(&self, sql: &str) {
-        let verb = sql.trim_start().split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let verb = sql.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
         let counter = match verb.as_str() {
             "SELECT" | "WITH" => &self.reads,
             "INSERT" | "UPDATE" | "DELETE" => &self.writes,

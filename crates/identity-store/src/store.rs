@@ -516,7 +516,12 @@ impl SeaStore {
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
         let txn = self.transaction(access).await?;
-        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone(), self.counter.clone(), self.commits.clone())))
+        Ok(Box::new(SeaUnitOfWork::new(
+            txn,
+            self.outbox_key.clone(),
+            self.counter.clone(),
+            self.commits.clone(),
+        )))
     }
 
     /// A random pause of up to 4 ms after the first attempt, doubling with

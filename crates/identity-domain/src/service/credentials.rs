@@ -224,7 +224,7 @@ impl IdentityService {
                         password: MailSecret::new(password.expose()),
                         expires_at,
                     };
-                    self.send(uow.as_mut(), &practice, Recipient::from(&user), message).await?;
+                    self.send(uow.as_mut(), practice, Recipient::from(&user), message).await?;
                 }
                 (ResetMode::EmailRecoveryLink, _) => {
                     let (token, expires_at) = self
@@ -237,7 +237,7 @@ impl IdentityService {
                         )
                         .await?;
                     let message = Message::Recovery { token: MailSecret::new(token.expose()), expires_at };
-                    self.send(uow.as_mut(), &practice, Recipient::from(&user), message).await?;
+                    self.send(uow.as_mut(), practice, Recipient::from(&user), message).await?;
                 }
                 _ => {}
             }

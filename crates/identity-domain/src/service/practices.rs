@@ -168,7 +168,7 @@ impl IdentityService {
             id: self.new_id::<PracticeId>(),
             slug: new.slug.clone(),
             name: new.name.clone(),
-            settings: new.settings.clone(),
+            settings: new.settings,
             created_at: now,
         };
         let password = self.generate_password(&practice, &new.admin_email, &new.admin_name);

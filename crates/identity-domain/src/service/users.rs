@@ -376,7 +376,7 @@ impl IdentityService {
                     must_change_password: true,
                     password_expires_at: credential.one_time_expires_at,
                 };
-                self.send(uow.as_mut(), &practice, Recipient::from(&user), welcome).await?;
+                self.send(uow.as_mut(), practice, Recipient::from(&user), welcome).await?;
             } else {
                 self.audit(
                     uow.as_mut(),
@@ -387,7 +387,7 @@ impl IdentityService {
                     Some(user.audit_view()),
                 )
                 .await?;
-                self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+                self.send_invitation(uow.as_mut(), caller, practice, &user).await?;
             }
             uow.commit().await?;
             Ok(CreatedUser { user: self.visible(caller, user), generated_password: generated.clone() })
