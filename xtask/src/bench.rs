@@ -68,13 +68,23 @@ pub struct BenchArgs {
     /// the release binary is built and the bench runs from it.
     #[arg(long)]
     pub binary: Option<PathBuf>,
+    /// Instead of the load: count the statements and round trips to the
+    /// database of the hot use cases, one call each, in this process.
+    #[arg(long)]
+    pub statements: bool,
+    /// Instead of the single-server load: start this many server processes
+    /// on one PostgreSQL database (needs `--database-url`) and measure
+    /// users created and sign-ins per second over HTTP, in one practice and
+    /// in two, with 1 up to this many servers.
+    #[arg(long)]
+    pub servers: Option<usize>,
 }
 
 /// The practice the server creates on first start.
 const PRACTICE: &str = "practice";
 const ADMIN_EMAIL: &str = "admin@practice.example";
-const ADMIN_PASSWORD: &str = "quiet harbour lantern at dusk";
-const SEEDED_PASSWORD: &str = "seeded staff passphrase for the bench";
+pub(crate) const ADMIN_PASSWORD: &str = "quiet harbour lantern at dusk";
+pub(crate) const SEEDED_PASSWORD: &str = "seeded staff passphrase for the bench";
 
 /// Runs the benchmark: builds the release binary and hands over to it,
 /// unless `--binary` names the one to use.
@@ -83,6 +93,11 @@ const SEEDED_PASSWORD: &str = "seeded staff passphrase for the bench";
 /// A readable message when a step fails; the server is stopped and the
 /// PostgreSQL database dropped all the same.
 pub fn run(args: BenchArgs) -> Result<(), String> {
+    if args.statements {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+        return runtime.block_on(count_statements(&args));
+    }
     let Some(binary) = args.binary.clone() else {
         let release = build_release()?;
         let mut command = Command::new(&release);
@@ -95,6 +110,9 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         if let Some(url) = &args.database_url {
             command.args(["--database-url", url]);
         }
+        if let Some(servers) = args.servers {
+            command.args(["--servers", &servers.to_string()]);
+        }
         let status = command.status().map_err(|e| format!("cannot start {}: {e}", release.display()))?;
         return if status.success() { Ok(()) } else { Err(format!("the release bench failed ({status})")) };
     };
@@ -103,7 +121,20 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     if args.forgot {
         return runtime.block_on(forgot::measure(&args, &binary));
     }
+    if let Some(servers) = args.servers {
+        return runtime.block_on(crate::servers::measure(&args, &binary, servers));
+    }
     runtime.block_on(measure(&args, &binary))
+}
+
+/// `--statements`: the counts on a fresh database, removed afterwards.
+async fn count_statements(args: &BenchArgs) -> Result<(), String> {
+    let place = Place::make(args).await?;
+    let counted = crate::statements::count(&place.database_url).await;
+    let kind = place.kind();
+    place.remove().await;
+    crate::statements::print(kind, &counted?);
+    Ok(())
 }
 
 /// `cargo build --release -p xtask`, and the path of the binary it made.
@@ -127,15 +158,15 @@ fn build_release() -> Result<PathBuf, String> {
 }
 
 /// Where the run's data lives, removed at the end.
-struct Place {
-    folder: PathBuf,
-    database_url: String,
+pub(crate) struct Place {
+    pub(crate) folder: PathBuf,
+    pub(crate) database_url: String,
     /// The PostgreSQL server and the database made for the run.
     postgres: Option<(String, String)>,
 }
 
 impl Place {
-    async fn make(args: &BenchArgs) -> Result<Self, String> {
+    pub(crate) async fn make(args: &BenchArgs) -> Result<Self, String> {
         let folder = std::env::temp_dir().join(format!("identity-bench-{}", std::process::id()));
         std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
         let Some(server) = &args.database_url else {
@@ -162,7 +193,7 @@ impl Place {
         })
     }
 
-    async fn remove(self) {
+    pub(crate) async fn remove(self) {
         if let Some((server, name)) = &self.postgres
             && let Ok(admin) = identity_store::SeaStore::connect(server).await
         {
@@ -195,20 +226,29 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// The server process.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
-    first_password: String,
+    pub(crate) base: String,
+    pub(crate) first_password: String,
 }
 
 impl Server {
     fn start(binary: &Path, place: &Place) -> Result<Self, String> {
-        let log = std::fs::File::create(place.folder.join("server.log")).map_err(|e| e.to_string())?;
+        Self::start_numbered(binary, place, 1)
+    }
+
+    /// Server process number `number` on the place's database: the first
+    /// creates the practice (and must print its one-time password); each
+    /// has its own log file and mail worker id.
+    pub(crate) fn start_numbered(binary: &Path, place: &Place, number: usize) -> Result<Self, String> {
+        let log_name = if number == 1 { "server.log".to_owned() } else { format!("server-{number}.log") };
+        let log = std::fs::File::create(place.folder.join(&log_name)).map_err(|e| e.to_string())?;
         let mut child = Command::new(binary)
             .arg("serve")
             .current_dir(&place.folder)
             .env("IDENTITY_LISTEN", "127.0.0.1:0")
             .env("IDENTITY_DATABASE_URL", &place.database_url)
+            .env("IDENTITY_MAIL__WORKER__WORKER_ID", format!("bench-{number}"))
             // One client address sends every sign-in of the bench.
             .env("IDENTITY_SECURITY__ANONYMOUS_PER_MINUTE", "1000000000")
             .env("RUST_LOG", "warn")
@@ -233,7 +273,7 @@ impl Server {
         // Keep reading so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         let mut server = Self { child, base: String::new(), first_password: String::new() };
-        match (base, first_password) {
+        match (base, first_password.or_else(|| (number > 1).then(String::new))) {
             (Some(base), Some(password)) => {
                 server.base = base;
                 server.first_password = password;
@@ -241,7 +281,7 @@ impl Server {
             }
             _ => {
                 server.stop();
-                let log = std::fs::read_to_string(place.folder.join("server.log")).unwrap_or_default();
+                let log = std::fs::read_to_string(place.folder.join(&log_name)).unwrap_or_default();
                 Err(format!("the server did not start:\n{log}"))
             }
         }
@@ -252,7 +292,7 @@ impl Server {
     }
 
     /// SIGTERM, then waits.
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let terminated = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status();
         if !terminated.is_ok_and(|s| s.success()) {
             self.child.kill().ok();
@@ -293,20 +333,20 @@ fn reset_peak(pid: u32) -> bool {
 
 /// The HTTP client, keeping connections alive.
 #[derive(Clone)]
-struct Api {
+pub(crate) struct Api {
     http: reqwest::Client,
     base: String,
 }
 
 /// One answer: status, time taken, body.
-struct Answer {
-    status: StatusCode,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
     took: Duration,
-    body: Value,
+    pub(crate) body: Value,
 }
 
 impl Api {
-    fn new(base: &str) -> Result<Self, String> {
+    pub(crate) fn new(base: &str) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
             .timeout(Duration::from_secs(120))
@@ -315,7 +355,13 @@ impl Api {
         Ok(Self { http, base: format!("{base}/api/v1") })
     }
 
-    async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
         let started = Instant::now();
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
@@ -337,6 +383,11 @@ impl Api {
                 body: Value::String(e.to_string()),
             },
         }
+    }
+
+    pub(crate) async fn sign_in_to(&self, practice: &str, email: &str, password: &str) -> Answer {
+        let body = json!({ "practice": practice, "email": email, "password": password });
+        self.send(Method::POST, "/sessions", None, Some(body)).await
     }
 
     async fn sign_in(&self, email: &str, password: &str) -> Answer {
@@ -390,7 +441,7 @@ fn row(figure: impl Into<String>, measured: impl Into<String>, target: &str, met
 }
 
 /// Checks an answer's status.
-fn expect(answer: &Answer, status: StatusCode, what: &str) -> Result<(), String> {
+pub(crate) fn expect(answer: &Answer, status: StatusCode, what: &str) -> Result<(), String> {
     if answer.status == status {
         Ok(())
     } else {
@@ -427,7 +478,7 @@ async fn measure(args: &BenchArgs, binary: &Path) -> Result<(), String> {
 }
 
 /// The machine's 1-minute load average: other work skews every figure.
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_owned))
@@ -463,7 +514,7 @@ fn print_table(database: &str, users: u64, rows: &[Row]) {
     }
 }
 
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 

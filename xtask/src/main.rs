@@ -7,12 +7,16 @@
 //! - `db grant --role NAME` — the server's own PostgreSQL role's rights.
 //! - `practice create`, `admin create` — operator tasks.
 //! - `seed` — fill a practice with realistic users, in bulk.
-//! - `bench` — the real server under load, and a table of figures.
+//! - `bench` — the real server under load, and a table of figures
+//!   (`--statements`: statements per use case; `--servers N`: several
+//!   server processes on one PostgreSQL database).
 //! - `openapi` — print the OpenAPI document.
 //! - `ci`, `tidy` — what CI runs; the architecture check.
 
 mod bench;
 mod seed;
+mod servers;
+mod statements;
 mod tidy;
 
 use xtask::{config, serve};

@@ -68,7 +68,7 @@ impl Describe for StoreError {
             Self::Conflict(Conflict::EmailTaken) => {
                 Problem::conflict("email", fill(t.err_email_used, &[("holder", "?"), ("status", "?")]))
             }
-            Self::Unavailable(_) => unexpected(t, self),
+            Self::Unavailable(_) | Self::Contended(_) => unexpected(t, self),
         }
     }
 }

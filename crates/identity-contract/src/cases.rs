@@ -522,3 +522,155 @@ fn uuid_of(n: u128) -> uuid::Uuid {
     // Fixed ids in the UUIDv7 layout, after any the clock makes today.
     uuid::Uuid::from_u128((0xffff_ffff_ffff_u128 << 80) | (0x7 << 76) | n)
 }
+
+/// How long racing units of work wait for each other at commit (see
+/// [`crate::FaultyStore::meet_at_commit`]): below the stores' lock waits,
+/// so that one blocked by another's lock is never failed by the meeting.
+const MEETING: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Runs `n` operations at once; returns their outcomes in order.
+async fn all_at_once<T, F>(n: usize, operation: impl Fn(usize) -> F) -> Vec<T>
+where
+    F: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(operation(i))).collect();
+    let mut outcomes = Vec::with_capacity(n);
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    outcomes
+}
+
+/// Two Super Admins deactivating each other at once, their units of work
+/// overlapping up to commit: one wins, the other is refused as the last
+/// active Super Admin, and one stays.
+pub async fn crossed_deactivations_of_super_admins_leave_one(store: Arc<dyn Store>) {
+    let f = Arc::new(Fixture::new(store, "contract").await);
+    let (second, second_caller) = f.active("second@contract.example", "Super Admin").await;
+    let first = f.admin.user();
+    f.faults.meet_at_commit(2, MEETING);
+    let pairs = [(f.admin.clone(), second.id), (second_caller, first)];
+    let outcomes = all_at_once(2, |i| {
+        let f = f.clone();
+        let (caller, target) = pairs[i].clone();
+        async move { f.service.deactivate_user(&caller, target, None).await }
+    })
+    .await;
+    let won = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(won, 1, "exactly one deactivation wins: {outcomes:?}");
+    for outcome in &outcomes {
+        if let Err(e) = outcome {
+            assert_eq!(e, &DeactivateError::Grant(GrantError::LastSuperAdmin));
+        }
+    }
+    let role = f.role("Super Admin").await;
+    let mut uow = f.faults.begin(Access::Read).await.unwrap();
+    let active = uow.users().count_with_roles(f.practice.id, &[role], &[UserStatus::Active]).await.unwrap();
+    assert_eq!(active, 1);
+}
+
+/// Two grants of Super Admin at once in a practice one below its cap: one
+/// wins, the other is refused at the cap.
+pub async fn concurrent_grants_of_super_admin_keep_the_cap(store: Arc<dyn Store>) {
+    let f = Arc::new(Fixture::new(store, "contract").await);
+    let users = [
+        f.invite("one@contract.example", "One Person", "Paralegal").await,
+        f.invite("two@contract.example", "Two Person", "Paralegal").await,
+    ];
+    let role = f.role("Super Admin").await;
+    f.faults.meet_at_commit(2, MEETING);
+    let outcomes = all_at_once(2, |i| {
+        let f = f.clone();
+        let user = users[i].id;
+        async move { f.service.set_access(&f.admin, user, role, BTreeSet::new(), None).await }
+    })
+    .await;
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+    for outcome in &outcomes {
+        if let Err(e) = outcome {
+            assert_eq!(e, &UpdateUserError::Grant(GrantError::SuperAdminCapReached { cap: 2 }));
+        }
+    }
+    let mut uow = f.faults.begin(Access::Read).await.unwrap();
+    let holders = uow
+        .users()
+        .count_with_roles(f.practice.id, &[role], &[UserStatus::Invited, UserStatus::Active])
+        .await
+        .unwrap();
+    assert_eq!(holders, 2);
+}
+
+/// Wrong passwords typed at once for one account are each counted: none
+/// is lost to another writing the same count.
+pub async fn concurrent_wrong_passwords_are_each_counted(store: Arc<dyn Store>) {
+    let f = Arc::new(Fixture::new(store, "contract").await);
+    let (user, _) = f.active("pat@contract.example", "Paralegal").await;
+    // Three: a fourth could find the delay that starts after three.
+    f.faults.meet_at_commit(3, MEETING);
+    let outcomes = all_at_once(3, |i| {
+        let f = f.clone();
+        async move { f.sign_in("pat@contract.example", &format!("not the password {i}")).await }
+    })
+    .await;
+    assert!(outcomes.iter().all(|o| matches!(o, Err(SignInError::Failed))), "{outcomes:?}");
+    let mut uow = f.faults.begin(Access::Read).await.unwrap();
+    let credential = uow.credentials().get(f.practice.id, user.id).await.unwrap().unwrap();
+    assert_eq!(credential.failed_attempts, 3);
+}
+
+/// "Forgot password" asked many times at once sends at most the hourly
+/// number of recovery emails.
+pub async fn concurrent_recovery_requests_keep_the_hourly_limit(store: Arc<dyn Store>) {
+    let f = Arc::new(Fixture::new(store, "contract").await);
+    f.active("pat@contract.example", "Paralegal").await;
+    let asked = RECOVERY_EMAILS_PER_HOUR as usize + 2;
+    f.faults.meet_at_commit(asked, MEETING);
+    let outcomes = all_at_once(asked, |_| {
+        let f = f.clone();
+        async move {
+            let request = ForgotPassword {
+                practice: f.practice.slug.as_str().to_owned(),
+                email: "pat@contract.example".to_owned(),
+                request_id: None,
+            };
+            f.service.forgot_password(request).await
+        }
+    })
+    .await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    let sent = f.outbox().await.iter().filter(|e| e.message.kind() == "recovery").count();
+    assert_eq!(sent, RECOVERY_EMAILS_PER_HOUR as usize);
+}
+
+/// Two users each deactivated at once with their open cases handed to the
+/// other: one wins, the other is refused (its heir is no longer active),
+/// and no open case is left with an inactive owner.
+pub async fn crossed_deactivations_with_reassignment_leave_no_case_orphaned(store: Arc<dyn Store>) {
+    let f = Arc::new(Fixture::new(store, "contract").await);
+    let (ana, _) = f.active("ana@contract.example", "RCIC Consultant").await;
+    let (ben, _) = f.active("ben@contract.example", "RCIC Consultant").await;
+    let cases = [f.open_case("Ana's", ana.id).await, f.open_case("Ben's", ben.id).await];
+    f.faults.meet_at_commit(2, MEETING);
+    let pairs = [(ana.id, ben.id), (ben.id, ana.id)];
+    let outcomes = all_at_once(2, |i| {
+        let f = f.clone();
+        let (leaver, heir) = pairs[i];
+        async move { f.service.deactivate_user(&f.admin, leaver, Some(heir)).await }
+    })
+    .await;
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+    for outcome in &outcomes {
+        if let Err(e) = outcome {
+            assert_eq!(
+                e,
+                &DeactivateError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
+            );
+        }
+    }
+    for case in &cases {
+        let case = f.service.get_case(&f.admin, case.id).await.unwrap();
+        let owner = f.service.get_user(&f.admin, case.owner).await.unwrap();
+        assert_eq!(owner.status, UserStatus::Active, "{case:?} is left with an inactive owner");
+    }
+}

@@ -6,7 +6,11 @@
 //! use cases ([`identity_domain::IdentityService`]) over the adapter under
 //! test, so they check what users depend on: unique emails under
 //! concurrency, optimistic locking, all-or-nothing units of work, practice
-//! isolation, single-use links, and users-list paging.
+//! isolation, single-use links, and users-list paging — and the rules that
+//! hold across records under concurrency (the last Super Admin, the Super
+//! Admin cap, failure counting, the hourly recovery limit, reassignment on
+//! deactivation), with the racing units of work made to overlap up to
+//! their commits ([`FaultyStore::meet_at_commit`]).
 //!
 //! An adapter's tests call [`contract_suite!`] with an async function that
 //! returns a fresh [`Subject`] (or `None` to skip, e.g. when no PostgreSQL
@@ -130,6 +134,11 @@ macro_rules! contract_suite {
             a_revoked_party_invitation_cannot_be_accepted,
             a_party_uses_the_portal,
             a_party_recovers_their_portal_password,
+            crossed_deactivations_of_super_admins_leave_one,
+            concurrent_grants_of_super_admin_keep_the_cap,
+            concurrent_wrong_passwords_are_each_counted,
+            concurrent_recovery_requests_keep_the_hourly_limit,
+            crossed_deactivations_with_reassignment_leave_no_case_orphaned,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {

@@ -29,7 +29,42 @@ pub enum StoreError {
     /// for logs: it never holds a secret.
     #[error("storage failed: {0}")]
     Unavailable(String),
+    /// A concurrent unit of work changed what this one read, or the two
+    /// waited for each other (PostgreSQL's serialization failure or
+    /// deadlock): nothing of this unit of work was written, and running it
+    /// again from the start can succeed. The use cases do so themselves a
+    /// few times before they answer with it. The text is for logs.
+    #[error("storage refused a unit of work that raced another: {0}")]
+    Contended(String),
 }
+
+/// An operation's error that may be storage's [`StoreError::Contended`]:
+/// the sign that the whole unit of work may run again.
+pub(crate) trait MayBeContended {
+    /// Whether this is [`StoreError::Contended`], directly or inside.
+    fn contended(&self) -> bool;
+}
+
+impl MayBeContended for StoreError {
+    fn contended(&self) -> bool {
+        matches!(self, Self::Contended(_))
+    }
+}
+
+/// Implements [`MayBeContended`] for operation errors whose storage
+/// failures are their `Store` variant.
+macro_rules! contended_through_store {
+    ($($error:ty),* $(,)?) => {
+        $(
+            impl $crate::error::MayBeContended for $error {
+                fn contended(&self) -> bool {
+                    matches!(self, Self::Store($crate::error::StoreError::Contended(_)))
+                }
+            }
+        )*
+    };
+}
+pub(crate) use contended_through_store;
 
 /// Why the caller may not do something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

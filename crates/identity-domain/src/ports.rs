@@ -84,8 +84,13 @@ pub trait PasswordHasher: Send + Sync + 'static {
 pub enum Access {
     /// Reads only; committing is not needed.
     Read,
-    /// Reads then writes: adapters take their write lock at the start
-    /// (SQLite `BEGIN IMMEDIATE`) so the reads stay valid until commit.
+    /// Reads then writes, as if no other unit of work ran at the same
+    /// time: what it read is still true when it commits, or the commit is
+    /// refused. Adapters either take a write lock at the start (SQLite
+    /// `BEGIN IMMEDIATE`, the in-memory store's lock) or run it
+    /// serializable and refuse a unit of work that raced another with
+    /// [`StoreError::Contended`] (PostgreSQL), which the use cases run again
+    /// from the start.
     Write,
 }
 
@@ -95,9 +100,23 @@ pub enum Access {
 pub trait Store: Send + Sync + 'static {
     /// Begins a unit of work: one transaction over every repository.
     ///
+    /// A write unit of work MUST behave as if it ran alone: every rule its
+    /// use case checked against what it read still holds at its commit.
+    /// An adapter that lets write units of work run at once (rather than
+    /// one at a time) MUST refuse, with [`StoreError::Contended`] from any
+    /// call up to and including [`UnitOfWork::commit`], each one whose
+    /// reads another's commit made stale, and write nothing of it.
+    ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the storage cannot be reached.
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError>;
+
+    /// Waits before write unit of work number `attempt + 1` runs again
+    /// after attempt number `attempt` (from 1) was refused as
+    /// [`StoreError::Contended`]: an adapter whose units of work race
+    /// SHOULD wait a short, growing, randomised time, so that the racers
+    /// do not meet again at once. The default returns at once.
+    async fn back_off(&self, _attempt: u32) {}
 
     /// Proves that a write could commit now, and changes nothing (for
     /// readiness probes). The default begins a write unit of work and drops
@@ -248,8 +267,10 @@ pub trait UserRepository: Send {
     ///
     /// # Errors
     /// [`crate::Conflict::EmailTaken`] when any user of the practice holds
-    /// or held it. Storage MUST hold this rule itself (a unique index), so
-    /// that two concurrent units of work cannot both reserve one address.
+    /// or held it; the unit of work stays usable. Storage MUST hold this
+    /// rule itself (a unique index), so that two concurrent units of work
+    /// cannot both reserve one address: the later is refused as taken, or
+    /// as [`StoreError::Contended`] by an adapter that runs them at once.
     async fn reserve_email(
         &mut self,
         practice: PracticeId,

@@ -10,16 +10,40 @@
 //! taken name or email is a [`Conflict`]; a duplicate id or token hash is a
 //! fault, [`StoreError::Unavailable`] naming the index. Everything else is
 //! [`StoreError::Unavailable`], whose text is the database's message: SQL
-//! errors carry no bound values, so no secret.
+//! errors carry no bound values, so no secret — except a serialization
+//! failure or a deadlock, which is [`StoreError::Contended`].
 
 use identity_domain::{Conflict, StoreError};
 use migrations::{Guards, UniqueIndex};
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// Any database failure, with no regard to constraints (connecting,
-/// beginning, committing, reading).
+/// beginning, committing, reading): [`StoreError::Contended`] when
+/// PostgreSQL refused the transaction for racing another, else
+/// [`StoreError::Unavailable`].
 pub(crate) fn unavailable(err: DbErr) -> StoreError {
+    if raced(&err) {
+        return StoreError::Contended(err.to_string());
+    }
     StoreError::Unavailable(err.to_string())
+}
+
+/// SQLSTATEs of a transaction refused for racing another: a serialization
+/// failure, a deadlock.
+const RACED: [&str; 2] = ["40001", "40P01"];
+
+/// Whether `err` is PostgreSQL refusing the transaction for racing
+/// another (see [`RACED`]): the whole unit of work may run again.
+fn raced(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err else {
+        return false;
+    };
+    match e.as_ref() {
+        sea_orm::sqlx::Error::Database(database) => {
+            database.code().is_some_and(|code| RACED.contains(&code.as_ref()))
+        }
+        _ => false,
+    }
 }
 
 /// A database failure as the domain sees it: a unique violation becomes

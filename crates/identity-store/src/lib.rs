@@ -17,6 +17,7 @@
 //!   ([`identity_domain::AddressBudgets`], also implemented by [`SeaStore`]):
 //!   one upsert statement per request, shared by every process;
 //! - `bulk`: loading many users at once, for operations tooling;
+//! - `count`: counting the statements units of work send, for the bench;
 //! - `seal`: the [`OutboxKey`] that encrypts links and one-time passwords
 //!   waiting in the outbox;
 //! - `queue`: the mail worker's [`identity_domain::OutboxQueue`], also
@@ -27,6 +28,7 @@
 mod access;
 mod budgets;
 mod bulk;
+mod count;
 mod entity;
 mod error;
 mod queue;
@@ -36,6 +38,7 @@ mod store;
 
 pub use access::GrantError;
 pub use bulk::BulkUser;
+pub use count::{StatementCount, StatementCounter};
 pub use error::store_error;
 pub use seal::{OutboxKey, OutboxKeyError};
 pub use store::{ConnectError, MigrationState, SeaStore, StartUpLock, StoreOptions};

@@ -1,5 +1,6 @@
 //! Connecting, migrating, and beginning units of work.
 
+use crate::count::StatementCounter;
 use crate::error::unavailable;
 use crate::repo::SeaUnitOfWork;
 use crate::seal::OutboxKey;
@@ -9,12 +10,14 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigrationStatus;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+use uuid::Uuid;
 
 /// Connections kept for a SQLite file: several, so that a reader never
 /// waits for a writer's connection (WAL lets them run side by side).
@@ -23,9 +26,12 @@ const SQLITE_CONNECTIONS: u32 = 8;
 const POSTGRES_CONNECTIONS: u32 = 16;
 /// Rows SQLite's worker thread may hand over before the reader takes them.
 const SQLITE_ROW_BUFFER: usize = 1024;
-/// The PostgreSQL advisory lock every write unit of work takes first (an
-/// arbitrary constant: "identity" in hex-speak).
-const POSTGRES_WRITE_LOCK: i64 = 0x1D_E4_71_7E;
+/// The first pause before a PostgreSQL write unit of work that raced
+/// another runs again; each further attempt waits up to twice as long, at
+/// most [`RETRY_PAUSE_MAX`], a random part of it (full jitter).
+const RETRY_PAUSE_FIRST: Duration = Duration::from_millis(4);
+/// The longest pause between two attempts of one unit of work.
+const RETRY_PAUSE_MAX: Duration = Duration::from_millis(200);
 /// The PostgreSQL advisory lock held while a process migrates the database
 /// and creates the first practice.
 const POSTGRES_START_UP_LOCK: i64 = 0x1D_E4_57_A7;
@@ -44,8 +50,8 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
     /// PostgreSQL: the longest statement (`statement_timeout`).
     pub statement_timeout: Duration,
-    /// PostgreSQL: the longest wait for a lock, the writers' advisory lock
-    /// included (`lock_timeout`).
+    /// PostgreSQL: the longest wait for a row another unit of work is
+    /// writing (`lock_timeout`).
     pub lock_timeout: Duration,
     /// PostgreSQL: a session idle inside a transaction this long is ended by
     /// the server (`idle_in_transaction_session_timeout`).
@@ -115,10 +121,14 @@ pub struct MigrationState {
 
 /// The SeaORM store: a connection pool over SQLite or PostgreSQL.
 ///
-/// Each unit of work is one transaction. Write units of work take the
-/// database's write lock when they begin, so what they read stays true
-/// until they commit: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped
-/// advisory lock on PostgreSQL. Read units of work take no lock.
+/// Each unit of work is one transaction. On SQLite a write unit of work
+/// takes the file's write lock when it begins (`BEGIN IMMEDIATE`), so what
+/// it reads stays true until it commits. On PostgreSQL write units of work
+/// run at once, each `SERIALIZABLE`: the database refuses one whose reads
+/// another's commit made stale (SQLSTATE 40001) or that deadlocked
+/// (40P01), and the store reports it as [`StoreError::Contended`] for the
+/// use case to run again. They wait for each other only on the rows both
+/// write. Read units of work take no lock.
 ///
 /// A connection is returned to the pool only outside any transaction: one
 /// whose commit or rollback failed (a full disk, an I/O error, a dropped
@@ -131,6 +141,8 @@ pub struct SeaStore {
     options: StoreOptions,
     /// Seals the secrets of outbox emails (see [`crate::OutboxKey`]).
     outbox_key: OutboxKey,
+    /// Counts statements, when asked to (the bench).
+    counter: Option<Arc<StatementCounter>>,
 }
 
 impl SeaStore {
@@ -159,6 +171,18 @@ impl SeaStore {
         self
     }
 
+    /// Counts every statement this store's units of work send from now on,
+    /// and the transaction control around them (for the bench: statements
+    /// and round trips per use case). Clones made afterwards count into the
+    /// same counter.
+    pub fn count_statements(&mut self) -> Arc<StatementCounter> {
+        let counter = Arc::new(StatementCounter::default());
+        let counting = counter.clone();
+        self.db.set_metric_callback(move |info| counting.statement(&info.statement.sql));
+        self.counter = Some(counter.clone());
+        counter
+    }
+
     /// The key sealing the outbox's secrets.
     pub(crate) fn outbox_key(&self) -> &OutboxKey {
         &self.outbox_key
@@ -170,7 +194,7 @@ impl SeaStore {
     /// [`ConnectError`] says which step failed, naming the path for SQLite.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, ConnectError> {
         let db = open(url, &options, Purpose::Serve).await?;
-        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate() })
+        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate(), counter: None })
     }
 
     /// Applies every pending migration, under the start-up lock (see
@@ -391,6 +415,14 @@ async fn open(
     Database::connect(options).await.map_err(|e| ConnectError::Database(e.to_string()))
 }
 
+/// The pause before attempt `attempt + 1` of a unit of work: a part of
+/// the attempt's ceiling picked by `random`.
+fn retry_pause(attempt: u32, random: u128) -> Duration {
+    let doubled = RETRY_PAUSE_FIRST.saturating_mul(1_u32 << attempt.saturating_sub(1).min(16));
+    let ceiling = doubled.min(RETRY_PAUSE_MAX).as_micros().max(1);
+    Duration::from_micros(u64::try_from(random % ceiling).unwrap_or(0))
+}
+
 /// The path of a SQLite URL (`None` for another database).
 fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite:")?;
@@ -437,23 +469,23 @@ fn prepare_sqlite_file(path: &Path) -> Result<(), ConnectError> {
 }
 
 impl SeaStore {
-    /// Begins a transaction; a write one takes the database's write lock
-    /// first (see [`SeaStore`]).
+    /// Begins a transaction: a write one `BEGIN IMMEDIATE` on SQLite,
+    /// `SERIALIZABLE` on PostgreSQL (see [`SeaStore`]).
     pub(crate) async fn transaction(&self, access: Access) -> Result<DatabaseTransaction, StoreError> {
         let backend = self.db.get_database_backend();
         let write = access == Access::Write;
         let options = TransactionOptions {
             sqlite_transaction_mode: (backend == DbBackend::Sqlite && write)
                 .then_some(SqliteTransactionMode::Immediate),
+            isolation_level: (backend == DbBackend::Postgres && write)
+                .then_some(IsolationLevel::Serializable),
             ..TransactionOptions::default()
         };
-        let txn = self.db.begin_with_options(options).await.map_err(unavailable)?;
-        if backend == DbBackend::Postgres && write {
-            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({POSTGRES_WRITE_LOCK})"))
-                .await
-                .map_err(unavailable)?;
+        if let Some(counter) = &self.counter {
+            // BEGIN, then COMMIT or ROLLBACK; SET TRANSACTION when set.
+            counter.control(2 + u64::from(options.isolation_level.is_some()));
         }
-        Ok(txn)
+        self.db.begin_with_options(options).await.map_err(unavailable)
     }
 }
 
@@ -461,10 +493,17 @@ impl SeaStore {
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
         let txn = self.transaction(access).await?;
-        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone())))
+        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone(), self.counter.clone())))
     }
 
-    /// Takes the write lock and writes, leaving the data as it was. On
+    /// A random pause of up to 4 ms after the first attempt, doubling with
+    /// each attempt up to 200 ms ("full jitter"), so that two units of work
+    /// that raced each other do not start again together.
+    async fn back_off(&self, attempt: u32) {
+        tokio::time::sleep(retry_pause(attempt, Uuid::now_v7().as_u128())).await;
+    }
+
+    /// Begins a write unit of work and writes, leaving the data as it was. On
     /// SQLite it creates a table holding 64 KiB, which needs about 17 pages
     /// more than a change of a few rows does, so a full disk or the page
     /// cap fails it before a use case's write can, drops it and commits;

@@ -40,6 +40,11 @@ impl From<StoreError> for ApiError {
                 tracing::error!(cause = %cause, "storage unavailable");
                 Self::new(ProblemKind::StorageUnavailable, "the database did not answer").retry_after(5)
             }
+            StoreError::Contended(cause) => {
+                tracing::warn!(cause = %cause, "a change kept racing others and was given up");
+                Self::new(ProblemKind::StorageUnavailable, "too many changes at once; try again")
+                    .retry_after(1)
+            }
         }
     }
 }

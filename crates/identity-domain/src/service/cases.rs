@@ -96,31 +96,37 @@ impl IdentityService {
         } else {
             caller.require(Permission::CasesAssign)?;
         }
-        let mut uow = self.begin(Access::Write).await?;
-        self.check_assignee::<CaseError>(uow.as_mut(), caller.practice(), owner).await?;
-        let now = self.now();
-        let case = Case {
-            id: self.new_id(),
-            practice: caller.practice(),
-            title,
-            status: CaseStatus::Open,
-            owner,
-            created_at: now,
-            updated_at: now,
-        };
-        uow.cases().insert(&case).await?;
-        let after = json!({ "title": case.title, "owner": owner, "status": case.status });
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::CaseCreated,
-            Some(Target::Case(case.id)),
-            None,
-            Some(after),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(case)
+        self.write(|| {
+            let title = title.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                self.check_assignee::<CaseError>(uow.as_mut(), caller.practice(), owner).await?;
+                let now = self.now();
+                let case = Case {
+                    id: self.new_id(),
+                    practice: caller.practice(),
+                    title,
+                    status: CaseStatus::Open,
+                    owner,
+                    created_at: now,
+                    updated_at: now,
+                };
+                uow.cases().insert(&case).await?;
+                let after = json!({ "title": case.title, "owner": owner, "status": case.status });
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::CaseCreated,
+                    Some(Target::Case(case.id)),
+                    None,
+                    Some(after),
+                )
+                .await?;
+                uow.commit().await?;
+                Ok(case)
+            }
+        })
+        .await
     }
 
     /// Gives an open case to another owner (needs `cases.assign`).
@@ -129,27 +135,30 @@ impl IdentityService {
     /// [`CaseError`]; an inactive user or one without `cases.own` is refused.
     pub async fn assign_case(&self, caller: &Caller, id: CaseId, to: UserId) -> Result<Case, CaseError> {
         caller.require(Permission::CasesAssign)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut case = uow.cases().get(caller.practice(), id).await?.ok_or(CaseError::CaseNotFound)?;
-        if case.status == CaseStatus::Closed {
-            return Err(CaseError::CaseClosed);
-        }
-        self.check_assignee::<CaseError>(uow.as_mut(), caller.practice(), to).await?;
-        let before = json!({ "owner": case.owner });
-        case.owner = to;
-        case.updated_at = self.now();
-        uow.cases().update(&case).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::CaseAssigned,
-            Some(Target::Case(id)),
-            Some(before),
-            Some(json!({ "owner": to })),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(case)
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut case = uow.cases().get(caller.practice(), id).await?.ok_or(CaseError::CaseNotFound)?;
+            if case.status == CaseStatus::Closed {
+                return Err(CaseError::CaseClosed);
+            }
+            self.check_assignee::<CaseError>(uow.as_mut(), caller.practice(), to).await?;
+            let before = json!({ "owner": case.owner });
+            case.owner = to;
+            case.updated_at = self.now();
+            uow.cases().update(&case).await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::CaseAssigned,
+                Some(Target::Case(id)),
+                Some(before),
+                Some(json!({ "owner": to })),
+            )
+            .await?;
+            uow.commit().await?;
+            Ok(case)
+        })
+        .await
     }
 
     /// Closes a case (needs `cases.assign`, or owning it).
@@ -158,28 +167,31 @@ impl IdentityService {
     /// [`CaseError`].
     pub async fn close_case(&self, caller: &Caller, id: CaseId) -> Result<Case, CaseError> {
         caller.require_full_session()?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut case = uow.cases().get(caller.practice(), id).await?.ok_or(CaseError::CaseNotFound)?;
-        if case.owner != caller.user() {
-            caller.require(Permission::CasesAssign)?;
-        }
-        if case.status == CaseStatus::Closed {
-            return Err(CaseError::CaseClosed);
-        }
-        case.status = CaseStatus::Closed;
-        case.updated_at = self.now();
-        uow.cases().update(&case).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::CaseClosed,
-            Some(Target::Case(id)),
-            Some(json!({ "status": CaseStatus::Open })),
-            Some(json!({ "status": CaseStatus::Closed })),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(case)
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut case = uow.cases().get(caller.practice(), id).await?.ok_or(CaseError::CaseNotFound)?;
+            if case.owner != caller.user() {
+                caller.require(Permission::CasesAssign)?;
+            }
+            if case.status == CaseStatus::Closed {
+                return Err(CaseError::CaseClosed);
+            }
+            case.status = CaseStatus::Closed;
+            case.updated_at = self.now();
+            uow.cases().update(&case).await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::CaseClosed,
+                Some(Target::Case(id)),
+                Some(json!({ "status": CaseStatus::Open })),
+                Some(json!({ "status": CaseStatus::Closed })),
+            )
+            .await?;
+            uow.commit().await?;
+            Ok(case)
+        })
+        .await
     }
 
     /// One case (needs `cases.read`, or owning it).
@@ -226,11 +238,18 @@ impl IdentityService {
         selection: CaseSelection,
     ) -> Result<Vec<CaseId>, CaseError> {
         caller.require(Permission::CasesAssign)?;
-        let mut uow = self.begin(Access::Write).await?;
-        uow.users().get(caller.practice(), from).await?.ok_or(CaseError::UserNotFound)?;
-        let moved = self.move_open_cases::<CaseError>(uow.as_mut(), caller, from, to, &selection).await?;
-        uow.commit().await?;
-        Ok(moved)
+        self.write(|| {
+            let selection = selection.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                uow.users().get(caller.practice(), from).await?.ok_or(CaseError::UserNotFound)?;
+                let moved =
+                    self.move_open_cases::<CaseError>(uow.as_mut(), caller, from, to, &selection).await?;
+                uow.commit().await?;
+                Ok(moved)
+            }
+        })
+        .await
     }
 
     /// Moves open cases of `from` to `to` inside the caller's unit of work

@@ -236,20 +236,26 @@ impl IdentityService {
     ) -> Result<G, RoleError> {
         caller.require(Permission::RolesManage)?;
         self.check_grantable(caller, draft.permissions)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let created = G::build(self.new_id(), caller.practice(), draft);
-        created.insert(uow.as_mut()).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            G::CREATED,
-            Some(created.target()),
-            None,
-            Some(created.audit_view()),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(created)
+        self.write(|| {
+            let draft = draft.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                let created = G::build(self.new_id(), caller.practice(), draft);
+                created.insert(uow.as_mut()).await?;
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    G::CREATED,
+                    Some(created.target()),
+                    None,
+                    Some(created.audit_view()),
+                )
+                .await?;
+                uow.commit().await?;
+                Ok(created)
+            }
+        })
+        .await
     }
 
     async fn update_grantable<G: Grantable>(
@@ -259,26 +265,33 @@ impl IdentityService {
         draft: GrantDraft,
     ) -> Result<G, RoleError> {
         caller.require(Permission::RolesManage)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut item = G::load(uow.as_mut(), caller.practice(), id).await?.ok_or(RoleError::NotFound)?;
-        if item.builtin() {
-            return Err(RoleError::Builtin);
-        }
-        self.check_grantable(caller, draft.permissions.difference(item.permissions()))?;
-        let before = item.audit_view();
-        item.apply(draft);
-        item.update(uow.as_mut()).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            G::UPDATED,
-            Some(item.target()),
-            Some(before),
-            Some(item.audit_view()),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(item)
+        self.write(|| {
+            let draft = draft.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                let mut item =
+                    G::load(uow.as_mut(), caller.practice(), id).await?.ok_or(RoleError::NotFound)?;
+                if item.builtin() {
+                    return Err(RoleError::Builtin);
+                }
+                self.check_grantable(caller, draft.permissions.difference(item.permissions()))?;
+                let before = item.audit_view();
+                item.apply(draft);
+                item.update(uow.as_mut()).await?;
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    G::UPDATED,
+                    Some(item.target()),
+                    Some(before),
+                    Some(item.audit_view()),
+                )
+                .await?;
+                uow.commit().await?;
+                Ok(item)
+            }
+        })
+        .await
     }
 
     fn check_grantable(&self, caller: &Caller, added: PermissionSet) -> Result<(), RoleError> {
@@ -364,21 +377,33 @@ impl IdentityService {
         address: Option<Note>,
     ) -> Result<Site, SiteError> {
         caller.require(Permission::SitesManage)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let site =
-            Site { id: self.new_id(), practice: caller.practice(), name, address, created_at: self.now() };
-        uow.sites().insert(&site).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::SiteCreated,
-            Some(Target::Site(site.id)),
-            None,
-            Some(json!(site.name)),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(site)
+        self.write(|| {
+            let address = address.clone();
+            let name = name.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                let site = Site {
+                    id: self.new_id(),
+                    practice: caller.practice(),
+                    name,
+                    address,
+                    created_at: self.now(),
+                };
+                uow.sites().insert(&site).await?;
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::SiteCreated,
+                    Some(Target::Site(site.id)),
+                    None,
+                    Some(json!(site.name)),
+                )
+                .await?;
+                uow.commit().await?;
+                Ok(site)
+            }
+        })
+        .await
     }
 
     /// Renames a site or changes its address (needs `sites.manage`).
@@ -393,24 +418,31 @@ impl IdentityService {
         address: Option<Note>,
     ) -> Result<Site, SiteError> {
         caller.require(Permission::SitesManage)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut site = uow.sites().get(caller.practice(), id).await?.ok_or(SiteError::NotFound)?;
-        let before = json!({ "name": site.name, "address": site.address });
-        site.name = name;
-        site.address = address;
-        uow.sites().update(&site).await?;
-        let after = json!({ "name": site.name, "address": site.address });
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::SiteUpdated,
-            Some(Target::Site(id)),
-            Some(before),
-            Some(after),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(site)
+        self.write(|| {
+            let address = address.clone();
+            let name = name.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                let mut site = uow.sites().get(caller.practice(), id).await?.ok_or(SiteError::NotFound)?;
+                let before = json!({ "name": site.name, "address": site.address });
+                site.name = name;
+                site.address = address;
+                uow.sites().update(&site).await?;
+                let after = json!({ "name": site.name, "address": site.address });
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::SiteUpdated,
+                    Some(Target::Site(id)),
+                    Some(before),
+                    Some(after),
+                )
+                .await?;
+                uow.commit().await?;
+                Ok(site)
+            }
+        })
+        .await
     }
 
     /// Every site of the caller's practice.
@@ -443,33 +475,39 @@ impl IdentityService {
                 return Err(PartyError::NoEmail);
             }
         }
-        let mut uow = self.begin(Access::Write).await?;
-        uow.sites().get(caller.practice(), site).await?.ok_or(PartyError::SiteNotFound)?;
-        let now = self.now();
-        let mut party = Party {
-            id: self.new_id(),
-            practice: caller.practice(),
-            site,
-            details,
-            portal: PortalStatus::NotInvited,
-            created_at: now,
-            updated_at: now,
-        };
-        uow.parties().insert(&party).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::PartyCreated,
-            Some(Target::Party(party.id)),
-            None,
-            Some(party_view(&party)),
-        )
-        .await?;
-        if invite {
-            self.send_party_invitation(uow.as_mut(), caller, &mut party).await?;
-        }
-        uow.commit().await?;
-        Ok(party)
+        self.write(|| {
+            let details = details.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                uow.sites().get(caller.practice(), site).await?.ok_or(PartyError::SiteNotFound)?;
+                let now = self.now();
+                let mut party = Party {
+                    id: self.new_id(),
+                    practice: caller.practice(),
+                    site,
+                    details,
+                    portal: PortalStatus::NotInvited,
+                    created_at: now,
+                    updated_at: now,
+                };
+                uow.parties().insert(&party).await?;
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::PartyCreated,
+                    Some(Target::Party(party.id)),
+                    None,
+                    Some(party_view(&party)),
+                )
+                .await?;
+                if invite {
+                    self.send_party_invitation(uow.as_mut(), caller, &mut party).await?;
+                }
+                uow.commit().await?;
+                Ok(party)
+            }
+        })
+        .await
     }
 
     /// Changes a party's details (needs `parties.manage`).
@@ -483,23 +521,30 @@ impl IdentityService {
         details: PartyDetails,
     ) -> Result<Party, PartyError> {
         caller.require(Permission::PartiesManage)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut party = uow.parties().get(caller.practice(), id).await?.ok_or(PartyError::PartyNotFound)?;
-        let before = party_view(&party);
-        party.details = details;
-        party.updated_at = self.now();
-        uow.parties().update(&party).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::PartyUpdated,
-            Some(Target::Party(id)),
-            Some(before),
-            Some(party_view(&party)),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(party)
+        self.write(|| {
+            let details = details.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                let mut party =
+                    uow.parties().get(caller.practice(), id).await?.ok_or(PartyError::PartyNotFound)?;
+                let before = party_view(&party);
+                party.details = details;
+                party.updated_at = self.now();
+                uow.parties().update(&party).await?;
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::PartyUpdated,
+                    Some(Target::Party(id)),
+                    Some(before),
+                    Some(party_view(&party)),
+                )
+                .await?;
+                uow.commit().await?;
+                Ok(party)
+            }
+        })
+        .await
     }
 
     /// Invites a recorded party to the portal (again): the previous link dies.
@@ -509,11 +554,15 @@ impl IdentityService {
     pub async fn invite_party(&self, caller: &Caller, id: PartyId) -> Result<Party, PartyError> {
         caller.require(Permission::PartiesManage)?;
         caller.require(Permission::PartiesInvite)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut party = uow.parties().get(caller.practice(), id).await?.ok_or(PartyError::PartyNotFound)?;
-        self.send_party_invitation(uow.as_mut(), caller, &mut party).await?;
-        uow.commit().await?;
-        Ok(party)
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut party =
+                uow.parties().get(caller.practice(), id).await?.ok_or(PartyError::PartyNotFound)?;
+            self.send_party_invitation(uow.as_mut(), caller, &mut party).await?;
+            uow.commit().await?;
+            Ok(party)
+        })
+        .await
     }
 
     async fn send_party_invitation(

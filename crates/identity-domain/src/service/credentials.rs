@@ -190,65 +190,70 @@ impl IdentityService {
             None => None,
         };
 
-        let now = self.now();
-        let mut uow = self.begin(Access::Write).await?;
-        let user = uow.users().get(caller.practice(), id).await?.ok_or(ResetPasswordError::UserNotFound)?;
-        self.check_may_act_on::<ResetPasswordError>(uow.as_mut(), caller, &user).await?;
-        if user.status != UserStatus::Active {
-            return Err(ResetPasswordError::NotActive { status: user.status });
-        }
-        let mut credential = uow
-            .credentials()
-            .get(caller.practice(), id)
-            .await?
-            .unwrap_or_else(|| crate::credential::Credential::empty(caller.practice(), id));
-        uow.sessions().end_all_for_user(caller.practice(), id, None, now).await?;
-        uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
-        let expires_at = now + self.config.one_time_password_ttl;
-        match hash {
-            Some(hash) => credential.set_password(hash, now, Some(expires_at)),
-            None => {
-                credential.failed_attempts = 0;
-                credential.last_failure_at = None;
-                credential.locked = false;
+        let (mode, one_time, hash, practice) = (&mode, &one_time, &hash, &practice);
+        self.write(|| async move {
+            let now = self.now();
+            let mut uow = self.begin(Access::Write).await?;
+            let user =
+                uow.users().get(caller.practice(), id).await?.ok_or(ResetPasswordError::UserNotFound)?;
+            self.check_may_act_on::<ResetPasswordError>(uow.as_mut(), caller, &user).await?;
+            if user.status != UserStatus::Active {
+                return Err(ResetPasswordError::NotActive { status: user.status });
             }
-        }
-        uow.credentials().save(&credential).await?;
-        match (&mode, one_time) {
-            (ResetMode::GenerateAndEmail, Some(password)) => {
-                let message = Message::GeneratedPassword {
-                    practice_slug: practice.slug.as_str().to_owned(),
-                    password: MailSecret::new(password.expose()),
-                    expires_at,
-                };
-                self.send(uow.as_mut(), &practice, Recipient::from(&user), message).await?;
+            let mut credential = uow
+                .credentials()
+                .get(caller.practice(), id)
+                .await?
+                .unwrap_or_else(|| crate::credential::Credential::empty(caller.practice(), id));
+            uow.sessions().end_all_for_user(caller.practice(), id, None, now).await?;
+            uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
+            let expires_at = now + self.config.one_time_password_ttl;
+            match hash {
+                Some(hash) => credential.set_password(hash.clone(), now, Some(expires_at)),
+                None => {
+                    credential.failed_attempts = 0;
+                    credential.last_failure_at = None;
+                    credential.locked = false;
+                }
             }
-            (ResetMode::EmailRecoveryLink, _) => {
-                let (token, expires_at) = self
-                    .issue_link(
-                        uow.as_mut(),
-                        practice.id,
-                        LinkSubject::User(id),
-                        LinkPurpose::Recovery,
-                        self.config.recovery_ttl,
-                    )
-                    .await?;
-                let message = Message::Recovery { token: MailSecret::new(token.expose()), expires_at };
-                self.send(uow.as_mut(), &practice, Recipient::from(&user), message).await?;
+            uow.credentials().save(&credential).await?;
+            match (mode, one_time) {
+                (ResetMode::GenerateAndEmail, Some(password)) => {
+                    let message = Message::GeneratedPassword {
+                        practice_slug: practice.slug.as_str().to_owned(),
+                        password: MailSecret::new(password.expose()),
+                        expires_at,
+                    };
+                    self.send(uow.as_mut(), practice, Recipient::from(&user), message).await?;
+                }
+                (ResetMode::EmailRecoveryLink, _) => {
+                    let (token, expires_at) = self
+                        .issue_link(
+                            uow.as_mut(),
+                            practice.id,
+                            LinkSubject::User(id),
+                            LinkPurpose::Recovery,
+                            self.config.recovery_ttl,
+                        )
+                        .await?;
+                    let message = Message::Recovery { token: MailSecret::new(token.expose()), expires_at };
+                    self.send(uow.as_mut(), practice, Recipient::from(&user), message).await?;
+                }
+                _ => {}
             }
-            _ => {}
-        }
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::PasswordReset,
-            Some(Target::User(id)),
-            None,
-            Some(json!({ "mode": mode.name() })),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(user)
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::PasswordReset,
+                Some(Target::User(id)),
+                None,
+                Some(json!({ "mode": mode.name() })),
+            )
+            .await?;
+            uow.commit().await?;
+            Ok(user)
+        })
+        .await
     }
 
     /// "Forgot password": emails a recovery link to the stored address of
@@ -265,45 +270,49 @@ impl IdentityService {
         else {
             return Ok(());
         };
-        let mut uow = self.begin(Access::Write).await?;
-        let Some(practice) = uow.practices().find_by_slug(&slug).await? else {
-            return Ok(());
-        };
-        let Some(user) = uow.users().find_by_email(practice.id, &email).await? else {
-            return Ok(());
-        };
-        let locked = uow.credentials().get(practice.id, user.id).await?.is_some_and(|c| c.locked);
-        if user.status != UserStatus::Active || locked {
-            return Ok(());
-        }
-        if self.recent_recovery_requests(uow.as_mut(), practice.id, user.id).await?
-            >= RECOVERY_EMAILS_PER_HOUR as usize
-        {
-            return Ok(());
-        }
-        let (token, expires_at) = self
-            .issue_link(
+        let (slug, email, request_id) = (&slug, &email, &request.request_id);
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let Some(practice) = uow.practices().find_by_slug(slug).await? else {
+                return Ok(());
+            };
+            let Some(user) = uow.users().find_by_email(practice.id, email).await? else {
+                return Ok(());
+            };
+            let locked = uow.credentials().get(practice.id, user.id).await?.is_some_and(|c| c.locked);
+            if user.status != UserStatus::Active || locked {
+                return Ok(());
+            }
+            if self.recent_recovery_requests(uow.as_mut(), practice.id, user.id).await?
+                >= RECOVERY_EMAILS_PER_HOUR as usize
+            {
+                return Ok(());
+            }
+            let (token, expires_at) = self
+                .issue_link(
+                    uow.as_mut(),
+                    practice.id,
+                    LinkSubject::User(user.id),
+                    LinkPurpose::Recovery,
+                    self.config.recovery_ttl,
+                )
+                .await?;
+            let message = Message::Recovery { token: MailSecret::new(token.expose()), expires_at };
+            self.send(uow.as_mut(), &practice, Recipient::from(&user), message).await?;
+            let origin =
+                Origin { practice: practice.id, actor: Actor::Anonymous, request_id: request_id.clone() };
+            self.audit(
                 uow.as_mut(),
-                practice.id,
-                LinkSubject::User(user.id),
-                LinkPurpose::Recovery,
-                self.config.recovery_ttl,
+                &origin,
+                AuditAction::RecoveryRequested,
+                Some(Target::User(user.id)),
+                None,
+                None,
             )
             .await?;
-        let message = Message::Recovery { token: MailSecret::new(token.expose()), expires_at };
-        self.send(uow.as_mut(), &practice, Recipient::from(&user), message).await?;
-        let origin =
-            Origin { practice: practice.id, actor: Actor::Anonymous, request_id: request.request_id };
-        self.audit(
-            uow.as_mut(),
-            &origin,
-            AuditAction::RecoveryRequested,
-            Some(Target::User(user.id)),
-            None,
-            None,
-        )
-        .await?;
-        uow.commit().await
+            uow.commit().await
+        })
+        .await
     }
 
     /// What a live link is for, or `None` for any link that cannot be used.
@@ -396,44 +405,50 @@ impl IdentityService {
         let password = Self::check_password(&practice, &user.email, &user.name, new_password)?;
         let password_hash = self.ports.hasher.hash(&password).await?;
 
-        let mut uow = self.begin(Access::Write).await?;
-        let link = uow.links().find_by_hash(&hash).await?.ok_or(LinkError::InvalidLink)?;
-        if link.purpose != purpose || !link.is_live(now) || !uow.links().consume(link.id, now).await? {
-            return Err(LinkError::InvalidLink);
-        }
-        let mut user = uow.users().get(practice.id, user.id).await?.ok_or(LinkError::InvalidLink)?;
-        if user.status != expected_status {
-            return Err(LinkError::InvalidLink);
-        }
-        let mut credential = uow
-            .credentials()
-            .get(practice.id, user.id)
-            .await?
-            .unwrap_or_else(|| crate::credential::Credential::empty(practice.id, user.id));
-        credential.set_password(password_hash, now, None);
-        uow.credentials().save(&credential).await?;
-        uow.sessions().end_all_for_user(practice.id, user.id, None, now).await?;
-        uow.links().void_for(practice.id, LinkSubject::User(user.id), None, now).await?;
-        let before = user.audit_view();
-        let action = if purpose == LinkPurpose::Invitation {
-            user.status = UserStatus::Active;
-            self.save_user(uow.as_mut(), &mut user).await?;
-            AuditAction::InvitationAccepted
-        } else {
-            AuditAction::PasswordRecovered
-        };
-        let origin = Origin { practice: practice.id, actor: Actor::User(user.id), request_id };
-        self.audit(
-            uow.as_mut(),
-            &origin,
-            action,
-            Some(Target::User(user.id)),
-            Some(before),
-            Some(user.audit_view()),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(())
+        let (hash, practice, user, password_hash, request_id) =
+            (&hash, &practice, &user, &password_hash, &request_id);
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let link = uow.links().find_by_hash(hash).await?.ok_or(LinkError::InvalidLink)?;
+            if link.purpose != purpose || !link.is_live(now) || !uow.links().consume(link.id, now).await? {
+                return Err(LinkError::InvalidLink);
+            }
+            let mut user = uow.users().get(practice.id, user.id).await?.ok_or(LinkError::InvalidLink)?;
+            if user.status != expected_status {
+                return Err(LinkError::InvalidLink);
+            }
+            let mut credential = uow
+                .credentials()
+                .get(practice.id, user.id)
+                .await?
+                .unwrap_or_else(|| crate::credential::Credential::empty(practice.id, user.id));
+            credential.set_password(password_hash.clone(), now, None);
+            uow.credentials().save(&credential).await?;
+            uow.sessions().end_all_for_user(practice.id, user.id, None, now).await?;
+            uow.links().void_for(practice.id, LinkSubject::User(user.id), None, now).await?;
+            let before = user.audit_view();
+            let action = if purpose == LinkPurpose::Invitation {
+                user.status = UserStatus::Active;
+                self.save_user(uow.as_mut(), &mut user).await?;
+                AuditAction::InvitationAccepted
+            } else {
+                AuditAction::PasswordRecovered
+            };
+            let origin =
+                Origin { practice: practice.id, actor: Actor::User(user.id), request_id: request_id.clone() };
+            self.audit(
+                uow.as_mut(),
+                &origin,
+                action,
+                Some(Target::User(user.id)),
+                Some(before),
+                Some(user.audit_view()),
+            )
+            .await?;
+            uow.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Changes the caller's own password, checking the current one (a wrong
@@ -467,38 +482,42 @@ impl IdentityService {
         }
         let hash = self.ports.hasher.hash(&password).await?;
 
-        let now = self.now();
-        let mut uow = self.begin(Access::Write).await?;
-        let mut credential = uow
-            .credentials()
-            .get(caller.practice(), caller.user())
-            .await?
-            .ok_or(ChangePasswordError::WrongPassword)?;
-        if credential.hash.as_ref() != Some(&current_hash) {
-            // Changed by someone else meanwhile (an admin reset).
-            return Err(ChangePasswordError::WrongPassword);
-        }
-        credential.set_password(hash, now, None);
-        uow.credentials().save(&credential).await?;
-        uow.sessions()
-            .end_all_for_user(caller.practice(), caller.user(), Some(caller.session()), now)
+        let (hash, current_hash) = (&hash, &current_hash);
+        self.write(|| async move {
+            let now = self.now();
+            let mut uow = self.begin(Access::Write).await?;
+            let mut credential = uow
+                .credentials()
+                .get(caller.practice(), caller.user())
+                .await?
+                .ok_or(ChangePasswordError::WrongPassword)?;
+            if credential.hash.as_ref() != Some(current_hash) {
+                // Changed by someone else meanwhile (an admin reset).
+                return Err(ChangePasswordError::WrongPassword);
+            }
+            credential.set_password(hash.clone(), now, None);
+            uow.credentials().save(&credential).await?;
+            uow.sessions()
+                .end_all_for_user(caller.practice(), caller.user(), Some(caller.session()), now)
+                .await?;
+            uow.links().void_for(caller.practice(), LinkSubject::User(caller.user()), None, now).await?;
+            if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await? {
+                session.password_change_only = false;
+                uow.sessions().update(&session).await?;
+            }
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::PasswordChanged,
+                Some(Target::User(caller.user())),
+                None,
+                None,
+            )
             .await?;
-        uow.links().void_for(caller.practice(), LinkSubject::User(caller.user()), None, now).await?;
-        if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await? {
-            session.password_change_only = false;
-            uow.sessions().update(&session).await?;
-        }
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::PasswordChanged,
-            Some(Target::User(caller.user())),
-            None,
-            None,
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(())
+            uow.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Checks that `typed` is the caller's current password, as a sign-in
@@ -534,9 +553,13 @@ impl IdentityService {
         if self.ports.hasher.verify(typed, &hash).await? {
             return Ok(hash);
         }
-        let mut uow = self.begin(Access::Write).await?;
-        self.count_wrong_current_password(uow.as_mut(), caller, &hash).await?;
-        uow.commit().await?;
+        let hash = &hash;
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            self.count_wrong_current_password(uow.as_mut(), caller, hash).await?;
+            uow.commit().await
+        })
+        .await?;
         Err(CurrentPasswordRefusal::Wrong.into())
     }
 

@@ -101,26 +101,39 @@ impl IdentityService {
         columns: ColumnChoice,
     ) -> Result<UserExport, ExportUsersError> {
         caller.require(Permission::UsersExport)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let role_names = names_of(uow.roles().list_roles(caller.practice()).await?);
-        let filter = &query.filter;
-        let details = serde_json::json!({
-            "columns": columns.to_string(),
-            "sort": query.sort.as_str(),
-            "direction": query.direction,
-            "filter": {
-                "statuses": filter.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-                "role": filter.role,
-                "profile": filter.profile,
-                "site": filter.site,
-                "language": filter.language.as_ref().map(|l| l.as_str()),
-                "search": filter.search,
-            },
-        });
-        let target = Some(Target::Practice(caller.practice()));
-        self.audit(uow.as_mut(), &caller.origin(), AuditAction::UsersExported, target, None, Some(details))
+        let columns_named = &columns;
+        let role_names = self
+            .write(|| async move {
+                let mut uow = self.begin(Access::Write).await?;
+                let role_names = names_of(uow.roles().list_roles(caller.practice()).await?);
+                let filter = &query.filter;
+                let details = serde_json::json!({
+                    "columns": columns_named.to_string(),
+                    "sort": query.sort.as_str(),
+                    "direction": query.direction,
+                    "filter": {
+                        "statuses": filter.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                        "role": filter.role,
+                        "profile": filter.profile,
+                        "site": filter.site,
+                        "language": filter.language.as_ref().map(|l| l.as_str()),
+                        "search": filter.search,
+                    },
+                });
+                let target = Some(Target::Practice(caller.practice()));
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::UsersExported,
+                    target,
+                    None,
+                    Some(details),
+                )
+                .await?;
+                uow.commit().await?;
+                Ok::<_, ExportUsersError>(role_names)
+            })
             .await?;
-        uow.commit().await?;
         Ok(UserExport {
             service: self.clone(),
             practice: caller.practice(),

@@ -111,11 +111,15 @@ impl IdentityService {
         reassign_to: Option<UserId>,
     ) -> Result<User, DeactivateError> {
         Self::require_deactivation(caller, id, reassign_to)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut user = uow.users().get(caller.practice(), id).await?.ok_or(DeactivateError::UserNotFound)?;
-        self.deactivate_in(uow.as_mut(), caller, &mut user, reassign_to).await?;
-        uow.commit().await?;
-        Ok(self.visible(caller, user))
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut user =
+                uow.users().get(caller.practice(), id).await?.ok_or(DeactivateError::UserNotFound)?;
+            self.deactivate_in(uow.as_mut(), caller, &mut user, reassign_to).await?;
+            uow.commit().await?;
+            Ok(self.visible(caller, user))
+        })
+        .await
     }
 
     /// The permissions a deactivation needs, and nobody deactivates themself.
@@ -189,11 +193,15 @@ impl IdentityService {
     /// [`ReactivateError`].
     pub async fn reactivate_user(&self, caller: &Caller, id: UserId) -> Result<User, ReactivateError> {
         caller.require(Permission::UsersDeactivate)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut user = uow.users().get(caller.practice(), id).await?.ok_or(ReactivateError::UserNotFound)?;
-        self.reactivate_in(uow.as_mut(), caller, &mut user).await?;
-        uow.commit().await?;
-        Ok(self.visible(caller, user))
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut user =
+                uow.users().get(caller.practice(), id).await?.ok_or(ReactivateError::UserNotFound)?;
+            self.reactivate_in(uow.as_mut(), caller, &mut user).await?;
+            uow.commit().await?;
+            Ok(self.visible(caller, user))
+        })
+        .await
     }
 
     /// Reactivates `user` inside the caller's unit of work (saved, audited
@@ -243,22 +251,25 @@ impl IdentityService {
     /// [`SignOutError`].
     pub async fn sign_out_everywhere(&self, caller: &Caller, id: UserId) -> Result<u64, SignOutError> {
         caller.require_self_or(id, Permission::UsersSignOut)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let user = uow.users().get(caller.practice(), id).await?.ok_or(SignOutError::UserNotFound)?;
-        if id != caller.user() {
-            self.check_may_act_on::<SignOutError>(uow.as_mut(), caller, &user).await?;
-        }
-        let ended = uow.sessions().end_all_for_user(caller.practice(), id, None, self.now()).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::SessionsEnded,
-            Some(Target::User(id)),
-            None,
-            Some(json!({ "sessions_ended": ended })),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(ended)
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let user = uow.users().get(caller.practice(), id).await?.ok_or(SignOutError::UserNotFound)?;
+            if id != caller.user() {
+                self.check_may_act_on::<SignOutError>(uow.as_mut(), caller, &user).await?;
+            }
+            let ended = uow.sessions().end_all_for_user(caller.practice(), id, None, self.now()).await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::SessionsEnded,
+                Some(Target::User(id)),
+                None,
+                Some(json!({ "sessions_ended": ended })),
+            )
+            .await?;
+            uow.commit().await?;
+            Ok(ended)
+        })
+        .await
     }
 }

@@ -35,7 +35,7 @@ pub use users::*;
 use crate::audit::{Actor, AuditAction, AuditEntry, RequestId, Target};
 use crate::credential::ThrottlePolicy;
 use crate::email::EmailAddress;
-use crate::error::{AccessError, HashError, StoreError};
+use crate::error::{AccessError, HashError, MayBeContended, StoreError};
 use crate::ids::{AuditId, EmailId, LinkId, PracticeId, SessionId, UserId};
 use crate::link::{Link, LinkPurpose, LinkSubject};
 use crate::mail::{DeliveryStatus, Message, OutboxEmail};
@@ -52,7 +52,48 @@ use crate::token::Token;
 use crate::user::User;
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
+
+/// How many times a write unit of work runs, at most, while storage
+/// refuses it as having raced another ([`StoreError::Contended`]); the
+/// last refusal is the answer.
+pub const WRITE_ATTEMPTS: u32 = 10;
+
+crate::error::contended_through_store!(
+    SignInError,
+    SessionError,
+    CaseError,
+    RoleError,
+    SiteError,
+    PartyError,
+    ReadLogError,
+    RetryEmailError,
+    CreateUserError,
+    UpdateUserError,
+    InvitationError,
+    ReadUsersError,
+    ResetPasswordError,
+    LinkError,
+    ChangePasswordError,
+    ExportUsersError,
+    CreateSuperAdminError,
+    CreatePracticeError,
+    UpdateSettingsError,
+    DeactivateError,
+    ReactivateError,
+    SignOutError,
+);
+
+impl MayBeContended for EditUserError {
+    fn contended(&self) -> bool {
+        match self {
+            Self::Update(e) => e.contended(),
+            Self::Deactivate(e) => e.contended(),
+            Self::Reactivate(e) => e.contended(),
+        }
+    }
+}
 
 /// Lifetimes and limits the service applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,6 +281,33 @@ impl IdentityService {
 
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
         self.ports.store.begin(access).await
+    }
+
+    /// Runs `attempt` — one write unit of work, from `begin` to `commit` —
+    /// and runs it again from the start while storage refuses it as having
+    /// raced another unit of work ([`StoreError::Contended`]), at most
+    /// [`WRITE_ATTEMPTS`] times, waiting between attempts as the store
+    /// says ([`Store::back_off`]). Each attempt reads afresh and decides
+    /// afresh, so every rule is checked against what its commit saw; its
+    /// ids, tokens and times are its own, and only the attempt that
+    /// commits is answered. What must happen once (hashing a password,
+    /// generating a one-time password the caller is shown) happens before.
+    async fn write<T, E, F, Fut>(&self, mut attempt: F) -> Result<T, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: MayBeContended,
+    {
+        let mut attempts = 1;
+        loop {
+            match attempt().await {
+                Err(e) if e.contended() && attempts < WRITE_ATTEMPTS => {
+                    self.ports.store.back_off(attempts).await;
+                    attempts += 1;
+                }
+                outcome => return outcome,
+            }
+        }
     }
 
     async fn audit(

@@ -93,24 +93,27 @@ impl IdentityService {
     /// nothing changes.
     pub async fn retry_email(&self, caller: &Caller, id: EmailId) -> Result<(), RetryEmailError> {
         caller.require(Permission::SettingsManage)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let email = uow.outbox().get(caller.practice(), id).await?.ok_or(RetryEmailError::NotFound)?;
-        if email.status != DeliveryStatus::Failed {
-            return Err(RetryEmailError::NotFailed { status: email.status });
-        }
-        let kind = email.message.message_kind();
-        if kind.carries_secret() {
-            return Err(RetryEmailError::SecretRemoved { kind });
-        }
-        let changed = uow
-            .outbox()
-            .retry_failed(caller.practice(), Some(id), &MessageKind::retryable(), self.now())
-            .await?;
-        let details = json!({ "emails": [id], "retried": changed });
-        self.audit(uow.as_mut(), &caller.origin(), AuditAction::EmailsRetried, None, None, Some(details))
-            .await?;
-        uow.commit().await?;
-        Ok(())
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let email = uow.outbox().get(caller.practice(), id).await?.ok_or(RetryEmailError::NotFound)?;
+            if email.status != DeliveryStatus::Failed {
+                return Err(RetryEmailError::NotFailed { status: email.status });
+            }
+            let kind = email.message.message_kind();
+            if kind.carries_secret() {
+                return Err(RetryEmailError::SecretRemoved { kind });
+            }
+            let changed = uow
+                .outbox()
+                .retry_failed(caller.practice(), Some(id), &MessageKind::retryable(), self.now())
+                .await?;
+            let details = json!({ "emails": [id], "retried": changed });
+            self.audit(uow.as_mut(), &caller.origin(), AuditAction::EmailsRetried, None, None, Some(details))
+                .await?;
+            uow.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Makes every failed email of the caller's practice that can be sent
@@ -122,17 +125,29 @@ impl IdentityService {
     /// [`RetryEmailError::Access`] or [`RetryEmailError::Store`].
     pub async fn retry_failed_emails(&self, caller: &Caller) -> Result<Retried, RetryEmailError> {
         caller.require(Permission::SettingsManage)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let before = uow.outbox().counts(caller.practice()).await?;
-        let retried =
-            uow.outbox().retry_failed(caller.practice(), None, &MessageKind::retryable(), self.now()).await?;
-        let outcome = Retried { retried, need_new_secret: before.failed.saturating_sub(retried) };
-        if retried > 0 {
-            let details = json!({ "retried": retried, "need_new_secret": outcome.need_new_secret });
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::EmailsRetried, None, None, Some(details))
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let before = uow.outbox().counts(caller.practice()).await?;
+            let retried = uow
+                .outbox()
+                .retry_failed(caller.practice(), None, &MessageKind::retryable(), self.now())
                 .await?;
-            uow.commit().await?;
-        }
-        Ok(outcome)
+            let outcome = Retried { retried, need_new_secret: before.failed.saturating_sub(retried) };
+            if retried > 0 {
+                let details = json!({ "retried": retried, "need_new_secret": outcome.need_new_secret });
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::EmailsRetried,
+                    None,
+                    None,
+                    Some(details),
+                )
+                .await?;
+                uow.commit().await?;
+            }
+            Ok(outcome)
+        })
+        .await
     }
 }

@@ -208,35 +208,41 @@ impl IdentityService {
         let password = Self::check_password(&practice, &account.email, &party.details.name, new_password)?;
         let password_hash = self.ports.hasher.hash(&password).await?;
 
-        let mut uow = self.begin(Access::Write).await?;
-        let link = uow.links().find_by_hash(&hash).await?.ok_or(LinkError::InvalidLink)?;
-        if link.purpose != LinkPurpose::PartyInvitation
-            || !link.is_live(now)
-            || !uow.links().consume(link.id, now).await?
-        {
-            return Err(LinkError::InvalidLink);
-        }
-        let mut account =
-            uow.portal().get_account(practice.id, party.id).await?.ok_or(LinkError::InvalidLink)?;
-        if account.transition(PortalAccountStatus::Active, now).is_err() {
-            return Err(LinkError::InvalidLink);
-        }
-        account.set_password(password_hash, now);
-        uow.portal().update_account(&account).await?;
-        uow.portal().end_sessions(practice.id, party.id, None, now).await?;
-        uow.links().void_for(practice.id, LinkSubject::Party(party.id), None, now).await?;
-        let origin = Origin { practice: practice.id, actor: Actor::Anonymous, request_id };
-        self.audit(
-            uow.as_mut(),
-            &origin,
-            AuditAction::PortalJoined,
-            Some(Target::Party(party.id)),
-            Some(json!({ "status": PortalAccountStatus::Invited })),
-            Some(json!({ "status": account.status, "email": account.email.as_str() })),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(())
+        let (hash, practice, party, password_hash, request_id) =
+            (&hash, &practice, &party, &password_hash, &request_id);
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let link = uow.links().find_by_hash(hash).await?.ok_or(LinkError::InvalidLink)?;
+            if link.purpose != LinkPurpose::PartyInvitation
+                || !link.is_live(now)
+                || !uow.links().consume(link.id, now).await?
+            {
+                return Err(LinkError::InvalidLink);
+            }
+            let mut account =
+                uow.portal().get_account(practice.id, party.id).await?.ok_or(LinkError::InvalidLink)?;
+            if account.transition(PortalAccountStatus::Active, now).is_err() {
+                return Err(LinkError::InvalidLink);
+            }
+            account.set_password(password_hash.clone(), now);
+            uow.portal().update_account(&account).await?;
+            uow.portal().end_sessions(practice.id, party.id, None, now).await?;
+            uow.links().void_for(practice.id, LinkSubject::Party(party.id), None, now).await?;
+            let origin =
+                Origin { practice: practice.id, actor: Actor::Anonymous, request_id: request_id.clone() };
+            self.audit(
+                uow.as_mut(),
+                &origin,
+                AuditAction::PortalJoined,
+                Some(Target::Party(party.id)),
+                Some(json!({ "status": PortalAccountStatus::Invited })),
+                Some(json!({ "status": account.status, "email": account.email.as_str() })),
+            )
+            .await?;
+            uow.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Signs a party in to the portal by practice slug, email and password,
@@ -719,28 +725,35 @@ impl IdentityService {
         let password = Self::check_password(&practice, &account.email, &party.details.name, new_password)?;
         let password_hash = self.ports.hasher.hash(&password).await?;
 
-        let mut uow = self.begin(Access::Write).await?;
-        let link = uow.links().find_by_hash(&hash).await?.ok_or(LinkError::InvalidLink)?;
-        if link.purpose != LinkPurpose::Recovery
-            || !link.is_live(now)
-            || !uow.links().consume(link.id, now).await?
-        {
-            return Err(LinkError::InvalidLink);
-        }
-        let mut account =
-            uow.portal().get_account(practice.id, party.id).await?.ok_or(LinkError::InvalidLink)?;
-        if account.status != PortalAccountStatus::Active {
-            return Err(LinkError::InvalidLink);
-        }
-        account.set_password(password_hash, now);
-        uow.portal().update_account(&account).await?;
-        uow.portal().end_sessions(practice.id, party.id, None, now).await?;
-        uow.links().void_for(practice.id, LinkSubject::Party(party.id), None, now).await?;
-        let origin = Origin { practice: practice.id, actor: Actor::Anonymous, request_id };
-        let target = Some(Target::Party(party.id));
-        self.audit(uow.as_mut(), &origin, AuditAction::PortalPasswordRecovered, target, None, None).await?;
-        uow.commit().await?;
-        Ok(())
+        let (hash, practice, party, password_hash, request_id) =
+            (&hash, &practice, &party, &password_hash, &request_id);
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let link = uow.links().find_by_hash(hash).await?.ok_or(LinkError::InvalidLink)?;
+            if link.purpose != LinkPurpose::Recovery
+                || !link.is_live(now)
+                || !uow.links().consume(link.id, now).await?
+            {
+                return Err(LinkError::InvalidLink);
+            }
+            let mut account =
+                uow.portal().get_account(practice.id, party.id).await?.ok_or(LinkError::InvalidLink)?;
+            if account.status != PortalAccountStatus::Active {
+                return Err(LinkError::InvalidLink);
+            }
+            account.set_password(password_hash.clone(), now);
+            uow.portal().update_account(&account).await?;
+            uow.portal().end_sessions(practice.id, party.id, None, now).await?;
+            uow.links().void_for(practice.id, LinkSubject::Party(party.id), None, now).await?;
+            let origin =
+                Origin { practice: practice.id, actor: Actor::Anonymous, request_id: request_id.clone() };
+            let target = Some(Target::Party(party.id));
+            self.audit(uow.as_mut(), &origin, AuditAction::PortalPasswordRecovered, target, None, None)
+                .await?;
+            uow.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// The party and account of a portal caller, both still there and the

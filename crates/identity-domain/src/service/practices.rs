@@ -166,14 +166,20 @@ impl IdentityService {
         let now = self.now();
         let practice = Practice {
             id: self.new_id::<PracticeId>(),
-            slug: new.slug,
-            name: new.name,
+            slug: new.slug.clone(),
+            name: new.name.clone(),
             settings: new.settings,
             created_at: now,
         };
         let password = self.generate_password(&practice, &new.admin_email, &new.admin_name);
         let hash = self.ports.hasher.hash(&password).await?;
 
+        self.write(|| {
+            let hash = hash.clone();
+            let new = new.clone();
+            let password = password.clone();
+            let practice = practice.clone();
+            async move {
         let mut uow = self.begin(Access::Write).await?;
         match uow.practices().insert(&practice).await {
             Err(StoreError::Conflict(Conflict::NameTaken)) => return Err(CreatePracticeError::SlugTaken),
@@ -218,6 +224,8 @@ impl IdentityService {
         let admin = self.insert_super_admin(uow.as_mut(), &practice, role, person, hash).await?;
         uow.commit().await?;
         Ok(CreatedPractice { practice, admin, admin_password: password })
+        }})
+        .await
     }
 
     /// Adds a Super Admin to an existing practice, as the operator (the
@@ -238,27 +246,36 @@ impl IdentityService {
         };
         let password = self.generate_password(&practice, &person.email, &person.name);
         let hash = self.ports.hasher.hash(&password).await?;
-        let mut uow = self.begin(Access::Write).await?;
-        if let Some(holder) = uow.users().email_holder(practice.id, &person.email).await? {
-            return Err(CreateSuperAdminError::EmailPreviouslyUsed { holder });
-        }
-        let cap = practice.settings.super_admin_cap;
-        let holders = self
-            .count_super_admins(uow.as_mut(), practice.id, &[UserStatus::Invited, UserStatus::Active])
-            .await?;
-        if holders >= u64::from(cap) {
-            return Err(CreateSuperAdminError::CapReached { cap });
-        }
-        let role = uow
-            .roles()
-            .list_roles(practice.id)
-            .await?
-            .into_iter()
-            .find(|r| r.bypass)
-            .ok_or_else(|| StoreError::Unavailable("no built-in bypass role".into()))?;
-        let admin = self.insert_super_admin(uow.as_mut(), &practice, role.id, person, hash).await?;
-        uow.commit().await?;
-        Ok((admin, password))
+        self.write(|| {
+            let hash = hash.clone();
+            let password = password.clone();
+            let person = person.clone();
+            let practice = practice.clone();
+            async move {
+                let mut uow = self.begin(Access::Write).await?;
+                if let Some(holder) = uow.users().email_holder(practice.id, &person.email).await? {
+                    return Err(CreateSuperAdminError::EmailPreviouslyUsed { holder });
+                }
+                let cap = practice.settings.super_admin_cap;
+                let holders = self
+                    .count_super_admins(uow.as_mut(), practice.id, &[UserStatus::Invited, UserStatus::Active])
+                    .await?;
+                if holders >= u64::from(cap) {
+                    return Err(CreateSuperAdminError::CapReached { cap });
+                }
+                let role = uow
+                    .roles()
+                    .list_roles(practice.id)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.bypass)
+                    .ok_or_else(|| StoreError::Unavailable("no built-in bypass role".into()))?;
+                let admin = self.insert_super_admin(uow.as_mut(), &practice, role.id, person, hash).await?;
+                uow.commit().await?;
+                Ok((admin, password))
+            }
+        })
+        .await
     }
 
     /// Stores an active Super Admin with a one-time password, audits it as
@@ -347,30 +364,33 @@ impl IdentityService {
     ) -> Result<Practice, UpdateSettingsError> {
         caller.require(Permission::SettingsManage)?;
         settings.validate()?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
-        if settings.super_admin_cap != practice.settings.super_admin_cap && !caller.grants().bypass {
-            return Err(UpdateSettingsError::SuperAdminOnly);
-        }
-        let holders = self
-            .count_super_admins(uow.as_mut(), practice.id, &[UserStatus::Invited, UserStatus::Active])
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+            if settings.super_admin_cap != practice.settings.super_admin_cap && !caller.grants().bypass {
+                return Err(UpdateSettingsError::SuperAdminOnly);
+            }
+            let holders = self
+                .count_super_admins(uow.as_mut(), practice.id, &[UserStatus::Invited, UserStatus::Active])
+                .await?;
+            if holders > u64::from(settings.super_admin_cap) {
+                return Err(SettingsError::CapBelowHolders { holders }.into());
+            }
+            let before = serde_json::to_value(practice.settings).ok();
+            practice.settings = settings;
+            uow.practices().update(&practice).await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::SettingsChanged,
+                Some(Target::Practice(practice.id)),
+                before,
+                serde_json::to_value(settings).ok(),
+            )
             .await?;
-        if holders > u64::from(settings.super_admin_cap) {
-            return Err(SettingsError::CapBelowHolders { holders }.into());
-        }
-        let before = serde_json::to_value(practice.settings).ok();
-        practice.settings = settings;
-        uow.practices().update(&practice).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::SettingsChanged,
-            Some(Target::Practice(practice.id)),
-            before,
-            serde_json::to_value(settings).ok(),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(practice)
+            uow.commit().await?;
+            Ok(practice)
+        })
+        .await
     }
 }

@@ -146,60 +146,66 @@ impl IdentityService {
         // The outcome lands on the credential as it is now: failures that
         // arrived meanwhile are counted too, and a password reset, a lock
         // or a deactivation during the hash wins over this attempt.
-        let mut uow = self.begin(Access::Write).await?;
-        let current = uow.credentials().get(practice.id, user.id).await?;
-        let still_active =
-            uow.users().get(practice.id, user.id).await?.is_some_and(|u| u.status == UserStatus::Active);
-        let mut credential = match current {
-            Some(c) if still_active && !c.locked && c.hash.as_ref() == Some(&hash) => c,
-            _ => {
-                drop(uow);
-                return Err(self
-                    .refuse(&origin, target, json!({ "reason": "changed_during_sign_in" }))
-                    .await?);
+        let (origin, user, hash) = (&origin, &user, &hash);
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let current = uow.credentials().get(practice.id, user.id).await?;
+            let still_active =
+                uow.users().get(practice.id, user.id).await?.is_some_and(|u| u.status == UserStatus::Active);
+            let mut credential = match current {
+                Some(c) if still_active && !c.locked && c.hash.as_ref() == Some(hash) => c,
+                _ => {
+                    drop(uow);
+                    return Err(self
+                        .refuse(origin, target, json!({ "reason": "changed_during_sign_in" }))
+                        .await?);
+                }
+            };
+            if !verified {
+                credential.failed_attempts = credential.failed_attempts.saturating_add(1);
+                credential.last_failure_at = Some(now);
+                if credential.failed_attempts >= self.config.throttle.lock_after
+                    && !self.is_last_super_admin(uow.as_mut(), user).await?
+                {
+                    credential.locked = true;
+                }
+                uow.credentials().save(&credential).await?;
+                let details = json!({
+                    "reason": "wrong_password",
+                    "consecutive_failures": credential.failed_attempts,
+                    "locked": credential.locked,
+                });
+                self.audit(uow.as_mut(), origin, AuditAction::SignInFailed, target, None, Some(details))
+                    .await?;
+                uow.commit().await?;
+                return Err(SignInError::Failed);
             }
-        };
-        if !verified {
-            credential.failed_attempts = credential.failed_attempts.saturating_add(1);
-            credential.last_failure_at = Some(now);
-            if credential.failed_attempts >= self.config.throttle.lock_after
-                && !self.is_last_super_admin(uow.as_mut(), &user).await?
-            {
-                credential.locked = true;
-            }
-            uow.credentials().save(&credential).await?;
-            let details = json!({
-                "reason": "wrong_password",
-                "consecutive_failures": credential.failed_attempts,
-                "locked": credential.locked,
-            });
-            self.audit(uow.as_mut(), &origin, AuditAction::SignInFailed, target, None, Some(details)).await?;
-            uow.commit().await?;
-            return Err(SignInError::Failed);
-        }
 
-        credential.failed_attempts = 0;
-        credential.last_failure_at = None;
-        credential.last_sign_in_at = Some(now);
-        uow.credentials().save(&credential).await?;
-        let token = Token::generate(self.ports.random.as_ref());
-        let session = Session {
-            id: self.new_id::<SessionId>(),
-            practice: practice.id,
-            user: user.id,
-            token_hash: token.hash(),
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now + self.config.sessions.absolute,
-            password_change_only: credential.must_change(),
-            ended_at: None,
-        };
-        uow.sessions().insert(&session).await?;
-        let origin = Origin { actor: Actor::User(user.id), ..origin };
-        let details = json!({ "session": session.id, "password_change_only": session.password_change_only });
-        self.audit(uow.as_mut(), &origin, AuditAction::SignedIn, target, None, Some(details)).await?;
-        uow.commit().await?;
-        Ok(SignedIn { token, password_change_only: session.password_change_only, session })
+            credential.failed_attempts = 0;
+            credential.last_failure_at = None;
+            credential.last_sign_in_at = Some(now);
+            uow.credentials().save(&credential).await?;
+            let token = Token::generate(self.ports.random.as_ref());
+            let session = Session {
+                id: self.new_id::<SessionId>(),
+                practice: practice.id,
+                user: user.id,
+                token_hash: token.hash(),
+                created_at: now,
+                last_seen_at: now,
+                expires_at: now + self.config.sessions.absolute,
+                password_change_only: credential.must_change(),
+                ended_at: None,
+            };
+            uow.sessions().insert(&session).await?;
+            let origin = Origin { actor: Actor::User(user.id), ..origin.clone() };
+            let details =
+                json!({ "session": session.id, "password_change_only": session.password_change_only });
+            self.audit(uow.as_mut(), &origin, AuditAction::SignedIn, target, None, Some(details)).await?;
+            uow.commit().await?;
+            Ok(SignedIn { token, password_change_only: session.password_change_only, session })
+        })
+        .await
     }
 
     /// Records a refused sign-in in the audit log and gives the one answer
@@ -210,9 +216,14 @@ impl IdentityService {
         target: Option<Target>,
         details: serde_json::Value,
     ) -> Result<SignInError, StoreError> {
-        let mut uow = self.begin(Access::Write).await?;
-        self.audit(uow.as_mut(), origin, AuditAction::SignInFailed, target, None, Some(details)).await?;
-        uow.commit().await?;
+        let details = &details;
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let details = Some(details.clone());
+            self.audit(uow.as_mut(), origin, AuditAction::SignInFailed, target, None, details).await?;
+            uow.commit().await
+        })
+        .await?;
         Ok(SignInError::Failed)
     }
 
@@ -270,11 +281,20 @@ impl IdentityService {
         let grants = self.grants_of(uow.as_mut(), &user).await?;
         drop(uow);
         if now - session.last_seen_at >= self.config.session_touch_interval {
-            let mut uow = self.begin(Access::Write).await?;
-            let mut touched = session.clone();
-            touched.last_seen_at = now;
-            uow.sessions().update(&touched).await?;
-            uow.commit().await?;
+            // Touched as it is now: a sign-out meanwhile stays signed out.
+            self.write(|| async move {
+                let mut uow = self.begin(Access::Write).await?;
+                match uow.sessions().get(session.practice, session.id).await? {
+                    Some(mut touched) if touched.ended_at.is_none() => {
+                        touched.last_seen_at = now;
+                        uow.sessions().update(&touched).await?;
+                        uow.commit().await?;
+                        Ok(())
+                    }
+                    _ => Err(SessionError::Invalid),
+                }
+            })
+            .await?;
         }
         Ok(Caller {
             practice: session.practice,
@@ -291,15 +311,19 @@ impl IdentityService {
     /// # Errors
     /// Storage failures only.
     pub async fn sign_out(&self, caller: &Caller) -> Result<(), StoreError> {
-        let mut uow = self.begin(Access::Write).await?;
-        if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await?
-            && session.ended_at.is_none()
-        {
-            session.ended_at = Some(self.now());
-            uow.sessions().update(&session).await?;
-            let target = Some(Target::User(caller.user()));
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::SignedOut, target, None, None).await?;
-        }
-        uow.commit().await
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await?
+                && session.ended_at.is_none()
+            {
+                session.ended_at = Some(self.now());
+                uow.sessions().update(&session).await?;
+                let target = Some(Target::User(caller.user()));
+                self.audit(uow.as_mut(), &caller.origin(), AuditAction::SignedOut, target, None, None)
+                    .await?;
+            }
+            uow.commit().await
+        })
+        .await
     }
 }

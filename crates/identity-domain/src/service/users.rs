@@ -312,83 +312,87 @@ impl IdentityService {
             None => None,
         };
 
-        let mut uow = self.begin(Access::Write).await?;
-        if let Some(holder) = self.email_holder(uow.as_mut(), practice.id, &new.email).await? {
-            return Err(CreateUserError::EmailPreviouslyUsed { holder: holder.0, status: holder.1 });
-        }
-        let assignment = self
-            .resolve_assignment::<CreateUserError>(uow.as_mut(), practice.id, new.role, &new.profiles)
-            .await?;
-        self.check_assignment::<CreateUserError>(uow.as_mut(), caller, None, &assignment).await?;
-        if !self.sites_exist(uow.as_mut(), practice.id, &new.sites).await? {
-            return Err(CreateUserError::UnknownSite);
-        }
-
-        let now = self.now();
-        let user = User {
-            id: self.new_id(),
-            practice: practice.id,
-            email: new.email,
-            name: new.name,
-            role: assignment.role.id,
-            profiles: assignment.profile_ids(),
-            language: new.language,
-            time_zone: new.time_zone,
-            phone: new.phone,
-            title: new.title,
-            notes: new.notes,
-            sites: new.sites,
-            status: if hash.is_some() { UserStatus::Active } else { UserStatus::Invited },
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        match uow.users().reserve_email(practice.id, &user.email, user.id, now).await {
-            Err(StoreError::Conflict(Conflict::EmailTaken)) => {
-                drop(uow);
-                return Err(self.email_taken_after_race(practice.id, &user.email).await.into());
+        let (new, practice, hash, generated) = (&new, &practice, &hash, &generated);
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            if let Some(holder) = self.email_holder(uow.as_mut(), practice.id, &new.email).await? {
+                return Err(CreateUserError::EmailPreviouslyUsed { holder: holder.0, status: holder.1 });
             }
-            other => other?,
-        }
-        uow.users().insert(&user).await?;
-        let mut credential = Credential::empty(practice.id, user.id);
-        if let Some(hash) = hash {
-            credential.set_password(hash, now, Some(now + self.config.one_time_password_ttl));
-        }
-        uow.credentials().save(&credential).await?;
+            let assignment = self
+                .resolve_assignment::<CreateUserError>(uow.as_mut(), practice.id, new.role, &new.profiles)
+                .await?;
+            self.check_assignment::<CreateUserError>(uow.as_mut(), caller, None, &assignment).await?;
+            if !self.sites_exist(uow.as_mut(), practice.id, &new.sites).await? {
+                return Err(CreateUserError::UnknownSite);
+            }
 
-        let origin = caller.origin();
-        if credential.hash.is_some() {
-            self.audit(
-                uow.as_mut(),
-                &origin,
-                AuditAction::UserCreated,
-                Some(Target::User(user.id)),
-                None,
-                Some(user.audit_view()),
-            )
-            .await?;
-            let welcome = Message::Welcome {
-                practice_slug: practice.slug.as_str().to_owned(),
-                sign_in_email: user.email.as_str().to_owned(),
-                must_change_password: true,
-                password_expires_at: credential.one_time_expires_at,
+            let now = self.now();
+            let user = User {
+                id: self.new_id(),
+                practice: practice.id,
+                email: new.email.clone(),
+                name: new.name.clone(),
+                role: assignment.role.id,
+                profiles: assignment.profile_ids(),
+                language: new.language.clone(),
+                time_zone: new.time_zone,
+                phone: new.phone.clone(),
+                title: new.title.clone(),
+                notes: new.notes.clone(),
+                sites: new.sites.clone(),
+                status: if hash.is_some() { UserStatus::Active } else { UserStatus::Invited },
+                version: 1,
+                created_at: now,
+                updated_at: now,
             };
-            self.send(uow.as_mut(), &practice, Recipient::from(&user), welcome).await?;
-        } else {
-            self.audit(
-                uow.as_mut(),
-                &origin,
-                AuditAction::UserInvited,
-                Some(Target::User(user.id)),
-                None,
-                Some(user.audit_view()),
-            )
-            .await?;
-            self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
-        }
-        uow.commit().await?;
-        Ok(CreatedUser { user: self.visible(caller, user), generated_password: generated })
+            match uow.users().reserve_email(practice.id, &user.email, user.id, now).await {
+                Err(StoreError::Conflict(Conflict::EmailTaken)) => {
+                    drop(uow);
+                    return Err(self.email_taken_after_race(practice.id, &user.email).await.into());
+                }
+                other => other?,
+            }
+            uow.users().insert(&user).await?;
+            let mut credential = Credential::empty(practice.id, user.id);
+            if let Some(hash) = hash {
+                credential.set_password(hash.clone(), now, Some(now + self.config.one_time_password_ttl));
+            }
+            uow.credentials().save(&credential).await?;
+
+            let origin = caller.origin();
+            if credential.hash.is_some() {
+                self.audit(
+                    uow.as_mut(),
+                    &origin,
+                    AuditAction::UserCreated,
+                    Some(Target::User(user.id)),
+                    None,
+                    Some(user.audit_view()),
+                )
+                .await?;
+                let welcome = Message::Welcome {
+                    practice_slug: practice.slug.as_str().to_owned(),
+                    sign_in_email: user.email.as_str().to_owned(),
+                    must_change_password: true,
+                    password_expires_at: credential.one_time_expires_at,
+                };
+                self.send(uow.as_mut(), practice, Recipient::from(&user), welcome).await?;
+            } else {
+                self.audit(
+                    uow.as_mut(),
+                    &origin,
+                    AuditAction::UserInvited,
+                    Some(Target::User(user.id)),
+                    None,
+                    Some(user.audit_view()),
+                )
+                .await?;
+                self.send_invitation(uow.as_mut(), caller, practice, &user).await?;
+            }
+            uow.commit().await?;
+            Ok(CreatedUser { user: self.visible(caller, user), generated_password: generated.clone() })
+        })
+        .await
     }
 
     /// Issues a new invitation link (voiding the previous one) and queues
@@ -425,25 +429,28 @@ impl IdentityService {
     /// [`InvitationError`].
     pub async fn resend_invitation(&self, caller: &Caller, id: UserId) -> Result<User, InvitationError> {
         caller.require(Permission::UsersCreate)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let user = uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
-        self.check_may_act_on::<InvitationError>(uow.as_mut(), caller, &user).await?;
-        if user.status != UserStatus::Invited {
-            return Err(InvitationError::NotInvited { status: user.status });
-        }
-        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
-        self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::InvitationResent,
-            Some(Target::User(id)),
-            None,
-            None,
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(user)
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let user = uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
+            self.check_may_act_on::<InvitationError>(uow.as_mut(), caller, &user).await?;
+            if user.status != UserStatus::Invited {
+                return Err(InvitationError::NotInvited { status: user.status });
+            }
+            let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+            self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::InvitationResent,
+                Some(Target::User(id)),
+                None,
+                None,
+            )
+            .await?;
+            uow.commit().await?;
+            Ok(user)
+        })
+        .await
     }
 
     /// Revokes an invitation: its link dies and the user becomes inactive
@@ -453,17 +460,21 @@ impl IdentityService {
     /// [`InvitationError`].
     pub async fn revoke_invitation(&self, caller: &Caller, id: UserId) -> Result<User, InvitationError> {
         caller.require(Permission::UsersCreate)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut user = uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
-        self.check_may_act_on::<InvitationError>(uow.as_mut(), caller, &user).await?;
-        if user.status != UserStatus::Invited {
-            return Err(InvitationError::NotInvited { status: user.status });
-        }
-        let before = user.audit_view();
-        let now = self.now();
-        uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
-        user.status = UserStatus::Inactive;
-        Ok(self.commit_user_change(uow, caller, AuditAction::InvitationRevoked, before, user).await?)
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut user =
+                uow.users().get(caller.practice(), id).await?.ok_or(InvitationError::UserNotFound)?;
+            self.check_may_act_on::<InvitationError>(uow.as_mut(), caller, &user).await?;
+            if user.status != UserStatus::Invited {
+                return Err(InvitationError::NotInvited { status: user.status });
+            }
+            let before = user.audit_view();
+            let now = self.now();
+            uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
+            user.status = UserStatus::Inactive;
+            Ok(self.commit_user_change(uow, caller, AuditAction::InvitationRevoked, before, user).await?)
+        })
+        .await
     }
 
     /// One user. Callers may always read themselves; others need
@@ -527,14 +538,19 @@ impl IdentityService {
         expected_version: Option<u64>,
     ) -> Result<User, UpdateUserError> {
         let admin_edit = edit.require(caller, id)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
-        if admin_edit {
-            self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
-        }
-        let before = user.audit_view();
-        self.apply_edit(uow.as_mut(), &mut user, edit).await?;
-        Ok(self.commit_user_change(uow, caller, AuditAction::UserUpdated, before, user).await?)
+        let edit = &edit;
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut user =
+                self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+            if admin_edit {
+                self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+            }
+            let before = user.audit_view();
+            self.apply_edit(uow.as_mut(), &mut user, edit.clone()).await?;
+            Ok(self.commit_user_change(uow, caller, AuditAction::UserUpdated, before, user).await?)
+        })
+        .await
     }
 
     /// Edits a user and changes their status together, in one unit of
@@ -563,30 +579,42 @@ impl IdentityService {
             }
             None => {}
         }
-        let mut uow = self.begin(Access::Write).await.map_err(UpdateUserError::from)?;
-        let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
-        match status {
-            Some(StatusChange::Deactivate { reassign_to }) => {
-                self.deactivate_in(uow.as_mut(), caller, &mut user, reassign_to).await?;
+        let edit = &edit;
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await.map_err(UpdateUserError::from)?;
+            let mut user =
+                self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+            match status {
+                Some(StatusChange::Deactivate { reassign_to }) => {
+                    self.deactivate_in(uow.as_mut(), caller, &mut user, reassign_to).await?;
+                }
+                Some(StatusChange::Reactivate) => self.reactivate_in(uow.as_mut(), caller, &mut user).await?,
+                None => {}
             }
-            Some(StatusChange::Reactivate) => self.reactivate_in(uow.as_mut(), caller, &mut user).await?,
-            None => {}
-        }
-        if !edit.is_empty() {
-            if admin_edit {
-                self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
-            }
-            let before = user.audit_view();
-            self.apply_edit(uow.as_mut(), &mut user, edit).await?;
-            self.save_user(uow.as_mut(), &mut user).await.map_err(UpdateUserError::from)?;
-            let target = Some(Target::User(user.id));
-            let after = Some(user.audit_view());
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::UserUpdated, target, Some(before), after)
+            if !edit.is_empty() {
+                if admin_edit {
+                    self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+                }
+                let before = user.audit_view();
+                self.apply_edit(uow.as_mut(), &mut user, edit.clone()).await?;
+                self.save_user(uow.as_mut(), &mut user).await.map_err(UpdateUserError::from)?;
+                let target = Some(Target::User(user.id));
+                let after = Some(user.audit_view());
+                self.audit(
+                    uow.as_mut(),
+                    &caller.origin(),
+                    AuditAction::UserUpdated,
+                    target,
+                    Some(before),
+                    after,
+                )
                 .await
                 .map_err(UpdateUserError::from)?;
-        }
-        uow.commit().await.map_err(UpdateUserError::from)?;
-        Ok(self.visible(caller, user))
+            }
+            uow.commit().await.map_err(UpdateUserError::from)?;
+            Ok(self.visible(caller, user))
+        })
+        .await
     }
 
     /// Applies an edit's fields to `user` (not saved), checking its sites.
@@ -649,55 +677,60 @@ impl IdentityService {
             };
             self.confirm_current_password::<UpdateUserError>(caller, typed).await?;
         }
-        let mut uow = self.begin(Access::Write).await?;
-        let mut user =
-            self.user_at_version(uow.as_mut(), caller.practice(), id, change.expected_version).await?;
-        if id != caller.user() {
-            self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
-        }
-        let now = self.now();
-        // A change of case or spacing only keeps the same reservation.
-        let new_address = user.email.normalized() != change.email.normalized();
-        if new_address {
-            match self.email_holder(uow.as_mut(), caller.practice(), &change.email).await? {
-                Some((holder, _)) if holder == id => {} // taking back one of their own old addresses
-                Some((holder, status)) => {
-                    return Err(UpdateUserError::EmailPreviouslyUsed { holder, status });
-                }
-                None => {
-                    if let Err(e) = uow.users().reserve_email(caller.practice(), &change.email, id, now).await
-                    {
-                        drop(uow);
-                        return Err(match e {
-                            StoreError::Conflict(Conflict::EmailTaken) => {
-                                self.email_taken_after_race(caller.practice(), &change.email).await.into()
-                            }
-                            other => other.into(),
-                        });
+        let change = &change;
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut user =
+                self.user_at_version(uow.as_mut(), caller.practice(), id, change.expected_version).await?;
+            if id != caller.user() {
+                self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+            }
+            let now = self.now();
+            // A change of case or spacing only keeps the same reservation.
+            let new_address = user.email.normalized() != change.email.normalized();
+            if new_address {
+                match self.email_holder(uow.as_mut(), caller.practice(), &change.email).await? {
+                    Some((holder, _)) if holder == id => {} // taking back one of their own old addresses
+                    Some((holder, status)) => {
+                        return Err(UpdateUserError::EmailPreviouslyUsed { holder, status });
+                    }
+                    None => {
+                        if let Err(e) =
+                            uow.users().reserve_email(caller.practice(), &change.email, id, now).await
+                        {
+                            drop(uow);
+                            return Err(match e {
+                                StoreError::Conflict(Conflict::EmailTaken) => {
+                                    self.email_taken_after_race(caller.practice(), &change.email).await.into()
+                                }
+                                other => other.into(),
+                            });
+                        }
                     }
                 }
             }
-        }
-        let before = user.audit_view();
-        let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
-        if new_address {
-            let notice = Message::EmailChanged {
-                old_email: user.email.as_str().to_owned(),
-                new_email: change.email.as_str().to_owned(),
-                changed_at: now,
-            };
-            self.send(uow.as_mut(), &practice, Recipient::from(&user), notice).await?;
-        }
-        let changed = user.email != change.email;
-        user.email = change.email;
-        if changed {
-            // A link mailed to the old address must not outlive the change.
-            uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
-            if user.status == UserStatus::Invited {
-                self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+            let before = user.audit_view();
+            let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+            if new_address {
+                let notice = Message::EmailChanged {
+                    old_email: user.email.as_str().to_owned(),
+                    new_email: change.email.as_str().to_owned(),
+                    changed_at: now,
+                };
+                self.send(uow.as_mut(), &practice, Recipient::from(&user), notice).await?;
             }
-        }
-        Ok(self.commit_user_change(uow, caller, AuditAction::EmailChanged, before, user).await?)
+            let changed = user.email != change.email;
+            user.email = change.email.clone();
+            if changed {
+                // A link mailed to the old address must not outlive the change.
+                uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
+                if user.status == UserStatus::Invited {
+                    self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+                }
+            }
+            Ok(self.commit_user_change(uow, caller, AuditAction::EmailChanged, before, user).await?)
+        })
+        .await
     }
 
     /// Gives a user a role and profiles (needs `users.assign_roles`). Takes
@@ -715,17 +748,22 @@ impl IdentityService {
         expected_version: Option<u64>,
     ) -> Result<User, UpdateUserError> {
         caller.require(Permission::UsersAssignRoles)?;
-        let mut uow = self.begin(Access::Write).await?;
-        let mut user = self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
-        self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
-        let assignment = self
-            .resolve_assignment::<UpdateUserError>(uow.as_mut(), caller.practice(), role, &profiles)
-            .await?;
-        self.check_assignment::<UpdateUserError>(uow.as_mut(), caller, Some(&user), &assignment).await?;
-        let before = user.audit_view();
-        user.role = assignment.role.id;
-        user.profiles = assignment.profile_ids();
-        Ok(self.commit_user_change(uow, caller, AuditAction::AccessChanged, before, user).await?)
+        let profiles = &profiles;
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            let mut user =
+                self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+            self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+            let assignment = self
+                .resolve_assignment::<UpdateUserError>(uow.as_mut(), caller.practice(), role, profiles)
+                .await?;
+            self.check_assignment::<UpdateUserError>(uow.as_mut(), caller, Some(&user), &assignment).await?;
+            let before = user.audit_view();
+            user.role = assignment.role.id;
+            user.profiles = assignment.profile_ids();
+            Ok(self.commit_user_change(uow, caller, AuditAction::AccessChanged, before, user).await?)
+        })
+        .await
     }
 
     /// The user with admin notes removed unless the caller may read them.

@@ -15,6 +15,7 @@ mod sessions;
 mod sites;
 mod users;
 
+use crate::count::StatementCounter;
 use crate::entity::Row;
 use crate::error::store_error;
 use crate::seal::OutboxKey;
@@ -23,6 +24,7 @@ use identity_domain::{StoreError, UnitOfWork};
 use sea_orm::{
     ActiveModelTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, Select, TransactionTrait,
 };
+use std::sync::Arc;
 
 /// One transaction over every repository. Dropped without commit, the
 /// transaction is rolled back.
@@ -30,11 +32,17 @@ pub(crate) struct SeaUnitOfWork {
     txn: DatabaseTransaction,
     /// Seals the secrets of queued emails.
     outbox_key: OutboxKey,
+    /// Counts savepoints, when the store counts statements.
+    counter: Option<Arc<StatementCounter>>,
 }
 
 impl SeaUnitOfWork {
-    pub(crate) fn new(txn: DatabaseTransaction, outbox_key: OutboxKey) -> Self {
-        Self { txn, outbox_key }
+    pub(crate) fn new(
+        txn: DatabaseTransaction,
+        outbox_key: OutboxKey,
+        counter: Option<Arc<StatementCounter>>,
+    ) -> Self {
+        Self { txn, outbox_key, counter }
     }
 
     /// Opens a savepoint for one write that may break a unique rule, so
@@ -42,6 +50,10 @@ impl SeaUnitOfWork {
     /// aborts the whole transaction at the first error). Close it with
     /// [`settle`].
     async fn savepoint(&self) -> Result<DatabaseTransaction, StoreError> {
+        if let Some(counter) = &self.counter {
+            // SAVEPOINT, then RELEASE or ROLLBACK TO.
+            counter.control(2);
+        }
         self.txn.begin().await.map_err(store_error)
     }
 }

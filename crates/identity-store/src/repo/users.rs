@@ -19,10 +19,10 @@ use identity_domain::{
     Conflict, Direction, EmailAddress, Page, PracticeId, ProfileId, RoleId, SiteId, SortValue, StoreError,
     User, UserColumn, UserCursor, UserFilter, UserId, UserQuery, UserStatus,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, OnConflict, Query, SimpleExpr, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Order, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Iterable, ModelTrait,
+    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -266,21 +266,31 @@ impl SeaUnitOfWork {
         // download of 100,000 users took 11 s over TCP, 2 s over a Unix
         // socket). Statements of at most HYDRATE_CHUNK ids do not.
         for chunk in ids.chunks(HYDRATE_CHUNK) {
-            for link in user_profiles::Entity::find()
-                .filter(user_profiles::Column::UserId.is_in(chunk.iter().copied()))
-                .all(&self.txn)
-                .await
-                .map_err(store_error)?
-            {
-                profiles.entry(link.user_id).or_default().insert(ProfileId::from_uuid(link.profile_id));
-            }
-            for link in user_sites::Entity::find()
-                .filter(user_sites::Column::UserId.is_in(chunk.iter().copied()))
-                .all(&self.txn)
-                .await
-                .map_err(store_error)?
-            {
-                sites.entry(link.user_id).or_default().insert(SiteId::from_uuid(link.site_id));
+            // Profiles and sites in one statement: `kind` 0 is a profile, 1 a site.
+            let sites_of = Query::select()
+                .column(user_sites::Column::UserId)
+                .expr_as(Expr::col(user_sites::Column::SiteId), Alias::new("member"))
+                .expr_as(Expr::val(1_i32), Alias::new("kind"))
+                .from(user_sites::Entity)
+                .and_where(user_sites::Column::UserId.is_in(chunk.iter().copied()))
+                .to_owned();
+            let both = Query::select()
+                .column(user_profiles::Column::UserId)
+                .expr_as(Expr::col(user_profiles::Column::ProfileId), Alias::new("member"))
+                .expr_as(Expr::val(0_i32), Alias::new("kind"))
+                .from(user_profiles::Entity)
+                .and_where(user_profiles::Column::UserId.is_in(chunk.iter().copied()))
+                .union(UnionType::All, sites_of)
+                .to_owned();
+            for found in self.txn.query_all(&both).await.map_err(store_error)? {
+                let user: Uuid = found.try_get("", "user_id").map_err(store_error)?;
+                let member: Uuid = found.try_get("", "member").map_err(store_error)?;
+                let kind: i32 = found.try_get("", "kind").map_err(store_error)?;
+                if kind == 0 {
+                    profiles.entry(user).or_default().insert(ProfileId::from_uuid(member));
+                } else {
+                    sites.entry(user).or_default().insert(SiteId::from_uuid(member));
+                }
             }
         }
         rows.into_iter()
@@ -295,7 +305,8 @@ impl SeaUnitOfWork {
         Ok(self.hydrate(row.into_iter().collect()).await?.pop())
     }
 
-    /// The name of the user's role, for the `role_key` column.
+    /// The name of the user's role, for the `role_key` column (which holds
+    /// its search key, folded by the domain).
     async fn role_name(&self, practice: PracticeId, role: RoleId) -> Result<String, StoreError> {
         let found = roles::Entity::find_by_id(role.as_uuid())
             .filter(roles::Column::PracticeId.eq(practice.as_uuid()))
@@ -305,6 +316,21 @@ impl SeaUnitOfWork {
         found
             .map(|r| r.name)
             .ok_or_else(|| StoreError::Unavailable("the user's role does not exist".to_owned()))
+    }
+
+    /// Why inserting `user` changed no row: its address taken (a conflict),
+    /// or its id (a fault).
+    async fn refused_user(&self, user: &User) -> StoreError {
+        let taken = users::Entity::find()
+            .filter(users::Column::PracticeId.eq(user.practice.as_uuid()))
+            .filter(users::Column::EmailNormalized.eq(user.email.normalized()))
+            .count(&self.txn)
+            .await;
+        match taken {
+            Ok(0) => StoreError::Unavailable("unique index users_pkey refused a duplicate".to_owned()),
+            Ok(_) => Conflict::EmailTaken.into(),
+            Err(e) => store_error(e),
+        }
     }
 
     /// Replaces the user's profiles and sites.
@@ -349,13 +375,23 @@ impl SeaUnitOfWork {
 
 #[async_trait]
 impl UserRepository for SeaUnitOfWork {
+    /// One `INSERT … ON CONFLICT DO NOTHING`: a taken address changes no
+    /// row and leaves the unit of work usable, with no savepoint.
     async fn insert(&mut self, user: &User) -> Result<(), StoreError> {
         let role_name = self.role_name(user.practice, user.role).await?;
-        let savepoint = self.savepoint().await?;
-        let result = users::Entity::insert(row(users::Model::from_domain(user, &role_name)))
-            .exec_without_returning(&savepoint)
-            .await;
-        settle(savepoint, result).await.map_err(store_error)?;
+        let stored = users::Model::from_domain(user, &role_name);
+        let columns: Vec<users::Column> = users::Column::iter().collect();
+        let values = columns.iter().map(|column| Expr::val(stored.get(*column)));
+        let insert = Query::insert()
+            .into_table(users::Entity)
+            .columns(columns.iter().copied())
+            .values_panic(values)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .to_owned();
+        let inserted = self.txn.execute(&insert).await.map_err(store_error)?.rows_affected();
+        if inserted == 0 {
+            return Err(self.refused_user(user).await);
+        }
         self.write_memberships(user, false).await
     }
 
@@ -427,11 +463,24 @@ impl UserRepository for SeaUnitOfWork {
         user: UserId,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // ON CONFLICT DO NOTHING: a taken address changes no row and leaves
+        // the unit of work usable, with no savepoint.
         let reservation = email_history::Model::reservation(practice, email, user, at);
-        let savepoint = self.savepoint().await?;
-        let result = email_history::Entity::insert(row(reservation)).exec_without_returning(&savepoint).await;
-        settle(savepoint, result).await.map_err(store_error)?;
-        Ok(())
+        let inserted = email_history::Entity::insert(row(reservation))
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(&self.txn)
+            .await;
+        match inserted {
+            Ok(n) if n > 0 => Ok(()),
+            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => match self.email_holder(practice, email).await?
+            {
+                Some(_) => Err(Conflict::EmailTaken.into()),
+                None => Err(StoreError::Unavailable(
+                    "unique index email_history_pkey refused a duplicate".to_owned(),
+                )),
+            },
+            Err(e) => Err(store_error(e)),
+        }
     }
 
     async fn email_history(

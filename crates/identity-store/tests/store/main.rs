@@ -18,4 +18,5 @@ mod listing;
 mod queue;
 mod roundtrip;
 mod schema;
+mod stall;
 mod unique;
