@@ -155,6 +155,7 @@ async fn truncated_json_with_an_unknown_key_and_an_empty_body_are_malformed_json
 async fn json_of_the_wrong_shape_is_422_with_the_field_path() {
     let Some(app) = spawn_app().await else { return };
     let role = app.role("Paralegal").await;
+    let queued = app.adapters.outbox().await.len();
     let top_level_array = post_raw(&app, r#"["not","an","object"]"#).await;
     top_level_array.assert_problem(422, "invalid-field");
     assert_eq!(top_level_array.body["field"], "body", "{:#}", top_level_array.body);
@@ -185,7 +186,7 @@ async fn json_of_the_wrong_shape_is_422_with_the_field_path() {
     let answer = app.post("/api/v1/users", &app.admin, missing).await;
     answer.assert_problem(422, "invalid-field");
     assert_eq!(answer.body["field"], "email", "{:#}", answer.body);
-    assert_eq!(app.adapters.outbox().await.len(), 1, "only the owner's welcome: nothing was created");
+    assert_eq!(app.adapters.outbox().await.len(), queued, "nothing was created");
 }
 
 #[tokio::test]
