@@ -467,3 +467,29 @@ async fn the_forgot_form_answers_before_it_looks_anything_up() {
     let outbox = f.store.committed_outbox().await;
     assert_eq!(outbox.last().unwrap().message.kind(), "recovery", "worked after the answer");
 }
+
+#[tokio::test]
+async fn a_bad_filter_value_is_refused_not_ignored() {
+    let f = fixture().await;
+    let admin = full_session(&f, "owner@maple.example", &f.one_time).await;
+    let (status, _, html) = f.send(get("/console/users?status=active&language=fr", Some(&admin))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("owner@maple.example"), "a valid filter lists: {html}");
+    assert!(!html.contains("role=\"alert\""), "{html}");
+    for bad in [
+        "status=bogus",
+        "language=french",
+        "role=not-an-id",
+        "site=42",
+        "search=ana%00",
+        "status=active,nope",
+    ] {
+        let (status, _, html) = f.send(get(&format!("/console/users?{bad}"), Some(&admin))).await;
+        assert_eq!(status, StatusCode::OK, "{bad}");
+        assert!(
+            html.contains("role=\"alert\"") && html.contains("Un filtre ou la recherche"),
+            "{bad}: {html}"
+        );
+        assert!(!html.contains("owner@maple.example"), "{bad} listed users: {html}");
+    }
+}

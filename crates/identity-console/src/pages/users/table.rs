@@ -61,17 +61,34 @@ impl TableQuery {
         format!("{}?{}", paths::USERS, Self::query_string(&pairs))
     }
 
-    fn to_filter(&self) -> UserFilter {
-        let id = |text: &str| uuid::Uuid::parse_str(text.trim()).ok();
+    /// The filter the address asks for, or `None` when a value in it is not
+    /// valid: an unknown status, an id that is not one, a language that is
+    /// not a tag, a search with a control character. A bad value is
+    /// refused, never ignored (ignoring it would list everyone).
+    fn to_filter(&self) -> Option<UserFilter> {
+        fn given(text: &str) -> Option<&str> {
+            Some(text.trim()).filter(|t| !t.is_empty())
+        }
+        fn parsed<T, E>(text: &str, parse: impl Fn(&str) -> Result<T, E>) -> Result<Option<T>, ()> {
+            given(text).map(|t| parse(t).map_err(|_| ())).transpose()
+        }
+        let id = |text: &str| parsed(text, uuid::Uuid::parse_str);
+        let statuses = self
+            .status
+            .split(',')
+            .filter_map(given)
+            .map(|s| UserStatus::parse(s).ok_or(()))
+            .collect::<Result<Vec<_>, ()>>()
+            .ok()?;
         let filter = UserFilter {
-            statuses: self.status.split(',').filter_map(|s| UserStatus::parse(s.trim())).collect(),
-            role: id(&self.role).map(RoleId::from_uuid),
-            profile: id(&self.profile).map(ProfileId::from_uuid),
-            site: id(&self.site).map(SiteId::from_uuid),
-            language: Language::parse(&self.language).ok(),
+            statuses,
+            role: id(&self.role).ok()?.map(RoleId::from_uuid),
+            profile: id(&self.profile).ok()?.map(ProfileId::from_uuid),
+            site: id(&self.site).ok()?.map(SiteId::from_uuid),
+            language: parsed(&self.language, Language::parse).ok()?,
             search: None,
         };
-        filter.with_search_term(SearchTerm::parse(&self.search).ok().flatten())
+        Some(filter.with_search_term(SearchTerm::parse(&self.search).ok()?))
     }
 }
 
@@ -171,16 +188,25 @@ pub async fn table(
     } else {
         UserCursor::decode(after).map_err(|_| error = Some(t.err_unexpected.to_owned())).ok()
     };
-    let request = UserQuery {
-        filter: query.to_filter(),
-        sort,
-        direction: if backwards { reverse(direction) } else { direction },
-        after,
-        limit: PAGE_SIZE,
-    };
-    let page = match state.service.list_users(&viewer.caller, &request).await {
-        Ok(page) => page,
-        Err(e) => return crate::pages::failure(viewer.lang, e),
+    let filter = query.to_filter();
+    if filter.is_none() {
+        error = Some(t.err_bad_filter.to_owned());
+    }
+    let page = match filter {
+        Some(filter) => {
+            let request = UserQuery {
+                filter,
+                sort,
+                direction: if backwards { reverse(direction) } else { direction },
+                after,
+                limit: PAGE_SIZE,
+            };
+            match state.service.list_users(&viewer.caller, &request).await {
+                Ok(page) => page,
+                Err(e) => return crate::pages::failure(viewer.lang, e),
+            }
+        }
+        None => Page { items: Vec::new(), next: None },
     };
     let more_this_way = page.next.is_some();
     let mut users = page.items;
