@@ -170,6 +170,15 @@ pub enum PortalPasswordError {
     Store(#[from] StoreError),
 }
 
+/// What a party's emailed link is used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PartyLinkUse {
+    /// Accepting the invitation: the account, still invited, becomes active.
+    Join,
+    /// Recovering the password of an active account.
+    Recover,
+}
+
 impl IdentityService {
     /// Accepts a party's invitation: checks the password against the
     /// practice's policy (with the party's email and name), uses the link
@@ -185,64 +194,7 @@ impl IdentityService {
         new_password: SecretString,
         request_id: Option<RequestId>,
     ) -> Result<(), LinkError> {
-        let now = self.now();
-        let hash = token.hash();
-        let (practice, party, account) = {
-            let mut uow = self.begin(Access::Read).await?;
-            let link = uow.links().find_by_hash(&hash).await?.ok_or(LinkError::InvalidLink)?;
-            let LinkSubject::Party(party_id) = link.subject else {
-                return Err(LinkError::InvalidLink);
-            };
-            if link.purpose != LinkPurpose::PartyInvitation || !link.is_live(now) {
-                return Err(LinkError::InvalidLink);
-            }
-            let practice = self.practice_of(uow.as_mut(), link.practice).await?;
-            let party = uow.parties().get(link.practice, party_id).await?.ok_or(LinkError::InvalidLink)?;
-            let account =
-                uow.portal().get_account(link.practice, party_id).await?.ok_or(LinkError::InvalidLink)?;
-            (practice, party, account)
-        };
-        if account.status != PortalAccountStatus::Invited {
-            return Err(LinkError::InvalidLink);
-        }
-        let password = Self::check_password(&practice, &account.email, &party.details.name, new_password)?;
-        let password_hash = self.ports.hasher.hash(&password).await?;
-
-        let (hash, practice, party, password_hash, request_id) =
-            (&hash, &practice, &party, &password_hash, &request_id);
-        self.write(|| async move {
-            let mut uow = self.begin(Access::Write).await?;
-            let link = uow.links().find_by_hash(hash).await?.ok_or(LinkError::InvalidLink)?;
-            if link.purpose != LinkPurpose::PartyInvitation
-                || !link.is_live(now)
-                || !uow.links().consume(link.id, now).await?
-            {
-                return Err(LinkError::InvalidLink);
-            }
-            let mut account =
-                uow.portal().get_account(practice.id, party.id).await?.ok_or(LinkError::InvalidLink)?;
-            if account.transition(PortalAccountStatus::Active, now).is_err() {
-                return Err(LinkError::InvalidLink);
-            }
-            account.set_password(password_hash.clone(), now);
-            uow.portal().update_account(&account).await?;
-            uow.portal().end_sessions(practice.id, party.id, None, now).await?;
-            uow.links().void_for(practice.id, LinkSubject::Party(party.id), None, now).await?;
-            let origin =
-                Origin { practice: practice.id, actor: Actor::Anonymous, request_id: request_id.clone() };
-            self.audit(
-                uow.as_mut(),
-                &origin,
-                AuditAction::PortalJoined,
-                Some(Target::Party(party.id)),
-                Some(json!({ "status": PortalAccountStatus::Invited })),
-                Some(json!({ "status": account.status, "email": account.email.as_str() })),
-            )
-            .await?;
-            uow.commit().await?;
-            Ok(())
-        })
-        .await
+        self.redeem_party_link(token, new_password, request_id, PartyLinkUse::Join).await
     }
 
     /// Signs a party in to the portal by practice slug, email and password,
@@ -702,6 +654,26 @@ impl IdentityService {
         new_password: SecretString,
         request_id: Option<RequestId>,
     ) -> Result<(), LinkError> {
+        self.redeem_party_link(token, new_password, request_id, PartyLinkUse::Recover).await
+    }
+
+    /// Uses a party's link once (even under concurrent submissions) to set
+    /// their password: checks the link and the account's status, checks the
+    /// password against the practice's policy and hashes it (once, outside
+    /// the retried write), then in one unit of work consumes the link, sets
+    /// the password (joining also makes the account active), ends every
+    /// portal session of the party, voids their other links and audits.
+    async fn redeem_party_link(
+        &self,
+        token: &Token,
+        new_password: SecretString,
+        request_id: Option<RequestId>,
+        usage: PartyLinkUse,
+    ) -> Result<(), LinkError> {
+        let (purpose, status) = match usage {
+            PartyLinkUse::Join => (LinkPurpose::PartyInvitation, PortalAccountStatus::Invited),
+            PartyLinkUse::Recover => (LinkPurpose::Recovery, PortalAccountStatus::Active),
+        };
         let now = self.now();
         let hash = token.hash();
         let (practice, party, account) = {
@@ -710,7 +682,7 @@ impl IdentityService {
             let LinkSubject::Party(party_id) = link.subject else {
                 return Err(LinkError::InvalidLink);
             };
-            if link.purpose != LinkPurpose::Recovery || !link.is_live(now) {
+            if link.purpose != purpose || !link.is_live(now) {
                 return Err(LinkError::InvalidLink);
             }
             let practice = self.practice_of(uow.as_mut(), link.practice).await?;
@@ -719,7 +691,7 @@ impl IdentityService {
                 uow.portal().get_account(link.practice, party_id).await?.ok_or(LinkError::InvalidLink)?;
             (practice, party, account)
         };
-        if account.status != PortalAccountStatus::Active {
+        if account.status != status {
             return Err(LinkError::InvalidLink);
         }
         let password = Self::check_password(&practice, &account.email, &party.details.name, new_password)?;
@@ -730,15 +702,15 @@ impl IdentityService {
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
             let link = uow.links().find_by_hash(hash).await?.ok_or(LinkError::InvalidLink)?;
-            if link.purpose != LinkPurpose::Recovery
-                || !link.is_live(now)
-                || !uow.links().consume(link.id, now).await?
-            {
+            if link.purpose != purpose || !link.is_live(now) || !uow.links().consume(link.id, now).await? {
                 return Err(LinkError::InvalidLink);
             }
             let mut account =
                 uow.portal().get_account(practice.id, party.id).await?.ok_or(LinkError::InvalidLink)?;
-            if account.status != PortalAccountStatus::Active {
+            if account.status != status {
+                return Err(LinkError::InvalidLink);
+            }
+            if usage == PartyLinkUse::Join && account.transition(PortalAccountStatus::Active, now).is_err() {
                 return Err(LinkError::InvalidLink);
             }
             account.set_password(password_hash.clone(), now);
@@ -748,8 +720,18 @@ impl IdentityService {
             let origin =
                 Origin { practice: practice.id, actor: Actor::Anonymous, request_id: request_id.clone() };
             let target = Some(Target::Party(party.id));
-            self.audit(uow.as_mut(), &origin, AuditAction::PortalPasswordRecovered, target, None, None)
-                .await?;
+            match usage {
+                PartyLinkUse::Join => {
+                    let before = json!({ "status": PortalAccountStatus::Invited });
+                    let after = json!({ "status": account.status, "email": account.email.as_str() });
+                    let action = AuditAction::PortalJoined;
+                    self.audit(uow.as_mut(), &origin, action, target, Some(before), Some(after)).await?;
+                }
+                PartyLinkUse::Recover => {
+                    let action = AuditAction::PortalPasswordRecovered;
+                    self.audit(uow.as_mut(), &origin, action, target, None, None).await?;
+                }
+            }
             uow.commit().await?;
             Ok(())
         })
