@@ -16,6 +16,8 @@
 //!   show times in their time zone.
 //! - The pages emailed links open are served at the paths the mail adapter
 //!   builds: `/sign-in`, `/join#token=…` and `/recover#token=…`.
+//! - The party portal's pages are served here too, at `/portal` ([`portal`]),
+//!   with their own session cookie and the same guards.
 //! - The edge is `identity-http`'s, as for the API: each request gets a
 //!   valid `x-request-id` (kept in the audit log) and is logged by method
 //!   and path only; the body limit is the API's (413 page); the anonymous
@@ -27,6 +29,7 @@
 pub mod i18n;
 pub mod messages;
 pub mod pages;
+pub mod portal;
 pub mod security;
 pub mod session;
 
@@ -69,9 +72,18 @@ pub mod paths {
 pub type ConsoleSettings = identity_http::EdgeSettings;
 
 /// The forms anyone may post without a session, which check a password
-/// or send an email: to be rate limited per client address (method, path).
-pub const ANONYMOUS_FORMS: &[(&str, &str)] =
-    &[("POST", paths::SIGN_IN), ("POST", paths::FORGOT), ("POST", paths::RECOVER), ("POST", paths::JOIN)];
+/// or send an email, the console's and the party portal's: to be rate
+/// limited per client address (method, path).
+pub const ANONYMOUS_FORMS: &[(&str, &str)] = &[
+    ("POST", paths::SIGN_IN),
+    ("POST", paths::FORGOT),
+    ("POST", paths::RECOVER),
+    ("POST", paths::JOIN),
+    ("POST", portal::paths::SIGN_IN),
+    ("POST", portal::paths::FORGOT),
+    ("POST", portal::paths::JOIN),
+    ("POST", portal::paths::RECOVER),
+];
 
 /// What every page handler can reach.
 #[derive(Clone)]
@@ -86,7 +98,8 @@ pub struct ConsoleState {
 }
 
 /// The console's routes: `/console/…`, the pages emailed links open
-/// (`/sign-in`, `/join`, `/recover`), and `/` leading to the console.
+/// (`/sign-in`, `/join`, `/recover`), `/` leading to the console, and the
+/// party portal's pages (`/portal/…`, [`portal`]).
 /// It sets no fallback, so it merges with the API's router.
 pub fn router(state: ConsoleState) -> Router {
     let mut router = Router::new()
@@ -112,9 +125,11 @@ pub fn router(state: ConsoleState) -> Router {
         .merge(pages::users::routes())
         .merge(pages::user::routes())
         .merge(pages::sites::routes())
+        .merge(pages::party::routes())
         .merge(pages::roles::routes())
         .merge(pages::audit::routes())
         .merge(pages::outbox::routes())
+        .merge(portal::routes())
         .route("/console/{*rest}", any(pages::not_found));
     let settings = state.settings.clone();
     let refuse: identity_http::budget::RenderRefusal =

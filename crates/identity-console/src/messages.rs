@@ -372,6 +372,79 @@ impl Describe for PartyError {
     }
 }
 
+/// A portal account's status as people read it.
+pub fn portal_status_name(t: &Text, status: PortalAccountStatus) -> &'static str {
+    match status {
+        PortalAccountStatus::Invited => t.portal_invited,
+        PortalAccountStatus::Active => t.portal_active,
+        PortalAccountStatus::Inactive => t.portal_inactive,
+    }
+}
+
+impl Describe for PortalAdminError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PartyNotFound => Problem::not_found(t),
+            Self::NotInvited => Problem::general(StatusCode::CONFLICT, t.err_party_no_portal),
+            Self::NotPending { status } => Problem::general(
+                StatusCode::CONFLICT,
+                fill(t.err_party_not_pending, &[("status", portal_status_name(t, *status))]),
+            ),
+            Self::NotActive { status } => Problem::general(
+                StatusCode::CONFLICT,
+                fill(t.err_party_not_active, &[("status", portal_status_name(t, *status))]),
+            ),
+            Self::Transition(e) => Problem::general(
+                StatusCode::CONFLICT,
+                fill(
+                    t.err_portal_transition,
+                    &[("from", portal_status_name(t, e.from)), ("to", portal_status_name(t, e.to))],
+                ),
+            ),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for CasePartyError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::CaseNotFound => Problem::at("case", t.err_case_reference),
+            Self::PartyNotFound => Problem::not_found(t),
+            Self::AlreadyOnCase => Problem::conflict("case", t.err_already_on_case.to_owned()),
+            Self::NotOnCase => Problem::general(StatusCode::CONFLICT, t.err_not_on_case),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for PortalError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::SessionInvalid => Problem::general(StatusCode::UNAUTHORIZED, t.session_ended),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for PortalPasswordError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::SessionInvalid => Problem::general(StatusCode::UNAUTHORIZED, t.session_ended),
+            Self::WrongPassword => Problem::at("current_password", t.wrong_current_password),
+            Self::TooManyAttempts { .. } => Problem {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                ..Problem::at("current_password", t.err_too_many_attempts)
+            },
+            Self::Password(e) => password_problem(t, "new_password", e),
+            Self::Hash(e) => e.describe(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
 impl Describe for ReadLogError {
     fn describe(&self, t: &Text) -> Problem {
         match self {

@@ -141,7 +141,7 @@ struct FormToken {
 
 /// Reads a form's bytes, within the body limit: a larger form is the 413
 /// page, in the visitor's language.
-async fn read_body(parts: &Parts, body: Body, state: &ConsoleState, lang: Lang) -> Result<Bytes, Response> {
+pub(crate) async fn read_body(parts: &Parts, body: Body, state: &ConsoleState, lang: Lang) -> Result<Bytes, Response> {
     match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await {
         Ok(bytes) => Ok(bytes),
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(pages::too_large(lang)),
@@ -151,7 +151,7 @@ async fn read_body(parts: &Parts, body: Body, state: &ConsoleState, lang: Lang) 
 
 /// Reads a form body as `T` (repeated fields become lists) and its `csrf`
 /// field, after the same-origin check.
-async fn read_form<T: DeserializeOwned>(
+pub(crate) async fn read_form<T: DeserializeOwned>(
     parts: &Parts,
     body: Bytes,
     state: &ConsoleState,

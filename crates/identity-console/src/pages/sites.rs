@@ -126,19 +126,39 @@ pub async fn create(State(state): State<ConsoleState>, posted: SignedForm<SiteFo
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct PartyForm {
-    kind: String,
-    name: String,
-    email: String,
-    phone: String,
-    address: String,
-    date_of_birth: String,
-    gender: String,
-    grade_or_position: String,
-    language: String,
-    submit: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
+    pub(crate) phone: String,
+    pub(crate) address: String,
+    pub(crate) date_of_birth: String,
+    pub(crate) gender: String,
+    pub(crate) grade_or_position: String,
+    pub(crate) language: String,
+    pub(crate) submit: String,
+}
+
+impl PartyForm {
+    /// The form filled with a party's recorded details.
+    pub(crate) fn of(details: &PartyDetails) -> Self {
+        let text = |v: Option<&str>| v.unwrap_or_default().to_owned();
+        Self {
+            kind: details.kind.as_str().to_owned(),
+            name: details.name.to_string(),
+            email: text(details.email.as_ref().map(EmailAddress::as_str)),
+            phone: text(details.phone.as_ref().map(Phone::as_str)),
+            address: text(details.address.as_ref().map(Note::as_str)),
+            date_of_birth: details.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            gender: text(details.gender.as_ref().map(Label::as_str)),
+            grade_or_position: text(details.grade_or_position.as_ref().map(Label::as_str)),
+            language: text(details.language.as_ref().map(Language::as_str)),
+            submit: String::new(),
+        }
+    }
 }
 
 struct PartyRow {
+    id: String,
     name: String,
     kind: &'static str,
     email: String,
@@ -146,7 +166,7 @@ struct PartyRow {
     created: String,
 }
 
-const KINDS: [PartyKind; 6] = [
+pub(crate) const KINDS: [PartyKind; 6] = [
     PartyKind::Student,
     PartyKind::Witness,
     PartyKind::Faculty,
@@ -155,7 +175,7 @@ const KINDS: [PartyKind; 6] = [
     PartyKind::Other,
 ];
 
-fn kind_label(t: &'static Text, kind: PartyKind) -> &'static str {
+pub(crate) fn kind_label(t: &'static Text, kind: PartyKind) -> &'static str {
     match kind {
         PartyKind::Student => t.kind_student,
         PartyKind::Witness => t.kind_witness,
@@ -228,6 +248,7 @@ async fn site_page(state: &ConsoleState, viewer: &Viewer, raw: &str, s: SiteStat
         parties: parties
             .into_iter()
             .map(|p| PartyRow {
+                id: p.id.to_string(),
                 name: p.details.name.to_string(),
                 kind: kind_label(t, p.details.kind),
                 email: p.details.email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
@@ -290,7 +311,7 @@ pub async fn update(
     site_page(&state, &viewer, &id, s).await
 }
 
-fn parse_party(t: &Text, form: &PartyForm, errors: &mut Errors) -> Option<PartyDetails> {
+pub(crate) fn parse_party(t: &Text, form: &PartyForm, errors: &mut Errors) -> Option<PartyDetails> {
     let kind = errors.check(PartyKind::parse(&form.kind).ok_or_else(|| Problem::at("kind", t.err_choose)));
     let name = errors.check(PersonName::parse(&form.name).map_err(|e| text_problem(t, "name", &e)));
     let before = !errors.is_empty();

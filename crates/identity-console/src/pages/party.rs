@@ -1,0 +1,538 @@
+//! One individual (party), opened from their site's list: every recorded
+//! detail (date of birth, gender, grade or position included) and their
+//! edit form; their portal access with its status, sent and expiry times
+//! and the actions it allows (invite, resend or revoke the invitation,
+//! recovery link, end sessions, deactivate, reactivate), the destructive
+//! ones confirmed on a page of their own first; and the cases they take
+//! part in, with their part, added by the case's reference and removed
+//! after a confirmation. Everything here needs `parties.manage`.
+
+use super::sites::{KINDS, PartyForm, kind_label, parse_party};
+use super::{Chrome, Errors, render};
+use crate::ConsoleState;
+use crate::i18n::{Text, date_time, fill};
+use crate::messages::{Describe, Problem};
+use crate::session::{SignedForm, Viewer};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use identity_domain::*;
+use serde::Deserialize;
+
+/// The routes of this module.
+pub fn routes() -> Router<ConsoleState> {
+    Router::new()
+        .route("/console/parties/{id}", get(page).post(update))
+        .route("/console/parties/{id}/cases", post(add_case))
+        .route("/console/parties/{id}/confirm/{action}", get(confirm))
+        .route("/console/parties/{id}/actions/{action}", post(act))
+}
+
+fn href(id: PartyId) -> String {
+    format!("/console/parties/{id}")
+}
+
+/// What can be done to a party's portal access or cases from this page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Invite,
+    Resend,
+    Revoke,
+    Recovery,
+    EndSessions,
+    Deactivate,
+    Reactivate,
+    RemoveCase,
+}
+
+impl Action {
+    const ALL: [Self; 8] = [
+        Self::Invite,
+        Self::Resend,
+        Self::Revoke,
+        Self::Recovery,
+        Self::EndSessions,
+        Self::Deactivate,
+        Self::Reactivate,
+        Self::RemoveCase,
+    ];
+
+    fn slug(self) -> &'static str {
+        match self {
+            Self::Invite => "invite",
+            Self::Resend => "resend",
+            Self::Revoke => "revoke",
+            Self::Recovery => "recovery",
+            Self::EndSessions => "end-sessions",
+            Self::Deactivate => "deactivate",
+            Self::Reactivate => "reactivate",
+            Self::RemoveCase => "remove-case",
+        }
+    }
+
+    fn parse(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.slug() == slug)
+    }
+
+    fn label(self, t: &'static Text) -> &'static str {
+        match self {
+            Self::Invite => t.party_invite,
+            Self::Resend => t.resend_invitation,
+            Self::Revoke => t.revoke_invitation,
+            Self::Recovery => t.party_recovery,
+            Self::EndSessions => t.party_end_sessions,
+            Self::Deactivate => t.party_deactivate,
+            Self::Reactivate => t.party_reactivate,
+            Self::RemoveCase => t.remove,
+        }
+    }
+
+    /// The question asked first, for the actions that end or replace
+    /// something; `None` for those done at once.
+    fn question(self, t: &'static Text) -> Option<&'static str> {
+        match self {
+            Self::Invite | Self::Reactivate => None,
+            Self::Resend => Some(t.confirm_party_resend),
+            Self::Revoke => Some(t.confirm_party_revoke),
+            Self::Recovery => Some(t.confirm_party_recovery),
+            Self::EndSessions => Some(t.confirm_party_end_sessions),
+            Self::Deactivate => Some(t.confirm_party_deactivate),
+            Self::RemoveCase => Some(t.confirm_case_remove),
+        }
+    }
+
+    fn question_needed(self) -> bool {
+        !matches!(self, Self::Invite | Self::Reactivate)
+    }
+
+    /// The actions the portal access allows (removing a case is offered
+    /// beside each case).
+    fn offered(access: &PortalAccess, may_invite: bool) -> Vec<Self> {
+        let mut actions = match access {
+            PortalAccess::NotInvited => vec![Self::Invite],
+            PortalAccess::Invited { .. } => vec![Self::Resend, Self::Revoke],
+            PortalAccess::Active { .. } => vec![Self::Recovery, Self::EndSessions, Self::Deactivate],
+            PortalAccess::Inactive { .. } => vec![Self::Reactivate],
+        };
+        if !may_invite {
+            actions.retain(|a| !matches!(a, Self::Invite | Self::Resend));
+        }
+        actions
+    }
+}
+
+/// A notice in the address.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Done {
+    done: String,
+    count: String,
+}
+
+fn done_text(t: &'static Text, done: &Done) -> Option<String> {
+    let text = match done.done.as_str() {
+        "saved" => t.done_saved,
+        "invited" => t.party_invited,
+        "resent" => t.done_resend,
+        "revoked" => t.done_revoke,
+        "recovery" => t.done_party_recovery,
+        "sessions" => {
+            let count = done.count.parse::<u64>().unwrap_or_default().to_string();
+            return Some(fill(t.done_party_sessions, &[("count", &count)]));
+        }
+        "deactivated" => t.done_party_deactivated,
+        "reactivated" => t.done_party_reactivated,
+        "case_added" => t.done_case_added,
+        "case_removed" => t.done_case_removed,
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+pub(crate) fn part_label(t: &'static Text, part: CasePart) -> &'static str {
+    match part {
+        CasePart::Student => t.part_student,
+        CasePart::Complainant => t.part_complainant,
+        CasePart::Witness => t.part_witness,
+        CasePart::Client => t.part_client,
+        CasePart::Other => t.part_other,
+    }
+}
+
+pub(crate) fn case_status_label(t: &'static Text, status: CaseStatus) -> &'static str {
+    match status {
+        CaseStatus::Open => t.case_open,
+        CaseStatus::Closed => t.case_closed,
+    }
+}
+
+struct CaseRow {
+    id: String,
+    title: String,
+    status: &'static str,
+    part: &'static str,
+    added: String,
+}
+
+/// The "Add to a case" form as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AddCaseForm {
+    case: String,
+    part: String,
+}
+
+#[derive(Template)]
+#[template(path = "party.html")]
+struct PartyPage {
+    t: &'static Text,
+    chrome: Chrome,
+    id: String,
+    site_id: String,
+    name: String,
+    done: Option<String>,
+    alert: Option<String>,
+    facts: Vec<(&'static str, String)>,
+    portal_status: &'static str,
+    portal_badge: &'static str,
+    portal_facts: Vec<(&'static str, String)>,
+    portal_note: Option<&'static str>,
+    actions: Vec<(&'static str, &'static str, bool)>,
+    form: PartyForm,
+    errors: Errors,
+    kinds: Vec<(&'static str, &'static str)>,
+    cases: Vec<CaseRow>,
+    add: AddCaseForm,
+    add_errors: Errors,
+    parts: Vec<(&'static str, &'static str)>,
+}
+
+/// What a page shows besides the records: a notice, a problem, and the
+/// forms as typed.
+#[derive(Default)]
+struct Shown {
+    done: Option<String>,
+    alert: Option<String>,
+    form: Option<PartyForm>,
+    errors: Errors,
+    add: AddCaseForm,
+    add_errors: Errors,
+}
+
+async fn load(state: &ConsoleState, viewer: &Viewer, raw: &str) -> Result<Party, Response> {
+    let Ok(id) = raw.parse::<PartyId>() else {
+        return Err(super::refusal(viewer.lang, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
+    };
+    state.service.get_party(&viewer.caller, id).await.map_err(|e| super::failure(viewer.lang, e))
+}
+
+fn facts(t: &'static Text, viewer: &Viewer, party: &Party, site: &str) -> Vec<(&'static str, String)> {
+    let d = &party.details;
+    let text = |v: Option<&str>| v.unwrap_or("—").to_owned();
+    vec![
+        (t.kind, kind_label(t, d.kind).to_owned()),
+        (t.email, text(d.email.as_ref().map(EmailAddress::as_str))),
+        (t.phone, text(d.phone.as_ref().map(Phone::as_str))),
+        (t.address, text(d.address.as_ref().map(Note::as_str))),
+        (t.date_of_birth, d.date_of_birth.map_or_else(|| "—".to_owned(), |b| b.format("%Y-%m-%d").to_string())),
+        (t.gender, text(d.gender.as_ref().map(Label::as_str))),
+        (t.grade_or_position, text(d.grade_or_position.as_ref().map(Label::as_str))),
+        (t.language, text(d.language.as_ref().map(Language::as_str))),
+        (t.site, site.to_owned()),
+        (t.created_at, date_time(party.created_at, viewer.user.time_zone, viewer.lang)),
+        (t.updated_at, date_time(party.updated_at, viewer.user.time_zone, viewer.lang)),
+    ]
+}
+
+fn portal_view(
+    t: &'static Text,
+    viewer: &Viewer,
+    access: &PortalAccess,
+) -> (&'static str, &'static str, Vec<(&'static str, String)>, Option<&'static str>) {
+    let at = |when: DateTimeUtc| date_time(when, viewer.user.time_zone, viewer.lang);
+    match access {
+        PortalAccess::NotInvited => (t.portal_not_invited, "inactive", Vec::new(), None),
+        PortalAccess::Invited { email, sent_at, expires_at } => {
+            let mut facts = vec![(t.email, email.as_str().to_owned())];
+            if let Some(sent) = sent_at {
+                facts.push((t.portal_sent_at, at(*sent)));
+            }
+            let note = match expires_at {
+                Some(expires) => {
+                    facts.push((t.portal_expires_at, at(*expires)));
+                    None
+                }
+                None => Some(t.portal_expired),
+            };
+            (t.portal_invited, "invited", facts, note)
+        }
+        PortalAccess::Active { email, last_sign_in_at, locked } => {
+            let last = last_sign_in_at.map_or_else(|| t.portal_never.to_owned(), at);
+            let facts = vec![(t.portal_sign_in_email, email.as_str().to_owned()), (t.portal_last_sign_in, last)];
+            (t.portal_active, "active", facts, locked.then_some(t.portal_locked))
+        }
+        PortalAccess::Inactive { email } => {
+            (t.portal_inactive, "inactive", vec![(t.portal_sign_in_email, email.as_str().to_owned())], None)
+        }
+    }
+}
+
+type DateTimeUtc = chrono::DateTime<chrono::Utc>;
+
+async fn party_page(state: &ConsoleState, viewer: &Viewer, party: &Party, shown: Shown) -> Response {
+    let t = viewer.lang.text();
+    let service = &state.service;
+    let site = match service.list_sites(&viewer.caller).await {
+        Ok(sites) => sites.into_iter().find(|s| s.id == party.site).map(|s| s.name.to_string()).unwrap_or_default(),
+        Err(e) => return super::failure(viewer.lang, e),
+    };
+    let access = match service.portal_access(&viewer.caller, party.id).await {
+        Ok(access) => access,
+        Err(e) => return super::failure(viewer.lang, e),
+    };
+    let cases = match service.list_party_cases(&viewer.caller, party.id).await {
+        Ok(cases) => cases,
+        Err(e) => return super::failure(viewer.lang, e),
+    };
+    let (portal_status, portal_badge, portal_facts, portal_note) = portal_view(t, viewer, &access);
+    let may_invite = viewer.caller.may(Permission::PartiesInvite);
+    let status = if shown.errors.is_empty() && shown.add_errors.is_empty() && shown.alert.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PartyPage {
+        t,
+        chrome: viewer.chrome("sites"),
+        id: party.id.to_string(),
+        site_id: party.site.to_string(),
+        name: party.details.name.to_string(),
+        done: shown.done,
+        alert: shown.alert,
+        facts: facts(t, viewer, party, &site),
+        portal_status,
+        portal_badge,
+        portal_facts,
+        portal_note,
+        actions: Action::offered(&access, may_invite)
+            .into_iter()
+            .map(|a| (a.slug(), a.label(t), a.question_needed()))
+            .collect(),
+        form: shown.form.unwrap_or_else(|| PartyForm::of(&party.details)),
+        errors: shown.errors,
+        kinds: KINDS.iter().map(|k| (k.as_str(), kind_label(t, *k))).collect(),
+        cases: cases
+            .into_iter()
+            .map(|c| CaseRow {
+                id: c.case.id.to_string(),
+                title: c.case.title.to_string(),
+                status: case_status_label(t, c.case.status),
+                part: part_label(t, c.part),
+                added: date_time(c.added_at, viewer.user.time_zone, viewer.lang),
+            })
+            .collect(),
+        add: shown.add,
+        add_errors: shown.add_errors,
+        parts: CasePart::ALL.iter().map(|p| (p.as_str(), part_label(t, *p))).collect(),
+    };
+    render(status, &page)
+}
+
+/// `GET /console/parties/{id}`: the individual's page.
+pub async fn page(
+    State(state): State<ConsoleState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(done): Query<Done>,
+) -> Response {
+    let party = match load(&state, &viewer, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let shown = Shown { done: done_text(viewer.lang.text(), &done), ..Shown::default() };
+    party_page(&state, &viewer, &party, shown).await
+}
+
+/// `POST /console/parties/{id}`: the edited details.
+pub async fn update(
+    State(state): State<ConsoleState>,
+    Path(id): Path<String>,
+    posted: SignedForm<PartyForm>,
+) -> Response {
+    let SignedForm { viewer, form } = posted;
+    let t = viewer.lang.text();
+    let party = match load(&state, &viewer, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let mut errors = Errors::default();
+    if let Some(details) = parse_party(t, &form, &mut errors) {
+        match state.service.update_party(&viewer.caller, party.id, details).await {
+            Ok(_) => return Redirect::to(&format!("{}?done=saved", href(party.id))).into_response(),
+            Err(e) => errors.add(e.describe(t)),
+        }
+    }
+    party_page(&state, &viewer, &party, Shown { form: Some(form), errors, ..Shown::default() }).await
+}
+
+/// `POST /console/parties/{id}/cases`: adds the individual to a case.
+pub async fn add_case(
+    State(state): State<ConsoleState>,
+    Path(id): Path<String>,
+    posted: SignedForm<AddCaseForm>,
+) -> Response {
+    let SignedForm { viewer, form } = posted;
+    let t = viewer.lang.text();
+    let party = match load(&state, &viewer, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let mut errors = Errors::default();
+    let case = errors.check(form.case.trim().parse::<CaseId>().map_err(|_| {
+        Problem::at("case", if form.case.trim().is_empty() { t.err_required } else { t.err_case_reference })
+    }));
+    let part = errors.check(CasePart::parse(&form.part).ok_or_else(|| Problem::at("part", t.err_choose)));
+    if let (Some(case), Some(part)) = (case, part) {
+        match state.service.add_case_party(&viewer.caller, case, party.id, part).await {
+            Ok(_) => return Redirect::to(&format!("{}?done=case_added", href(party.id))).into_response(),
+            Err(e) => errors.add(e.describe(t)),
+        }
+    }
+    let shown = Shown { add: form, add_errors: errors, ..Shown::default() };
+    party_page(&state, &viewer, &party, shown).await
+}
+
+/// The case an action is about (removing the individual from it).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CaseChoice {
+    case: String,
+}
+
+#[derive(Template)]
+#[template(path = "party_confirm.html")]
+struct ConfirmPage {
+    t: &'static Text,
+    chrome: Chrome,
+    id: String,
+    name: String,
+    label: &'static str,
+    question: String,
+    slug: &'static str,
+    case: String,
+}
+
+/// `GET /console/parties/{id}/confirm/{action}`: asks before acting.
+pub async fn confirm(
+    State(state): State<ConsoleState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+    Query(choice): Query<CaseChoice>,
+) -> Response {
+    let t = viewer.lang.text();
+    let party = match load(&state, &viewer, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some((action, question)) = Action::parse(&action).and_then(|a| Some((a, a.question(t)?))) else {
+        return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+    };
+    let name = party.details.name.to_string();
+    let mut case_title = String::new();
+    if action == Action::RemoveCase {
+        let Ok(case) = choice.case.parse::<CaseId>() else {
+            return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+        };
+        match state.service.list_party_cases(&viewer.caller, party.id).await {
+            Ok(cases) => match cases.into_iter().find(|c| c.case.id == case) {
+                Some(c) => case_title = c.case.title.to_string(),
+                None => return super::refusal(viewer.lang, StatusCode::CONFLICT, t.err_not_on_case),
+            },
+            Err(e) => return super::failure(viewer.lang, e),
+        }
+    }
+    let page = ConfirmPage {
+        t,
+        chrome: viewer.chrome("sites"),
+        id: party.id.to_string(),
+        question: fill(question, &[("name", &name), ("case", &case_title)]),
+        name,
+        label: action.label(t),
+        slug: action.slug(),
+        case: choice.case,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// `POST /console/parties/{id}/actions/{action}`: does it, then back to
+/// the page with what was done, or the page with why not.
+pub async fn act(
+    State(state): State<ConsoleState>,
+    Path((id, action)): Path<(String, String)>,
+    posted: SignedForm<CaseChoice>,
+) -> Response {
+    let SignedForm { viewer, form } = posted;
+    let t = viewer.lang.text();
+    let party = match load(&state, &viewer, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(action) = Action::parse(&action) else {
+        return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+    };
+    let (caller, service, id) = (&viewer.caller, &state.service, party.id);
+    let done: Result<String, Problem> = match action {
+        Action::Invite | Action::Resend => service
+            .invite_party(caller, id)
+            .await
+            .map(|_| if action == Action::Invite { "invited" } else { "resent" }.to_owned())
+            .map_err(|e| e.describe(t)),
+        Action::Revoke => {
+            service.revoke_party_invitation(caller, id).await.map(|()| "revoked".into()).map_err(|e| e.describe(t))
+        }
+        Action::Recovery => {
+            service.send_party_recovery_link(caller, id).await.map(|()| "recovery".into()).map_err(|e| e.describe(t))
+        }
+        Action::EndSessions => service
+            .end_party_sessions(caller, id)
+            .await
+            .map(|n| format!("sessions&count={n}"))
+            .map_err(|e| e.describe(t)),
+        Action::Deactivate => service
+            .deactivate_portal_access(caller, id)
+            .await
+            .map(|()| "deactivated".into())
+            .map_err(|e| e.describe(t)),
+        Action::Reactivate => service
+            .reactivate_portal_access(caller, id)
+            .await
+            .map(|()| "reactivated".into())
+            .map_err(|e| e.describe(t)),
+        Action::RemoveCase => match form.case.parse::<CaseId>() {
+            Ok(case) => service
+                .remove_case_party(caller, case, id)
+                .await
+                .map(|()| "case_removed".into())
+                .map_err(|e| e.describe(t)),
+            Err(_) => Err(Problem::general(StatusCode::CONFLICT, t.err_not_on_case)),
+        },
+    };
+    match done {
+        Ok(done) => Redirect::to(&format!("{}?done={done}", href(id))).into_response(),
+        Err(problem) if problem.status == StatusCode::NOT_FOUND || problem.status == StatusCode::FORBIDDEN => {
+            super::refusal(viewer.lang, problem.status, &problem.text)
+        }
+        Err(problem) => {
+            let status = problem.status;
+            let shown = Shown { alert: Some(problem.text), ..Shown::default() };
+            let mut response = party_page(&state, &viewer, &party, shown).await;
+            if response.status() == StatusCode::OK || response.status() == StatusCode::UNPROCESSABLE_ENTITY {
+                *response.status_mut() = status;
+            }
+            response
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! The portal's pages: sign-in, forgot password, the two emailed links'
+//! pages (join, recover), the party's cases, their details and their
+//! password, and sign-out.
+
+use super::paths;
+use super::session::{self, Party, PartyForm, PortalVisitor, PortalVisitorForm};
+use crate::ConsoleState;
+use crate::i18n::{Lang, Text, fill};
+use crate::messages::{Describe, Problem, text_problem};
+use crate::pages::party::{case_status_label, part_label};
+use crate::pages::{Errors, render};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use identity_domain::{
+    ForgotPassword, Language, LinkError, Note, Phone, PortalContactChange, SignIn, SignInError, TimeZone,
+    Token,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// What the portal's layout needs.
+#[derive(Debug, Clone)]
+pub struct PortalChrome {
+    /// The page language's `lang` code.
+    pub lang: &'static str,
+    /// The form token.
+    pub csrf: String,
+    /// The signed-in party's name, with the navigation; `None` before
+    /// sign-in (the language links show instead).
+    pub party: Option<String>,
+    /// Which page of the navigation this is (`cases`, `profile`, `password`).
+    pub section: &'static str,
+    /// This page's address, for the language links.
+    pub here: &'static str,
+}
+
+impl PortalChrome {
+    fn visitor(lang: Lang, csrf: String, here: &'static str) -> Self {
+        Self { lang: lang.code(), csrf, party: None, section: "", here }
+    }
+
+    fn party(party: &Party, section: &'static str, here: &'static str) -> Self {
+        Self {
+            lang: party.lang.code(),
+            csrf: party.csrf.clone(),
+            party: Some(party.profile.party.details.name.to_string()),
+            section,
+            here,
+        }
+    }
+}
+
+/// A notice shown at the top of the sign-in page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Notice {
+    notice: String,
+}
+
+fn notice_text(t: &'static Text, key: &str) -> Option<&'static str> {
+    match key {
+        "signed_out" => Some(t.signed_out),
+        "ended" => Some(t.session_ended),
+        "password_set" => Some(t.recover_done),
+        "joined" => Some(t.portal_join_done),
+        _ => None,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/sign_in.html")]
+struct SignInPage {
+    t: &'static Text,
+    chrome: PortalChrome,
+    notice: Option<&'static str>,
+    errors: Errors,
+    practice: String,
+    email: String,
+}
+
+/// `GET /portal/sign-in`.
+pub async fn sign_in_page(visitor: PortalVisitor, Query(notice): Query<Notice>) -> Response {
+    let v = &visitor.visitor;
+    let t = v.lang.text();
+    let page = SignInPage {
+        t,
+        chrome: PortalChrome::visitor(v.lang, v.csrf.clone(), paths::SIGN_IN),
+        notice: notice_text(t, &notice.notice),
+        errors: Errors::default(),
+        practice: String::new(),
+        email: String::new(),
+    };
+    (visitor.jar(), render(StatusCode::OK, &page)).into_response()
+}
+
+/// The sign-in form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignInForm {
+    practice: String,
+    email: String,
+    password: SecretString,
+}
+
+/// `POST /portal/sign-in`: the portal's own session cookie, then the
+/// party's cases.
+pub async fn sign_in(State(state): State<ConsoleState>, posted: PortalVisitorForm<SignInForm>) -> Response {
+    let PortalVisitorForm { visitor, form, request_id } = posted;
+    let t = visitor.lang.text();
+    let attempt = SignIn {
+        practice: form.practice.trim().to_owned(),
+        email: form.email.clone(),
+        password: form.password,
+        request_id,
+    };
+    let mut errors = Errors::default();
+    match state.service.portal_sign_in(attempt).await {
+        Ok(signed) => {
+            let jar = visitor.jar.add(session::session_cookie(signed.token.expose()));
+            return (jar, Redirect::to(paths::HOME)).into_response();
+        }
+        Err(SignInError::Failed) => errors.general = Some(t.sign_in_failed.to_owned()),
+        Err(SignInError::PasswordTooLong) => errors.add(Problem::at("password", t.pw_too_long)),
+        Err(SignInError::Hash(e)) => errors.add(e.describe(t)),
+        Err(SignInError::Store(e)) => errors.add(e.describe(t)),
+    }
+    let page = SignInPage {
+        t,
+        chrome: PortalChrome::visitor(visitor.lang, visitor.csrf.clone(), paths::SIGN_IN),
+        notice: None,
+        errors,
+        practice: form.practice,
+        email: form.email,
+    };
+    (visitor.jar, render(StatusCode::UNAUTHORIZED, &page)).into_response()
+}
+
+/// An empty form (its token is all it carries).
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `POST /portal/sign-out`: ends this portal session and removes its cookie.
+pub async fn sign_out(State(state): State<ConsoleState>, posted: PartyForm<Empty>) -> Response {
+    let party = posted.party;
+    if let Err(e) = state.service.portal_sign_out(&party.caller).await {
+        return crate::pages::failure(party.lang, e);
+    }
+    (session::without_session(), Redirect::to(&format!("{}?notice=signed_out", paths::SIGN_IN)))
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "portal/forgot.html")]
+struct ForgotPage {
+    t: &'static Text,
+    chrome: PortalChrome,
+    sent: bool,
+    errors: Errors,
+    practice: String,
+    email: String,
+}
+
+/// `GET /portal/forgot`.
+pub async fn forgot_page(visitor: PortalVisitor) -> Response {
+    let v = &visitor.visitor;
+    let page = ForgotPage {
+        t: v.lang.text(),
+        chrome: PortalChrome::visitor(v.lang, v.csrf.clone(), paths::FORGOT),
+        sent: false,
+        errors: Errors::default(),
+        practice: String::new(),
+        email: String::new(),
+    };
+    (visitor.jar(), render(StatusCode::OK, &page)).into_response()
+}
+
+/// The forgot-password form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ForgotForm {
+    practice: String,
+    email: String,
+}
+
+/// `POST /portal/forgot`: the same answer, in the same time, whatever the
+/// practice and email: the request is queued, the page answered first.
+pub async fn forgot(State(state): State<ConsoleState>, posted: PortalVisitorForm<ForgotForm>) -> Response {
+    let PortalVisitorForm { visitor, form, request_id } = posted;
+    let request =
+        ForgotPassword { practice: form.practice.trim().to_owned(), email: form.email.clone(), request_id };
+    state.forgot.submit_portal(request);
+    let page = ForgotPage {
+        t: visitor.lang.text(),
+        chrome: PortalChrome::visitor(visitor.lang, visitor.csrf.clone(), paths::FORGOT),
+        sent: true,
+        errors: Errors::default(),
+        practice: form.practice,
+        email: form.email,
+    };
+    (visitor.jar, render(StatusCode::OK, &page)).into_response()
+}
+
+/// Which emailed link a page serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkUse {
+    Join,
+    Recover,
+}
+
+#[derive(Template)]
+#[template(path = "portal/link.html")]
+struct LinkPage {
+    t: &'static Text,
+    chrome: PortalChrome,
+    title: &'static str,
+    intro: &'static str,
+    button: &'static str,
+    token: String,
+    errors: Errors,
+}
+
+fn link_page(which: LinkUse, lang: Lang, csrf: String, token: String, errors: Errors) -> LinkPage {
+    let t = lang.text();
+    let (title, intro, button, here) = match which {
+        LinkUse::Join => (t.portal_join_title, t.portal_join_intro, t.join_button, paths::JOIN),
+        LinkUse::Recover => (t.recover_title, t.recover_intro, t.save_password, paths::RECOVER),
+    };
+    LinkPage { t, chrome: PortalChrome::visitor(lang, csrf, here), title, intro, button, token, errors }
+}
+
+async fn show_link(which: LinkUse, visitor: PortalVisitor) -> Response {
+    let v = &visitor.visitor;
+    let page = link_page(which, v.lang, v.csrf.clone(), String::new(), Errors::default());
+    (visitor.jar(), render(StatusCode::OK, &page)).into_response()
+}
+
+/// `GET /portal/join`: the token stays in the URL fragment, which browsers
+/// never send; the page's script copies it into the form.
+pub async fn join_page(visitor: PortalVisitor) -> Response {
+    show_link(LinkUse::Join, visitor).await
+}
+
+/// `GET /portal/recover`: as the join page, for a recovery link.
+pub async fn recover_page(visitor: PortalVisitor) -> Response {
+    show_link(LinkUse::Recover, visitor).await
+}
+
+/// The form of a link page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LinkForm {
+    token: SecretString,
+    new_password: SecretString,
+}
+
+async fn redeem(which: LinkUse, state: ConsoleState, posted: PortalVisitorForm<LinkForm>) -> Response {
+    let PortalVisitorForm { visitor, form, request_id } = posted;
+    let token = Token::presented(form.token.expose_secret().trim());
+    let password = form.new_password;
+    let (result, notice): (Result<(), LinkError>, &str) = match which {
+        LinkUse::Join => (state.service.accept_party_invitation(&token, password, request_id).await, "joined"),
+        LinkUse::Recover => {
+            (state.service.recover_portal_password(&token, password, request_id).await, "password_set")
+        }
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("{}?notice={notice}", paths::SIGN_IN)).into_response(),
+        Err(e) => {
+            let mut errors = Errors::default();
+            let problem = e.describe(visitor.lang.text());
+            let status = problem.status;
+            errors.add(problem);
+            let token = form.token.expose_secret().to_owned();
+            let page = link_page(which, visitor.lang, visitor.csrf.clone(), token, errors);
+            (visitor.jar, render(status, &page)).into_response()
+        }
+    }
+}
+
+/// `POST /portal/join`: sets the password; the account becomes active.
+pub async fn join(State(state): State<ConsoleState>, posted: PortalVisitorForm<LinkForm>) -> Response {
+    redeem(LinkUse::Join, state, posted).await
+}
+
+/// `POST /portal/recover`: sets a new password.
+pub async fn recover(State(state): State<ConsoleState>, posted: PortalVisitorForm<LinkForm>) -> Response {
+    redeem(LinkUse::Recover, state, posted).await
+}
+
+struct CaseRow {
+    title: String,
+    status: &'static str,
+    part: &'static str,
+    site: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    t: &'static Text,
+    chrome: PortalChrome,
+    welcome: String,
+    practice: String,
+    cases: Vec<CaseRow>,
+}
+
+/// `GET /portal`: the cases the party takes part in.
+pub async fn home(State(state): State<ConsoleState>, party: Party) -> Response {
+    let t = party.lang.text();
+    let cases = match state.service.portal_cases(&party.caller).await {
+        Ok(cases) => cases,
+        Err(e) => return crate::pages::failure(party.lang, e),
+    };
+    let page = HomePage {
+        t,
+        chrome: PortalChrome::party(&party, "cases", paths::HOME),
+        welcome: fill(t.portal_welcome, &[("name", party.profile.party.details.name.as_str())]),
+        practice: party.profile.practice_name.to_string(),
+        cases: cases
+            .into_iter()
+            .map(|c| CaseRow {
+                title: c.title.to_string(),
+                status: case_status_label(t, c.status),
+                part: part_label(t, c.part),
+                site: c.site_name.to_string(),
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The contact form as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    phone: String,
+    address: String,
+    language: String,
+    time_zone: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/profile.html")]
+struct ProfilePage {
+    t: &'static Text,
+    chrome: PortalChrome,
+    done: bool,
+    name: String,
+    email: String,
+    practice: String,
+    form: ProfileForm,
+    languages: Vec<(String, &'static str)>,
+    errors: Errors,
+}
+
+/// The languages offered, with the party's own when it is another.
+fn languages(current: &str) -> Vec<(String, &'static str)> {
+    let mut list: Vec<(String, &'static str)> =
+        vec![("en".into(), "English"), ("fr".into(), "Français"), ("fr-CA".into(), "Français (Canada)")];
+    if !current.is_empty() && !list.iter().any(|(code, _)| code == current) {
+        list.push((current.to_owned(), ""));
+    }
+    list
+}
+
+fn profile_view(party: &Party, form: ProfileForm, errors: Errors, done: bool) -> ProfilePage {
+    let t = party.lang.text();
+    ProfilePage {
+        t,
+        chrome: PortalChrome::party(party, "profile", paths::PROFILE),
+        done,
+        name: party.profile.party.details.name.to_string(),
+        email: party.profile.email.to_string(),
+        practice: party.profile.practice_name.to_string(),
+        languages: languages(&form.language),
+        form,
+        errors,
+    }
+}
+
+/// A notice in the address.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Done {
+    done: String,
+}
+
+fn show_profile(party: Party, done: bool) -> Response {
+    let details = &party.profile.party.details;
+    let form = ProfileForm {
+        phone: details.phone.as_ref().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        address: details.address.as_ref().map(|a| a.as_str().to_owned()).unwrap_or_default(),
+        language: details.language.as_ref().map_or_else(|| party.lang.code().to_owned(), |l| l.to_string()),
+        time_zone: party.profile.time_zone.to_string(),
+    };
+    render(StatusCode::OK, &profile_view(&party, form, Errors::default(), done))
+}
+
+/// `GET /portal/profile`: contact details, language and time zone.
+pub async fn profile_page(party: Party, Query(done): Query<Done>) -> Response {
+    show_profile(party, done.done == "saved")
+}
+
+fn optional<T, E>(
+    errors: &mut Errors,
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+    problem: impl Fn(E) -> Problem,
+) -> Option<T> {
+    if raw.trim().is_empty() {
+        return None;
+    }
+    errors.check(parse(raw.trim()).map_err(problem))
+}
+
+/// `POST /portal/profile`: saves them; a refused field is shown beside
+/// itself and nothing changes.
+pub async fn update_profile(State(state): State<ConsoleState>, posted: PartyForm<ProfileForm>) -> Response {
+    let PartyForm { party, form } = posted;
+    let t = party.lang.text();
+    let mut errors = Errors::default();
+    let phone = optional(&mut errors, &form.phone, Phone::parse, |_| Problem::at("phone", t.err_phone));
+    let address = optional(&mut errors, &form.address, Note::parse, |e| text_problem(t, "address", &e));
+    let language =
+        errors.check(Language::parse(form.language.trim()).map_err(|_| Problem::at("language", t.err_language)));
+    let time_zone = errors
+        .check(TimeZone::parse(form.time_zone.trim()).map_err(|_| Problem::at("time_zone", t.err_time_zone)));
+    if let (Some(language), Some(time_zone), true) = (language, time_zone, errors.is_empty()) {
+        let change = PortalContactChange { phone, address, language, time_zone };
+        match state.service.update_portal_contact(&party.caller, change).await {
+            Ok(_) => return Redirect::to(&format!("{}?done=saved", paths::PROFILE)).into_response(),
+            Err(e) => errors.add(e.describe(t)),
+        }
+    }
+    render(StatusCode::UNPROCESSABLE_ENTITY, &profile_view(&party, form, errors, false))
+}
+
+#[derive(Template)]
+#[template(path = "portal/password.html")]
+struct PasswordPage {
+    t: &'static Text,
+    chrome: PortalChrome,
+    done: bool,
+    errors: Errors,
+}
+
+/// `GET /portal/password`.
+pub async fn password_page(party: Party, Query(done): Query<Done>) -> Response {
+    let page = PasswordPage {
+        t: party.lang.text(),
+        chrome: PortalChrome::party(&party, "password", paths::PASSWORD),
+        done: done.done == "password",
+        errors: Errors::default(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The password change form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: SecretString,
+    new_password: SecretString,
+}
+
+/// `POST /portal/password`: the current password is required; the other
+/// sessions end.
+pub async fn change_password(State(state): State<ConsoleState>, posted: PartyForm<PasswordForm>) -> Response {
+    let PartyForm { party, form } = posted;
+    let t = party.lang.text();
+    match state.service.change_portal_password(&party.caller, form.current_password, form.new_password).await {
+        Ok(()) => Redirect::to(&format!("{}?done=password", paths::PASSWORD)).into_response(),
+        Err(e) => {
+            let mut errors = Errors::default();
+            let problem = e.describe(t);
+            let status = problem.status;
+            errors.add(problem);
+            let page = PasswordPage {
+                t,
+                chrome: PortalChrome::party(&party, "password", paths::PASSWORD),
+                done: false,
+                errors,
+            };
+            render(status, &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/message.html")]
+struct MessagePage {
+    t: &'static Text,
+    chrome: PortalChrome,
+    title: &'static str,
+    text: &'static str,
+}
+
+/// The answer to an unknown portal address.
+pub async fn not_found(headers: HeaderMap) -> Response {
+    let lang = session::visitor_lang(&headers, None);
+    let t = lang.text();
+    let page = MessagePage {
+        t,
+        chrome: PortalChrome::visitor(lang, String::new(), paths::SIGN_IN),
+        title: t.not_found_title,
+        text: t.err_not_found,
+    };
+    render(StatusCode::NOT_FOUND, &page)
+}
