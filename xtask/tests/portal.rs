@@ -1,0 +1,921 @@
+//! The party portal's pages against the real server (`xtask serve` in a
+//! temporary folder, SQLite, the `.eml` outbox):
+//!
+//! - in headless Chromium (as `console.rs` does): the Case Tracker help
+//!   page end to end — a site, a new individual, Send invite, the link read
+//!   from the outbox folder, join, sign in to the portal, the case they take
+//!   part in, a phone number changed, sign out; and an individual saved
+//!   without an email, invited later; the individual's page in the console
+//!   with every portal action. A screenshot of each portal page is saved
+//!   under `<target>/console-screenshots/portal-*.png`.
+//! - over plain HTTP: the portal's form tokens and same-origin rule, its
+//!   session cookie kept apart from the console's, and its French pages.
+//!
+//! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` the browser
+//! test prints SKIPPED and passes, except under `CI=true`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "common/binary.rs"]
+mod binary;
+
+use binary::{PASSWORD, Running};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const PARTY_PASSWORD: &str = "blue herons over the quiet lake";
+
+struct Server {
+    running: Running,
+    dir: PathBuf,
+    admin: String,
+}
+
+impl Server {
+    /// `xtask serve` in a fresh folder; the first Super Admin's password
+    /// set to [`PASSWORD`] through the API.
+    async fn start(tag: &str) -> Self {
+        let dir = binary::temp_dir(&format!("portal-{tag}"));
+        let running = binary::start(&dir, &[("RUST_LOG", "warn")]);
+        let one_time = running.first_password.clone().expect("first start printed a password");
+        let admin = running.client().first_admin(&one_time).await;
+        Self { running, dir, admin }
+    }
+
+    fn base(&self) -> &str {
+        &self.running.base
+    }
+
+    fn outbox(&self) -> PathBuf {
+        self.dir.join("data").join("mail-outbox")
+    }
+
+    async fn api(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.running.client().send(method, path, Some(&self.admin), body).await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
+    /// A case owned by the first Super Admin, made through the API as the
+    /// case system would; its id.
+    async fn case(&self, title: &str) -> String {
+        let me = self.api(Method::GET, "/api/v1/me", None).await;
+        let case = self.api(Method::POST, "/api/v1/cases", Some(json!({ "title": title, "owner": me["id"] }))).await;
+        case["id"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The newest emailed link to `path` (`/portal/join`, `/portal/recover`)
+/// for `to`, from the outbox folder, waiting for the worker.
+async fn emailed_link(outbox: &Path, to: &str, path: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(outbox)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| {
+                        let raw = std::fs::read_to_string(e.path()).ok()?;
+                        let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+                        let modified = e.metadata().ok()?.modified().ok()?;
+                        (text.contains(&format!("<{to}>")) && text.contains(&format!("{path}#token=")))
+                            .then_some((modified, text))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        if let Some((_, text)) = found.pop() {
+            let start = text.find(&format!("{path}#token=")).unwrap();
+            let from = text[..start].rfind("http").unwrap();
+            return text[from..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-_:/.#=".contains(*c))
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "no email with a {path} link to {to} in {}", outbox.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// How many emails with a `path` link went to `to`.
+fn links_sent(outbox: &Path, to: &str, path: &str) -> usize {
+    std::fs::read_dir(outbox)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| {
+                    let raw = std::fs::read_to_string(e.path()).unwrap_or_default();
+                    let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+                    text.contains(&format!("<{to}>")) && text.contains(&format!("{path}#token="))
+                })
+                .count()
+        })
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// The browser.
+
+/// Whether the browser is here; under CI its absence fails the test.
+fn browser_available() -> bool {
+    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !present {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{CHROMIUM} and {CHROMEDRIVER} are needed for the portal's browser tests"
+        );
+        xtask::skips::record(
+            &format!("Chromium ({CHROMIUM} and {CHROMEDRIVER})"),
+            &xtask::skips::current_test(),
+        );
+    }
+    present
+}
+
+fn screenshot_dir() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target = if target.is_absolute() { target } else { root.join(target) };
+    let dir = target.join("console-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    profile: PathBuf,
+    base: String,
+}
+
+impl Browser {
+    async fn open(base: &str, tag: &str) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = binary::temp_dir(&format!("portal-chromium-{tag}"));
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
+            "--lang=en-US",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .chain([format!("--user-data-dir={}", profile.display())])
+        .collect::<Vec<_>>();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), json!({ "binary": CHROMIUM, "args": args }));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::new(HttpConnector::new()).capabilities(capabilities.clone()).connect(&url).await {
+                Ok(client) => break client,
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+                Err(e) => panic!("chromedriver did not start a browser: {e}"),
+            }
+        };
+        Self { client, driver, profile, base: base.to_owned() }
+    }
+
+    async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+
+    async fn goto(&self, path: &str) {
+        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
+        self.client.goto(&url).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        match self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await {
+            Ok(element) => element,
+            Err(e) => {
+                let body = match self.client.find(Locator::Css("body")).await {
+                    Ok(body) => body.text().await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                panic!("{css} not found on {} ({e}); the page says:\n{body}", self.path().await)
+            }
+        }
+    }
+
+    /// Clicks `css` and waits for the next page to load.
+    async fn submit(&self, css: &str) {
+        self.client.execute("window.__before_click = true;", vec![]).await.unwrap();
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.__before_click === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .map(|v| v == Value::Bool(true))
+                .unwrap_or(false);
+            if loaded {
+                return;
+            }
+            assert!(Instant::now() < deadline, "clicking {css} led to no new page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Sets a field's value directly (date fields take keys by locale).
+    async fn set(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute("document.querySelector(arguments[0]).value = arguments[1];", vec![json!(css), json!(value)])
+            .await
+            .unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    async fn select(&self, css: &str, label: &str) {
+        self.find(css).await.select_by_label(label).await.unwrap_or_else(|e| panic!("{css} {label}: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    async fn value(&self, css: &str) -> String {
+        self.find(css).await.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    async fn has(&self, css: &str) -> bool {
+        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
+    }
+
+    /// Every field of the page has a label (or an accessible name).
+    async fn assert_labelled(&self) {
+        let unlabelled = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                    .map(e => e.name || e.id);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(unlabelled, json!([]), "fields without a label on {}", self.path().await);
+    }
+
+    /// Nothing of the page is wider than the window (no sideways scrolling
+    /// of the page itself; wide tables scroll in their own box).
+    async fn assert_fits(&self) {
+        let sizes = self
+            .client
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+            .await
+            .unwrap();
+        assert!(sizes[0].as_u64() <= sizes[1].as_u64(), "{} is wider than the window: {sizes}", self.path().await);
+    }
+
+    /// Saves a screenshot, after checking the page's fields are labelled.
+    async fn shot(&self, name: &str) {
+        self.assert_labelled().await;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// The page at phone width (320 px): it fits, and its screenshot.
+    async fn shot_narrow(&self, name: &str) {
+        self.client.set_window_size(320, 800).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.assert_fits().await;
+        self.shot(name).await;
+        self.client.set_window_size(1280, 900).await.unwrap();
+    }
+
+    async fn console_sign_in(&self) {
+        self.goto("/console/sign-in").await;
+        self.fill("#f-practice", "practice").await;
+        self.fill("#f-email", "admin@practice.example").await;
+        self.fill("#f-password", PASSWORD).await;
+        self.submit("button.primary").await;
+        assert!(self.path().await.starts_with("/console/users"), "{}", self.path().await);
+    }
+
+    async fn portal_sign_in(&self, email: &str, password: &str) {
+        self.goto("/portal/sign-in").await;
+        self.fill("#f-practice", "practice").await;
+        self.fill("#f-email", email).await;
+        self.fill("#f-password", password).await;
+        self.submit("#sign-in").await;
+    }
+
+    /// Opens an individual from their site's list; the page's address.
+    async fn open_party(&self, site: &str, name: &str) -> String {
+        self.goto(site).await;
+        let links = self.client.find_all(Locator::Css("#parties tbody a")).await.unwrap();
+        for link in links {
+            if link.text().await.unwrap() == name {
+                let href = link.attr("href").await.unwrap().unwrap();
+                self.goto(&href).await;
+                return href;
+            }
+        }
+        panic!("{name} is not listed at {site}");
+    }
+
+    /// An action of the individual's page, confirmed when it asks.
+    async fn party_action(&self, slug: &str) {
+        self.submit(&format!("#action-{slug}")).await;
+        if self.path().await.contains("/confirm/") {
+            assert!(!self.text("#question").await.is_empty());
+            self.submit("#confirm").await;
+        }
+    }
+}
+
+/// The Case Tracker help page ("Invite Case Parties"), then the other side
+/// of the invitation: the individual's portal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::start("walk").await;
+    let browser = Browser::open(server.base(), "walk").await;
+    browser.console_sign_in().await;
+
+    // School Sites → a campus.
+    browser.goto("/console/sites").await;
+    browser.fill("#f-name", "North Campus").await;
+    browser.submit("#create-site").await;
+    let site = browser.path().await.split('?').next().unwrap().to_owned();
+
+    // New Individual → contact and demographic information → Send Invite.
+    browser.click("#new-party-menu summary").await;
+    browser.select("#f-kind", "Student").await;
+    browser.fill("#f-name", "Sam Student").await;
+    browser.fill("#f-email", "sam@student.example").await;
+    browser.fill("#f-phone", "+1 416 555 0100").await;
+    browser.set("#f-date_of_birth", "2010-05-31").await;
+    browser.fill("#f-gender", "Non-binary").await;
+    browser.fill("#f-grade_or_position", "Grade 10").await;
+    browser.fill("#f-language", "en").await;
+    browser.submit("#invite-party").await;
+    assert_eq!(browser.text("#done").await, "The individual is saved and invited.");
+
+    // The individual's page: every detail, and the invitation's times.
+    let party = browser.open_party(&site, "Sam Student").await;
+    let facts = browser.text("#facts").await;
+    for shown in ["Student", "sam@student.example", "+1 416 555 0100", "2010-05-31", "Non-binary", "Grade 10"] {
+        assert!(facts.contains(shown), "{shown} in {facts}");
+    }
+    assert_eq!(browser.text("#portal-state").await, "Invited");
+    let portal = browser.text("#portal-facts").await;
+    assert!(portal.contains("Invitation sent") && portal.contains("Link expires"), "{portal}");
+
+    // The case they take part in (opened by the case system, through the
+    // API), added on their page by its reference.
+    let case = server.case("Attendance review - Sam").await;
+    browser.fill("#f-case", "not a reference").await;
+    browser.submit("#add-case").await;
+    assert_eq!(browser.text("#f-case-error").await, "No case has this reference in your practice.");
+    browser.fill("#f-case", &case).await;
+    browser.select("#f-part", "Complainant").await;
+    browser.submit("#add-case").await;
+    assert_eq!(browser.text("#done").await, "The individual is added to the case.");
+    let cases = browser.text("#party-cases").await;
+    assert!(cases.contains("Attendance review - Sam") && cases.contains("Complainant"), "{cases}");
+    browser.shot("party").await;
+
+    // The console's cookie opens no portal page.
+    browser.goto("/portal").await;
+    assert_eq!(browser.path().await, "/portal/sign-in");
+
+    // The link from the real outbox: join with a password.
+    let link = emailed_link(&server.outbox(), "sam@student.example", "/portal/join").await;
+    assert!(link.starts_with(&format!("{}/portal/join#token=", server.base())), "{link}");
+    browser.goto(&link).await;
+    assert_eq!(browser.path().await, "/portal/join", "the token leaves the address bar");
+    assert_eq!(browser.text("h1").await, "Create your portal account");
+    browser.shot("portal-join").await;
+    browser.fill("#f-new_password", "short").await;
+    browser.submit("#set-password").await;
+    assert!(browser.text("#f-new_password-error").await.contains("at least"));
+    browser.fill("#f-new_password", PARTY_PASSWORD).await;
+    browser.submit("#set-password").await;
+    assert_eq!(browser.path().await, "/portal/sign-in?notice=joined");
+    assert_eq!(browser.text("#notice").await, "Your portal account is active. Sign in with your new password.");
+    browser.shot("portal-sign-in").await;
+    browser.shot_narrow("portal-sign-in-320").await;
+
+    // Sign in: a wrong password first, then the right one.
+    browser.portal_sign_in("sam@student.example", "not my password at all").await;
+    assert_eq!(browser.text("#form-error").await, "The practice, email or password is not correct.");
+    browser.portal_sign_in("sam@student.example", PARTY_PASSWORD).await;
+    assert_eq!(browser.path().await, "/portal");
+    assert_eq!(browser.text("h1").await, "My cases");
+    let row = browser.text("#cases tbody tr").await;
+    for shown in ["Attendance review - Sam", "Open", "Complainant", "North Campus"] {
+        assert!(row.contains(shown), "{shown} in {row}");
+    }
+    browser.shot("portal-home").await;
+    browser.shot_narrow("portal-home-320").await;
+
+    // The portal's cookie opens no console page; the console's still works.
+    browser.goto("/console/sites").await;
+    assert_eq!(browser.path().await, "/console/sites", "the administrator's session is still there");
+    browser.goto("/portal").await;
+    assert_eq!(browser.path().await, "/portal");
+
+    // Change a phone number.
+    browser.submit("#nav-profile").await;
+    assert_eq!(browser.value("#f-phone").await, "+1 416 555 0100");
+    browser.fill("#f-phone", "call me").await;
+    browser.submit("#save-profile").await;
+    assert!(browser.text("#f-phone-error").await.contains("4 to 20 digits"));
+    browser.fill("#f-phone", "+1 416 555 0199").await;
+    browser.submit("#save-profile").await;
+    assert_eq!(browser.text("#done").await, "Your details are saved.");
+    assert_eq!(browser.value("#f-phone").await, "+1 416 555 0199");
+    browser.shot("portal-profile").await;
+    browser.shot_narrow("portal-profile-320").await;
+
+    // The administrator sees the new number.
+    browser.goto(&party).await;
+    assert!(browser.text("#facts").await.contains("+1 416 555 0199"));
+    assert_eq!(browser.text("#portal-state").await, "Active");
+
+    // The password page asks for the current password.
+    browser.goto("/portal/password").await;
+    browser.fill("#f-current_password", "not my password at all").await;
+    browser.fill("#f-new_password", "green kayaks under the old bridge").await;
+    browser.submit("#save-password").await;
+    assert_eq!(browser.text("#f-current_password-error").await, "The current password is not correct.");
+    browser.shot("portal-password").await;
+
+    // Sign out: the portal asks to sign in again.
+    browser.submit("#sign-out").await;
+    assert_eq!(browser.path().await, "/portal/sign-in?notice=signed_out");
+    assert_eq!(browser.text("#notice").await, "You are signed out.");
+    browser.goto("/portal/profile").await;
+    assert_eq!(browser.path().await, "/portal/sign-in");
+
+    // Forgot password: the same answer for anyone.
+    browser.submit("#forgot").await;
+    browser.shot("portal-forgot").await;
+    browser.fill("#f-practice", "practice").await;
+    browser.fill("#f-email", "sam@student.example").await;
+    browser.submit("#send-link").await;
+    assert!(browser.text("#notice").await.starts_with("If the practice and email match an account"));
+
+    // The administrator's recovery link, from the individual's page.
+    browser.goto(&party).await;
+    browser.party_action("recovery").await;
+    assert_eq!(browser.text("#done").await, "A recovery link is on its way.");
+    let recovery = emailed_link(&server.outbox(), "sam@student.example", "/portal/recover").await;
+    browser.goto(&recovery).await;
+    assert_eq!(browser.path().await, "/portal/recover");
+    browser.shot("portal-recover").await;
+    browser.fill("#f-new_password", "green kayaks under the old bridge").await;
+    browser.submit("#set-password").await;
+    assert_eq!(browser.path().await, "/portal/sign-in?notice=password_set");
+    browser.portal_sign_in("sam@student.example", "green kayaks under the old bridge").await;
+    assert_eq!(browser.path().await, "/portal");
+
+    // End sessions, deactivate, reactivate: each ends or restores access.
+    browser.goto(&party).await;
+    browser.party_action("end-sessions").await;
+    assert_eq!(browser.text("#done").await, "Portal sessions ended: 1.");
+    browser.goto("/portal").await;
+    assert_eq!(browser.path().await, "/portal/sign-in?notice=ended");
+    browser.goto(&party).await;
+    browser.party_action("deactivate").await;
+    assert_eq!(browser.text("#done").await, "Portal access is deactivated.");
+    assert_eq!(browser.text("#portal-state").await, "Inactive");
+    browser.portal_sign_in("sam@student.example", "green kayaks under the old bridge").await;
+    assert_eq!(browser.text("#form-error").await, "The practice, email or password is not correct.");
+    browser.goto(&party).await;
+    browser.party_action("reactivate").await;
+    assert_eq!(browser.text("#portal-state").await, "Active");
+    browser.portal_sign_in("sam@student.example", "green kayaks under the old bridge").await;
+    assert_eq!(browser.path().await, "/portal");
+
+    // Taking them off the case, after a confirmation.
+    browser.goto(&party).await;
+    browser.submit(&format!("#remove-{case}")).await;
+    assert!(browser.text("#question").await.contains("Attendance review - Sam"));
+    browser.submit("#confirm").await;
+    assert_eq!(browser.text("#done").await, "The individual is taken off the case.");
+    assert!(browser.has("#no-cases").await);
+    browser.goto("/portal").await;
+    assert_eq!(browser.text("#no-cases").await, "You take part in no case yet.");
+
+    browser.close().await;
+}
+
+/// "To save the individual without sending an email invitation, click
+/// Save": then invited later from their page, the invitation revoked and
+/// sent again, and joined from the newest link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_individual_saved_without_an_email_is_invited_later() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::start("later").await;
+    let browser = Browser::open(server.base(), "later").await;
+    browser.console_sign_in().await;
+    browser.goto("/console/sites").await;
+    browser.fill("#f-name", "South Campus").await;
+    browser.submit("#create-site").await;
+    let site = browser.path().await.split('?').next().unwrap().to_owned();
+
+    browser.click("#new-party-menu summary").await;
+    browser.select("#f-kind", "Witness").await;
+    browser.fill("#f-name", "Wes Witness").await;
+    browser.fill("#f-language", "fr-CA").await;
+    browser.submit("#save-party").await;
+    assert_eq!(browser.text("#done").await, "The individual is saved.");
+
+    browser.open_party(&site, "Wes Witness").await;
+    assert_eq!(browser.text("#portal-state").await, "Not invited");
+    browser.submit("#action-invite").await;
+    assert_eq!(browser.text("#action-error").await, "Type an email to send an invitation.");
+
+    browser.click("#edit-party").await;
+    browser.fill("#f-email", "wes@witness.example").await;
+    browser.submit("#update-party").await;
+    assert_eq!(browser.text("#done").await, "Saved.");
+    browser.submit("#action-invite").await;
+    assert_eq!(browser.text("#done").await, "The individual is saved and invited.");
+    assert_eq!(browser.text("#portal-state").await, "Invited");
+    let first = emailed_link(&server.outbox(), "wes@witness.example", "/portal/join").await;
+
+    // Revoke: the link dies; the individual shows as not invited.
+    browser.party_action("revoke").await;
+    assert_eq!(browser.text("#done").await, "The invitation is revoked.");
+    assert_eq!(browser.text("#portal-state").await, "Not invited");
+    browser.goto(&first).await;
+    browser.fill("#f-new_password", PARTY_PASSWORD).await;
+    browser.submit("#set-password").await;
+    assert!(browser.text("#form-error").await.contains("not valid any more"));
+
+    // Invite again, then resend (confirmed): only the newest link works.
+    browser.open_party(&site, "Wes Witness").await;
+    browser.submit("#action-invite").await;
+    browser.party_action("resend").await;
+    assert_eq!(browser.text("#done").await, "A new invitation is on its way.");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while links_sent(&server.outbox(), "wes@witness.example", "/portal/join") < 3 {
+        assert!(Instant::now() < deadline, "three invitations in the outbox");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let newest = emailed_link(&server.outbox(), "wes@witness.example", "/portal/join").await;
+    assert_ne!(newest, first);
+    browser.goto(&newest).await;
+    // The browser asks for English; the page offers French.
+    assert_eq!(browser.text("h1").await, "Create your portal account");
+    browser.submit("#lang-fr").await;
+    assert_eq!(browser.text("h1").await, "Créez votre compte du portail");
+    browser.shot("portal-join-fr").await;
+    // The chooser dropped the token from the address; the link again.
+    browser.goto(&newest).await;
+    browser.fill("#f-new_password", PARTY_PASSWORD).await;
+    browser.submit("#set-password").await;
+    assert_eq!(browser.path().await, "/portal/sign-in?notice=joined");
+    assert_eq!(browser.text("h1").await, "Connexion", "the chosen language is kept");
+
+    // Signed in, the pages speak the individual's language (fr-CA).
+    browser.portal_sign_in("wes@witness.example", PARTY_PASSWORD).await;
+    assert_eq!(browser.path().await, "/portal");
+    assert_eq!(browser.text("h1").await, "Mes dossiers");
+    assert_eq!(browser.text("#no-cases").await, "Vous ne participez encore à aucun dossier.");
+    browser.shot("portal-home-fr").await;
+    browser.close().await;
+}
+
+// ---------------------------------------------------------------------------
+// Plain HTTP: form tokens, cookies, languages.
+
+/// A browser-less client: no redirects followed, cookies kept by hand
+/// (the `__Host-` cookies are Secure, and this is plain HTTP on loopback).
+struct Visitor {
+    http: reqwest::Client,
+    base: String,
+    cookies: Vec<(String, String)>,
+}
+
+struct Answer {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+impl Visitor {
+    fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { http, base: base.to_owned(), cookies: Vec::new() }
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+
+    fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.retain(|(n, _)| n != name);
+        if !value.is_empty() {
+            self.cookies.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Answer {
+        let mut request = request;
+        if !self.cookies.is_empty() {
+            let header = self.cookies.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ");
+            request = request.header("cookie", header);
+        }
+        let response = request.send().await.unwrap();
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.set_cookie(name, value);
+        }
+        let status = response.status();
+        let location =
+            response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default();
+        Answer { status, location, body: response.text().await.unwrap() }
+    }
+
+    async fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request).await
+    }
+
+    /// Posts a form as a same-origin page does (unless `headers` say
+    /// otherwise).
+    async fn post(&mut self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.http.post(format!("{}{path}", self.base)).form(form);
+        if !headers.iter().any(|(name, _)| *name == "sec-fetch-site") {
+            request = request.header("sec-fetch-site", "same-origin");
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request).await
+    }
+}
+
+/// A form's fields as the client takes them.
+fn as_refs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    form.iter().map(|(n, v)| (*n, v.as_str())).collect()
+}
+
+/// The form token in a page.
+fn csrf_of(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a form token") + "name=\"csrf\" value=\"".len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// A party invited through the API, joined through the portal's page; their
+/// email.
+async fn joined_party(server: &Server, email: &str, language: &str) -> String {
+    let site = server
+        .api(Method::POST, "/api/v1/sites", Some(json!({ "name": format!("Site of {email}"), "address": null })))
+        .await;
+    let site = site["id"].as_str().unwrap();
+    let body = json!({ "kind": "client", "name": "Chen Client", "email": email, "language": language, "invite": true });
+    server.api(Method::POST, &format!("/api/v1/sites/{site}/parties"), Some(body)).await;
+    let link = emailed_link(&server.outbox(), email, "/portal/join").await;
+    let token = link.split("#token=").nth(1).unwrap().to_owned();
+    let mut visitor = Visitor::new(server.base());
+    let page = visitor.get("/portal/join", &[]).await;
+    let csrf = csrf_of(&page.body);
+    let joined = visitor
+        .post("/portal/join", &[("csrf", &csrf), ("token", &token), ("new_password", PARTY_PASSWORD)], &[])
+        .await;
+    assert_eq!((joined.status, joined.location.as_str()), (StatusCode::SEE_OTHER, "/portal/sign-in?notice=joined"));
+    email.to_owned()
+}
+
+/// Signs a party in through the portal's form; the visitor holds the cookie.
+async fn signed_in_party(server: &Server, email: &str) -> Visitor {
+    let mut visitor = Visitor::new(server.base());
+    let page = visitor.get("/portal/sign-in", &[]).await;
+    let csrf = csrf_of(&page.body);
+    let form = [("csrf", csrf.as_str()), ("practice", "practice"), ("email", email), ("password", PARTY_PASSWORD)];
+    let signed = visitor.post("/portal/sign-in", &form, &[]).await;
+    assert_eq!((signed.status, signed.location.as_str()), (StatusCode::SEE_OTHER, "/portal"), "{}", signed.body);
+    assert!(visitor.cookie("__Host-portal-session").is_some());
+    assert!(visitor.cookie("__Host-session").is_none(), "a portal sign-in sets no console cookie");
+    visitor
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_forms_need_their_token_and_this_origin() {
+    let server = Server::start("csrf").await;
+    let email = joined_party(&server, "csrf@client.example", "en").await;
+
+    // Before sign-in: the double-submit token.
+    let mut visitor = Visitor::new(server.base());
+    let page = visitor.get("/portal/sign-in", &[]).await;
+    let csrf = csrf_of(&page.body);
+    let form = |token: &str| {
+        vec![
+            ("csrf", token.to_owned()),
+            ("practice", "practice".to_owned()),
+            ("email", email.clone()),
+            ("password", PARTY_PASSWORD.to_owned()),
+        ]
+    };
+    let no_token = visitor.post("/portal/sign-in", &as_refs(&form("")), &[]).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let wrong = visitor.post("/portal/sign-in", &as_refs(&form("forged")), &[]).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let cross = visitor.post("/portal/sign-in", &as_refs(&form(&csrf)), &[("sec-fetch-site", "cross-site")]).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN, "another site's post is refused whatever its token");
+    let mut other_origin = Visitor::new(server.base());
+    other_origin.cookies = visitor.cookies.clone();
+    let request = other_origin
+        .http
+        .post(format!("{}/portal/sign-in", server.base()))
+        .header("origin", "http://evil.example")
+        .header("host", "evil.example")
+        .form(&as_refs(&form(&csrf)));
+    assert_eq!(other_origin.send(request).await.status, StatusCode::FORBIDDEN, "Origin equal to Host is not enough");
+    assert!(visitor.cookie("__Host-portal-session").is_none(), "none of these signed in");
+    let good = visitor.post("/portal/sign-in", &as_refs(&form(&csrf)), &[]).await;
+    assert_eq!((good.status, good.location.as_str()), (StatusCode::SEE_OTHER, "/portal"));
+
+    // Signed in: the session's token, not the visitor's.
+    let profile = visitor.get("/portal/profile", &[]).await;
+    assert_eq!(profile.status, StatusCode::OK);
+    let token = csrf_of(&profile.body);
+    assert_ne!(token, csrf);
+    let change = |t: &str| {
+        vec![
+            ("csrf", t.to_owned()),
+            ("phone", "+1 604 555 0111".to_owned()),
+            ("address", String::new()),
+            ("language", "en".to_owned()),
+            ("time_zone", "America/Vancouver".to_owned()),
+        ]
+    };
+    let refused = visitor.post("/portal/profile", &as_refs(&change(&csrf)), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = visitor.post("/portal/profile", &as_refs(&change(&token)), &[("sec-fetch-site", "same-site")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!visitor.get("/portal/profile", &[]).await.body.contains("+1 604 555 0111"), "nothing changed");
+    let saved = visitor.post("/portal/profile", &as_refs(&change(&token)), &[]).await;
+    assert_eq!((saved.status, saved.location.as_str()), (StatusCode::SEE_OTHER, "/portal/profile?done=saved"));
+    let page = visitor.get("/portal/profile?done=saved", &[]).await;
+    assert!(page.body.contains("+1 604 555 0111") && page.body.contains("America/Vancouver"));
+
+    // Sign-out is a form too: a forged one ends nothing.
+    let forged = visitor.post("/portal/sign-out", &[("csrf", "forged")], &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(visitor.get("/portal", &[]).await.status, StatusCode::OK);
+    let out = visitor.post("/portal/sign-out", &[("csrf", &token)], &[]).await;
+    assert_eq!(out.location, "/portal/sign-in?notice=signed_out");
+    assert!(visitor.cookie("__Host-portal-session").is_none(), "the cookie is removed");
+
+    // The console's guards: its security headers on every portal page.
+    let response = reqwest::get(format!("{}/portal/sign-in", server.base())).await.unwrap();
+    let headers = response.headers();
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["cache-control"], "no-store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_and_console_cookies_open_only_their_own_pages() {
+    let server = Server::start("cookies").await;
+    let email = joined_party(&server, "cookie@client.example", "en").await;
+    let party = signed_in_party(&server, &email).await;
+    let portal_token = party.cookie("__Host-portal-session").unwrap();
+
+    // The portal token as the console's cookie: no console page.
+    let mut visitor = Visitor::new(server.base());
+    visitor.set_cookie("__Host-session", &portal_token);
+    let console = visitor.get("/console/users", &[]).await;
+    assert_eq!(console.status, StatusCode::SEE_OTHER);
+    assert!(console.location.starts_with("/console/sign-in"), "{}", console.location);
+    let (status, _) =
+        server.running.client().send(Method::GET, "/api/v1/me", Some(&portal_token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "nor the API");
+
+    // The administrator's token as the portal's cookie: no portal page.
+    let mut visitor = Visitor::new(server.base());
+    visitor.set_cookie("__Host-portal-session", &server.admin);
+    let portal = visitor.get("/portal", &[]).await;
+    assert_eq!((portal.status, portal.location.as_str()), (StatusCode::SEE_OTHER, "/portal/sign-in?notice=ended"));
+    let mut visitor = Visitor::new(server.base());
+    visitor.set_cookie("__Host-session", &server.admin);
+    assert_eq!(visitor.get("/portal", &[]).await.location, "/portal/sign-in", "the console's cookie is not read");
+    assert_eq!(visitor.get("/console/sites", &[]).await.status, StatusCode::OK, "while it opens the console");
+
+    // Each cookie in its place works.
+    let mut party = party;
+    let home = party.get("/portal", &[]).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("My cases"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_pages_speak_french_to_french_speakers() {
+    let server = Server::start("french").await;
+
+    // Before sign-in: the browser's language, or the one chosen.
+    let mut visitor = Visitor::new(server.base());
+    let page = visitor.get("/portal/sign-in", &[("accept-language", "fr-CA,fr;q=0.9,en;q=0.5")]).await;
+    assert!(page.body.contains("<html lang=\"fr\">") && page.body.contains("<h1>Connexion</h1>"), "{}", page.body);
+    let page = visitor.get("/portal/forgot?lang=en", &[("accept-language", "fr-CA")]).await;
+    assert!(page.body.contains("<h1>Forgot your password</h1>"));
+    assert_eq!(visitor.cookie("__Host-portal-lang").as_deref(), Some("en"));
+    let page = visitor.get("/portal/join", &[("accept-language", "fr-CA")]).await;
+    assert!(page.body.contains("<html lang=\"en\">"), "the choice is kept over the browser's");
+    let page = visitor.get("/portal/join?lang=fr", &[]).await;
+    assert!(page.body.contains("Créez votre compte du portail"));
+    let page = visitor.get("/portal/nowhere", &[]).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("Introuvable"));
+
+    // Signed in: the party's own language, whatever the browser says.
+    let email = joined_party(&server, "lea@client.example", "fr-CA").await;
+    let mut party = signed_in_party(&server, &email).await;
+    let home = party.get("/portal", &[("accept-language", "en-US")]).await;
+    assert!(home.body.contains("<html lang=\"fr\">"), "{}", home.body);
+    assert!(home.body.contains("<h1>Mes dossiers</h1>"));
+    assert!(home.body.contains("Bienvenue, Chen Client."));
+    let profile = party.get("/portal/profile", &[("accept-language", "en-US")]).await;
+    assert!(profile.body.contains("Mes coordonnées") && profile.body.contains("Fuseau horaire"));
+    let token = csrf_of(&profile.body);
+    let refused = party
+        .post(
+            "/portal/profile",
+            &[("csrf", &token), ("phone", "pas un numéro"), ("language", "fr-CA"), ("time_zone", "Mars/Base")],
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Un numéro a de 4 à 20 chiffres"));
+    assert!(refused.body.contains("Utilisez un fuseau horaire comme America/Toronto."));
+    // Switching to English changes the next pages.
+    let saved = party
+        .post(
+            "/portal/profile",
+            &[("csrf", &token), ("phone", ""), ("language", "en"), ("time_zone", "America/Toronto")],
+            &[],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let home = party.get("/portal", &[("accept-language", "fr")]).await;
+    assert!(home.body.contains("<h1>My cases</h1>"));
+}
