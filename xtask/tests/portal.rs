@@ -68,7 +68,8 @@ impl Server {
     /// case system would; its id.
     async fn case(&self, title: &str) -> String {
         let me = self.api(Method::GET, "/api/v1/me", None).await;
-        let case = self.api(Method::POST, "/api/v1/cases", Some(json!({ "title": title, "owner": me["id"] }))).await;
+        let case =
+            self.api(Method::POST, "/api/v1/cases", Some(json!({ "title": title, "owner": me["id"] }))).await;
         case["id"].as_str().unwrap().to_owned()
     }
 }
@@ -195,7 +196,11 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
-            match ClientBuilder::new(HttpConnector::new()).capabilities(capabilities.clone()).connect(&url).await {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(client) => break client,
                 Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
                 Err(e) => panic!("chromedriver did not start a browser: {e}"),
@@ -270,7 +275,10 @@ impl Browser {
     async fn set(&self, css: &str, value: &str) {
         self.find(css).await;
         self.client
-            .execute("document.querySelector(arguments[0]).value = arguments[1];", vec![json!(css), json!(value)])
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![json!(css), json!(value)],
+            )
             .await
             .unwrap();
     }
@@ -318,7 +326,11 @@ impl Browser {
             .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
             .await
             .unwrap();
-        assert!(sizes[0].as_u64() <= sizes[1].as_u64(), "{} is wider than the window: {sizes}", self.path().await);
+        assert!(
+            sizes[0].as_u64() <= sizes[1].as_u64(),
+            "{} is wider than the window: {sizes}",
+            self.path().await
+        );
     }
 
     /// Saves a screenshot, after checking the page's fields are labelled.
@@ -411,7 +423,8 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     // The individual's page: every detail, and the invitation's times.
     let party = browser.open_party(&site, "Sam Student").await;
     let facts = browser.text("#facts").await;
-    for shown in ["Student", "sam@student.example", "+1 416 555 0100", "2010-05-31", "Non-binary", "Grade 10"] {
+    for shown in ["Student", "sam@student.example", "+1 416 555 0100", "2010-05-31", "Non-binary", "Grade 10"]
+    {
         assert!(facts.contains(shown), "{shown} in {facts}");
     }
     assert_eq!(browser.text("#portal-state").await, "Invited");
@@ -449,7 +462,10 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     browser.fill("#f-new_password", PARTY_PASSWORD).await;
     browser.submit("#set-password").await;
     assert_eq!(browser.path().await, "/portal/sign-in?notice=joined");
-    assert_eq!(browser.text("#notice").await, "Your portal account is active. Sign in with your new password.");
+    assert_eq!(
+        browser.text("#notice").await,
+        "Your portal account is active. Sign in with your new password."
+    );
     browser.shot("portal-sign-in").await;
     browser.shot_narrow("portal-sign-in-320").await;
 
@@ -728,7 +744,11 @@ fn csrf_of(page: &str) -> String {
 /// email.
 async fn joined_party(server: &Server, email: &str, language: &str) -> String {
     let site = server
-        .api(Method::POST, "/api/v1/sites", Some(json!({ "name": format!("Site of {email}"), "address": null })))
+        .api(
+            Method::POST,
+            "/api/v1/sites",
+            Some(json!({ "name": format!("Site of {email}"), "address": null })),
+        )
         .await;
     let site = site["id"].as_str().unwrap();
     let body = json!({ "kind": "client", "name": "Chen Client", "email": email, "language": language, "invite": true });
@@ -741,7 +761,10 @@ async fn joined_party(server: &Server, email: &str, language: &str) -> String {
     let joined = visitor
         .post("/portal/join", &[("csrf", &csrf), ("token", &token), ("new_password", PARTY_PASSWORD)], &[])
         .await;
-    assert_eq!((joined.status, joined.location.as_str()), (StatusCode::SEE_OTHER, "/portal/sign-in?notice=joined"));
+    assert_eq!(
+        (joined.status, joined.location.as_str()),
+        (StatusCode::SEE_OTHER, "/portal/sign-in?notice=joined")
+    );
     email.to_owned()
 }
 
@@ -750,9 +773,15 @@ async fn signed_in_party(server: &Server, email: &str) -> Visitor {
     let mut visitor = Visitor::new(server.base());
     let page = visitor.get("/portal/sign-in", &[]).await;
     let csrf = csrf_of(&page.body);
-    let form = [("csrf", csrf.as_str()), ("practice", "practice"), ("email", email), ("password", PARTY_PASSWORD)];
+    let form =
+        [("csrf", csrf.as_str()), ("practice", "practice"), ("email", email), ("password", PARTY_PASSWORD)];
     let signed = visitor.post("/portal/sign-in", &form, &[]).await;
-    assert_eq!((signed.status, signed.location.as_str()), (StatusCode::SEE_OTHER, "/portal"), "{}", signed.body);
+    assert_eq!(
+        (signed.status, signed.location.as_str()),
+        (StatusCode::SEE_OTHER, "/portal"),
+        "{}",
+        signed.body
+    );
     assert!(visitor.cookie("__Host-portal-session").is_some());
     assert!(visitor.cookie("__Host-session").is_none(), "a portal sign-in sets no console cookie");
     visitor
@@ -779,7 +808,8 @@ async fn portal_forms_need_their_token_and_this_origin() {
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
     let wrong = visitor.post("/portal/sign-in", &as_refs(&form("forged")), &[]).await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
-    let cross = visitor.post("/portal/sign-in", &as_refs(&form(&csrf)), &[("sec-fetch-site", "cross-site")]).await;
+    let cross =
+        visitor.post("/portal/sign-in", &as_refs(&form(&csrf)), &[("sec-fetch-site", "cross-site")]).await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN, "another site's post is refused whatever its token");
     let mut other_origin = Visitor::new(server.base());
     other_origin.cookies = visitor.cookies.clone();
@@ -789,7 +819,11 @@ async fn portal_forms_need_their_token_and_this_origin() {
         .header("origin", "http://evil.example")
         .header("host", "evil.example")
         .form(&as_refs(&form(&csrf)));
-    assert_eq!(other_origin.send(request).await.status, StatusCode::FORBIDDEN, "Origin equal to Host is not enough");
+    assert_eq!(
+        other_origin.send(request).await.status,
+        StatusCode::FORBIDDEN,
+        "Origin equal to Host is not enough"
+    );
     assert!(visitor.cookie("__Host-portal-session").is_none(), "none of these signed in");
     let good = visitor.post("/portal/sign-in", &as_refs(&form(&csrf)), &[]).await;
     assert_eq!((good.status, good.location.as_str()), (StatusCode::SEE_OTHER, "/portal"));
@@ -810,11 +844,15 @@ async fn portal_forms_need_their_token_and_this_origin() {
     };
     let refused = visitor.post("/portal/profile", &as_refs(&change(&csrf)), &[]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let refused = visitor.post("/portal/profile", &as_refs(&change(&token)), &[("sec-fetch-site", "same-site")]).await;
+    let refused =
+        visitor.post("/portal/profile", &as_refs(&change(&token)), &[("sec-fetch-site", "same-site")]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(!visitor.get("/portal/profile", &[]).await.body.contains("+1 604 555 0111"), "nothing changed");
     let saved = visitor.post("/portal/profile", &as_refs(&change(&token)), &[]).await;
-    assert_eq!((saved.status, saved.location.as_str()), (StatusCode::SEE_OTHER, "/portal/profile?done=saved"));
+    assert_eq!(
+        (saved.status, saved.location.as_str()),
+        (StatusCode::SEE_OTHER, "/portal/profile?done=saved")
+    );
     let page = visitor.get("/portal/profile?done=saved", &[]).await;
     assert!(page.body.contains("+1 604 555 0111") && page.body.contains("America/Vancouver"));
 
@@ -855,10 +893,17 @@ async fn portal_and_console_cookies_open_only_their_own_pages() {
     let mut visitor = Visitor::new(server.base());
     visitor.set_cookie("__Host-portal-session", &server.admin);
     let portal = visitor.get("/portal", &[]).await;
-    assert_eq!((portal.status, portal.location.as_str()), (StatusCode::SEE_OTHER, "/portal/sign-in?notice=ended"));
+    assert_eq!(
+        (portal.status, portal.location.as_str()),
+        (StatusCode::SEE_OTHER, "/portal/sign-in?notice=ended")
+    );
     let mut visitor = Visitor::new(server.base());
     visitor.set_cookie("__Host-session", &server.admin);
-    assert_eq!(visitor.get("/portal", &[]).await.location, "/portal/sign-in", "the console's cookie is not read");
+    assert_eq!(
+        visitor.get("/portal", &[]).await.location,
+        "/portal/sign-in",
+        "the console's cookie is not read"
+    );
     assert_eq!(visitor.get("/console/sites", &[]).await.status, StatusCode::OK, "while it opens the console");
 
     // Each cookie in its place works.
@@ -875,7 +920,11 @@ async fn portal_pages_speak_french_to_french_speakers() {
     // Before sign-in: the browser's language, or the one chosen.
     let mut visitor = Visitor::new(server.base());
     let page = visitor.get("/portal/sign-in", &[("accept-language", "fr-CA,fr;q=0.9,en;q=0.5")]).await;
-    assert!(page.body.contains("<html lang=\"fr\">") && page.body.contains("<h1>Connexion</h1>"), "{}", page.body);
+    assert!(
+        page.body.contains("<html lang=\"fr\">") && page.body.contains("<h1>Connexion</h1>"),
+        "{}",
+        page.body
+    );
     let page = visitor.get("/portal/forgot?lang=en", &[("accept-language", "fr-CA")]).await;
     assert!(page.body.contains("<h1>Forgot your password</h1>"));
     assert_eq!(visitor.cookie("__Host-portal-lang").as_deref(), Some("en"));
@@ -900,7 +949,12 @@ async fn portal_pages_speak_french_to_french_speakers() {
     let refused = party
         .post(
             "/portal/profile",
-            &[("csrf", &token), ("phone", "pas un numéro"), ("language", "fr-CA"), ("time_zone", "Mars/Base")],
+            &[
+                ("csrf", &token),
+                ("phone", "pas un numéro"),
+                ("language", "fr-CA"),
+                ("time_zone", "Mars/Base"),
+            ],
             &[],
         )
         .await;

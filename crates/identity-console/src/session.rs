@@ -141,7 +141,12 @@ struct FormToken {
 
 /// Reads a form's bytes, within the body limit: a larger form is the 413
 /// page, in the visitor's language.
-pub(crate) async fn read_body(parts: &Parts, body: Body, state: &ConsoleState, lang: Lang) -> Result<Bytes, Response> {
+pub(crate) async fn read_body(
+    parts: &Parts,
+    body: Body,
+    state: &ConsoleState,
+    lang: Lang,
+) -> Result<Bytes, Response> {
     match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await {
         Ok(bytes) => Ok(bytes),
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(pages::too_large(lang)),

@@ -237,7 +237,10 @@ fn facts(t: &'static Text, viewer: &Viewer, party: &Party, site: &str) -> Vec<(&
         (t.email, text(d.email.as_ref().map(EmailAddress::as_str))),
         (t.phone, text(d.phone.as_ref().map(Phone::as_str))),
         (t.address, text(d.address.as_ref().map(Note::as_str))),
-        (t.date_of_birth, d.date_of_birth.map_or_else(|| "—".to_owned(), |b| b.format("%Y-%m-%d").to_string())),
+        (
+            t.date_of_birth,
+            d.date_of_birth.map_or_else(|| "—".to_owned(), |b| b.format("%Y-%m-%d").to_string()),
+        ),
         (t.gender, text(d.gender.as_ref().map(Label::as_str))),
         (t.grade_or_position, text(d.grade_or_position.as_ref().map(Label::as_str))),
         (t.language, text(d.language.as_ref().map(Language::as_str))),
@@ -271,7 +274,8 @@ fn portal_view(
         }
         PortalAccess::Active { email, last_sign_in_at, locked } => {
             let last = last_sign_in_at.map_or_else(|| t.portal_never.to_owned(), at);
-            let facts = vec![(t.portal_sign_in_email, email.as_str().to_owned()), (t.portal_last_sign_in, last)];
+            let facts =
+                vec![(t.portal_sign_in_email, email.as_str().to_owned()), (t.portal_last_sign_in, last)];
             (t.portal_active, "active", facts, locked.then_some(t.portal_locked))
         }
         PortalAccess::Inactive { email } => {
@@ -286,7 +290,9 @@ async fn party_page(state: &ConsoleState, viewer: &Viewer, party: &Party, shown:
     let t = viewer.lang.text();
     let service = &state.service;
     let site = match service.list_sites(&viewer.caller).await {
-        Ok(sites) => sites.into_iter().find(|s| s.id == party.site).map(|s| s.name.to_string()).unwrap_or_default(),
+        Ok(sites) => {
+            sites.into_iter().find(|s| s.id == party.site).map(|s| s.name.to_string()).unwrap_or_default()
+        }
         Err(e) => return super::failure(viewer.lang, e),
     };
     let access = match service.portal_access(&viewer.caller, party.id).await {
@@ -490,12 +496,16 @@ pub async fn act(
             .await
             .map(|_| if action == Action::Invite { "invited" } else { "resent" }.to_owned())
             .map_err(|e| e.describe(t)),
-        Action::Revoke => {
-            service.revoke_party_invitation(caller, id).await.map(|()| "revoked".into()).map_err(|e| e.describe(t))
-        }
-        Action::Recovery => {
-            service.send_party_recovery_link(caller, id).await.map(|()| "recovery".into()).map_err(|e| e.describe(t))
-        }
+        Action::Revoke => service
+            .revoke_party_invitation(caller, id)
+            .await
+            .map(|()| "revoked".into())
+            .map_err(|e| e.describe(t)),
+        Action::Recovery => service
+            .send_party_recovery_link(caller, id)
+            .await
+            .map(|()| "recovery".into())
+            .map_err(|e| e.describe(t)),
         Action::EndSessions => service
             .end_party_sessions(caller, id)
             .await
@@ -522,7 +532,9 @@ pub async fn act(
     };
     match done {
         Ok(done) => Redirect::to(&format!("{}?done={done}", href(id))).into_response(),
-        Err(problem) if problem.status == StatusCode::NOT_FOUND || problem.status == StatusCode::FORBIDDEN => {
+        Err(problem)
+            if problem.status == StatusCode::NOT_FOUND || problem.status == StatusCode::FORBIDDEN =>
+        {
             super::refusal(viewer.lang, problem.status, &problem.text)
         }
         Err(problem) => {

@@ -148,7 +148,10 @@ impl PartyForm {
             email: text(details.email.as_ref().map(EmailAddress::as_str)),
             phone: text(details.phone.as_ref().map(Phone::as_str)),
             address: text(details.address.as_ref().map(Note::as_str)),
-            date_of_birth: details.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
+            date_of_birth: details
+                .date_of_birth
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
             gender: text(details.gender.as_ref().map(Label::as_str)),
             grade_or_position: text(details.grade_or_position.as_ref().map(Label::as_str)),
             language: text(details.language.as_ref().map(Language::as_str)),

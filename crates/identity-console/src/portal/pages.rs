@@ -260,7 +260,9 @@ async fn redeem(which: LinkUse, state: ConsoleState, posted: PortalVisitorForm<L
     let token = Token::presented(form.token.expose_secret().trim());
     let password = form.new_password;
     let (result, notice): (Result<(), LinkError>, &str) = match which {
-        LinkUse::Join => (state.service.accept_party_invitation(&token, password, request_id).await, "joined"),
+        LinkUse::Join => {
+            (state.service.accept_party_invitation(&token, password, request_id).await, "joined")
+        }
         LinkUse::Recover => {
             (state.service.recover_portal_password(&token, password, request_id).await, "password_set")
         }
@@ -423,8 +425,8 @@ pub async fn update_profile(State(state): State<ConsoleState>, posted: PartyForm
     let mut errors = Errors::default();
     let phone = optional(&mut errors, &form.phone, Phone::parse, |_| Problem::at("phone", t.err_phone));
     let address = optional(&mut errors, &form.address, Note::parse, |e| text_problem(t, "address", &e));
-    let language =
-        errors.check(Language::parse(form.language.trim()).map_err(|_| Problem::at("language", t.err_language)));
+    let language = errors
+        .check(Language::parse(form.language.trim()).map_err(|_| Problem::at("language", t.err_language)));
     let time_zone = errors
         .check(TimeZone::parse(form.time_zone.trim()).map_err(|_| Problem::at("time_zone", t.err_time_zone)));
     if let (Some(language), Some(time_zone), true) = (language, time_zone, errors.is_empty()) {
@@ -470,7 +472,8 @@ pub struct PasswordForm {
 pub async fn change_password(State(state): State<ConsoleState>, posted: PartyForm<PasswordForm>) -> Response {
     let PartyForm { party, form } = posted;
     let t = party.lang.text();
-    match state.service.change_portal_password(&party.caller, form.current_password, form.new_password).await {
+    match state.service.change_portal_password(&party.caller, form.current_password, form.new_password).await
+    {
         Ok(()) => Redirect::to(&format!("{}?done=password", paths::PASSWORD)).into_response(),
         Err(e) => {
             let mut errors = Errors::default();

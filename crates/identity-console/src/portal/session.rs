@@ -135,9 +135,8 @@ impl FromRequestParts<ConsoleState> for Party {
 
     async fn from_request_parts(parts: &mut Parts, state: &ConsoleState) -> Result<Self, Self::Rejection> {
         let lang = visitor_lang(&parts.headers, None);
-        let ended = || {
-            (without_session(), Redirect::to(&format!("{}?notice=ended", paths::SIGN_IN))).into_response()
-        };
+        let ended =
+            || (without_session(), Redirect::to(&format!("{}?notice=ended", paths::SIGN_IN))).into_response();
         let Some(cookie) = session_token(&parts.headers) else {
             return Err(Redirect::to(paths::SIGN_IN).into_response());
         };
