@@ -11,16 +11,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::Locator;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+#[path = "common/browser.rs"]
+mod browser;
+
+use browser::{Browser, browser_available, emailed_link};
+
 const PASSWORD: &str = "a long and private passphrase";
 
 struct Server {
@@ -69,204 +69,6 @@ impl Drop for Server {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Whether the browser is here; under CI its absence fails the test.
-fn browser_available() -> bool {
-    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
-    if !present {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{CHROMIUM} and {CHROMEDRIVER} are needed for the console's browser tests \
-             (apt-get install chromium chromium-driver; .ci/run does it)"
-        );
-        xtask::skips::record(
-            &format!("Chromium ({CHROMIUM} and {CHROMEDRIVER})"),
-            &xtask::skips::current_test(),
-        );
-    }
-    present
-}
-
-fn screenshot_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let target = if target.is_absolute() { target } else { root.join(target) };
-    let dir = target.join("console-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Browser {
-    client: Client,
-    driver: Child,
-    profile: PathBuf,
-    base: String,
-}
-
-impl Browser {
-    async fn open(base: &str, tag: &str) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let profile =
-            std::env::temp_dir().join(format!("identity-console-chromium-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&profile);
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=1280,900",
-            "--lang=en-US",
-        ]
-        .iter()
-        .map(|a| (*a).to_owned())
-        .chain([format!("--user-data-dir={}", profile.display())])
-        .collect::<Vec<_>>();
-        let mut capabilities = serde_json::Map::new();
-        capabilities
-            .insert("goog:chromeOptions".into(), serde_json::json!({ "binary": CHROMIUM, "args": args }));
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            match ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => break client,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!("chromedriver did not start a browser: {e}"),
-            }
-        };
-        Self { client, driver, profile, base: base.to_owned() }
-    }
-
-    async fn close(mut self) {
-        let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-
-    async fn goto(&self, path: &str) {
-        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
-    }
-
-    async fn path(&self) -> String {
-        let url = self.client.current_url().await.unwrap();
-        match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        }
-    }
-
-    /// The element at `css`, waiting a little for it; a missing one fails
-    /// the test with what the page says instead.
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        match self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await {
-            Ok(element) => element,
-            Err(e) => {
-                let body = match self.client.find(Locator::Css("body")).await {
-                    Ok(body) => body.text().await.unwrap_or_default(),
-                    Err(_) => String::new(),
-                };
-                panic!("{css} not found on {} ({e}); the page says:\n{body}", self.path().await)
-            }
-        }
-    }
-
-    /// Clicks `css` and waits for the next page to load.
-    async fn submit(&self, css: &str) {
-        self.client.execute("window.__before_click = true;", vec![]).await.unwrap();
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let loaded = self
-                .client
-                .execute(
-                    "return window.__before_click === undefined && document.readyState === 'complete';",
-                    vec![],
-                )
-                .await
-                .map(|v| v == serde_json::Value::Bool(true))
-                .unwrap_or(false);
-            if loaded {
-                return;
-            }
-            assert!(Instant::now() < deadline, "clicking {css} led to no new page");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn fill(&self, css: &str, text: &str) {
-        let field = self.find(css).await;
-        field.clear().await.unwrap();
-        field.send_keys(text).await.unwrap();
-    }
-
-    async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
-    }
-
-    async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
-    }
-
-    /// The text of `css` once the page's script has shown it.
-    async fn shown_text(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let text = self.text(css).await;
-            if !text.is_empty() || Instant::now() > deadline {
-                return text;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn has(&self, css: &str) -> bool {
-        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
-    }
-
-    async fn body(&self) -> String {
-        self.text("body").await
-    }
-
-    /// Every field of the page has a label (or an accessible name).
-    async fn assert_labelled(&self) {
-        let unlabelled = self
-            .client
-            .execute(
-                "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-                    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
-                    .map(e => e.name || e.id);",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert_eq!(unlabelled, serde_json::json!([]), "fields without a label on {}", self.path().await);
-    }
-
-    /// Saves a screenshot of a main page, after checking its fields are labelled.
-    async fn shot(&self, name: &str) {
-        self.assert_labelled().await;
-        let png = self.client.screenshot().await.unwrap();
-        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
     }
 }
 
@@ -392,44 +194,7 @@ impl Api {
     }
 }
 
-/// The newest emailed link of `route` (`/join`, `/recover`) to `to`, from
-/// the file outbox.
-async fn emailed_token(outbox: &Path, to: &str, route: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(outbox)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|e| {
-                        let raw = std::fs::read_to_string(e.path()).ok()?;
-                        let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                        let modified = e.metadata().ok()?.modified().ok()?;
-                        (text.contains(&format!("<{to}>")) && text.contains(&format!("{route}#token=")))
-                            .then_some((modified, text))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        found.sort();
-        if let Some((_, text)) = found.pop() {
-            let start = text.find("#token=").unwrap();
-            let path_start = text[..start].rfind("http").unwrap();
-            return text[path_start..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "-_:/.#=".contains(*c))
-                .collect();
-        }
-        assert!(Instant::now() < deadline, "no email with a link to {to} in {}", outbox.display());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 impl Browser {
-    async fn select(&self, css: &str, label: &str) {
-        self.find(css).await.select_by_label(label).await.unwrap_or_else(|e| panic!("{css} {label}: {e}"));
-    }
-
     async fn user_id_by_name(&self, name: &str) -> String {
         let rows = self.client.find_all(Locator::Css("#users tbody tr")).await.unwrap();
         for row in rows {
@@ -769,7 +534,7 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     let outbox = server.dir.join("data/mail-outbox");
     // Changing the address voided the first invitation and sent a new one
     // to the corrected address.
-    let link = emailed_token(&outbox, "dana.director@district.example", "/join").await;
+    let link = emailed_link(&outbox, "dana.director@district.example", "/join").await;
     assert!(link.contains("/join#token="), "{link}");
     let path =
         link.split_once("127.0.0.1").map(|(_, rest)| rest.split_once('/').map_or("", |(_, p)| p)).unwrap();
@@ -804,7 +569,7 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     visitor.fill("#f-email", "dana.director@district.example").await;
     visitor.submit("button.primary").await;
     assert!(visitor.text("p.notice").await.starts_with("If the practice and email match an account"));
-    let link = emailed_token(&outbox, "dana.director@district.example", "/recover").await;
+    let link = emailed_link(&outbox, "dana.director@district.example", "/recover").await;
     assert!(link.contains("/recover#token="), "{link}");
     let path =
         link.split_once("127.0.0.1").map(|(_, rest)| rest.split_once('/').map_or("", |(_, p)| p)).unwrap();

@@ -19,18 +19,16 @@
 #[path = "common/binary.rs"]
 mod binary;
 
+#[path = "common/browser.rs"]
+mod browser;
+
 use binary::{PASSWORD, Running};
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use browser::{Browser, browser_available, emailed_link, new_emailed_link};
+use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+use std::path::PathBuf;
+use std::time::Duration;
 const PARTY_PASSWORD: &str = "blue herons over the quiet lake";
 
 struct Server {
@@ -80,197 +78,10 @@ impl Drop for Server {
     }
 }
 
-/// The newest emailed link to `path` (`/portal/join`, `/portal/recover`)
-/// for `to`, from the outbox folder, waiting for the worker.
-async fn emailed_link(outbox: &Path, to: &str, path: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(outbox)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|e| {
-                        let raw = std::fs::read_to_string(e.path()).ok()?;
-                        let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                        let modified = e.metadata().ok()?.modified().ok()?;
-                        (text.contains(&format!("<{to}>")) && text.contains(&format!("{path}#token=")))
-                            .then_some((modified, text))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        found.sort();
-        if let Some((_, text)) = found.pop() {
-            let start = text.find(&format!("{path}#token=")).unwrap();
-            let from = text[..start].rfind("http").unwrap();
-            return text[from..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "-_:/.#=".contains(*c))
-                .collect();
-        }
-        assert!(Instant::now() < deadline, "no email with a {path} link to {to} in {}", outbox.display());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// How many emails with a `path` link went to `to`.
-fn links_sent(outbox: &Path, to: &str, path: &str) -> usize {
-    std::fs::read_dir(outbox)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| {
-                    let raw = std::fs::read_to_string(e.path()).unwrap_or_default();
-                    let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                    text.contains(&format!("<{to}>")) && text.contains(&format!("{path}#token="))
-                })
-                .count()
-        })
-        .unwrap_or_default()
-}
-
 // ---------------------------------------------------------------------------
 // The browser.
 
-/// Whether the browser is here; under CI its absence fails the test.
-fn browser_available() -> bool {
-    let present = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
-    if !present {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{CHROMIUM} and {CHROMEDRIVER} are needed for the portal's browser tests"
-        );
-        xtask::skips::record(
-            &format!("Chromium ({CHROMIUM} and {CHROMEDRIVER})"),
-            &xtask::skips::current_test(),
-        );
-    }
-    present
-}
-
-fn screenshot_dir() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let target = if target.is_absolute() { target } else { root.join(target) };
-    let dir = target.join("console-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Browser {
-    client: Client,
-    driver: Child,
-    profile: PathBuf,
-    base: String,
-}
-
 impl Browser {
-    async fn open(base: &str, tag: &str) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let profile = binary::temp_dir(&format!("portal-chromium-{tag}"));
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=1280,900",
-            "--lang=en-US",
-        ]
-        .iter()
-        .map(|a| (*a).to_owned())
-        .chain([format!("--user-data-dir={}", profile.display())])
-        .collect::<Vec<_>>();
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("goog:chromeOptions".into(), json!({ "binary": CHROMIUM, "args": args }));
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            match ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => break client,
-                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
-                Err(e) => panic!("chromedriver did not start a browser: {e}"),
-            }
-        };
-        Self { client, driver, profile, base: base.to_owned() }
-    }
-
-    async fn close(mut self) {
-        let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-
-    async fn goto(&self, path: &str) {
-        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
-        self.client.goto(&url).await.unwrap();
-    }
-
-    async fn path(&self) -> String {
-        let url = self.client.current_url().await.unwrap();
-        match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        }
-    }
-
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        match self.client.wait().at_most(Duration::from_secs(5)).for_element(Locator::Css(css)).await {
-            Ok(element) => element,
-            Err(e) => {
-                let body = match self.client.find(Locator::Css("body")).await {
-                    Ok(body) => body.text().await.unwrap_or_default(),
-                    Err(_) => String::new(),
-                };
-                panic!("{css} not found on {} ({e}); the page says:\n{body}", self.path().await)
-            }
-        }
-    }
-
-    /// Clicks `css` and waits for the next page to load.
-    async fn submit(&self, css: &str) {
-        self.client.execute("window.__before_click = true;", vec![]).await.unwrap();
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let loaded = self
-                .client
-                .execute(
-                    "return window.__before_click === undefined && document.readyState === 'complete';",
-                    vec![],
-                )
-                .await
-                .map(|v| v == Value::Bool(true))
-                .unwrap_or(false);
-            if loaded {
-                return;
-            }
-            assert!(Instant::now() < deadline, "clicking {css} led to no new page");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn fill(&self, css: &str, text: &str) {
-        let field = self.find(css).await;
-        field.clear().await.unwrap();
-        field.send_keys(text).await.unwrap();
-    }
-
     /// Sets a field's value directly (date fields take keys by locale).
     async fn set(&self, css: &str, value: &str) {
         self.find(css).await;
@@ -283,39 +94,8 @@ impl Browser {
             .unwrap();
     }
 
-    async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
-    }
-
-    async fn select(&self, css: &str, label: &str) {
-        self.find(css).await.select_by_label(label).await.unwrap_or_else(|e| panic!("{css} {label}: {e}"));
-    }
-
-    async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
-    }
-
     async fn value(&self, css: &str) -> String {
         self.find(css).await.prop("value").await.unwrap().unwrap_or_default()
-    }
-
-    async fn has(&self, css: &str) -> bool {
-        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
-    }
-
-    /// Every field of the page has a label (or an accessible name).
-    async fn assert_labelled(&self) {
-        let unlabelled = self
-            .client
-            .execute(
-                "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-                    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
-                    .map(e => e.name || e.id);",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert_eq!(unlabelled, json!([]), "fields without a label on {}", self.path().await);
     }
 
     /// Nothing of the page is wider than the window (no sideways scrolling
@@ -333,17 +113,12 @@ impl Browser {
         );
     }
 
-    /// Saves a screenshot, after checking the page's fields are labelled.
-    async fn shot(&self, name: &str) {
-        self.assert_labelled().await;
-        let png = self.client.screenshot().await.unwrap();
-        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
-    }
-
     /// The page at phone width (320 px): it fits, and its screenshot.
     async fn shot_narrow(&self, name: &str) {
         self.client.set_window_size(320, 800).await.unwrap();
         tokio::time::sleep(Duration::from_millis(200)).await;
+        let width = self.client.execute("return window.innerWidth;", vec![]).await.unwrap();
+        assert!(width.as_u64().is_some_and(|w| w <= 400), "the window is phone-wide: {width}");
         self.assert_fits().await;
         self.shot(name).await;
         self.client.set_window_size(1280, 900).await.unwrap();
@@ -528,12 +303,14 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     browser.fill("#f-email", "sam@student.example").await;
     browser.submit("#send-link").await;
     assert!(browser.text("#notice").await.starts_with("If the practice and email match an account"));
+    let asked = emailed_link(&server.outbox(), "sam@student.example", "/portal/recover").await;
 
     // The administrator's recovery link, from the individual's page.
     browser.goto(&party).await;
     browser.party_action("recovery").await;
     assert_eq!(browser.text("#done").await, "A recovery link is on its way.");
-    let recovery = emailed_link(&server.outbox(), "sam@student.example", "/portal/recover").await;
+    let recovery =
+        new_emailed_link(&server.outbox(), "sam@student.example", "/portal/recover", &[asked]).await;
     browser.goto(&recovery).await;
     assert_eq!(browser.path().await, "/portal/recover");
     browser.shot("portal-recover").await;
@@ -623,15 +400,16 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     // Invite again, then resend (confirmed): only the newest link works.
     browser.open_party(&site, "Wes Witness").await;
     browser.submit("#action-invite").await;
+    let outbox = server.outbox();
+    let second = new_emailed_link(&outbox, "wes@witness.example", "/portal/join", &[first.clone()]).await;
     browser.party_action("resend").await;
     assert_eq!(browser.text("#done").await, "A new invitation is on its way.");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while links_sent(&server.outbox(), "wes@witness.example", "/portal/join") < 3 {
-        assert!(Instant::now() < deadline, "three invitations in the outbox");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let newest = emailed_link(&server.outbox(), "wes@witness.example", "/portal/join").await;
-    assert_ne!(newest, first);
+    let newest =
+        new_emailed_link(&outbox, "wes@witness.example", "/portal/join", &[first, second.clone()]).await;
+    browser.goto(&second).await;
+    browser.fill("#f-new_password", PARTY_PASSWORD).await;
+    browser.submit("#set-password").await;
+    assert!(browser.text("#form-error").await.contains("not valid any more"), "the resent link replaced it");
     browser.goto(&newest).await;
     // The browser asks for English; the page offers French.
     assert_eq!(browser.text("h1").await, "Create your portal account");
