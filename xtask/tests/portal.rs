@@ -401,7 +401,8 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     browser.open_party(&site, "Wes Witness").await;
     browser.submit("#action-invite").await;
     let outbox = server.outbox();
-    let second = new_emailed_link(&outbox, "wes@witness.example", "/portal/join", &[first.clone()]).await;
+    let second =
+        new_emailed_link(&outbox, "wes@witness.example", "/portal/join", std::slice::from_ref(&first)).await;
     browser.party_action("resend").await;
     assert_eq!(browser.text("#done").await, "A new invitation is on its way.");
     let newest =
