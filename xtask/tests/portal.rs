@@ -585,6 +585,15 @@ async fn portal_forms_need_their_token_and_this_origin() {
     };
     let no_token = visitor.post("/portal/sign-in", &as_refs(&form("")), &[]).await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    assert!(
+        no_token.body.contains("This form expired. Reload the page and send it again."),
+        "{}",
+        no_token.body
+    );
+    assert!(
+        no_token.body.contains("Case portal") && !no_token.body.contains("Back to the console"),
+        "a portal page"
+    );
     let wrong = visitor.post("/portal/sign-in", &as_refs(&form("forged")), &[]).await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     let cross =
@@ -604,6 +613,10 @@ async fn portal_forms_need_their_token_and_this_origin() {
         "Origin equal to Host is not enough"
     );
     assert!(visitor.cookie("__Host-portal-session").is_none(), "none of these signed in");
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let too_large = visitor.post("/portal/sign-in", &[("csrf", &csrf), ("email", &huge)], &[]).await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(too_large.body.contains("Case portal"), "{}", too_large.body);
     let good = visitor.post("/portal/sign-in", &as_refs(&form(&csrf)), &[]).await;
     assert_eq!((good.status, good.location.as_str()), (StatusCode::SEE_OTHER, "/portal"));
 

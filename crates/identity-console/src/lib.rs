@@ -134,7 +134,11 @@ pub fn router(state: ConsoleState) -> Router {
     let settings = state.settings.clone();
     let refuse: identity_http::budget::RenderRefusal =
         Arc::new(|refusal, parts: &axum::http::request::Parts| {
-            pages::refused_by_budget(refusal, &parts.headers)
+            if parts.uri.path().starts_with("/portal") {
+                portal::refused_by_budget(refusal, &parts.headers)
+            } else {
+                pages::refused_by_budget(refusal, &parts.headers)
+            }
         });
     let limit = AddressLimit::new(state.service.clone(), &settings, ANONYMOUS_FORMS, refuse);
     router = router.layer(axum::middleware::from_fn_with_state(limit, identity_http::budget::limit));

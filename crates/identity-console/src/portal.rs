@@ -19,6 +19,8 @@
 mod pages;
 mod session;
 
+pub use pages::refused_by_budget;
+
 use crate::ConsoleState;
 use axum::Router;
 use axum::routing::{any, get, post};

@@ -151,18 +151,10 @@ pub struct MessagePage {
 /// A page that says why something was refused, with the answer's status.
 pub fn refusal(lang: Lang, status: StatusCode, text: &str) -> Response {
     let t = lang.text();
-    let title = match status {
-        StatusCode::NOT_FOUND => t.not_found_title,
-        StatusCode::FORBIDDEN => t.forbidden_title,
-        StatusCode::PAYLOAD_TOO_LARGE => t.too_large_title,
-        StatusCode::TOO_MANY_REQUESTS => t.rate_limited_title,
-        StatusCode::SERVICE_UNAVAILABLE => t.unavailable_title,
-        _ => t.confirm_title,
-    };
     let page = MessagePage {
         t,
         chrome: Chrome::plain(lang, String::new()),
-        title: title.to_owned(),
+        title: refusal_title(t, status).to_owned(),
         text: text.to_owned(),
         next: Some((paths::HOME.to_owned(), t.back_to_console)),
     };
@@ -197,22 +189,39 @@ pub fn refused_by_budget(
     refusal: identity_http::budget::Refusal,
     headers: &axum::http::HeaderMap,
 ) -> Response {
-    use identity_http::budget::Refusal;
     let lang = browser_lang(headers);
-    let t = lang.text();
-    let (status, text, retry_after) = match refusal {
+    let (status, text, retry_after) = budget_refusal(lang.text(), refusal);
+    let mut response = self::refusal(lang, status, &text);
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after));
+    response
+}
+
+/// What a form refused by the per-address budget answers: its status,
+/// message and `Retry-After` seconds.
+pub fn budget_refusal(t: &Text, refusal: identity_http::budget::Refusal) -> (StatusCode, String, u64) {
+    use identity_http::budget::Refusal;
+    match refusal {
         Refusal::Spent { retry_after_secs } => (
             StatusCode::TOO_MANY_REQUESTS,
             crate::i18n::fill(t.err_rate_limited, &[("seconds", &retry_after_secs.to_string())]),
             retry_after_secs,
         ),
         Refusal::Uncounted => (StatusCode::SERVICE_UNAVAILABLE, t.err_busy.to_owned(), 1),
-    };
-    let mut response = self::refusal(lang, status, &text);
-    response
-        .headers_mut()
-        .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after));
-    response
+    }
+}
+
+/// The title of a page that says why something was refused.
+pub fn refusal_title(t: &Text, status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => t.not_found_title,
+        StatusCode::FORBIDDEN => t.forbidden_title,
+        StatusCode::PAYLOAD_TOO_LARGE => t.too_large_title,
+        StatusCode::TOO_MANY_REQUESTS => t.rate_limited_title,
+        StatusCode::SERVICE_UNAVAILABLE => t.unavailable_title,
+        _ => t.confirm_title,
+    }
 }
 
 /// The answer to an unknown console address.

@@ -145,7 +145,7 @@ pub struct Empty {}
 pub async fn sign_out(State(state): State<ConsoleState>, posted: PartyForm<Empty>) -> Response {
     let party = posted.party;
     if let Err(e) = state.service.portal_sign_out(&party.caller).await {
-        return crate::pages::failure(party.lang, e);
+        return failure(party.lang, e);
     }
     (session::without_session(), Redirect::to(&format!("{}?notice=signed_out", paths::SIGN_IN)))
         .into_response()
@@ -313,7 +313,7 @@ pub async fn home(State(state): State<ConsoleState>, party: Party) -> Response {
     let t = party.lang.text();
     let cases = match state.service.portal_cases(&party.caller).await {
         Ok(cases) => cases,
-        Err(e) => return crate::pages::failure(party.lang, e),
+        Err(e) => return failure(party.lang, e),
     };
     let page = HomePage {
         t,
@@ -497,18 +497,55 @@ struct MessagePage {
     t: &'static Text,
     chrome: PortalChrome,
     title: &'static str,
-    text: &'static str,
+    text: String,
+}
+
+/// A portal page that says why something was refused, with the status.
+pub fn refusal(lang: Lang, status: StatusCode, text: &str) -> Response {
+    let t = lang.text();
+    let page = MessagePage {
+        t,
+        chrome: PortalChrome::visitor(lang, String::new(), paths::SIGN_IN),
+        title: crate::pages::refusal_title(t, status),
+        text: text.to_owned(),
+    };
+    render(status, &page)
+}
+
+/// The page for a failure of the domain.
+pub fn failure<E: Describe>(lang: Lang, error: E) -> Response {
+    let problem = error.describe(lang.text());
+    refusal(lang, problem.status, &problem.text)
+}
+
+/// A refusal the console's form readers answered (a form token or origin
+/// refused, a body too large, a form that cannot be read, a failure), as a
+/// portal page; anything else (a redirect to sign-in) as it is.
+pub fn as_portal_page(lang: Lang, response: Response) -> Response {
+    let t = lang.text();
+    let text = match response.status() {
+        StatusCode::FORBIDDEN | StatusCode::BAD_REQUEST => t.err_csrf,
+        StatusCode::PAYLOAD_TOO_LARGE => t.err_too_large,
+        StatusCode::INTERNAL_SERVER_ERROR => t.err_unexpected,
+        _ => return response,
+    };
+    refusal(lang, response.status(), text)
+}
+
+/// The page for a portal form refused by the per-address budget: 429 with
+/// `Retry-After` past the budget, 503 when it could not be counted.
+pub fn refused_by_budget(refusal: identity_http::budget::Refusal, headers: &HeaderMap) -> Response {
+    let lang = session::visitor_lang(headers, None);
+    let (status, text, retry_after) = crate::pages::budget_refusal(lang.text(), refusal);
+    let mut response = self::refusal(lang, status, &text);
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(retry_after));
+    response
 }
 
 /// The answer to an unknown portal address.
 pub async fn not_found(headers: HeaderMap) -> Response {
     let lang = session::visitor_lang(&headers, None);
-    let t = lang.text();
-    let page = MessagePage {
-        t,
-        chrome: PortalChrome::visitor(lang, String::new(), paths::SIGN_IN),
-        title: t.not_found_title,
-        text: t.err_not_found,
-    };
-    render(StatusCode::NOT_FOUND, &page)
+    refusal(lang, StatusCode::NOT_FOUND, lang.text().err_not_found)
 }

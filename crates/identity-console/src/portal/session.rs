@@ -3,10 +3,10 @@
 //! language of each; and the form extractors that check the origin and
 //! form token of every post.
 
+use super::pages;
 use super::{PORTAL_LANG_COOKIE, PORTAL_SESSION_COOKIE, paths};
 use crate::ConsoleState;
 use crate::i18n::Lang;
-use crate::pages;
 use crate::security;
 use crate::session::{Visitor, VisitorForm, read_body, read_form};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -52,7 +52,7 @@ pub fn visitor_lang(headers: &HeaderMap, query: Option<&str>) -> Lang {
     match CookieJar::from_headers(headers).get(PORTAL_LANG_COOKIE).map(Cookie::value) {
         Some("fr") => Lang::Fr,
         Some("en") => Lang::En,
-        _ => pages::browser_lang(headers),
+        _ => crate::pages::browser_lang(headers),
     }
 }
 
@@ -110,7 +110,8 @@ impl<T: DeserializeOwned + Send> FromRequest<ConsoleState> for PortalVisitorForm
 
     async fn from_request(req: Request, state: &ConsoleState) -> Result<Self, Self::Rejection> {
         let lang = visitor_lang(req.headers(), None);
-        let VisitorForm { mut visitor, form, request_id } = VisitorForm::from_request(req, state).await?;
+        let VisitorForm { mut visitor, form, request_id } =
+            VisitorForm::from_request(req, state).await.map_err(|r| pages::as_portal_page(lang, r))?;
         visitor.lang = lang;
         Ok(Self { visitor, form, request_id })
     }
@@ -144,12 +145,12 @@ impl FromRequestParts<ConsoleState> for Party {
         let caller = match state.service.authenticate_portal(&token).await {
             Ok(caller) => caller.with_request_id(request_id(&parts.headers)),
             Err(SessionError::Invalid) => return Err(ended()),
-            Err(SessionError::Store(e)) => return Err(pages::unexpected(lang, &e)),
+            Err(SessionError::Store(e)) => return Err(pages::failure(lang, e)),
         };
         let profile = match state.service.portal_profile(&caller).await {
             Ok(profile) => profile,
             Err(identity_domain::PortalError::SessionInvalid) => return Err(ended()),
-            Err(identity_domain::PortalError::Store(e)) => return Err(pages::unexpected(lang, &e)),
+            Err(identity_domain::PortalError::Store(e)) => return Err(pages::failure(lang, e)),
         };
         let lang = party_lang(profile.party.details.language.as_ref(), &parts.headers);
         Ok(Self { caller, profile, csrf: security::session_csrf(token.expose()), lang })
@@ -170,10 +171,12 @@ impl<T: DeserializeOwned + Send> FromRequest<ConsoleState> for PartyForm<T> {
     async fn from_request(req: Request, state: &ConsoleState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let party = Party::from_request_parts(&mut parts, state).await?;
-        let body = read_body(&parts, body, state, party.lang).await?;
-        let (form, token) = read_form::<T>(&parts, body, state, party.lang).await?;
+        let lang = party.lang;
+        let body = read_body(&parts, body, state, lang).await.map_err(|r| pages::as_portal_page(lang, r))?;
+        let (form, token) =
+            read_form::<T>(&parts, body, state, lang).await.map_err(|r| pages::as_portal_page(lang, r))?;
         if !security::tokens_match(&party.csrf, &token) {
-            return Err(pages::refusal(party.lang, StatusCode::FORBIDDEN, party.lang.text().err_csrf));
+            return Err(pages::refusal(lang, StatusCode::FORBIDDEN, lang.text().err_csrf));
         }
         Ok(Self { party, form })
     }
