@@ -5,8 +5,7 @@
 //! inactive or locked.
 //!
 //! The composition root starts one queue and hands it to both front doors.
-//! Staff requests ([`ForgotQueue::submit`]) and the party portal's
-//! ([`ForgotQueue::submit_portal`]) share it.
+//! It carries staff requests and the party portal's alike.
 //! When the queue is full, the request still gets the same answer; the
 //! request is dropped and a warning is logged (no email or practice in it).
 //! A dropped request is one the person can send again; the per-account cap
@@ -21,15 +20,16 @@ use tokio::sync::{Mutex, Notify, mpsc};
 /// The queue. Cheap to clone; clones share it.
 #[derive(Clone)]
 pub struct ForgotQueue {
-    sender: mpsc::Sender<(Door, ForgotPassword)>,
+    sender: mpsc::Sender<Forgot>,
     pending: Arc<Pending>,
 }
 
-/// Whose password was forgotten: a user's, or a party's portal password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Door {
-    Staff,
-    Portal,
+/// A queued request, and whose password it is about.
+enum Forgot {
+    /// A staff user's.
+    Staff(ForgotPassword),
+    /// A party's portal password.
+    Portal(ForgotPassword),
 }
 
 #[derive(Default)]
@@ -51,7 +51,7 @@ impl ForgotQueue {
     /// tasks on the current tokio runtime, which end when every clone of
     /// the queue is dropped.
     pub fn start(service: IdentityService, capacity: NonZeroUsize, workers: NonZeroUsize) -> Self {
-        let (sender, receiver) = mpsc::channel::<(Door, ForgotPassword)>(capacity.get());
+        let (sender, receiver) = mpsc::channel::<Forgot>(capacity.get());
         let receiver = Arc::new(Mutex::new(receiver));
         let pending = Arc::new(Pending::default());
         for _ in 0..workers.get() {
@@ -59,13 +59,18 @@ impl ForgotQueue {
             tokio::spawn(async move {
                 loop {
                     let next = receiver.lock().await.recv().await;
-                    let Some((door, request)) = next else { break };
-                    let request_id = request.request_id.clone();
-                    let done = match door {
-                        Door::Staff => service.forgot_password(request).await,
-                        Door::Portal => service.portal_forgot_password(request).await,
+                    let Some(request) = next else { break };
+                    let worked = match request {
+                        Forgot::Staff(request) => {
+                            let request_id = request.request_id.clone();
+                            service.forgot_password(request).await.map_err(|e| (e, request_id))
+                        }
+                        Forgot::Portal(request) => {
+                            let request_id = request.request_id.clone();
+                            service.portal_forgot_password(request).await.map_err(|e| (e, request_id))
+                        }
                     };
-                    if let Err(e) = done {
+                    if let Err((e, request_id)) = worked {
                         tracing::warn!(error = %e, request_id = request_id.as_ref().map(|r| r.as_str()),
                             "a forgot-password request could not be completed");
                     }
@@ -80,19 +85,21 @@ impl ForgotQueue {
     /// request is dropped and logged (`false`). The caller answers the
     /// same either way.
     pub fn submit(&self, request: ForgotPassword) -> bool {
-        self.queue(Door::Staff, request)
+        self.enqueue(Forgot::Staff(request))
     }
 
-    /// Queues a party's portal request ([`IdentityService::portal_forgot_password`]),
-    /// as [`ForgotQueue::submit`] does a user's.
+    /// Queues a party portal's "forgot password" request, as
+    /// [`ForgotQueue::submit`] does a staff user's.
     pub fn submit_portal(&self, request: ForgotPassword) -> bool {
-        self.queue(Door::Portal, request)
+        self.enqueue(Forgot::Portal(request))
     }
 
-    fn queue(&self, door: Door, request: ForgotPassword) -> bool {
+    fn enqueue(&self, request: Forgot) -> bool {
         self.pending.count.fetch_add(1, Ordering::SeqCst);
-        let request_id = request.request_id.clone();
-        if self.sender.try_send((door, request)).is_ok() {
+        let request_id = match &request {
+            Forgot::Staff(r) | Forgot::Portal(r) => r.request_id.clone(),
+        };
+        if self.sender.try_send(request).is_ok() {
             return true;
         }
         self.pending.done();
