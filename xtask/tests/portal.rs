@@ -765,3 +765,85 @@ async fn portal_pages_speak_french_to_french_speakers() {
     let home = party.get("/portal", &[("accept-language", "fr")]).await;
     assert!(home.body.contains("<h1>My cases</h1>"));
 }
+
+/// A staff user with `role`, signed in through the API with their own
+/// password; their session token (which the console's cookie takes too).
+async fn staff(server: &Server, role: &str, email: &str) -> String {
+    let client = server.running.client();
+    let role = client.role(&server.admin, role).await;
+    let body = json!({ "email": email, "name": "Staff Member", "role": role, "language": "en",
+                       "time_zone": "UTC", "credential": { "mode": "generate" } });
+    let created = server.api(Method::POST, "/api/v1/users", Some(body)).await;
+    let one_time = created["generated_password"].as_str().unwrap();
+    let sign_in = json!({ "practice": "practice", "email": email, "password": one_time });
+    let (_, signed) = client.send(Method::POST, "/api/v1/sessions", None, Some(sign_in)).await;
+    let token = signed["token"].as_str().unwrap().to_owned();
+    let change = json!({ "current_password": one_time, "new_password": PASSWORD });
+    let (status, _) = client.send(Method::PUT, "/api/v1/me/password", Some(&token), Some(change)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    token
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_individual_s_page_needs_parties_manage_and_offers_what_the_portal_status_allows() {
+    let server = Server::start("party-page").await;
+    let site = server.api(Method::POST, "/api/v1/sites", Some(json!({ "name": "East Campus" }))).await;
+    let site = site["id"].as_str().unwrap().to_owned();
+    let body = json!({ "kind": "student", "name": "Noa Student", "date_of_birth": "2011-02-03",
+                       "gender": "Female", "grade_or_position": "Grade 9", "invite": false });
+    let party = server.api(Method::POST, &format!("/api/v1/sites/{site}/parties"), Some(body)).await;
+    let page = format!("/console/parties/{}", party["id"].as_str().unwrap());
+
+    // An administrator sees every detail and, for a party never invited,
+    // only "Send invite".
+    let mut admin = Visitor::new(server.base());
+    admin.set_cookie("__Host-session", &server.admin);
+    let shown = admin.get(&page, &[]).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    for detail in ["Noa Student", "2011-02-03", "Female", "Grade 9", "East Campus", "Not invited"] {
+        assert!(shown.body.contains(detail), "{detail}");
+    }
+    assert!(shown.body.contains("id=\"action-invite\""));
+    assert!(!shown.body.contains("id=\"action-deactivate\"") && !shown.body.contains("id=\"action-revoke\""));
+
+    // Refused for the status: a page that says why, and nothing changes.
+    let token = csrf_of(&shown.body);
+    let refused = admin.post(&format!("{page}/actions/deactivate"), &[("csrf", &token)], &[]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("This individual has no portal account: invite them first."));
+    let refused = admin.post(&format!("{page}/actions/invite"), &[("csrf", "forged")], &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "a forged form token");
+    assert!(admin.get(&page, &[]).await.body.contains("Not invited"));
+    assert_eq!(admin.get("/console/parties/not-an-id", &[]).await.status, StatusCode::NOT_FOUND);
+    let missing = format!("/console/parties/{}", uuid::Uuid::now_v7());
+    assert_eq!(admin.get(&missing, &[]).await.status, StatusCode::NOT_FOUND);
+    let unknown_case = admin
+        .post(
+            &format!("{page}/cases"),
+            &[("csrf", &token), ("case", &uuid::Uuid::now_v7().to_string()), ("part", "witness")],
+            &[],
+        )
+        .await;
+    assert_eq!(unknown_case.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown_case.body.contains("No case has this reference in your practice."));
+
+    // A paralegal manages parties but may not invite them.
+    let paralegal = staff(&server, "Paralegal", "para@practice.example").await;
+    let mut visitor = Visitor::new(server.base());
+    visitor.set_cookie("__Host-session", &paralegal);
+    let shown = visitor.get(&page, &[]).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(!shown.body.contains("id=\"action-invite\""));
+    let token = csrf_of(&shown.body);
+    let refused = visitor.post(&format!("{page}/actions/invite"), &[("csrf", &token)], &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("parties.invite"), "{}", refused.body);
+
+    // An accountant does not manage parties.
+    let accountant = staff(&server, "Accountant", "books@practice.example").await;
+    let mut visitor = Visitor::new(server.base());
+    visitor.set_cookie("__Host-session", &accountant);
+    let refused = visitor.get(&page, &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("parties.manage"));
+}
