@@ -266,6 +266,10 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     // Change a phone number.
     browser.submit("#nav-profile").await;
     assert_eq!(browser.value("#f-phone").await, "+1 416 555 0100");
+    let record = browser.text("#facts").await;
+    for shown in ["sam@student.example", "2010-05-31", "Non-binary", "Grade 10"] {
+        assert!(record.contains(shown), "{shown} in {record}");
+    }
     browser.fill("#f-phone", "call me").await;
     browser.submit("#save-profile").await;
     assert!(browser.text("#f-phone-error").await.contains("4 to 20 digits"));

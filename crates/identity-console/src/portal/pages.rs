@@ -352,9 +352,22 @@ struct ProfilePage {
     name: String,
     email: String,
     practice: String,
+    record: Vec<(&'static str, String)>,
     form: ProfileForm,
     languages: Vec<(String, &'static str)>,
     errors: Errors,
+}
+
+/// What else the practice recorded about the party, as far as it is there.
+fn record(t: &'static Text, details: &identity_domain::PartyDetails) -> Vec<(&'static str, String)> {
+    [
+        (t.date_of_birth, details.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string())),
+        (t.gender, details.gender.as_ref().map(ToString::to_string)),
+        (t.grade_or_position, details.grade_or_position.as_ref().map(ToString::to_string)),
+    ]
+    .into_iter()
+    .filter_map(|(label, value)| Some((label, value?)))
+    .collect()
 }
 
 /// The languages offered, with the party's own when it is another.
@@ -376,6 +389,7 @@ fn profile_view(party: &Party, form: ProfileForm, errors: Errors, done: bool) ->
         name: party.profile.party.details.name.to_string(),
         email: party.profile.email.to_string(),
         practice: party.profile.practice_name.to_string(),
+        record: record(t, &party.profile.party.details),
         languages: languages(&form.language),
         form,
         errors,
