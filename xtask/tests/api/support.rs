@@ -40,18 +40,23 @@ pub enum Backend {
 pub struct Options {
     /// `security.anonymous_per_minute`.
     pub anonymous_per_minute: u32,
+    /// `public_url`; unset, the server's own address.
+    pub public_url: Option<&'static str>,
+    /// The first Super Admin's language and time zone
+    /// (`first_practice.language`, `.time_zone`); unset, the example's.
+    pub owner_language: Option<(&'static str, &'static str)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { anonymous_per_minute: 30 }
+        Self { anonymous_per_minute: 30, public_url: None, owner_language: None }
     }
 }
 
 /// Settings for suites that sign in more often than one client address
 /// may in a minute.
 pub fn without_rate_limits() -> Options {
-    Options { anonymous_per_minute: 100_000 }
+    Options { anonymous_per_minute: 100_000, ..Options::default() }
 }
 
 pub struct App {
@@ -194,9 +199,14 @@ pub async fn spawn(backend: Backend, options: Options) -> Option<App> {
             format!("database_url = \"{app_url}\"\ndatabase_owner_url = \"{owner_url}\"\n")
         }
     };
-    let example = NewPractice::example();
+    let mut example = NewPractice::example();
+    if let Some((language, zone)) = options.owner_language {
+        example.admin_language = Language::parse(language).unwrap();
+        example.admin_time_zone = TimeZone::parse(zone).unwrap();
+    }
+    let public_url = options.public_url.map(|url| format!("public_url = \"{url}\"\n")).unwrap_or_default();
     let toml = format!(
-        "listen = \"127.0.0.1:0\"\n{urls}outbox_key_file = \"{key}\"\n\
+        "listen = \"127.0.0.1:0\"\n{public_url}{urls}outbox_key_file = \"{key}\"\n\
          [first_practice]\nslug = \"{slug}\"\nname = \"{name}\"\nadmin_email = \"{email}\"\n\
          admin_name = \"{admin}\"\nlanguage = \"{language}\"\ntime_zone = \"{zone}\"\n\
          [security]\nanonymous_per_minute = {per_minute}\n\

@@ -56,7 +56,7 @@ fn sign_in_request(host: &str) -> Vec<u8> {
 #[tokio::test]
 async fn a_429_keeps_the_keep_alive_connection_usable() {
     // The owner's sign-in in `spawn_app` spends one of the two.
-    let Some(app) = spawn_app_with(Options { anonymous_per_minute: 2 }).await else { return };
+    let Some(app) = spawn_app_with(Options { anonymous_per_minute: 2, ..Options::default() }).await else { return };
     let host = app.base.trim_start_matches("http://").to_owned();
     let mut socket = TcpStream::connect(&host).await.unwrap();
     let mut buffer = Vec::new();
@@ -280,7 +280,7 @@ async fn the_budget_fails_closed_when_it_cannot_be_counted() {
 #[tokio::test]
 async fn every_anonymous_route_spends_one_budget_per_address() {
     // The owner's sign-in in `spawn_app` spends one of the four.
-    let Some(app) = spawn_app_with(Options { anonymous_per_minute: 4 }).await else { return };
+    let Some(app) = spawn_app_with(Options { anonymous_per_minute: 4, ..Options::default() }).await else { return };
     let token = json!({ "token": "no-such-link" });
     let spent = [
         app.call(
