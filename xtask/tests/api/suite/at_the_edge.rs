@@ -227,6 +227,35 @@ async fn forgot_password_answers_before_it_looks_anything_up() {
     assert_eq!(outbox.last().unwrap().message.kind(), "recovery");
 }
 
+/// The queue forgot-password requests wait in is bounded: when it is
+/// full a request is dropped (its sender got the same answer), and the
+/// queue settles with the rest (on the in-memory store, which a held write
+/// stops the queue's worker on).
+#[tokio::test]
+async fn a_full_forgot_password_queue_drops_the_request_and_settles_with_the_rest() {
+    use identity_http::forgot::ForgotQueue;
+    use std::num::NonZeroUsize;
+    let Some(app) = spawn_app().await else { return };
+    let queue = ForgotQueue::start(app.service.clone(), NonZeroUsize::MIN, NonZeroUsize::MIN);
+    let request = || identity_domain::ForgotPassword {
+        practice: "maple-law".into(),
+        email: "nobody@maple.example".into(),
+        request_id: None,
+    };
+    // The store is held: the worker's first request waits on it.
+    let Some(held) = app.adapters.hold_store().await else { return };
+    assert!(queue.submit(request()));
+    while queue.waiting() > 0 {
+        tokio::task::yield_now().await;
+    }
+    assert!(queue.submit(request()), "one request waits");
+    assert!(!queue.submit(request()), "the queue is full: dropped");
+    assert_eq!(queue.waiting(), 1);
+    drop(held);
+    queue.settled().await;
+    assert_eq!(queue.waiting(), 0);
+}
+
 #[tokio::test]
 async fn forgot_password_answers_the_same_bytes_for_every_kind_of_account() {
     let Some(app) = spawn_app_with(without_rate_limits()).await else { return };
