@@ -1,6 +1,6 @@
 //! Two workers on one PostgreSQL database (the way several server
-//! processes share one): every email delivered once. Run from
-//! `mail_on_postgres.rs` with the mail crate's own support and checks.
+//! processes share one): every email delivered once, by the check the
+//! in-memory store passes too (`concurrency.rs`).
 
 use crate::concurrency::two_workers_drain_the_outbox;
 use identity_domain::system::SystemClock;
