@@ -1,6 +1,7 @@
 //! Fixtures: a real SMTP server on a random loopback port, a practice on
-//! the in-memory adapters, a mail configuration pointing at the server, and
-//! a running worker that can be stopped.
+//! one of the stores (the in-memory adapters, a SQLite file, a PostgreSQL
+//! database), a mail configuration pointing at the server, and a running
+//! worker that can be stopped.
 
 #![allow(dead_code)]
 
@@ -8,14 +9,16 @@ use identity_domain::*;
 use identity_mail::{
     MailConfig, Mailer, OutboxWorker, PassReport, ShutdownTrigger, WorkerConfig, shutdown_channel,
 };
-use identity_memory::MemoryAdapters;
+use identity_memory::{ManualClock, MemoryAdapters};
+use identity_store::SeaStore;
 use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
 use secrecy::SecretString;
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
@@ -285,10 +288,143 @@ impl Running {
 
 // ---------------------------------------------------------------- world ----
 
-/// A practice "maple-law" ("Maple & Associates") on the in-memory adapters,
-/// with its first Super Admin signed in.
+/// The store a world is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The in-memory adapters.
+    Memory,
+    /// A SQLite file of its own.
+    Sqlite,
+    /// A PostgreSQL database of its own on `IDENTITY_TEST_POSTGRES_URL`,
+    /// connected as the least-privileged role.
+    Postgres,
+}
+
+/// The role the store connects as on PostgreSQL, as the server does: no
+/// superuser, owning nothing, holding only the rights `xtask db grant`
+/// gives. Created when missing.
+pub const APP_ROLE: &str = "identity_test_app";
+
+/// The ports a world's service and workers use: the store (and its
+/// outbox queue) and a clock the tests move. The rest (hasher, randomness,
+/// ids) are the in-memory adapters' on every backend.
+pub struct Adapters {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn OutboxQueue>,
+    pub clock: ManualClock,
+    /// What to remove when the world ends: a folder, or a database.
+    cleanup: Option<Cleanup>,
+}
+
+enum Cleanup {
+    Folder(PathBuf),
+    Database { server: String, name: String },
+}
+
+impl Drop for Adapters {
+    fn drop(&mut self) {
+        match self.cleanup.take() {
+            Some(Cleanup::Folder(dir)) => {
+                std::fs::remove_dir_all(dir).ok();
+            }
+            Some(Cleanup::Database { server, name }) => {
+                // Drop runs inside the test's runtime: use a thread of its own.
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    runtime.block_on(async {
+                        use sea_orm::ConnectionTrait;
+                        let admin = SeaStore::connect(&server).await.unwrap();
+                        let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                        admin.connection().execute_unprepared(&drop).await.unwrap();
+                        admin.close().await.ok();
+                    });
+                })
+                .join()
+                .ok();
+            }
+            None => {}
+        }
+    }
+}
+
+impl Adapters {
+    /// The store of `backend`, migrated; `None` for PostgreSQL without
+    /// `IDENTITY_TEST_POSTGRES_URL` (the skip is recorded).
+    pub async fn on(backend: Backend) -> Option<Self> {
+        let clock = ManualClock::default();
+        match backend {
+            Backend::Memory => {
+                let memory = MemoryAdapters::with_fast_hasher();
+                Some(Self {
+                    store: Arc::new(memory.store.clone()),
+                    queue: Arc::new(memory.store.clone()),
+                    clock: memory.clock.clone(),
+                    cleanup: None,
+                })
+            }
+            Backend::Sqlite => {
+                let dir =
+                    std::env::temp_dir().join(format!("identity-mail-{}", uuid::Uuid::now_v7().simple()));
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}", dir.join("identity.db").display());
+                let store = SeaStore::connect(&url).await.unwrap();
+                store.migrate().await.unwrap();
+                Some(Self {
+                    store: Arc::new(store.clone()),
+                    queue: Arc::new(store),
+                    clock,
+                    cleanup: Some(Cleanup::Folder(dir)),
+                })
+            }
+            Backend::Postgres => {
+                let Ok(server) = std::env::var(POSTGRES_ENV) else {
+                    record_skip(NO_POSTGRES);
+                    return None;
+                };
+                let (url, name) = postgres_database(&server).await;
+                let store = SeaStore::connect(&url).await.unwrap();
+                Some(Self {
+                    store: Arc::new(store.clone()),
+                    queue: Arc::new(store),
+                    clock,
+                    cleanup: Some(Cleanup::Database { server, name }),
+                })
+            }
+        }
+    }
+}
+
+/// The variable naming the PostgreSQL server tests may create databases on.
+pub const POSTGRES_ENV: &str = "IDENTITY_TEST_POSTGRES_URL";
+
+/// A fresh database on `server`, created and migrated as the server's
+/// administrator (the owner), with [`APP_ROLE`] granted its rights.
+/// Returns the app role's URL and the database's name.
+async fn postgres_database(server: &str) -> (String, String) {
+    use sea_orm::ConnectionTrait;
+    let name = format!("identity_mail_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = SeaStore::connect(server).await.unwrap();
+    admin.connection().execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    let create_role = format!(
+        "DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+    );
+    admin.connection().execute_unprepared(&create_role).await.unwrap();
+    admin.close().await.ok();
+    let (scheme, rest) = server.split_once("://").unwrap_or(("postgres", server));
+    let host = rest.split('/').next().unwrap_or(rest);
+    let bare_host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let owner = SeaStore::connect(&format!("{scheme}://{host}/{name}")).await.unwrap();
+    owner.migrate().await.unwrap();
+    owner.grant_app_role(APP_ROLE).await.unwrap();
+    owner.close().await.ok();
+    (format!("{scheme}://{APP_ROLE}@{bare_host}/{name}"), name)
+}
+
+/// A practice "maple-law" ("Maple & Associates") on one of the stores,
+/// with its first Super Admin signed in (their welcome is in the outbox).
 pub struct World {
-    pub adapters: MemoryAdapters,
+    pub adapters: Adapters,
     pub service: IdentityService,
     pub practice: Practice,
     pub owner: User,
@@ -296,9 +432,14 @@ pub struct World {
 }
 
 impl World {
-    pub async fn new() -> Self {
-        let adapters = MemoryAdapters::with_fast_hasher();
-        let service = IdentityService::new(adapters.ports(), Config::default());
+    /// A world on `backend`; `None` when it is missing (the skip is
+    /// recorded).
+    pub async fn on(backend: Backend) -> Option<Self> {
+        let adapters = Adapters::on(backend).await?;
+        let mut ports = MemoryAdapters::with_fast_hasher().ports();
+        ports.store = adapters.store.clone();
+        ports.clock = Arc::new(adapters.clock.clone());
+        let service = IdentityService::new(ports, Config::default());
         let created = service
             .create_practice(NewPractice {
                 name: Label::parse("Maple & Associates").unwrap(),
@@ -307,11 +448,11 @@ impl World {
             .await
             .unwrap();
         let admin = first_sign_in(&service, &created.admin.email, created.admin_password.expose()).await;
-        Self { adapters, service, practice: created.practice, owner: created.admin, admin }
+        Some(Self { adapters, service, practice: created.practice, owner: created.admin, admin })
     }
 
     pub fn queue(&self) -> Arc<dyn OutboxQueue> {
-        Arc::new(self.adapters.store.clone())
+        self.adapters.queue.clone()
     }
 
     pub fn clock(&self) -> Arc<dyn Clock> {
@@ -366,8 +507,23 @@ impl World {
         }
     }
 
+    /// Every email of the practice, oldest first, as queued (secrets
+    /// included until delivered), read through the outbox port.
     pub async fn outbox(&self) -> Vec<OutboxEmail> {
-        self.adapters.outbox().await
+        let mut uow = self.adapters.store.begin(Access::Read).await.unwrap();
+        let mut query = OutboxQuery { limit: 500, ..OutboxQuery::default() };
+        let mut emails = Vec::new();
+        loop {
+            let page = uow.outbox().list(self.practice.id, &query).await.unwrap();
+            emails.extend(page.items);
+            match page.next {
+                Some(next) => query.before = Some(next),
+                None => break,
+            }
+        }
+        drop(uow);
+        emails.reverse();
+        emails
     }
 
     pub async fn pending(&self) -> usize {
@@ -407,6 +563,45 @@ pub async fn first_sign_in(service: &IdentityService, email: &EmailAddress, one_
 pub fn token_after(text: &str, prefix: &str) -> String {
     let start = text.find(prefix).unwrap_or_else(|| panic!("no link {prefix} in:\n{text}")) + prefix.len();
     text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
+}
+
+// ----------------------------------------------------------------- logs ----
+
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Every log line of the test process, from the first call on (one
+/// subscriber for the process, whichever backend's test calls first).
+pub fn captured() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        captured
+    })
 }
 
 // ------------------------------------------------------- stalling server ----
