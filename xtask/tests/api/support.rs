@@ -155,7 +155,7 @@ impl Adapters {
         }
         let (server, name) = self.database.as_ref()?;
         let owner = SeaStore::connect(&with_database(server, name)).await.unwrap();
-        let transaction = owner.connection().begin().await.unwrap();
+        let transaction = Box::new(owner.connection().begin().await.unwrap());
         transaction.execute_unprepared("LOCK TABLE practices, users IN ACCESS EXCLUSIVE MODE").await.unwrap();
         Some(Held::Postgres { owner, transaction })
     }
@@ -166,7 +166,7 @@ pub enum Held {
     /// A write unit of work of the in-memory store.
     Memory(Box<dyn UnitOfWork>),
     /// The owner's connection and its transaction holding the locks.
-    Postgres { owner: SeaStore, transaction: sea_orm::DatabaseTransaction },
+    Postgres { owner: SeaStore, transaction: Box<sea_orm::DatabaseTransaction> },
 }
 
 impl Held {
