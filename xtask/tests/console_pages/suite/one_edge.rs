@@ -2,7 +2,9 @@
 //! server: what the trust review found differing between the console and
 //! the API — a same-origin rule that trusted the `Host` the client names
 //! on one side only, a per-address budget each had of its own, and a body
-//! limit thirty times larger on the console — is the same on both.
+//! limit thirty times larger on the console — is the same on both; and the
+//! console's forgot-password form keeps the API's promises: one answer
+//! whatever the account, at most three recovery emails an hour.
 
 use super::*;
 use reqwest::StatusCode;
@@ -109,4 +111,71 @@ async fn the_console_s_body_limit_is_the_api_s() {
         .await
         .unwrap();
     answer(api).await.assert_problem(413, "body-too-large");
+}
+
+/// Posts the console's forgot-password form for `practice` and `email`,
+/// and waits until the queue has worked it.
+async fn forgot_through_the_console(app: &App, practice: &str, email: &str) -> Page {
+    let page = send(get(app, "/console/forgot", None)).await;
+    let cookie = first_cookie(&page.headers);
+    let body = format!(
+        "csrf={}&practice={practice}&email={}",
+        form_token(&page.html),
+        email.replace('@', "%40")
+    );
+    let answered = send(post(app, "/console/forgot", &cookie, "same-origin", &body)).await;
+    app.forgot.settled().await;
+    answered
+}
+
+/// The console's forgot-password page tells nothing about the account:
+/// the same status and page for an active account, an unknown email, an
+/// inactive account and an unknown practice (form tokens aside, which are
+/// new on every page).
+#[tokio::test]
+async fn the_console_s_forgot_page_is_the_same_for_every_kind_of_account() {
+    let Some(app) = spawn_app_with(console_options_with_budget(100_000)).await else { return };
+    let paralegal = app.role("Paralegal").await;
+    let inactive = new_user(&app, "inactive@maple.example", "Ina Inactive", paralegal, "en").await;
+    let deactivated =
+        app.post(&format!("/api/v1/users/{}/deactivate", inactive.id), &app.admin, serde_json::json!({})).await;
+    assert_eq!(deactivated.status, StatusCode::OK, "{:#}", deactivated.body);
+    let without_tokens = |html: &str| {
+        html.split("name=\"csrf\" value=\"")
+            .enumerate()
+            .map(|(n, part)| if n == 0 { part } else { part.split_once('"').map_or(part, |(_, rest)| rest) })
+            .collect::<Vec<_>>()
+            .join("name=\"csrf\" value=\"…")
+    };
+    let mut answers = Vec::new();
+    for (practice, email) in [
+        ("maple-law", "owner@maple.example"),
+        ("maple-law", "nobody@maple.example"),
+        ("maple-law", "inactive@maple.example"),
+        ("no-such-practice", "owner@maple.example"),
+    ] {
+        let page = forgot_through_the_console(&app, practice, email).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+        let content_type = page.headers[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+        answers.push((page.status, content_type, without_tokens(&page.html)));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:#?}");
+    let outbox = app.adapters.outbox().await;
+    let recoveries: Vec<_> = outbox.iter().filter(|e| e.message.kind() == "recovery").map(|e| e.to.as_str()).collect();
+    assert_eq!(recoveries, ["owner@maple.example"], "only the active account is mailed");
+}
+
+/// However often the console's form is sent for one account, it mails at
+/// most three recovery links an hour, as the API does: the cap is the
+/// domain's, whichever door the request came through.
+#[tokio::test]
+async fn the_console_s_forgot_form_mails_at_most_three_recovery_links_an_hour() {
+    let Some(app) = spawn_app_with(console_options_with_budget(100_000)).await else { return };
+    new_user(&app, "ana@maple.example", "Ana Lima", app.role("Paralegal").await, "en").await;
+    for _ in 0..6 {
+        forgot_through_the_console(&app, "maple-law", "ana@maple.example").await;
+    }
+    let outbox = app.adapters.outbox().await;
+    let recoveries = outbox.iter().filter(|e| e.to.as_str() == "ana@maple.example" && e.message.kind() == "recovery");
+    assert_eq!(recoveries.count(), 3);
 }
