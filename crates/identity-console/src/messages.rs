@@ -111,6 +111,14 @@ impl Describe for SessionError {
     }
 }
 
+/// Too many wrong current passwords, beside that field.
+fn too_many_attempts(t: &Text) -> Problem {
+    Problem {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        ..Problem::at("current_password", t.err_too_many_attempts)
+    }
+}
+
 /// A refused password, beside `field`.
 pub fn password_problem(t: &Text, field: &'static str, rejection: &PasswordRejection) -> Problem {
     let text = match rejection {
@@ -322,10 +330,7 @@ impl Describe for ChangePasswordError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::WrongPassword => Problem::at("current_password", t.wrong_current_password),
-            Self::TooManyAttempts { .. } => Problem {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                ..Problem::at("current_password", t.err_too_many_attempts)
-            },
+            Self::TooManyAttempts { .. } => too_many_attempts(t),
             Self::Password(e) => password_problem(t, "new_password", e),
             Self::Hash(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
@@ -434,10 +439,7 @@ impl Describe for PortalPasswordError {
         match self {
             Self::SessionInvalid => Problem::general(StatusCode::UNAUTHORIZED, t.session_ended),
             Self::WrongPassword => Problem::at("current_password", t.wrong_current_password),
-            Self::TooManyAttempts { .. } => Problem {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                ..Problem::at("current_password", t.err_too_many_attempts)
-            },
+            Self::TooManyAttempts { .. } => too_many_attempts(t),
             Self::Password(e) => password_problem(t, "new_password", e),
             Self::Hash(e) => e.describe(t),
             Self::Store(e) => e.describe(t),

@@ -222,6 +222,17 @@ struct Shown {
     add_errors: Errors,
 }
 
+/// A form posted about one individual, with the individual as they are.
+async fn posted<T>(
+    state: &ConsoleState,
+    raw: &str,
+    posted: SignedForm<T>,
+) -> Result<(Viewer, T, Party), Response> {
+    let SignedForm { viewer, form } = posted;
+    let party = load(state, &viewer, raw).await?;
+    Ok((viewer, form, party))
+}
+
 async fn load(state: &ConsoleState, viewer: &Viewer, raw: &str) -> Result<Party, Response> {
     let Ok(id) = raw.parse::<PartyId>() else {
         return Err(super::refusal(viewer.lang, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
@@ -366,14 +377,13 @@ pub async fn page(
 pub async fn update(
     State(state): State<ConsoleState>,
     Path(id): Path<String>,
-    posted: SignedForm<PartyForm>,
+    form: SignedForm<PartyForm>,
 ) -> Response {
-    let SignedForm { viewer, form } = posted;
-    let t = viewer.lang.text();
-    let party = match load(&state, &viewer, &id).await {
-        Ok(p) => p,
-        Err(r) => return r,
+    let (viewer, form, party) = match posted(&state, &id, form).await {
+        Ok(posted) => posted,
+        Err(refused) => return refused,
     };
+    let t = viewer.lang.text();
     let mut errors = Errors::default();
     if let Some(details) = parse_party(t, &form, &mut errors) {
         match state.service.update_party(&viewer.caller, party.id, details).await {
@@ -388,14 +398,13 @@ pub async fn update(
 pub async fn add_case(
     State(state): State<ConsoleState>,
     Path(id): Path<String>,
-    posted: SignedForm<AddCaseForm>,
+    form: SignedForm<AddCaseForm>,
 ) -> Response {
-    let SignedForm { viewer, form } = posted;
-    let t = viewer.lang.text();
-    let party = match load(&state, &viewer, &id).await {
-        Ok(p) => p,
-        Err(r) => return r,
+    let (viewer, form, party) = match posted(&state, &id, form).await {
+        Ok(posted) => posted,
+        Err(refused) => return refused,
     };
+    let t = viewer.lang.text();
     let mut errors = Errors::default();
     let case = errors.check(form.case.trim().parse::<CaseId>().map_err(|_| {
         Problem::at("case", if form.case.trim().is_empty() { t.err_required } else { t.err_case_reference })
@@ -478,14 +487,13 @@ pub async fn confirm(
 pub async fn act(
     State(state): State<ConsoleState>,
     Path((id, action)): Path<(String, String)>,
-    posted: SignedForm<CaseChoice>,
+    form: SignedForm<CaseChoice>,
 ) -> Response {
-    let SignedForm { viewer, form } = posted;
-    let t = viewer.lang.text();
-    let party = match load(&state, &viewer, &id).await {
-        Ok(p) => p,
-        Err(r) => return r,
+    let (viewer, form, party) = match posted(&state, &id, form).await {
+        Ok(posted) => posted,
+        Err(refused) => return refused,
     };
+    let t = viewer.lang.text();
     let Some(action) = Action::parse(&action) else {
         return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
     };
