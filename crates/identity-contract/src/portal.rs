@@ -405,6 +405,11 @@ pub async fn a_party_uses_the_portal(store: Arc<dyn Store>) {
         f.service.add_case_party(&f.admin, case.id, party.id, CasePart::Witness).await,
         Err(CasePartyError::AlreadyOnCase)
     );
+    let listed = f.service.list_party_cases(&f.admin, party.id).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|c| (c.case.id, c.part)).collect::<Vec<_>>(),
+        vec![(case.id, CasePart::Student)]
+    );
     let signed = f.portal_sign_in("jordan@example.org", PORTAL_PASSWORD).await.unwrap();
     let other = f.portal_sign_in("jordan@example.org", PORTAL_PASSWORD).await.unwrap();
     let me = f.service.authenticate_portal(&signed.token).await.unwrap();
@@ -443,6 +448,7 @@ pub async fn a_party_uses_the_portal(store: Arc<dyn Store>) {
 
     f.service.remove_case_party(&f.admin, case.id, party.id).await.unwrap();
     assert_eq!(f.service.list_case_parties(&f.admin, case.id).await.unwrap(), vec![]);
+    assert_eq!(f.service.list_party_cases(&f.admin, party.id).await.unwrap(), vec![]);
     assert_eq!(
         f.service.remove_case_party(&f.admin, case.id, party.id).await,
         Err(CasePartyError::NotOnCase)
