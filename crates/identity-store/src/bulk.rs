@@ -51,7 +51,7 @@ impl SeaStore {
         if users.iter().any(|u| u.credential.user != u.user.id || u.credential.practice != u.user.practice) {
             return Err(StoreError::Unavailable("a credential belongs to another user".to_owned()));
         }
-        let txn = self.transaction(Access::Write).await?;
+        let (txn, _turn) = self.transaction(Access::Write).await?;
         let role_names = role_names(&txn, users).await?;
 
         let mut user_rows = Vec::with_capacity(users.len());

@@ -17,7 +17,7 @@
 
 use crate::entity::{outbox, stored_time};
 use crate::error::unavailable;
-use crate::store::SeaStore;
+use crate::store::{SeaStore, WriteTurn};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::{
@@ -35,13 +35,16 @@ const UNSEALABLE: &str = "its link or password cannot be decrypted with this ser
                           (the key changed since it was queued): send a new one";
 
 impl SeaStore {
-    /// A transaction that holds SQLite's write lock from its start.
-    async fn queue_transaction(&self) -> Result<DatabaseTransaction, StoreError> {
+    /// A transaction that holds SQLite's write lock from its start (after
+    /// its turn, kept until the transaction ends).
+    async fn queue_transaction(&self) -> Result<(DatabaseTransaction, WriteTurn), StoreError> {
+        let turn = self.write_turn().await?;
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        self.connection().begin_with_options(options).await.map_err(unavailable)
+        let txn = self.connection().begin_with_options(options).await.map_err(unavailable)?;
+        Ok((txn, turn))
     }
 
     /// Applies an outcome to the email `id` if `claim` still holds it, and
@@ -53,7 +56,7 @@ impl SeaStore {
         apply: impl FnOnce(&outbox::Model, &mut outbox::ActiveModel) -> Result<(), StoreError> + Send,
     ) -> Result<bool, StoreError> {
         use outbox::Column as C;
-        let txn = self.queue_transaction().await?;
+        let (txn, _turn) = self.queue_transaction().await?;
         let Some(row) = outbox::Entity::find_by_id(id.as_uuid())
             .filter(C::ClaimToken.eq(claim.as_uuid()))
             .filter(C::Status.eq(DeliveryStatus::Pending.as_str()))
@@ -111,7 +114,7 @@ impl OutboxQueue for SeaStore {
         use outbox::Column as C;
         let now = stored_time(now);
         let claim = ClaimToken::from_uuid(uuid::Uuid::now_v7());
-        let txn = self.queue_transaction().await?;
+        let (txn, _turn) = self.queue_transaction().await?;
         let mut due = outbox::Entity::find()
             .filter(C::Status.eq(DeliveryStatus::Pending.as_str()))
             .filter(C::NextAttemptAt.lte(now))
@@ -161,7 +164,7 @@ impl OutboxQueue for SeaStore {
     }
 
     async fn reclaim(&self, worker: &WorkerId) -> Result<u64, StoreError> {
-        let txn = self.queue_transaction().await?;
+        let (txn, _turn) = self.queue_transaction().await?;
         let result = outbox::Entity::update_many()
             .set(released())
             .filter(outbox::Column::ClaimedBy.eq(worker.as_str()))

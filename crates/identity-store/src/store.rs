@@ -143,6 +143,20 @@ pub struct SeaStore {
     outbox_key: OutboxKey,
     /// Counts statements, when asked to (the bench).
     counter: Option<Arc<StatementCounter>>,
+    /// SQLite only: the turn each write transaction of this process takes
+    /// before `BEGIN IMMEDIATE` (see [`WriteTurn`]).
+    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction's turn at a SQLite file, held until the
+/// transaction ends. SQLite lets one writer in at a time and makes the
+/// others wait in its busy handler, which sleeps in growing steps (a
+/// writer that arrives just after another begins may sleep 50 ms or more
+/// for a transaction of 1 ms). The writers of one process queue here
+/// instead, in order, and begin as soon as the one before them ends; the
+/// busy handler is left to arbitrate between processes.
+pub(crate) struct WriteTurn {
+    _held: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl SeaStore {
@@ -194,7 +208,16 @@ impl SeaStore {
     /// [`ConnectError`] says which step failed, naming the path for SQLite.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, ConnectError> {
         let db = open(url, &options, Purpose::Serve).await?;
-        Ok(Self { db, url: url.to_owned(), options, outbox_key: OutboxKey::generate(), counter: None })
+        let write_gate =
+            (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self {
+            db,
+            url: url.to_owned(),
+            options,
+            outbox_key: OutboxKey::generate(),
+            counter: None,
+            write_gate,
+        })
     }
 
     /// Applies every pending migration, under the start-up lock (see
@@ -494,11 +517,16 @@ fn prepare_sqlite_file(path: &Path) -> Result<(), ConnectError> {
 }
 
 impl SeaStore {
-    /// Begins a transaction: a write one `BEGIN IMMEDIATE` on SQLite,
-    /// `SERIALIZABLE` on PostgreSQL (see [`SeaStore`]).
-    pub(crate) async fn transaction(&self, access: Access) -> Result<DatabaseTransaction, StoreError> {
+    /// Begins a transaction: a write one `BEGIN IMMEDIATE` on SQLite (after
+    /// its [`WriteTurn`]), `SERIALIZABLE` on PostgreSQL (see [`SeaStore`]).
+    /// Keep the turn until the transaction has ended.
+    pub(crate) async fn transaction(
+        &self,
+        access: Access,
+    ) -> Result<(DatabaseTransaction, WriteTurn), StoreError> {
         let backend = self.db.get_database_backend();
         let write = access == Access::Write;
+        let turn = if write { self.write_turn().await? } else { WriteTurn { _held: None } };
         let options = TransactionOptions {
             sqlite_transaction_mode: (backend == DbBackend::Sqlite && write)
                 .then_some(SqliteTransactionMode::Immediate),
@@ -510,15 +538,29 @@ impl SeaStore {
             // BEGIN, then COMMIT or ROLLBACK; SET TRANSACTION when set.
             counter.control(2 + u64::from(options.isolation_level.is_some()));
         }
-        self.db.begin_with_options(options).await.map_err(unavailable)
+        let txn = self.db.begin_with_options(options).await.map_err(unavailable)?;
+        Ok((txn, turn))
+    }
+
+    /// This process's next turn to write (SQLite; at once elsewhere),
+    /// waited for as long as SQLite's busy handler would wait.
+    pub(crate) async fn write_turn(&self) -> Result<WriteTurn, StoreError> {
+        let Some(gate) = &self.write_gate else { return Ok(WriteTurn { _held: None }) };
+        match tokio::time::timeout(self.options.busy_timeout, gate.clone().lock_owned()).await {
+            Ok(guard) => Ok(WriteTurn { _held: Some(guard) }),
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "the database is busy: no write could begin within {} ms",
+                self.options.busy_timeout.as_millis()
+            ))),
+        }
     }
 }
 
 #[async_trait]
 impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
-        let txn = self.transaction(access).await?;
-        Ok(Box::new(SeaUnitOfWork::new(txn, self.outbox_key.clone(), self.counter.clone())))
+        let (txn, turn) = self.transaction(access).await?;
+        Ok(Box::new(SeaUnitOfWork::new(txn, turn, self.outbox_key.clone(), self.counter.clone())))
     }
 
     /// A random pause of up to 4 ms after the first attempt, doubling with
@@ -535,7 +577,7 @@ impl Store for SeaStore {
     /// on PostgreSQL it rewrites a practice's row as it is (the server's
     /// own role may, and a read-only database refuses it) and rolls back.
     async fn check_writable(&self) -> Result<(), StoreError> {
-        let txn = self.transaction(Access::Write).await?;
+        let (txn, _turn) = self.transaction(Access::Write).await?;
         let (probes, commit): (&[&str], bool) = match self.db.get_database_backend() {
             // A table made, filled and dropped, committed: the data stays
             // as it was, but the commit writes and syncs the schema's

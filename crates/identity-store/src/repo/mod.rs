@@ -19,6 +19,7 @@ use crate::count::StatementCounter;
 use crate::entity::Row;
 use crate::error::store_error;
 use crate::seal::OutboxKey;
+use crate::store::WriteTurn;
 use async_trait::async_trait;
 use identity_domain::{StoreError, UnitOfWork};
 use sea_orm::{
@@ -30,6 +31,8 @@ use std::sync::Arc;
 /// transaction is rolled back.
 pub(crate) struct SeaUnitOfWork {
     txn: DatabaseTransaction,
+    /// Held until the transaction ends (declared after it, so dropped after).
+    _turn: WriteTurn,
     /// Seals the secrets of queued emails.
     outbox_key: OutboxKey,
     /// Counts savepoints, when the store counts statements.
@@ -39,10 +42,11 @@ pub(crate) struct SeaUnitOfWork {
 impl SeaUnitOfWork {
     pub(crate) fn new(
         txn: DatabaseTransaction,
+        turn: WriteTurn,
         outbox_key: OutboxKey,
         counter: Option<Arc<StatementCounter>>,
     ) -> Self {
-        Self { txn, outbox_key, counter }
+        Self { txn, _turn: turn, outbox_key, counter }
     }
 
     /// Opens a savepoint for one write that may break a unique rule, so
