@@ -99,11 +99,9 @@ impl Browser {
         Self { client, driver, profile, base: base.to_owned() }
     }
 
-    pub async fn close(mut self) {
+    /// Ends the browser session; the driver stops when the browser is dropped.
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
     }
 
     /// Opens a path of the server, or a whole address (an emailed link).
@@ -212,6 +210,15 @@ impl Browser {
         self.assert_labelled().await;
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+/// A test that fails leaves no chromedriver (nor its browser) behind.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
