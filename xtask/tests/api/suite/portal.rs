@@ -519,3 +519,25 @@ async fn portal_and_staff_tokens_do_not_cross_and_another_practice_s_ids_answer_
     // The birch party portal knows no maple-law party.
     app.portal_sign_in("birch", "tess@party.example", PASSWORD).await.assert_problem(401, "sign-in-failed");
 }
+
+#[tokio::test]
+async fn portal_forgot_password_answers_before_it_looks_anything_up() {
+    let Some(app) = spawn_app().await else { return };
+    let site = site(&app, "Main office").await;
+    portal_member(&app, &site, "hana@party.example").await;
+    // The store is held, as by a long write: the lookup cannot start (on
+    // the in-memory store, where a write holds every other).
+    let Some(held) = app.adapters.hold_store().await else { return };
+    let answered = app
+        .http
+        .post(format!("{}/api/v1/portal/password/forgot", app.base))
+        .json(&json!({ "practice": "maple-law", "email": "hana@party.example" }))
+        .timeout(std::time::Duration::from_secs(20))
+        .send()
+        .await
+        .expect("answered while the store is held");
+    assert_eq!(answered.status(), StatusCode::ACCEPTED);
+    drop(held);
+    app.forgot.settled().await;
+    assert_eq!(count_emails(&app, "hana@party.example", "party_recovery").await, 1);
+}
