@@ -7,7 +7,7 @@
 
 use crate::ApiState;
 use crate::dto::{case_part_schema, portal_access_schema};
-use crate::error::{Answers, ApiError};
+use crate::error::{Answers, ApiError, ProblemKind, Problems};
 use crate::extract::{AppJson, AppPath, Authenticated};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,6 +29,32 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(reactivate))
         .routes(routes!(list_case_parties, add_case_party))
         .routes(routes!(remove_case_party))
+}
+
+/// What a read of a party's portal status, or of a case's parties, or
+/// taking a party off a case can answer besides success: a missing record,
+/// a missing permission, storage.
+pub struct ReadProblems;
+
+impl Problems for ReadProblems {
+    fn kinds() -> Vec<ProblemKind> {
+        let mut kinds = vec![ProblemKind::NotFound];
+        kinds.extend(AccessError::kinds());
+        kinds.extend(StoreError::kinds());
+        kinds
+    }
+}
+
+/// What ending a party's portal sessions can answer besides success: as a
+/// read, or a party never invited.
+pub struct EndSessionsProblems;
+
+impl Problems for EndSessionsProblems {
+    fn kinds() -> Vec<ProblemKind> {
+        let mut kinds = ReadProblems::kinds();
+        kinds.push(ProblemKind::NoPortalAccount);
+        kinds
+    }
 }
 
 /// A party's portal access.
@@ -91,7 +117,7 @@ async fn access_view(
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "The party's portal access", body = PortalAccessView),
-        Answers<PortalAdminError>,
+        Answers<ReadProblems>,
     ))]
 async fn portal_access(
     State(state): State<ApiState>,
@@ -148,7 +174,7 @@ pub struct EndedView {
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "Ended", body = EndedView),
-        Answers<PortalAdminError>,
+        Answers<EndSessionsProblems>,
     ))]
 async fn end_sessions(
     State(state): State<ApiState>,
@@ -216,7 +242,7 @@ impl From<CaseParty> for CasePartyView {
     params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 200, description = "The case's parties", body = Vec<CasePartyView>),
-        Answers<CasePartyError>,
+        Answers<ReadProblems>,
     ))]
 async fn list_case_parties(
     State(state): State<ApiState>,
@@ -267,7 +293,7 @@ async fn add_case_party(
     ),
     responses(
         (status = 204, description = "Removed"),
-        Answers<CasePartyError>,
+        Answers<ReadProblems>,
     ))]
 async fn remove_case_party(
     State(state): State<ApiState>,
