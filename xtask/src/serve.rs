@@ -437,29 +437,41 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         );
     }
     let bound = server.local_addr()?;
+    let shutdown = shutdown_requested();
     println!("Listening on http://{bound} (console at {public_url}/console, API under {public_url}/api/v1)");
-    server.run(shutdown_requested()).await
+    server.run(shutdown).await
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_requested() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
+/// Resolves on Ctrl-C or SIGTERM. The handlers are in place when it
+/// returns, before the future is first polled: a SIGTERM sent as soon as
+/// "Listening on" is printed stops the server cleanly instead of killing
+/// it with the signal's default action.
+#[cfg(unix)]
+pub fn shutdown_requested() -> impl std::future::Future<Output = ()> + Send {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+        match signal {
+            Some(signal) => {
                 signal.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    }
+    async move {
+        tokio::select! {
+            () = received(terminate.as_mut()) => {},
+            () = received(interrupt.as_mut()) => {},
+        }
+    }
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+pub fn shutdown_requested() -> impl std::future::Future<Output = ()> + Send {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

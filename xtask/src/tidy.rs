@@ -52,25 +52,54 @@ const ADAPTERS: &[&str] = &[
     "identity-http",
 ];
 
-/// The one shared piece of adapter code: the HTTP edge, which both front
-/// doors stand on (and which depends on neither).
-const EDGE: (&str, &[&str]) = ("identity-http", &["identity-api", "identity-console"]);
+/// How a package depends on another (`kind` in `cargo metadata`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `[dependencies]`.
+    Normal,
+    /// `[dev-dependencies]`: the package's tests, examples and benches.
+    Dev,
+    /// `[build-dependencies]`: its build script.
+    Build,
+}
 
-/// The domain's test doubles, which any crate's tests may use: the
-/// in-memory ports and the contract suite written against them.
-const TEST_DOUBLES: &[&str] = &["identity-memory", "identity-contract"];
+impl Kind {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Normal => "a dependency",
+            Kind::Dev => "a dev-dependency",
+            Kind::Build => "a build-dependency",
+        }
+    }
+}
 
-/// One dependency of a package: its name, and whether it is a
-/// dev-dependency.
+/// The only dependencies of an adapter on a workspace crate other than the
+/// domain, each of one kind only:
+/// - the store runs the schema's migrations (`migrations`, no adapter);
+/// - the two front doors stand on the edge they share, `identity-http`
+///   (which depends on neither);
+/// - the store's tests run the port contract suite (`identity-contract`,
+///   written against the ports, test support and no adapter: it runs the
+///   same cases on the in-memory adapters and on the store).
+///
+/// No adapter's tests use another adapter, the in-memory one included:
+/// tests that need a store and another adapter live in `xtask/tests`.
+const ALLOWED: &[(&str, &str, Kind)] = &[
+    ("identity-store", "migrations", Kind::Normal),
+    ("identity-api", "identity-http", Kind::Normal),
+    ("identity-console", "identity-http", Kind::Normal),
+    ("identity-store", "identity-contract", Kind::Dev),
+];
+
+/// One dependency of a package: its name, and its kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Dependency {
     name: String,
-    dev: bool,
+    kind: Kind,
 }
 
-/// Adapters never depend on each other, dev-dependencies included (read
-/// from `cargo metadata`): only on the domain, the store on `migrations`,
-/// the two front doors on the edge, and any test on the test doubles.
+/// Adapters never depend on each other, in any kind of dependency (read
+/// from `cargo metadata`): only on the domain, and on [`ALLOWED`].
 fn adapter_dependencies(root: &Path) -> Vec<String> {
     let output = Command::new(env!("CARGO"))
         .current_dir(root)
@@ -96,7 +125,11 @@ fn adapter_dependencies(root: &Path) -> Vec<String> {
                 .flatten()
                 .map(|d| Dependency {
                     name: d["name"].as_str().unwrap_or_default().to_owned(),
-                    dev: d["kind"].as_str() == Some("dev"),
+                    kind: match d["kind"].as_str() {
+                        Some("dev") => Kind::Dev,
+                        Some("build") => Kind::Build,
+                        _ => Kind::Normal,
+                    },
                 })
                 .collect();
             (name, dependencies)
@@ -114,12 +147,12 @@ fn forbidden_adapter_dependencies(packages: &[(String, Vec<Dependency>)]) -> Vec
             let workspace_crate = name.starts_with("identity-") || name == "migrations" || name == "xtask";
             let allowed = !workspace_crate
                 || name == "identity-domain"
-                || (package == "identity-store" && name == "migrations")
-                || (name == EDGE.0 && EDGE.1.contains(&package.as_str()))
-                || (dependency.dev && TEST_DOUBLES.contains(&name));
+                || ALLOWED.contains(&(package.as_str(), name, dependency.kind));
             if !allowed {
-                let kind = if dependency.dev { "a dev-dependency" } else { "a dependency" };
-                problems.push(format!("{package} has {kind} on {name}: adapters never depend on each other"));
+                problems.push(format!(
+                    "{package} has {} on {name}: adapters never depend on each other",
+                    dependency.kind.describe()
+                ));
             }
         }
     }
@@ -183,25 +216,33 @@ mod tests {
         assert!(problems.is_empty(), "{problems:#?}");
     }
 
-    fn package(name: &str, dependencies: &[(&str, bool)]) -> (String, Vec<Dependency>) {
+    fn package(name: &str, dependencies: &[(&str, Kind)]) -> (String, Vec<Dependency>) {
         let dependencies =
-            dependencies.iter().map(|(n, dev)| Dependency { name: (*n).to_owned(), dev: *dev }).collect();
+            dependencies.iter().map(|(n, kind)| Dependency { name: (*n).to_owned(), kind: *kind }).collect();
         (name.to_owned(), dependencies)
     }
 
     #[test]
-    fn the_check_notices_an_adapter_depending_on_another_even_in_its_tests() {
+    fn the_check_notices_an_adapter_depending_on_another_in_any_kind_of_dependency() {
+        use Kind::*;
         let packages = [
             package(
                 "identity-mail",
-                &[("identity-domain", false), ("identity-store", true), ("lettre", false)],
+                &[("identity-domain", Normal), ("identity-store", Dev), ("lettre", Normal)],
             ),
-            package("identity-console", &[("identity-api", false), ("identity-http", false)]),
-            package("identity-http", &[("identity-console", true)]),
-            package("identity-api", &[("identity-http", false), ("identity-memory", true)]),
-            package("identity-store", &[("migrations", false), ("identity-contract", true)]),
-            package("identity-memory", &[("identity-store", false)]),
-            package("xtask", &[("identity-store", false), ("identity-api", false)]),
+            package("identity-console", &[("identity-api", Normal), ("identity-http", Normal)]),
+            package("identity-http", &[("identity-console", Dev), ("identity-domain", Dev)]),
+            package("identity-api", &[("identity-http", Normal), ("identity-memory", Dev)]),
+            package("identity-store", &[("migrations", Normal), ("identity-contract", Dev)]),
+            package("identity-memory", &[("identity-store", Normal), ("identity-contract", Dev)]),
+            package("identity-console", &[("identity-http", Dev), ("migrations", Build)]),
+            package("identity-store", &[("identity-contract", Normal), ("identity-memory", Dev)]),
+            package("identity-domain", &[("identity-memory", Dev)]),
+            package("identity-contract", &[("identity-memory", Normal)]),
+            package(
+                "xtask",
+                &[("identity-store", Normal), ("identity-api", Normal), ("identity-memory", Dev)],
+            ),
         ];
         let problems = forbidden_adapter_dependencies(&packages);
         assert_eq!(
@@ -210,7 +251,13 @@ mod tests {
                 "identity-mail has a dev-dependency on identity-store: adapters never depend on each other",
                 "identity-console has a dependency on identity-api: adapters never depend on each other",
                 "identity-http has a dev-dependency on identity-console: adapters never depend on each other",
+                "identity-api has a dev-dependency on identity-memory: adapters never depend on each other",
                 "identity-memory has a dependency on identity-store: adapters never depend on each other",
+                "identity-memory has a dev-dependency on identity-contract: adapters never depend on each other",
+                "identity-console has a dev-dependency on identity-http: adapters never depend on each other",
+                "identity-console has a build-dependency on migrations: adapters never depend on each other",
+                "identity-store has a dependency on identity-contract: adapters never depend on each other",
+                "identity-store has a dev-dependency on identity-memory: adapters never depend on each other",
             ]
         );
     }

@@ -129,37 +129,3 @@ impl ForgotQueue {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use identity_domain::{Access, Config, Store};
-    use identity_memory::MemoryAdapters;
-
-    fn request() -> ForgotPassword {
-        ForgotPassword {
-            practice: "maple-law".into(),
-            email: "nobody@maple.example".into(),
-            request_id: None,
-        }
-    }
-
-    #[tokio::test]
-    async fn a_full_queue_drops_the_request_and_settles_with_the_rest() {
-        let adapters = MemoryAdapters::with_fast_hasher();
-        let service = IdentityService::new(adapters.ports(), Config::default());
-        let queue = ForgotQueue::start(service, NonZeroUsize::MIN, NonZeroUsize::MIN);
-        // The store is held: the worker's first request waits on it.
-        let held = adapters.store.begin(Access::Write).await.unwrap();
-        assert!(queue.submit(request()));
-        while queue.waiting() > 0 {
-            tokio::task::yield_now().await;
-        }
-        assert!(queue.submit(request()), "one request waits");
-        assert!(!queue.submit(request()), "the queue is full: dropped");
-        assert_eq!(queue.waiting(), 1);
-        drop(held);
-        queue.settled().await;
-        assert_eq!(queue.waiting(), 0);
-    }
-}

@@ -381,7 +381,14 @@ async fn open(
                 None => o,
             }
         });
-        options.map_sqlx_sqlite_pool_opts(|o| o.after_release(|conn, _| Box::pin(release_clean(conn))));
+        let file = (!sqlite_in_memory(url)).then(|| PathBuf::from(path));
+        options.map_sqlx_sqlite_pool_opts(move |o| {
+            let file = file.clone();
+            o.after_release(|conn, _| Box::pin(release_clean(conn))).after_connect(move |_, _| {
+                let file = file.clone();
+                Box::pin(async move { file.as_deref().map_or(Ok(()), sqlite_file_writable) })
+            })
+        });
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         if purpose == Purpose::Serve {
             options.max_connections(POSTGRES_CONNECTIONS);
@@ -448,6 +455,24 @@ async fn release_clean<C: sea_orm::sqlx::Connection>(conn: &mut C) -> Result<boo
         return Ok(false);
     }
     Ok(true)
+}
+
+/// Refuses a new connection to a SQLite file the process cannot open for
+/// writing. SQLite itself would open it read-only, silently, and that
+/// connection would fail every write it serves ("attempt to write a
+/// readonly database") for as long as the pool keeps it, long after the
+/// file became writable again (an `chattr +i`, a permission or a
+/// read-only mount that was put right). Refused, the pool opens a fresh
+/// connection at the next unit of work instead. The file is checked just
+/// after SQLite opened it; a fault that ends within those microseconds
+/// can still leave one read-only connection, until the pool retires it.
+fn sqlite_file_writable(path: &Path) -> Result<(), sea_orm::sqlx::Error> {
+    OpenOptions::new().read(true).write(true).open(path).map(drop).map_err(|e| {
+        sea_orm::sqlx::Error::Io(std::io::Error::new(
+            e.kind(),
+            format!("the database file {} cannot be written: {e}", path.display()),
+        ))
+    })
 }
 
 /// Creates the folder and the file of a SQLite database when missing, so

@@ -17,7 +17,7 @@ use identity_domain::*;
 use identity_memory::{ManualClock, MemoryAdapters};
 use identity_store::SeaStore;
 use reqwest::{Method, StatusCode};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,18 +40,23 @@ pub enum Backend {
 pub struct Options {
     /// `security.anonymous_per_minute`.
     pub anonymous_per_minute: u32,
+    /// `public_url`; unset, the server's own address.
+    pub public_url: Option<&'static str>,
+    /// The first Super Admin's language and time zone
+    /// (`first_practice.language`, `.time_zone`); unset, the example's.
+    pub owner_language: Option<(&'static str, &'static str)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { anonymous_per_minute: 30 }
+        Self { anonymous_per_minute: 30, public_url: None, owner_language: None }
     }
 }
 
 /// Settings for suites that sign in more often than one client address
 /// may in a minute.
 pub fn without_rate_limits() -> Options {
-    Options { anonymous_per_minute: 100_000 }
+    Options { anonymous_per_minute: 100_000, ..Options::default() }
 }
 
 pub struct App {
@@ -136,12 +141,44 @@ impl Adapters {
         self.memory.as_ref().map(|m| m.budgets.clone())
     }
 
-    /// Holds the in-memory store, as a long unit of work would, until the
-    /// result is dropped (`None` on a database, where a write holds no
-    /// other write).
-    pub async fn hold_store(&self) -> Option<Box<dyn UnitOfWork>> {
-        let memory = self.memory.as_ref()?;
-        Some(memory.store.begin(Access::Write).await.unwrap())
+    /// Holds the store so that no lookup of a practice or a user can
+    /// start, until [`Held::release`]: on the in-memory adapters a write
+    /// unit of work (which holds every other); on PostgreSQL the owner's
+    /// transaction holding `practices` and `users` locked (a lookup waits
+    /// for it, up to the server's `lock_timeout` of 5 s, while the
+    /// per-address budget, in a table of its own, is still counted).
+    /// `None` on SQLite, where the one write lock of the file would hold
+    /// the budget's count too.
+    pub async fn hold_store(&self) -> Option<Held> {
+        if let Some(memory) = &self.memory {
+            return Some(Held::Memory(memory.store.begin(Access::Write).await.unwrap()));
+        }
+        let (server, name) = self.database.as_ref()?;
+        let owner = SeaStore::connect(&with_database(server, name)).await.unwrap();
+        let transaction = Box::new(owner.connection().begin().await.unwrap());
+        transaction.execute_unprepared("LOCK TABLE practices, users IN ACCESS EXCLUSIVE MODE").await.unwrap();
+        Some(Held::Postgres { owner, transaction })
+    }
+}
+
+/// What [`Adapters::hold_store`] holds.
+pub enum Held {
+    /// A write unit of work of the in-memory store.
+    Memory(Box<dyn UnitOfWork>),
+    /// The owner's connection and its transaction holding the locks.
+    Postgres { owner: SeaStore, transaction: Box<sea_orm::DatabaseTransaction> },
+}
+
+impl Held {
+    /// Lets the store go.
+    pub async fn release(self) {
+        match self {
+            Held::Memory(unit_of_work) => drop(unit_of_work),
+            Held::Postgres { owner, transaction } => {
+                transaction.rollback().await.unwrap();
+                owner.close().await.ok();
+            }
+        }
     }
 }
 
@@ -194,9 +231,14 @@ pub async fn spawn(backend: Backend, options: Options) -> Option<App> {
             format!("database_url = \"{app_url}\"\ndatabase_owner_url = \"{owner_url}\"\n")
         }
     };
-    let example = NewPractice::example();
+    let mut example = NewPractice::example();
+    if let Some((language, zone)) = options.owner_language {
+        example.admin_language = Language::parse(language).unwrap();
+        example.admin_time_zone = TimeZone::parse(zone).unwrap();
+    }
+    let public_url = options.public_url.map(|url| format!("public_url = \"{url}\"\n")).unwrap_or_default();
     let toml = format!(
-        "listen = \"127.0.0.1:0\"\n{urls}outbox_key_file = \"{key}\"\n\
+        "listen = \"127.0.0.1:0\"\n{public_url}{urls}outbox_key_file = \"{key}\"\n\
          [first_practice]\nslug = \"{slug}\"\nname = \"{name}\"\nadmin_email = \"{email}\"\n\
          admin_name = \"{admin}\"\nlanguage = \"{language}\"\ntime_zone = \"{zone}\"\n\
          [security]\nanonymous_per_minute = {per_minute}\n\

@@ -6,9 +6,11 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub const PASSWORD: &str = "a long and private passphrase";
@@ -40,6 +42,37 @@ pub struct Running {
     pub first_password: Option<String>,
     /// Every line printed before `Listening on`.
     pub banner: Vec<String>,
+    /// What it logged so far, read as it is written: a server whose log
+    /// nobody reads would stop at its next line once the pipe is full.
+    log: Log,
+}
+
+/// A child's stderr, drained by a thread of its own.
+struct Log {
+    text: Arc<Mutex<Vec<u8>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Log {
+    fn drain(mut from: impl Read + Send + 'static) -> Self {
+        let text = Arc::new(Mutex::new(Vec::new()));
+        let sink = text.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0_u8; 8192];
+            while let Ok(n @ 1..) = from.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Self { text, reader: Some(reader) }
+    }
+
+    /// Everything, once the child has exited (its end of the pipe closed).
+    fn finish(&mut self) -> String {
+        if let Some(reader) = self.reader.take() {
+            reader.join().ok();
+        }
+        String::from_utf8_lossy(&self.text.lock().unwrap()).into_owned()
+    }
 }
 
 /// Starts `xtask serve` in `dir` on a free loopback port with `env`, and
@@ -59,11 +92,12 @@ pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Result<Running, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("start xtask serve");
-    let stdout = child.stdout.take().unwrap();
+    let mut log = Log::drain(child.stderr.take().unwrap());
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first_password = None;
     let mut base = None;
     let mut banner = Vec::new();
-    for line in BufReader::new(stdout).lines() {
+    for line in stdout.by_ref().lines() {
         let line = line.unwrap();
         if let Some(rest) = line.trim().strip_prefix("password:") {
             first_password = rest.split_whitespace().next().map(str::to_owned);
@@ -76,19 +110,21 @@ pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Result<Running, String> {
         banner.push(line);
     }
     let Some(base) = base else {
-        let output = child.wait_with_output().unwrap();
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+        child.wait().unwrap();
+        return Err(log.finish());
     };
-    Ok(Running { child: Some(child), base, first_password, banner })
+    // The rest of stdout, read so that printing never blocks the server.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    Ok(Running { child: Some(child), base, first_password, banner, log })
 }
 
 impl Running {
     /// SIGTERM, then whether it exited 0, and what it logged.
     pub fn stop(mut self) -> (bool, String) {
-        let child = self.child.take().unwrap();
+        let mut child = self.child.take().unwrap();
         Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        let output = child.wait_with_output().unwrap();
-        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+        let status = child.wait().unwrap();
+        (status.success(), self.log.finish())
     }
 
     /// SIGKILL: no shutdown at all.
@@ -113,6 +149,7 @@ impl Drop for Running {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     pub http: reqwest::Client,
     pub base: String,

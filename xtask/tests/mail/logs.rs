@@ -3,49 +3,19 @@
 //! log every line it writes if its `tracing` feature were on.
 //!
 //! The subscriber is process-wide (a thread-local one misses events whose
-//! call sites other tests' threads registered first), so the captured logs
-//! hold every test's lines: the checks hold for all of them.
+//! call sites other tests' threads registered first; see
+//! `support::captured`), so the captured logs hold every test's lines, on
+//! every backend: the checks hold for all of them.
 
-use crate::support::*;
+use super::*;
 use identity_domain::*;
 use identity_mail::shutdown_channel;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of the test process, from the first call on.
-fn captured() -> &'static Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        captured
-    })
-}
 
 #[tokio::test]
 async fn no_secret_reaches_the_logs() {
     let captured = captured();
 
-    let world = World::new().await;
+    let Some(world) = world().await else { return };
     world.new_user("benoit@maple.example", "Benoît", "fr", "UTC", InitialCredential::Invite).await;
     let ana = world
         .new_user("ana@maple.example", "Ana Lima", "en", "UTC", InitialCredential::GeneratePassword)
@@ -74,7 +44,7 @@ async fn no_secret_reaches_the_logs() {
     assert_eq!(worker.run_once(&signal).await.unwrap().sent, 4);
     assert_eq!(server.count(), 4);
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("email sent") && logs.contains("email not delivered; will retry"), "{logs}");
     for email in world.outbox().await {
         assert!(logs.contains(&email.id.to_string()), "the email id is logged");

@@ -2,7 +2,7 @@
 //! send is bounded in time as a whole, other emails go out through other
 //! connections meanwhile, and the worker stops within its deadline.
 
-use crate::support::*;
+use super::*;
 use chrono::Duration as Delta;
 use identity_domain::*;
 use std::time::Duration;
@@ -13,7 +13,7 @@ const WAIT: Duration = Duration::from_secs(30);
 async fn a_stalled_connection_delays_no_other_email_and_its_email_is_retried() {
     let server = SmtpServer::start();
     let stalling = StallingServer::start(1, server.port).await; // the first connection stalls
-    let world = World::new().await; // the owner's welcome…
+    let Some(world) = world().await else { return }; // the owner's welcome…
     world.invite_many(3).await; // …and 3 invitations
     let mut config = smtp_config(stalling.port);
     config.worker.concurrency = 4;
@@ -23,6 +23,10 @@ async fn a_stalled_connection_delays_no_other_email_and_its_email_is_retried() {
     // Three arrive through other connections while the fourth send still
     // waits on the silent one: nothing is recorded for it yet.
     server.wait_for(3, WAIT).await;
+    eventually("the three deliveries to be recorded", WAIT, || async {
+        world.outbox().await.iter().filter(|e| e.status == DeliveryStatus::Sent).count() == 3
+    })
+    .await;
     let outbox = world.outbox().await;
     let waiting: Vec<_> = outbox.iter().filter(|e| e.status == DeliveryStatus::Pending).collect();
     assert_eq!(waiting.len(), 1, "one email waits on the stalled server");
@@ -50,7 +54,7 @@ async fn a_stalled_connection_delays_no_other_email_and_its_email_is_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_sending_to_a_stalled_server_stops_within_the_send_timeout() {
     let stalling = StallingServer::start(usize::MAX, 0).await; // every connection stalls
-    let world = World::new().await;
+    let Some(world) = world().await else { return };
     world.invite_many(1).await; // 2 emails
     let mut config = smtp_config(stalling.port);
     config.worker.concurrency = 2;
@@ -71,7 +75,7 @@ async fn a_worker_sending_to_a_stalled_server_stops_within_the_send_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_a_stop_a_send_stuck_past_the_stop_grace_is_abandoned_and_its_email_released() {
     let stalling = StallingServer::start(usize::MAX, 0).await; // every connection stalls
-    let world = World::new().await;
+    let Some(world) = world().await else { return };
     world.invite_many(1).await; // 2 emails
     let mut config = smtp_config(stalling.port);
     config.worker.concurrency = 2;

@@ -1,0 +1,3 @@
+//! The mail worker on the in-memory adapters.
+
+mail_suite!(Memory);

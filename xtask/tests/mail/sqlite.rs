@@ -1,0 +1,3 @@
+//! The mail worker on a SQLite file of its own.
+
+mail_suite!(Sqlite);
