@@ -5,6 +5,7 @@
 //! inactive or locked.
 //!
 //! The composition root starts one queue and hands it to both front doors.
+//! It carries staff requests and the party portal's alike.
 //! When the queue is full, the request still gets the same answer; the
 //! request is dropped and a warning is logged (no email or practice in it).
 //! A dropped request is one the person can send again; the per-account cap
@@ -19,8 +20,16 @@ use tokio::sync::{Mutex, Notify, mpsc};
 /// The queue. Cheap to clone; clones share it.
 #[derive(Clone)]
 pub struct ForgotQueue {
-    sender: mpsc::Sender<ForgotPassword>,
+    sender: mpsc::Sender<Forgot>,
     pending: Arc<Pending>,
+}
+
+/// A queued request, and whose password it is about.
+enum Forgot {
+    /// A staff user's.
+    Staff(ForgotPassword),
+    /// A party's portal password.
+    Portal(ForgotPassword),
 }
 
 #[derive(Default)]
@@ -42,7 +51,7 @@ impl ForgotQueue {
     /// tasks on the current tokio runtime, which end when every clone of
     /// the queue is dropped.
     pub fn start(service: IdentityService, capacity: NonZeroUsize, workers: NonZeroUsize) -> Self {
-        let (sender, receiver) = mpsc::channel::<ForgotPassword>(capacity.get());
+        let (sender, receiver) = mpsc::channel::<Forgot>(capacity.get());
         let receiver = Arc::new(Mutex::new(receiver));
         let pending = Arc::new(Pending::default());
         for _ in 0..workers.get() {
@@ -51,8 +60,17 @@ impl ForgotQueue {
                 loop {
                     let next = receiver.lock().await.recv().await;
                     let Some(request) = next else { break };
-                    let request_id = request.request_id.clone();
-                    if let Err(e) = service.forgot_password(request).await {
+                    let worked = match request {
+                        Forgot::Staff(request) => {
+                            let request_id = request.request_id.clone();
+                            service.forgot_password(request).await.map_err(|e| (e, request_id))
+                        }
+                        Forgot::Portal(request) => {
+                            let request_id = request.request_id.clone();
+                            service.portal_forgot_password(request).await.map_err(|e| (e, request_id))
+                        }
+                    };
+                    if let Err((e, request_id)) = worked {
                         tracing::warn!(error = %e, request_id = request_id.as_ref().map(|r| r.as_str()),
                             "a forgot-password request could not be completed");
                     }
@@ -67,8 +85,20 @@ impl ForgotQueue {
     /// request is dropped and logged (`false`). The caller answers the
     /// same either way.
     pub fn submit(&self, request: ForgotPassword) -> bool {
+        self.enqueue(Forgot::Staff(request))
+    }
+
+    /// Queues a party portal's "forgot password" request, as
+    /// [`ForgotQueue::submit`] does a staff user's.
+    pub fn submit_portal(&self, request: ForgotPassword) -> bool {
+        self.enqueue(Forgot::Portal(request))
+    }
+
+    fn enqueue(&self, request: Forgot) -> bool {
         self.pending.count.fetch_add(1, Ordering::SeqCst);
-        let request_id = request.request_id.clone();
+        let request_id = match &request {
+            Forgot::Staff(r) | Forgot::Portal(r) => r.request_id.clone(),
+        };
         if self.sender.try_send(request).is_ok() {
             return true;
         }
