@@ -430,3 +430,13 @@ pub fn party_kind_schema() -> utoipa::openapi::schema::Object {
         .collect(),
     )
 }
+
+/// A party's part in a case.
+pub fn case_part_schema() -> utoipa::openapi::schema::Object {
+    one_of(CasePart::ALL.iter().map(|p| p.as_str().to_owned()).collect())
+}
+
+/// Where a party's portal access stands.
+pub fn portal_access_schema() -> utoipa::openapi::schema::Object {
+    one_of(["not_invited", "invited", "active", "inactive"].iter().map(|s| (*s).to_owned()).collect())
+}

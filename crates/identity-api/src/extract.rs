@@ -10,7 +10,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use identity_domain::{Caller, RequestId, Token};
+use identity_domain::{Caller, PortalCaller, RequestId, Token};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -228,6 +228,25 @@ impl FromRequestParts<ApiState> for Authenticated {
         let token = Token::presented(&token);
         let caller = state.service.authenticate(&token).await?;
         Ok(Self { caller: caller.with_request_id(request_id(&parts.headers)), token })
+    }
+}
+
+/// The signed-in party of a portal route, from `Authorization: Bearer
+/// <token>` only (the portal API sets no cookie). A staff session's token
+/// is unknown here (401), as a portal token is to [`Authenticated`].
+#[derive(Debug, Clone)]
+pub struct PortalAuthenticated {
+    /// The party, tagged with the request id.
+    pub caller: PortalCaller,
+}
+
+impl FromRequestParts<ApiState> for PortalAuthenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let caller = state.service.authenticate_portal(&Token::presented(&token)).await?;
+        Ok(Self { caller: caller.with_request_id(request_id(&parts.headers)) })
     }
 }
 

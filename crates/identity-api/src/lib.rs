@@ -13,6 +13,9 @@
 //! - What the API shares with the console at the edge (client addresses,
 //!   the per-address budget, request ids, body limit, log span, session
 //!   cookie) is `identity-http`'s.
+//! - The party portal's routes (`/api/v1/portal/…`) take a portal
+//!   session's bearer token only; staff routes refuse it and portal routes
+//!   refuse a staff token (401).
 //! - The OpenAPI 3.1 document is served at `/api/v1/openapi.json`.
 
 pub mod dto;
@@ -66,6 +69,17 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // A party portal session's token: only the `/portal/…` routes take
+        // it, and they take no staff token.
+        components.add_security_scheme(
+            "portal",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A party portal session's token (`POST /api/v1/portal/sessions`)"))
+                    .build(),
+            ),
         );
     }
 }

@@ -17,6 +17,10 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/password/recover"),
     ("POST", "/api/v1/invitations/accept"),
     ("POST", "/api/v1/links/inspect"),
+    ("POST", "/api/v1/portal/sessions"),
+    ("POST", "/api/v1/portal/password/forgot"),
+    ("POST", "/api/v1/portal/password/recover"),
+    ("POST", "/api/v1/portal/invitations/accept"),
 ];
 
 /// The API's answer to a refused request, as problem+json.

@@ -108,6 +108,10 @@ pub enum Message {
     },
     /// A party is invited to create a portal account.
     PartyInvitation {
+        /// The practice slug to type at the portal's sign-in (empty in
+        /// emails queued before it was written).
+        #[serde(default)]
+        practice_slug: String,
         /// The site that recorded them.
         site_name: String,
         /// The link token.
@@ -117,10 +121,22 @@ pub enum Message {
     },
     /// A party chooses a new portal password.
     PartyRecovery {
+        /// The practice slug to type at the portal's sign-in (empty in
+        /// emails queued before it was written).
+        #[serde(default)]
+        practice_slug: String,
         /// The link token.
         token: MailSecret,
         /// When the link stops working.
         expires_at: DateTime<Utc>,
+    },
+    /// A party's portal password was changed (by them, or through a
+    /// recovery link).
+    PartyPasswordChanged {
+        /// The practice slug to type at the portal's sign-in.
+        practice_slug: String,
+        /// When it changed.
+        changed_at: DateTime<Utc>,
     },
 }
 
@@ -141,11 +157,13 @@ pub enum MessageKind {
     PartyInvitation,
     /// [`Message::PartyRecovery`].
     PartyRecovery,
+    /// [`Message::PartyPasswordChanged`].
+    PartyPasswordChanged,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Welcome,
         Self::Invitation,
         Self::Recovery,
@@ -153,6 +171,7 @@ impl MessageKind {
         Self::EmailChanged,
         Self::PartyInvitation,
         Self::PartyRecovery,
+        Self::PartyPasswordChanged,
     ];
 
     /// The storage and API name.
@@ -165,6 +184,7 @@ impl MessageKind {
             Self::EmailChanged => "email_changed",
             Self::PartyInvitation => "party_invitation",
             Self::PartyRecovery => "party_recovery",
+            Self::PartyPasswordChanged => "party_password_changed",
         }
     }
 
@@ -183,7 +203,7 @@ impl MessageKind {
             | Self::GeneratedPassword
             | Self::PartyInvitation
             | Self::PartyRecovery => true,
-            Self::Welcome | Self::EmailChanged => false,
+            Self::Welcome | Self::EmailChanged | Self::PartyPasswordChanged => false,
         }
     }
 
@@ -204,6 +224,7 @@ impl Message {
             Self::EmailChanged { .. } => MessageKind::EmailChanged,
             Self::PartyInvitation { .. } => MessageKind::PartyInvitation,
             Self::PartyRecovery { .. } => MessageKind::PartyRecovery,
+            Self::PartyPasswordChanged { .. } => MessageKind::PartyPasswordChanged,
         }
     }
 
@@ -224,7 +245,7 @@ impl Message {
             | Self::PartyInvitation { token, .. }
             | Self::PartyRecovery { token, .. } => *token = blank(),
             Self::GeneratedPassword { password, .. } => *password = blank(),
-            Self::Welcome { .. } | Self::EmailChanged { .. } => {}
+            Self::Welcome { .. } | Self::EmailChanged { .. } | Self::PartyPasswordChanged { .. } => {}
         }
         copy
     }

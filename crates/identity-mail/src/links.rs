@@ -61,6 +61,11 @@ impl PublicBaseUrl {
         self.with_token("/recover", token)
     }
 
+    /// The party portal's sign-in page: `{base}/portal/sign-in`.
+    pub fn portal_sign_in(&self) -> String {
+        format!("{}/portal/sign-in", self.0)
+    }
+
     /// A party's portal invitation link: `{base}/portal/join#token=…`.
     pub fn portal_join(&self, token: &str) -> String {
         self.with_token("/portal/join", token)

@@ -54,6 +54,8 @@ macro_rules! api_suite {
         mod openapi;
         #[path = "suite/permissions.rs"]
         mod permissions;
+        #[path = "suite/portal.rs"]
+        mod portal;
         #[path = "suite/seeds.rs"]
         mod seeds;
         #[path = "suite/sessions.rs"]

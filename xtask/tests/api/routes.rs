@@ -17,11 +17,13 @@ pub enum Need {
     Session,
     /// A full session holding every one of these permissions.
     All(&'static [P]),
+    /// A party's portal session (no staff session passes).
+    Portal,
 }
 
 /// One route: method, path with placeholders (`{user}`, `{case}`, `{site}`,
 /// `{party}`, `{role}`, `{profile}`), what it needs, and a body that is
-/// valid for it.
+/// valid for it. Portal routes act on the signed-in party (`member`).
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
@@ -40,7 +42,7 @@ const fn with(method: &'static str, path: &'static str, need: Need, body: fn(&Re
 /// Every route under `/api/v1`. Signing out comes last: it ends the
 /// session that walks the table.
 pub fn all() -> Vec<Route> {
-    use Need::{All, Anonymous, Session};
+    use Need::{All, Anonymous, Portal, Session};
     vec![
         with(
             "POST",
@@ -178,6 +180,55 @@ pub fn all() -> Vec<Route> {
         route("GET", "/outbox/counts", All(&[P::SettingsManage])),
         route("POST", "/outbox/{email}/retry", All(&[P::SettingsManage])),
         route("POST", "/outbox/retry", All(&[P::SettingsManage])),
+        route("GET", "/parties/{party}/portal", All(&[P::PartiesManage])),
+        route("DELETE", "/parties/{party}/invite", All(&[P::PartiesManage])),
+        route("POST", "/parties/{party}/portal/recovery", All(&[P::PartiesManage])),
+        route("DELETE", "/parties/{party}/portal/sessions", All(&[P::PartiesManage])),
+        route("POST", "/parties/{party}/portal/deactivate", All(&[P::PartiesManage])),
+        route("POST", "/parties/{party}/portal/reactivate", All(&[P::PartiesManage])),
+        route("GET", "/cases/{case}/parties", All(&[P::PartiesManage])),
+        with(
+            "POST",
+            "/cases/{case}/parties",
+            All(&[P::PartiesManage]),
+            |r| json!({ "party": r.id("party"), "part": "witness" }),
+        ),
+        route("DELETE", "/cases/{case}/parties/{party}", All(&[P::PartiesManage])),
+        with(
+            "POST",
+            "/portal/invitations/accept",
+            Anonymous,
+            |_| json!({ "token": "not-a-real-token", "new_password": "another long passphrase" }),
+        ),
+        with(
+            "POST",
+            "/portal/sessions",
+            Anonymous,
+            |r| json!({ "practice": "maple-law", "email": r.member_email(), "password": PASSWORD }),
+        ),
+        with(
+            "POST",
+            "/portal/password/forgot",
+            Anonymous,
+            |_| json!({ "practice": "maple-law", "email": "nobody@party.example" }),
+        ),
+        with(
+            "POST",
+            "/portal/password/recover",
+            Anonymous,
+            |_| json!({ "token": "not-a-real-token", "new_password": "another long passphrase" }),
+        ),
+        route("GET", "/portal/me", Portal),
+        with("PATCH", "/portal/me", Portal, |_| json!({ "phone": "+1 555 0100" })),
+        // The current password is right and the new one the same: refused
+        // (422) without counting as a failure.
+        with(
+            "PUT",
+            "/portal/me/password",
+            Portal,
+            |_| json!({ "current_password": PASSWORD, "new_password": PASSWORD }),
+        ),
+        route("GET", "/portal/me/cases", Portal),
         route("GET", "/settings", Session),
         with(
             "PUT",
@@ -185,6 +236,7 @@ pub fn all() -> Vec<Route> {
             All(&[P::SettingsManage]),
             |_| json!({ "super_admin_cap": 2, "password_min_length": 15 }),
         ),
+        route("POST", "/portal/sign-out", Portal),
         route("DELETE", "/sessions/current", Session),
     ]
 }
@@ -203,17 +255,22 @@ impl Route {
         path
     }
 
-    /// The path as the OpenAPI document writes it (`{id}` for every placeholder).
+    /// The path as the OpenAPI document writes it: `{id}` for the first
+    /// placeholder, the others by their names (`/cases/{id}/parties/{party}`).
     pub fn documented_path(&self) -> String {
         let mut out = String::new();
         let mut inside = false;
+        let mut first = true;
         for c in format!("/api/v1{}", self.path).chars() {
             match c {
-                '{' => {
+                '{' if first => {
                     inside = true;
                     out.push_str("{id}");
                 }
-                '}' => inside = false,
+                '}' if inside => {
+                    inside = false;
+                    first = false;
+                }
                 _ if inside => {}
                 _ => out.push(c),
             }
@@ -228,9 +285,12 @@ impl Route {
 
 /// A practice with one record of each kind: a custom role (`viewer`) and
 /// profile (`profile`), a consultant who owns a case (`carol`), a paralegal
-/// to act on (`user`), a case, a site, a party with an email.
+/// to act on (`user`), a case, a site, a party with an email (`party`, not
+/// invited), and a party who joined the portal (`member`), signed in.
 pub struct Records {
     pub ids: HashMap<&'static str, String>,
+    /// The portal session token of `member`.
+    pub portal: String,
 }
 
 impl Records {
@@ -241,6 +301,35 @@ impl Records {
     pub fn email(&self, name: &str) -> String {
         format!("{name}@maple.example")
     }
+
+    /// The portal sign-in email of `member`.
+    pub fn member_email(&self) -> String {
+        MEMBER_EMAIL.to_owned()
+    }
+
+    /// The token a route's caller presents in the bad-input suites: the
+    /// portal token for portal routes, the Super Admin's for the others.
+    pub fn token_for<'a>(&'a self, route: &Route, admin: &'a str) -> &'a str {
+        if matches!(route.need, Need::Portal) { &self.portal } else { admin }
+    }
+}
+
+/// The email of the records' portal member.
+pub const MEMBER_EMAIL: &str = "member@party.example";
+
+/// Records a party at `site`, invites them, accepts the invitation with
+/// [`PASSWORD`] and signs them in to the portal: their id and portal token.
+pub async fn portal_member(app: &App, site: &str, email: &str) -> (String, String) {
+    let body = json!({ "kind": "student", "name": "Mia Member", "email": email, "invite": true });
+    let saved = app.post(&format!("/api/v1/sites/{site}/parties"), &app.admin, body).await;
+    let id = created_id(&saved);
+    let token = app.last_secret(email, "party_invitation").await;
+    let accept = json!({ "token": token, "new_password": PASSWORD });
+    let accepted = app.call(Method::POST, "/api/v1/portal/invitations/accept", None, Some(accept)).await;
+    assert_eq!(accepted.status, 204, "{:#}", accepted.body);
+    let signed = app.portal_sign_in("maple-law", email, PASSWORD).await;
+    assert_eq!(signed.status, 201, "{:#}", signed.body);
+    (id, signed.body["token"].as_str().unwrap().to_owned())
 }
 
 fn created_id(answer: &Answer) -> String {
@@ -276,5 +365,7 @@ pub async fn records(app: &App) -> Records {
     ids.insert("party", created_id(&party));
     let outbox = app.get("/api/v1/outbox?limit=1", admin).await;
     ids.insert("email", outbox.body["items"][0]["id"].as_str().unwrap().to_owned());
-    Records { ids }
+    let (member, portal) = portal_member(app, &ids["site"], MEMBER_EMAIL).await;
+    ids.insert("member", member);
+    Records { ids, portal }
 }

@@ -353,7 +353,7 @@ impl App {
             request = request.json(&body);
         }
         let answered = answer(request.send().await.unwrap()).await;
-        if path == "/api/v1/password/forgot" {
+        if path == "/api/v1/password/forgot" || path == "/api/v1/portal/password/forgot" {
             // Its work runs after the answer: the tests look at what it did.
             self.forgot.settled().await;
         }
@@ -389,6 +389,12 @@ impl App {
             .unwrap_or_else(|| panic!("no {kind} email to {to}"));
         let message = serde_json::to_value(&email.message).unwrap();
         message.get("token").or_else(|| message.get("password")).unwrap().as_str().unwrap().to_owned()
+    }
+
+    /// Signs a party in to the portal of `practice`.
+    pub async fn portal_sign_in(&self, practice: &str, email: &str, password: &str) -> Answer {
+        let body = json!({ "practice": practice, "email": email, "password": password });
+        self.call(Method::POST, "/api/v1/portal/sessions", None, Some(body)).await
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Answer {

@@ -420,3 +420,57 @@ impl From<SettingsError> for ApiError {
         }
     }
 }
+
+impl From<PortalError> for ApiError {
+    fn from(e: PortalError) -> Self {
+        match e {
+            PortalError::SessionInvalid => Self::unauthenticated(),
+            PortalError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<PortalPasswordError> for ApiError {
+    fn from(e: PortalPasswordError) -> Self {
+        match e {
+            PortalPasswordError::SessionInvalid => Self::unauthenticated(),
+            PortalPasswordError::WrongPassword => Self::invalid("current_password", e),
+            PortalPasswordError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
+            PortalPasswordError::Password(e) => Self::from(e).at("new_password"),
+            PortalPasswordError::Hash(e) => e.into(),
+            PortalPasswordError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn portal_transition(detail: String, status: PortalAccountStatus) -> ApiError {
+    ApiError::new(ProblemKind::IllegalTransition, detail).with("portal_status", status)
+}
+
+impl From<PortalAdminError> for ApiError {
+    fn from(e: PortalAdminError) -> Self {
+        match e {
+            PortalAdminError::Access(e) => e.into(),
+            PortalAdminError::PartyNotFound => Self::not_found("party"),
+            PortalAdminError::NotInvited => Self::new(ProblemKind::NoPortalAccount, e.to_string()),
+            PortalAdminError::NotPending { status } | PortalAdminError::NotActive { status } => {
+                portal_transition(e.to_string(), status)
+            }
+            PortalAdminError::Transition(t) => portal_transition(t.to_string(), t.from),
+            PortalAdminError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CasePartyError> for ApiError {
+    fn from(e: CasePartyError) -> Self {
+        match e {
+            CasePartyError::Access(e) => e.into(),
+            CasePartyError::CaseNotFound => Self::not_found("case"),
+            CasePartyError::PartyNotFound => Self::invalid("party", e),
+            CasePartyError::AlreadyOnCase => Self::new(ProblemKind::AlreadyOnCase, e.to_string()).at("party"),
+            CasePartyError::NotOnCase => Self::not_found("party on this case"),
+            CasePartyError::Store(e) => e.into(),
+        }
+    }
+}

@@ -59,6 +59,10 @@ pub enum ProblemKind {
     NotInvited,
     /// 409: only an active user's password can be reset.
     UserNotActive,
+    /// 409: the party has no portal account (never invited).
+    NoPortalAccount,
+    /// 409: the party already takes part in the case.
+    AlreadyOnCase,
     /// 409: the case is closed.
     CaseClosed,
     /// 409: built-in roles and profiles cannot change.
@@ -103,7 +107,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, in status order.
-    pub const ALL: [Self; 45] = [
+    pub const ALL: [Self; 47] = [
         Self::MalformedJson,
         Self::UnreadableBody,
         Self::InvalidPath,
@@ -129,6 +133,8 @@ impl ProblemKind {
         Self::IllegalTransition,
         Self::NotInvited,
         Self::UserNotActive,
+        Self::NoPortalAccount,
+        Self::AlreadyOnCase,
         Self::CaseClosed,
         Self::Builtin,
         Self::NameTaken,
@@ -179,6 +185,8 @@ impl ProblemKind {
             Self::IllegalTransition => "illegal-transition",
             Self::NotInvited => "not-invited",
             Self::UserNotActive => "user-not-active",
+            Self::NoPortalAccount => "no-portal-account",
+            Self::AlreadyOnCase => "already-on-case",
             Self::CaseClosed => "case-closed",
             Self::Builtin => "builtin",
             Self::NameTaken => "name-taken",
@@ -228,6 +236,8 @@ impl ProblemKind {
             | Self::IllegalTransition
             | Self::NotInvited
             | Self::UserNotActive
+            | Self::NoPortalAccount
+            | Self::AlreadyOnCase
             | Self::CaseClosed
             | Self::Builtin
             | Self::NameTaken
@@ -274,6 +284,8 @@ impl ProblemKind {
             Self::IllegalTransition => "Not possible in this status",
             Self::NotInvited => "Not waiting on an invitation",
             Self::UserNotActive => "Only active users",
+            Self::NoPortalAccount => "No portal account",
+            Self::AlreadyOnCase => "Already on the case",
             Self::CaseClosed => "The case is closed",
             Self::Builtin => "Built-ins cannot change",
             Self::NameTaken => "Name already used",

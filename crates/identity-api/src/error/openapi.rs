@@ -58,6 +58,11 @@ problems!(PartyError => [NotFound, InvalidField, EmailPreviouslyUsed, IllegalTra
 problems!(ReadLogError => [] + AccessError + StoreError);
 problems!(RetryEmailError => [NotFound, EmailNotFailed, EmailSecretRemoved] + AccessError + StoreError);
 problems!(SettingsError => [InvalidField]);
+problems!(PortalError => [Unauthenticated] + StoreError);
+problems!(PortalPasswordError => [Unauthenticated, InvalidField, TooManyAttempts]
+    + PasswordRejection + HashError + StoreError);
+problems!(PortalAdminError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
+problems!(CasePartyError => [NotFound, InvalidField, AlreadyOnCase] + AccessError + StoreError);
 problems!(UpdateSettingsError => [SuperAdminOnly] + AccessError + SettingsError + StoreError);
 
 impl<A: Problems, B: Problems> Problems for (A, B) {

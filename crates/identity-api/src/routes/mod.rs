@@ -9,6 +9,8 @@
 mod cases;
 mod logs;
 mod outbox;
+mod portal;
+mod portal_admin;
 mod roles;
 mod sessions;
 mod sites;
@@ -30,7 +32,9 @@ pub fn all() -> OpenApiRouter<ApiState> {
         .merge(roles::routes())
         .merge(sites::routes())
         .merge(logs::routes())
-        .merge(outbox::routes());
+        .merge(outbox::routes())
+        .merge(portal::routes())
+        .merge(portal_admin::routes());
     with_generic_problems(router.get_openapi_mut());
     router
 }
@@ -69,9 +73,11 @@ fn add_problems(operation: &mut Operation, method: &str, rate_limited: bool) {
             kinds.extend(slugs.iter().filter_map(|s| kind_of_slug(s)));
         }
     }
-    if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+    if let Some(security) = operation.security.as_ref().filter(|s| !s.is_empty()) {
         kinds.extend([K::Unauthenticated, K::StorageUnavailable]);
-        if method != "GET" {
+        // Portal routes take a bearer token only: no cookie to forge.
+        let portal = serde_json::to_value(security).is_ok_and(|v| v.to_string().contains("\"portal\""));
+        if method != "GET" && !portal {
             kinds.insert(K::CrossSiteRequest);
         }
     }

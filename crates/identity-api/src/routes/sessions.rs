@@ -262,7 +262,7 @@ pub struct InspectBody {
 const MAX_TOKEN_LENGTH: usize = 256;
 
 /// The token of a link, refused (422) when empty or longer than any token.
-fn presented(token: &SecretString) -> Result<Token, ApiError> {
+pub(super) fn presented(token: &SecretString) -> Result<Token, ApiError> {
     let text = token.expose_secret();
     let mut fields = Fields::default();
     if text.is_empty() {

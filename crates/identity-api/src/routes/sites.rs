@@ -2,6 +2,7 @@
 //! witnesses, faculty, staff, clients. "Save" records a party; "Send invite"
 //! also emails an invitation to the limited portal.
 
+use super::portal_admin::{__path_revoke_invitation, revoke_invitation};
 use crate::ApiState;
 use crate::dto::Fields;
 use crate::error::{Answers, ApiError};
@@ -23,7 +24,7 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(update_site))
         .routes(routes!(list_parties, save_party))
         .routes(routes!(get_party, update_party))
-        .routes(routes!(invite_party))
+        .routes(routes!(invite_party, revoke_invitation))
 }
 
 /// A site's name and address.

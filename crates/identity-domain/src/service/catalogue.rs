@@ -592,6 +592,7 @@ impl IdentityService {
             time_zone: account.time_zone_or_default(),
         };
         let message = Message::PartyInvitation {
+            practice_slug: practice.slug.as_str().to_owned(),
             site_name: site.name.as_str().to_owned(),
             token: MailSecret::new(token.expose()),
             expires_at,

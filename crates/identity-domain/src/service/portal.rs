@@ -451,8 +451,8 @@ impl IdentityService {
     /// Changes the signed-in party's password: the current one is checked
     /// (a wrong one counts as a failed sign-in, with the same delays and
     /// lock); the new one meets the practice's policy and differs from the
-    /// current one. Ends every other portal session of the party and voids
-    /// their pending links.
+    /// current one. Ends every other portal session of the party, voids
+    /// their pending links and emails them that the password changed.
     ///
     /// # Errors
     /// [`PortalPasswordError`].
@@ -523,6 +523,7 @@ impl IdentityService {
         uow.portal().update_account(&account).await?;
         uow.portal().end_sessions(caller.practice, caller.party, Some(caller.session), now).await?;
         uow.links().void_for(caller.practice, LinkSubject::Party(caller.party), None, now).await?;
+        self.send_party_password_changed(uow.as_mut(), &practice, &party, &account, now).await?;
         self.audit(
             uow.as_mut(),
             &caller.origin(),
@@ -636,13 +637,44 @@ impl IdentityService {
             language: &language,
             time_zone: account.time_zone_or_default(),
         };
-        let message = Message::PartyRecovery { token: MailSecret::new(token.expose()), expires_at };
+        let message = Message::PartyRecovery {
+            practice_slug: practice.slug.as_str().to_owned(),
+            token: MailSecret::new(token.expose()),
+            expires_at,
+        };
         self.send(uow, practice, recipient, message).await
+    }
+
+    /// Queues the "your portal password was changed" email to the
+    /// account's stored address, in the party's language and time zone.
+    async fn send_party_password_changed(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: &Practice,
+        party: &Party,
+        account: &PortalAccount,
+        changed_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        let language = party.details.language.clone().unwrap_or_else(Language::english);
+        let recipient = Recipient {
+            email: &account.email,
+            name: party.details.name.as_str(),
+            language: &language,
+            time_zone: account.time_zone_or_default(),
+        };
+        self.send(
+            uow,
+            practice,
+            recipient,
+            Message::PartyPasswordChanged { practice_slug: practice.slug.as_str().to_owned(), changed_at },
+        )
+        .await
     }
 
     /// Sets a new portal password through a portal recovery link (from
     /// "forgot password" or an administrator). Clears a sign-in lock, ends
-    /// every portal session of the party and voids their other links.
+    /// every portal session of the party, voids their other links and
+    /// emails them that the password changed.
     ///
     /// # Errors
     /// [`LinkError`]: one answer for any link that cannot be used (unknown,
@@ -728,6 +760,7 @@ impl IdentityService {
                     self.audit(uow.as_mut(), &origin, action, target, Some(before), Some(after)).await?;
                 }
                 PartyLinkUse::Recover => {
+                    self.send_party_password_changed(uow.as_mut(), practice, party, &account, now).await?;
                     let action = AuditAction::PortalPasswordRecovered;
                     self.audit(uow.as_mut(), &origin, action, target, None, None).await?;
                 }

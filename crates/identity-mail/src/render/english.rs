@@ -1,6 +1,15 @@
 //! The English wording of every email.
 
-use super::{Action, Common, Content, Detail, Letter};
+use super::{Action, Common, Content, Detail, Letter, Portal};
+
+/// ", with the practice code maple-law", or nothing when it is unknown.
+fn practice_code(portal: &Portal<'_>) -> String {
+    if portal.practice_slug.is_empty() {
+        String::new()
+    } else {
+        format!(" with the practice code {}, your email and your password", portal.practice_slug)
+    }
+}
 
 pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
     let practice = common.practice;
@@ -104,7 +113,7 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 "If you did not expect this change, contact your administrator right away.".to_owned(),
             ];
         }
-        Content::PartyInvitation { site, link, expires } => {
+        Content::PartyInvitation { site, link, expires, portal } => {
             letter.subject = format!("{practice} invites you to its portal");
             letter.intro = vec![
                 format!("{practice} ({site}) invites you to create your account on its portal."),
@@ -113,10 +122,11 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
             letter.action = Some(Action::new("Create my account", link));
             letter.outro = vec![
                 link_works_once(expires),
+                format!("Afterwards, sign in to the portal at {}{}.", portal.link, practice_code(portal)),
                 "If you were not expecting this invitation, you can ignore this email.".to_owned(),
             ];
         }
-        Content::PartyRecovery { link, expires } => {
+        Content::PartyRecovery { link, expires, portal } => {
             letter.subject = format!("Choose a new password for the {practice} portal");
             letter.intro = vec![
                 format!("Someone asked to reset the password of your account on the {practice} portal."),
@@ -125,7 +135,22 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
             letter.action = Some(Action::new("Choose a new password", link));
             letter.outro = vec![
                 link_works_once(expires),
+                format!("Then sign in to the portal at {}{}.", portal.link, practice_code(portal)),
                 "If you did not ask for this, ignore this email: your password stays as it is.".to_owned(),
+            ];
+        }
+        Content::PartyPasswordChanged { changed, portal } => {
+            letter.subject = format!("Your {practice} portal password was changed");
+            letter.intro = vec![format!(
+                "The password of your account on the {practice} portal was changed on {changed}."
+            )];
+            if !portal.practice_slug.is_empty() {
+                letter.details = vec![Detail::new("Practice code", portal.practice_slug)];
+            }
+            letter.action = Some(Action::new("Sign in to the portal", &portal.link));
+            letter.outro = vec![
+                "Your other portal sessions were signed out.".to_owned(),
+                format!("If you did not make this change, contact {practice} right away."),
             ];
         }
     }

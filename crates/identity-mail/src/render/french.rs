@@ -1,6 +1,18 @@
 //! The French wording of every email.
 
-use super::{Action, Common, Content, Detail, Letter};
+use super::{Action, Common, Content, Detail, Letter, Portal};
+
+/// « avec le code du cabinet … », or nothing when it is unknown.
+fn practice_code(portal: &Portal<'_>) -> String {
+    if portal.practice_slug.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " avec le code du cabinet {}, votre adresse courriel et votre mot de passe",
+            portal.practice_slug
+        )
+    }
+}
 
 pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
     let practice = common.practice;
@@ -111,7 +123,7 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                     .to_owned(),
             ];
         }
-        Content::PartyInvitation { site, link, expires } => {
+        Content::PartyInvitation { site, link, expires, portal } => {
             letter.subject = format!("{practice} vous invite sur son portail");
             letter.intro = vec![
                 format!("{practice} ({site}) vous invite à créer votre compte sur son portail."),
@@ -120,10 +132,15 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
             letter.action = Some(Action::new("Créer mon compte", link));
             letter.outro = vec![
                 link_works_once(expires),
+                format!(
+                    "Ensuite, connectez-vous au portail à l’adresse {}{}.",
+                    portal.link,
+                    practice_code(portal)
+                ),
                 "Si vous n’attendiez pas cette invitation, vous pouvez ignorer ce courriel.".to_owned(),
             ];
         }
-        Content::PartyRecovery { link, expires } => {
+        Content::PartyRecovery { link, expires, portal } => {
             letter.subject = format!("Choisissez un nouveau mot de passe pour le portail de {practice}");
             letter.intro = vec![
                 format!(
@@ -134,8 +151,30 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
             letter.action = Some(Action::new("Choisir un nouveau mot de passe", link));
             letter.outro = vec![
                 link_works_once(expires),
+                format!(
+                    "Connectez-vous ensuite au portail à l’adresse {}{}.",
+                    portal.link,
+                    practice_code(portal)
+                ),
                 "Si vous n’avez rien demandé, ignorez ce courriel : votre mot de passe reste le même."
                     .to_owned(),
+            ];
+        }
+        Content::PartyPasswordChanged { changed, portal } => {
+            letter.subject =
+                format!("Le mot de passe de votre compte sur le portail de {practice} a été changé");
+            letter.intro = vec![format!(
+                "Le mot de passe de votre compte sur le portail de {practice} a été changé le {changed}."
+            )];
+            if !portal.practice_slug.is_empty() {
+                letter.details = vec![Detail::new("Code du cabinet", portal.practice_slug)];
+            }
+            letter.action = Some(Action::new("Se connecter au portail", &portal.link));
+            letter.outro = vec![
+                "Vos autres sessions sur le portail ont été fermées.".to_owned(),
+                format!(
+                    "Si vous n’êtes pas à l’origine de ce changement, contactez {practice} immédiatement."
+                ),
             ];
         }
     }

@@ -143,14 +143,22 @@ impl Renderer {
             Message::EmailChanged { old_email, new_email, changed_at } => {
                 Content::EmailChanged { old_email, new_email, changed: when(*changed_at) }
             }
-            Message::PartyInvitation { site_name, token, expires_at } => Content::PartyInvitation {
-                site: site_name.trim(),
-                link: self.base.portal_join(secret(token)?),
-                expires: when(*expires_at),
-            },
-            Message::PartyRecovery { token, expires_at } => Content::PartyRecovery {
+            Message::PartyInvitation { practice_slug, site_name, token, expires_at } => {
+                Content::PartyInvitation {
+                    site: site_name.trim(),
+                    link: self.base.portal_join(secret(token)?),
+                    expires: when(*expires_at),
+                    portal: Portal { practice_slug, link: self.base.portal_sign_in() },
+                }
+            }
+            Message::PartyRecovery { practice_slug, token, expires_at } => Content::PartyRecovery {
                 link: self.base.portal_recover(secret(token)?),
                 expires: when(*expires_at),
+                portal: Portal { practice_slug, link: self.base.portal_sign_in() },
+            },
+            Message::PartyPasswordChanged { practice_slug, changed_at } => Content::PartyPasswordChanged {
+                changed: when(*changed_at),
+                portal: Portal { practice_slug, link: self.base.portal_sign_in() },
             },
         })
     }
@@ -195,11 +203,26 @@ enum Content<'a> {
         site: &'a str,
         link: String,
         expires: String,
+        portal: Portal<'a>,
     },
     PartyRecovery {
         link: String,
         expires: String,
+        portal: Portal<'a>,
     },
+    PartyPasswordChanged {
+        changed: String,
+        portal: Portal<'a>,
+    },
+}
+
+/// Where and how a party signs in to the portal.
+struct Portal<'a> {
+    /// The practice code to type (empty in emails queued before it was
+    /// written: then not mentioned).
+    practice_slug: &'a str,
+    /// The portal's sign-in page.
+    link: String,
 }
 
 /// The words of one email, in the order the layouts show them.

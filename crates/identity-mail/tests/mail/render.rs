@@ -62,17 +62,32 @@ fn every_message() -> Vec<Message> {
             changed_at: at(5, 9),
         },
         Message::PartyInvitation {
+            practice_slug: "maple-law".to_owned(),
             site_name: "Downtown Office".to_owned(),
             token: MailSecret::new(TOKEN),
             expires_at: at(12, 9),
         },
-        Message::PartyRecovery { token: MailSecret::new(TOKEN), expires_at: at(5, 10) },
+        Message::PartyRecovery {
+            practice_slug: "maple-law".to_owned(),
+            token: MailSecret::new(TOKEN),
+            expires_at: at(5, 10),
+        },
+        Message::PartyPasswordChanged { practice_slug: "maple-law".to_owned(), changed_at: at(5, 10) },
     ]
+}
+
+/// The three emails a party gets about the portal.
+fn party_messages() -> Vec<Message> {
+    every_message().into_iter().filter(|m| m.kind().starts_with("party_")).collect()
 }
 
 #[test]
 fn a_party_recovery_link_leads_to_the_portal() {
-    let message = Message::PartyRecovery { token: MailSecret::new(TOKEN), expires_at: at(5, 10) };
+    let message = Message::PartyRecovery {
+        practice_slug: "maple-law".to_owned(),
+        token: MailSecret::new(TOKEN),
+        expires_at: at(5, 10),
+    };
     let rendered = renderer().render(&email(message, "fr-CA", "America/Montreal")).unwrap();
     let link = format!("https://id.maple.example/portal/recover#token={TOKEN}");
     assert!(rendered.text.contains(&link), "{}", rendered.text);
@@ -124,6 +139,7 @@ fn user_supplied_values_are_escaped_in_html() {
 
     let mut party = email(
         Message::PartyInvitation {
+            practice_slug: "maple-law".to_owned(),
             site_name: hostile.to_owned(),
             token: MailSecret::new(TOKEN),
             expires_at: at(12, 9),
@@ -187,6 +203,8 @@ fn links_come_from_the_public_base_url_with_the_token_in_the_fragment() {
         ("recovery", format!("https://id.maple.example/recover#token={TOKEN}")),
         ("generated_password", "https://id.maple.example/sign-in".to_owned()),
         ("party_invitation", format!("https://id.maple.example/portal/join#token={TOKEN}")),
+        ("party_recovery", format!("https://id.maple.example/portal/recover#token={TOKEN}")),
+        ("party_password_changed", "https://id.maple.example/portal/sign-in".to_owned()),
     ];
     for message in every_message() {
         let kind = message.kind();
@@ -223,7 +241,10 @@ fn a_delivered_email_whose_secret_is_blanked_is_not_rendered() {
         match renderer().render(&blanked) {
             Err(RenderError::MissingSecret { kind: k }) => assert_eq!(k, kind),
             Ok(_) => {
-                assert!(matches!(kind, "welcome" | "email_changed"), "{kind} rendered without its secret")
+                assert!(
+                    matches!(kind, "welcome" | "email_changed" | "party_password_changed"),
+                    "{kind} rendered without its secret"
+                )
             }
             Err(other) => panic!("{kind}: {other}"),
         }
@@ -252,4 +273,60 @@ async fn the_envelope_has_both_parts_the_language_and_a_stable_message_id() {
     assert!(
         parsed.body_html(0).unwrap().contains("Olivia Owner vous invite à rejoindre Maple &#38; Associates.")
     );
+}
+
+#[test]
+fn party_emails_name_the_practice_and_the_portal_sign_in_address_in_both_languages() {
+    for message in party_messages() {
+        let kind = message.kind();
+        for (language, zone) in [("en", "America/Toronto"), ("fr-CA", "America/Montreal")] {
+            let rendered = renderer().render(&email(message.clone(), language, zone)).unwrap();
+            for (part, body) in [("text", &rendered.text), ("html", &rendered.html)] {
+                assert!(body.contains("https://id.maple.example/portal/sign-in"), "{kind} {language} {part}");
+                assert!(body.contains("maple-law"), "{kind} {language} {part}: the practice code");
+            }
+            assert!(rendered.text.contains("Maple & Associates"), "{kind} {language}");
+            assert!(rendered.subject.contains("Maple & Associates"), "{kind} {language}");
+        }
+    }
+}
+
+#[test]
+fn the_portal_password_change_is_dated_in_the_partys_time_zone_and_language() {
+    let message =
+        || Message::PartyPasswordChanged { practice_slug: "maple-law".to_owned(), changed_at: at(5, 10) };
+    let english = renderer().render(&email(message(), "en", "Asia/Tokyo")).unwrap();
+    assert!(
+        english.subject.starts_with("Your Maple & Associates portal password was changed"),
+        "{}",
+        english.subject
+    );
+    assert!(
+        english.text.contains("Monday, January 5, 2026 at 7:00 PM (time zone: Asia/Tokyo)"),
+        "{}",
+        english.text
+    );
+    let french = renderer().render(&email(message(), "fr", "America/Vancouver")).unwrap();
+    assert_eq!(french.lang, Lang::Fr);
+    assert!(french.subject.contains("portail de Maple & Associates a été changé"), "{}", french.subject);
+    assert!(
+        french.text.contains("lundi 5 janvier 2026 à 2 h 00 (fuseau horaire : America/Vancouver)"),
+        "{}",
+        french.text
+    );
+}
+
+#[test]
+fn a_party_email_queued_before_the_practice_code_was_written_still_renders() {
+    // Outbox rows written before the practice code was part of the message.
+    let json = serde_json::json!({ "kind": "party_invitation", "site_name": "Downtown Office",
+        "token": TOKEN, "expires_at": "2026-01-12T09:00:00Z" });
+    let message: Message = serde_json::from_value(json).unwrap();
+    let rendered = renderer().render(&email(message, "en", "UTC")).unwrap();
+    assert!(
+        rendered.text.contains("sign in to the portal at https://id.maple.example/portal/sign-in."),
+        "{}",
+        rendered.text
+    );
+    assert!(!rendered.text.contains("practice code"), "{}", rendered.text);
 }
