@@ -12,10 +12,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use fantoccini::Locator;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
+#[path = "common/binary.rs"]
+mod binary;
 #[path = "common/browser.rs"]
 mod browser;
 
@@ -23,8 +23,10 @@ use browser::{Browser, browser_available, emailed_link};
 
 const PASSWORD: &str = "a long and private passphrase";
 
+/// `xtask serve` in a folder of its own, removed when dropped.
 struct Server {
-    child: Child,
+    /// `None` once stopped.
+    running: Option<binary::Running>,
     base: String,
     first_password: Option<String>,
     dir: PathBuf,
@@ -32,42 +34,23 @@ struct Server {
 
 /// Starts `xtask serve` in a fresh folder and waits until it listens.
 fn start_server(tag: &str) -> Server {
-    let dir = std::env::temp_dir().join(format!("identity-console-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("serve")
-        .current_dir(&dir)
-        .env("IDENTITY_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start xtask serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut first_password = None;
-    let mut base = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.trim().strip_prefix("password:") {
-            first_password = rest.split_whitespace().next().map(str::to_owned);
-        }
-        if let Some(address) = line.strip_prefix("Listening on ") {
-            base = address.split_whitespace().next().map(str::to_owned);
-            break;
-        }
+    let dir = binary::temp_dir(&format!("console-{tag}"));
+    let running = binary::start(&dir, &[("RUST_LOG", "warn")]);
+    let (base, first_password) = (running.base.clone(), running.first_password.clone());
+    Server { running: Some(running), base, first_password, dir }
+}
+
+impl Server {
+    /// SIGTERM: the server exits 0.
+    fn stop(mut self) {
+        let (stopped, log) = self.running.take().unwrap().stop();
+        assert!(stopped, "the server did not stop cleanly:\n{log}");
     }
-    let Some(base) = base else {
-        let output = child.wait_with_output().unwrap();
-        panic!("the server stopped before listening: {}", String::from_utf8_lossy(&output.stderr));
-    };
-    Server { child, base, first_password, dir }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
+        drop(self.running.take());
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -376,7 +359,7 @@ async fn the_immigration_help_page_walks_through_the_console() {
 
 async fn server_stops_cleanly(server: Server, browser: Browser) {
     browser.close().await;
-    drop(server);
+    server.stop();
 }
 
 /// The school district's help page ("Manage and Invite Users"), in the

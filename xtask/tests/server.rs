@@ -8,19 +8,15 @@ use identity_store::SeaStore;
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "a long and private passphrase";
 
-struct Server {
-    /// `None` once stopped.
-    child: Option<Child>,
-    base: String,
-    first_password: Option<String>,
-}
+#[path = "common/binary.rs"]
+mod binary;
+
+use binary::Running as Server;
 
 /// Starts `xtask serve` in `dir` (the SQLite file and the mail outbox land
 /// there unless `database_url` says otherwise) and waits until it listens.
@@ -30,57 +26,11 @@ fn start(dir: &Path, database_url: Option<&str>) -> Server {
 
 /// [`start`] with more environment variables.
 fn start_with(dir: &Path, database_url: Option<&str>, env: &[(&str, &str)]) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command.envs(env.iter().copied());
-    command
-        .arg("serve")
-        .current_dir(dir)
-        .env("IDENTITY_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut env = env.to_vec();
     if let Some(url) = database_url {
-        command.env("IDENTITY_DATABASE_URL", url);
+        env.push(("IDENTITY_DATABASE_URL", url));
     }
-    let mut child = command.spawn().expect("start xtask serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut first_password = None;
-    let mut base = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.trim().strip_prefix("password:") {
-            first_password = rest.split_whitespace().next().map(str::to_owned);
-        }
-        if let Some(address) = line.strip_prefix("Listening on ") {
-            base = address.split_whitespace().next().map(str::to_owned);
-            break;
-        }
-    }
-    let Some(base) = base else {
-        let output = child.wait_with_output().unwrap();
-        panic!("the server stopped before listening: {}", String::from_utf8_lossy(&output.stderr));
-    };
-    Server { child: Some(child), base, first_password }
-}
-
-impl Server {
-    /// SIGTERM, then the exit status and what the server logged.
-    fn stop(mut self) -> (bool, String) {
-        let child = self.child.take().unwrap();
-        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        let output = child.wait_with_output().unwrap();
-        (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
-    }
-}
-
-/// A test that fails before `stop` leaves no server behind.
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+    binary::start(dir, &env)
 }
 
 struct Client {
@@ -303,11 +253,7 @@ async fn the_csv_download_of_a_practice_of_100000_users_holds_every_user_once() 
     const SEEDED: usize = 100_000;
     let dir = temp_dir("export");
     let server = start(&dir, None);
-    let seeded = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["seed", "--users", &SEEDED.to_string()])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
+    let seeded = binary::xtask(&dir).args(["seed", "--users", &SEEDED.to_string()]).output().unwrap();
     assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
 
     let client = Client { http: reqwest::Client::new(), base: server.base.clone() };
