@@ -8,30 +8,36 @@
 mod access;
 mod budget;
 mod cases;
-mod catalogue;
 mod credentials;
 mod export;
 mod lifecycle;
+mod logs;
 mod outbox;
+mod parties;
 mod party_cases;
 mod portal;
 mod portal_admin;
 mod practices;
+mod roles;
 mod sessions;
+mod sites;
 mod users;
 
 pub use access::*;
 pub use cases::*;
-pub use catalogue::*;
 pub use credentials::*;
 pub use export::*;
 pub use lifecycle::*;
+pub use logs::*;
 pub use outbox::*;
+pub use parties::*;
 pub use party_cases::*;
 pub use portal::*;
 pub use portal_admin::*;
 pub use practices::*;
+pub use roles::*;
 pub use sessions::*;
+pub use sites::*;
 pub use users::*;
 
 use crate::audit::{Actor, AuditAction, AuditEntry, RequestId, Target};
