@@ -15,7 +15,7 @@
 #[path = "common/binary.rs"]
 mod binary;
 
-use binary::{PASSWORD, Running, start, temp_dir};
+use binary::{PASSWORD, Running, emailed_token, start, temp_dir};
 use identity_store::SeaStore;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Statement};
@@ -128,38 +128,6 @@ impl Cluster {
         for dir in self.dirs.iter().chain([&self.mail]) {
             std::fs::remove_dir_all(dir).ok();
         }
-    }
-}
-
-/// The token of the newest emailed link to `to` in `folder`, waiting for a
-/// worker to write it.
-async fn emailed_token(folder: &Path, to: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(folder)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|e| {
-                        let raw = std::fs::read_to_string(e.path()).ok()?;
-                        let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                        let modified = e.metadata().ok()?.modified().ok()?;
-                        (text.contains(&format!("<{to}>")) && text.contains("#token="))
-                            .then_some((modified, text))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        found.sort();
-        if let Some((_, text)) = found.pop() {
-            let start = text.find("#token=").unwrap() + "#token=".len();
-            return text[start..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
-                .collect();
-        }
-        assert!(Instant::now() < deadline, "no email with a link to {to} in {}", folder.display());
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

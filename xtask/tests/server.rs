@@ -9,14 +9,13 @@ use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "a long and private passphrase";
 
 #[path = "common/binary.rs"]
 mod binary;
 
-use binary::Running as Server;
+use binary::{Running as Server, emailed_token};
 
 /// Starts `xtask serve` in `dir` (the SQLite file and the mail outbox land
 /// there unless `database_url` says otherwise) and waits until it listens.
@@ -62,39 +61,6 @@ impl Client {
     async fn sign_in(&self, email: &str, password: &str) -> (StatusCode, Value) {
         let body = json!({ "practice": "practice", "email": email, "password": password });
         self.send(reqwest::Method::POST, "/api/v1/sessions", None, Some(body)).await
-    }
-}
-
-/// The token of the newest link to `to` in the file outbox, waiting for the
-/// worker to write it.
-async fn emailed_token(outbox: &Path, to: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(outbox)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|e| {
-                        let raw = std::fs::read_to_string(e.path()).ok()?;
-                        // Undo quoted-printable: soft line breaks, then `=3D`.
-                        let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-                        let modified = e.metadata().ok()?.modified().ok()?;
-                        (text.contains(&format!("<{to}>")) && text.contains("#token="))
-                            .then_some((modified, text))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        found.sort();
-        if let Some((_, text)) = found.pop() {
-            let start = text.find("#token=").unwrap() + "#token=".len();
-            return text[start..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
-                .collect();
-        }
-        assert!(Instant::now() < deadline, "no email with a link to {to} in {}", outbox.display());
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -212,3 +212,36 @@ pub async fn eventually<F: FnMut() -> bool>(what: &str, timeout: Duration, mut c
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The token of the newest link to `to` in the file outbox, waiting for the
+/// worker to write it.
+pub async fn emailed_token(outbox: &Path, to: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut found: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(outbox)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| {
+                        let raw = std::fs::read_to_string(e.path()).ok()?;
+                        // Undo quoted-printable: soft line breaks, then `=3D`.
+                        let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+                        let modified = e.metadata().ok()?.modified().ok()?;
+                        (text.contains(&format!("<{to}>")) && text.contains("#token="))
+                            .then_some((modified, text))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        if let Some((_, text)) = found.pop() {
+            let start = text.find("#token=").unwrap() + "#token=".len();
+            return text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "-_".contains(*c))
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "no email with a link to {to} in {}", outbox.display());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

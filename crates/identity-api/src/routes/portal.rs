@@ -8,7 +8,7 @@
 //! portal token is to every staff route. No party id travels in a portal
 //! route: a party only ever reaches their own record.
 
-use super::sessions::{ChangePasswordBody, ForgotBody, ForgotProblems, RedeemBody, presented};
+use super::sessions::{ChangePasswordBody, ForgotBody, ForgotProblems, RedeemBody, link_error, presented};
 use crate::ApiState;
 use crate::dto::{Fields, case_part_schema, case_status_schema, double_option, party_kind_schema};
 use crate::error::{Answers, ApiError};
@@ -35,13 +35,6 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(change_password))
         .routes(routes!(my_cases))
         .routes(routes!(sign_out))
-}
-
-fn link_error(e: LinkError) -> ApiError {
-    match e {
-        LinkError::Password(e) => ApiError::from(e).at("new_password"),
-        other => other.into(),
-    }
 }
 
 /// Accepts a party's invitation: sets their portal password; the portal

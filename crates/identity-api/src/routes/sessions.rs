@@ -210,7 +210,8 @@ pub struct RedeemBody {
     pub new_password: SecretString,
 }
 
-fn link_error(e: LinkError) -> ApiError {
+/// A link's refusal, its password's reason placed at `new_password`.
+pub(super) fn link_error(e: LinkError) -> ApiError {
     match e {
         LinkError::Password(e) => ApiError::from(e).at("new_password"),
         other => other.into(),

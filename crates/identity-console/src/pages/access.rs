@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use identity_domain::{ForgotPassword, Permission, SignIn, SignInError, Token};
+use identity_domain::{ForgotPassword, Permission, RequestId, SignIn, SignInError, Token};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -57,7 +57,7 @@ pub async fn sign_in_page(visitor: Visitor, Query(notice): Query<Notice>) -> Res
     (visitor.jar, render(StatusCode::OK, &page)).into_response()
 }
 
-/// The sign-in form.
+/// The sign-in form (the console's and the portal's).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SignInForm {
@@ -66,38 +66,53 @@ pub struct SignInForm {
     password: SecretString,
 }
 
+impl SignInForm {
+    /// The attempt, and the practice and email to show again if it fails.
+    pub(crate) fn into_attempt(self, request_id: Option<RequestId>) -> (SignIn, String, String) {
+        let attempt = SignIn {
+            practice: self.practice.trim().to_owned(),
+            email: self.email.clone(),
+            password: self.password,
+            request_id,
+        };
+        (attempt, self.practice, self.email)
+    }
+}
+
+/// What a refused sign-in shows: the one uniform message, or the reason
+/// beside the password.
+pub(crate) fn sign_in_refused(t: &'static Text, refused: SignInError) -> Errors {
+    let mut errors = Errors::default();
+    match refused {
+        SignInError::Failed => errors.general = Some(t.sign_in_failed.to_owned()),
+        SignInError::PasswordTooLong => errors.add(crate::messages::Problem::at("password", t.pw_too_long)),
+        SignInError::Hash(e) => errors.add(e.describe(t)),
+        SignInError::Store(e) => errors.add(e.describe(t)),
+    }
+    errors
+}
+
 /// `POST /console/sign-in`: a session cookie shared with the API, then the
 /// password step or the console.
 pub async fn sign_in(State(state): State<ConsoleState>, posted: VisitorForm<SignInForm>) -> Response {
     let VisitorForm { visitor, form, request_id } = posted;
     let t = visitor.lang.text();
-    let attempt = SignIn {
-        practice: form.practice.trim().to_owned(),
-        email: form.email.clone(),
-        password: form.password,
-        request_id,
-    };
-    let mut errors = Errors::default();
-    match state.service.sign_in(attempt).await {
+    let (attempt, practice, email) = form.into_attempt(request_id);
+    let errors = match state.service.sign_in(attempt).await {
         Ok(signed) => {
             let jar = CookieJar::new().add(session::session_cookie(signed.token.expose()));
             let next = if signed.password_change_only { paths::PASSWORD } else { paths::HOME };
             return (jar, Redirect::to(next)).into_response();
         }
-        Err(SignInError::Failed) => errors.general = Some(t.sign_in_failed.to_owned()),
-        Err(SignInError::PasswordTooLong) => {
-            errors.add(crate::messages::Problem::at("password", t.pw_too_long));
-        }
-        Err(SignInError::Hash(e)) => errors.add(e.describe(t)),
-        Err(SignInError::Store(e)) => errors.add(e.describe(t)),
-    }
+        Err(refused) => sign_in_refused(t, refused),
+    };
     let page = SignInPage {
         t,
         chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
         notice: None,
         errors,
-        practice: form.practice,
-        email: form.email,
+        practice,
+        email,
     };
     (visitor.jar, render(StatusCode::UNAUTHORIZED, &page)).into_response()
 }

@@ -7,6 +7,7 @@ use super::session::{self, Party, PartyForm, PortalVisitor, PortalVisitorForm};
 use crate::ConsoleState;
 use crate::i18n::{Lang, Text, fill};
 use crate::messages::{Describe, Problem, text_problem};
+use crate::pages::access::{SignInForm, sign_in_refused};
 use crate::pages::party::{case_status_label, part_label};
 use crate::pages::{Errors, render};
 use askama::Template;
@@ -14,8 +15,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use identity_domain::{
-    ForgotPassword, Language, LinkError, Note, Phone, PortalContactChange, SignIn, SignInError, TimeZone,
-    Token,
+    ForgotPassword, Language, LinkError, Note, Phone, PortalContactChange, TimeZone, Token,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -95,44 +95,26 @@ pub async fn sign_in_page(visitor: PortalVisitor, Query(notice): Query<Notice>) 
     (visitor.jar(), render(StatusCode::OK, &page)).into_response()
 }
 
-/// The sign-in form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SignInForm {
-    practice: String,
-    email: String,
-    password: SecretString,
-}
-
 /// `POST /portal/sign-in`: the portal's own session cookie, then the
 /// party's cases.
 pub async fn sign_in(State(state): State<ConsoleState>, posted: PortalVisitorForm<SignInForm>) -> Response {
     let PortalVisitorForm { visitor, form, request_id } = posted;
     let t = visitor.lang.text();
-    let attempt = SignIn {
-        practice: form.practice.trim().to_owned(),
-        email: form.email.clone(),
-        password: form.password,
-        request_id,
-    };
-    let mut errors = Errors::default();
-    match state.service.portal_sign_in(attempt).await {
+    let (attempt, practice, email) = form.into_attempt(request_id);
+    let errors = match state.service.portal_sign_in(attempt).await {
         Ok(signed) => {
             let jar = visitor.jar.add(session::session_cookie(signed.token.expose()));
             return (jar, Redirect::to(paths::HOME)).into_response();
         }
-        Err(SignInError::Failed) => errors.general = Some(t.sign_in_failed.to_owned()),
-        Err(SignInError::PasswordTooLong) => errors.add(Problem::at("password", t.pw_too_long)),
-        Err(SignInError::Hash(e)) => errors.add(e.describe(t)),
-        Err(SignInError::Store(e)) => errors.add(e.describe(t)),
-    }
+        Err(refused) => sign_in_refused(t, refused),
+    };
     let page = SignInPage {
         t,
         chrome: PortalChrome::visitor(visitor.lang, visitor.csrf.clone(), paths::SIGN_IN),
         notice: None,
         errors,
-        practice: form.practice,
-        email: form.email,
+        practice,
+        email,
     };
     (visitor.jar, render(StatusCode::UNAUTHORIZED, &page)).into_response()
 }
