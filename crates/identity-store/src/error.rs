@@ -8,7 +8,7 @@
 //! covers (`UNIQUE constraint failed: users.practice_id,
 //! users.email_normalized`). What the index guards decides the error: a
 //! taken name or email is a [`Conflict`]; a duplicate id or token hash is a
-//! fault, [`StoreError::Unavailable`] naming the index. Everything else is
+//! fault, [`StoreError::Internal`] naming the index. Everything else is
 //! [`StoreError::Unavailable`], whose text is the database's message: SQL
 //! errors carry no bound values, so no secret — except a serialization
 //! failure or a deadlock, which is [`StoreError::Contended`].
@@ -61,11 +61,11 @@ pub fn store_error(err: DbErr) -> StoreError {
             Guards::EmailInPractice => Conflict::EmailTaken.into(),
             Guards::OnePerParty => Conflict::Stale.into(),
             Guards::TokenHash | Guards::RecordId => {
-                StoreError::Unavailable(format!("unique index {} refused a duplicate: {message}", index.name))
+                StoreError::Internal(format!("unique index {} refused a duplicate: {message}", index.name))
             }
         },
         None => {
-            StoreError::Unavailable(format!("a unique index the schema does not list refused: {message}"))
+            StoreError::Internal(format!("a unique index the schema does not list refused: {message}"))
         }
     }
 }

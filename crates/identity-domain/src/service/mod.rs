@@ -71,7 +71,12 @@ pub const WRITE_ATTEMPTS: u32 = 10;
 crate::error::contended_through_store!(
     SignInError,
     SessionError,
-    CaseError,
+    CreateCaseError,
+    AssignCaseError,
+    CloseCaseError,
+    ReadCaseError,
+    ListCasesError,
+    ReassignCasesError,
     RoleError,
     SiteError,
     PartyError,
@@ -79,8 +84,11 @@ crate::error::contended_through_store!(
     RetryEmailError,
     CreateUserError,
     UpdateUserError,
+    ChangeEmailError,
+    SetAccessError,
     InvitationError,
     ReadUsersError,
+    ListUsersError,
     ResetPasswordError,
     LinkError,
     ChangePasswordError,
@@ -457,6 +465,6 @@ impl IdentityService {
         uow.practices()
             .get(id)
             .await?
-            .ok_or_else(|| StoreError::Unavailable(format!("practice {id} of a live session is missing")))
+            .ok_or_else(|| StoreError::Internal(format!("practice {id} of a live session is missing")))
     }
 }
