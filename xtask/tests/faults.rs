@@ -765,7 +765,7 @@ async fn an_unreadable_row_answers_500_internal_with_its_cause_in_the_log(dir: &
     let email = "garbled@practice.example";
     let (status, created) = client.invite(&admin, &role, email).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["id"].as_str().unwrap().to_owned();
+    let id = created["user"]["id"].as_str().unwrap().to_owned();
 
     let url = match env.iter().find(|(name, _)| *name == "IDENTITY_DATABASE_URL") {
         Some((_, url)) => (*url).to_owned(),
