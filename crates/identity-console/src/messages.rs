@@ -560,5 +560,8 @@ mod tests {
         let shown = StoreError::Unavailable("connection refused to db:5432".into()).describe(&EN);
         assert_eq!(shown.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!shown.text.contains("5432"));
+        let shown = StoreError::Internal("unreadable value in users.time_zone".into()).describe(&EN);
+        assert_eq!(shown.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!shown.text.contains("time_zone"), "{}", shown.text);
     }
 }
