@@ -773,8 +773,13 @@ async fn an_unreadable_row_answers_500_internal_with_its_cause_in_the_log(dir: &
     };
     corrupt_time_zone(&url, email).await;
 
-    let response =
-        client.http.get(format!("{}/api/v1/users/{id}", client.base)).bearer_auth(&admin).send().await.unwrap();
+    let response = client
+        .http
+        .get(format!("{}/api/v1/users/{id}", client.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(response.headers().get("retry-after").is_none(), "{:?}", response.headers());
     assert_eq!(response.headers()["content-type"], "application/problem+json");
@@ -809,8 +814,11 @@ async fn an_unreadable_row_on_postgresql_answers_500_internal_not_503() {
     let Some(pg) = postgres() else { return };
     let (url, name) = create_database(&pg, "garbled").await;
     let dir = temp_dir("garbled");
-    an_unreadable_row_answers_500_internal_with_its_cause_in_the_log(&dir, &[("IDENTITY_DATABASE_URL", &url)])
-        .await;
+    an_unreadable_row_answers_500_internal_with_its_cause_in_the_log(
+        &dir,
+        &[("IDENTITY_DATABASE_URL", &url)],
+    )
+    .await;
     std::fs::remove_dir_all(&dir).ok();
     drop_database(&pg, &name).await;
 }

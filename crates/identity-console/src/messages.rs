@@ -378,6 +378,15 @@ impl Describe for ChangePasswordError {
     }
 }
 
+impl Describe for ListRolesError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
 impl Describe for RoleError {
     fn describe(&self, t: &Text) -> Problem {
         match self {

@@ -770,7 +770,8 @@ impl Machine {
                 let owner = before.users[owner.get(&self.users)].clone();
                 let mut refusals = Vec::new();
                 if owner.status != UserStatus::Active {
-                    refusals.push(CreateCaseError::Assignee(AssigneeError::NotActive { status: owner.status }));
+                    refusals
+                        .push(CreateCaseError::Assignee(AssigneeError::NotActive { status: owner.status }));
                 }
                 if !self.can_own_cases(&owner) {
                     refusals.push(CreateCaseError::Assignee(AssigneeError::CannotOwnCases));
@@ -791,7 +792,8 @@ impl Machine {
                 if from.id == to.id {
                     refusals.push(ReassignCasesError::Assignee(AssigneeError::SameUser));
                 } else if to.status != UserStatus::Active {
-                    refusals.push(ReassignCasesError::Assignee(AssigneeError::NotActive { status: to.status }));
+                    refusals
+                        .push(ReassignCasesError::Assignee(AssigneeError::NotActive { status: to.status }));
                 } else if !self.can_own_cases(&to) {
                     refusals.push(ReassignCasesError::Assignee(AssigneeError::CannotOwnCases));
                 }

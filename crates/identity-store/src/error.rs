@@ -121,9 +121,7 @@ pub fn store_error(err: DbErr) -> StoreError {
                 StoreError::Internal(format!("unique index {} refused a duplicate: {message}", index.name))
             }
         },
-        None => {
-            StoreError::Internal(format!("a unique index the schema does not list refused: {message}"))
-        }
+        None => StoreError::Internal(format!("a unique index the schema does not list refused: {message}")),
     }
 }
 

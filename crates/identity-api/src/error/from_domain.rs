@@ -432,6 +432,15 @@ impl From<RoleError> for ApiError {
     }
 }
 
+impl From<ListRolesError> for ApiError {
+    fn from(e: ListRolesError) -> Self {
+        match e {
+            ListRolesError::Access(e) => e.into(),
+            ListRolesError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<SiteError> for ApiError {
     fn from(e: SiteError) -> Self {
         match e {

@@ -145,7 +145,8 @@ async fn a_storage_fault_that_retrying_cannot_mend_answers_500_without_its_cause
     assert_eq!(body["type"], ProblemKind::Internal.type_uri(), "{body}");
     assert!(!body.to_string().contains("time_zone"), "the cause travelled: {body}");
 
-    let unavailable = ApiError::from(StoreError::Unavailable("connection refused".to_owned())).into_response();
+    let unavailable =
+        ApiError::from(StoreError::Unavailable("connection refused".to_owned())).into_response();
     assert_eq!(unavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(unavailable.headers().get(header::RETRY_AFTER).is_some());
 }

@@ -212,11 +212,17 @@ impl IdentityService {
     /// # Errors
     /// [`AssignCaseError`]; an inactive user or one without `cases.own` is
     /// refused.
-    pub async fn assign_case(&self, caller: &Caller, id: CaseId, to: UserId) -> Result<Case, AssignCaseError> {
+    pub async fn assign_case(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        to: UserId,
+    ) -> Result<Case, AssignCaseError> {
         caller.require(Permission::CasesAssign)?;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
-            let mut case = uow.cases().get(caller.practice(), id).await?.ok_or(AssignCaseError::CaseNotFound)?;
+            let mut case =
+                uow.cases().get(caller.practice(), id).await?.ok_or(AssignCaseError::CaseNotFound)?;
             if case.status == CaseStatus::Closed {
                 return Err(AssignCaseError::CaseClosed);
             }
@@ -248,7 +254,8 @@ impl IdentityService {
         caller.require_full_session()?;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
-            let mut case = uow.cases().get(caller.practice(), id).await?.ok_or(CloseCaseError::CaseNotFound)?;
+            let mut case =
+                uow.cases().get(caller.practice(), id).await?.ok_or(CloseCaseError::CaseNotFound)?;
             if case.owner != caller.user() {
                 caller.require(Permission::CasesAssign)?;
             }
@@ -381,7 +388,8 @@ fn chosen(open: Vec<Case>, selection: &CaseSelection) -> Result<Vec<Case>, Reass
         CaseSelection::Only(ids) => {
             let mut chosen: Vec<Case> = Vec::with_capacity(ids.len());
             for id in ids {
-                let case = open.iter().find(|c| c.id == *id).ok_or(ReassignCasesError::NotAnOpenCaseOf(*id))?;
+                let case =
+                    open.iter().find(|c| c.id == *id).ok_or(ReassignCasesError::NotAnOpenCaseOf(*id))?;
                 if !chosen.iter().any(|c| c.id == *id) {
                     chosen.push(case.clone());
                 }

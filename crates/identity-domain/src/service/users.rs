@@ -870,7 +870,9 @@ impl IdentityService {
     ) -> Result<User, UserAtVersionError> {
         let user = uow.users().get(practice, id).await?.ok_or(UserAtVersionError::NotFound)?;
         match expected_version {
-            Some(v) if v != user.version => Err(UserAtVersionError::VersionMismatch { current: user.version }),
+            Some(v) if v != user.version => {
+                Err(UserAtVersionError::VersionMismatch { current: user.version })
+            }
             _ => Ok(user),
         }
     }

@@ -313,9 +313,7 @@ impl SeaUnitOfWork {
             .one(&self.txn)
             .await
             .map_err(store_error)?;
-        found
-            .map(|r| r.name)
-            .ok_or_else(|| StoreError::Internal("the user's role does not exist".to_owned()))
+        found.map(|r| r.name).ok_or_else(|| StoreError::Internal("the user's role does not exist".to_owned()))
     }
 
     /// Why inserting `user` changed no row: its address taken (a conflict),
