@@ -484,6 +484,9 @@ texts! {
     portal_choose_language: "Language", "Langue";
     portal_time_zone_hint: "For example America/Toronto or Europe/Paris.", "Par exemple America/Toronto ou Europe/Paris.";
     portal_language_hint: "en for English, fr or fr-CA for French.", "en pour l'anglais, fr ou fr-CA pour le français.";
+    time_zone_optional: "Time zone (optional)", "Fuseau horaire (facultatif)";
+    site_time_zone_hint: "Leave empty to use the practice's. The individuals of the site get it unless they choose their own (for example America/Toronto).", "Laissez vide pour utiliser celui du cabinet. Les personnes du site le reçoivent, sauf si elles choisissent le leur (par exemple America/Toronto).";
+    site_practice_time_zone: "The practice's", "Celui du cabinet";
 }
 
 #[cfg(test)]

@@ -169,7 +169,8 @@ pub async fn records_of_another_practice_are_invisible(store: Arc<dyn Store>) {
     let b = a.another("practice-b").await;
     let (theirs, _) = b.active("rcic@b.example", "RCIC Consultant").await;
     let their_case = b.open_case("Theirs", theirs.id).await;
-    let their_site = b.service.create_site(&b.admin, Label::parse("Main").unwrap(), None).await.unwrap();
+    let their_site =
+        b.service.create_site(&b.admin, SiteDetails::named(Label::parse("Main").unwrap())).await.unwrap();
     let their_role = b.role("Administrator").await;
 
     assert_eq!(a.service.get_user(&a.admin, theirs.id).await.unwrap_err(), ReadUsersError::UserNotFound);
@@ -362,8 +363,11 @@ pub async fn roles_profiles_sites_and_parties_round_trip(store: Arc<dyn Store>) 
         .service
         .create_site(
             &f.admin,
-            Label::parse("North Campus").unwrap(),
-            Some(Note::parse("1 Main St\nSpringfield").unwrap()),
+            SiteDetails {
+                name: Label::parse("North Campus").unwrap(),
+                address: Some(Note::parse("1 Main St\nSpringfield").unwrap()),
+                time_zone: Some(TimeZone::parse("America/Toronto").unwrap()),
+            },
         )
         .await
         .unwrap();
@@ -390,8 +394,11 @@ pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
     let draft = GrantDraft { name: Label::parse("Paralegal").unwrap(), permissions: PermissionSet::EMPTY };
     assert_eq!(f.service.create_role(&f.admin, draft).await.unwrap_err(), RoleError::NameTaken);
     let site = || Label::parse("Main office").unwrap();
-    f.service.create_site(&f.admin, site(), None).await.unwrap();
-    assert_eq!(f.service.create_site(&f.admin, site(), None).await.unwrap_err(), SiteError::NameTaken);
+    f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap();
+    assert_eq!(
+        f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap_err(),
+        SiteError::NameTaken
+    );
     let again = f
         .service
         .create_practice(NewPractice {
@@ -407,7 +414,7 @@ pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
     assert!(matches!(again, Err(CreatePracticeError::SlugTaken)));
     // Another practice may reuse the names.
     let other = f.another("other").await;
-    other.service.create_site(&other.admin, site(), None).await.unwrap();
+    other.service.create_site(&other.admin, SiteDetails::named(site())).await.unwrap();
 }
 
 /// The outbox for administrators: counts by state, pages newest first with

@@ -129,6 +129,7 @@ macro_rules! contract_suite {
             portal_emails_are_reserved_for_ever,
             a_party_invitation_is_accepted_once_under_concurrent_submissions,
             portal_sign_in_locks_at_one_hundred_failures,
+            a_party_s_time_zone_is_their_own_else_their_site_s_else_the_practice_s,
             portal_and_staff_sessions_never_cross,
             deactivating_portal_access_ends_sessions,
             a_revoked_party_invitation_cannot_be_accepted,

@@ -361,3 +361,51 @@ async fn a_bad_filter_value_is_refused_not_ignored() {
         assert!(!page.html.contains("owner@maple.example"), "{bad} listed users: {}", page.html);
     }
 }
+
+/// A site's time zone: optional on the new-site and site forms, shown in
+/// the list ("The practice's" when empty); a zone that is not one is
+/// refused beside its field and nothing is saved.
+#[tokio::test]
+async fn a_site_gets_a_time_zone_of_its_own_or_follows_the_practice() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let page = send(get(&app, "/console/sites", Some(&admin))).await;
+    assert!(page.html.contains("name=\"time_zone\""), "the new-site form asks for it");
+    let token = form_token(&page.html);
+    let create = |body: String| post(&app, "/console/sites", &admin, "same-origin", &body);
+
+    let refused = send(create(format!("csrf={token}&name=North&address=&time_zone=Mars%2FBase"))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("f-time_zone-error"), "{}", refused.html);
+    let owner = app.admin_caller().await;
+    assert!(app.service.list_sites(&owner).await.unwrap().is_empty(), "nothing saved");
+
+    let saved = send(create(format!("csrf={token}&name=North&address=&time_zone=America%2FToronto"))).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let plain = send(create(format!("csrf={token}&name=South&address=&time_zone="))).await;
+    assert_eq!(plain.status, StatusCode::SEE_OTHER);
+    let sites = app.service.list_sites(&owner).await.unwrap();
+    let zone_of = |name: &str| sites.iter().find(|s| s.name.as_str() == name).unwrap().time_zone;
+    assert_eq!(zone_of("North"), Some(TimeZone::parse("America/Toronto").unwrap()));
+    assert_eq!(zone_of("South"), None, "empty: the practice's");
+    let list = send(get(&app, "/console/sites", Some(&admin))).await;
+    let practice_s = ["The practice&#x27;s", "The practice's", "Celui du cabinet"];
+    assert!(list.html.contains("America/Toronto"), "{}", list.html);
+    assert!(practice_s.iter().any(|label| list.html.contains(label)), "South follows the practice: {}", list.html);
+
+    // The site's page edits it; emptied, the site follows the practice again.
+    let north = sites.iter().find(|s| s.name.as_str() == "North").unwrap().id;
+    let page = send(get(&app, &format!("/console/sites/{north}"), Some(&admin))).await;
+    assert!(page.html.contains("value=\"America/Toronto\""), "prefilled");
+    let edited = send(post(
+        &app,
+        &format!("/console/sites/{north}"),
+        &admin,
+        "same-origin",
+        &format!("csrf={}&name=North&address=&time_zone=", form_token(&page.html)),
+    ))
+    .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let sites = app.service.list_sites(&owner).await.unwrap();
+    assert_eq!(sites.iter().find(|s| s.id == north).unwrap().time_zone, None);
+}
