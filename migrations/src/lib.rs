@@ -51,6 +51,7 @@ mod m20261207_000010_accent_folded_keys;
 mod m20261207_000011_address_budgets;
 mod m20261207_000011_party_portal;
 mod m20261207_000020_time_zones;
+mod m20261207_000021_case_title_keys;
 mod schema;
 mod unique;
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_address_budgets::Migration),
             Box::new(m20261207_000011_party_portal::Migration),
             Box::new(m20261207_000020_time_zones::Migration),
+            Box::new(m20261207_000021_case_title_keys::Migration),
         ]
     }
 }

@@ -485,6 +485,12 @@ texts! {
     portal_time_zone_hint: "For example America/Toronto or Europe/Paris.", "Par exemple America/Toronto ou Europe/Paris.";
     portal_language_hint: "en for English, fr or fr-CA for French.", "en pour l'anglais, fr ou fr-CA pour le français.";
     time_zone_optional: "Time zone (optional)", "Fuseau horaire (facultatif)";
+    case_search: "Find a case by its title", "Trouver un dossier par son titre";
+    case_search_hint: "Any part of the title, in any case, with or without accents.", "Toute partie du titre, en majuscules ou minuscules, avec ou sans accents.";
+    case_search_button: "Find", "Trouver";
+    case_search_none: "No case title contains this.", "Aucun titre de dossier ne contient ce texte.";
+    case_search_more: "More cases match: type more of the title to narrow the list.", "D'autres dossiers correspondent : tapez davantage du titre pour réduire la liste.";
+    case_pick: "Case", "Dossier";
     site_time_zone_hint: "Leave empty to use the practice's. The individuals of the site get it unless they choose their own (for example America/Toronto).", "Laissez vide pour utiliser celui du cabinet. Les personnes du site le reçoivent, sauf si elles choisissent le leur (par exemple America/Toronto).";
     site_practice_time_zone: "The practice's", "Celui du cabinet";
 }

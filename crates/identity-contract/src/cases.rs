@@ -340,6 +340,39 @@ pub async fn the_audit_log_pages_newest_first(store: Arc<dyn Store>) {
     assert_eq!(titles, ["Five", "Four", "Three", "Two", "One"]);
 }
 
+/// Cases are found by a part of their title folded as names are (any
+/// case, with or without accents, any script), by status, in title order,
+/// at most the limit, and only in the caller's practice.
+pub async fn cases_are_found_by_a_folded_part_of_their_title(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let other = f.another("elsewhere").await;
+    let owner = f.admin.user();
+    for title in ["Bélanger — study permit", "BELANGER appeal", "Chen 陈 visa", "Olsen file", "Zed hearing"]
+    {
+        f.open_case(title, owner).await;
+    }
+    other.open_case("Bélanger elsewhere", other.admin.user()).await;
+    let closed = f.open_case("Belanger closed", owner).await;
+    f.service.close_case(&f.admin, closed.id).await.unwrap();
+    let titles =
+        |found: Vec<Case>| found.into_iter().map(|c| c.title.as_str().to_owned()).collect::<Vec<_>>();
+    let term = |text: &str| SearchTerm::parse(text).unwrap().unwrap();
+
+    let found = f.service.find_cases(&f.admin, Some(&term("belanger")), None, 10).await.unwrap();
+    assert_eq!(titles(found), ["BELANGER appeal", "Belanger closed", "Bélanger — study permit"]);
+    let open =
+        f.service.find_cases(&f.admin, Some(&term("BÉLANGER")), Some(CaseStatus::Open), 10).await.unwrap();
+    assert_eq!(titles(open), ["BELANGER appeal", "Bélanger — study permit"]);
+    let han = f.service.find_cases(&f.admin, Some(&term("陈")), None, 10).await.unwrap();
+    assert_eq!(titles(han), ["Chen 陈 visa"]);
+    let wildcard = f.service.find_cases(&f.admin, Some(&term("%")), None, 10).await.unwrap();
+    assert!(wildcard.is_empty(), "a LIKE wildcard is a plain character");
+    let first_two = f.service.find_cases(&f.admin, None, None, 2).await.unwrap();
+    assert_eq!(titles(first_two), ["BELANGER appeal", "Belanger closed"]);
+    let everything = f.service.find_cases(&f.admin, None, None, 500).await.unwrap();
+    assert_eq!(everything.len(), 6, "only this practice's");
+}
+
 /// Roles, profiles, sites and parties are stored and read back whole.
 pub async fn roles_profiles_sites_and_parties_round_trip(store: Arc<dyn Store>) {
     let f = Fixture::new(store, "contract").await;

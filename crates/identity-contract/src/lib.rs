@@ -123,6 +123,7 @@ macro_rules! contract_suite {
             sessions_credentials_and_links_round_trip,
             the_audit_log_pages_newest_first,
             roles_profiles_sites_and_parties_round_trip,
+            cases_are_found_by_a_folded_part_of_their_title,
             names_are_unique_per_practice,
             the_outbox_counts_pages_filters_and_retries_failed_emails,
             portal_records_round_trip,

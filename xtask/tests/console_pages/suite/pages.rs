@@ -409,3 +409,51 @@ async fn a_site_gets_a_time_zone_of_its_own_or_follows_the_practice() {
     let sites = app.service.list_sites(&owner).await.unwrap();
     assert_eq!(sites.iter().find(|s| s.id == north).unwrap().time_zone, None);
 }
+
+/// "Add to a case" on an individual's page: the case is found by a part of
+/// its title (any case, with or without accents) and picked from the list;
+/// a search with a control character is refused beside its field.
+#[tokio::test]
+async fn an_individual_is_added_to_a_case_found_by_its_title() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let owner = app.admin_caller().await;
+    let site = app.service.create_site(&owner, SiteDetails::named(Label::parse("North").unwrap())).await.unwrap();
+    let details = PartyDetails {
+        kind: PartyKind::Witness,
+        name: PersonName::parse("Jordan Lee").unwrap(),
+        email: None,
+        phone: None,
+        address: None,
+        date_of_birth: None,
+        gender: None,
+        grade_or_position: None,
+        language: None,
+    };
+    let party = app.service.save_party(&owner, site.id, details, false).await.unwrap();
+    let wanted = app.service.create_case(&owner, Label::parse("Bélanger — study permit").unwrap(), owner.user()).await.unwrap();
+    app.service.create_case(&owner, Label::parse("Olsen file").unwrap(), owner.user()).await.unwrap();
+    let path = format!("/console/parties/{}", party.id);
+
+    let page = send(get(&app, &path, Some(&admin))).await;
+    assert!(page.html.contains("id=\"case-search-form\"") && !page.html.contains("id=\"found-cases\""));
+    let found = send(get(&app, &format!("{path}?case_search=BELANGER"), Some(&admin))).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.html.contains(&format!("value=\"{}\"", wanted.id)), "{}", found.html);
+    assert!(!found.html.contains("Olsen file"), "only the matches");
+    let none = send(get(&app, &format!("{path}?case_search=nothing+like+it"), Some(&admin))).await;
+    assert!(none.html.contains("id=\"no-found-cases\""));
+    let refused = send(get(&app, &format!("{path}?case_search=a%07b"), Some(&admin))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("f-case_search-error"), "{}", refused.html);
+
+    let body = format!("csrf={}&case_search=BELANGER&part=witness", form_token(&found.html));
+    let unpicked = send(post(&app, &format!("{path}/cases"), &admin, "same-origin", &body)).await;
+    assert_eq!(unpicked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unpicked.html.contains("id=\"found-cases\""), "the list is shown again with the error");
+    let body = format!("csrf={}&case_search=BELANGER&part=witness&case={}", form_token(&found.html), wanted.id);
+    let added = send(post(&app, &format!("{path}/cases"), &admin, "same-origin", &body)).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let cases = app.service.list_party_cases(&owner, party.id).await.unwrap();
+    assert_eq!(cases.iter().map(|c| (c.case.id, c.part)).collect::<Vec<_>>(), [(wanted.id, CasePart::Witness)]);
+}
