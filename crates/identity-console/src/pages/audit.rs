@@ -1,7 +1,8 @@
 //! The audit log, newest first: filtered by action and by day (in the
 //! viewer's time zone), older entries a page at a time; people are named.
 
-use super::{Chrome, render};
+use super::people::{Picker, Purpose, Submitted};
+use super::{Chrome, Errors, render};
 use crate::ConsoleState;
 use crate::i18n::{Text, date_time};
 use crate::session::Viewer;
@@ -32,7 +33,10 @@ pub struct AuditFilters {
     since: String,
     until: String,
     actor: String,
+    actor_q: String,
     target: String,
+    target_q: String,
+    find: String,
     cursor: String,
 }
 
@@ -55,12 +59,6 @@ impl AuditFilters {
     }
 }
 
-/// A person to filter by.
-struct Person {
-    id: String,
-    label: String,
-}
-
 struct EntryRow {
     when: String,
     action: &'static str,
@@ -77,9 +75,11 @@ struct AuditPage {
     filters: AuditFilters,
     actions: Vec<&'static str>,
     rows: Vec<EntryRow>,
-    people: Vec<Person>,
+    actor: Picker,
+    target: Picker,
     older: Option<String>,
     newest: Option<String>,
+    errors: Errors,
 }
 
 /// The start of `day` in `zone`, in UTC.
@@ -93,14 +93,28 @@ fn start_of(day: &str, zone: identity_domain::TimeZone) -> Option<DateTime<Utc>>
 pub async fn log(
     State(state): State<ConsoleState>,
     viewer: Viewer,
-    Query(filters): Query<AuditFilters>,
+    Query(mut filters): Query<AuditFilters>,
 ) -> Response {
     let t = viewer.lang.text();
     let zone = viewer.user.time_zone;
+    let mut errors = Errors::default();
+    let finding = filters.find.clone();
+    let mut person = async |name: &'static str, id: &str, term: &str| {
+        let submitted = Submitted { id, term, finding: finding == name };
+        let (picker, picked) =
+            Picker::new(name, Purpose::Anyone, None).read(&state, &viewer, submitted).await;
+        let picked = picked.map_err(|problem| errors.add(problem)).ok().flatten();
+        (picker, picked.filter(|_| !submitted.finding))
+    };
+    let (actor, actor_id) = person("actor", &filters.actor, &filters.actor_q).await;
+    let (target, target_id) = person("target", &filters.target, &filters.target_q).await;
+    // Older pages keep the people picked, by id.
+    filters.actor = actor_id.map(|id| id.to_string()).unwrap_or_default();
+    filters.target = target_id.map(|id| id.to_string()).unwrap_or_default();
     let query = AuditQuery {
         action: AuditAction::parse(&filters.action),
-        actor: filters.actor.parse::<UserId>().ok().map(Actor::User),
-        target: filters.target.parse::<UserId>().ok().map(Target::User),
+        actor: actor_id.map(Actor::User),
+        target: target_id.map(Target::User),
         since: start_of(&filters.since, zone),
         until: start_of(&filters.until, zone).map(|t| t + chrono::Duration::days(1)),
         before_id: filters.cursor.parse::<AuditId>().ok(),
@@ -142,20 +156,13 @@ pub async fn log(
     }
     let older = page.next.map(|id| filters.href(Some(id)));
     let newest = (!filters.cursor.is_empty()).then(|| filters.href(None));
-    let everyone = UserQuery { limit: identity_domain::listing::MAX_PAGE_SIZE, ..UserQuery::default() };
-    let people = match state.service.list_users(&viewer.caller, &everyone).await {
-        Ok(page) => page
-            .items
-            .into_iter()
-            .map(|u| Person { id: u.id.to_string(), label: format!("{} ({})", u.name, u.email) })
-            .collect(),
-        Err(_) => Vec::new(),
-    };
     let page = AuditPage {
         t,
         chrome: viewer.chrome("audit"),
         newest,
-        people,
+        actor,
+        target,
+        errors,
         filters,
         actions: AuditAction::ALL.iter().map(|a| a.as_str()).collect(),
         rows,

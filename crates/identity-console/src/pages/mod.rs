@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod outbox;
 pub mod party;
+pub mod people;
 pub mod roles;
 pub mod sites;
 pub mod user;

@@ -10,6 +10,7 @@
 //! routes and what every page about one user shares: the heading, tabs
 //! and actions menu ([`Head`]), the actions, and loading the user.
 
+use super::people::{Picker, Purpose, Submitted};
 use super::users::{Catalogue, PersonFields, done_text, holder_of, picked};
 use super::{Chrome, Errors, render};
 use crate::i18n::{Text, date_time, fill};
@@ -115,6 +116,18 @@ impl Action {
             Self::SignOutAll => t.confirm_sign_out_all,
             Self::Resend => t.confirm_resend,
             Self::Revoke => t.confirm_revoke,
+        }
+    }
+
+    /// What its confirm button says (with `{name}`).
+    fn button(self, t: &'static Text) -> &'static str {
+        match self {
+            Self::ResetGenerate => t.button_reset_generate,
+            Self::ResetLink => t.button_reset_link,
+            Self::ResetTemporary => t.button_reset_temporary,
+            Self::SignOutAll => t.button_sign_out_all,
+            Self::Resend => t.button_resend,
+            Self::Revoke => t.button_revoke,
         }
     }
 

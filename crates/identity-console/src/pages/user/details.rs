@@ -77,6 +77,8 @@ pub(super) struct ConfirmPage {
     action: String,
     slug: &'static str,
     needs_password: bool,
+    button: String,
+    danger: bool,
     errors: Errors,
 }
 
@@ -91,6 +93,8 @@ pub(super) fn confirm_page(viewer: &Viewer, user: &User, action: Action, errors:
         action: format!("{}/actions/{}", user_href(user.id), action.slug()),
         slug: action.slug(),
         needs_password: action == Action::ResetTemporary,
+        button: fill(action.button(t), &[("name", user.name.as_str())]),
+        danger: action != Action::Resend,
         errors,
     }
 }

@@ -1,0 +1,209 @@
+//! The people picker (`/console/people` and its form without the script)
+//! and the changes confirmed on a page of their own: deactivations and
+//! Super Admin grants.
+
+use super::*;
+use identity_domain::*;
+use reqwest::StatusCode;
+
+/// Makes an invited user (no password to hash).
+async fn invited(app: &App, email: &str, name: &str, role: RoleId) -> User {
+    let owner = app.admin_caller().await;
+    let new = NewUser {
+        email: EmailAddress::parse(email).unwrap(),
+        name: PersonName::parse(name).unwrap(),
+        role,
+        profiles: Default::default(),
+        language: Language::parse("en").unwrap(),
+        time_zone: TimeZone::parse("America/Toronto").unwrap(),
+        phone: None,
+        title: None,
+        notes: None,
+        sites: Default::default(),
+        credential: InitialCredential::Invite,
+    };
+    app.service.create_user(&owner, new).await.unwrap().user
+}
+
+async fn role(app: &App, name: &str) -> Role {
+    let owner = app.admin_caller().await;
+    app.service.list_roles(&owner).await.unwrap().into_iter().find(|r| r.name.as_str() == name).unwrap()
+}
+
+/// The ids and labels `/console/people` answers.
+async fn people(app: &App, session: &str, query: &str) -> (Vec<(String, String)>, bool) {
+    let page = send(get(app, &format!("/console/people?{query}"), Some(session))).await;
+    assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.html);
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("application/json"));
+    let found: serde_json::Value = serde_json::from_str(&page.html).unwrap();
+    let people = found["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap().to_owned(), p["label"].as_str().unwrap().to_owned()))
+        .collect();
+    (people, found["more"].as_bool().unwrap())
+}
+
+#[tokio::test]
+async fn the_people_picker_offers_only_who_may_take_cases_and_anyone_for_the_audit_log() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let owner = app.admin_caller().await;
+    let consultant = role(&app, "RCIC Consultant").await.id;
+    let accountant = role(&app, "Accountant").await.id;
+    let rita = new_user(&app, "rita@maple.example", "Rita Zephyr", consultant, "en").await;
+    let zoe = new_user(&app, "zoe@maple.example", "Zoé Zephyr", consultant, "en").await;
+    let zack = new_user(&app, "zack@maple.example", "Zack Zephyr", accountant, "en").await;
+    let zelda = new_user(&app, "zelda@maple.example", "Zelda Zephyr", consultant, "en").await;
+    app.service.deactivate_user(&owner, zelda.id, None).await.unwrap();
+    let zora = invited(&app, "zora@maple.example", "Zora Zephyr", consultant).await;
+    for n in 0..25 {
+        invited(&app, &format!("filler{n:02}@maple.example"), &format!("Filler {n:02}"), consultant).await;
+    }
+
+    // Who may take Rita's cases: active holders of cases.own, not Rita herself;
+    // accents and case do not matter.
+    let (found, more) = people(&app, &admin, &format!("for=owner&except={}&q=ZEPHYR", rita.id)).await;
+    let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, [zoe.id.to_string()], "{found:?}");
+    assert!(!more);
+    assert_eq!(found[0].1, "Zoé Zephyr (zoe@maple.example)");
+    let (found, _) = people(&app, &admin, "for=owner&q=zoe").await;
+    assert_eq!(found.len(), 1, "zoé is found as zoe: {found:?}");
+
+    // Anyone, for the audit log: every status and role, the Super Admin included.
+    let (found, _) = people(&app, &admin, "for=anyone&q=zephyr").await;
+    let mut ids: Vec<String> = found.into_iter().map(|(id, _)| id).collect();
+    ids.sort();
+    let mut expected: Vec<String> = [rita.id, zoe.id, zack.id, zelda.id, zora.id].map(|i| i.to_string()).into();
+    expected.sort();
+    assert_eq!(ids, expected);
+    let (found, _) = people(&app, &admin, "for=anyone&q=owner%40maple").await;
+    assert_eq!(found.len(), 1, "the Super Admin is offered: {found:?}");
+
+    // More matches than one answer shows: the first ones in name order, and "more".
+    let (found, more) = people(&app, &admin, "for=anyone&q=filler").await;
+    assert_eq!(found.len(), 20);
+    assert!(more);
+    assert!(found[0].1.starts_with("Filler 00") && found[19].1.starts_with("Filler 19"), "{found:?}");
+    let (found, more) = people(&app, &admin, "for=anyone&q=filler%2024").await;
+    assert_eq!((found.len(), more), (1, false), "typing more narrows to the last one: {found:?}");
+
+    // Bad input is refused as problem+json.
+    for bad in ["for=owner&q=ana%00", "for=everybody&q=ana", "for=owner&except=42"] {
+        let page = send(get(&app, &format!("/console/people?{bad}"), Some(&admin))).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(page.headers["content-type"], "application/problem+json", "{bad}");
+        let problem: serde_json::Value = serde_json::from_str(&page.html).unwrap();
+        assert_eq!(problem["status"], 422, "{bad}");
+    }
+    // Without a session: no answer about anyone.
+    let page = send(get(&app, "/console/people?for=anyone&q=zephyr", None)).await;
+    assert!(!page.html.contains("zephyr"), "{}", page.html);
+}
+
+#[tokio::test]
+async fn without_the_script_a_typed_name_finds_then_reassigns_cases() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let owner = app.admin_caller().await;
+    let consultant = role(&app, "RCIC Consultant").await.id;
+    let rita = new_user(&app, "rita@maple.example", "Rita Consultant", consultant, "en").await;
+    let colin = new_user(&app, "colin@maple.example", "Colin Consultant", consultant, "en").await;
+    let case = app.service.create_case(&owner, Label::parse("Study permit").unwrap(), rita.id).await.unwrap();
+    let path = format!("/console/users/{}/cases", rita.id);
+    let page = send(get(&app, &path, Some(&admin))).await;
+    assert!(page.html.contains("id=\"f-reassign_to\""), "{}", page.html);
+    assert!(page.html.contains("data-picker=\"/console/people?for=owner&amp;except="), "{}", page.html);
+    let token = form_token(&page.html);
+    let reassign = format!("{path}/reassign");
+
+    // "Find": the matches are listed to choose from, the ticked case stays ticked, nothing moves.
+    let body = format!("csrf={token}&cases={}&reassign_to_q=consult&find=reassign_to", case.id);
+    let found = send(post(&app, &reassign, &admin, "same-origin", &body)).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.html.contains(&format!("<option value=\"{}\">Colin Consultant", colin.id)), "{}", found.html);
+    assert!(!found.html.contains(&format!("<option value=\"{}\"", rita.id)), "not the owner herself");
+    assert!(found.html.contains(&format!("value=\"{}\" id=\"case-{}\" data-select-one aria-label=\"Study permit\" checked", case.id, case.id)));
+    assert_eq!(app.service.get_case(&owner, case.id).await.unwrap().owner, rita.id);
+
+    // Nobody chosen and a text that matches nobody: refused beside the field.
+    let body = format!("csrf={token}&cases={}&reassign_to_q=nobody", case.id);
+    let refused = send(post(&app, &reassign, &admin, "same-origin", &body)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("id=\"f-reassign_to-error\""), "{}", refused.html);
+
+    // A text that finds exactly one person picks them.
+    let body = format!("csrf={token}&cases={}&reassign_to_q=colin%20consultant", case.id);
+    let done = send(post(&app, &reassign, &admin, "same-origin", &body)).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(app.service.get_case(&owner, case.id).await.unwrap().owner, colin.id);
+}
+
+#[tokio::test]
+async fn deactivations_and_super_admin_grants_are_confirmed_first_naming_the_person() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let owner = app.admin_caller().await;
+    let consultant = role(&app, "RCIC Consultant").await.id;
+    let super_admin = role(&app, "Super Admin").await.id;
+    let ana = new_user(&app, "ana@maple.example", "Ana Lima", consultant, "en").await;
+    let colin = new_user(&app, "colin@maple.example", "Colin Consultant", consultant, "en").await;
+    let edit = format!("/console/users/{}/edit", ana.id);
+    let page = send(get(&app, &edit, Some(&admin))).await;
+    let token = form_token(&page.html);
+    let form = format!(
+        "csrf={token}&version={}&name=Ana+Lima&language=en&time_zone=America%2FToronto&status_shown=1",
+        ana.version
+    );
+
+    // Unticking "Active" asks first, in danger style, naming Ana; nothing changes yet.
+    let asked = send(post(&app, &edit, &admin, "same-origin", &form)).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.html.contains("<button type=\"submit\" class=\"danger\" id=\"confirm\">Désactiver Ana Lima</button>"), "{}", asked.html);
+    assert!(asked.html.contains("name=\"confirmed\" value=\"1\""));
+    assert_eq!(app.service.get_user(&owner, ana.id).await.unwrap().status, UserStatus::Active);
+
+    // With open cases, the refusal offers the picker first; once someone is
+    // chosen, the confirmation says where the cases go.
+    let case = app.service.create_case(&owner, Label::parse("Work permit").unwrap(), ana.id).await.unwrap();
+    let refused = send(post(&app, &edit, &admin, "same-origin", &form)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
+    assert!(refused.html.contains("id=\"f-reassign_to\""));
+    let with_colin = format!("{form}&reassign_to={}", colin.id);
+    let asked = send(post(&app, &edit, &admin, "same-origin", &with_colin)).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.html);
+    assert!(asked.html.contains("Colin Consultant (colin@maple.example)"), "{}", asked.html);
+    assert!(asked.html.contains("Désactiver Ana Lima"));
+    assert_eq!(app.service.get_user(&owner, ana.id).await.unwrap().status, UserStatus::Active);
+    let confirmed = send(post(&app, &edit, &admin, "same-origin", &format!("{with_colin}&confirmed=1"))).await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.html);
+    assert_eq!(app.service.get_user(&owner, ana.id).await.unwrap().status, UserStatus::Inactive);
+    assert_eq!(app.service.get_case(&owner, case.id).await.unwrap().owner, colin.id);
+
+    // Making Colin a Super Admin asks first; confirmed, it is done.
+    let access = format!("/console/users/{}/access", colin.id);
+    let grant = format!("csrf={token}&version={}&role={super_admin}", colin.version);
+    let asked = send(post(&app, &access, &admin, "same-origin", &grant)).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.html.contains("Faire de Colin Consultant un Super Admin</button>"), "{}", asked.html);
+    assert_eq!(app.service.get_user(&owner, colin.id).await.unwrap().role, consultant);
+    let done = send(post(&app, &access, &admin, "same-origin", &format!("{grant}&confirmed=1"))).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(app.service.get_user(&owner, colin.id).await.unwrap().role, super_admin);
+}
+
+#[tokio::test]
+async fn an_invited_user_is_not_shown_as_active_and_action_buttons_say_the_action() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let consultant = role(&app, "RCIC Consultant").await.id;
+    let ines = invited(&app, "ines@maple.example", "Inès Invitée", consultant).await;
+    let page = send(get(&app, &format!("/console/users/{}/edit", ines.id), Some(&admin))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.html.contains("id=\"f-active\""), "no Active box for an invited user: {}", page.html);
+    assert!(page.html.contains("id=\"f-status-invited\""), "{}", page.html);
+    let confirm = send(get(&app, &format!("/console/users/{}/confirm/revoke-invitation", ines.id), Some(&admin))).await;
+    assert!(confirm.html.contains("class=\"danger\" id=\"confirm\">Révoquer l&#39;invitation de Inès Invitée</button>"), "{}", confirm.html);
+}
