@@ -13,6 +13,8 @@
 
 use fantoccini::Locator;
 use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 #[path = "common/binary.rs"]
 mod binary;
@@ -177,7 +179,75 @@ impl Api {
     }
 }
 
+impl Api {
+    async fn get(&self, path: &str) -> serde_json::Value {
+        let response =
+            self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().await.unwrap()
+    }
+}
+
+const ARROW_DOWN: &str = "\u{e015}";
+const ENTER: &str = "\u{e007}";
+const TAB: &str = "\u{e004}";
+
 impl Browser {
+    /// Picks a person with the keyboard only in the picker whose text
+    /// field is `css`: types `typed`, waits for the listbox to offer
+    /// `label`, moves down to it (the combobox's active option follows)
+    /// and presses Enter.
+    async fn pick(&self, css: &str, typed: &str, label: &str) {
+        let field = self.find(css).await;
+        field.send_keys(typed).await.unwrap();
+        let options = format!("{css}-list [role=option]");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let index = loop {
+            let mut texts = Vec::new();
+            for option in self.client.find_all(Locator::Css(&options)).await.unwrap() {
+                texts.push(option.text().await.unwrap());
+            }
+            if let Some(i) = texts.iter().position(|t| t == label) {
+                break i;
+            }
+            assert!(Instant::now() < deadline, "{label} not offered by {css}: {texts:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(field.attr("role").await.unwrap().as_deref(), Some("combobox"));
+        assert_eq!(field.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+        for _ in 0..=index {
+            field.send_keys(ARROW_DOWN).await.unwrap();
+        }
+        let active = field.attr("aria-activedescendant").await.unwrap().expect("an active option");
+        assert_eq!(self.text(&format!("#{active}")).await, label);
+        field.send_keys(ENTER).await.unwrap();
+        assert_eq!(field.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+        assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(label));
+    }
+
+    /// Presses Enter on the focused element and waits for the next page.
+    async fn enter_and_wait(&self) {
+        self.client.execute("window.__before_click = true;", vec![]).await.unwrap();
+        self.client.active_element().await.unwrap().send_keys(ENTER).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.__before_click === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .map(|v| v == serde_json::Value::Bool(true))
+                .unwrap_or(false);
+            if loaded {
+                return;
+            }
+            assert!(Instant::now() < deadline, "Enter led to no new page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn user_id_by_name(&self, name: &str) -> String {
         let rows = self.client.find_all(Locator::Css("#users tbody tr")).await.unwrap();
         for row in rows {
@@ -297,7 +367,7 @@ async fn the_immigration_help_page_walks_through_the_console() {
     for box_ in browser.client.find_all(Locator::Css("input[data-select-one]")).await.unwrap() {
         assert!(box_.is_selected().await.unwrap(), "select-all ticks every case");
     }
-    browser.select("#f-reassign_to", "Colin Consultant (colin@practice.example)").await;
+    browser.pick("#f-reassign_to", "colin", "Colin Consultant (colin@practice.example)").await;
     browser.shot("assigned-cases").await;
     browser.submit("#reassign").await;
     assert_eq!(browser.text("#done").await, "The cases are reassigned.");
@@ -305,10 +375,15 @@ async fn the_immigration_help_page_walks_through_the_console() {
     browser.goto(&format!("/console/users/{colin}/cases")).await;
     assert!(browser.text("#open-cases").await.contains("Study permit"));
 
-    // Now the toggle deactivates her; records stay.
+    // Now the toggle deactivates her, once confirmed on a page that names her; records stay.
     browser.goto(&format!("/console/users/{rita}/edit")).await;
     browser.click("#f-active").await;
     browser.submit("#update-user").await;
+    assert_eq!(browser.text("#confirm-title").await, "Deactivate Rita Consultant?");
+    assert_eq!(browser.text("#confirm").await, "Deactivate Rita Consultant");
+    assert_eq!(browser.find("#confirm").await.attr("class").await.unwrap().as_deref(), Some("danger"));
+    browser.shot("deactivate-confirm").await;
+    browser.submit("#confirm").await;
     assert_eq!(browser.text("#done").await, "The user is deactivated.");
     assert_eq!(browser.text("#user-status").await, "Inactive");
 
@@ -346,6 +421,9 @@ async fn the_immigration_help_page_walks_through_the_console() {
     browser.goto(&format!("/console/users/{colin}/edit")).await;
     browser.select("#f-role", "Super Admin").await;
     browser.submit("#save-access").await;
+    assert_eq!(browser.text("#confirm").await, "Make Colin Consultant a Super Admin");
+    browser.shot("super-admin-confirm").await;
+    browser.submit("#confirm").await;
     assert!(browser.text("#facts").await.contains("Super Admin"));
     browser.create_user("Third Admin", "third@practice.example", "Super Admin", "generate").await;
     assert_eq!(
@@ -575,9 +653,11 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     browser.submit("#update-user").await;
     assert!(browser.text("#f-active-error").await.contains("still owns 1 open case(s)"));
     // The same page offers who takes them: deactivated and reassigned at once.
-    browser.select("#f-reassign_to", "Practice Administrator (admin@practice.example)").await;
+    browser.pick("#f-reassign_to", "admin@", "Practice Administrator (admin@practice.example)").await;
     assert!(!browser.find("#f-active").await.is_selected().await.unwrap(), "the toggle stays as sent");
     browser.submit("#update-user").await;
+    assert!(browser.text("[data-consequence]:last-of-type").await.contains("Practice Administrator"));
+    browser.submit("#confirm").await;
     assert_eq!(browser.text("#done").await, "The user is deactivated.");
     assert_eq!(browser.text("#user-status").await, "Inactive");
 
@@ -637,6 +717,92 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
         assert!(log.contains(action), "{action} in {log}");
     }
     assert!(!log.contains("party.invited"), "{log}");
+
+    server_stops_cleanly(server, browser).await;
+}
+
+/// Users seeded for the picker's walk: the practice size.
+const SEEDED: u32 = 100_000;
+
+/// "Reassign to…" at practice scale: 100,000 more users seeded in bulk
+/// (`xtask seed`), and the cases of the first person who may own cases go
+/// to the one whose name sorts last, with the keyboard only, through the
+/// picker's combobox — far past the first 500 users the old list stopped at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_go_to_the_last_name_among_thousands_through_the_picker_by_keyboard() {
+    if !browser_available() {
+        return;
+    }
+    let server = start_server("picker");
+    let browser = Browser::open(&server.base, "picker").await;
+    let one_time = server.first_password.clone().expect("first start printed a password");
+    first_sign_in(&browser, &one_time).await;
+    let started = Instant::now();
+    let seeded = binary::xtask(&server.dir)
+        .args(["seed", "--users", &SEEDED.to_string()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(seeded.success(), "seeding failed: {seeded}");
+    println!("seeded {SEEDED} users in {:.1} s", started.elapsed().as_secs_f64());
+
+    // Who may own cases, in the list's name order (from the API).
+    let api = Api::sign_in(&server.base, "admin@practice.example", PASSWORD).await;
+    let owns = |grant: &serde_json::Value| {
+        grant["bypass"] == true || grant["permissions"].as_array().unwrap().iter().any(|p| p == "cases.own")
+    };
+    let roles = api.get("/api/v1/roles").await;
+    let profiles = api.get("/api/v1/profiles").await;
+    let owning = |ids: &serde_json::Value, grants: &serde_json::Value| {
+        grants
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| owns(g) && ids.as_array().is_some_and(|ids| ids.contains(&g["id"])))
+    };
+    let mut eligible = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = api.get(&format!("/api/v1/users?status=active&sort=name&limit=500{cursor}")).await;
+        for user in page["items"].as_array().unwrap() {
+            let role = serde_json::json!([user["role"]]);
+            if owning(&role, &roles) || owning(&user["profiles"], &profiles) {
+                let label =
+                    format!("{} ({})", user["name"].as_str().unwrap(), user["email"].as_str().unwrap());
+                eligible.push((
+                    user["id"].as_str().unwrap().to_owned(),
+                    user["email"].as_str().unwrap().to_owned(),
+                    label,
+                ));
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert!(eligible.len() > 500, "more people may own cases than the old list showed: {}", eligible.len());
+    let (from, _, _) = eligible[0].clone();
+    let (last, last_email, last_label) = eligible.last().unwrap().clone();
+    let case = api.post("/api/v1/cases", serde_json::json!({ "title": "Citizenship", "owner": from })).await;
+
+    // Keyboard only: Space ticks every case, the picker takes the typed
+    // email, Down and Enter choose, Tab and Enter reassign.
+    browser.goto(&format!("/console/users/{from}/cases")).await;
+    browser.find("#select-all").await.send_keys(" ").await.unwrap();
+    assert!(browser.find("#select-all").await.is_selected().await.unwrap());
+    let asked = Instant::now();
+    browser.pick("#f-reassign_to", &last_email, &last_label).await;
+    println!("the picker offered {last_label} in {} ms", asked.elapsed().as_millis());
+    browser.shot("reassign-picker").await;
+    browser.client.active_element().await.unwrap().send_keys(TAB).await.unwrap();
+    let focused = browser.client.active_element().await.unwrap();
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("reassign"));
+    browser.enter_and_wait().await;
+    assert_eq!(browser.text("#done").await, "The cases are reassigned.");
+    let moved = api.get(&format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
+    assert_eq!(moved["owner"].as_str(), Some(last.as_str()), "{moved}");
 
     server_stops_cleanly(server, browser).await;
 }
