@@ -806,3 +806,122 @@ async fn cases_go_to_the_last_name_among_thousands_through_the_picker_by_keyboar
 
     server_stops_cleanly(server, browser).await;
 }
+
+/// What is wider than the viewport on the current page, outside a
+/// container that scrolls on its own: the page's own scroll width first.
+const OVERFLOWING: &str = r"
+const width = document.documentElement.clientWidth;
+const found = [];
+if (document.documentElement.scrollWidth > width) {
+  found.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + width);
+}
+const scrolls = (e) => {
+  for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX;
+    if (o === 'auto' || o === 'scroll' || o === 'hidden') { return true; }
+  }
+  return false;
+};
+for (const e of document.querySelectorAll('body *')) {
+  const r = e.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0 || scrolls(e)) { continue; }
+  if (r.right > width + 1 || r.width > width + 1) {
+    found.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+  }
+}
+return found;";
+
+impl Browser {
+    /// Nothing on the page is wider than the viewport (tables scroll in
+    /// their own container).
+    async fn assert_fits(&self, what: &str) {
+        let found = self.client.execute(OVERFLOWING, vec![]).await.unwrap();
+        assert_eq!(found, serde_json::json!([]), "at {what} ({})", self.path().await);
+    }
+
+    /// The open menu `css` lies inside the viewport.
+    async fn assert_menu_on_screen(&self, css: &str) {
+        self.click(&format!("{css} > summary")).await;
+        let edges = self
+            .client
+            .execute(
+                "const r = document.querySelector(arguments[0] + ' > .panel').getBoundingClientRect();
+                 return [r.left, r.right, document.documentElement.clientWidth];",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap();
+        let [left, right, width] = [0, 1, 2].map(|i| edges[i].as_f64().unwrap());
+        assert!(left >= 0.0 && right <= width, "{css} opens at {left}..{right} in {width} px");
+        self.assert_fits(css).await;
+        self.click(&format!("{css} > summary")).await;
+    }
+}
+
+/// Every main page at phone width (320 px, then 375 px): no element wider
+/// than the viewport, tables scrolling inside their own container, the
+/// menus opening inside the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_main_page_fits_a_phone_screen() {
+    if !browser_available() {
+        return;
+    }
+    let server = start_server("phone");
+    let browser = Browser::open(&server.base, "phone").await;
+    let one_time = server.first_password.clone().expect("first start printed a password");
+    first_sign_in(&browser, &one_time).await;
+    browser
+        .create_user(
+            "Maximilienne Delacroix-Beauregard",
+            "maximilienne.delacroix-beauregard@practice.example",
+            "RCIC Consultant",
+            "generate",
+        )
+        .await;
+    browser.submit("#open-user").await;
+    let path = browser.path().await;
+    let id = path.rsplit('/').next().unwrap().to_owned();
+    let api = Api::sign_in(&server.base, "admin@practice.example", PASSWORD).await;
+    api.post("/api/v1/cases", serde_json::json!({ "title": "Permanent residence application", "owner": id }))
+        .await;
+    browser.goto("/console/sites").await;
+    browser.fill("#f-name", "North Campus").await;
+    browser.submit("#create-site").await;
+    let site = browser.path().await;
+
+    for width in [320, 375] {
+        browser.client.set_window_size(width, 800).await.unwrap();
+        let inner =
+            browser.client.execute("return document.documentElement.clientWidth;", vec![]).await.unwrap();
+        assert!(inner.as_u64().unwrap() <= u64::from(width), "{inner}");
+        for page in [
+            "/console/users".to_owned(),
+            "/console/users/new".to_owned(),
+            format!("/console/users/{id}"),
+            format!("/console/users/{id}/edit"),
+            format!("/console/users/{id}/cases"),
+            format!("/console/users/{id}/email"),
+            format!("/console/users/{id}/confirm/reset-link"),
+            "/console/sites".to_owned(),
+            site.clone(),
+            "/console/roles".to_owned(),
+            "/console/audit".to_owned(),
+            "/console/outbox".to_owned(),
+            "/console/password".to_owned(),
+        ] {
+            browser.goto(&page).await;
+            browser.assert_fits(&page).await;
+        }
+        browser.goto("/console/users").await;
+        browser.assert_menu_on_screen("#filter-menu").await;
+        browser.assert_menu_on_screen("#columns-menu").await;
+        browser.goto(&format!("/console/users/{id}")).await;
+        browser.assert_menu_on_screen("#actions-menu").await;
+        if width == 320 {
+            browser.shot("phone-user").await;
+            browser.goto("/console/audit").await;
+            browser.shot("phone-audit").await;
+        }
+    }
+    server_stops_cleanly(server, browser).await;
+}

@@ -282,6 +282,7 @@ texts! {
     reassign_to: "Reassign to…", "Réassigner à…";
     reassign_button: "Reassign", "Réassigner";
     find: "Find", "Chercher";
+    scroll_table: "Table (scrolls sideways)", "Tableau (défile horizontalement)";
     picker_hint: "Type part of a name or email, then choose the person.", "Tapez une partie du nom ou du courriel, puis choisissez la personne.";
     picker_choose: "Matching people", "Personnes trouvées";
     picker_none: "No one matches; try fewer letters.", "Personne ne correspond ; essayez moins de lettres.";
