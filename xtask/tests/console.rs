@@ -702,21 +702,31 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
 
     // The audit log, filtered.
     browser.submit("a[href='/console/audit']").await;
-    browser.select("#f-action", "party.invited").await;
+    browser.select("#f-action", "Individual invited to the portal").await;
     browser.submit("#apply-audit").await;
     let log = browser.text("#audit").await;
-    assert!(log.contains("party.invited") && log.contains("Practice Administrator"), "{log}");
-    assert!(!log.contains("user.created"));
+    assert!(
+        log.contains("Individual invited to the portal") && log.contains("Practice Administrator"),
+        "{log}"
+    );
+    assert!(!log.contains("User created"));
     browser.shot("audit").await;
 
     // From a user's page: everything that happened to them.
     browser.goto(&format!("/console/users/{dana}")).await;
     browser.submit("#user-audit").await;
     let log = browser.text("#audit").await;
-    for action in ["user.invited", "user.email_changed", "user.invitation_accepted", "user.deactivated"] {
+    for action in ["User invited", "Email changed", "Invitation accepted", "User deactivated"] {
         assert!(log.contains(action), "{action} in {log}");
     }
-    assert!(!log.contains("party.invited"), "{log}");
+    assert!(!log.contains("Individual invited"), "{log}");
+    // The filter shows in its control: the person, by name.
+    let shown = browser.find("#f-target").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(shown.starts_with("Dana Director"), "{shown}");
+    // Before and after, readable: the old address struck through, the new one after it.
+    let changed = "#audit tr:has(td[data-action='user.email_changed'])";
+    assert_eq!(browser.text(&format!("{changed} del")).await, "dana@district.example");
+    assert_eq!(browser.text(&format!("{changed} ins")).await, "dana.director@district.example");
 
     server_stops_cleanly(server, browser).await;
 }

@@ -207,3 +207,37 @@ async fn an_invited_user_is_not_shown_as_active_and_action_buttons_say_the_actio
     let confirm = send(get(&app, &format!("/console/users/{}/confirm/revoke-invitation", ines.id), Some(&admin))).await;
     assert!(confirm.html.contains("class=\"danger\" id=\"confirm\">Révoquer l&#39;invitation de Inès Invitée</button>"), "{}", confirm.html);
 }
+
+#[tokio::test]
+async fn the_audit_log_names_people_and_roles_translates_actions_and_shows_its_filters() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let owner = app.admin_caller().await;
+    let consultant = role(&app, "RCIC Consultant").await;
+    let paralegal = role(&app, "Paralegal").await;
+    let ana = new_user(&app, "ana@maple.example", "Ana Lima", consultant.id, "en").await;
+    app.service.set_access(&owner, ana.id, paralegal.id, Default::default(), None).await.unwrap();
+
+    // The owner reads French: translated actions, names instead of ids.
+    let page = send(get(&app, &format!("/console/audit?target={}", ana.id), Some(&admin))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("<td data-action=\"user.access_changed\">Rôle ou profils modifiés</td>"), "{}", page.html);
+    assert!(page.html.contains("<del>RCIC Consultant</del>"), "{}", page.html);
+    assert!(page.html.contains("<ins>Paralegal</ins>"), "{}", page.html);
+    assert!(!page.html.contains(&consultant.id.to_string()), "no role id shown: {}", page.html);
+    assert!(!page.html.contains("{&quot;"), "no raw JSON: {}", page.html);
+    // The filter is shown in its control, by name.
+    assert!(
+        page.html.contains(&format!("<option value=\"{}\" selected>Ana Lima (ana@maple.example)</option>", ana.id)),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("data-action=\"user.created\""), "{}", page.html);
+    assert!(!page.html.contains("data-action=\"practice.created\""), "only entries about Ana: {}", page.html);
+
+    // A typed name that finds one person filters by them; the Super Admin can be found.
+    let page = send(get(&app, "/console/audit?actor_q=owner%40maple", Some(&admin))).await;
+    assert!(page.html.contains(&format!("<option value=\"{}\" selected>", app.owner)), "{}", page.html);
+    assert!(page.html.contains("data-action=\"user.access_changed\""), "what the owner did: {}", page.html);
+    assert!(!page.html.contains("data-action=\"practice.created\""), "not what the system did: {}", page.html);
+}
