@@ -935,3 +935,42 @@ async fn every_main_page_fits_a_phone_screen() {
     }
     server_stops_cleanly(server, browser).await;
 }
+
+/// The users page's Filter and Columns menus: one open at a time (they
+/// never overlap), Escape closes the open one and gives the focus back to
+/// its button, a click elsewhere closes it. A page that refuses keeps the
+/// console's navigation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn menus_close_on_escape_and_outside_click_and_refusals_keep_the_navigation() {
+    if !browser_available() {
+        return;
+    }
+    let server = start_server("menus");
+    let browser = Browser::open(&server.base, "menus").await;
+    let one_time = server.first_password.clone().expect("first start printed a password");
+    first_sign_in(&browser, &one_time).await;
+    browser.goto("/console/users").await;
+    let open = |css: &'static str| {
+        let browser = &browser;
+        async move { browser.find(css).await.attr("open").await.unwrap().is_some() }
+    };
+    browser.click("#filter-menu > summary").await;
+    assert!(open("#filter-menu").await);
+    browser.click("#columns-menu > summary").await;
+    assert!(open("#columns-menu").await);
+    assert!(!open("#filter-menu").await, "opening Columns closes Filter");
+    browser.client.active_element().await.unwrap().send_keys("\u{e00c}").await.unwrap();
+    assert!(!open("#columns-menu").await, "Escape closes Columns");
+    let focused = browser.client.active_element().await.unwrap();
+    assert_eq!(focused.text().await.unwrap(), "Columns");
+    browser.click("#filter-menu > summary").await;
+    assert!(open("#filter-menu").await);
+    browser.click("h1").await;
+    assert!(!open("#filter-menu").await, "a click elsewhere closes Filter");
+
+    browser.goto(&format!("/console/users/{}", uuid::Uuid::now_v7())).await;
+    assert_eq!(browser.text("h1").await, "Not found");
+    assert!(browser.has("#refusal.alert").await);
+    assert_eq!(browser.text("#viewer-name").await, "Practice Administrator");
+    server_stops_cleanly(server, browser).await;
+}

@@ -306,6 +306,8 @@ texts! {
     resend_invitation: "Resend the invitation", "Renvoyer l'invitation";
     revoke_invitation: "Revoke the invitation", "Révoquer l'invitation";
     confirm_title: "Please confirm", "Veuillez confirmer";
+    refused_title: "Not done", "Non effectué";
+    failed_title: "Something went wrong", "Une erreur est survenue";
     confirm: "Confirm", "Confirmer";
     button_reset_generate: "Email {name} a random password", "Envoyer à {name} un mot de passe aléatoire";
     button_reset_link: "Email {name} a recovery link", "Envoyer à {name} un lien de récupération";

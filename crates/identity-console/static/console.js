@@ -2,6 +2,7 @@
 // - Emailed links carry their token in the URL fragment (never sent to the
 //   server): copy it into the form, then drop it from the address bar.
 // - "Select all" boxes tick or untick every box of their table.
+// - Menus close on Escape or a click elsewhere, one open at a time.
 // - People pickers become comboboxes (the WAI-ARIA combobox pattern with a
 //   listbox popup): typing asks GET /console/people for the matches; Down
 //   and Up move through them, Enter chooses, Escape closes the list (or
@@ -175,10 +176,36 @@
     });
     input.addEventListener("blur", close);
   }
+  // Menus (Filter, Columns, Actions): one open at a time; Escape closes
+  // the open one (focus back on its button), a click elsewhere closes it.
+  function menus() {
+    var all = document.querySelectorAll("details.menu");
+    all.forEach(function (menu) {
+      menu.addEventListener("toggle", function () {
+        if (!menu.open) { return; }
+        all.forEach(function (other) { if (other !== menu) { other.open = false; } });
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || event.defaultPrevented) { return; }
+      all.forEach(function (menu) {
+        if (menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
+    });
+    document.addEventListener("click", function (event) {
+      all.forEach(function (menu) {
+        if (menu.open && !menu.contains(event.target)) { menu.open = false; }
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     fromFragment();
     inspectLink();
     selectAll();
+    menus();
     document.querySelectorAll("[data-picker]").forEach(picker);
   });
 })();

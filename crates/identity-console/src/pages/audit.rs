@@ -131,7 +131,7 @@ pub async fn log(
     };
     let page = match state.service.read_audit(&viewer.caller, &query).await {
         Ok(page) => page,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(&viewer, e),
     };
     let mut names = Names::load(&state, &viewer).await;
     let mut rows = Vec::with_capacity(page.items.len());

@@ -110,7 +110,7 @@ pub async fn confirm(
         Err(page) => return page,
     };
     let Some(action) = Action::parse(&action) else {
-        return crate::pages::refusal(viewer.lang, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found);
+        return crate::pages::refusal_for(&viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found);
     };
     render(StatusCode::OK, &confirm_page(&viewer, &user, action, Errors::default()))
 }
@@ -135,7 +135,7 @@ pub async fn act(
         Err(page) => return page,
     };
     let Some(action) = Action::parse(&action) else {
-        return crate::pages::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+        return crate::pages::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
     };
     let service = &state.service;
     let caller = &viewer.caller;
