@@ -235,9 +235,9 @@ async fn posted<T>(
 
 async fn load(state: &ConsoleState, viewer: &Viewer, raw: &str) -> Result<Party, Response> {
     let Ok(id) = raw.parse::<PartyId>() else {
-        return Err(super::refusal_for(&viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
+        return Err(super::refusal_for(viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
     };
-    state.service.get_party(&viewer.caller, id).await.map_err(|e| super::failure_for(&viewer, e))
+    state.service.get_party(&viewer.caller, id).await.map_err(|e| super::failure_for(viewer, e))
 }
 
 fn facts(t: &'static Text, viewer: &Viewer, party: &Party, site: &str) -> Vec<(&'static str, String)> {
@@ -304,15 +304,15 @@ async fn party_page(state: &ConsoleState, viewer: &Viewer, party: &Party, shown:
         Ok(sites) => {
             sites.into_iter().find(|s| s.id == party.site).map(|s| s.name.to_string()).unwrap_or_default()
         }
-        Err(e) => return super::failure_for(&viewer, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let access = match service.portal_access(&viewer.caller, party.id).await {
         Ok(access) => access,
-        Err(e) => return super::failure_for(&viewer, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let cases = match service.list_party_cases(&viewer.caller, party.id).await {
         Ok(cases) => cases,
-        Err(e) => return super::failure_for(&viewer, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let (portal_status, portal_badge, portal_facts, portal_note) = portal_view(t, viewer, &access);
     let may_invite = viewer.caller.may(Permission::PartiesInvite);

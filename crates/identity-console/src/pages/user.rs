@@ -56,9 +56,9 @@ fn user_href(id: UserId) -> String {
 
 async fn load(state: &ConsoleState, viewer: &Viewer, raw: &str) -> Result<User, Response> {
     let Ok(id) = raw.parse::<UserId>() else {
-        return Err(super::refusal_for(&viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
+        return Err(super::refusal_for(viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
     };
-    state.service.get_user(&viewer.caller, id).await.map_err(|e| super::failure_for(&viewer, e))
+    state.service.get_user(&viewer.caller, id).await.map_err(|e| super::failure_for(viewer, e))
 }
 
 /// An action of the actions menu.

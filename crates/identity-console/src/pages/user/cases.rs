@@ -36,7 +36,7 @@ pub(super) async fn cases_page(
     let t = viewer.lang.text();
     let all = match state.service.list_cases(&viewer.caller, user.id, None).await {
         Ok(cases) => cases,
-        Err(e) => return crate::pages::failure_for(&viewer, e),
+        Err(e) => return crate::pages::failure_for(viewer, e),
     };
     let row = |c: &Case| CaseRow {
         ticked: ticked.contains(&c.id.to_string()),

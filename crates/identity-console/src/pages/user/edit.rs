@@ -290,7 +290,7 @@ pub async fn edit(
     // one unit of work; any refusal saves nothing.
     let wants_active = form.active.is_some();
     let is_active = user.status != UserStatus::Inactive;
-    let status = (!form.status_shown.is_empty() && wants_active != is_active).then(|| {
+    let status = (!form.status_shown.is_empty() && wants_active != is_active).then_some({
         if wants_active { StatusChange::Reactivate } else { StatusChange::Deactivate { reassign_to } }
     });
     let done = match status {

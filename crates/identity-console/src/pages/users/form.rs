@@ -39,7 +39,7 @@ impl Catalogue {
     /// The page for a refusal or failure.
     pub async fn read(state: &ConsoleState, viewer: &Viewer) -> Result<Self, Response> {
         let service = &state.service;
-        let fail = |p: Problem| crate::pages::refusal_for(&viewer, p.status, &p.text);
+        let fail = |p: Problem| crate::pages::refusal_for(viewer, p.status, &p.text);
         let t = viewer.lang.text();
         let roles = service.list_roles(&viewer.caller).await.map_err(|e| fail(e.describe(t)))?;
         let profiles = service.list_profiles(&viewer.caller).await.map_err(|e| fail(e.describe(t)))?;
