@@ -247,8 +247,14 @@ pub fn refusal_title(t: &Text, status: StatusCode) -> &'static str {
     }
 }
 
-/// The answer to an unknown console address.
-pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
-    let lang = browser_lang(&headers);
-    refusal(lang, StatusCode::NOT_FOUND, lang.text().err_not_found)
+/// The answer to an unknown console address: with the navigation for a
+/// signed-in viewer.
+pub async fn not_found(headers: axum::http::HeaderMap, viewer: Result<Viewer, Response>) -> Response {
+    match viewer {
+        Ok(viewer) => refusal_for(&viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found),
+        Err(_) => {
+            let lang = browser_lang(&headers);
+            refusal(lang, StatusCode::NOT_FOUND, lang.text().err_not_found)
+        }
+    }
 }

@@ -165,12 +165,22 @@ async fn deactivations_and_super_admin_grants_are_confirmed_first_naming_the_per
     assert!(asked.html.contains("name=\"confirmed\" value=\"1\""));
     assert_eq!(app.service.get_user(&owner, ana.id).await.unwrap().status, UserStatus::Active);
 
+    // An unknown address keeps the navigation of a signed-in viewer.
+    let missing = send(get(&app, "/console/nowhere", Some(&admin))).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.html.contains("id=\"viewer-name\"") && missing.html.contains("class=\"alert\""), "{}", missing.html);
+
     // With open cases, the refusal offers the picker first; once someone is
     // chosen, the confirmation says where the cases go.
     let case = app.service.create_case(&owner, Label::parse("Work permit").unwrap(), ana.id).await.unwrap();
     let refused = send(post(&app, &edit, &admin, "same-origin", &form)).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
     assert!(refused.html.contains("id=\"f-reassign_to\""));
+    // "Find" in the offer lists who may take them and changes nothing.
+    let found = send(post(&app, &edit, &admin, "same-origin", &format!("{form}&reassign_to_q=colin&find=reassign_to"))).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.html.contains(&format!("<option value=\"{}\">Colin Consultant", colin.id)), "{}", found.html);
+    assert_eq!(app.service.get_user(&owner, ana.id).await.unwrap().status, UserStatus::Active);
     let with_colin = format!("{form}&reassign_to={}", colin.id);
     let asked = send(post(&app, &edit, &admin, "same-origin", &with_colin)).await;
     assert_eq!(asked.status, StatusCode::OK, "{}", asked.html);
