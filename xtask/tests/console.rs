@@ -800,6 +800,26 @@ async fn cases_go_to_the_last_name_among_thousands_through_the_picker_by_keyboar
     // Keyboard only: Space ticks every case, the picker takes the typed
     // email, Down and Enter choose, Tab and Enter reassign.
     browser.goto(&format!("/console/users/{from}/cases")).await;
+    // How long the search the combobox asks takes, measured in the page.
+    for term in ["a", "choi", last_email.as_str(), "nobody-matches-this"] {
+        let answer = browser
+            .client
+            .execute_async(
+                "const [term, done] = arguments; const started = performance.now();
+                 fetch('/console/people?for=owner&q=' + encodeURIComponent(term))
+                   .then(r => r.json()).then(f => done([performance.now() - started, f.people.length, f.more]));",
+                vec![serde_json::json!(term)],
+            )
+            .await
+            .unwrap();
+        println!(
+            "GET /console/people?for=owner&q={term}: {:.0} ms, {} shown, more: {}",
+            answer[0].as_f64().unwrap(),
+            answer[1],
+            answer[2]
+        );
+        assert!(answer[0].as_f64().unwrap() < 5_000.0, "{term}: {answer}");
+    }
     browser.find("#select-all").await.send_keys(" ").await.unwrap();
     assert!(browser.find("#select-all").await.is_selected().await.unwrap());
     let asked = Instant::now();
@@ -904,7 +924,7 @@ async fn every_main_page_fits_a_phone_screen() {
         let inner =
             browser.client.execute("return document.documentElement.clientWidth;", vec![]).await.unwrap();
         assert!(inner.as_u64().unwrap() <= u64::from(width), "{inner}");
-        for page in [
+        for (n, page) in [
             "/console/users".to_owned(),
             "/console/users/new".to_owned(),
             format!("/console/users/{id}"),
@@ -918,9 +938,15 @@ async fn every_main_page_fits_a_phone_screen() {
             "/console/audit".to_owned(),
             "/console/outbox".to_owned(),
             "/console/password".to_owned(),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             browser.goto(&page).await;
             browser.assert_fits(&page).await;
+            if width == 375 {
+                browser.shot(&format!("phone-375-{:02}", n + 1)).await;
+            }
         }
         browser.goto("/console/users").await;
         browser.assert_menu_on_screen("#filter-menu").await;
