@@ -412,8 +412,14 @@ async fn the_immigration_help_page_walks_through_the_console() {
     assert_eq!(browser.text("#done").await, "Every session of the user has ended.");
 
     // Assign role and profiles: a Collections profile on top of the role.
+    // A change typed in the details form first is not lost silently: saving
+    // the role and profiles warns, and a second press goes ahead.
     browser.submit("#edit-user").await;
+    browser.fill("#f-title", "Senior consultant").await;
     browser.click("#f-profiles input[type=checkbox]").await;
+    browser.click("#save-access").await;
+    assert!(browser.text("[data-unsaved-warning]").await.contains("not saved"));
+    assert!(browser.path().await.ends_with("/edit"), "nothing was sent");
     browser.submit("#save-access").await;
     assert!(browser.text("#facts").await.contains("Collections"));
 

@@ -362,6 +362,7 @@ texts! {
     reassign_to: "Reassign to…", "Réassigner à…";
     reassign_button: "Reassign", "Réassigner";
     find: "Find", "Chercher";
+    unsaved_other_form: "The other form on this page has changes that are not saved; they would be lost. Save them first, or press this button again to leave them out.", "L'autre formulaire de cette page contient des modifications non enregistrées, qui seraient perdues. Enregistrez-les d'abord, ou appuyez de nouveau sur ce bouton pour les abandonner.";
     scroll_table: "Table (scrolls sideways)", "Tableau (défile horizontalement)";
     picker_hint: "Type part of a name or email, then choose the person.", "Tapez une partie du nom ou du courriel, puis choisissez la personne.";
     picker_choose: "Matching people", "Personnes trouvées";

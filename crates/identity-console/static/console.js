@@ -3,6 +3,8 @@
 //   server): copy it into the form, then drop it from the address bar.
 // - "Select all" boxes tick or untick every box of their table.
 // - Menus close on Escape or a click elsewhere, one open at a time.
+// - On a page with two forms, submitting one while the other holds unsaved
+//   changes warns first.
 // - People pickers become comboboxes (the WAI-ARIA combobox pattern with a
 //   listbox popup): typing asks GET /console/people for the matches; Down
 //   and Up move through them, Enter chooses, Escape closes the list (or
@@ -201,7 +203,34 @@
       });
     });
   }
+  // A page with two forms (a user's details, and their role and profiles)
+  // saves one at a time: submitting one while the other holds unsaved
+  // changes warns first; submitting again goes ahead.
+  function guards() {
+    var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-guard]"));
+    if (forms.length < 2) { return; }
+    forms.forEach(function (form) {
+      var mark = function () { form.setAttribute("data-dirty", "1"); };
+      form.addEventListener("input", mark);
+      form.addEventListener("change", mark);
+      form.addEventListener("submit", function (event) {
+        var others = forms.filter(function (other) { return other !== form && other.hasAttribute("data-dirty"); });
+        if (!others.length || form.hasAttribute("data-warned")) { return; }
+        event.preventDefault();
+        form.setAttribute("data-warned", "1");
+        var warning = document.createElement("p");
+        warning.className = "alert";
+        warning.setAttribute("role", "alert");
+        warning.setAttribute("data-unsaved-warning", "");
+        warning.textContent = form.getAttribute("data-unsaved");
+        var button = event.submitter || form.querySelector("button[type=submit]");
+        var anchor = button ? (button.closest(".actions-row") || button) : null;
+        if (anchor) { anchor.parentNode.insertBefore(warning, anchor); button.focus(); } else { form.appendChild(warning); }
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    guards();
     fromFragment();
     inspectLink();
     selectAll();
