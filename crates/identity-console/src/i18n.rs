@@ -331,6 +331,8 @@ texts! {
     confirm_revoke: "The invitation of {name} stops working and the user becomes inactive.", "L'invitation de {name} cesse de fonctionner et l'utilisateur devient inactif.";
     temporary_password: "Temporary password", "Mot de passe temporaire";
     done_reset: "The password is reset.", "Le mot de passe est réinitialisé.";
+    done_reset_emailed: "The password is reset: a new random password is on its way by email. Their sessions have ended.", "Le mot de passe est réinitialisé : un nouveau mot de passe aléatoire est envoyé par courriel. Ses sessions ont pris fin.";
+    done_reset_link: "A recovery link is on its way by email; the password changes when it is used. Their sessions have ended.", "Un lien de récupération est envoyé par courriel ; le mot de passe change lorsqu'il est utilisé. Ses sessions ont pris fin.";
     done_sign_out_all: "Every session of the user has ended.", "Toutes les sessions de l'utilisateur ont pris fin.";
     done_resend: "A new invitation is on its way.", "Une nouvelle invitation est en route.";
     done_revoke: "The invitation is revoked.", "L'invitation est révoquée.";

@@ -142,10 +142,10 @@ pub async fn act(
     let reset = |mode| service.reset_password(caller, user.id, mode);
     let outcome: Result<&str, Problem> = match action {
         Action::ResetGenerate => {
-            reset(ResetMode::GenerateAndEmail).await.map(|_| "reset").map_err(|e| e.describe(t))
+            reset(ResetMode::GenerateAndEmail).await.map(|_| "reset_emailed").map_err(|e| e.describe(t))
         }
         Action::ResetLink => {
-            reset(ResetMode::EmailRecoveryLink).await.map(|_| "reset").map_err(|e| e.describe(t))
+            reset(ResetMode::EmailRecoveryLink).await.map(|_| "reset_link").map_err(|e| e.describe(t))
         }
         Action::ResetTemporary if form.password.expose_secret().is_empty() => {
             Err(Problem::at("password", t.err_required))

@@ -10,6 +10,8 @@ pub fn done_text(t: &'static Text, key: &str) -> Option<&'static str> {
         "password" => t.password_changed,
         "saved" => t.done_saved,
         "reset" => t.done_reset,
+        "reset_emailed" => t.done_reset_emailed,
+        "reset_link" => t.done_reset_link,
         "signed_out" => t.done_sign_out_all,
         "resent" => t.done_resend,
         "revoked" => t.done_revoke,
