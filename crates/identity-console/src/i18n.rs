@@ -621,6 +621,18 @@ mod tests {
     }
 
     #[test]
+    fn every_audit_action_has_its_own_label_in_each_language() {
+        use identity_domain::AuditAction;
+        for lang in [Lang::En, Lang::Fr] {
+            let labels: std::collections::BTreeSet<&str> =
+                AuditAction::ALL.iter().map(|a| audit_action(lang, *a)).collect();
+            assert_eq!(labels.len(), AuditAction::ALL.len(), "{lang:?}: two actions share a label");
+            assert!(AuditAction::ALL.iter().all(|a| audit_action(lang, *a) != a.as_str()), "{lang:?}");
+        }
+        assert_eq!(audit_action(Lang::Fr, AuditAction::UserDeactivated), "Utilisateur désactivé");
+    }
+
+    #[test]
     fn blanks_are_filled_by_name() {
         assert_eq!(
             fill(FR.err_open_cases, &[("name", "Léa"), ("count", "2")]),
