@@ -87,6 +87,12 @@ async fn first_sign_in(browser: &Browser, one_time: &str) {
     browser.fill("#f-new_password", "password").await;
     browser.submit("button.primary").await;
     assert!(browser.text("#f-new_password-error").await.contains("at least"));
+    let focused = browser.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("f-new_password"),
+        "the field to fix has the focus"
+    );
     assert_eq!(
         browser
             .client

@@ -3,6 +3,7 @@
 //   server): copy it into the form, then drop it from the address bar.
 // - "Select all" boxes tick or untick every box of their table.
 // - Menus close on Escape or a click elsewhere, one open at a time.
+// - After a refused form, the first field to fix has the focus.
 // - On a page with two forms, submitting one while the other holds unsaved
 //   changes warns first.
 // - People pickers become comboboxes (the WAI-ARIA combobox pattern with a
@@ -229,7 +230,13 @@
       });
     });
   }
+  // After a refused form, the focus starts on the first field to fix.
+  function focusFirstProblem() {
+    var field = document.querySelector("main [aria-invalid=true]");
+    if (field) { field.focus(); }
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    focusFirstProblem();
     guards();
     fromFragment();
     inspectLink();
