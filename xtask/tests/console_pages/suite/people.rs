@@ -128,6 +128,11 @@ async fn without_the_script_a_typed_name_finds_then_reassigns_cases() {
     assert!(found.html.contains(&format!("value=\"{}\" id=\"case-{}\" data-select-one aria-label=\"Study permit\" checked", case.id, case.id)));
     assert_eq!(app.service.get_case(&owner, case.id).await.unwrap().owner, rita.id);
 
+    // "Select all" stays ticked after "Find" too.
+    let body = format!("csrf={token}&all=1&reassign_to_q=colin&find=reassign_to");
+    let found = send(post(&app, &reassign, &admin, "same-origin", &body)).await;
+    assert!(found.html.contains("id=\"select-all\" data-select-all checked"), "{}", found.html);
+
     // Nobody chosen and a text that matches nobody: refused beside the field.
     let body = format!("csrf={token}&cases={}&reassign_to_q=nobody", case.id);
     let refused = send(post(&app, &reassign, &admin, "same-origin", &body)).await;

@@ -20,6 +20,7 @@ pub(super) struct CasesPage {
     open: Vec<CaseRow>,
     closed: Vec<CaseRow>,
     picker: Picker,
+    all_ticked: bool,
     may_assign: bool,
     errors: Errors,
 }
@@ -29,10 +30,10 @@ pub(super) async fn cases_page(
     viewer: &Viewer,
     user: &User,
     done: Option<&'static str>,
-    form: (Picker, &[String]),
+    form: (Picker, &[String], bool),
     errors: Errors,
 ) -> Response {
-    let (picker, ticked) = form;
+    let (picker, ticked, all_ticked) = form;
     let t = viewer.lang.text();
     let all = match state.service.list_cases(&viewer.caller, user.id, None).await {
         Ok(cases) => cases,
@@ -56,6 +57,7 @@ pub(super) async fn cases_page(
         open,
         closed,
         picker,
+        all_ticked,
         may_assign: viewer.caller.may(Permission::CasesAssign),
         errors,
     };
@@ -75,7 +77,7 @@ pub async fn cases(
     };
     let done = done_text(viewer.lang.text(), &done.done);
     let picker = Picker::new("reassign_to", Purpose::Owner, Some(user.id));
-    cases_page(&state, &viewer, &user, done, (picker, &[]), Errors::default()).await
+    cases_page(&state, &viewer, &user, done, (picker, &[], false), Errors::default()).await
 }
 
 /// The reassign form: every selected case (or all open ones) and who takes them.
@@ -110,7 +112,8 @@ pub async fn reassign(
         if let Err(problem) = picked {
             errors.add(problem);
         }
-        return cases_page(&state, &viewer, &user, None, (picker, &form.cases), errors).await;
+        return cases_page(&state, &viewer, &user, None, (picker, &form.cases, form.all.is_some()), errors)
+            .await;
     }
     let to = match picked {
         Ok(Some(to)) => Some(to),
@@ -143,5 +146,5 @@ pub async fn reassign(
             Err(e) => errors.add(e.describe(t)),
         }
     }
-    cases_page(&state, &viewer, &user, None, (picker, &form.cases), errors).await
+    cases_page(&state, &viewer, &user, None, (picker, &form.cases, form.all.is_some()), errors).await
 }
