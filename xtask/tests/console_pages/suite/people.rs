@@ -256,3 +256,81 @@ async fn the_audit_log_names_people_and_roles_translates_actions_and_shows_its_f
     assert!(page.html.contains("data-action=\"user.access_changed\""), "what the owner did: {}", page.html);
     assert!(!page.html.contains("data-action=\"practice.created\""), "not what the system did: {}", page.html);
 }
+
+/// The picker's rule and the domain's agree: over every mix of role
+/// (built-in or custom, with or without `cases.own`), profile (none, or one
+/// granting `cases.own`) and status, "Reassign to…" offers exactly the
+/// people the domain accepts as a case's owner.
+#[tokio::test]
+async fn the_reassign_picker_offers_exactly_whom_the_domain_lets_own_a_case() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let owner = app.admin_caller().await;
+    let front_desk = GrantDraft {
+        name: Label::parse("Front desk").unwrap(),
+        permissions: [Permission::UsersRead, Permission::CasesRead].into_iter().collect(),
+    };
+    let front_desk = app.service.create_role(&owner, front_desk).await.unwrap().id;
+    let casework = GrantDraft {
+        name: Label::parse("Casework").unwrap(),
+        permissions: [Permission::CasesOwn].into_iter().collect(),
+    };
+    let casework = app.service.create_profile(&owner, casework).await.unwrap().id;
+    let roles = [
+        role(&app, "RCIC Consultant").await.id,
+        role(&app, "Accountant").await.id,
+        role(&app, "Administrator").await.id,
+        front_desk,
+    ];
+    let mut people = vec![app.owner];
+    for (r, role) in roles.into_iter().enumerate() {
+        for with_profile in [false, true] {
+            for status in [UserStatus::Active, UserStatus::Inactive, UserStatus::Invited] {
+                let email = format!("p{r}-{with_profile}-{}@maple.example", status.as_str());
+                let name = format!("Person {r} {with_profile} {}", status.as_str());
+                let user = match status {
+                    UserStatus::Invited => invited(&app, &email, &name, role).await,
+                    _ => new_user(&app, &email, &name, role, "en").await,
+                };
+                if with_profile {
+                    let profiles = [casework].into_iter().collect();
+                    app.service.set_access(&owner, user.id, role, profiles, None).await.unwrap();
+                }
+                if status == UserStatus::Inactive {
+                    app.service.deactivate_user(&owner, user.id, None).await.unwrap();
+                }
+                people.push(user.id);
+            }
+        }
+    }
+    let holder = new_user(&app, "holder@maple.example", "Case Holder", roles[0], "en").await;
+    let case = app.service.create_case(&owner, Label::parse("Visitor visa").unwrap(), holder.id).await.unwrap();
+    let (offered, more) = people_offered(&app, &admin, holder.id).await;
+    assert!(!more);
+    let mut tally = (0, 0);
+    for person in people {
+        let accepted = app.service.assign_case(&owner, case.id, person).await.is_ok();
+        if accepted {
+            app.service.assign_case(&owner, case.id, holder.id).await.unwrap();
+        }
+        let user = app.service.get_user(&owner, person).await.unwrap();
+        assert_eq!(offered.contains(&person.to_string()), accepted, "{} ({:?})", user.name, user.status);
+        if accepted { tally.0 += 1 } else { tally.1 += 1 }
+    }
+    // The owner, and of the 8 active ones the 6 holding cases.own by role
+    // (Consultant, Administrator) or by the Casework profile.
+    assert_eq!(tally, (7, 18), "accepted and refused");
+}
+
+/// Every id "Reassign to…" offers for `holder`'s cases, asking by each
+/// group of emails (none holds more than one answer's 20).
+async fn people_offered(app: &App, session: &str, holder: UserId) -> (std::collections::BTreeSet<String>, bool) {
+    let mut all = std::collections::BTreeSet::new();
+    let mut any_more = false;
+    for term in ["p0-", "p1-", "p2-", "p3-", "owner@"] {
+        let (found, more) = people(app, session, &format!("for=owner&except={holder}&q={term}")).await;
+        any_more |= more;
+        all.extend(found.into_iter().map(|(id, _)| id));
+    }
+    (all, any_more)
+}
