@@ -255,9 +255,9 @@ async fn posted<T>(
 
 async fn load(state: &ConsoleState, viewer: &Viewer, raw: &str) -> Result<Party, Response> {
     let Ok(id) = raw.parse::<PartyId>() else {
-        return Err(super::refusal(viewer.lang, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
+        return Err(super::refusal_for(viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
     };
-    state.service.get_party(&viewer.caller, id).await.map_err(|e| super::failure(viewer.lang, e))
+    state.service.get_party(&viewer.caller, id).await.map_err(|e| super::failure_for(viewer, e))
 }
 
 fn facts(t: &'static Text, viewer: &Viewer, party: &Party, site: &str) -> Vec<(&'static str, String)> {
@@ -324,15 +324,15 @@ async fn party_page(state: &ConsoleState, viewer: &Viewer, party: &Party, shown:
         Ok(sites) => {
             sites.into_iter().find(|s| s.id == party.site).map(|s| s.name.to_string()).unwrap_or_default()
         }
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let access = match service.portal_access(&viewer.caller, party.id).await {
         Ok(access) => access,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let cases = match service.list_party_cases(&viewer.caller, party.id).await {
         Ok(cases) => cases,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let mut add_errors = shown.add_errors;
     let found = match SearchTerm::parse(&shown.case_search) {
@@ -506,20 +506,20 @@ pub async fn confirm(
         Err(r) => return r,
     };
     let Some((action, question)) = Action::parse(&action).and_then(|a| Some((a, a.question(t)?))) else {
-        return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+        return super::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
     };
     let name = party.details.name.to_string();
     let mut case_title = String::new();
     if action == Action::RemoveCase {
         let Ok(case) = choice.case.parse::<CaseId>() else {
-            return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+            return super::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
         };
         match state.service.list_party_cases(&viewer.caller, party.id).await {
             Ok(cases) => match cases.into_iter().find(|c| c.case.id == case) {
                 Some(c) => case_title = c.case.title.to_string(),
-                None => return super::refusal(viewer.lang, StatusCode::CONFLICT, t.err_not_on_case),
+                None => return super::refusal_for(&viewer, StatusCode::CONFLICT, t.err_not_on_case),
             },
-            Err(e) => return super::failure(viewer.lang, e),
+            Err(e) => return super::failure_for(&viewer, e),
         }
     }
     let page = ConfirmPage {
@@ -548,7 +548,7 @@ pub async fn act(
     };
     let t = viewer.lang.text();
     let Some(action) = Action::parse(&action) else {
-        return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+        return super::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
     };
     let (caller, service, id) = (&viewer.caller, &state.service, party.id);
     let done: Result<String, Problem> = match action {
@@ -596,7 +596,7 @@ pub async fn act(
         Err(problem)
             if problem.status == StatusCode::NOT_FOUND || problem.status == StatusCode::FORBIDDEN =>
         {
-            super::refusal(viewer.lang, problem.status, &problem.text)
+            super::refusal_for(&viewer, problem.status, &problem.text)
         }
         Err(problem) => {
             let status = problem.status;

@@ -72,7 +72,7 @@ struct SitesPage {
 async fn sites_page(state: &ConsoleState, viewer: &Viewer, form: SiteForm, errors: Errors) -> Response {
     let sites = match state.service.list_sites(&viewer.caller).await {
         Ok(s) => s,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = SitesPage {
@@ -224,18 +224,18 @@ struct SiteState {
 
 async fn site_page(state: &ConsoleState, viewer: &Viewer, raw: &str, s: SiteState) -> Response {
     let t = viewer.lang.text();
-    let not_found = || super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+    let not_found = || super::refusal_for(viewer, StatusCode::NOT_FOUND, t.err_not_found);
     let Ok(id) = raw.parse::<SiteId>() else { return not_found() };
     let sites = match state.service.list_sites(&viewer.caller).await {
         Ok(s) => s,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let Some(site) = sites.into_iter().find(|s| s.id == id) else { return not_found() };
     let may_parties = viewer.caller.may(Permission::PartiesManage);
     let parties = if may_parties {
         match state.service.list_parties(&viewer.caller, id).await {
             Ok(list) => list,
-            Err(e) => return super::failure(viewer.lang, e),
+            Err(e) => return super::failure_for(viewer, e),
         }
     } else {
         Vec::new()

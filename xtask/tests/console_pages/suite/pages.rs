@@ -177,7 +177,7 @@ async fn a_refused_edit_form_changes_nothing_not_even_the_status() {
     let edit_path = format!("/console/users/{}/edit", pat.id);
     let form = |token: &str, name: &str, sites: &str| {
         format!(
-            "csrf={token}&version={}&name={name}&language=en&time_zone=America%2FToronto&status_shown=1{sites}",
+            "csrf={token}&version={}&name={name}&language=en&time_zone=America%2FToronto&status_shown=1&confirmed=1{sites}",
             pat.version
         )
     };
