@@ -68,7 +68,7 @@ impl Describe for StoreError {
             Self::Conflict(Conflict::EmailTaken) => {
                 Problem::conflict("email", fill(t.err_email_used, &[("holder", "?"), ("status", "?")]))
             }
-            Self::Unavailable(_) | Self::Contended(_) => unexpected(t, self),
+            Self::Unavailable(_) | Self::Contended(_) | Self::Internal(_) => unexpected(t, self),
         }
     }
 }
@@ -172,21 +172,44 @@ impl Describe for CreateUserError {
     }
 }
 
+fn version_changed(t: &Text) -> Problem {
+    Problem::general(StatusCode::CONFLICT, t.err_version)
+}
+
 impl Describe for UpdateUserError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
-            Self::VersionMismatch { .. } => Problem::general(StatusCode::CONFLICT, t.err_version),
+            Self::VersionMismatch { .. } => version_changed(t),
             Self::UnknownSite => Problem::at("sites", t.err_unknown_site),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for ChangeEmailError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::UserNotFound => Problem::not_found(t),
+            Self::VersionMismatch { .. } => version_changed(t),
             Self::EmailPreviouslyUsed { holder, status } => email_used(t, *holder, *status),
             Self::WrongPassword => Problem::at("current_password", t.err_wrong_password),
-            Self::TooManyAttempts { .. } => Problem {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                ..Problem::at("current_password", t.err_too_many_attempts)
-            },
-            Self::Grant(e) => e.describe(t),
+            Self::TooManyAttempts { .. } => too_many_attempts(t),
             Self::Hash(e) => e.describe(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for SetAccessError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::UserNotFound => Problem::not_found(t),
+            Self::VersionMismatch { .. } => version_changed(t),
+            Self::Grant(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
         }
     }
@@ -211,6 +234,15 @@ impl Describe for InvitationError {
                 StatusCode::CONFLICT,
                 fill(t.err_not_invited, &[("status", status_name(t, *status))]),
             ),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for ListUsersError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
         }
     }
@@ -285,13 +317,21 @@ impl Describe for SignOutError {
     }
 }
 
-impl Describe for CaseError {
+impl Describe for ListCasesError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
-            Self::CaseNotFound | Self::CaseClosed | Self::NotAnOpenCaseOf(_) => {
-                Problem::at("cases", t.err_case_not_open)
-            }
+            Self::UserNotFound => Problem::not_found(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for ReassignCasesError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::NotAnOpenCaseOf(_) => Problem::at("cases", t.err_case_not_open),
             Self::UserNotFound => Problem::not_found(t),
             Self::Assignee(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
@@ -333,6 +373,15 @@ impl Describe for ChangePasswordError {
             Self::TooManyAttempts { .. } => too_many_attempts(t),
             Self::Password(e) => password_problem(t, "new_password", e),
             Self::Hash(e) => e.describe(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for ListRolesError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
         }
     }
@@ -529,5 +578,8 @@ mod tests {
         let shown = StoreError::Unavailable("connection refused to db:5432".into()).describe(&EN);
         assert_eq!(shown.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!shown.text.contains("5432"));
+        let shown = StoreError::Internal("unreadable value in users.time_zone".into()).describe(&EN);
+        assert_eq!(shown.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!shown.text.contains("time_zone"), "{}", shown.text);
     }
 }

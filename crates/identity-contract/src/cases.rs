@@ -174,12 +174,12 @@ pub async fn records_of_another_practice_are_invisible(store: Arc<dyn Store>) {
     let their_role = b.role("Administrator").await;
 
     assert_eq!(a.service.get_user(&a.admin, theirs.id).await.unwrap_err(), ReadUsersError::UserNotFound);
-    assert_eq!(a.service.get_case(&a.admin, their_case.id).await.unwrap_err(), CaseError::CaseNotFound);
+    assert_eq!(a.service.get_case(&a.admin, their_case.id).await.unwrap_err(), ReadCaseError::CaseNotFound);
     assert_eq!(a.service.list_parties(&a.admin, their_site.id).await.unwrap_err(), PartyError::SiteNotFound);
     let (mine, _) = a.active("mine@a.example", "Paralegal").await;
     assert_eq!(
         a.service.set_access(&a.admin, mine.id, their_role, BTreeSet::new(), None).await.unwrap_err(),
-        UpdateUserError::Grant(GrantError::UnknownRole)
+        SetAccessError::Grant(GrantError::UnknownRole)
     );
     assert!(a.all_users().await.iter().all(|u| u.practice == a.practice.id));
     assert!(a.audit().await.iter().all(|e| e.practice == a.practice.id));
@@ -629,7 +629,7 @@ pub async fn concurrent_grants_of_super_admin_keep_the_cap(store: Arc<dyn Store>
     assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
     for outcome in &outcomes {
         if let Err(e) = outcome {
-            assert_eq!(e, &UpdateUserError::Grant(GrantError::SuperAdminCapReached { cap: 2 }));
+            assert_eq!(e, &SetAccessError::Grant(GrantError::SuperAdminCapReached { cap: 2 }));
         }
     }
     let mut uow = f.faults.begin(Access::Read).await.unwrap();

@@ -25,10 +25,19 @@ pub enum StoreError {
     /// A write broke a rule the storage holds; nothing was written.
     #[error(transparent)]
     Conflict(#[from] Conflict),
-    /// The storage failed (unreachable, timed out, corrupt…). The text is
-    /// for logs: it never holds a secret.
+    /// The storage could not be used now (unreachable, timed out, busy,
+    /// full): trying again later can succeed. The text is for logs: it
+    /// never holds a secret.
     #[error("storage failed: {0}")]
     Unavailable(String),
+    /// The storage adapter failed in a way that trying again cannot help:
+    /// a stored value that does not decode or breaks a rule, a record that
+    /// refers to one that is missing, a secret that does not seal or open,
+    /// a value that cannot be serialised, a duplicate record id. A fault to
+    /// investigate, not a storage outage. The text is for logs: it never
+    /// holds a secret.
+    #[error("storage holds or produced something it cannot use: {0}")]
+    Internal(String),
     /// A concurrent unit of work changed what this one read, or the two
     /// waited for each other (PostgreSQL's serialization failure or
     /// deadlock): nothing of this unit of work was written, and running it

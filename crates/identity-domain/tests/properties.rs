@@ -770,10 +770,11 @@ impl Machine {
                 let owner = before.users[owner.get(&self.users)].clone();
                 let mut refusals = Vec::new();
                 if owner.status != UserStatus::Active {
-                    refusals.push(CaseError::Assignee(AssigneeError::NotActive { status: owner.status }));
+                    refusals
+                        .push(CreateCaseError::Assignee(AssigneeError::NotActive { status: owner.status }));
                 }
                 if !self.can_own_cases(&owner) {
-                    refusals.push(CaseError::Assignee(AssigneeError::CannotOwnCases));
+                    refusals.push(CreateCaseError::Assignee(AssigneeError::CannotOwnCases));
                 }
                 let title = Label::parse(&format!("Case {}", before.cases.len() + 1)).unwrap();
                 let result = judge!(service.create_case(caller, title, owner.id).await, refusals);
@@ -789,11 +790,12 @@ impl Machine {
                 let open = before.open_cases_of(from.id);
                 let mut refusals = Vec::new();
                 if from.id == to.id {
-                    refusals.push(CaseError::Assignee(AssigneeError::SameUser));
+                    refusals.push(ReassignCasesError::Assignee(AssigneeError::SameUser));
                 } else if to.status != UserStatus::Active {
-                    refusals.push(CaseError::Assignee(AssigneeError::NotActive { status: to.status }));
+                    refusals
+                        .push(ReassignCasesError::Assignee(AssigneeError::NotActive { status: to.status }));
                 } else if !self.can_own_cases(&to) {
-                    refusals.push(CaseError::Assignee(AssigneeError::CannotOwnCases));
+                    refusals.push(ReassignCasesError::Assignee(AssigneeError::CannotOwnCases));
                 }
                 let result = judge!(
                     service.reassign_cases(caller, from.id, to.id, CaseSelection::AllOpen).await,
@@ -813,16 +815,16 @@ impl Machine {
                 let mut refusals = Vec::new();
                 if target.id == caller.user() {
                     // An administrator's path, refused on one's own account.
-                    refusals.push(UpdateUserError::Access(AccessError::UseSelfService));
+                    refusals.push(SetAccessError::Access(AccessError::UseSelfService));
                 }
                 if role.bypass
                     && !was_super_admin
                     && self.super_admins(before, &[UserStatus::Invited, UserStatus::Active]) >= CAP
                 {
-                    refusals.push(UpdateUserError::Grant(GrantError::SuperAdminCapReached { cap: CAP }));
+                    refusals.push(SetAccessError::Grant(GrantError::SuperAdminCapReached { cap: CAP }));
                 }
                 if was_super_admin && !role.bypass && self.is_last_super_admin(before, &target) {
-                    refusals.push(UpdateUserError::Grant(GrantError::LastSuperAdmin));
+                    refusals.push(SetAccessError::Grant(GrantError::LastSuperAdmin));
                 }
                 let result = judge!(
                     service.set_access(caller, target.id, role.id, BTreeSet::new(), None).await,
@@ -1098,23 +1100,23 @@ async fn run_probe(
                 probe,
                 limited,
                 service.change_email(caller, user, change).await,
-                UpdateUserError::UserNotFound,
-                UpdateUserError::Access(_)
+                ChangeEmailError::UserNotFound,
+                ChangeEmailError::Access(_)
             );
         }
         4 => refused!(
             probe,
             limited,
             service.set_access(caller, user, ids.paralegal, BTreeSet::new(), None).await,
-            UpdateUserError::UserNotFound,
-            UpdateUserError::Access(_)
+            SetAccessError::UserNotFound,
+            SetAccessError::Access(_)
         ),
         5 => refused!(
             probe,
             limited,
             service.set_access(caller, ids.member, role, BTreeSet::new(), None).await,
-            UpdateUserError::Grant(GrantError::UnknownRole),
-            UpdateUserError::Access(_)
+            SetAccessError::Grant(GrantError::UnknownRole),
+            SetAccessError::Access(_)
         ),
         6 => refused!(
             probe,
@@ -1122,8 +1124,8 @@ async fn run_probe(
             service
                 .set_access(caller, ids.member, ids.paralegal, [profile].into_iter().collect(), None)
                 .await,
-            UpdateUserError::Grant(GrantError::UnknownProfile),
-            UpdateUserError::Access(_)
+            SetAccessError::Grant(GrantError::UnknownProfile),
+            SetAccessError::Access(_)
         ),
         7 => refused!(
             probe,
@@ -1181,63 +1183,63 @@ async fn run_probe(
             probe,
             limited,
             service.create_case(caller, title(), user).await,
-            CaseError::Assignee(AssigneeError::NotFound),
-            CaseError::Access(_)
+            CreateCaseError::Assignee(AssigneeError::NotFound),
+            CreateCaseError::Access(_)
         ),
         15 => refused!(
             probe,
             limited,
             service.assign_case(caller, case, ids.other).await,
-            CaseError::CaseNotFound,
-            CaseError::Access(_)
+            AssignCaseError::CaseNotFound,
+            AssignCaseError::Access(_)
         ),
         16 => refused!(
             probe,
             limited,
             service.assign_case(caller, ids.case, user).await,
-            CaseError::Assignee(AssigneeError::NotFound),
-            CaseError::Access(_)
+            AssignCaseError::Assignee(AssigneeError::NotFound),
+            AssignCaseError::Access(_)
         ),
         17 => refused!(
             probe,
             limited,
             service.close_case(caller, case).await,
-            CaseError::CaseNotFound,
-            CaseError::Access(_)
+            CloseCaseError::CaseNotFound,
+            CloseCaseError::Access(_)
         ),
         18 => refused!(
             probe,
             limited,
             service.get_case(caller, case).await,
-            CaseError::CaseNotFound,
-            CaseError::Access(_)
+            ReadCaseError::CaseNotFound,
+            ReadCaseError::Access(_)
         ),
         19 => refused!(
             probe,
             limited,
             service.list_cases(caller, user, None).await,
-            CaseError::UserNotFound,
-            CaseError::Access(_)
+            ListCasesError::UserNotFound,
+            ListCasesError::Access(_)
         ),
         20 => refused!(
             probe,
             limited,
             service.reassign_cases(caller, user, ids.other, CaseSelection::AllOpen).await,
-            CaseError::UserNotFound,
-            CaseError::Access(_)
+            ReassignCasesError::UserNotFound,
+            ReassignCasesError::Access(_)
         ),
         21 => refused!(
             probe,
             limited,
             service.reassign_cases(caller, ids.member, user, CaseSelection::AllOpen).await,
-            CaseError::Assignee(AssigneeError::NotFound),
-            CaseError::Access(_)
+            ReassignCasesError::Assignee(AssigneeError::NotFound),
+            ReassignCasesError::Access(_)
         ),
         22 => {
             let selection = CaseSelection::Only(vec![case]);
             let result = service.reassign_cases(caller, ids.member, ids.other, selection).await;
-            let expected = matches!(result, Err(CaseError::NotAnOpenCaseOf(c)) if c == case)
-                || (limited && matches!(result, Err(CaseError::Access(_))));
+            let expected = matches!(result, Err(ReassignCasesError::NotAnOpenCaseOf(c)) if c == case)
+                || (limited && matches!(result, Err(ReassignCasesError::Access(_))));
             prop_assert!(expected, "{:?} answered {:?}", probe, result);
         }
         23 => refused!(

@@ -96,7 +96,7 @@ async fn immigration_users_page() {
     assert!(restricted.password_change_only());
     assert_eq!(
         w.service.list_cases(&restricted, nadia.id, None).await.unwrap_err(),
-        CaseError::Access(AccessError::PasswordChangeRequired)
+        ListCasesError::Access(AccessError::PasswordChangeRequired)
     );
     assert_eq!(
         w.service
@@ -192,7 +192,7 @@ async fn immigration_users_page() {
     assert_eq!(listed.iter().map(|u| u.id).collect::<Vec<_>>(), vec![nadia.id]);
     assert_eq!(
         w.service.assign_case(admin, c1.id, nadia.id).await.unwrap_err(),
-        CaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
+        AssignCaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
     );
     let emails_sent_to_her = w.outbox().await.into_iter().filter(|e| e.to == nadia.email).count();
     assert!(emails_sent_to_her >= 1, "her sent emails are kept");
@@ -216,7 +216,7 @@ async fn immigration_users_page() {
     };
     assert_eq!(
         w.service.change_email(admin, omar.id, change).await.unwrap_err(),
-        UpdateUserError::EmailPreviouslyUsed { holder: nadia.id, status: UserStatus::Inactive }
+        ChangeEmailError::EmailPreviouslyUsed { holder: nadia.id, status: UserStatus::Inactive }
     );
     let back = w.service.reactivate_user(admin, nadia.id).await.unwrap();
     assert_eq!(back.status, UserStatus::Active);
@@ -321,13 +321,13 @@ async fn immigration_users_page() {
     );
     assert_eq!(
         w.service.set_access(admin, omar.id, super_admin, BTreeSet::new(), None).await.unwrap_err(),
-        UpdateUserError::Grant(GrantError::SuperAdminCapReached { cap: 2 })
+        SetAccessError::Grant(GrantError::SuperAdminCapReached { cap: 2 })
     );
     let (_, boss) = w.add_signed_in("alex@maple-law.example", "Administrator").await;
     w.service.deactivate_user(admin, ines.id, None).await.unwrap();
     assert_eq!(
         w.service.set_access(&boss, omar.id, super_admin, BTreeSet::new(), None).await.unwrap_err(),
-        UpdateUserError::Grant(GrantError::SuperAdminOnly),
+        SetAccessError::Grant(GrantError::SuperAdminOnly),
         "only a Super Admin grants Super Admin"
     );
     assert_eq!(
@@ -343,7 +343,7 @@ async fn immigration_users_page() {
             .set_access(admin, w.owner.id, w.role("Administrator").await, BTreeSet::new(), None)
             .await
             .unwrap_err(),
-        UpdateUserError::Access(AccessError::UseSelfService),
+        SetAccessError::Access(AccessError::UseSelfService),
         "the last Super Admin does not demote themself"
     );
     assert_eq!(
@@ -656,23 +656,23 @@ async fn case_tracker_manage_and_invite_users_page() {
     for inactive in [adam.id, bea.id] {
         assert_eq!(
             w.service.assign_case(admin, k1.id, inactive).await.unwrap_err(),
-            CaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
+            AssignCaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
         );
         assert_eq!(
             w.service
                 .create_case(admin, Label::parse("Incident 2026-016").unwrap(), inactive)
                 .await
                 .unwrap_err(),
-            CaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
+            CreateCaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
         );
         assert_eq!(
             w.service.reassign_cases(admin, zoe.id, inactive, CaseSelection::AllOpen).await.unwrap_err(),
-            CaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
+            ReassignCasesError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive })
         );
     }
     assert_eq!(
         w.service.assign_case(admin, k1.id, liam.id).await.unwrap_err(),
-        CaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Invited })
+        AssignCaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Invited })
     );
     assert_eq!(w.sign_in("adam.brooks@district.example", PASSWORD).await.unwrap_err(), SignInError::Failed);
 

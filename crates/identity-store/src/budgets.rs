@@ -44,7 +44,7 @@ impl AddressBudgets for SeaStore {
             ))
             .await
             .map_err(unavailable)?
-            .ok_or_else(|| StoreError::Unavailable("the address budget upsert returned no row".to_owned()))?;
+            .ok_or_else(|| StoreError::Internal("the address budget upsert returned no row".to_owned()))?;
         let hits: i64 = row.try_get_by_index(0).map_err(unavailable)?;
         if hits == 1 {
             db.execute_raw(Statement::from_sql_and_values(backend, prune, [start.into()]))

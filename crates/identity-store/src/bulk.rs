@@ -41,15 +41,15 @@ impl SeaStore {
     /// # Errors
     /// [`identity_domain::Conflict::EmailTaken`] when an email is or was held by a user of
     /// the practice (or appears twice in `users`);
-    /// [`StoreError::Unavailable`] when a role does not exist in the
-    /// user's practice, a credential belongs to another user, or the
-    /// database fails.
+    /// [`StoreError::Internal`] when a role does not exist in the user's
+    /// practice or a credential belongs to another user;
+    /// [`StoreError::Unavailable`] when the database fails.
     pub async fn insert_users_in_bulk(&self, users: &[BulkUser]) -> Result<(), StoreError> {
         if users.is_empty() {
             return Ok(());
         }
         if users.iter().any(|u| u.credential.user != u.user.id || u.credential.practice != u.user.practice) {
-            return Err(StoreError::Unavailable("a credential belongs to another user".to_owned()));
+            return Err(StoreError::Internal("a credential belongs to another user".to_owned()));
         }
         let (txn, _turn) = self.transaction(Access::Write).await?;
         let role_names = role_names(&txn, users).await?;
@@ -59,7 +59,7 @@ impl SeaStore {
             let key = (u.user.practice.as_uuid(), u.user.role.as_uuid());
             let name = role_names
                 .get(&key)
-                .ok_or_else(|| StoreError::Unavailable("the user's role does not exist".to_owned()))?;
+                .ok_or_else(|| StoreError::Internal("the user's role does not exist".to_owned()))?;
             user_rows.push(users::Model::from_domain(&u.user, name));
         }
         // Rows are built before the first await: the future stays `Send`.

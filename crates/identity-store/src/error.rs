@@ -8,24 +8,81 @@
 //! covers (`UNIQUE constraint failed: users.practice_id,
 //! users.email_normalized`). What the index guards decides the error: a
 //! taken name or email is a [`Conflict`]; a duplicate id or token hash is a
-//! fault, [`StoreError::Unavailable`] naming the index. Everything else is
-//! [`StoreError::Unavailable`], whose text is the database's message: SQL
-//! errors carry no bound values, so no secret — except a serialization
-//! failure or a deadlock, which is [`StoreError::Contended`].
+//! fault, [`StoreError::Internal`] naming the index. A failure that trying
+//! again cannot mend is [`StoreError::Internal`] too (see [`faulty`]): a
+//! column that does not decode, a value that does not convert, a
+//! constraint or trigger that refused the statement. A serialization
+//! failure or a deadlock is [`StoreError::Contended`]. Everything else —
+//! connecting, timeouts, a busy or full database — is
+//! [`StoreError::Unavailable`]. The text is always the database's
+//! message: SQL errors carry no bound values, so no secret.
 
 use identity_domain::{Conflict, StoreError};
 use migrations::{Guards, UniqueIndex};
 use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
-/// Any database failure, with no regard to constraints (connecting,
+/// Any database failure, with no regard to unique indexes (connecting,
 /// beginning, committing, reading): [`StoreError::Contended`] when
-/// PostgreSQL refused the transaction for racing another, else
-/// [`StoreError::Unavailable`].
+/// PostgreSQL refused the transaction for racing another,
+/// [`StoreError::Internal`] when trying again cannot mend it ([`faulty`]),
+/// else [`StoreError::Unavailable`].
 pub(crate) fn unavailable(err: DbErr) -> StoreError {
     if raced(&err) {
         return StoreError::Contended(err.to_string());
     }
+    if faulty(&err) {
+        return StoreError::Internal(err.to_string());
+    }
     StoreError::Unavailable(err.to_string())
+}
+
+/// Whether `err` is a fault of the data or of the code, which the same
+/// statement would meet again: a column that does not decode or a value
+/// that does not convert; a statement refused by a constraint (not null,
+/// check, foreign key) or a trigger (SQLite's constraint and type-mismatch
+/// codes; PostgreSQL's data exceptions, class 22, integrity violations,
+/// class 23, and `RAISE EXCEPTION`, P0001). Connection failures,
+/// timeouts, a busy, locked or full database are not.
+fn faulty(err: &DbErr) -> bool {
+    use sea_orm::sqlx::error::ErrorKind;
+    match err {
+        DbErr::TryIntoErr { .. }
+        | DbErr::UnpackInsertId
+        | DbErr::UpdateGetPrimaryKey
+        | DbErr::AttrNotSet(_)
+        | DbErr::Type(_)
+        | DbErr::Json(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sea_orm::sqlx::Error::ColumnDecode { .. }
+            | sea_orm::sqlx::Error::Decode(_)
+            | sea_orm::sqlx::Error::TypeNotFound { .. }
+            | sea_orm::sqlx::Error::ColumnNotFound(_)
+            | sea_orm::sqlx::Error::ColumnIndexOutOfBounds { .. } => true,
+            sea_orm::sqlx::Error::Database(database) => {
+                let refused = matches!(
+                    database.kind(),
+                    ErrorKind::UniqueViolation
+                        | ErrorKind::ForeignKeyViolation
+                        | ErrorKind::NotNullViolation
+                        | ErrorKind::CheckViolation
+                );
+                refused || database.code().is_some_and(|code| refused_statement(&code))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// SQLSTATEs (PostgreSQL: five characters) and result codes (SQLite:
+/// decimal, extended) of a statement refused for what it holds or does.
+fn refused_statement(code: &str) -> bool {
+    const SQLITE_CONSTRAINT: i64 = 19;
+    const SQLITE_MISMATCH: i64 = 20;
+    if code.len() == 5 {
+        return code.starts_with("22") || code.starts_with("23") || code == "P0001";
+    }
+    code.parse::<i64>().is_ok_and(|extended| matches!(extended & 0xff, SQLITE_CONSTRAINT | SQLITE_MISMATCH))
 }
 
 /// SQLSTATEs of a transaction refused for racing another: a serialization
@@ -61,12 +118,10 @@ pub fn store_error(err: DbErr) -> StoreError {
             Guards::EmailInPractice => Conflict::EmailTaken.into(),
             Guards::OnePerParty => Conflict::Stale.into(),
             Guards::TokenHash | Guards::RecordId => {
-                StoreError::Unavailable(format!("unique index {} refused a duplicate: {message}", index.name))
+                StoreError::Internal(format!("unique index {} refused a duplicate: {message}", index.name))
             }
         },
-        None => {
-            StoreError::Unavailable(format!("a unique index the schema does not list refused: {message}"))
-        }
+        None => StoreError::Internal(format!("a unique index the schema does not list refused: {message}")),
     }
 }
 
@@ -120,5 +175,25 @@ mod tests {
             Some("ux_practices_slug")
         );
         assert_eq!(sqlite_index("NOT NULL constraint failed: users.id"), None);
+    }
+
+    #[test]
+    fn a_refused_statement_is_told_from_an_unavailable_database_by_its_code() {
+        // PostgreSQL: data exceptions, integrity violations, RAISE EXCEPTION.
+        for code in ["22021", "22P02", "23502", "23503", "23514", "P0001"] {
+            assert!(refused_statement(code), "{code}");
+        }
+        // Connection, resources (disk full), operator (timeouts), locks, races.
+        for code in ["08006", "53100", "57014", "55P03", "40001", "42501"] {
+            assert!(!refused_statement(code), "{code}");
+        }
+        // SQLite: SQLITE_CONSTRAINT_TRIGGER, _NOTNULL, _FOREIGNKEY, SQLITE_MISMATCH.
+        for code in ["1811", "1299", "787", "20"] {
+            assert!(refused_statement(code), "{code}");
+        }
+        // SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR_WRITE, SQLITE_CANTOPEN.
+        for code in ["5", "13", "8", "778", "14"] {
+            assert!(!refused_statement(code), "{code}");
+        }
     }
 }

@@ -95,7 +95,7 @@ fn released() -> outbox::ActiveModel {
 /// them there) and `sealed`.
 fn forget_secrets(row: &outbox::Model, changes: &mut outbox::ActiveModel) -> Result<(), StoreError> {
     use sea_orm::ActiveValue::Set;
-    let unreadable = || StoreError::Unavailable("unreadable value in outbox.message".to_owned());
+    let unreadable = || crate::entity::corrupt("outbox", "message");
     let message: Message = serde_json::from_value(row.message.clone()).map_err(|_| unreadable())?;
     changes.message = Set(serde_json::to_value(message.without_secrets()).map_err(|_| unreadable())?);
     changes.sealed = Set(None);

@@ -40,6 +40,8 @@ impl From<StoreError> for ApiError {
                 tracing::error!(cause = %cause, "storage unavailable");
                 Self::new(ProblemKind::StorageUnavailable, "the database did not answer").retry_after(5)
             }
+            // Trying again cannot help: 500, the cause logged, not sent.
+            StoreError::Internal(cause) => Self::internal(&cause),
             StoreError::Contended(cause) => {
                 tracing::warn!(cause = %cause, "a change kept racing others and was given up");
                 Self::new(ProblemKind::StorageUnavailable, "too many changes at once; try again")
@@ -147,18 +149,42 @@ impl From<UpdateUserError> for ApiError {
         match e {
             UpdateUserError::Access(e) => e.into(),
             UpdateUserError::UserNotFound => Self::not_found("user"),
-            UpdateUserError::VersionMismatch { current } => {
-                Self::new(ProblemKind::VersionMismatch, e.to_string()).with("current_version", current)
-            }
+            UpdateUserError::VersionMismatch { current } => version_mismatch(e.to_string(), current),
             UpdateUserError::UnknownSite => Self::invalid("sites", e),
-            UpdateUserError::EmailPreviouslyUsed { holder, status } => email_previously_used(holder, status),
-            UpdateUserError::WrongPassword => Self::invalid("current_password", e),
-            UpdateUserError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
-            UpdateUserError::Grant(e) => e.into(),
-            UpdateUserError::Hash(e) => e.into(),
             UpdateUserError::Store(e) => e.into(),
         }
     }
+}
+
+impl From<ChangeEmailError> for ApiError {
+    fn from(e: ChangeEmailError) -> Self {
+        match e {
+            ChangeEmailError::Access(e) => e.into(),
+            ChangeEmailError::UserNotFound => Self::not_found("user"),
+            ChangeEmailError::VersionMismatch { current } => version_mismatch(e.to_string(), current),
+            ChangeEmailError::EmailPreviouslyUsed { holder, status } => email_previously_used(holder, status),
+            ChangeEmailError::WrongPassword => Self::invalid("current_password", e),
+            ChangeEmailError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
+            ChangeEmailError::Hash(e) => e.into(),
+            ChangeEmailError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SetAccessError> for ApiError {
+    fn from(e: SetAccessError) -> Self {
+        match e {
+            SetAccessError::Access(e) => e.into(),
+            SetAccessError::UserNotFound => Self::not_found("user"),
+            SetAccessError::VersionMismatch { current } => version_mismatch(e.to_string(), current),
+            SetAccessError::Grant(e) => e.into(),
+            SetAccessError::Store(e) => e.into(),
+        }
+    }
+}
+
+fn version_mismatch(detail: String, current: u64) -> ApiError {
+    ApiError::new(ProblemKind::VersionMismatch, detail).with("current_version", current)
 }
 
 impl From<InvitationError> for ApiError {
@@ -180,6 +206,15 @@ impl From<ReadUsersError> for ApiError {
             ReadUsersError::Access(e) => e.into(),
             ReadUsersError::UserNotFound => Self::not_found("user"),
             ReadUsersError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListUsersError> for ApiError {
+    fn from(e: ListUsersError) -> Self {
+        match e {
+            ListUsersError::Access(e) => e.into(),
+            ListUsersError::Store(e) => e.into(),
         }
     }
 }
@@ -248,16 +283,70 @@ impl From<SignOutError> for ApiError {
     }
 }
 
-impl From<CaseError> for ApiError {
-    fn from(e: CaseError) -> Self {
+// The field an assignee refusal names depends on the route (`owner`,
+// `to`): the routes add it.
+
+impl From<CreateCaseError> for ApiError {
+    fn from(e: CreateCaseError) -> Self {
         match e {
-            CaseError::Access(e) => e.into(),
-            CaseError::CaseNotFound => Self::not_found("case"),
-            CaseError::UserNotFound => Self::not_found("user"),
-            CaseError::CaseClosed => Self::new(ProblemKind::CaseClosed, e.to_string()),
-            CaseError::NotAnOpenCaseOf(id) => Self::invalid("cases", e).with("case", id),
-            CaseError::Assignee(e) => e.into(),
-            CaseError::Store(e) => e.into(),
+            CreateCaseError::Access(e) => e.into(),
+            CreateCaseError::Assignee(e) => e.into(),
+            CreateCaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AssignCaseError> for ApiError {
+    fn from(e: AssignCaseError) -> Self {
+        match e {
+            AssignCaseError::Access(e) => e.into(),
+            AssignCaseError::CaseNotFound => Self::not_found("case"),
+            AssignCaseError::CaseClosed => Self::new(ProblemKind::CaseClosed, e.to_string()),
+            AssignCaseError::Assignee(e) => e.into(),
+            AssignCaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CloseCaseError> for ApiError {
+    fn from(e: CloseCaseError) -> Self {
+        match e {
+            CloseCaseError::Access(e) => e.into(),
+            CloseCaseError::CaseNotFound => Self::not_found("case"),
+            CloseCaseError::CaseClosed => Self::new(ProblemKind::CaseClosed, e.to_string()),
+            CloseCaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReadCaseError> for ApiError {
+    fn from(e: ReadCaseError) -> Self {
+        match e {
+            ReadCaseError::Access(e) => e.into(),
+            ReadCaseError::CaseNotFound => Self::not_found("case"),
+            ReadCaseError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListCasesError> for ApiError {
+    fn from(e: ListCasesError) -> Self {
+        match e {
+            ListCasesError::Access(e) => e.into(),
+            ListCasesError::UserNotFound => Self::not_found("user"),
+            ListCasesError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReassignCasesError> for ApiError {
+    fn from(e: ReassignCasesError) -> Self {
+        match e {
+            ReassignCasesError::Access(e) => e.into(),
+            ReassignCasesError::UserNotFound => Self::not_found("user"),
+            ReassignCasesError::NotAnOpenCaseOf(id) => Self::invalid("cases", e).with("case", id),
+            ReassignCasesError::Assignee(e) => e.into(),
+            ReassignCasesError::Store(e) => e.into(),
         }
     }
 }
@@ -339,6 +428,15 @@ impl From<RoleError> for ApiError {
             }
             RoleError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
             RoleError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListRolesError> for ApiError {
+    fn from(e: ListRolesError) -> Self {
+        match e {
+            ListRolesError::Access(e) => e.into(),
+            ListRolesError::Store(e) => e.into(),
         }
     }
 }

@@ -28,7 +28,7 @@ macro_rules! problems {
 }
 
 problems!(AccessError => [Forbidden, PasswordChangeRequired, TargetOutranksCaller, UseSelfService]);
-problems!(StoreError => [StorageUnavailable]);
+problems!(StoreError => [StorageUnavailable, Internal]);
 problems!(HashError => [Busy, Internal]);
 problems!(SessionError => [Unauthenticated] + StoreError);
 problems!(SignInError => [SignInFailed, InvalidField] + HashError + StoreError);
@@ -36,23 +36,32 @@ problems!(PasswordRejection => [PasswordRejected]);
 problems!(GrantError => [InvalidField, CannotGrant, SuperAdminOnly, SuperAdminCapReached, LastSuperAdmin]);
 problems!(CreateUserError => [EmailPreviouslyUsed, InvalidField]
     + AccessError + GrantError + PasswordRejection + HashError + StoreError);
-problems!(UpdateUserError => [NotFound, VersionMismatch, InvalidField, EmailPreviouslyUsed, TooManyAttempts]
-    + AccessError + GrantError + HashError + StoreError);
+problems!(UpdateUserError => [NotFound, VersionMismatch, InvalidField] + AccessError + StoreError);
+problems!(ChangeEmailError => [NotFound, VersionMismatch, EmailPreviouslyUsed, InvalidField, TooManyAttempts]
+    + AccessError + HashError + StoreError);
+problems!(SetAccessError => [NotFound, VersionMismatch] + AccessError + GrantError + StoreError);
 problems!(InvitationError => [NotFound, NotInvited] + AccessError + StoreError);
 problems!(ReadUsersError => [NotFound] + AccessError + StoreError);
+problems!(ListUsersError => [] + AccessError + StoreError);
 problems!(ExportUsersError => [] + AccessError + StoreError);
 problems!(AssigneeError => [AssigneeNotFound, AssigneeNotActive, AssigneeCannotOwnCases, AssigneeSameUser]);
 problems!(DeactivateError => [NotFound, SelfDeactivation, IllegalTransition, OwnsOpenCases]
     + AccessError + GrantError + AssigneeError + StoreError);
 problems!(ReactivateError => [NotFound, IllegalTransition] + AccessError + GrantError + StoreError);
 problems!(SignOutError => [NotFound] + AccessError + StoreError);
-problems!(CaseError => [NotFound, CaseClosed, InvalidField] + AccessError + AssigneeError + StoreError);
+problems!(CreateCaseError => [] + AccessError + AssigneeError + StoreError);
+problems!(AssignCaseError => [NotFound, CaseClosed] + AccessError + AssigneeError + StoreError);
+problems!(CloseCaseError => [NotFound, CaseClosed] + AccessError + StoreError);
+problems!(ReadCaseError => [NotFound] + AccessError + StoreError);
+problems!(ListCasesError => [NotFound] + AccessError + StoreError);
+problems!(ReassignCasesError => [NotFound, InvalidField] + AccessError + AssigneeError + StoreError);
 problems!(ResetPasswordError => [NotFound, UserNotActive]
     + AccessError + PasswordRejection + HashError + StoreError);
 problems!(LinkError => [InvalidLink] + PasswordRejection + HashError + StoreError);
 problems!(ChangePasswordError => [InvalidField, TooManyAttempts] + PasswordRejection + HashError + StoreError);
 problems!(EditUserError => [] + UpdateUserError + DeactivateError + ReactivateError);
 problems!(RoleError => [NotFound, Builtin, CannotGrant, NameTaken] + AccessError + StoreError);
+problems!(ListRolesError => [] + AccessError + StoreError);
 problems!(SiteError => [NotFound, NameTaken] + AccessError + StoreError);
 problems!(PartyError => [NotFound, InvalidField, EmailPreviouslyUsed, IllegalTransition] + AccessError + StoreError);
 problems!(ReadLogError => [] + AccessError + StoreError);

@@ -26,6 +26,7 @@ where
 #[test]
 fn every_error_answers_a_kind_its_enum_lists() {
     let store = || StoreError::Unavailable("down".to_owned());
+    let internal = || StoreError::Internal("unreadable value in users.email".to_owned());
     let nobody = UserId::from_uuid(uuid::Uuid::nil());
     assert_listed(&[
         CreateUserError::Access(AccessError::PasswordChangeRequired),
@@ -51,13 +52,35 @@ fn every_error_answers_a_kind_its_enum_lists() {
         DeactivateError::Store(store()),
     ]);
     assert_listed(&[
-        CaseError::CaseNotFound,
-        CaseError::UserNotFound,
-        CaseError::CaseClosed,
-        CaseError::NotAnOpenCaseOf(CaseId::from_uuid(uuid::Uuid::nil())),
-        CaseError::Assignee(AssigneeError::CannotOwnCases),
-        CaseError::Store(store()),
+        CreateCaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive }),
+        CreateCaseError::Store(store()),
     ]);
+    assert_listed(&[
+        AssignCaseError::CaseNotFound,
+        AssignCaseError::CaseClosed,
+        AssignCaseError::Assignee(AssigneeError::CannotOwnCases),
+    ]);
+    assert_listed(&[CloseCaseError::CaseNotFound, CloseCaseError::CaseClosed]);
+    assert_listed(&[ReadCaseError::CaseNotFound, ReadCaseError::Store(internal())]);
+    assert_listed(&[ListCasesError::UserNotFound]);
+    assert_listed(&[
+        ReassignCasesError::UserNotFound,
+        ReassignCasesError::NotAnOpenCaseOf(CaseId::from_uuid(uuid::Uuid::nil())),
+        ReassignCasesError::Assignee(AssigneeError::SameUser),
+    ]);
+    assert_listed(&[
+        UpdateUserError::UserNotFound,
+        UpdateUserError::VersionMismatch { current: 3 },
+        UpdateUserError::UnknownSite,
+    ]);
+    assert_listed(&[
+        ChangeEmailError::EmailPreviouslyUsed { holder: nobody, status: UserStatus::Active },
+        ChangeEmailError::WrongPassword,
+        ChangeEmailError::TooManyAttempts { retry_after: Some(3) },
+        ChangeEmailError::Hash(HashError::Busy),
+    ]);
+    assert_listed(&[SetAccessError::Grant(GrantError::SuperAdminOnly), SetAccessError::UserNotFound]);
+    assert_listed(&[ListUsersError::Store(store()), ListUsersError::Store(internal())]);
     assert_listed(&[
         LinkError::InvalidLink,
         LinkError::Password(PasswordRejection::TooLong),
@@ -110,4 +133,20 @@ async fn extension_members_never_replace_the_numeric_status() {
         assert_eq!(body["status"], 409, "{body}");
         assert!(body["user_status"].is_string(), "{body}");
     }
+}
+
+#[tokio::test]
+async fn a_storage_fault_that_retrying_cannot_mend_answers_500_without_its_cause() {
+    let cause = "unreadable value in users.time_zone";
+    let response = ApiError::from(StoreError::Internal(cause.to_owned())).into_response();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(response.headers().get(header::RETRY_AFTER).is_none(), "{:?}", response.headers());
+    let body = body(ApiError::from(StoreError::Internal(cause.to_owned()))).await;
+    assert_eq!(body["type"], ProblemKind::Internal.type_uri(), "{body}");
+    assert!(!body.to_string().contains("time_zone"), "the cause travelled: {body}");
+
+    let unavailable =
+        ApiError::from(StoreError::Unavailable("connection refused".to_owned())).into_response();
+    assert_eq!(unavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(unavailable.headers().get(header::RETRY_AFTER).is_some());
 }

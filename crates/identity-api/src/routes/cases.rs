@@ -23,10 +23,18 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(close_case))
 }
 
-/// A refused owner is the `owner` field's fault.
-fn owner_error(e: CaseError) -> ApiError {
+/// A refused owner of a new case is the `owner` field's fault.
+fn new_owner_error(e: CreateCaseError) -> ApiError {
     match e {
-        CaseError::Assignee(e) => ApiError::from(e).at("owner"),
+        CreateCaseError::Assignee(e) => ApiError::from(e).at("owner"),
+        other => other.into(),
+    }
+}
+
+/// A refused new owner is the `owner` field's fault.
+fn owner_error(e: AssignCaseError) -> ApiError {
+    match e {
+        AssignCaseError::Assignee(e) => ApiError::from(e).at("owner"),
         other => other.into(),
     }
 }
@@ -47,7 +55,7 @@ pub struct NewCaseBody {
 #[utoipa::path(post, path = "/cases", tag = "cases", security(("bearer" = [])), request_body = NewCaseBody,
     responses(
         (status = 201, description = "Opened", body = CaseView),
-        Answers<CaseError>,
+        Answers<CreateCaseError>,
     ))]
 async fn create_case(
     State(state): State<ApiState>,
@@ -61,7 +69,7 @@ async fn create_case(
         .service
         .create_case(&auth.caller, title, UserId::from_uuid(body.owner))
         .await
-        .map_err(owner_error)?;
+        .map_err(new_owner_error)?;
     Ok((StatusCode::CREATED, AppJson(CaseView::from(case))))
 }
 
@@ -69,7 +77,7 @@ async fn create_case(
 #[utoipa::path(get, path = "/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 200, description = "The case", body = CaseView),
-        Answers<CaseError>,
+        Answers<ReadCaseError>,
     ))]
 async fn get_case(
     State(state): State<ApiState>,
@@ -93,7 +101,7 @@ pub struct OwnerBody {
     params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 200, description = "The case with its new owner", body = CaseView),
-        Answers<CaseError>,
+        Answers<AssignCaseError>,
     ))]
 async fn assign_case(
     State(state): State<ApiState>,
@@ -113,7 +121,7 @@ async fn assign_case(
 #[utoipa::path(post, path = "/cases/{id}/close", tag = "cases", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 200, description = "The closed case", body = CaseView),
-        Answers<CaseError>,
+        Answers<CloseCaseError>,
     ))]
 async fn close_case(
     State(state): State<ApiState>,

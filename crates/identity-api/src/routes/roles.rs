@@ -101,7 +101,7 @@ impl From<Profile> for ProfileView {
 #[utoipa::path(get, path = "/roles", tag = "roles", security(("bearer" = [])),
     responses(
         (status = 200, description = "The roles", body = Vec<RoleView>),
-        Answers<RoleError>,
+        Answers<ListRolesError>,
     ))]
 async fn list_roles(
     State(state): State<ApiState>,
@@ -148,7 +148,7 @@ async fn update_role(
 #[utoipa::path(get, path = "/profiles", tag = "roles", security(("bearer" = [])),
     responses(
         (status = 200, description = "The profiles", body = Vec<ProfileView>),
-        Answers<RoleError>,
+        Answers<ListRolesError>,
     ))]
 async fn list_profiles(
     State(state): State<ApiState>,

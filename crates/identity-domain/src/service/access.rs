@@ -194,6 +194,6 @@ impl From<StoreError> for Inconsistent {
 
 impl From<GrantError> for Inconsistent {
     fn from(e: GrantError) -> Self {
-        Self(StoreError::Unavailable(format!("a user refers to a missing role or profile: {e}")))
+        Self(StoreError::Internal(format!("a user refers to a missing role or profile: {e}")))
     }
 }

@@ -31,21 +31,94 @@ pub enum AssigneeError {
     SameUser,
 }
 
-/// Why a case operation was refused.
+/// Why a case was not opened. Nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CaseError {
-    /// The caller may not do this.
+pub enum CreateCaseError {
+    /// The caller may not open this case.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// The owner named cannot own cases.
+    #[error(transparent)]
+    Assignee(#[from] AssigneeError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a case was not given to another owner. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssignCaseError {
+    /// The caller may not assign cases.
     #[error(transparent)]
     Access(#[from] AccessError),
     /// No such case in the caller's practice.
     #[error("no such case")]
     CaseNotFound,
-    /// No such user in the caller's practice.
-    #[error("no such user")]
-    UserNotFound,
     /// The case is closed.
     #[error("the case is closed")]
     CaseClosed,
+    /// The new owner cannot own cases.
+    #[error(transparent)]
+    Assignee(#[from] AssigneeError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a case was not closed. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CloseCaseError {
+    /// The caller may not close this case.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such case in the caller's practice.
+    #[error("no such case")]
+    CaseNotFound,
+    /// The case is closed already.
+    #[error("the case is closed")]
+    CaseClosed,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a case could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadCaseError {
+    /// The caller may not read this case.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such case in the caller's practice.
+    #[error("no such case")]
+    CaseNotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a user's cases could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListCasesError {
+    /// The caller may not read this user's cases.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a user's open cases were not moved. No case moved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReassignCasesError {
+    /// The caller may not assign cases.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user (the one cases are moved from) in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
     /// A selected case is not an open case of the user cases are moved from.
     #[error("case {0} is not an open case of that user")]
     NotAnOpenCaseOf(CaseId),
@@ -89,8 +162,13 @@ impl IdentityService {
     /// to open one for oneself.
     ///
     /// # Errors
-    /// [`CaseError`].
-    pub async fn create_case(&self, caller: &Caller, title: Label, owner: UserId) -> Result<Case, CaseError> {
+    /// [`CreateCaseError`].
+    pub async fn create_case(
+        &self,
+        caller: &Caller,
+        title: Label,
+        owner: UserId,
+    ) -> Result<Case, CreateCaseError> {
         if owner == caller.user() && caller.may(Permission::CasesOwn) {
             caller.require(Permission::CasesOwn)?;
         } else {
@@ -100,7 +178,7 @@ impl IdentityService {
             let title = title.clone();
             async move {
                 let mut uow = self.begin(Access::Write).await?;
-                self.check_assignee::<CaseError>(uow.as_mut(), caller.practice(), owner).await?;
+                self.check_assignee::<CreateCaseError>(uow.as_mut(), caller.practice(), owner).await?;
                 let now = self.now();
                 let case = Case {
                     id: self.new_id(),
@@ -132,16 +210,23 @@ impl IdentityService {
     /// Gives an open case to another owner (needs `cases.assign`).
     ///
     /// # Errors
-    /// [`CaseError`]; an inactive user or one without `cases.own` is refused.
-    pub async fn assign_case(&self, caller: &Caller, id: CaseId, to: UserId) -> Result<Case, CaseError> {
+    /// [`AssignCaseError`]; an inactive user or one without `cases.own` is
+    /// refused.
+    pub async fn assign_case(
+        &self,
+        caller: &Caller,
+        id: CaseId,
+        to: UserId,
+    ) -> Result<Case, AssignCaseError> {
         caller.require(Permission::CasesAssign)?;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
-            let mut case = uow.cases().get(caller.practice(), id).await?.ok_or(CaseError::CaseNotFound)?;
+            let mut case =
+                uow.cases().get(caller.practice(), id).await?.ok_or(AssignCaseError::CaseNotFound)?;
             if case.status == CaseStatus::Closed {
-                return Err(CaseError::CaseClosed);
+                return Err(AssignCaseError::CaseClosed);
             }
-            self.check_assignee::<CaseError>(uow.as_mut(), caller.practice(), to).await?;
+            self.check_assignee::<AssignCaseError>(uow.as_mut(), caller.practice(), to).await?;
             let before = json!({ "owner": case.owner });
             case.owner = to;
             case.updated_at = self.now();
@@ -164,17 +249,18 @@ impl IdentityService {
     /// Closes a case (needs `cases.assign`, or owning it).
     ///
     /// # Errors
-    /// [`CaseError`].
-    pub async fn close_case(&self, caller: &Caller, id: CaseId) -> Result<Case, CaseError> {
+    /// [`CloseCaseError`].
+    pub async fn close_case(&self, caller: &Caller, id: CaseId) -> Result<Case, CloseCaseError> {
         caller.require_full_session()?;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
-            let mut case = uow.cases().get(caller.practice(), id).await?.ok_or(CaseError::CaseNotFound)?;
+            let mut case =
+                uow.cases().get(caller.practice(), id).await?.ok_or(CloseCaseError::CaseNotFound)?;
             if case.owner != caller.user() {
                 caller.require(Permission::CasesAssign)?;
             }
             if case.status == CaseStatus::Closed {
-                return Err(CaseError::CaseClosed);
+                return Err(CloseCaseError::CaseClosed);
             }
             case.status = CaseStatus::Closed;
             case.updated_at = self.now();
@@ -197,11 +283,11 @@ impl IdentityService {
     /// One case (needs `cases.read`, or owning it).
     ///
     /// # Errors
-    /// [`CaseError`].
-    pub async fn get_case(&self, caller: &Caller, id: CaseId) -> Result<Case, CaseError> {
+    /// [`ReadCaseError`].
+    pub async fn get_case(&self, caller: &Caller, id: CaseId) -> Result<Case, ReadCaseError> {
         caller.require_full_session()?;
         let mut uow = self.begin(Access::Read).await?;
-        let case = uow.cases().get(caller.practice(), id).await?.ok_or(CaseError::CaseNotFound)?;
+        let case = uow.cases().get(caller.practice(), id).await?.ok_or(ReadCaseError::CaseNotFound)?;
         if case.owner != caller.user() {
             caller.require(Permission::CasesRead)?;
         }
@@ -212,16 +298,16 @@ impl IdentityService {
     /// Needs `cases.read`, or being that user.
     ///
     /// # Errors
-    /// [`CaseError`].
+    /// [`ListCasesError`].
     pub async fn list_cases(
         &self,
         caller: &Caller,
         owner: UserId,
         status: Option<CaseStatus>,
-    ) -> Result<Vec<Case>, CaseError> {
+    ) -> Result<Vec<Case>, ListCasesError> {
         caller.require_self_or(owner, Permission::CasesRead)?;
         let mut uow = self.begin(Access::Read).await?;
-        uow.users().get(caller.practice(), owner).await?.ok_or(CaseError::UserNotFound)?;
+        uow.users().get(caller.practice(), owner).await?.ok_or(ListCasesError::UserNotFound)?;
         Ok(uow.cases().list_by_owner(caller.practice(), owner, status).await?)
     }
 
@@ -229,22 +315,22 @@ impl IdentityService {
     /// work (needs `cases.assign`). Returns the cases moved.
     ///
     /// # Errors
-    /// [`CaseError`]; then no case moved.
+    /// [`ReassignCasesError`]; then no case moved.
     pub async fn reassign_cases(
         &self,
         caller: &Caller,
         from: UserId,
         to: UserId,
         selection: CaseSelection,
-    ) -> Result<Vec<CaseId>, CaseError> {
+    ) -> Result<Vec<CaseId>, ReassignCasesError> {
         caller.require(Permission::CasesAssign)?;
         self.write(|| {
             let selection = selection.clone();
             async move {
                 let mut uow = self.begin(Access::Write).await?;
-                uow.users().get(caller.practice(), from).await?.ok_or(CaseError::UserNotFound)?;
-                let moved =
-                    self.move_open_cases::<CaseError>(uow.as_mut(), caller, from, to, &selection).await?;
+                uow.users().get(caller.practice(), from).await?.ok_or(ReassignCasesError::UserNotFound)?;
+                let choose = |open| chosen(open, &selection);
+                let moved = self.move_open_cases(uow.as_mut(), caller, from, to, choose).await?;
                 uow.commit().await?;
                 Ok(moved)
             }
@@ -252,34 +338,27 @@ impl IdentityService {
         .await
     }
 
-    /// Moves open cases of `from` to `to` inside the caller's unit of work
-    /// and audits the move; nothing is committed here.
-    pub(super) async fn move_open_cases<E: From<CaseError> + From<AssigneeError> + From<StoreError>>(
+    /// Moves the open cases of `from` that `choose` picks to `to` inside
+    /// the caller's unit of work and audits the move; nothing is committed
+    /// here.
+    pub(super) async fn move_open_cases<E, F>(
         &self,
         uow: &mut dyn UnitOfWork,
         caller: &Caller,
         from: UserId,
         to: UserId,
-        selection: &CaseSelection,
-    ) -> Result<Vec<CaseId>, E> {
+        choose: F,
+    ) -> Result<Vec<CaseId>, E>
+    where
+        E: From<AssigneeError> + From<StoreError>,
+        F: FnOnce(Vec<Case>) -> Result<Vec<Case>, E>,
+    {
         if from == to {
             return Err(AssigneeError::SameUser.into());
         }
         self.check_assignee::<E>(uow, caller.practice(), to).await?;
         let open = uow.cases().list_by_owner(caller.practice(), from, Some(CaseStatus::Open)).await?;
-        let chosen: Vec<Case> = match selection {
-            CaseSelection::AllOpen => open,
-            CaseSelection::Only(ids) => {
-                let mut chosen = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let case = open.iter().find(|c| c.id == *id).ok_or(CaseError::NotAnOpenCaseOf(*id))?;
-                    if !chosen.iter().any(|c: &Case| c.id == *id) {
-                        chosen.push(case.clone());
-                    }
-                }
-                chosen
-            }
-        };
+        let chosen = choose(open)?;
         let now = self.now();
         for mut case in chosen.iter().cloned() {
             case.owner = to;
@@ -299,5 +378,23 @@ impl IdentityService {
             .await?;
         }
         Ok(ids)
+    }
+}
+
+/// The cases `selection` picks among a user's `open` cases, each once.
+fn chosen(open: Vec<Case>, selection: &CaseSelection) -> Result<Vec<Case>, ReassignCasesError> {
+    match selection {
+        CaseSelection::AllOpen => Ok(open),
+        CaseSelection::Only(ids) => {
+            let mut chosen: Vec<Case> = Vec::with_capacity(ids.len());
+            for id in ids {
+                let case =
+                    open.iter().find(|c| c.id == *id).ok_or(ReassignCasesError::NotAnOpenCaseOf(*id))?;
+                if !chosen.iter().any(|c| c.id == *id) {
+                    chosen.push(case.clone());
+                }
+            }
+            Ok(chosen)
+        }
     }
 }

@@ -216,5 +216,5 @@ fn writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
 
 /// Writing CSV into memory fails only if the writer is misused.
 fn encoding(error: csv::Error) -> StoreError {
-    StoreError::Unavailable(format!("cannot write the CSV: {error}"))
+    StoreError::Internal(format!("cannot write the CSV: {error}"))
 }

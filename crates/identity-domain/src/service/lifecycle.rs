@@ -1,7 +1,7 @@
 //! Deactivating and reactivating users, and signing them out everywhere.
 
 use super::access::GrantError;
-use super::cases::{AssigneeError, CaseError, CaseSelection};
+use super::cases::AssigneeError;
 use super::users::EarlierLinks;
 use super::{Caller, IdentityService};
 use crate::audit::{AuditAction, Target};
@@ -44,22 +44,6 @@ pub enum DeactivateError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl From<CaseError> for DeactivateError {
-    fn from(e: CaseError) -> Self {
-        match e {
-            CaseError::Access(e) => Self::Access(e),
-            CaseError::Assignee(e) => Self::Assignee(e),
-            CaseError::Store(e) => Self::Store(e),
-            CaseError::CaseNotFound
-            | CaseError::CaseClosed
-            | CaseError::NotAnOpenCaseOf(_)
-            | CaseError::UserNotFound => {
-                Self::Store(StoreError::Unavailable(format!("unexpected while reassigning: {e}")))
-            }
-        }
-    }
 }
 
 /// Why a user was not reactivated.
@@ -160,7 +144,7 @@ impl IdentityService {
         let open = uow.cases().count_open(caller.practice(), id).await?;
         match reassign_to {
             Some(to) => {
-                self.move_open_cases::<DeactivateError>(uow, caller, id, to, &CaseSelection::AllOpen).await?;
+                self.move_open_cases(uow, caller, id, to, Ok::<_, DeactivateError>).await?;
             }
             None if open > 0 => return Err(DeactivateError::OwnsOpenCases { count: open }),
             None => {}

@@ -71,16 +71,25 @@ pub const WRITE_ATTEMPTS: u32 = 10;
 crate::error::contended_through_store!(
     SignInError,
     SessionError,
-    CaseError,
+    CreateCaseError,
+    AssignCaseError,
+    CloseCaseError,
+    ReadCaseError,
+    ListCasesError,
+    ReassignCasesError,
     RoleError,
+    ListRolesError,
     SiteError,
     PartyError,
     ReadLogError,
     RetryEmailError,
     CreateUserError,
     UpdateUserError,
+    ChangeEmailError,
+    SetAccessError,
     InvitationError,
     ReadUsersError,
+    ListUsersError,
     ResetPasswordError,
     LinkError,
     ChangePasswordError,
@@ -473,6 +482,6 @@ impl IdentityService {
         uow.practices()
             .get(id)
             .await?
-            .ok_or_else(|| StoreError::Unavailable(format!("practice {id} of a live session is missing")))
+            .ok_or_else(|| StoreError::Internal(format!("practice {id} of a live session is missing")))
     }
 }

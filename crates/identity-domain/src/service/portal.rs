@@ -549,7 +549,7 @@ impl IdentityService {
         let mut uow = self.begin(Access::Read).await?;
         let (party, _) = Self::own_records(uow.as_mut(), caller).await?;
         let site = uow.sites().get(caller.practice, party.site).await?.ok_or_else(|| {
-            StoreError::Unavailable(format!("site {} of party {} is missing", party.site, party.id))
+            StoreError::Internal(format!("site {} of party {} is missing", party.site, party.id))
         })?;
         let mut cases = Vec::new();
         for entry in uow.case_parties().list_for_party(caller.practice, party.id).await? {

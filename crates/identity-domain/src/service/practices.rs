@@ -223,7 +223,7 @@ impl IdentityService {
             let role = Role {
                 id: self.new_id(),
                 practice: practice.id,
-                name: Label::parse(builtin.name).map_err(|e| StoreError::Unavailable(e.to_string()))?,
+                name: Label::parse(builtin.name).map_err(|e| StoreError::Internal(e.to_string()))?,
                 permissions: builtin.permission_set(),
                 bypass: builtin.bypass,
                 builtin: true,
@@ -237,13 +237,13 @@ impl IdentityService {
             let profile = Profile {
                 id: self.new_id(),
                 practice: practice.id,
-                name: Label::parse(builtin.name).map_err(|e| StoreError::Unavailable(e.to_string()))?,
+                name: Label::parse(builtin.name).map_err(|e| StoreError::Internal(e.to_string()))?,
                 permissions: builtin.permission_set(),
                 builtin: true,
             };
             uow.roles().insert_profile(&profile).await?;
         }
-        let role = super_admin.ok_or_else(|| StoreError::Unavailable("no built-in bypass role".into()))?;
+        let role = super_admin.ok_or_else(|| StoreError::Internal("no built-in bypass role".into()))?;
         let origin = Origin { practice: practice.id, actor: Actor::System, request_id: None };
         let details = serde_json::json!({ "slug": practice.slug, "name": practice.name, "settings": practice.settings });
         let target = Some(Target::Practice(practice.id));
@@ -302,7 +302,7 @@ impl IdentityService {
                     .await?
                     .into_iter()
                     .find(|r| r.bypass)
-                    .ok_or_else(|| StoreError::Unavailable("no built-in bypass role".into()))?;
+                    .ok_or_else(|| StoreError::Internal("no built-in bypass role".into()))?;
                 let admin = self.insert_super_admin(uow.as_mut(), &practice, role.id, person, hash).await?;
                 uow.commit().await?;
                 Ok((admin, password))

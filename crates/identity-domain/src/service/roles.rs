@@ -46,6 +46,17 @@ pub enum RoleError {
     Store(StoreError),
 }
 
+/// Why the roles or the profiles of the practice could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListRolesError {
+    /// The caller's session may do nothing but change its password.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 impl From<StoreError> for RoleError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -275,8 +286,8 @@ impl IdentityService {
     /// Every role of the caller's practice.
     ///
     /// # Errors
-    /// [`RoleError`].
-    pub async fn list_roles(&self, caller: &Caller) -> Result<Vec<Role>, RoleError> {
+    /// [`ListRolesError`].
+    pub async fn list_roles(&self, caller: &Caller) -> Result<Vec<Role>, ListRolesError> {
         caller.require_full_session()?;
         let mut uow = self.begin(Access::Read).await?;
         Ok(uow.roles().list_roles(caller.practice()).await?)
@@ -285,8 +296,8 @@ impl IdentityService {
     /// Every profile of the caller's practice.
     ///
     /// # Errors
-    /// [`RoleError`].
-    pub async fn list_profiles(&self, caller: &Caller) -> Result<Vec<Profile>, RoleError> {
+    /// [`ListRolesError`].
+    pub async fn list_profiles(&self, caller: &Caller) -> Result<Vec<Profile>, ListRolesError> {
         caller.require_full_session()?;
         let mut uow = self.begin(Access::Read).await?;
         Ok(uow.roles().list_profiles(caller.practice()).await?)

@@ -187,7 +187,7 @@ pub enum EditUserError {
     Reactivate(#[from] ReactivateError),
 }
 
-/// Why an edit was refused.
+/// Why an edit of a user's details was refused. Nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UpdateUserError {
     /// The caller may not make this edit.
@@ -205,7 +205,27 @@ pub enum UpdateUserError {
     /// A site does not exist in the practice.
     #[error("no such site")]
     UnknownSite,
-    /// A new email is taken.
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why an email change was refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeEmailError {
+    /// The caller may not change this email.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// The user changed since the caller read it.
+    #[error("the user was changed by someone else (now at version {current})")]
+    VersionMismatch {
+        /// The version now stored.
+        current: u64,
+    },
+    /// The new email is held, or was once held, by another user.
     #[error("the email belongs or belonged to another user ({status})")]
     EmailPreviouslyUsed {
         /// Who holds or held it.
@@ -225,16 +245,69 @@ pub enum UpdateUserError {
         /// Seconds to wait; `None` when locked.
         retry_after: Option<u64>,
     },
-    /// The role or profiles cannot be given.
-    #[error(transparent)]
-    Grant(#[from] GrantError),
-    /// The password could not be verified.
+    /// The current password could not be verified.
     #[error(transparent)]
     Hash(#[from] HashError),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Why a user's role and profiles were not changed. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetAccessError {
+    /// The caller may not change this user's access.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// The user changed since the caller read it.
+    #[error("the user was changed by someone else (now at version {current})")]
+    VersionMismatch {
+        /// The version now stored.
+        current: u64,
+    },
+    /// The role or profiles cannot be given.
+    #[error(transparent)]
+    Grant(#[from] GrantError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a user could not be loaded for a change: the refusals every
+/// versioned change of a user shares, turned into each operation's own.
+pub(super) enum UserAtVersionError {
+    NotFound,
+    VersionMismatch { current: u64 },
+    Store(StoreError),
+}
+
+impl From<StoreError> for UserAtVersionError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// Implements `From<UserAtVersionError>` for operation errors that have
+/// `UserNotFound`, `VersionMismatch` and `Store` variants.
+macro_rules! from_user_at_version {
+    ($($error:ty),* $(,)?) => {
+        $(
+            impl From<UserAtVersionError> for $error {
+                fn from(e: UserAtVersionError) -> Self {
+                    match e {
+                        UserAtVersionError::NotFound => Self::UserNotFound,
+                        UserAtVersionError::VersionMismatch { current } => Self::VersionMismatch { current },
+                        UserAtVersionError::Store(e) => Self::Store(e),
+                    }
+                }
+            }
+        )*
+    };
+}
+from_user_at_version!(UpdateUserError, ChangeEmailError, SetAccessError);
 
 /// An email change.
 #[derive(Debug, Clone)]
@@ -268,7 +341,18 @@ pub enum InvitationError {
     Store(#[from] StoreError),
 }
 
-/// Why users could not be read.
+/// Why the users list could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListUsersError {
+    /// The caller may not read users.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a user, or their email history, could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadUsersError {
     /// The caller may not read users.
@@ -510,12 +594,12 @@ impl IdentityService {
     /// One page of the users list.
     ///
     /// # Errors
-    /// [`ReadUsersError`].
+    /// [`ListUsersError`].
     pub async fn list_users(
         &self,
         caller: &Caller,
         query: &UserQuery,
-    ) -> Result<Page<User, UserCursor>, ReadUsersError> {
+    ) -> Result<Page<User, UserCursor>, ListUsersError> {
         caller.require(Permission::UsersRead)?;
         let mut query = query.clone();
         query.limit = query.limit.clamp(1, crate::listing::MAX_PAGE_SIZE);
@@ -585,8 +669,10 @@ impl IdentityService {
         let edit = &edit;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await.map_err(UpdateUserError::from)?;
-            let mut user =
-                self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
+            let mut user = self
+                .user_at_version(uow.as_mut(), caller.practice(), id, expected_version)
+                .await
+                .map_err(UpdateUserError::from)?;
             match status {
                 Some(StatusChange::Deactivate { reassign_to }) => {
                     self.deactivate_in(uow.as_mut(), caller, &mut user, reassign_to).await?;
@@ -666,19 +752,19 @@ impl IdentityService {
     /// invitation at the new address.
     ///
     /// # Errors
-    /// [`UpdateUserError`].
+    /// [`ChangeEmailError`].
     pub async fn change_email(
         &self,
         caller: &Caller,
         id: UserId,
         change: ChangeEmail,
-    ) -> Result<User, UpdateUserError> {
+    ) -> Result<User, ChangeEmailError> {
         caller.require(Permission::UsersUpdateEmail)?;
         if id == caller.user() {
             let Some(typed) = &change.current_password else {
                 return Err(AccessError::UseSelfService.into());
             };
-            self.confirm_current_password::<UpdateUserError>(caller, typed).await?;
+            self.confirm_current_password::<ChangeEmailError>(caller, typed).await?;
         }
         let change = &change;
         self.write(|| async move {
@@ -686,7 +772,7 @@ impl IdentityService {
             let mut user =
                 self.user_at_version(uow.as_mut(), caller.practice(), id, change.expected_version).await?;
             if id != caller.user() {
-                self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+                self.check_may_act_on::<ChangeEmailError>(uow.as_mut(), caller, &user).await?;
             }
             let now = self.now();
             // A change of case or spacing only keeps the same reservation.
@@ -695,7 +781,7 @@ impl IdentityService {
                 match self.email_holder(uow.as_mut(), caller.practice(), &change.email).await? {
                     Some((holder, _)) if holder == id => {} // taking back one of their own old addresses
                     Some((holder, status)) => {
-                        return Err(UpdateUserError::EmailPreviouslyUsed { holder, status });
+                        return Err(ChangeEmailError::EmailPreviouslyUsed { holder, status });
                     }
                     None => {
                         if let Err(e) =
@@ -741,7 +827,7 @@ impl IdentityService {
     /// only on a user the caller may act on.
     ///
     /// # Errors
-    /// [`UpdateUserError`], with [`GrantError`] for the role rules.
+    /// [`SetAccessError`], with [`GrantError`] for the role rules.
     pub async fn set_access(
         &self,
         caller: &Caller,
@@ -749,18 +835,18 @@ impl IdentityService {
         role: RoleId,
         profiles: BTreeSet<ProfileId>,
         expected_version: Option<u64>,
-    ) -> Result<User, UpdateUserError> {
+    ) -> Result<User, SetAccessError> {
         caller.require(Permission::UsersAssignRoles)?;
         let profiles = &profiles;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
             let mut user =
                 self.user_at_version(uow.as_mut(), caller.practice(), id, expected_version).await?;
-            self.check_may_act_on::<UpdateUserError>(uow.as_mut(), caller, &user).await?;
+            self.check_may_act_on::<SetAccessError>(uow.as_mut(), caller, &user).await?;
             let assignment = self
-                .resolve_assignment::<UpdateUserError>(uow.as_mut(), caller.practice(), role, profiles)
+                .resolve_assignment::<SetAccessError>(uow.as_mut(), caller.practice(), role, profiles)
                 .await?;
-            self.check_assignment::<UpdateUserError>(uow.as_mut(), caller, Some(&user), &assignment).await?;
+            self.check_assignment::<SetAccessError>(uow.as_mut(), caller, Some(&user), &assignment).await?;
             let before = user.audit_view();
             user.role = assignment.role.id;
             user.profiles = assignment.profile_ids();
@@ -784,10 +870,12 @@ impl IdentityService {
         practice: PracticeId,
         id: UserId,
         expected_version: Option<u64>,
-    ) -> Result<User, UpdateUserError> {
-        let user = uow.users().get(practice, id).await?.ok_or(UpdateUserError::UserNotFound)?;
+    ) -> Result<User, UserAtVersionError> {
+        let user = uow.users().get(practice, id).await?.ok_or(UserAtVersionError::NotFound)?;
         match expected_version {
-            Some(v) if v != user.version => Err(UpdateUserError::VersionMismatch { current: user.version }),
+            Some(v) if v != user.version => {
+                Err(UserAtVersionError::VersionMismatch { current: user.version })
+            }
             _ => Ok(user),
         }
     }
@@ -866,7 +954,7 @@ impl From<EmailTaken> for CreateUserError {
     }
 }
 
-impl From<CurrentPasswordRefusal> for UpdateUserError {
+impl From<CurrentPasswordRefusal> for ChangeEmailError {
     fn from(e: CurrentPasswordRefusal) -> Self {
         match e {
             CurrentPasswordRefusal::Wrong => Self::WrongPassword,
@@ -875,7 +963,7 @@ impl From<CurrentPasswordRefusal> for UpdateUserError {
     }
 }
 
-impl From<EmailTaken> for UpdateUserError {
+impl From<EmailTaken> for ChangeEmailError {
     fn from(e: EmailTaken) -> Self {
         match e {
             EmailTaken::By { holder, status } => Self::EmailPreviouslyUsed { holder, status },

@@ -82,11 +82,20 @@ async fn an_inactive_user_can_never_be_assigned_a_case() {
     w.service.deactivate_user(&w.admin, gone.id, None).await.unwrap();
     let case = w.open_case("A", rcic.id).await;
     let title = Label::parse("B").unwrap();
-    let inactive = CaseError::Assignee(AssigneeError::NotActive { status: UserStatus::Inactive });
-    assert_eq!(w.service.assign_case(&w.admin, case.id, gone.id).await.unwrap_err(), inactive);
-    assert_eq!(w.service.create_case(&w.admin, title, gone.id).await.unwrap_err(), inactive);
+    let inactive = AssigneeError::NotActive { status: UserStatus::Inactive };
+    assert_eq!(
+        w.service.assign_case(&w.admin, case.id, gone.id).await.unwrap_err(),
+        AssignCaseError::Assignee(inactive)
+    );
+    assert_eq!(
+        w.service.create_case(&w.admin, title, gone.id).await.unwrap_err(),
+        CreateCaseError::Assignee(inactive)
+    );
     let all = CaseSelection::AllOpen;
-    assert_eq!(w.service.reassign_cases(&w.admin, rcic.id, gone.id, all).await.unwrap_err(), inactive);
+    assert_eq!(
+        w.service.reassign_cases(&w.admin, rcic.id, gone.id, all).await.unwrap_err(),
+        ReassignCasesError::Assignee(inactive)
+    );
 }
 
 #[tokio::test]
@@ -103,7 +112,7 @@ async fn bulk_reassign_moves_the_selected_cases_or_none() {
     let wrong = CaseSelection::Only(vec![a.id, foreign.id]);
     assert_eq!(
         w.service.reassign_cases(&w.admin, from.id, to.id, wrong).await.unwrap_err(),
-        CaseError::NotAnOpenCaseOf(foreign.id)
+        ReassignCasesError::NotAnOpenCaseOf(foreign.id)
     );
     assert_eq!(w.service.get_case(&w.admin, a.id).await.unwrap().owner, from.id, "nothing moved");
 
@@ -129,7 +138,7 @@ async fn only_users_with_cases_own_can_be_assigned_cases() {
     let title = Label::parse("A").unwrap();
     assert_eq!(
         w.service.create_case(&w.admin, title, accountant.id).await.unwrap_err(),
-        CaseError::Assignee(AssigneeError::CannotOwnCases)
+        CreateCaseError::Assignee(AssigneeError::CannotOwnCases)
     );
 }
 
@@ -161,7 +170,7 @@ async fn the_last_active_super_admin_cannot_be_deactivated_or_demoted() {
     // other Super Admin is left to do it.
     assert_eq!(
         w.service.set_access(&second, admin.id, paralegal, Default::default(), None).await.unwrap_err(),
-        UpdateUserError::Access(AccessError::UseSelfService)
+        SetAccessError::Access(AccessError::UseSelfService)
     );
 }
 

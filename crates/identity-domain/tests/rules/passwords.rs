@@ -107,7 +107,7 @@ async fn a_temporary_password_set_by_an_admin_must_be_changed_at_next_sign_in() 
     let caller = w.service.authenticate(&signed.token).await.unwrap();
     assert_eq!(
         w.service.list_users(&caller, &UserQuery::default()).await.unwrap_err(),
-        ReadUsersError::Access(AccessError::PasswordChangeRequired)
+        ListUsersError::Access(AccessError::PasswordChangeRequired)
     );
 }
 

@@ -43,7 +43,7 @@ async fn only_a_super_admin_grants_or_removes_super_admin() {
             .set_access(&administrator, pat.id, super_admin, Default::default(), None)
             .await
             .unwrap_err(),
-        UpdateUserError::Grant(GrantError::SuperAdminOnly)
+        SetAccessError::Grant(GrantError::SuperAdminOnly)
     );
     let new = w.new_user("sa@maple.example", "Sam Admin", super_admin, InitialCredential::Invite);
     assert_eq!(
@@ -54,7 +54,7 @@ async fn only_a_super_admin_grants_or_removes_super_admin() {
     let paralegal = w.role("Paralegal").await;
     assert_eq!(
         w.service.set_access(&administrator, pat.id, paralegal, Default::default(), None).await.unwrap_err(),
-        UpdateUserError::Access(AccessError::TargetOutranksCaller {
+        SetAccessError::Access(AccessError::TargetOutranksCaller {
             super_admin: true,
             missing: PermissionSet::EMPTY
         }),
@@ -76,7 +76,7 @@ async fn the_super_admin_cap_is_enforced() {
     let (pat, _) = w.add_user("pat@maple.example", "Paralegal").await;
     assert_eq!(
         w.service.set_access(&w.admin, pat.id, super_admin, Default::default(), None).await.unwrap_err(),
-        UpdateUserError::Grant(GrantError::SuperAdminCapReached { cap: 2 })
+        SetAccessError::Grant(GrantError::SuperAdminCapReached { cap: 2 })
     );
 }
 
@@ -123,7 +123,7 @@ async fn an_admin_cannot_grant_a_permission_they_do_not_hold() {
     ]);
     assert_eq!(
         w.service.set_access(&administrator, pat.id, pat.role, [collections].into(), None).await.unwrap_err(),
-        UpdateUserError::Grant(GrantError::CannotGrant { missing })
+        SetAccessError::Grant(GrantError::CannotGrant { missing })
     );
     let draft = GrantDraft {
         name: Label::parse("Billing").unwrap(),

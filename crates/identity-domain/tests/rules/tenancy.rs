@@ -46,18 +46,18 @@ async fn another_practices_roles_cases_sites_and_parties_answer_not_found() {
     let their_role = b.role("Administrator").await;
     assert_eq!(
         a.service.set_access(&a.admin, mine.id, their_role, Default::default(), None).await.unwrap_err(),
-        UpdateUserError::Grant(GrantError::UnknownRole)
+        SetAccessError::Grant(GrantError::UnknownRole)
     );
     let their_case = b.open_case("Theirs", theirs.id).await;
-    assert_eq!(a.service.get_case(&a.admin, their_case.id).await.unwrap_err(), CaseError::CaseNotFound);
+    assert_eq!(a.service.get_case(&a.admin, their_case.id).await.unwrap_err(), ReadCaseError::CaseNotFound);
     assert_eq!(
         a.service.assign_case(&a.admin, their_case.id, mine.id).await.unwrap_err(),
-        CaseError::CaseNotFound
+        AssignCaseError::CaseNotFound
     );
     let title = Label::parse("Mine").unwrap();
     assert_eq!(
         a.service.create_case(&a.admin, title, theirs.id).await.unwrap_err(),
-        CaseError::Assignee(AssigneeError::NotFound)
+        CreateCaseError::Assignee(AssigneeError::NotFound)
     );
     let their_site =
         b.service.create_site(&b.admin, SiteDetails::named(Label::parse("Main").unwrap())).await.unwrap();

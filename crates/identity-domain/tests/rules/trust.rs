@@ -89,12 +89,12 @@ async fn administrators_paths_refuse_ones_own_account() {
     };
     assert_eq!(
         w.service.change_email(&w.admin, me, change).await.unwrap_err(),
-        UpdateUserError::Access(AccessError::UseSelfService)
+        ChangeEmailError::Access(AccessError::UseSelfService)
     );
     let admin_role = w.role("Administrator").await;
     assert_eq!(
         w.service.set_access(&w.admin, me, admin_role, BTreeSet::new(), None).await.unwrap_err(),
-        UpdateUserError::Access(AccessError::UseSelfService)
+        SetAccessError::Access(AccessError::UseSelfService)
     );
     // Harmless self actions stay open: one's own name, one's own sessions.
     let edit = UserEdit { name: Some(PersonName::parse("Olivia O.").unwrap()), ..UserEdit::default() };
@@ -533,7 +533,7 @@ async fn a_wrong_current_password_on_ones_own_email_change_counts_too() {
     };
     assert_eq!(
         w.service.change_email(&w.admin, me, change("not my password")).await.unwrap_err(),
-        UpdateUserError::WrongPassword
+        ChangeEmailError::WrongPassword
     );
     let credential = w.adapters.store.committed_credential(me).await.unwrap();
     assert_eq!(credential.failed_attempts, 1);

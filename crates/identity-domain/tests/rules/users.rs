@@ -180,7 +180,7 @@ async fn an_email_change_to_an_address_someone_held_is_refused_and_changes_nothi
     };
     assert_eq!(
         w.service.change_email(&w.admin, pat.id, change).await.unwrap_err(),
-        UpdateUserError::EmailPreviouslyUsed { holder: sam.id, status: UserStatus::Active }
+        ChangeEmailError::EmailPreviouslyUsed { holder: sam.id, status: UserStatus::Active }
     );
     assert_eq!(w.user(pat.id).await.email.as_str(), "pat@maple.example");
 }
@@ -205,12 +205,12 @@ async fn changing_ones_own_email_asks_for_the_current_password() {
     let me = w.admin.user();
     assert_eq!(
         w.service.change_email(&w.admin, me, change(None)).await,
-        Err(UpdateUserError::Access(AccessError::UseSelfService)),
+        Err(ChangeEmailError::Access(AccessError::UseSelfService)),
         "without the current password it is the administrator's path, refused on oneself"
     );
     assert_eq!(
         w.service.change_email(&w.admin, me, change(Some("not my password"))).await,
-        Err(UpdateUserError::WrongPassword)
+        Err(ChangeEmailError::WrongPassword)
     );
     let changed = w.service.change_email(&w.admin, me, change(Some(PASSWORD))).await.unwrap();
     assert_eq!(changed.email.as_str(), "olivia@maple.example");
@@ -325,7 +325,7 @@ async fn changing_someones_email_needs_its_own_permission() {
     };
     assert_eq!(
         w.service.change_email(&consultant, pat.id, change).await.unwrap_err(),
-        UpdateUserError::Access(AccessError::Forbidden(Permission::UsersUpdateEmail))
+        ChangeEmailError::Access(AccessError::Forbidden(Permission::UsersUpdateEmail))
     );
 }
 

@@ -89,11 +89,11 @@ impl MemoryStore {
             return Ok(false);
         }
         let created_at =
-            *state.outbox_keys.get(&id).ok_or_else(|| StoreError::Unavailable(format!("no email {id}")))?;
+            *state.outbox_keys.get(&id).ok_or_else(|| StoreError::Internal(format!("no email {id}")))?;
         let email = state
             .outbox
             .get_mut(&(created_at, id))
-            .ok_or_else(|| StoreError::Unavailable(format!("no email {id}")))?;
+            .ok_or_else(|| StoreError::Internal(format!("no email {id}")))?;
         apply(email);
         state.leases.remove(&id);
         Ok(true)

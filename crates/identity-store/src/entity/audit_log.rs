@@ -99,7 +99,7 @@ impl Model {
     /// The entry of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<AuditEntry, StoreError> {
         let actor = match (self.actor_kind.as_str(), self.actor_user_id) {
             ("user", Some(id)) => Actor::User(UserId::from_uuid(id)),

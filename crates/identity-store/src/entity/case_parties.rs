@@ -41,7 +41,7 @@ impl Model {
     /// The entry of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<CaseParty, StoreError> {
         Ok(CaseParty {
             practice: PracticeId::from_uuid(self.practice_id),

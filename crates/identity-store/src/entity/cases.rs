@@ -51,7 +51,7 @@ impl Model {
     /// The case of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Case, StoreError> {
         Ok(Case {
             id: CaseId::from_uuid(self.id),

@@ -51,7 +51,7 @@ impl Model {
     /// The credential of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Credential, StoreError> {
         Ok(Credential {
             user: UserId::from_uuid(self.user_id),

@@ -44,7 +44,7 @@ impl Model {
     /// The address and since when it was held.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when the stored address is unreadable.
+    /// [`StoreError::Internal`] when the stored address is unreadable.
     pub fn into_domain(self) -> Result<(EmailAddress, DateTime<Utc>), StoreError> {
         Ok((parse("email_history", "email", &self.email, EmailAddress::parse)?, self.held_from))
     }

@@ -68,7 +68,7 @@ impl Model {
     /// The link of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Link, StoreError> {
         let subject = match (self.user_id, self.party_id) {
             (Some(u), None) => LinkSubject::User(UserId::from_uuid(u)),

@@ -30,9 +30,10 @@ use identity_domain::{
 use identity_domain::{Permission, PermissionSet, StoreError};
 
 /// A stored value the domain refuses: the database holds something no
-/// version of this adapter wrote.
+/// version of this adapter wrote ([`StoreError::Internal`]: reading it
+/// again cannot help).
 pub(crate) fn corrupt(table: &str, column: &str) -> StoreError {
-    StoreError::Unavailable(format!("unreadable value in {table}.{column}"))
+    StoreError::Internal(format!("unreadable value in {table}.{column}"))
 }
 
 /// Parses a stored value with a domain parser.
@@ -99,7 +100,7 @@ pub(crate) trait Row {
     /// Reads the record.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     fn read(self) -> Result<Self::Domain, StoreError>;
 }
 

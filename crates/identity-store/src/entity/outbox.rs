@@ -64,7 +64,7 @@ impl Model {
     /// when it carries any, whole and encrypted with `key` in `sealed`.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] if the message cannot be written as JSON
+    /// [`StoreError::Internal`] if the message cannot be written as JSON
     /// or sealed.
     pub fn from_domain(e: &OutboxEmail, key: &OutboxKey) -> Result<Self, StoreError> {
         let message =
@@ -102,7 +102,7 @@ impl Model {
     /// without secrets (rows written before sealing keep theirs there).
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<OutboxEmail, StoreError> {
         self.into_email(None)
     }
@@ -110,7 +110,7 @@ impl Model {
     /// The email of a row with its secrets, opened with `key`.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable or the
+    /// [`StoreError::Internal`] when a stored value is unreadable or the
     /// sealed message does not open with `key`.
     pub fn into_sealed_domain(self, key: &OutboxKey) -> Result<OutboxEmail, StoreError> {
         self.into_email(Some(key))
@@ -121,7 +121,7 @@ impl Model {
     /// message of an older key).
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_opened_domain(self, key: &OutboxKey) -> Result<OutboxEmail, StoreError> {
         let opens = self.sealed.as_deref().is_none_or(|sealed| key.open(self.id, sealed).is_some());
         self.into_email(opens.then_some(key))

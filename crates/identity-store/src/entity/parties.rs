@@ -93,7 +93,7 @@ impl Model {
     /// The party of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Party, StoreError> {
         Ok(Party {
             id: PartyId::from_uuid(self.id),

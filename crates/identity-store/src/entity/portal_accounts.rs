@@ -75,7 +75,7 @@ impl Model {
     /// The account of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<PortalAccount, StoreError> {
         Ok(PortalAccount {
             party: PartyId::from_uuid(self.party_id),

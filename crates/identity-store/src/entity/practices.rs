@@ -47,7 +47,7 @@ impl Model {
     /// The practice of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Practice, StoreError> {
         Ok(Practice {
             id: PracticeId::from_uuid(self.id),

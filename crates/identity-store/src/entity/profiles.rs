@@ -41,7 +41,7 @@ impl Model {
     /// The profile of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Profile, StoreError> {
         Ok(Profile {
             id: ProfileId::from_uuid(self.id),

@@ -44,7 +44,7 @@ impl Model {
     /// The role of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Role, StoreError> {
         Ok(Role {
             id: RoleId::from_uuid(self.id),

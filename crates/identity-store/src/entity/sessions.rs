@@ -51,7 +51,7 @@ impl Model {
     /// The session of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Session, StoreError> {
         let hash: [u8; 32] =
             self.token_hash.as_slice().try_into().map_err(|_| corrupt("sessions", "token_hash"))?;

@@ -44,7 +44,7 @@ impl Model {
     /// The site of a row.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(self) -> Result<Site, StoreError> {
         Ok(Site {
             id: SiteId::from_uuid(self.id),

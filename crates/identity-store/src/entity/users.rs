@@ -82,7 +82,7 @@ impl Model {
     /// The user of a row, with their profiles and sites.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when a stored value is unreadable.
+    /// [`StoreError::Internal`] when a stored value is unreadable.
     pub fn into_domain(
         self,
         profiles: BTreeSet<ProfileId>,

@@ -152,8 +152,9 @@ impl crate::SeaStore {
     /// changes nothing. Answers how many rows it changed.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when the database fails or a row is
-    /// unreadable; what was changed before stays changed, row by row.
+    /// [`StoreError::Unavailable`] when the database fails,
+    /// [`StoreError::Internal`] when a row is unreadable; what was changed
+    /// before stays changed, row by row.
     pub async fn seal_outbox_secrets(&self) -> Result<u64, StoreError> {
         use outbox::Column as C;
         // Emails queued since the sealing migration were sealed when

@@ -313,9 +313,7 @@ impl SeaUnitOfWork {
             .one(&self.txn)
             .await
             .map_err(store_error)?;
-        found
-            .map(|r| r.name)
-            .ok_or_else(|| StoreError::Unavailable("the user's role does not exist".to_owned()))
+        found.map(|r| r.name).ok_or_else(|| StoreError::Internal("the user's role does not exist".to_owned()))
     }
 
     /// Why inserting `user` changed no row: its address taken (a conflict),
@@ -327,7 +325,7 @@ impl SeaUnitOfWork {
             .count(&self.txn)
             .await;
         match taken {
-            Ok(0) => StoreError::Unavailable("unique index users_pkey refused a duplicate".to_owned()),
+            Ok(0) => StoreError::Internal("unique index users_pkey refused a duplicate".to_owned()),
             Ok(_) => Conflict::EmailTaken.into(),
             Err(e) => store_error(e),
         }
@@ -475,7 +473,7 @@ impl UserRepository for SeaUnitOfWork {
             Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => match self.email_holder(practice, email).await?
             {
                 Some(_) => Err(Conflict::EmailTaken.into()),
-                None => Err(StoreError::Unavailable(
+                None => Err(StoreError::Internal(
                     "unique index email_history_pkey refused a duplicate".to_owned(),
                 )),
             },

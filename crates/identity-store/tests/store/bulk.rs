@@ -150,6 +150,6 @@ async fn a_taken_email_refuses_the_whole_batch(ctx: Ctx) {
     // A role of no practice of theirs.
     let mut stranger = users(&seed, 30, 1, &hash);
     stranger[0].user.role = id();
-    assert!(matches!(ctx.store.insert_users_in_bulk(&stranger).await, Err(StoreError::Unavailable(_))));
+    assert!(matches!(ctx.store.insert_users_in_bulk(&stranger).await, Err(StoreError::Internal(_))));
     assert_eq!(count(&ctx, &seed).await, 10);
 }

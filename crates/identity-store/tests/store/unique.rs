@@ -261,12 +261,12 @@ async fn every_unique_index_broken_becomes_the_error_of_what_it_guards(ctx: Ctx)
             | (Guards::EmailInPractice, StoreError::Conflict(Conflict::EmailTaken))
             | (Guards::OnePerParty, StoreError::Conflict(Conflict::Stale)) => {}
             // SQLite's trigger refuses a reused audit id before the index sees it.
-            (Guards::RecordId, StoreError::Unavailable(message))
+            (Guards::RecordId, StoreError::Internal(message))
                 if index.table == "audit_log" && ctx.backend == Backend::Sqlite =>
             {
                 assert!(message.contains("append-only"), "{message}");
             }
-            (Guards::TokenHash | Guards::RecordId, StoreError::Unavailable(message)) => {
+            (Guards::TokenHash | Guards::RecordId, StoreError::Internal(message)) => {
                 assert!(message.contains(index.name), "{} became {message}", index.name);
             }
             _ => panic!("{} ({:?}) became {error:?}\n{sql}", index.name, index.guards),

@@ -16,7 +16,7 @@ pub struct CasesParams {
 #[utoipa::path(get, path = "/users/{id}/cases", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The user's id"), CasesParams),
     responses(
         (status = 200, description = "The user's cases", body = Vec<CaseView>),
-        Answers<CaseError>,
+        Answers<ListCasesError>,
     ))]
 pub(super) async fn user_cases(
     State(state): State<ApiState>,
@@ -58,7 +58,7 @@ pub struct Reassigned {
     params(("id" = Uuid, Path, description = "The user whose cases move")),
     responses(
         (status = 200, description = "Moved", body = Reassigned),
-        Answers<CaseError>,
+        Answers<ReassignCasesError>,
     ))]
 pub(super) async fn reassign_cases(
     State(state): State<ApiState>,
@@ -75,7 +75,7 @@ pub(super) async fn reassign_cases(
         .reassign_cases(&auth.caller, user_id(id), UserId::from_uuid(body.to), selection)
         .await
         .map_err(|e| match e {
-            CaseError::Assignee(e) => ApiError::from(e).at("to"),
+            ReassignCasesError::Assignee(e) => ApiError::from(e).at("to"),
             other => other.into(),
         })?;
     Ok(AppJson(Reassigned { cases: moved.into_iter().map(|c| c.as_uuid()).collect() }))

@@ -99,7 +99,7 @@ pub struct ChangeEmailBody {
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 200, description = "The user with the new email", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
-        Answers<UpdateUserError>,
+        Answers<ChangeEmailError>,
     ))]
 pub(super) async fn change_email(
     State(state): State<ApiState>,
@@ -159,7 +159,7 @@ pub struct AccessBody {
     params(("id" = Uuid, Path, description = "The user's id"), ("If-Match" = Option<String>, Header, description = "The ETag you read")),
     responses(
         (status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
-        Answers<UpdateUserError>,
+        Answers<SetAccessError>,
     ))]
 pub(super) async fn set_access(
     State(state): State<ApiState>,

@@ -110,7 +110,7 @@ impl ListUsersParams {
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsersParams),
     responses(
         (status = 200, description = "A page of users", body = PageOf<UserListItem>),
-        Answers<ReadUsersError>,
+        Answers<ListUsersError>,
     ))]
 pub(super) async fn list_users(
     State(state): State<ApiState>,
