@@ -106,6 +106,9 @@ async fn measure(
     rows.push(("sign in (wrong password)".to_owned(), counter.take()));
     service.authenticate(&signed.token).await.map_err(|e| failed("authenticate")(&e))?;
     rows.push(("check a session (every request)".to_owned(), counter.take()));
+    let me = service.authenticate(&signed.token).await.map_err(|e| failed("authenticate")(&e))?;
+    service.get_user(&me, me.user()).await.map_err(|e| failed("GET /me")(&e))?;
+    rows.push(("GET /me (session check + own record)".to_owned(), counter.take()));
 
     let heir_new = new_user("heir@counted.example", InitialCredential::GeneratePassword)?;
     let heir = service.create_user(&admin, heir_new).await.map_err(|e| failed("create user")(&e))?;
@@ -119,6 +122,7 @@ async fn measure(
         .await
         .map_err(|e| failed("deactivate")(&e))?;
     rows.push(("deactivate, reassigning 2 open cases".to_owned(), counter.take()));
+
     Ok(rows)
 }
 
