@@ -529,6 +529,10 @@ async fn walk_pages(store: &dyn Store, model: &mut Model, walk: &Walk) -> Outcom
         if page.items.len() > limit as usize {
             return Err(format!("a page of {limit} held {} users", page.items.len()));
         }
+        let matching = model.users.values().filter(|u| filter.matches(u)).count() as u64;
+        if page.total != Some(matching) {
+            return Err(format!("page {page_index} counts {:?} matches, not {matching}\n{log}", page.total));
+        }
         for item in &page.items {
             if walked.contains(&item.id) {
                 return Err(format!("user {} listed twice\n{log}", short(item.id)));

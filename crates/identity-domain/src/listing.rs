@@ -346,6 +346,11 @@ pub struct Page<T, C> {
     pub items: Vec<T>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<C>,
+    /// How many records match the query on every page together (the
+    /// cursor and the page size aside), when the listing counts them: the
+    /// users list does ([`crate::ports::UserRepository::list`]); `None`
+    /// elsewhere.
+    pub total: Option<u64>,
 }
 
 #[cfg(test)]

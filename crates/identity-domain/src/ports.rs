@@ -298,7 +298,9 @@ pub trait UserRepository: Send {
         practice: PracticeId,
         user: UserId,
     ) -> Result<Vec<(EmailAddress, DateTime<Utc>)>, StoreError>;
-    /// One page of the users list.
+    /// One page of the users list, with each user's profiles and sites,
+    /// and in [`Page::total`] how many users of the practice match the
+    /// query's filter (its cursor and limit aside).
     async fn list(
         &mut self,
         practice: PracticeId,
@@ -307,7 +309,7 @@ pub trait UserRepository: Send {
     /// The same page as [`UserRepository::list`], for readers of the list's
     /// columns only (the CSV download): an adapter MAY leave each user's
     /// `profiles` and `sites` empty, which no [`crate::UserColumn`] shows,
-    /// to spare reading them.
+    /// and [`Page::total`] unset, to spare reading them.
     async fn list_columns(
         &mut self,
         practice: PracticeId,
