@@ -50,6 +50,7 @@ mod m20261206_000002_audit_log_no_replace;
 mod m20261207_000010_accent_folded_keys;
 mod m20261207_000011_address_budgets;
 mod m20261207_000011_party_portal;
+mod m20261207_000012_user_short_grams;
 mod schema;
 mod unique;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_accent_folded_keys::Migration),
             Box::new(m20261207_000011_address_budgets::Migration),
             Box::new(m20261207_000011_party_portal::Migration),
+            Box::new(m20261207_000012_user_short_grams::Migration),
         ]
     }
 }

@@ -10,10 +10,11 @@
 //! strings.
 
 use super::{SeaUnitOfWork, row, settle};
-use crate::entity::{email_history, roles, user_profiles, user_sites, users};
+use crate::entity::{email_history, roles, user_grams, user_profiles, user_sites, users};
 use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use identity_domain::listing::SHORT_SEARCH_MAX;
 use identity_domain::ports::UserRepository;
 use identity_domain::{
     Conflict, Direction, EmailAddress, Page, PracticeId, ProfileId, RoleId, SiteId, SortValue, StoreError,
@@ -22,7 +23,7 @@ use identity_domain::{
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    Iterable, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    Iterable, JoinType, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
     QueryTrait, Select, Statement, Value,
 };
 use std::collections::BTreeSet;
@@ -143,6 +144,10 @@ fn filter_condition(filter: &UserFilter) -> Option<Condition> {
         if needle.chars().any(|c| c.is_ascii_uppercase()) {
             return None;
         }
+        if short(needle).is_some() {
+            // Found through `user_grams` by the caller (see `ShortSearch`).
+            return Some(condition);
+        }
         condition = condition.add(
             Condition::any()
                 .add(Expr::col(users::Column::NameKey).like(contains_pattern(needle)))
@@ -151,6 +156,35 @@ fn filter_condition(filter: &UserFilter) -> Option<Condition> {
     }
     Some(condition)
 }
+
+/// The needle of a search short enough to be looked up in `user_grams`
+/// (one or two characters).
+fn short(needle: &str) -> Option<&str> {
+    (1..=SHORT_SEARCH_MAX).contains(&needle.chars().count()).then_some(needle)
+}
+
+/// Only users with this gram, as a condition on `users`: `EXISTS`, a probe
+/// of `user_grams`' primary key per row (for a walk along a sort index).
+fn has_gram(practice: PracticeId, gram: &str) -> SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(user_grams::Entity)
+            .and_where(Expr::col((user_grams::Entity, user_grams::Column::PracticeId)).eq(practice.as_uuid()))
+            .and_where(Expr::col((user_grams::Entity, user_grams::Column::Gram)).eq(gram))
+            .and_where(
+                Expr::col((user_grams::Entity, user_grams::Column::UserId))
+                    .equals((users::Entity, users::Column::Id)),
+            )
+            .to_owned(),
+    )
+}
+
+/// Searches matching at most this many users are read from `user_grams`
+/// first and then sorted; searches matching more walk the sort order and
+/// probe `user_grams` for each row (their matches are dense enough that a
+/// page comes soon).
+const SHORT_SEARCH_DRIVE_MAX: u64 = 5_000;
 
 /// Rows strictly after `(value, id)` in the list's order.
 fn after(column: users::Column, direction: Direction, value: Value, id: Uuid) -> SimpleExpr {
@@ -260,9 +294,48 @@ impl SeaUnitOfWork {
                 Start::Nothing => nothing = true,
             }
         }
-        let total = if count { Some(matching.count(&self.txn).await.map_err(store_error)?) } else { None };
-        if nothing {
-            return Ok((Vec::new(), None, total));
+        let short_search = query.filter.search.as_deref().and_then(short);
+        let total = match short_search {
+            // One statement both answers the count and chooses the plan.
+            Some(gram) => Some(self.count_short(practice, &query.filter, matching, gram).await?),
+            None if count => Some(matching.count(&self.txn).await.map_err(store_error)?),
+            None => None,
+        };
+        if nothing || total == Some(0) {
+            return Ok((Vec::new(), None, total.filter(|_| count)));
+        }
+        let drive = match short_search {
+            Some(gram) if total.is_some_and(|n| n <= SHORT_SEARCH_DRIVE_MAX) => Some(gram),
+            Some(gram) => {
+                select = select.filter(has_gram(practice, gram));
+                None
+            }
+            None => None,
+        };
+        let total = total.filter(|_| count);
+        if let Some(gram) = drive {
+            // From the gram's rows to their users, then sorted: SQLite's
+            // CROSS JOIN keeps that order of the two tables.
+            let backend = self.txn.get_database_backend();
+            let join = if backend == DbBackend::Sqlite { JoinType::CrossJoin } else { JoinType::InnerJoin };
+            let q = QueryTrait::query(&mut select);
+            q.from_clear()
+                .from(user_grams::Entity)
+                .join(
+                    join,
+                    users::Entity,
+                    Expr::col((users::Entity, users::Column::Id))
+                        .equals((user_grams::Entity, user_grams::Column::UserId)),
+                )
+                // Also in WHERE: sea-query writes a CROSS JOIN without its ON.
+                .and_where(
+                    Expr::col((users::Entity, users::Column::Id))
+                        .equals((user_grams::Entity, user_grams::Column::UserId)),
+                )
+                .and_where(
+                    Expr::col((user_grams::Entity, user_grams::Column::PracticeId)).eq(practice.as_uuid()),
+                )
+                .and_where(Expr::col((user_grams::Entity, user_grams::Column::Gram)).eq(gram));
         }
         let limit = query.limit as usize;
         let by_trigrams = self.search_by_trigrams(&select, &query.filter).await?;
@@ -300,6 +373,55 @@ impl SeaUnitOfWork {
             _ => None,
         };
         Ok((rows, next, total))
+    }
+
+    /// How many users match a filter whose search is the short `gram`: the
+    /// gram's rows alone when nothing else filters (an index range of
+    /// `user_grams`), else the matching users that hold it.
+    async fn count_short(
+        &self,
+        practice: PracticeId,
+        filter: &UserFilter,
+        matching: Select<users::Entity>,
+        gram: &str,
+    ) -> Result<u64, StoreError> {
+        let only_search = UserFilter { search: None, ..filter.clone() } == UserFilter::default();
+        if only_search {
+            return user_grams::Entity::find()
+                .filter(user_grams::Column::PracticeId.eq(practice.as_uuid()))
+                .filter(user_grams::Column::Gram.eq(gram))
+                .count(&self.txn)
+                .await
+                .map_err(store_error);
+        }
+        let holders = Query::select()
+            .column(user_grams::Column::UserId)
+            .from(user_grams::Entity)
+            .and_where(user_grams::Column::PracticeId.eq(practice.as_uuid()))
+            .and_where(user_grams::Column::Gram.eq(gram))
+            .to_owned();
+        matching.filter(users::Column::Id.in_subquery(holders)).count(&self.txn).await.map_err(store_error)
+    }
+
+    /// Replaces a stored user's short n-grams (`user_grams`) by those of
+    /// its name key and email as written now.
+    async fn write_grams(&self, stored: &users::Model, replace: bool) -> Result<(), StoreError> {
+        if replace {
+            user_grams::Entity::delete_many()
+                .filter(user_grams::Column::UserId.eq(stored.id))
+                .exec(&self.txn)
+                .await
+                .map_err(store_error)?;
+        }
+        let rows = user_grams::Model::of(stored);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        user_grams::Entity::insert_many(rows.into_iter().map(row::<_, user_grams::ActiveModel>))
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
     }
 
     /// Whether PostgreSQL should find the users a search matches through
@@ -424,6 +546,7 @@ impl UserRepository for SeaUnitOfWork {
         if inserted == 0 {
             return Err(self.refused_user(user).await);
         }
+        self.write_grams(&stored, false).await?;
         self.write_memberships(user, false).await
     }
 
@@ -439,7 +562,8 @@ impl UserRepository for SeaUnitOfWork {
             return Err(Conflict::Stale.into());
         };
         let role_name = self.role_name(user.practice, user.role).await?;
-        let mut changes: users::ActiveModel = row(users::Model::from_domain(user, &role_name));
+        let stored = users::Model::from_domain(user, &role_name);
+        let mut changes: users::ActiveModel = row(stored.clone());
         changes.not_set(users::Column::Id);
         changes.not_set(users::Column::PracticeId);
         changes.not_set(users::Column::CreatedAt);
@@ -455,6 +579,7 @@ impl UserRepository for SeaUnitOfWork {
         if updated.rows_affected == 0 {
             return Err(Conflict::Stale.into());
         }
+        self.write_grams(&stored, true).await?;
         self.write_memberships(user, true).await
     }
 
