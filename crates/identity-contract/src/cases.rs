@@ -749,7 +749,7 @@ pub async fn a_session_check_sees_every_change_at_once(store: Arc<dyn Store>) {
     let mut lived = Duration::zero();
     while lived < Duration::hours(12) - Duration::minutes(20) {
         f.clock.advance(Duration::minutes(20));
-        lived = lived + Duration::minutes(20);
+        lived += Duration::minutes(20);
         f.service.authenticate(&kept.token).await.unwrap();
     }
     f.clock.advance(Duration::minutes(20));
