@@ -12,7 +12,9 @@
 //!
 //! Rules the schema holds itself:
 //! - every record carries its `practice_id`, and every reference is a
-//!   foreign key (never `ON DELETE CASCADE`: users are never deleted);
+//!   foreign key (never `ON DELETE CASCADE`: users are never deleted), but
+//!   for the derived short n-grams of `user_grams`, written only with their
+//!   user;
 //! - an email address is held by one user of a practice for ever: a unique
 //!   index on `email_history (practice_id, normalized_email)`, where the
 //!   normalised form is computed by the domain (never `lower()` in SQL);
