@@ -52,7 +52,9 @@ mod m20261206_000002_audit_log_no_replace;
 mod m20261207_000010_accent_folded_keys;
 mod m20261207_000011_address_budgets;
 mod m20261207_000011_party_portal;
-mod m20261207_000012_user_short_grams;
+mod m20261207_000020_time_zones;
+mod m20261207_000021_case_title_keys;
+mod m20261207_000022_user_short_grams;
 mod schema;
 mod unique;
 
@@ -78,7 +80,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_accent_folded_keys::Migration),
             Box::new(m20261207_000011_address_budgets::Migration),
             Box::new(m20261207_000011_party_portal::Migration),
-            Box::new(m20261207_000012_user_short_grams::Migration),
+            Box::new(m20261207_000020_time_zones::Migration),
+            Box::new(m20261207_000021_case_title_keys::Migration),
+            Box::new(m20261207_000022_user_short_grams::Migration),
         ]
     }
 }

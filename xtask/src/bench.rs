@@ -225,6 +225,10 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The log target under which the store says a unit of work raced another
+/// and runs again.
+pub(crate) const CONTENDED_TARGET: &str = "identity_store::contended";
+
 /// The server process.
 pub(crate) struct Server {
     child: Child,
@@ -251,7 +255,9 @@ impl Server {
             .env("IDENTITY_MAIL__WORKER__WORKER_ID", format!("bench-{number}"))
             // One client address sends every sign-in of the bench.
             .env("IDENTITY_SECURITY__ANONYMOUS_PER_MINUTE", "1000000000")
-            .env("RUST_LOG", "warn")
+            // Warnings, and each unit of work run again after it raced
+            // another (counted by `bench --servers`).
+            .env("RUST_LOG", format!("warn,{CONTENDED_TARGET}=debug"))
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()

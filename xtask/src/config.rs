@@ -91,7 +91,7 @@ pub struct FirstPractice {
     pub admin_name: String,
     /// Their language (default `en`).
     pub language: String,
-    /// Their time zone (default `UTC`).
+    /// Their time zone, and the practice's (default `UTC`).
     pub time_zone: String,
 }
 

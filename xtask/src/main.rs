@@ -124,7 +124,7 @@ struct Person {
     /// Their language (BCP 47).
     #[arg(long, default_value = "en")]
     language: String,
-    /// Their time zone (IANA).
+    /// Their time zone (IANA), and the practice's.
     #[arg(long, default_value = "UTC")]
     time_zone: String,
 }
@@ -217,17 +217,17 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
         Task::Practice { action: PracticeTask::Create { slug, name, person } } => {
             let store = serve::open_store(&settings).await?.with_outbox_key(serve::outbox_key(&settings)?);
             let service = serve::service(&store, &settings)?;
+            let time_zone = TimeZone::parse(&person.time_zone).map_err(|e| format!("--time-zone: {e}"))?;
             let new = NewPractice {
                 slug: PracticeSlug::parse(&slug).map_err(|e| format!("--slug: {e}"))?,
                 name: Label::parse(&name).map_err(|e| format!("--name: {e}"))?,
-                settings: PracticeSettings::default(),
+                settings: PracticeSettings { time_zone, ..PracticeSettings::default() },
                 admin_email: EmailAddress::parse(&person.admin_email)
                     .map_err(|e| format!("--admin-email: {e}"))?,
                 admin_name: PersonName::parse(&person.admin_name)
                     .map_err(|e| format!("--admin-name: {e}"))?,
                 admin_language: Language::parse(&person.language).map_err(|e| format!("--language: {e}"))?,
-                admin_time_zone: TimeZone::parse(&person.time_zone)
-                    .map_err(|e| format!("--time-zone: {e}"))?,
+                admin_time_zone: time_zone,
             };
             let created = service.create_practice(new).await.map_err(|e| e.to_string())?;
             print_credentials(created.practice.slug.as_str(), &created.admin.email, &created.admin_password);

@@ -513,6 +513,7 @@ async fn prepare(store: &SeaStore, slug: &PracticeSlug, hash: PasswordHash) -> R
             practice: practice.id,
             name: Label::parse(name).map_err(|e| e.to_string())?,
             address: Some(Note::parse(address).map_err(|e| e.to_string())?),
+            time_zone: None,
             created_at: now,
         };
         uow.sites().insert(&site).await.map_err(|e| e.to_string())?;

@@ -136,18 +136,19 @@ async fn first_start(service: &IdentityService, settings: &Settings) -> Result<O
         return Ok(None);
     }
     let first = &settings.first_practice;
+    let time_zone =
+        TimeZone::parse(&first.time_zone).map_err(|e| format!("first_practice.time_zone: {e}"))?;
     let new = NewPractice {
         slug: PracticeSlug::parse(&first.slug).map_err(|e| format!("first_practice.slug: {e}"))?,
         name: Label::parse(&first.name).map_err(|e| format!("first_practice.name: {e}"))?,
-        settings: PracticeSettings::default(),
+        settings: PracticeSettings { time_zone, ..PracticeSettings::default() },
         admin_email: EmailAddress::parse(&first.admin_email)
             .map_err(|e| format!("first_practice.admin_email: {e}"))?,
         admin_name: PersonName::parse(&first.admin_name)
             .map_err(|e| format!("first_practice.admin_name: {e}"))?,
         admin_language: Language::parse(&first.language)
             .map_err(|e| format!("first_practice.language: {e}"))?,
-        admin_time_zone: TimeZone::parse(&first.time_zone)
-            .map_err(|e| format!("first_practice.time_zone: {e}"))?,
+        admin_time_zone: time_zone,
     };
     match service.create_practice(new).await {
         Ok(created) => Ok(Some(FirstStart {

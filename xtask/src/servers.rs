@@ -5,12 +5,16 @@
 //! 2 … N servers running, users are created (by invitation) and users sign
 //! in from `4 × cores` clients spread evenly over the servers, first all in
 //! one practice, then across both. One table at the end: a figure per
-//! (servers, practices), and the ratio to one server. Figures, not
-//! verdicts: on a small machine every process shares the same cores.
+//! (servers, practices), and the ratio to one server, with how many units
+//! of work ran again because they raced another (counted from the servers'
+//! debug log under [`bench::CONTENDED_TARGET`]) and every failed request by
+//! status and problem type. Figures, not verdicts: on a small machine every
+//! process shares the same cores.
 
 use crate::bench::{self, ADMIN_PASSWORD, Api, BenchArgs, Place, SEEDED_PASSWORD, Server, expect};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -51,8 +55,24 @@ pub async fn measure(args: &BenchArgs, binary: &Path, max: usize) -> Result<(), 
     Ok(())
 }
 
-/// (servers, practices, created/s, sign-ins/s, failures)
-type Figures = (usize, usize, f64, f64, u64);
+/// One load: successes a second, units of work run again, and failed
+/// requests by what they answered.
+#[derive(Default)]
+struct Load {
+    rate: f64,
+    reruns: u64,
+    requests: u64,
+    failures: BTreeMap<String, u64>,
+}
+
+/// One row of the table: creates and sign-ins with `servers` processes
+/// over `practices` practices.
+struct Figures {
+    servers: usize,
+    practices: usize,
+    create: Load,
+    sign_in: Load,
+}
 
 async fn drive(
     args: &BenchArgs,
@@ -81,9 +101,9 @@ async fn drive(
             eprintln!("bench: {n} server(s), {in_practices} practice(s)");
             let chosen = &practices[..in_practices];
             let round = format!("s{n}p{in_practices}");
-            let (created, failed_creates) = load(&apis, chosen, args.seconds, Work::Create, &round).await;
-            let (signed, failed_sign_ins) = load(&apis, chosen, args.seconds, Work::SignIn, &round).await;
-            rows.push((n, in_practices, created, signed, failed_creates + failed_sign_ins));
+            let create = counted(place, load(&apis, chosen, args.seconds, Work::Create, &round)).await;
+            let sign_in = counted(place, load(&apis, chosen, args.seconds, Work::SignIn, &round)).await;
+            rows.push(Figures { servers: n, practices: in_practices, create, sign_in });
         }
     }
     Ok(rows)
@@ -172,9 +192,42 @@ enum Work {
     SignIn,
 }
 
+/// The units of work the servers ran again during `load`: the lines their
+/// logs (`server*.log` in the place's folder) gained meanwhile.
+async fn counted(place: &Place, load: impl Future<Output = Load>) -> Load {
+    let before = reruns(&place.folder);
+    let mut figures = load.await;
+    figures.reruns = reruns(&place.folder).saturating_sub(before);
+    figures
+}
+
+/// Lines of the servers' logs that say a unit of work ran again.
+fn reruns(folder: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(folder) else { return 0 };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("server"))
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|log| log.lines().filter(|l| l.contains(bench::CONTENDED_TARGET)).count() as u64)
+        .sum()
+}
+
+/// What a failed request answered, for the table's footnotes: its status
+/// and problem type, or the transport's error.
+fn failure(status: StatusCode, body: &Value) -> String {
+    match body {
+        Value::Object(problem) => {
+            let kind = problem.get("type").and_then(Value::as_str).unwrap_or("no problem type");
+            format!("{} {}", status.as_u16(), kind.rsplit('/').next().unwrap_or(kind))
+        }
+        Value::String(error) => format!("no answer: {}", error.chars().take(80).collect::<String>()),
+        _ => format!("{} (no problem body)", status.as_u16()),
+    }
+}
+
 /// `4 × cores` clients for `seconds`, client `c` on server `c mod servers`
 /// and practice `c mod practices`: successes a second, and failures.
-async fn load(apis: &[Api], practices: &[Practice], seconds: u64, work: Work, round: &str) -> (f64, u64) {
+async fn load(apis: &[Api], practices: &[Practice], seconds: u64, work: Work, round: &str) -> Load {
     let clients = bench::cores() * 4;
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -183,7 +236,7 @@ async fn load(apis: &[Api], practices: &[Practice], seconds: u64, work: Work, ro
         let practice = practices[c % practices.len()].clone();
         let round = round.to_owned();
         tasks.push(tokio::spawn(async move {
-            let (mut ok, mut failed, mut n) = (0u64, 0u64, 0usize);
+            let (mut ok, mut failed, mut n) = (0u64, BTreeMap::<String, u64>::new(), 0usize);
             while Instant::now() < deadline {
                 let answer = match work {
                     Work::Create => {
@@ -205,22 +258,27 @@ async fn load(apis: &[Api], practices: &[Practice], seconds: u64, work: Work, ro
                 if answer.status == StatusCode::CREATED {
                     ok += 1;
                 } else {
-                    failed += 1;
+                    *failed.entry(failure(answer.status, &answer.body)).or_default() += 1;
                 }
                 n += 1;
             }
-            (ok, failed)
+            (ok, failed, n as u64)
         }));
     }
     let started = Instant::now();
-    let (mut ok, mut failed) = (0, 0);
+    let mut figures = Load::default();
+    let mut ok = 0;
     for task in tasks {
-        if let Ok((o, f)) = task.await {
+        if let Ok((o, failed, n)) = task.await {
             ok += o;
-            failed += f;
+            figures.requests += n;
+            for (what, count) in failed {
+                *figures.failures.entry(what).or_default() += count;
+            }
         }
     }
-    (ok as f64 / started.elapsed().as_secs_f64().max(f64::EPSILON), failed)
+    figures.rate = ok as f64 / started.elapsed().as_secs_f64().max(f64::EPSILON);
+    figures
 }
 
 fn print(max: usize, seconds: u64, rows: &[Figures]) {
@@ -230,17 +288,44 @@ fn print(max: usize, seconds: u64, rows: &[Figures]) {
         bench::cores() * 4,
         bench::cores()
     );
-    println!("| servers | practices | users created/s | vs 1 server | sign-ins/s | vs 1 server | failed |");
-    println!("|---------|-----------|-----------------|-------------|------------|-------------|--------|");
-    for &(n, practices, created, signed, failed) in rows {
-        let base = rows.iter().find(|r| r.0 == 1 && r.1 == practices);
+    println!(
+        "| servers | practices | users created/s | vs 1 server | run again | sign-ins/s | vs 1 server | run again | failed |"
+    );
+    println!(
+        "|---------|-----------|-----------------|-------------|-----------|------------|-------------|-----------|--------|"
+    );
+    for row in rows {
+        let base = rows.iter().find(|r| r.servers == 1 && r.practices == row.practices);
         let ratio = |value: f64, of: fn(&Figures) -> f64| {
             base.map(of).filter(|b| *b > 0.0).map_or("n/a".to_owned(), |b| format!("{:.2}×", value / b))
         };
+        let rerun = |load: &Load| format!("{} ({:.1}%)", load.reruns, percent(load.reruns, load.requests));
+        let failed: u64 = row.create.failures.values().chain(row.sign_in.failures.values()).sum();
         println!(
-            "| {n:>7} | {practices:>9} | {created:>15.1} | {:>11} | {signed:>10.1} | {:>11} | {failed:>6} |",
-            ratio(created, |r| r.2),
-            ratio(signed, |r| r.3),
+            "| {:>7} | {:>9} | {:>15.1} | {:>11} | {:>9} | {:>10.1} | {:>11} | {:>9} | {failed:>6} |",
+            row.servers,
+            row.practices,
+            row.create.rate,
+            ratio(row.create.rate, |r| r.create.rate),
+            rerun(&row.create),
+            row.sign_in.rate,
+            ratio(row.sign_in.rate, |r| r.sign_in.rate),
+            rerun(&row.sign_in),
         );
     }
+    println!("\"run again\": units of work a server ran again after they raced another (and % of requests).");
+    for row in rows {
+        for (work, load) in [("creates", &row.create), ("sign-ins", &row.sign_in)] {
+            for (what, count) in &load.failures {
+                println!(
+                    "failed: {} server(s), {} practice(s), {work}: {what} × {count}",
+                    row.servers, row.practices
+                );
+            }
+        }
+    }
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 }
 }

@@ -13,6 +13,8 @@
 
 use fantoccini::Locator;
 use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 #[path = "common/binary.rs"]
 mod binary;
@@ -85,6 +87,12 @@ async fn first_sign_in(browser: &Browser, one_time: &str) {
     browser.fill("#f-new_password", "password").await;
     browser.submit("button.primary").await;
     assert!(browser.text("#f-new_password-error").await.contains("at least"));
+    let focused = browser.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("f-new_password"),
+        "the field to fix has the focus"
+    );
     assert_eq!(
         browser
             .client
@@ -177,7 +185,75 @@ impl Api {
     }
 }
 
+impl Api {
+    async fn get(&self, path: &str) -> serde_json::Value {
+        let response =
+            self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
+        assert!(response.status().is_success(), "{path}: {}", response.status());
+        response.json().await.unwrap()
+    }
+}
+
+const ARROW_DOWN: &str = "\u{e015}";
+const ENTER: &str = "\u{e007}";
+const TAB: &str = "\u{e004}";
+
 impl Browser {
+    /// Picks a person with the keyboard only in the picker whose text
+    /// field is `css`: types `typed`, waits for the listbox to offer
+    /// `label`, moves down to it (the combobox's active option follows)
+    /// and presses Enter.
+    async fn pick(&self, css: &str, typed: &str, label: &str) {
+        let field = self.find(css).await;
+        field.send_keys(typed).await.unwrap();
+        let options = format!("{css}-list [role=option]");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let index = loop {
+            let mut texts = Vec::new();
+            for option in self.client.find_all(Locator::Css(&options)).await.unwrap() {
+                texts.push(option.text().await.unwrap());
+            }
+            if let Some(i) = texts.iter().position(|t| t == label) {
+                break i;
+            }
+            assert!(Instant::now() < deadline, "{label} not offered by {css}: {texts:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(field.attr("role").await.unwrap().as_deref(), Some("combobox"));
+        assert_eq!(field.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+        for _ in 0..=index {
+            field.send_keys(ARROW_DOWN).await.unwrap();
+        }
+        let active = field.attr("aria-activedescendant").await.unwrap().expect("an active option");
+        assert_eq!(self.text(&format!("#{active}")).await, label);
+        field.send_keys(ENTER).await.unwrap();
+        assert_eq!(field.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+        assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(label));
+    }
+
+    /// Presses Enter on the focused element and waits for the next page.
+    async fn enter_and_wait(&self) {
+        self.client.execute("window.__before_click = true;", vec![]).await.unwrap();
+        self.client.active_element().await.unwrap().send_keys(ENTER).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.__before_click === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .map(|v| v == serde_json::Value::Bool(true))
+                .unwrap_or(false);
+            if loaded {
+                return;
+            }
+            assert!(Instant::now() < deadline, "Enter led to no new page");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn user_id_by_name(&self, name: &str) -> String {
         let rows = self.client.find_all(Locator::Css("#users tbody tr")).await.unwrap();
         for row in rows {
@@ -297,7 +373,7 @@ async fn the_immigration_help_page_walks_through_the_console() {
     for box_ in browser.client.find_all(Locator::Css("input[data-select-one]")).await.unwrap() {
         assert!(box_.is_selected().await.unwrap(), "select-all ticks every case");
     }
-    browser.select("#f-reassign_to", "Colin Consultant (colin@practice.example)").await;
+    browser.pick("#f-reassign_to", "colin", "Colin Consultant (colin@practice.example)").await;
     browser.shot("assigned-cases").await;
     browser.submit("#reassign").await;
     assert_eq!(browser.text("#done").await, "The cases are reassigned.");
@@ -305,17 +381,24 @@ async fn the_immigration_help_page_walks_through_the_console() {
     browser.goto(&format!("/console/users/{colin}/cases")).await;
     assert!(browser.text("#open-cases").await.contains("Study permit"));
 
-    // Now the toggle deactivates her; records stay.
+    // Now the toggle deactivates her, once confirmed on a page that names her; records stay.
     browser.goto(&format!("/console/users/{rita}/edit")).await;
     browser.click("#f-active").await;
     browser.submit("#update-user").await;
+    assert_eq!(browser.text("#confirm-title").await, "Deactivate Rita Consultant?");
+    assert_eq!(browser.text("#confirm").await, "Deactivate Rita Consultant");
+    assert_eq!(browser.find("#confirm").await.attr("class").await.unwrap().as_deref(), Some("danger"));
+    browser.shot("deactivate-confirm").await;
+    browser.submit("#confirm").await;
     assert_eq!(browser.text("#done").await, "The user is deactivated.");
     assert_eq!(browser.text("#user-status").await, "Inactive");
 
     // Force a password change, the three ways, each confirmed.
-    for (action, extra) in
-        [("reset-generate", None), ("reset-link", None), ("reset-temporary", Some("tidal ember quartz"))]
-    {
+    for (action, extra, said) in [
+        ("reset-generate", None, "The password is reset: a new random password is on its way by email."),
+        ("reset-link", None, "A recovery link is on its way by email; the password changes when it is used."),
+        ("reset-temporary", Some("tidal ember quartz"), "The password is reset."),
+    ] {
         browser.goto(&format!("/console/users/{colin}")).await;
         browser.click("#actions-menu summary").await;
         browser.submit(&format!("#action-{action}")).await;
@@ -327,7 +410,7 @@ async fn the_immigration_help_page_walks_through_the_console() {
             browser.shot("reset-password-confirm").await;
         }
         browser.submit("#confirm").await;
-        assert_eq!(browser.text("#done").await, "The password is reset.", "{action}");
+        assert!(browser.text("#done").await.starts_with(said), "{action}");
     }
 
     // Force sign-out of sessions: menu → Sign out all sessions → Confirm.
@@ -337,8 +420,14 @@ async fn the_immigration_help_page_walks_through_the_console() {
     assert_eq!(browser.text("#done").await, "Every session of the user has ended.");
 
     // Assign role and profiles: a Collections profile on top of the role.
+    // A change typed in the details form first is not lost silently: saving
+    // the role and profiles warns, and a second press goes ahead.
     browser.submit("#edit-user").await;
+    browser.fill("#f-title", "Senior consultant").await;
     browser.click("#f-profiles input[type=checkbox]").await;
+    browser.click("#save-access").await;
+    assert!(browser.text("[data-unsaved-warning]").await.contains("not saved"));
+    assert!(browser.path().await.ends_with("/edit"), "nothing was sent");
     browser.submit("#save-access").await;
     assert!(browser.text("#facts").await.contains("Collections"));
 
@@ -346,6 +435,9 @@ async fn the_immigration_help_page_walks_through_the_console() {
     browser.goto(&format!("/console/users/{colin}/edit")).await;
     browser.select("#f-role", "Super Admin").await;
     browser.submit("#save-access").await;
+    assert_eq!(browser.text("#confirm").await, "Make Colin Consultant a Super Admin");
+    browser.shot("super-admin-confirm").await;
+    browser.submit("#confirm").await;
     assert!(browser.text("#facts").await.contains("Super Admin"));
     browser.create_user("Third Admin", "third@practice.example", "Super Admin", "generate").await;
     assert_eq!(
@@ -575,9 +667,11 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     browser.submit("#update-user").await;
     assert!(browser.text("#f-active-error").await.contains("still owns 1 open case(s)"));
     // The same page offers who takes them: deactivated and reassigned at once.
-    browser.select("#f-reassign_to", "Practice Administrator (admin@practice.example)").await;
+    browser.pick("#f-reassign_to", "admin@", "Practice Administrator (admin@practice.example)").await;
     assert!(!browser.find("#f-active").await.is_selected().await.unwrap(), "the toggle stays as sent");
     browser.submit("#update-user").await;
+    assert!(browser.text("[data-consequence]:last-of-type").await.contains("Practice Administrator"));
+    browser.submit("#confirm").await;
     assert_eq!(browser.text("#done").await, "The user is deactivated.");
     assert_eq!(browser.text("#user-status").await, "Inactive");
 
@@ -622,21 +716,301 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
 
     // The audit log, filtered.
     browser.submit("a[href='/console/audit']").await;
-    browser.select("#f-action", "party.invited").await;
+    browser.select("#f-action", "Individual invited to the portal").await;
     browser.submit("#apply-audit").await;
     let log = browser.text("#audit").await;
-    assert!(log.contains("party.invited") && log.contains("Practice Administrator"), "{log}");
-    assert!(!log.contains("user.created"));
+    assert!(
+        log.contains("Individual invited to the portal") && log.contains("Practice Administrator"),
+        "{log}"
+    );
+    assert!(!log.contains("User created"));
     browser.shot("audit").await;
 
     // From a user's page: everything that happened to them.
     browser.goto(&format!("/console/users/{dana}")).await;
     browser.submit("#user-audit").await;
     let log = browser.text("#audit").await;
-    for action in ["user.invited", "user.email_changed", "user.invitation_accepted", "user.deactivated"] {
+    for action in ["User invited", "Email changed", "Invitation accepted", "User deactivated"] {
         assert!(log.contains(action), "{action} in {log}");
     }
-    assert!(!log.contains("party.invited"), "{log}");
+    assert!(!log.contains("Individual invited"), "{log}");
+    // The filter shows in its control: the person, by name.
+    let shown = browser.find("#f-target").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(shown.starts_with("Dana Director"), "{shown}");
+    // Before and after, readable: the old address struck through, the new one after it.
+    let changed = "#audit tr:has(td[data-action='user.email_changed'])";
+    assert_eq!(browser.text(&format!("{changed} del")).await, "dana@district.example");
+    assert_eq!(browser.text(&format!("{changed} ins")).await, "dana.director@district.example");
 
+    server_stops_cleanly(server, browser).await;
+}
+
+/// Users seeded for the picker's walk: the issue's practice size.
+const SEEDED: u32 = 100_000;
+
+/// "Reassign to…" at practice scale: 100,000 more users seeded in bulk
+/// (`xtask seed`), and the cases of the first person who may own cases go
+/// to the one whose name sorts last, with the keyboard only, through the
+/// picker's combobox — far past the first 500 users the old list stopped at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_go_to_the_last_name_among_thousands_through_the_picker_by_keyboard() {
+    if !browser_available() {
+        return;
+    }
+    let server = start_server("picker");
+    let browser = Browser::open(&server.base, "picker").await;
+    let one_time = server.first_password.clone().expect("first start printed a password");
+    first_sign_in(&browser, &one_time).await;
+    let started = Instant::now();
+    let seeded = binary::xtask(&server.dir)
+        .args(["seed", "--users", &SEEDED.to_string()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(seeded.success(), "seeding failed: {seeded}");
+    println!("seeded {SEEDED} users in {:.1} s", started.elapsed().as_secs_f64());
+
+    // Who may own cases, in the list's name order (from the API).
+    let api = Api::sign_in(&server.base, "admin@practice.example", PASSWORD).await;
+    let owns = |grant: &serde_json::Value| {
+        grant["bypass"] == true || grant["permissions"].as_array().unwrap().iter().any(|p| p == "cases.own")
+    };
+    let roles = api.get("/api/v1/roles").await;
+    let profiles = api.get("/api/v1/profiles").await;
+    let owning = |ids: &serde_json::Value, grants: &serde_json::Value| {
+        grants
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| owns(g) && ids.as_array().is_some_and(|ids| ids.contains(&g["id"])))
+    };
+    let mut eligible = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = api.get(&format!("/api/v1/users?status=active&sort=name&limit=500{cursor}")).await;
+        for user in page["items"].as_array().unwrap() {
+            let role = serde_json::json!([user["role"]]);
+            if owning(&role, &roles) || owning(&user["profiles"], &profiles) {
+                let label =
+                    format!("{} ({})", user["name"].as_str().unwrap(), user["email"].as_str().unwrap());
+                eligible.push((
+                    user["id"].as_str().unwrap().to_owned(),
+                    user["email"].as_str().unwrap().to_owned(),
+                    label,
+                ));
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert!(eligible.len() > 500, "more people may own cases than the old list showed: {}", eligible.len());
+    let (from, _, _) = eligible[0].clone();
+    let (last, last_email, last_label) = eligible.last().unwrap().clone();
+    let case = api.post("/api/v1/cases", serde_json::json!({ "title": "Citizenship", "owner": from })).await;
+
+    // Keyboard only: Space ticks every case, the picker takes the typed
+    // email, Down and Enter choose, Tab and Enter reassign.
+    browser.goto(&format!("/console/users/{from}/cases")).await;
+    // How long the search the combobox asks takes, measured in the page.
+    for term in ["a", "choi", last_email.as_str(), "nobody-matches-this"] {
+        let answer = browser
+            .client
+            .execute_async(
+                "const [term, done] = arguments; const started = performance.now();
+                 fetch('/console/people?for=owner&q=' + encodeURIComponent(term))
+                   .then(r => r.json()).then(f => done([performance.now() - started, f.people.length, f.more]));",
+                vec![serde_json::json!(term)],
+            )
+            .await
+            .unwrap();
+        println!(
+            "GET /console/people?for=owner&q={term}: {:.0} ms, {} shown, more: {}",
+            answer[0].as_f64().unwrap(),
+            answer[1],
+            answer[2]
+        );
+        assert!(answer[0].as_f64().unwrap() < 5_000.0, "{term}: {answer}");
+    }
+    browser.find("#select-all").await.send_keys(" ").await.unwrap();
+    assert!(browser.find("#select-all").await.is_selected().await.unwrap());
+    let asked = Instant::now();
+    browser.pick("#f-reassign_to", &last_email, &last_label).await;
+    println!("the picker offered {last_label} in {} ms", asked.elapsed().as_millis());
+    browser.shot("reassign-picker").await;
+    browser.client.active_element().await.unwrap().send_keys(TAB).await.unwrap();
+    let focused = browser.client.active_element().await.unwrap();
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("reassign"));
+    browser.enter_and_wait().await;
+    assert_eq!(browser.text("#done").await, "The cases are reassigned.");
+    let moved = api.get(&format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
+    assert_eq!(moved["owner"].as_str(), Some(last.as_str()), "{moved}");
+
+    server_stops_cleanly(server, browser).await;
+}
+
+/// What is wider than the viewport on the current page, outside a
+/// container that scrolls on its own: the page's own scroll width first.
+const OVERFLOWING: &str = r"
+const width = document.documentElement.clientWidth;
+const found = [];
+if (document.documentElement.scrollWidth > width) {
+  found.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + width);
+}
+const scrolls = (e) => {
+  for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX;
+    if (o === 'auto' || o === 'scroll' || o === 'hidden') { return true; }
+  }
+  return false;
+};
+for (const e of document.querySelectorAll('body *')) {
+  const r = e.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0 || scrolls(e)) { continue; }
+  if (r.right > width + 1 || r.width > width + 1) {
+    found.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+  }
+}
+return found;";
+
+impl Browser {
+    /// Nothing on the page is wider than the viewport (tables scroll in
+    /// their own container).
+    async fn assert_fits(&self, what: &str) {
+        let found = self.client.execute(OVERFLOWING, vec![]).await.unwrap();
+        assert_eq!(found, serde_json::json!([]), "at {what} ({})", self.path().await);
+    }
+
+    /// The open menu `css` lies inside the viewport.
+    async fn assert_menu_on_screen(&self, css: &str) {
+        self.click(&format!("{css} > summary")).await;
+        let edges = self
+            .client
+            .execute(
+                "const r = document.querySelector(arguments[0] + ' > .panel').getBoundingClientRect();
+                 return [r.left, r.right, document.documentElement.clientWidth];",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap();
+        let [left, right, width] = [0, 1, 2].map(|i| edges[i].as_f64().unwrap());
+        assert!(left >= 0.0 && right <= width, "{css} opens at {left}..{right} in {width} px");
+        self.assert_fits(css).await;
+        self.click(&format!("{css} > summary")).await;
+    }
+}
+
+/// Every main page at phone width (320 px, then 375 px): no element wider
+/// than the viewport, tables scrolling inside their own container, the
+/// menus opening inside the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_main_page_fits_a_phone_screen() {
+    if !browser_available() {
+        return;
+    }
+    let server = start_server("phone");
+    let browser = Browser::open(&server.base, "phone").await;
+    let one_time = server.first_password.clone().expect("first start printed a password");
+    first_sign_in(&browser, &one_time).await;
+    browser
+        .create_user(
+            "Maximilienne Delacroix-Beauregard",
+            "maximilienne.delacroix-beauregard@practice.example",
+            "RCIC Consultant",
+            "generate",
+        )
+        .await;
+    browser.submit("#open-user").await;
+    let path = browser.path().await;
+    let id = path.rsplit('/').next().unwrap().to_owned();
+    let api = Api::sign_in(&server.base, "admin@practice.example", PASSWORD).await;
+    api.post("/api/v1/cases", serde_json::json!({ "title": "Permanent residence application", "owner": id }))
+        .await;
+    browser.goto("/console/sites").await;
+    browser.fill("#f-name", "North Campus").await;
+    browser.submit("#create-site").await;
+    let site = browser.path().await;
+
+    for width in [320, 375] {
+        browser.client.set_window_size(width, 800).await.unwrap();
+        let inner =
+            browser.client.execute("return document.documentElement.clientWidth;", vec![]).await.unwrap();
+        assert!(inner.as_u64().unwrap() <= u64::from(width), "{inner}");
+        for (n, page) in [
+            "/console/users".to_owned(),
+            "/console/users/new".to_owned(),
+            format!("/console/users/{id}"),
+            format!("/console/users/{id}/edit"),
+            format!("/console/users/{id}/cases"),
+            format!("/console/users/{id}/email"),
+            format!("/console/users/{id}/confirm/reset-link"),
+            "/console/sites".to_owned(),
+            site.clone(),
+            "/console/roles".to_owned(),
+            "/console/audit".to_owned(),
+            "/console/outbox".to_owned(),
+            "/console/password".to_owned(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            browser.goto(&page).await;
+            browser.assert_fits(&page).await;
+            if width == 375 {
+                browser.shot(&format!("phone-375-{:02}", n + 1)).await;
+            }
+        }
+        browser.goto("/console/users").await;
+        browser.assert_menu_on_screen("#filter-menu").await;
+        browser.assert_menu_on_screen("#columns-menu").await;
+        browser.goto(&format!("/console/users/{id}")).await;
+        browser.assert_menu_on_screen("#actions-menu").await;
+        if width == 320 {
+            browser.shot("phone-user").await;
+            browser.goto("/console/audit").await;
+            browser.shot("phone-audit").await;
+        }
+    }
+    server_stops_cleanly(server, browser).await;
+}
+
+/// The users page's Filter and Columns menus: one open at a time (they
+/// never overlap), Escape closes the open one and gives the focus back to
+/// its button, a click elsewhere closes it. A page that refuses keeps the
+/// console's navigation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn menus_close_on_escape_and_outside_click_and_refusals_keep_the_navigation() {
+    if !browser_available() {
+        return;
+    }
+    let server = start_server("menus");
+    let browser = Browser::open(&server.base, "menus").await;
+    let one_time = server.first_password.clone().expect("first start printed a password");
+    first_sign_in(&browser, &one_time).await;
+    browser.goto("/console/users").await;
+    let open = |css: &'static str| {
+        let browser = &browser;
+        async move { browser.find(css).await.attr("open").await.unwrap().is_some() }
+    };
+    browser.click("#filter-menu > summary").await;
+    assert!(open("#filter-menu").await);
+    browser.click("#columns-menu > summary").await;
+    assert!(open("#columns-menu").await);
+    assert!(!open("#filter-menu").await, "opening Columns closes Filter");
+    browser.client.active_element().await.unwrap().send_keys("\u{e00c}").await.unwrap();
+    assert!(!open("#columns-menu").await, "Escape closes Columns");
+    let focused = browser.client.active_element().await.unwrap();
+    assert_eq!(focused.text().await.unwrap(), "Columns");
+    browser.click("#filter-menu > summary").await;
+    assert!(open("#filter-menu").await);
+    browser.click("h1").await;
+    assert!(!open("#filter-menu").await, "a click elsewhere closes Filter");
+
+    browser.goto(&format!("/console/users/{}", uuid::Uuid::now_v7())).await;
+    assert_eq!(browser.text("h1").await, "Not found");
+    assert!(browser.has("#refusal.alert").await);
+    assert_eq!(browser.text("#viewer-name").await, "Practice Administrator");
     server_stops_cleanly(server, browser).await;
 }

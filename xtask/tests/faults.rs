@@ -511,9 +511,10 @@ impl SilentMailServer {
     }
 
     /// The settings that send mail through it, with a send timeout far
-    /// longer than the shutdown grace period.
+    /// longer than the shutdown grace period (and a lease longer still).
     fn settings(&self) -> Vec<(&'static str, String)> {
         vec![
+            ("IDENTITY_MAIL__WORKER__LEASE_SECS", "300".to_owned()),
             ("IDENTITY_MAIL__TRANSPORT__KIND", "smtp".to_owned()),
             ("IDENTITY_MAIL__TRANSPORT__HOST", "127.0.0.1".to_owned()),
             ("IDENTITY_MAIL__TRANSPORT__PORT", self.port.to_string()),
@@ -529,7 +530,17 @@ impl SilentMailServer {
 /// first Super Admin's session and two invitations, and waits until their
 /// sends are stuck on the silent server.
 async fn with_sends_stuck(dir: &Path, silent: &SilentMailServer) -> Running {
-    let settings = silent.settings();
+    with_sends_stuck_and(dir, silent, &[]).await
+}
+
+/// [`with_sends_stuck`] with `more` settings over the silent server's.
+async fn with_sends_stuck_and(
+    dir: &Path,
+    silent: &SilentMailServer,
+    more: &[(&'static str, &str)],
+) -> Running {
+    let mut settings = silent.settings();
+    settings.extend(more.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let server = start(dir, &env);
     let client = server.client();
@@ -617,6 +628,52 @@ async fn after_kill_9_with_emails_claimed_a_restart_delivers_them_within_a_minut
         started.elapsed()
     );
     assert!(again.stop().0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// kill -9 of a server whose host never comes back, while its sends wait
+/// on a silent mail server: another server (another worker identity) on
+/// the same database leaves the dead one's claims alone while their lease
+/// lives, and delivers every email once it ends — within a minute with the
+/// default lease; here the lease is 8 s to keep the test short.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kill_9_of_a_host_that_never_returns_another_server_delivers_its_emails_when_the_lease_ends() {
+    let dir = temp_dir("kill9-other-host");
+    let silent = SilentMailServer::start();
+    let lease = [
+        ("IDENTITY_MAIL__WORKER__LEASE_SECS", "8"),
+        ("IDENTITY_MAIL__WORKER__SEND_TIMEOUT_SECS", "6"),
+        ("IDENTITY_MAIL__WORKER__WORKER_ID", "host-a"),
+    ];
+    let server = with_sends_stuck_and(&dir, &silent, &lease).await;
+    server.kill();
+    let killed = Instant::now();
+
+    let store = sqlite(&dir).await;
+    let claimed = scalar(&store, "SELECT count(*) FROM outbox WHERE claimed_by = 'host-a'").await;
+    let queued = scalar(&store, "SELECT count(*) FROM outbox").await;
+    store.close().await.unwrap();
+    assert!(claimed >= 1, "the dead process held claims");
+
+    let other = start(
+        &dir,
+        &[("IDENTITY_MAIL__WORKER__WORKER_ID", "host-b"), ("IDENTITY_MAIL__WORKER__POLL_INTERVAL_MS", "200")],
+    );
+    let expected = usize::try_from(queued).unwrap();
+    let claimed_files = usize::try_from(claimed).unwrap();
+    // Unclaimed emails (if any) go out at once; the dead host's wait.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(delivered(&dir) <= expected - claimed_files, "another worker took emails under a live lease");
+    binary::eventually("every email once the lease ended", Duration::from_secs(60), || {
+        delivered(&dir) == expected
+    })
+    .await;
+    let took = killed.elapsed();
+    println!(
+        "after kill -9, {claimed} claimed emails delivered by another server {took:?} after the kill (lease 8 s)"
+    );
+    assert!(took >= Duration::from_secs(5), "delivered before the lease could have ended: {took:?}");
+    assert!(other.stop().0);
     std::fs::remove_dir_all(dir).ok();
 }
 

@@ -124,6 +124,84 @@ pub fn number(n: u64, lang: Lang) -> String {
     out
 }
 
+/// An audit log action as people read it, in `lang` (every action has
+/// both languages: the match is exhaustive).
+pub fn audit_action(lang: Lang, action: identity_domain::AuditAction) -> &'static str {
+    use identity_domain::AuditAction;
+    let (en, fr) = match action {
+        AuditAction::PracticeCreated => ("Practice created", "Cabinet créé"),
+        AuditAction::SettingsChanged => ("Practice settings changed", "Paramètres du cabinet modifiés"),
+        AuditAction::UserCreated => ("User created", "Utilisateur créé"),
+        AuditAction::UserInvited => ("User invited", "Utilisateur invité"),
+        AuditAction::InvitationResent => ("Invitation resent", "Invitation renvoyée"),
+        AuditAction::InvitationRevoked => ("Invitation revoked", "Invitation révoquée"),
+        AuditAction::InvitationAccepted => ("Invitation accepted", "Invitation acceptée"),
+        AuditAction::UserUpdated => ("User details changed", "Coordonnées de l'utilisateur modifiées"),
+        AuditAction::EmailChanged => ("Email changed", "Courriel modifié"),
+        AuditAction::AccessChanged => ("Role or profiles changed", "Rôle ou profils modifiés"),
+        AuditAction::UserDeactivated => ("User deactivated", "Utilisateur désactivé"),
+        AuditAction::UserReactivated => ("User reactivated", "Utilisateur réactivé"),
+        AuditAction::PasswordReset => {
+            ("Password reset by an administrator", "Mot de passe réinitialisé par un administrateur")
+        }
+        AuditAction::PasswordChanged => ("Password changed", "Mot de passe changé"),
+        AuditAction::RecoveryRequested => ("Recovery link requested", "Lien de récupération demandé"),
+        AuditAction::PasswordRecovered => {
+            ("Password set from a recovery link", "Mot de passe défini par lien de récupération")
+        }
+        AuditAction::SessionsEnded => ("Sessions ended", "Sessions terminées"),
+        AuditAction::SignedIn => ("Signed in", "Connexion"),
+        AuditAction::SignInFailed => ("Sign-in failed", "Échec de connexion"),
+        AuditAction::SignedOut => ("Signed out", "Déconnexion"),
+        AuditAction::UsersExported => ("Users downloaded (CSV)", "Utilisateurs téléchargés (CSV)"),
+        AuditAction::UsersSeeded => ("Users added in bulk", "Utilisateurs ajoutés en masse"),
+        AuditAction::RoleCreated => ("Role created", "Rôle créé"),
+        AuditAction::RoleUpdated => ("Role changed", "Rôle modifié"),
+        AuditAction::ProfileCreated => ("Profile created", "Profil créé"),
+        AuditAction::ProfileUpdated => ("Profile changed", "Profil modifié"),
+        AuditAction::SiteCreated => ("Site created", "Site créé"),
+        AuditAction::SiteUpdated => ("Site changed", "Site modifié"),
+        AuditAction::PartyCreated => ("Individual recorded", "Personne enregistrée"),
+        AuditAction::PartyUpdated => ("Individual changed", "Personne modifiée"),
+        AuditAction::PartyInvited => ("Individual invited to the portal", "Personne invitée au portail"),
+        AuditAction::PortalInvitationRevoked => {
+            ("Portal invitation revoked", "Invitation au portail révoquée")
+        }
+        AuditAction::PortalJoined => ("Joined the portal", "A rejoint le portail"),
+        AuditAction::PortalDeactivated => ("Portal access deactivated", "Accès au portail désactivé"),
+        AuditAction::PortalReactivated => ("Portal access reactivated", "Accès au portail réactivé"),
+        AuditAction::PortalSessionsEnded => ("Portal sessions ended", "Sessions du portail terminées"),
+        AuditAction::PortalDetailsChanged => {
+            ("Contact details changed in the portal", "Coordonnées modifiées dans le portail")
+        }
+        AuditAction::PortalPasswordChanged => ("Portal password changed", "Mot de passe du portail changé"),
+        AuditAction::PortalRecoveryRequested => {
+            ("Portal recovery link requested", "Lien de récupération du portail demandé")
+        }
+        AuditAction::PortalRecoverySent => {
+            ("Portal recovery link sent", "Lien de récupération du portail envoyé")
+        }
+        AuditAction::PortalPasswordRecovered => (
+            "Portal password set from a recovery link",
+            "Mot de passe du portail défini par lien de récupération",
+        ),
+        AuditAction::PortalSignedIn => ("Signed in to the portal", "Connexion au portail"),
+        AuditAction::PortalSignInFailed => ("Portal sign-in failed", "Échec de connexion au portail"),
+        AuditAction::PortalSignedOut => ("Signed out of the portal", "Déconnexion du portail"),
+        AuditAction::CasePartyAdded => ("Added to a case", "Ajouté à un dossier"),
+        AuditAction::CasePartyRemoved => ("Removed from a case", "Retiré d'un dossier"),
+        AuditAction::CaseCreated => ("Case created", "Dossier créé"),
+        AuditAction::CaseAssigned => ("Case assigned", "Dossier assigné"),
+        AuditAction::CasesReassigned => ("Cases reassigned", "Dossiers réassignés"),
+        AuditAction::CaseClosed => ("Case closed", "Dossier fermé"),
+        AuditAction::EmailsRetried => ("Failed emails retried", "Courriels en échec renvoyés"),
+    };
+    match lang {
+        Lang::En => en,
+        Lang::Fr => fr,
+    }
+}
+
 macro_rules! texts {
     ($($key:ident: $en:literal, $fr:literal;)*) => {
         /// Every text of the console, in one language.
@@ -247,7 +325,23 @@ texts! {
     resend_invitation: "Resend the invitation", "Renvoyer l'invitation";
     revoke_invitation: "Revoke the invitation", "Révoquer l'invitation";
     confirm_title: "Please confirm", "Veuillez confirmer";
+    refused_title: "Not done", "Non effectué";
+    failed_title: "Something went wrong", "Une erreur est survenue";
     confirm: "Confirm", "Confirmer";
+    button_reset_generate: "Email {name} a random password", "Envoyer à {name} un mot de passe aléatoire";
+    button_reset_link: "Email {name} a recovery link", "Envoyer à {name} un lien de récupération";
+    button_reset_temporary: "Set the temporary password of {name}", "Définir le mot de passe temporaire de {name}";
+    button_sign_out_all: "Sign {name} out everywhere", "Déconnecter {name} partout";
+    button_resend: "Resend the invitation to {name}", "Renvoyer l'invitation à {name}";
+    button_revoke: "Revoke the invitation of {name}", "Révoquer l'invitation de {name}";
+    confirm_deactivate_title: "Deactivate {name}?", "Désactiver {name} ?";
+    confirm_deactivate: "{name} will no longer be able to sign in: their sessions end now and their pending invitation and reset links stop working. Every record keeps pointing at them, and they can be reactivated later.", "{name} ne pourra plus se connecter : ses sessions prennent fin maintenant et ses liens d'invitation ou de réinitialisation en attente cessent de fonctionner. Tous les dossiers continuent de le désigner, et il pourra être réactivé plus tard.";
+    confirm_deactivate_cases: "Their {count} open case(s) move to {to} in the same step.", "Ses {count} dossier(s) ouvert(s) passent à {to} dans la même opération.";
+    deactivate_button: "Deactivate {name}", "Désactiver {name}";
+    confirm_super_admin_title: "Make {name} a Super Admin?", "Faire de {name} un Super Admin ?";
+    confirm_super_admin: "A Super Admin passes every permission check in the practice: {name} will be able to act on every account, other Super Admins included, change every role and the Super Admin cap. Only a Super Admin can undo this.", "Un Super Admin passe toutes les vérifications de permission du cabinet : {name} pourra agir sur tous les comptes, y compris ceux des autres Super Admins, et changer tous les rôles ainsi que la limite de Super Admins. Seul un Super Admin peut l'annuler.";
+    super_admin_button: "Make {name} a Super Admin", "Faire de {name} un Super Admin";
+    status_invited_note: "Invited: {name} has not joined yet. Resend or revoke the invitation from the actions menu.", "Invité : {name} n'a pas encore rejoint. Renvoyez ou révoquez l'invitation depuis le menu des actions.";
     confirm_reset_generate: "A new random password will be emailed to {name}. Their sessions end and earlier links stop working.", "Un nouveau mot de passe aléatoire sera envoyé à {name}. Ses sessions prennent fin et les liens précédents cessent de fonctionner.";
     confirm_reset_link: "A recovery link will be emailed to {name}. Their sessions end and earlier links stop working.", "Un lien de récupération sera envoyé à {name}. Ses sessions prennent fin et les liens précédents cessent de fonctionner.";
     confirm_reset_temporary: "{name} will sign in with this temporary password and must change it then. Their sessions end.", "{name} se connectera avec ce mot de passe temporaire et devra le changer. Ses sessions prennent fin.";
@@ -256,6 +350,8 @@ texts! {
     confirm_revoke: "The invitation of {name} stops working and the user becomes inactive.", "L'invitation de {name} cesse de fonctionner et l'utilisateur devient inactif.";
     temporary_password: "Temporary password", "Mot de passe temporaire";
     done_reset: "The password is reset.", "Le mot de passe est réinitialisé.";
+    done_reset_emailed: "The password is reset: a new random password is on its way by email. Their sessions have ended.", "Le mot de passe est réinitialisé : un nouveau mot de passe aléatoire est envoyé par courriel. Ses sessions ont pris fin.";
+    done_reset_link: "A recovery link is on its way by email; the password changes when it is used. Their sessions have ended.", "Un lien de récupération est envoyé par courriel ; le mot de passe change lorsqu'il est utilisé. Ses sessions ont pris fin.";
     done_sign_out_all: "Every session of the user has ended.", "Toutes les sessions de l'utilisateur ont pris fin.";
     done_resend: "A new invitation is on its way.", "Une nouvelle invitation est en route.";
     done_revoke: "The invitation is revoked.", "L'invitation est révoquée.";
@@ -286,6 +382,15 @@ texts! {
     select_all: "Select all open cases", "Sélectionner tous les dossiers ouverts";
     reassign_to: "Reassign to…", "Réassigner à…";
     reassign_button: "Reassign", "Réassigner";
+    find: "Find", "Chercher";
+    unsaved_other_form: "The other form on this page has changes that are not saved; they would be lost. Save them first, or press this button again to leave them out.", "L'autre formulaire de cette page contient des modifications non enregistrées, qui seraient perdues. Enregistrez-les d'abord, ou appuyez de nouveau sur ce bouton pour les abandonner.";
+    scroll_table: "Table (scrolls sideways)", "Tableau (défile horizontalement)";
+    picker_hint: "Type part of a name or email, then choose the person.", "Tapez une partie du nom ou du courriel, puis choisissez la personne.";
+    picker_choose: "Matching people", "Personnes trouvées";
+    picker_none: "No one matches; try fewer letters.", "Personne ne correspond ; essayez moins de lettres.";
+    picker_more: "More people match: type more of the name or email to narrow the list.", "D'autres personnes correspondent : tapez davantage du nom ou du courriel pour réduire la liste.";
+    picker_count: "{count} people found.", "{count} personne(s) trouvée(s).";
+    err_picker_purpose: "The picker's purpose must be owner or anyone.", "Le sélecteur doit servir à « owner » ou « anyone ».";
     no_cases: "No open case.", "Aucun dossier ouvert.";
     closed_cases: "Closed cases", "Dossiers fermés";
     choose_cases: "Select at least one case.", "Sélectionnez au moins un dossier.";
@@ -342,6 +447,12 @@ texts! {
     audit_since: "From (date)", "Du (date)";
     audit_until: "Until (date)", "Au (date)";
     audit_details: "Details", "Détails";
+    audit_practice: "The practice", "Le cabinet";
+    audit_party: "Individual", "Personne";
+    audit_case: "Case", "Dossier";
+    audit_changed_to: "changed to", "remplacé par";
+    yes: "yes", "oui";
+    no: "no", "non";
     actor_system: "the system", "le système";
     actor_anonymous: "someone not signed in", "une personne non connectée";
     no_entries: "No entry matches.", "Aucune entrée ne correspond.";
@@ -503,6 +614,15 @@ texts! {
     portal_choose_language: "Language", "Langue";
     portal_time_zone_hint: "For example America/Toronto or Europe/Paris.", "Par exemple America/Toronto ou Europe/Paris.";
     portal_language_hint: "en for English, fr or fr-CA for French.", "en pour l'anglais, fr ou fr-CA pour le français.";
+    time_zone_optional: "Time zone (optional)", "Fuseau horaire (facultatif)";
+    case_search: "Find a case by its title", "Trouver un dossier par son titre";
+    case_search_hint: "Any part of the title, in any case, with or without accents.", "Toute partie du titre, en majuscules ou minuscules, avec ou sans accents.";
+    case_search_button: "Find", "Trouver";
+    case_search_none: "No case title contains this.", "Aucun titre de dossier ne contient ce texte.";
+    case_search_more: "More cases match: type more of the title to narrow the list.", "D'autres dossiers correspondent : tapez davantage du titre pour réduire la liste.";
+    case_pick: "Case", "Dossier";
+    site_time_zone_hint: "Leave empty to use the practice's. The individuals of the site get it unless they choose their own (for example America/Toronto).", "Laissez vide pour utiliser celui du cabinet. Les personnes du site le reçoivent, sauf si elles choisissent le leur (par exemple America/Toronto).";
+    site_practice_time_zone: "The practice's", "Celui du cabinet";
 }
 
 #[cfg(test)]
@@ -540,6 +660,18 @@ mod tests {
         assert_eq!(date_time(at, toronto, Lang::En), "Jan 15, 2026, 10:05 EST");
         let paris = TimeZone::parse("Europe/Paris").unwrap();
         assert_eq!(date_time(at, paris, Lang::Fr), "15 janv. 2026, 16 h 05 CET");
+    }
+
+    #[test]
+    fn every_audit_action_has_its_own_label_in_each_language() {
+        use identity_domain::AuditAction;
+        for lang in [Lang::En, Lang::Fr] {
+            let labels: std::collections::BTreeSet<&str> =
+                AuditAction::ALL.iter().map(|a| audit_action(lang, *a)).collect();
+            assert_eq!(labels.len(), AuditAction::ALL.len(), "{lang:?}: two actions share a label");
+            assert!(AuditAction::ALL.iter().all(|a| audit_action(lang, *a) != a.as_str()), "{lang:?}");
+        }
+        assert_eq!(audit_action(Lang::Fr, AuditAction::UserDeactivated), "Utilisateur désactivé");
     }
 
     #[test]

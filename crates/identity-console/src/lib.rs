@@ -129,6 +129,7 @@ pub fn router(state: ConsoleState) -> Router {
         .merge(pages::roles::routes())
         .merge(pages::audit::routes())
         .merge(pages::outbox::routes())
+        .merge(pages::people::routes())
         .merge(portal::routes())
         .route("/console/{*rest}", any(pages::not_found));
     let settings = state.settings.clone();

@@ -456,6 +456,15 @@ impl Describe for ReadLogError {
     }
 }
 
+impl Describe for FindCasesError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
 impl Describe for RetryEmailError {
     fn describe(&self, t: &Text) -> Problem {
         match self {

@@ -2,6 +2,15 @@
 // - Emailed links carry their token in the URL fragment (never sent to the
 //   server): copy it into the form, then drop it from the address bar.
 // - "Select all" boxes tick or untick every box of their table.
+// - Menus close on Escape or a click elsewhere, one open at a time.
+// - After a refused form, the first field to fix has the focus.
+// - On a page with two forms, submitting one while the other holds unsaved
+//   changes warns first.
+// - People pickers become comboboxes (the WAI-ARIA combobox pattern with a
+//   listbox popup): typing asks GET /console/people for the matches; Down
+//   and Up move through them, Enter chooses, Escape closes the list (or
+//   clears the field when it is closed). Without the script the picker is a
+//   text field, a "Find" button and a list of the matches to choose from.
 (function () {
   "use strict";
   function fromFragment() {
@@ -55,9 +64,184 @@
       });
     });
   }
+  function picker(box) {
+    var input = box.querySelector("input[type=text]");
+    var field = box.getAttribute("data-field");
+    var results = box.querySelector("[data-picker-results]");
+    var choice = box.querySelector("select[data-picker-choice]");
+    var find = box.querySelector("[data-picker-find]");
+    if (!input || !window.fetch) { return; }
+    var chosen = document.createElement("input");
+    chosen.type = "hidden";
+    chosen.name = field;
+    if (choice && choice.selectedIndex > 0) {
+      chosen.value = choice.value;
+      input.value = choice.options[choice.selectedIndex].textContent;
+    }
+    if (results) { results.parentNode.removeChild(results); }
+    if (find) { find.parentNode.removeChild(find); }
+    box.appendChild(chosen);
+    var list = document.createElement("ul");
+    list.id = input.id + "-list";
+    list.className = "picker-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-labelledby", box.querySelector("label").id || "");
+    list.hidden = true;
+    input.parentNode.appendChild(list);
+    var status = document.createElement("p");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    box.appendChild(status);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    var people = [];
+    var active = -1;
+    var asked = 0;
+    var timer = null;
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function note(text) {
+      var item = document.createElement("li");
+      item.className = "picker-note";
+      item.setAttribute("aria-hidden", "true");
+      item.textContent = text;
+      list.appendChild(item);
+    }
+    function show(found) {
+      people = found.people;
+      active = -1;
+      list.textContent = "";
+      people.forEach(function (person, i) {
+        var item = document.createElement("li");
+        item.id = list.id + "-" + i;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        item.setAttribute("data-id", person.id);
+        item.textContent = person.label;
+        item.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
+        list.appendChild(item);
+      });
+      if (!people.length) { note(box.getAttribute("data-none")); }
+      if (found.more) { note(box.getAttribute("data-more")); }
+      status.textContent = people.length
+        ? box.getAttribute("data-count").replace("{count}", String(people.length)) + (found.more ? " " + box.getAttribute("data-more") : "")
+        : box.getAttribute("data-none");
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function search() {
+      var mine = ++asked;
+      var url = box.getAttribute("data-picker") + "&q=" + encodeURIComponent(input.value);
+      window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (found) { if (found && mine === asked && document.activeElement === input) { show(found); } })
+        .catch(function () { /* the field still submits what was typed */ });
+    }
+    function move(to) {
+      if (list.hidden || !people.length) { return; }
+      active = (to + people.length) % people.length;
+      list.querySelectorAll("[role=option]").forEach(function (item, i) {
+        item.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+      var item = document.getElementById(list.id + "-" + active);
+      input.setAttribute("aria-activedescendant", item.id);
+      item.scrollIntoView({ block: "nearest" });
+    }
+    function choose(i) {
+      chosen.value = people[i].id;
+      input.value = people[i].label;
+      close();
+    }
+    input.addEventListener("input", function () {
+      chosen.value = "";
+      window.clearTimeout(timer);
+      timer = window.setTimeout(search, 150);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        if (list.hidden) { search(); } else { move(active + 1); }
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        move(active - 1);
+      } else if (event.key === "Enter") {
+        if (!list.hidden && active >= 0) { event.preventDefault(); choose(active); }
+      } else if (event.key === "Escape") {
+        if (!list.hidden) { event.preventDefault(); close(); } else { input.value = ""; chosen.value = ""; }
+      }
+    });
+    input.addEventListener("blur", close);
+  }
+  // Menus (Filter, Columns, Actions): one open at a time; Escape closes
+  // the open one (focus back on its button), a click elsewhere closes it.
+  function menus() {
+    var all = document.querySelectorAll("details.menu");
+    all.forEach(function (menu) {
+      menu.addEventListener("toggle", function () {
+        if (!menu.open) { return; }
+        all.forEach(function (other) { if (other !== menu) { other.open = false; } });
+      });
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || event.defaultPrevented) { return; }
+      all.forEach(function (menu) {
+        if (menu.open) {
+          menu.open = false;
+          menu.querySelector("summary").focus();
+        }
+      });
+    });
+    document.addEventListener("click", function (event) {
+      all.forEach(function (menu) {
+        if (menu.open && !menu.contains(event.target)) { menu.open = false; }
+      });
+    });
+  }
+  // A page with two forms (a user's details, and their role and profiles)
+  // saves one at a time: submitting one while the other holds unsaved
+  // changes warns first; submitting again goes ahead.
+  function guards() {
+    var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-guard]"));
+    if (forms.length < 2) { return; }
+    forms.forEach(function (form) {
+      var mark = function () { form.setAttribute("data-dirty", "1"); };
+      form.addEventListener("input", mark);
+      form.addEventListener("change", mark);
+      form.addEventListener("submit", function (event) {
+        var others = forms.filter(function (other) { return other !== form && other.hasAttribute("data-dirty"); });
+        if (!others.length || form.hasAttribute("data-warned")) { return; }
+        event.preventDefault();
+        form.setAttribute("data-warned", "1");
+        var warning = document.createElement("p");
+        warning.className = "alert";
+        warning.setAttribute("role", "alert");
+        warning.setAttribute("data-unsaved-warning", "");
+        warning.textContent = form.getAttribute("data-unsaved");
+        var button = event.submitter || form.querySelector("button[type=submit]");
+        var anchor = button ? (button.closest(".actions-row") || button) : null;
+        if (anchor) { anchor.parentNode.insertBefore(warning, anchor); button.focus(); } else { form.appendChild(warning); }
+      });
+    });
+  }
+  // After a refused form, the focus starts on the first field to fix.
+  function focusFirstProblem() {
+    var field = document.querySelector("main [aria-invalid=true]");
+    if (field) { field.focus(); }
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    focusFirstProblem();
+    guards();
     fromFragment();
     inspectLink();
     selectAll();
+    menus();
+    document.querySelectorAll("[data-picker]").forEach(picker);
   });
 })();

@@ -169,7 +169,8 @@ pub async fn records_of_another_practice_are_invisible(store: Arc<dyn Store>) {
     let b = a.another("practice-b").await;
     let (theirs, _) = b.active("rcic@b.example", "RCIC Consultant").await;
     let their_case = b.open_case("Theirs", theirs.id).await;
-    let their_site = b.service.create_site(&b.admin, Label::parse("Main").unwrap(), None).await.unwrap();
+    let their_site =
+        b.service.create_site(&b.admin, SiteDetails::named(Label::parse("Main").unwrap())).await.unwrap();
     let their_role = b.role("Administrator").await;
 
     assert_eq!(a.service.get_user(&a.admin, theirs.id).await.unwrap_err(), ReadUsersError::UserNotFound);
@@ -339,6 +340,39 @@ pub async fn the_audit_log_pages_newest_first(store: Arc<dyn Store>) {
     assert_eq!(titles, ["Five", "Four", "Three", "Two", "One"]);
 }
 
+/// Cases are found by a part of their title folded as names are (any
+/// case, with or without accents, any script), by status, in title order,
+/// at most the limit, and only in the caller's practice.
+pub async fn cases_are_found_by_a_folded_part_of_their_title(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let other = f.another("elsewhere").await;
+    let owner = f.admin.user();
+    for title in ["Bélanger — study permit", "BELANGER appeal", "Chen 陈 visa", "Olsen file", "Zed hearing"]
+    {
+        f.open_case(title, owner).await;
+    }
+    other.open_case("Bélanger elsewhere", other.admin.user()).await;
+    let closed = f.open_case("Belanger closed", owner).await;
+    f.service.close_case(&f.admin, closed.id).await.unwrap();
+    let titles =
+        |found: Vec<Case>| found.into_iter().map(|c| c.title.as_str().to_owned()).collect::<Vec<_>>();
+    let term = |text: &str| SearchTerm::parse(text).unwrap().unwrap();
+
+    let found = f.service.find_cases(&f.admin, Some(&term("belanger")), None, 10).await.unwrap();
+    assert_eq!(titles(found), ["BELANGER appeal", "Belanger closed", "Bélanger — study permit"]);
+    let open =
+        f.service.find_cases(&f.admin, Some(&term("BÉLANGER")), Some(CaseStatus::Open), 10).await.unwrap();
+    assert_eq!(titles(open), ["BELANGER appeal", "Bélanger — study permit"]);
+    let han = f.service.find_cases(&f.admin, Some(&term("陈")), None, 10).await.unwrap();
+    assert_eq!(titles(han), ["Chen 陈 visa"]);
+    let wildcard = f.service.find_cases(&f.admin, Some(&term("%")), None, 10).await.unwrap();
+    assert!(wildcard.is_empty(), "a LIKE wildcard is a plain character");
+    let first_two = f.service.find_cases(&f.admin, None, None, 2).await.unwrap();
+    assert_eq!(titles(first_two), ["BELANGER appeal", "Belanger closed"]);
+    let everything = f.service.find_cases(&f.admin, None, None, 500).await.unwrap();
+    assert_eq!(everything.len(), 6, "only this practice's");
+}
+
 /// Roles, profiles, sites and parties are stored and read back whole.
 pub async fn roles_profiles_sites_and_parties_round_trip(store: Arc<dyn Store>) {
     let f = Fixture::new(store, "contract").await;
@@ -362,8 +396,11 @@ pub async fn roles_profiles_sites_and_parties_round_trip(store: Arc<dyn Store>) 
         .service
         .create_site(
             &f.admin,
-            Label::parse("North Campus").unwrap(),
-            Some(Note::parse("1 Main St\nSpringfield").unwrap()),
+            SiteDetails {
+                name: Label::parse("North Campus").unwrap(),
+                address: Some(Note::parse("1 Main St\nSpringfield").unwrap()),
+                time_zone: Some(TimeZone::parse("America/Toronto").unwrap()),
+            },
         )
         .await
         .unwrap();
@@ -390,8 +427,11 @@ pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
     let draft = GrantDraft { name: Label::parse("Paralegal").unwrap(), permissions: PermissionSet::EMPTY };
     assert_eq!(f.service.create_role(&f.admin, draft).await.unwrap_err(), RoleError::NameTaken);
     let site = || Label::parse("Main office").unwrap();
-    f.service.create_site(&f.admin, site(), None).await.unwrap();
-    assert_eq!(f.service.create_site(&f.admin, site(), None).await.unwrap_err(), SiteError::NameTaken);
+    f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap();
+    assert_eq!(
+        f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap_err(),
+        SiteError::NameTaken
+    );
     let again = f
         .service
         .create_practice(NewPractice {
@@ -407,7 +447,7 @@ pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
     assert!(matches!(again, Err(CreatePracticeError::SlugTaken)));
     // Another practice may reuse the names.
     let other = f.another("other").await;
-    other.service.create_site(&other.admin, site(), None).await.unwrap();
+    other.service.create_site(&other.admin, SiteDetails::named(site())).await.unwrap();
 }
 
 /// The outbox for administrators: counts by state, pages newest first with

@@ -475,6 +475,7 @@ async fn set_up(store: &dyn Store, s: &Scenario) -> Result<Model, String> {
             practice: model.practice,
             name: Label::parse(name).map_err(|e| e.to_string())?,
             address: None,
+            time_zone: None,
             created_at: base,
         };
         uow.sites().insert(&site).await.map_err(store_error("insert site"))?;

@@ -21,7 +21,7 @@ pub const PORTAL_PASSWORD: &str = "a quiet river under the old bridge";
 impl Fixture {
     /// A site for parties.
     pub async fn site(&self, name: &str) -> Site {
-        self.service.create_site(&self.admin, Label::parse(name).unwrap(), None).await.unwrap()
+        self.service.create_site(&self.admin, SiteDetails::named(Label::parse(name).unwrap())).await.unwrap()
     }
 
     /// Records a party at `site`, invited to the portal when `email` is given.
@@ -72,6 +72,66 @@ impl Fixture {
             })
             .await
     }
+}
+
+/// A party's emails are written in the time zone the party chose, else
+/// their site's, else their practice's — read each time, so a change of the
+/// site's or the practice's zone reaches parties who chose none.
+pub async fn a_party_s_time_zone_is_their_own_else_their_site_s_else_the_practice_s(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let zone = |name: &str| TimeZone::parse(name).unwrap();
+    let change =
+        SettingsChange { time_zone: Some(zone("Europe/Paris")), ..PracticeSettings::default().into() };
+    let practice = f.service.update_settings(&f.admin, change).await.unwrap();
+    assert_eq!(practice.settings.time_zone, zone("Europe/Paris"));
+    let toronto = f
+        .service
+        .create_site(
+            &f.admin,
+            SiteDetails {
+                time_zone: Some(zone("America/Toronto")),
+                ..SiteDetails::named(Label::parse("Toronto office").unwrap())
+            },
+        )
+        .await
+        .unwrap();
+    let plain = f.site("Main office").await;
+    // The outbox lists newest first.
+    let newest_zone = |email: &'static str| {
+        let f = &f;
+        async move {
+            let outbox = f.raw_outbox().await;
+            outbox.iter().find(|e| e.to.as_str() == email).map(|e| e.time_zone).unwrap()
+        }
+    };
+
+    f.party(toronto.id, "Ana Lima", Some("ana@example.org")).await;
+    assert_eq!(newest_zone("ana@example.org").await, zone("America/Toronto"), "the site's");
+    let ben = f.portal_party(plain.id, "Ben Roy", "ben@example.org").await;
+    assert_eq!(newest_zone("ben@example.org").await, zone("Europe/Paris"), "the practice's");
+
+    // The site gets a zone of its own: parties who chose none follow it.
+    let moved =
+        SiteDetails { time_zone: Some(zone("America/Vancouver")), ..SiteDetails::named(plain.name.clone()) };
+    let plain = f.service.update_site(&f.admin, plain.id, moved).await.unwrap();
+    assert_eq!(plain.time_zone, Some(zone("America/Vancouver")));
+    f.service.send_party_recovery_link(&f.admin, ben.id).await.unwrap();
+    assert_eq!(newest_zone("ben@example.org").await, zone("America/Vancouver"), "the site's, now");
+    let signed = f.portal_sign_in("ben@example.org", PORTAL_PASSWORD).await.unwrap();
+    let caller = f.service.authenticate_portal(&signed.token).await.unwrap();
+    assert_eq!(f.service.portal_profile(&caller).await.unwrap().time_zone, zone("America/Vancouver"));
+
+    // The party chooses their own: it wins over the site's and the practice's.
+    let own = PortalContactChange {
+        phone: None,
+        address: None,
+        language: Language::parse("en").unwrap(),
+        time_zone: zone("Asia/Tokyo"),
+    };
+    f.service.update_portal_contact(&caller, own).await.unwrap();
+    f.service.send_party_recovery_link(&f.admin, ben.id).await.unwrap();
+    assert_eq!(newest_zone("ben@example.org").await, zone("Asia/Tokyo"), "their own");
+    assert_eq!(f.service.portal_profile(&caller).await.unwrap().time_zone, zone("Asia/Tokyo"));
 }
 
 /// Portal accounts, reservations, sessions and case parties read back as

@@ -94,8 +94,9 @@ pub struct PortalAccount {
     pub last_failure_at: Option<DateTime<Utc>>,
     /// Password sign-in refused until a recovery link is used.
     pub locked: bool,
-    /// The time zone emails and pages use; `None` follows the practice's
-    /// default (UTC).
+    /// The time zone the party chose for their emails and pages; `None`
+    /// follows their site's, else their practice's
+    /// ([`crate::party_time_zone`]).
     pub time_zone: Option<TimeZone>,
     /// When the last invitation was sent.
     pub invited_at: Option<DateTime<Utc>>,
@@ -166,11 +167,6 @@ impl PortalAccount {
         if self.failed_attempts >= lock_after {
             self.locked = true;
         }
-    }
-
-    /// The time zone to write times in.
-    pub fn time_zone_or_default(&self) -> TimeZone {
-        self.time_zone.unwrap_or_else(TimeZone::utc)
     }
 }
 

@@ -19,7 +19,7 @@ use crate::ids::{
     AuditId, CaseId, EmailId, LinkId, PartyId, PracticeId, ProfileId, RoleId, SessionId, SiteId, UserId,
 };
 use crate::link::{Link, LinkPurpose, LinkSubject};
-use crate::listing::{Page, UserCursor, UserQuery};
+use crate::listing::{Page, SearchTerm, UserCursor, UserQuery};
 use crate::mail::{ClaimToken, ClaimedEmail, MessageKind, OutboxCounts, OutboxEmail, OutboxQuery, WorkerId};
 use crate::party::Party;
 use crate::password::{Password, PasswordHash};
@@ -486,6 +486,17 @@ pub trait CaseRepository: Send {
     ) -> Result<Vec<Case>, StoreError>;
     /// How many open cases a user owns.
     async fn count_open(&mut self, practice: PracticeId, owner: UserId) -> Result<u64, StoreError>;
+    /// The practice's cases of `status` (any status when `None`) whose
+    /// title, folded as [`crate::person::search_key`] folds it, contains
+    /// `term` (every case when `None`), ordered by folded title then id,
+    /// at most `limit` of them.
+    async fn find(
+        &mut self,
+        practice: PracticeId,
+        term: Option<&SearchTerm>,
+        status: Option<CaseStatus>,
+        limit: u32,
+    ) -> Result<Vec<Case>, StoreError>;
 }
 
 /// Portal accounts (one per party), the emails they ever held, and portal

@@ -1,7 +1,7 @@
 //! The practice: the tenant every record belongs to.
 
 use crate::ids::PracticeId;
-use crate::person::Label;
+use crate::person::{Label, TimeZone};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -60,11 +60,15 @@ pub struct PracticeSettings {
     pub super_admin_cap: u32,
     /// The minimum password length in code points (never below 8).
     pub password_min_length: u32,
+    /// The practice's time zone: the one its sites and parties follow
+    /// unless they have their own (default UTC).
+    #[serde(default = "TimeZone::utc")]
+    pub time_zone: TimeZone,
 }
 
 impl Default for PracticeSettings {
     fn default() -> Self {
-        Self { super_admin_cap: 2, password_min_length: 15 }
+        Self { super_admin_cap: 2, password_min_length: 15, time_zone: TimeZone::utc() }
     }
 }
 

@@ -14,8 +14,8 @@ use crate::service::NewPractice;
 
 impl NewPractice {
     /// The example practice: `maple-law`, "Maple Immigration Law", default
-    /// settings, its first Super Admin Olivia Owner `<owner@maple.example>`,
-    /// in English, on `America/Toronto` time. A test that needs another
+    /// settings on `America/Toronto` time, its first Super Admin Olivia Owner
+    /// `<owner@maple.example>`, in English, on the same time. A test that needs another
     /// name or language changes that field:
     /// `NewPractice { admin_language: …, ..NewPractice::example() }`.
     ///
@@ -23,14 +23,15 @@ impl NewPractice {
     /// Never: every value is valid.
     #[allow(clippy::unwrap_used)]
     pub fn example() -> Self {
+        let toronto = TimeZone::parse("America/Toronto").unwrap();
         Self {
             slug: PracticeSlug::parse("maple-law").unwrap(),
             name: Label::parse("Maple Immigration Law").unwrap(),
-            settings: PracticeSettings::default(),
+            settings: PracticeSettings { time_zone: toronto, ..PracticeSettings::default() },
             admin_email: EmailAddress::parse("owner@maple.example").unwrap(),
             admin_name: PersonName::parse("Olivia Owner").unwrap(),
             admin_language: Language::english(),
-            admin_time_zone: TimeZone::parse("America/Toronto").unwrap(),
+            admin_time_zone: toronto,
         }
     }
 

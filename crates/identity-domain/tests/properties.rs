@@ -934,7 +934,11 @@ struct Other {
 
 async fn populate_b(b: &World) -> Other {
     let admin = &b.admin;
-    let site = b.service.create_site(admin, Label::parse("North campus").unwrap(), None).await.unwrap();
+    let site = b
+        .service
+        .create_site(admin, SiteDetails::named(Label::parse("North campus").unwrap()))
+        .await
+        .unwrap();
     let quiet =
         b.service.save_party(admin, site.id, party_details("Sam Student", None), false).await.unwrap();
     let invited = b
@@ -1253,7 +1257,7 @@ async fn run_probe(
         25 => refused!(
             probe,
             limited,
-            service.update_site(caller, site, Label::parse("Taken over").unwrap(), None).await,
+            service.update_site(caller, site, SiteDetails::named(Label::parse("Taken over").unwrap())).await,
             SiteError::NotFound,
             SiteError::Access(_)
         ),

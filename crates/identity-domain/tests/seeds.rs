@@ -682,8 +682,10 @@ async fn case_tracker_manage_and_invite_users_page() {
         .service
         .create_site(
             admin,
-            Label::parse("Lincoln High School").unwrap(),
-            Some(Note::parse("12 Elm St").unwrap()),
+            SiteDetails {
+                address: Some(Note::parse("12 Elm St").unwrap()),
+                ..SiteDetails::named(Label::parse("Lincoln High School").unwrap())
+            },
         )
         .await
         .unwrap();

@@ -137,14 +137,18 @@ pub struct WorkerConfig {
     #[serde(default = "defaults::poll_interval_ms")]
     pub poll_interval_ms: u64,
     /// Seconds a claim lasts; a worker that dies leaves its emails to others
-    /// after this (default 300), and to itself at once when it restarts
-    /// with the same `worker_id`.
+    /// after this (default 60, so a host that never comes back holds its
+    /// emails for at most a minute), and to itself at once when it restarts
+    /// with the same `worker_id`. A batch starts no send later than
+    /// `send_timeout_secs` before its lease ends; the emails it had no time
+    /// for are released, due again at once.
     #[serde(default = "defaults::lease_secs")]
     pub lease_secs: u64,
     /// Seconds one send may take as a whole — connecting, the SMTP
     /// conversation, the message — before it counts as a failed attempt
-    /// (default 60). A mail server that accepts the connection and then
-    /// stalls holds up one send for this long, never the worker.
+    /// (default 30, below `lease_secs`). A mail server that accepts the
+    /// connection and then stalls holds up one send for this long, never
+    /// the worker.
     #[serde(default = "defaults::send_timeout_secs")]
     pub send_timeout_secs: u64,
     /// Sends in flight at once (default 4).
@@ -254,10 +258,10 @@ mod defaults {
         2_000
     }
     pub(super) const fn lease_secs() -> u64 {
-        300
+        60
     }
     pub(super) const fn send_timeout_secs() -> u64 {
-        60
+        30
     }
     pub(super) const fn concurrency() -> u32 {
         4

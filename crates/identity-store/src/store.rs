@@ -572,7 +572,14 @@ impl Store for SeaStore {
     /// A random pause of up to 4 ms after the first attempt, doubling with
     /// each attempt up to 200 ms ("full jitter"), so that two units of work
     /// that raced each other do not start again together.
+    /// Each pause is logged at debug level under the target
+    /// `identity_store::contended` (`xtask bench --servers` counts them).
     async fn back_off(&self, attempt: u32) {
+        tracing::debug!(
+            target: "identity_store::contended",
+            attempt,
+            "a unit of work raced another; running it again from the start"
+        );
         tokio::time::sleep(retry_pause(attempt, Uuid::now_v7().as_u128())).await;
     }
 

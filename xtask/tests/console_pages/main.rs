@@ -49,6 +49,8 @@ macro_rules! console_suite {
         mod one_edge;
         #[path = "suite/pages.rs"]
         mod pages;
+        #[path = "suite/people.rs"]
+        mod people;
     };
 }
 

@@ -99,7 +99,7 @@ async fn every_kind_arrives_over_smtp_and_its_link_works_once() {
     // Dana: a party invited to the portal (no language: English).
     let site = world
         .service
-        .create_site(&world.admin, Label::parse("Downtown Office").unwrap(), None)
+        .create_site(&world.admin, SiteDetails::named(Label::parse("Downtown Office").unwrap()))
         .await
         .unwrap();
     let details = PartyDetails {

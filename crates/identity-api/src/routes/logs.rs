@@ -234,6 +234,9 @@ pub struct SettingsView {
     pub super_admin_cap: u32,
     /// The minimum password length, in characters.
     pub password_min_length: u32,
+    /// The practice's IANA time zone: its sites and parties follow it
+    /// unless they have their own.
+    pub time_zone: String,
 }
 
 impl From<Practice> for SettingsView {
@@ -243,6 +246,7 @@ impl From<Practice> for SettingsView {
             name: p.name.as_str().to_owned(),
             super_admin_cap: p.settings.super_admin_cap,
             password_min_length: p.settings.password_min_length,
+            time_zone: p.settings.time_zone.name().to_owned(),
         }
     }
 }
@@ -260,7 +264,7 @@ async fn get_settings(
     Ok(AppJson(state.service.practice(&auth.caller).await?.into()))
 }
 
-/// New settings (both are required).
+/// New settings (the cap and the length are required).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsBody {
@@ -272,6 +276,9 @@ pub struct SettingsBody {
     /// The minimum password length, 8 to 128.
     #[schema(minimum = 8, maximum = 128)]
     pub password_min_length: u32,
+    /// The practice's IANA time zone (absent: unchanged).
+    #[schema(min_length = 1, max_length = 64, example = "America/Toronto")]
+    pub time_zone: Option<String>,
 }
 
 /// The largest Super Admin cap: the `int32` the document promises.
@@ -292,10 +299,12 @@ async fn update_settings(
     if body.super_admin_cap > MAX_SUPER_ADMIN_CAP {
         f.fail("super_admin_cap", format!("must be at most {MAX_SUPER_ADMIN_CAP}"));
     }
-    f.finish(Some(()))?;
-    let settings = PracticeSettings {
+    let time_zone = f.optional("time_zone", body.time_zone.as_deref(), TimeZone::parse);
+    let time_zone = f.finish(time_zone)?;
+    let change = SettingsChange {
         super_admin_cap: body.super_admin_cap,
         password_min_length: body.password_min_length,
+        time_zone,
     };
-    Ok(AppJson(state.service.update_settings(&auth.caller, settings).await?.into()))
+    Ok(AppJson(state.service.update_settings(&auth.caller, change).await?.into()))
 }

@@ -37,14 +37,20 @@ pub struct SiteBody {
     /// Its postal address (absent or `null`: none).
     #[schema(min_length = 1, max_length = 5000)]
     pub address: Option<String>,
+    /// Its IANA time zone, when it differs from the practice's (absent or
+    /// `null`: the practice's). The parties recorded at the site get it
+    /// unless they choose their own.
+    #[schema(min_length = 1, max_length = 64, example = "America/Toronto")]
+    pub time_zone: Option<String>,
 }
 
 impl SiteBody {
-    fn into_domain(self) -> Result<(Label, Option<Note>), ApiError> {
+    fn into_domain(self) -> Result<SiteDetails, ApiError> {
         let mut f = Fields::default();
         let name = f.check("name", Label::parse(&self.name));
         let address = f.optional("address", self.address.as_deref(), Note::parse);
-        let built = (|| Some((name?, address?)))();
+        let time_zone = f.optional("time_zone", self.time_zone.as_deref(), TimeZone::parse);
+        let built = (|| Some(SiteDetails { name: name?, address: address?, time_zone: time_zone? }))();
         f.finish(built)
     }
 }
@@ -58,6 +64,8 @@ pub struct SiteView {
     pub name: String,
     /// Postal address.
     pub address: Option<String>,
+    /// Its own IANA time zone; `null`: the practice's.
+    pub time_zone: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -68,6 +76,7 @@ impl From<Site> for SiteView {
             id: s.id.as_uuid(),
             name: s.name.as_str().to_owned(),
             address: s.address.map(String::from),
+            time_zone: s.time_zone.map(|z| z.name().to_owned()),
             created_at: s.created_at,
         }
     }
@@ -98,12 +107,12 @@ async fn create_site(
     auth: Authenticated,
     AppJson(body): AppJson<SiteBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (name, address) = body.into_domain()?;
-    let site = state.service.create_site(&auth.caller, name, address).await?;
+    let site = state.service.create_site(&auth.caller, body.into_domain()?).await?;
     Ok((StatusCode::CREATED, AppJson(SiteView::from(site))))
 }
 
-/// Renames a site or replaces its address (needs `sites.manage`).
+/// Renames a site or replaces its address and time zone (needs
+/// `sites.manage`).
 #[utoipa::path(put, path = "/sites/{id}", tag = "sites", security(("bearer" = [])), request_body = SiteBody,
     params(("id" = Uuid, Path, description = "The site's id")),
     responses(
@@ -116,8 +125,7 @@ async fn update_site(
     AppPath(id): AppPath<SiteId>,
     AppJson(body): AppJson<SiteBody>,
 ) -> Result<AppJson<SiteView>, ApiError> {
-    let (name, address) = body.into_domain()?;
-    Ok(AppJson(state.service.update_site(&auth.caller, id, name, address).await?.into()))
+    Ok(AppJson(state.service.update_site(&auth.caller, id, body.into_domain()?).await?.into()))
 }
 
 /// A party's contact details and demographics (every optional field absent

@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod outbox;
 pub mod party;
+pub mod people;
 pub mod roles;
 pub mod sites;
 pub mod user;
@@ -161,6 +162,27 @@ pub fn refusal(lang: Lang, status: StatusCode, text: &str) -> Response {
     render(status, &page)
 }
 
+/// A page that says why something was refused, in the console's own
+/// layout with the signed-in viewer's navigation.
+pub fn refusal_for(viewer: &Viewer, status: StatusCode, text: &str) -> Response {
+    let t = viewer.lang.text();
+    let page = MessagePage {
+        t,
+        chrome: viewer.chrome(""),
+        title: refusal_title(t, status).to_owned(),
+        text: text.to_owned(),
+        next: Some((paths::HOME.to_owned(), t.back_to_console)),
+    };
+    render(status, &page)
+}
+
+/// The page for a refusal or failure of the domain, with the viewer's
+/// navigation.
+pub fn failure_for<E: Describe>(viewer: &Viewer, error: E) -> Response {
+    let problem = error.describe(viewer.lang.text());
+    refusal_for(viewer, problem.status, &problem.text)
+}
+
 /// The page for a refusal or failure of the domain.
 pub fn failure<E: Describe>(lang: Lang, error: E) -> Response {
     let problem = error.describe(lang.text());
@@ -220,12 +242,19 @@ pub fn refusal_title(t: &Text, status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => t.too_large_title,
         StatusCode::TOO_MANY_REQUESTS => t.rate_limited_title,
         StatusCode::SERVICE_UNAVAILABLE => t.unavailable_title,
-        _ => t.confirm_title,
+        StatusCode::INTERNAL_SERVER_ERROR => t.failed_title,
+        _ => t.refused_title,
     }
 }
 
-/// The answer to an unknown console address.
-pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
-    let lang = browser_lang(&headers);
-    refusal(lang, StatusCode::NOT_FOUND, lang.text().err_not_found)
+/// The answer to an unknown console address: with the navigation for a
+/// signed-in viewer.
+pub async fn not_found(headers: axum::http::HeaderMap, viewer: Result<Viewer, Response>) -> Response {
+    match viewer {
+        Ok(viewer) => refusal_for(&viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found),
+        Err(_) => {
+            let lang = browser_lang(&headers);
+            refusal(lang, StatusCode::NOT_FOUND, lang.text().err_not_found)
+        }
+    }
 }

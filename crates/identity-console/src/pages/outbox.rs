@@ -109,11 +109,11 @@ pub async fn outbox(
     };
     let counts = match state.service.outbox_counts(&viewer.caller).await {
         Ok(counts) => counts,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(&viewer, e),
     };
     let page = match state.service.list_outbox(&viewer.caller, &query).await {
         Ok(page) => page,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(&viewer, e),
     };
     let rows = page
         .items
@@ -164,7 +164,7 @@ pub async fn retry_all(State(state): State<ConsoleState>, posted: SignedForm<Ret
             done.retried, done.need_new_secret
         ))
         .into_response(),
-        Err(e) => super::failure(viewer.lang, e),
+        Err(e) => super::failure_for(&viewer, e),
     }
 }
 
@@ -177,13 +177,13 @@ pub async fn retry_one(
     let viewer = posted.viewer;
     let t = viewer.lang.text();
     let Ok(id) = id.parse::<uuid::Uuid>() else {
-        return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+        return super::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
     };
     match state.service.retry_email(&viewer.caller, EmailId::from_uuid(id)).await {
         Ok(()) => Redirect::to("/console/outbox?status=pending&retried=1&left=0").into_response(),
         Err(e) => {
             let problem = e.describe(t);
-            super::refusal(viewer.lang, problem.status, &problem.text)
+            super::refusal_for(&viewer, problem.status, &problem.text)
         }
     }
 }

@@ -124,12 +124,24 @@ impl Action {
     }
 }
 
-/// A notice in the address.
+/// What the address carries: a notice, and the case search typed in
+/// "Add to a case".
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Done {
     done: String,
     count: String,
+    case_search: String,
+}
+
+/// Cases listed for one search in "Add to a case".
+const FOUND_CASES: u32 = 20;
+
+/// A case found by the search, to pick.
+struct FoundCase {
+    id: String,
+    title: String,
+    status: &'static str,
 }
 
 fn done_text(t: &'static Text, done: &Done) -> Option<String> {
@@ -183,6 +195,9 @@ struct CaseRow {
 pub struct AddCaseForm {
     case: String,
     part: String,
+    /// The search the cases to pick from were found by, shown again when
+    /// the form is refused.
+    case_search: String,
 }
 
 #[derive(Template)]
@@ -208,6 +223,10 @@ struct PartyPage {
     add: AddCaseForm,
     add_errors: Errors,
     parts: Vec<(&'static str, &'static str)>,
+    case_search: String,
+    /// `None` when nothing was searched for.
+    found: Option<Vec<FoundCase>>,
+    found_all: bool,
 }
 
 /// What a page shows besides the records: a notice, a problem, and the
@@ -220,6 +239,7 @@ struct Shown {
     errors: Errors,
     add: AddCaseForm,
     add_errors: Errors,
+    case_search: String,
 }
 
 /// A form posted about one individual, with the individual as they are.
@@ -235,9 +255,9 @@ async fn posted<T>(
 
 async fn load(state: &ConsoleState, viewer: &Viewer, raw: &str) -> Result<Party, Response> {
     let Ok(id) = raw.parse::<PartyId>() else {
-        return Err(super::refusal(viewer.lang, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
+        return Err(super::refusal_for(viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
     };
-    state.service.get_party(&viewer.caller, id).await.map_err(|e| super::failure(viewer.lang, e))
+    state.service.get_party(&viewer.caller, id).await.map_err(|e| super::failure_for(viewer, e))
 }
 
 fn facts(t: &'static Text, viewer: &Viewer, party: &Party, site: &str) -> Vec<(&'static str, String)> {
@@ -304,19 +324,34 @@ async fn party_page(state: &ConsoleState, viewer: &Viewer, party: &Party, shown:
         Ok(sites) => {
             sites.into_iter().find(|s| s.id == party.site).map(|s| s.name.to_string()).unwrap_or_default()
         }
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let access = match service.portal_access(&viewer.caller, party.id).await {
         Ok(access) => access,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let cases = match service.list_party_cases(&viewer.caller, party.id).await {
         Ok(cases) => cases,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
+    let mut add_errors = shown.add_errors;
+    let found = match SearchTerm::parse(&shown.case_search) {
+        Ok(None) => None,
+        Ok(Some(term)) => {
+            match service.find_cases(&viewer.caller, Some(&term), None, FOUND_CASES + 1).await {
+                Ok(found) => Some(found),
+                Err(e) => return super::failure(viewer.lang, e),
+            }
+        }
+        Err(_) => {
+            add_errors.add(Problem::at("case_search", t.err_control));
+            None
+        }
+    };
+    let found_all = found.as_ref().is_none_or(|f| f.len() <= FOUND_CASES as usize);
     let (portal_status, portal_badge, portal_facts, portal_note) = portal_view(t, viewer, &access);
     let may_invite = viewer.caller.may(Permission::PartiesInvite);
-    let status = if shown.errors.is_empty() && shown.add_errors.is_empty() && shown.alert.is_none() {
+    let status = if shown.errors.is_empty() && add_errors.is_empty() && shown.alert.is_none() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -352,8 +387,21 @@ async fn party_page(state: &ConsoleState, viewer: &Viewer, party: &Party, shown:
             })
             .collect(),
         add: shown.add,
-        add_errors: shown.add_errors,
+        add_errors,
         parts: CasePart::ALL.iter().map(|p| (p.as_str(), part_label(t, *p))).collect(),
+        case_search: shown.case_search,
+        found: found.map(|cases| {
+            cases
+                .into_iter()
+                .take(FOUND_CASES as usize)
+                .map(|c| FoundCase {
+                    id: c.id.to_string(),
+                    title: c.title.to_string(),
+                    status: case_status_label(t, c.status),
+                })
+                .collect()
+        }),
+        found_all,
     };
     render(status, &page)
 }
@@ -369,7 +417,11 @@ pub async fn page(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let shown = Shown { done: done_text(viewer.lang.text(), &done), ..Shown::default() };
+    let shown = Shown {
+        done: done_text(viewer.lang.text(), &done),
+        case_search: done.case_search.clone(),
+        ..Shown::default()
+    };
     party_page(&state, &viewer, &party, shown).await
 }
 
@@ -416,7 +468,8 @@ pub async fn add_case(
             Err(e) => errors.add(e.describe(t)),
         }
     }
-    let shown = Shown { add: form, add_errors: errors, ..Shown::default() };
+    let case_search = form.case_search.clone();
+    let shown = Shown { add: form, add_errors: errors, case_search, ..Shown::default() };
     party_page(&state, &viewer, &party, shown).await
 }
 
@@ -453,20 +506,20 @@ pub async fn confirm(
         Err(r) => return r,
     };
     let Some((action, question)) = Action::parse(&action).and_then(|a| Some((a, a.question(t)?))) else {
-        return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+        return super::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
     };
     let name = party.details.name.to_string();
     let mut case_title = String::new();
     if action == Action::RemoveCase {
         let Ok(case) = choice.case.parse::<CaseId>() else {
-            return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+            return super::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
         };
         match state.service.list_party_cases(&viewer.caller, party.id).await {
             Ok(cases) => match cases.into_iter().find(|c| c.case.id == case) {
                 Some(c) => case_title = c.case.title.to_string(),
-                None => return super::refusal(viewer.lang, StatusCode::CONFLICT, t.err_not_on_case),
+                None => return super::refusal_for(&viewer, StatusCode::CONFLICT, t.err_not_on_case),
             },
-            Err(e) => return super::failure(viewer.lang, e),
+            Err(e) => return super::failure_for(&viewer, e),
         }
     }
     let page = ConfirmPage {
@@ -495,7 +548,7 @@ pub async fn act(
     };
     let t = viewer.lang.text();
     let Some(action) = Action::parse(&action) else {
-        return super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+        return super::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
     };
     let (caller, service, id) = (&viewer.caller, &state.service, party.id);
     let done: Result<String, Problem> = match action {
@@ -543,7 +596,7 @@ pub async fn act(
         Err(problem)
             if problem.status == StatusCode::NOT_FOUND || problem.status == StatusCode::FORBIDDEN =>
         {
-            super::refusal(viewer.lang, problem.status, &problem.text)
+            super::refusal_for(&viewer, problem.status, &problem.text)
         }
         Err(problem) => {
             let status = problem.status;

@@ -90,11 +90,11 @@ async fn roles_page(
 ) -> Response {
     let roles = match state.service.list_roles(&viewer.caller).await {
         Ok(r) => r,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let profiles = match state.service.list_profiles(&viewer.caller).await {
         Ok(p) => p,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = RolesPage {
@@ -169,13 +169,13 @@ struct EditPage {
 }
 
 async fn find(state: &ConsoleState, viewer: &Viewer, kind: &str, id: &str) -> Result<GrantForm, Response> {
-    let not_found = || super::refusal(viewer.lang, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found);
+    let not_found = || super::refusal_for(viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found);
     let found = match kind {
         "role" => state
             .service
             .list_roles(&viewer.caller)
             .await
-            .map_err(|e| super::failure(viewer.lang, e))?
+            .map_err(|e| super::failure_for(viewer, e))?
             .into_iter()
             .find(|r| r.id.to_string() == id && !r.builtin)
             .map(|r| (r.name, r.permissions)),
@@ -183,7 +183,7 @@ async fn find(state: &ConsoleState, viewer: &Viewer, kind: &str, id: &str) -> Re
             .service
             .list_profiles(&viewer.caller)
             .await
-            .map_err(|e| super::failure(viewer.lang, e))?
+            .map_err(|e| super::failure_for(viewer, e))?
             .into_iter()
             .find(|p| p.id.to_string() == id && !p.builtin)
             .map(|p| (p.name, p.permissions)),

@@ -48,12 +48,14 @@ fn done_text(t: &'static Text, key: &str) -> Option<&'static str> {
 pub struct SiteForm {
     name: String,
     address: String,
+    time_zone: String,
 }
 
 struct SiteRow {
     id: String,
     name: String,
     address: String,
+    time_zone: String,
 }
 
 #[derive(Template)]
@@ -70,7 +72,7 @@ struct SitesPage {
 async fn sites_page(state: &ConsoleState, viewer: &Viewer, form: SiteForm, errors: Errors) -> Response {
     let sites = match state.service.list_sites(&viewer.caller).await {
         Ok(s) => s,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = SitesPage {
@@ -82,6 +84,7 @@ async fn sites_page(state: &ConsoleState, viewer: &Viewer, form: SiteForm, error
                 id: s.id.to_string(),
                 name: s.name.to_string(),
                 address: s.address.map(|a| a.as_str().to_owned()).unwrap_or_default(),
+                time_zone: s.time_zone.map(|z| z.name().to_owned()).unwrap_or_default(),
             })
             .collect(),
         may_manage: viewer.caller.may(Permission::SitesManage),
@@ -96,14 +99,18 @@ pub async fn list(State(state): State<ConsoleState>, viewer: Viewer) -> Response
     sites_page(&state, &viewer, SiteForm::default(), Errors::default()).await
 }
 
-fn parse_site(t: &Text, form: &SiteForm, errors: &mut Errors) -> Option<(Label, Option<Note>)> {
+fn parse_site(t: &Text, form: &SiteForm, errors: &mut Errors) -> Option<SiteDetails> {
     let name = errors.check(Label::parse(&form.name).map_err(|e| text_problem(t, "name", &e)));
     let mut refused = false;
     let address = optional(errors, &form.address, Note::parse, |e| {
         refused = true;
         text_problem(t, "address", &e)
     });
-    Some((name?, address)).filter(|_| !refused)
+    let time_zone = optional(errors, &form.time_zone, TimeZone::parse, |_| {
+        refused = true;
+        Problem::at("time_zone", t.err_time_zone)
+    });
+    Some(SiteDetails { name: name?, address, time_zone }).filter(|_| !refused)
 }
 
 /// `POST /console/sites`: a new site.
@@ -111,8 +118,8 @@ pub async fn create(State(state): State<ConsoleState>, posted: SignedForm<SiteFo
     let SignedForm { viewer, form } = posted;
     let t = viewer.lang.text();
     let mut errors = Errors::default();
-    if let Some((name, address)) = parse_site(t, &form, &mut errors) {
-        match state.service.create_site(&viewer.caller, name, address).await {
+    if let Some(details) = parse_site(t, &form, &mut errors) {
+        match state.service.create_site(&viewer.caller, details).await {
             Ok(site) => {
                 return Redirect::to(&format!("/console/sites/{}?done=saved", site.id)).into_response();
             }
@@ -217,18 +224,18 @@ struct SiteState {
 
 async fn site_page(state: &ConsoleState, viewer: &Viewer, raw: &str, s: SiteState) -> Response {
     let t = viewer.lang.text();
-    let not_found = || super::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+    let not_found = || super::refusal_for(viewer, StatusCode::NOT_FOUND, t.err_not_found);
     let Ok(id) = raw.parse::<SiteId>() else { return not_found() };
     let sites = match state.service.list_sites(&viewer.caller).await {
         Ok(s) => s,
-        Err(e) => return super::failure(viewer.lang, e),
+        Err(e) => return super::failure_for(viewer, e),
     };
     let Some(site) = sites.into_iter().find(|s| s.id == id) else { return not_found() };
     let may_parties = viewer.caller.may(Permission::PartiesManage);
     let parties = if may_parties {
         match state.service.list_parties(&viewer.caller, id).await {
             Ok(list) => list,
-            Err(e) => return super::failure(viewer.lang, e),
+            Err(e) => return super::failure_for(viewer, e),
         }
     } else {
         Vec::new()
@@ -246,6 +253,7 @@ async fn site_page(state: &ConsoleState, viewer: &Viewer, raw: &str, s: SiteStat
         site_form: s.site_form.unwrap_or_else(|| SiteForm {
             name: site.name.to_string(),
             address: site.address.as_ref().map(|a| a.as_str().to_owned()).unwrap_or_default(),
+            time_zone: site.time_zone.map(|z| z.name().to_owned()).unwrap_or_default(),
         }),
         site_errors: s.site_errors,
         parties: parties
@@ -289,7 +297,8 @@ pub async fn site(
     site_page(&state, &viewer, &id, s).await
 }
 
-/// `POST /console/sites/{id}`: renames the site or changes its address.
+/// `POST /console/sites/{id}`: renames the site or changes its address or
+/// time zone.
 pub async fn update(
     State(state): State<ConsoleState>,
     Path(id): Path<String>,
@@ -298,8 +307,8 @@ pub async fn update(
     let SignedForm { viewer, form } = posted;
     let t = viewer.lang.text();
     let mut errors = Errors::default();
-    if let (Some((name, address)), Ok(site)) = (parse_site(t, &form, &mut errors), id.parse::<SiteId>()) {
-        match state.service.update_site(&viewer.caller, site, name, address).await {
+    if let (Some(details), Ok(site)) = (parse_site(t, &form, &mut errors), id.parse::<SiteId>()) {
+        match state.service.update_site(&viewer.caller, site, details).await {
             Ok(_) => return Redirect::to(&format!("/console/sites/{site}?done=saved")).into_response(),
             Err(e) => errors.add(e.describe(t)),
         }

@@ -10,6 +10,7 @@
 //! routes and what every page about one user shares: the heading, tabs
 //! and actions menu ([`Head`]), the actions, and loading the user.
 
+use super::people::{Picker, Purpose, Submitted};
 use super::users::{Catalogue, PersonFields, done_text, holder_of, picked};
 use super::{Chrome, Errors, render};
 use crate::i18n::{Text, date_time, fill};
@@ -55,9 +56,9 @@ fn user_href(id: UserId) -> String {
 
 async fn load(state: &ConsoleState, viewer: &Viewer, raw: &str) -> Result<User, Response> {
     let Ok(id) = raw.parse::<UserId>() else {
-        return Err(super::refusal(viewer.lang, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
+        return Err(super::refusal_for(viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found));
     };
-    state.service.get_user(&viewer.caller, id).await.map_err(|e| super::failure(viewer.lang, e))
+    state.service.get_user(&viewer.caller, id).await.map_err(|e| super::failure_for(viewer, e))
 }
 
 /// An action of the actions menu.
@@ -115,6 +116,18 @@ impl Action {
             Self::SignOutAll => t.confirm_sign_out_all,
             Self::Resend => t.confirm_resend,
             Self::Revoke => t.confirm_revoke,
+        }
+    }
+
+    /// What its confirm button says (with `{name}`).
+    fn button(self, t: &'static Text) -> &'static str {
+        match self {
+            Self::ResetGenerate => t.button_reset_generate,
+            Self::ResetLink => t.button_reset_link,
+            Self::ResetTemporary => t.button_reset_temporary,
+            Self::SignOutAll => t.button_sign_out_all,
+            Self::Resend => t.button_resend,
+            Self::Revoke => t.button_revoke,
         }
     }
 

@@ -179,7 +179,7 @@ impl IdentityService {
             email: &email,
             name: party.details.name.as_str(),
             language: &language,
-            time_zone: account.time_zone_or_default(),
+            time_zone: super::portal::party_time_zone(&account, Some(&site), &practice),
         };
         let message = Message::PartyInvitation {
             practice_slug: practice.slug.as_str().to_owned(),

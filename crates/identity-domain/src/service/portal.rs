@@ -23,6 +23,7 @@ use crate::person::{Label, Language, Note, Phone, TimeZone};
 use crate::portal::{CasePart, PortalAccount, PortalAccountStatus, PortalSession};
 use crate::ports::{Access, UnitOfWork};
 use crate::practice::{Practice, PracticeSlug};
+use crate::site::Site;
 use crate::token::Token;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -396,8 +397,9 @@ impl IdentityService {
         let mut uow = self.begin(Access::Read).await?;
         let (party, account) = Self::own_records(uow.as_mut(), caller).await?;
         let practice = self.practice_of(uow.as_mut(), caller.practice).await?;
+        let time_zone = Self::time_zone_of(uow.as_mut(), &practice, &party, &account).await?;
         Ok(PortalProfile {
-            time_zone: account.time_zone_or_default(),
+            time_zone,
             email: account.email,
             party,
             practice_slug: practice.slug,
@@ -418,7 +420,9 @@ impl IdentityService {
         let now = self.now();
         let mut uow = self.begin(Access::Write).await?;
         let (mut party, mut account) = Self::own_records(uow.as_mut(), caller).await?;
-        let before = contact_view(&party.details, account.time_zone_or_default());
+        let practice = self.practice_of(uow.as_mut(), caller.practice).await?;
+        let zone_before = Self::time_zone_of(uow.as_mut(), &practice, &party, &account).await?;
+        let before = contact_view(&party.details, zone_before);
         party.details.phone = change.phone;
         party.details.address = change.address;
         party.details.language = Some(change.language);
@@ -427,7 +431,7 @@ impl IdentityService {
         account.updated_at = now;
         uow.parties().update(&party).await?;
         uow.portal().update_account(&account).await?;
-        let after = contact_view(&party.details, account.time_zone_or_default());
+        let after = contact_view(&party.details, change.time_zone);
         self.audit(
             uow.as_mut(),
             &caller.origin(),
@@ -437,10 +441,9 @@ impl IdentityService {
             Some(after),
         )
         .await?;
-        let practice = self.practice_of(uow.as_mut(), caller.practice).await?;
         uow.commit().await?;
         Ok(PortalProfile {
-            time_zone: account.time_zone_or_default(),
+            time_zone: change.time_zone,
             email: account.email,
             party,
             practice_slug: practice.slug,
@@ -635,7 +638,7 @@ impl IdentityService {
             email: &account.email,
             name: party.details.name.as_str(),
             language: &language,
-            time_zone: account.time_zone_or_default(),
+            time_zone: Self::time_zone_of(uow, practice, party, account).await?,
         };
         let message = Message::PartyRecovery {
             practice_slug: practice.slug.as_str().to_owned(),
@@ -660,7 +663,7 @@ impl IdentityService {
             email: &account.email,
             name: party.details.name.as_str(),
             language: &language,
-            time_zone: account.time_zone_or_default(),
+            time_zone: Self::time_zone_of(uow, practice, party, account).await?,
         };
         self.send(
             uow,
@@ -773,6 +776,22 @@ impl IdentityService {
 
     /// The party and account of a portal caller, both still there and the
     /// account still active.
+    /// The time zone a party's emails and pages use: see
+    /// [`party_time_zone`]; reads the party's site when the party chose
+    /// none.
+    pub(super) async fn time_zone_of(
+        uow: &mut dyn UnitOfWork,
+        practice: &Practice,
+        party: &Party,
+        account: &PortalAccount,
+    ) -> Result<TimeZone, StoreError> {
+        let site = match account.time_zone {
+            Some(_) => None,
+            None => uow.sites().get(practice.id, party.site).await?,
+        };
+        Ok(party_time_zone(account, site.as_ref(), practice))
+    }
+
     async fn own_records(
         uow: &mut dyn UnitOfWork,
         caller: &PortalCaller,
@@ -798,4 +817,10 @@ fn contact_view(details: &PartyDetails, time_zone: TimeZone) -> serde_json::Valu
         "language": details.language,
         "time_zone": time_zone,
     })
+}
+
+/// The time zone a party's emails and portal pages use: the one the party
+/// chose, else their site's, else their practice's.
+pub fn party_time_zone(account: &PortalAccount, site: Option<&Site>, practice: &Practice) -> TimeZone {
+    account.time_zone.or_else(|| site.and_then(|s| s.time_zone)).unwrap_or(practice.settings.time_zone)
 }

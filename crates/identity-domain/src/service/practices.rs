@@ -137,6 +137,39 @@ impl PracticeSettings {
     }
 }
 
+/// New settings for a practice: the values to set, the time zone kept as
+/// it is when `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingsChange {
+    /// How many users may hold a Super Admin (bypass) role at once.
+    pub super_admin_cap: u32,
+    /// The minimum password length in code points (8 to 128).
+    pub password_min_length: u32,
+    /// The practice's time zone; `None` keeps the current one.
+    pub time_zone: Option<TimeZone>,
+}
+
+impl From<PracticeSettings> for SettingsChange {
+    fn from(s: PracticeSettings) -> Self {
+        Self {
+            super_admin_cap: s.super_admin_cap,
+            password_min_length: s.password_min_length,
+            time_zone: Some(s.time_zone),
+        }
+    }
+}
+
+impl SettingsChange {
+    /// The settings after this change of `current`.
+    pub fn applied_to(&self, current: PracticeSettings) -> PracticeSettings {
+        PracticeSettings {
+            super_admin_cap: self.super_admin_cap,
+            password_min_length: self.password_min_length,
+            time_zone: self.time_zone.unwrap_or(current.time_zone),
+        }
+    }
+}
+
 /// Why settings were not changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UpdateSettingsError {
@@ -360,13 +393,14 @@ impl IdentityService {
     pub async fn update_settings(
         &self,
         caller: &Caller,
-        settings: PracticeSettings,
+        change: SettingsChange,
     ) -> Result<Practice, UpdateSettingsError> {
         caller.require(Permission::SettingsManage)?;
-        settings.validate()?;
+        change.applied_to(PracticeSettings::default()).validate()?;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
             let mut practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
+            let settings = change.applied_to(practice.settings);
             if settings.super_admin_cap != practice.settings.super_admin_cap && !caller.grants().bypass {
                 return Err(UpdateSettingsError::SuperAdminOnly);
             }

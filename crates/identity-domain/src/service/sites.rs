@@ -5,9 +5,8 @@ use crate::audit::{AuditAction, Target};
 use crate::error::{AccessError, Conflict, StoreError};
 use crate::ids::SiteId;
 use crate::permission::Permission;
-use crate::person::{Label, Note};
 use crate::ports::Access;
-use crate::site::Site;
+use crate::site::{Site, SiteDetails};
 use serde_json::json;
 
 /// Why a site was not created or changed.
@@ -41,23 +40,18 @@ impl IdentityService {
     ///
     /// # Errors
     /// [`SiteError`].
-    pub async fn create_site(
-        &self,
-        caller: &Caller,
-        name: Label,
-        address: Option<Note>,
-    ) -> Result<Site, SiteError> {
+    pub async fn create_site(&self, caller: &Caller, details: SiteDetails) -> Result<Site, SiteError> {
         caller.require(Permission::SitesManage)?;
         self.write(|| {
-            let address = address.clone();
-            let name = name.clone();
+            let details = details.clone();
             async move {
                 let mut uow = self.begin(Access::Write).await?;
                 let site = Site {
                     id: self.new_id(),
                     practice: caller.practice(),
-                    name,
-                    address,
+                    name: details.name,
+                    address: details.address,
+                    time_zone: details.time_zone,
                     created_at: self.now(),
                 };
                 uow.sites().insert(&site).await?;
@@ -77,7 +71,8 @@ impl IdentityService {
         .await
     }
 
-    /// Renames a site or changes its address (needs `sites.manage`).
+    /// Renames a site or changes its address or time zone (needs
+    /// `sites.manage`).
     ///
     /// # Errors
     /// [`SiteError`].
@@ -85,21 +80,22 @@ impl IdentityService {
         &self,
         caller: &Caller,
         id: SiteId,
-        name: Label,
-        address: Option<Note>,
+        details: SiteDetails,
     ) -> Result<Site, SiteError> {
         caller.require(Permission::SitesManage)?;
         self.write(|| {
-            let address = address.clone();
-            let name = name.clone();
+            let details = details.clone();
             async move {
                 let mut uow = self.begin(Access::Write).await?;
                 let mut site = uow.sites().get(caller.practice(), id).await?.ok_or(SiteError::NotFound)?;
-                let before = json!({ "name": site.name, "address": site.address });
-                site.name = name;
-                site.address = address;
+                let view =
+                    |s: &Site| json!({ "name": s.name, "address": s.address, "time_zone": s.time_zone });
+                let before = view(&site);
+                site.name = details.name;
+                site.address = details.address;
+                site.time_zone = details.time_zone;
                 uow.sites().update(&site).await?;
-                let after = json!({ "name": site.name, "address": site.address });
+                let after = view(&site);
                 self.audit(
                     uow.as_mut(),
                     &caller.origin(),

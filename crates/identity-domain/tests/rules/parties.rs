@@ -21,7 +21,11 @@ fn student(email: Option<&str>) -> PartyDetails {
 #[tokio::test]
 async fn saving_a_party_sends_nothing_and_sending_an_invite_queues_a_portal_invitation() {
     let w = World::new().await;
-    let site = w.service.create_site(&w.admin, Label::parse("North Campus").unwrap(), None).await.unwrap();
+    let site = w
+        .service
+        .create_site(&w.admin, SiteDetails::named(Label::parse("North Campus").unwrap()))
+        .await
+        .unwrap();
     let before = w.outbox().await.len();
     let saved = w.service.save_party(&w.admin, site.id, student(None), false).await.unwrap();
     assert_eq!(saved.portal, PortalStatus::NotInvited);
@@ -43,7 +47,11 @@ async fn saving_a_party_sends_nothing_and_sending_an_invite_queues_a_portal_invi
 #[tokio::test]
 async fn an_invitation_needs_an_email_and_the_invite_permission() {
     let w = World::new().await;
-    let site = w.service.create_site(&w.admin, Label::parse("North Campus").unwrap(), None).await.unwrap();
+    let site = w
+        .service
+        .create_site(&w.admin, SiteDetails::named(Label::parse("North Campus").unwrap()))
+        .await
+        .unwrap();
     assert_eq!(
         w.service.save_party(&w.admin, site.id, student(None), true).await.unwrap_err(),
         PartyError::NoEmail
@@ -62,7 +70,11 @@ async fn an_invitation_needs_an_email_and_the_invite_permission() {
 #[tokio::test]
 async fn a_new_party_invitation_voids_the_previous_link() {
     let w = World::new().await;
-    let site = w.service.create_site(&w.admin, Label::parse("North Campus").unwrap(), None).await.unwrap();
+    let site = w
+        .service
+        .create_site(&w.admin, SiteDetails::named(Label::parse("North Campus").unwrap()))
+        .await
+        .unwrap();
     let party =
         w.service.save_party(&w.admin, site.id, student(Some("j@student.example")), true).await.unwrap();
     let first = Token::presented(&w.last_secret("j@student.example", "party_invitation").await);
@@ -86,8 +98,11 @@ async fn parties_are_recorded_at_a_site_of_the_practice() {
 async fn site_names_are_unique_in_a_practice() {
     let w = World::new().await;
     let name = || Label::parse("North Campus").unwrap();
-    w.service.create_site(&w.admin, name(), None).await.unwrap();
-    assert_eq!(w.service.create_site(&w.admin, name(), None).await.unwrap_err(), SiteError::NameTaken);
+    w.service.create_site(&w.admin, SiteDetails::named(name())).await.unwrap();
+    assert_eq!(
+        w.service.create_site(&w.admin, SiteDetails::named(name())).await.unwrap_err(),
+        SiteError::NameTaken
+    );
 }
 
 fn uuid_of(n: u128) -> uuid::Uuid {

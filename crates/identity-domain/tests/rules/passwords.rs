@@ -23,10 +23,10 @@ async fn the_minimum_length_is_configurable_but_never_below_eight() {
     let w = World::new().await;
     let settings = |min| PracticeSettings { password_min_length: min, ..PracticeSettings::default() };
     assert_eq!(
-        w.service.update_settings(&w.admin, settings(7)).await.unwrap_err(),
+        w.service.update_settings(&w.admin, settings(7).into()).await.unwrap_err(),
         UpdateSettingsError::Settings(SettingsError::MinLengthOutOfRange)
     );
-    w.service.update_settings(&w.admin, settings(10)).await.unwrap();
+    w.service.update_settings(&w.admin, settings(10).into()).await.unwrap();
     let role = w.role("Paralegal").await;
     let new = w.new_user(
         "pat@maple.example",

@@ -59,7 +59,8 @@ async fn another_practices_roles_cases_sites_and_parties_answer_not_found() {
         a.service.create_case(&a.admin, title, theirs.id).await.unwrap_err(),
         CaseError::Assignee(AssigneeError::NotFound)
     );
-    let their_site = b.service.create_site(&b.admin, Label::parse("Main").unwrap(), None).await.unwrap();
+    let their_site =
+        b.service.create_site(&b.admin, SiteDetails::named(Label::parse("Main").unwrap())).await.unwrap();
     assert_eq!(a.service.list_parties(&a.admin, their_site.id).await.unwrap_err(), PartyError::SiteNotFound);
     assert!(a.service.list_sites(&a.admin).await.unwrap().is_empty());
 }

@@ -109,13 +109,13 @@ async fn only_a_super_admin_changes_the_super_admin_cap() {
     let mut settings = w.practice.settings;
     settings.super_admin_cap = 5;
     assert_eq!(
-        w.service.update_settings(&administrator, settings).await.unwrap_err(),
+        w.service.update_settings(&administrator, settings.into()).await.unwrap_err(),
         UpdateSettingsError::SuperAdminOnly
     );
     let mut other = w.practice.settings;
     other.password_min_length = 16;
-    w.service.update_settings(&administrator, other).await.unwrap();
-    w.service.update_settings(&w.admin, settings).await.unwrap();
+    w.service.update_settings(&administrator, other.into()).await.unwrap();
+    w.service.update_settings(&w.admin, settings.into()).await.unwrap();
 }
 
 async fn live_links(w: &World, user: UserId) -> usize {

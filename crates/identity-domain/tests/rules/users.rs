@@ -333,7 +333,11 @@ async fn changing_someones_email_needs_its_own_permission() {
 async fn users_are_created_only_at_sites_of_the_practice() {
     let w = World::new().await;
     let role = w.role("Paralegal").await;
-    let site = w.service.create_site(&w.admin, Label::parse("Downtown office").unwrap(), None).await.unwrap();
+    let site = w
+        .service
+        .create_site(&w.admin, SiteDetails::named(Label::parse("Downtown office").unwrap()))
+        .await
+        .unwrap();
     let mut new = w.new_user("pat@maple.example", "Pat Person", role, InitialCredential::Invite);
     new.sites = [site.id, SiteId::from_uuid(uuid::Uuid::from_u128(1))].into();
     assert_eq!(w.service.create_user(&w.admin, new.clone()).await.unwrap_err(), CreateUserError::UnknownSite);

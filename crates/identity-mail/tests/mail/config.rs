@@ -108,8 +108,11 @@ fn worker_defaults() {
             defaults.max_attempts,
             defaults.backoff_base_secs,
             defaults.backoff_max_secs,
-            defaults.jitter_percent
+            defaults.jitter_percent,
+            defaults.send_timeout_secs
         ),
-        (20, 2_000, 300, 8, 30, 3_600, 20)
+        (20, 2_000, 60, 8, 30, 3_600, 20, 30)
     );
+    // A host that dies for good holds its claimed emails at most a minute.
+    assert!(defaults.lease_secs <= 60 && defaults.send_timeout_secs < defaults.lease_secs);
 }

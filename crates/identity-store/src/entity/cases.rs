@@ -1,6 +1,7 @@
 //! `cases`: identity, status and owner.
 
 use super::{parse, stored_time};
+use identity_domain::person::search_key;
 use identity_domain::{Case, CaseId, CaseStatus, Label, PracticeId, StoreError, UserId};
 use sea_orm::entity::prelude::*;
 
@@ -16,6 +17,8 @@ pub struct Model {
     pub practice_id: Uuid,
     /// Title or file reference.
     pub title: String,
+    /// The title folded for search (`identity_domain::person::search_key`).
+    pub title_key: String,
     /// `open` or `closed`.
     pub status: String,
     /// The owning user.
@@ -37,6 +40,7 @@ impl Model {
             id: c.id.as_uuid(),
             practice_id: c.practice.as_uuid(),
             title: c.title.as_str().to_owned(),
+            title_key: search_key(c.title.as_str()),
             status: c.status.as_str().to_owned(),
             owner_id: c.owner.as_uuid(),
             created_at: stored_time(c.created_at),

@@ -1,7 +1,7 @@
 //! `practices`: the tenants.
 
 use super::{corrupt, parse, stored_time, to_i64, to_u32};
-use identity_domain::{Label, Practice, PracticeId, PracticeSettings, PracticeSlug, StoreError};
+use identity_domain::{Label, Practice, PracticeId, PracticeSettings, PracticeSlug, StoreError, TimeZone};
 use sea_orm::entity::prelude::*;
 
 /// A row of `practices`.
@@ -20,6 +20,8 @@ pub struct Model {
     pub super_admin_cap: i64,
     /// `PracticeSettings::password_min_length`.
     pub password_min_length: i64,
+    /// `PracticeSettings::time_zone`, an IANA name.
+    pub time_zone: String,
     /// Creation time.
     pub created_at: DateTimeUtc,
 }
@@ -37,6 +39,7 @@ impl Model {
             name: p.name.as_str().to_owned(),
             super_admin_cap: to_i64(p.settings.super_admin_cap.into()),
             password_min_length: to_i64(p.settings.password_min_length.into()),
+            time_zone: p.settings.time_zone.name().to_owned(),
             created_at: stored_time(p.created_at),
         }
     }
@@ -53,6 +56,7 @@ impl Model {
             settings: PracticeSettings {
                 super_admin_cap: to_u32(TABLE, "super_admin_cap", self.super_admin_cap)?,
                 password_min_length: to_u32(TABLE, "password_min_length", self.password_min_length)?,
+                time_zone: parse(TABLE, "time_zone", &self.time_zone, TimeZone::parse)?,
             },
             created_at: self.created_at,
         })

@@ -1,7 +1,7 @@
 //! `sites`: offices and campuses.
 
 use super::{parse, parse_opt, stored_time};
-use identity_domain::{Label, Note, PracticeId, Site, SiteId, StoreError};
+use identity_domain::{Label, Note, PracticeId, Site, SiteId, StoreError, TimeZone};
 use sea_orm::entity::prelude::*;
 
 /// A row of `sites`.
@@ -18,6 +18,8 @@ pub struct Model {
     pub name: String,
     /// Its postal address.
     pub address: Option<String>,
+    /// Its time zone (an IANA name) when it differs from the practice's.
+    pub time_zone: Option<String>,
     /// Creation time.
     pub created_at: DateTimeUtc,
 }
@@ -34,6 +36,7 @@ impl Model {
             practice_id: s.practice.as_uuid(),
             name: s.name.as_str().to_owned(),
             address: s.address.as_ref().map(|a| a.as_str().to_owned()),
+            time_zone: s.time_zone.map(|z| z.name().to_owned()),
             created_at: stored_time(s.created_at),
         }
     }
@@ -48,6 +51,7 @@ impl Model {
             practice: PracticeId::from_uuid(self.practice_id),
             name: parse(TABLE, "name", &self.name, Label::parse)?,
             address: parse_opt(TABLE, "address", self.address.as_deref(), Note::parse)?,
+            time_zone: parse_opt(TABLE, "time_zone", self.time_zone.as_deref(), TimeZone::parse)?,
             created_at: self.created_at,
         })
     }

@@ -34,6 +34,7 @@ impl PracticeRepository for SeaUnitOfWork {
             .col_expr(practices::Column::Name, Expr::value(r.name))
             .col_expr(practices::Column::SuperAdminCap, Expr::value(r.super_admin_cap))
             .col_expr(practices::Column::PasswordMinLength, Expr::value(r.password_min_length))
+            .col_expr(practices::Column::TimeZone, Expr::value(r.time_zone))
             .filter(practices::Column::Id.eq(r.id))
             .exec(&self.txn)
             .await

@@ -34,6 +34,7 @@ impl SiteRepository for SeaUnitOfWork {
         let result = sites::Entity::update_many()
             .col_expr(sites::Column::Name, Expr::value(r.name))
             .col_expr(sites::Column::Address, Expr::value(r.address))
+            .col_expr(sites::Column::TimeZone, Expr::value(r.time_zone))
             .filter(sites::Column::Id.eq(r.id))
             .filter(sites::Column::PracticeId.eq(r.practice_id))
             .exec(&savepoint)

@@ -91,7 +91,7 @@ fn start(column: UserColumn, direction: Direction, cursor: &UserCursor) -> Start
 }
 
 /// `needle` as a LIKE pattern matching any text that contains it.
-fn contains_pattern(needle: &str) -> LikeExpr {
+pub(super) fn contains_pattern(needle: &str) -> LikeExpr {
     let mut pattern = String::with_capacity(needle.len() + 2);
     pattern.push('%');
     for c in needle.chars() {

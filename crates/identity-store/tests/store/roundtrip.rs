@@ -30,7 +30,11 @@ async fn practices_round_trip(ctx: Ctx) {
     uow.commit().await.unwrap();
 
     p.name = label("Maple & Partners");
-    p.settings = PracticeSettings { super_admin_cap: 3, password_min_length: 20 };
+    p.settings = PracticeSettings {
+        super_admin_cap: 3,
+        password_min_length: 20,
+        time_zone: TimeZone::parse("Europe/Paris").unwrap(),
+    };
     let mut uow = ctx.store.begin(Access::Write).await.unwrap();
     uow.practices().update(&p).await.unwrap();
     assert_eq!(uow.practices().update(&practice()).await, Err(Conflict::Stale.into()));

@@ -219,6 +219,7 @@ pub fn site(practice: PracticeId, name: &str) -> Site {
         practice,
         name: label(name),
         address: Some(Note::parse("1 Main St\nMontréal").unwrap()),
+        time_zone: Some(TimeZone::parse("America/Montreal").unwrap()),
         created_at: now(),
     }
 }

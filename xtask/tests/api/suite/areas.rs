@@ -198,6 +198,22 @@ async fn sites_and_parties_report_every_bad_field_and_refuse_unknown_ones() {
         (updated.body["name"].as_str(), updated.body["address"].as_str()),
         (Some("North campus"), None)
     );
+    assert_eq!(updated.body["time_zone"], serde_json::Value::Null, "the practice's");
+    let zoned = app
+        .put(&format!("/api/v1/sites/{site}"), &app.admin, json!({ "name": "North campus", "time_zone": "America/Toronto" }))
+        .await;
+    assert_eq!(zoned.body["time_zone"], "America/Toronto");
+    let bad_zone = app
+        .put(&format!("/api/v1/sites/{site}"), &app.admin, json!({ "name": "Renamed", "time_zone": "Mars/Base" }))
+        .await;
+    bad_zone.assert_problem(422, "invalid-field");
+    assert_eq!(bad_zone.body["field"], "time_zone");
+    let listed = app.get("/api/v1/sites", &app.admin).await;
+    assert_eq!(
+        (listed.body[0]["name"].as_str(), listed.body[0]["time_zone"].as_str()),
+        (Some("North campus"), Some("America/Toronto")),
+        "a refused change changes nothing"
+    );
 
     let bad = app
         .post(
@@ -414,7 +430,9 @@ async fn settings_are_read_by_anyone_and_changed_within_range() {
     let read = app.get("/api/v1/settings", &paralegal).await;
     assert_eq!(
         read.body,
-        json!({ "practice": "maple-law", "name": "Maple Immigration Law", "super_admin_cap": 2, "password_min_length": 15 })
+        json!({ "practice": "maple-law", "name": "Maple Immigration Law", "super_admin_cap": 2, "password_min_length": 15,
+                "time_zone": "America/Toronto" }),
+        "the practice's time zone is its first Super Admin's"
     );
     app.put("/api/v1/settings", &paralegal, json!({ "super_admin_cap": 3, "password_min_length": 15 }))
         .await
@@ -446,6 +464,30 @@ async fn settings_are_read_by_anyone_and_changed_within_range() {
         )
         .await;
     assert_eq!(slipped.body["field"], "practice");
+
+    // The time zone: absent keeps it, a zone sets it, a bad one is refused
+    // at its field and changes nothing.
+    let zoned = app
+        .put(
+            "/api/v1/settings",
+            &app.admin,
+            json!({ "super_admin_cap": 3, "password_min_length": 20, "time_zone": "Europe/Paris" }),
+        )
+        .await;
+    assert_eq!(zoned.body["time_zone"], "Europe/Paris");
+    let kept =
+        app.put("/api/v1/settings", &app.admin, json!({ "super_admin_cap": 3, "password_min_length": 20 })).await;
+    assert_eq!(kept.body["time_zone"], "Europe/Paris", "absent keeps it");
+    let refused = app
+        .put(
+            "/api/v1/settings",
+            &app.admin,
+            json!({ "super_admin_cap": 4, "password_min_length": 20, "time_zone": "Mars/Base" }),
+        )
+        .await;
+    refused.assert_problem(422, "invalid-field");
+    assert_eq!(refused.body["field"], "time_zone");
+    assert_eq!(app.get("/api/v1/settings", &app.admin).await.body, kept.body, "nothing changed");
 }
 
 #[tokio::test]

@@ -177,7 +177,7 @@ async fn a_refused_edit_form_changes_nothing_not_even_the_status() {
     let edit_path = format!("/console/users/{}/edit", pat.id);
     let form = |token: &str, name: &str, sites: &str| {
         format!(
-            "csrf={token}&version={}&name={name}&language=en&time_zone=America%2FToronto&status_shown=1{sites}",
+            "csrf={token}&version={}&name={name}&language=en&time_zone=America%2FToronto&status_shown=1&confirmed=1{sites}",
             pat.version
         )
     };
@@ -412,4 +412,100 @@ async fn the_users_table_says_which_rows_of_how_many_it_shows() {
     assert_eq!(range(&searched.html), Some("1–10 sur 10"), "{}", searched.html);
     let nobody = send(get(&app, "/console/users?search=nobody%20at%20all", Some(&admin))).await;
     assert_eq!(range(&nobody.html), None, "no count over an empty table: {}", nobody.html);
+}
+
+/// A site's time zone: optional on the new-site and site forms, shown in
+/// the list ("The practice's" when empty); a zone that is not one is
+/// refused beside its field and nothing is saved.
+#[tokio::test]
+async fn a_site_gets_a_time_zone_of_its_own_or_follows_the_practice() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let page = send(get(&app, "/console/sites", Some(&admin))).await;
+    assert!(page.html.contains("name=\"time_zone\""), "the new-site form asks for it");
+    let token = form_token(&page.html);
+    let create = |body: String| post(&app, "/console/sites", &admin, "same-origin", &body);
+
+    let refused = send(create(format!("csrf={token}&name=North&address=&time_zone=Mars%2FBase"))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("f-time_zone-error"), "{}", refused.html);
+    let owner = app.admin_caller().await;
+    assert!(app.service.list_sites(&owner).await.unwrap().is_empty(), "nothing saved");
+
+    let saved = send(create(format!("csrf={token}&name=North&address=&time_zone=America%2FToronto"))).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let plain = send(create(format!("csrf={token}&name=South&address=&time_zone="))).await;
+    assert_eq!(plain.status, StatusCode::SEE_OTHER);
+    let sites = app.service.list_sites(&owner).await.unwrap();
+    let zone_of = |name: &str| sites.iter().find(|s| s.name.as_str() == name).unwrap().time_zone;
+    assert_eq!(zone_of("North"), Some(TimeZone::parse("America/Toronto").unwrap()));
+    assert_eq!(zone_of("South"), None, "empty: the practice's");
+    let list = send(get(&app, "/console/sites", Some(&admin))).await;
+    let practice_s = ["The practice&#x27;s", "The practice's", "Celui du cabinet"];
+    assert!(list.html.contains("America/Toronto"), "{}", list.html);
+    assert!(practice_s.iter().any(|label| list.html.contains(label)), "South follows the practice: {}", list.html);
+
+    // The site's page edits it; emptied, the site follows the practice again.
+    let north = sites.iter().find(|s| s.name.as_str() == "North").unwrap().id;
+    let page = send(get(&app, &format!("/console/sites/{north}"), Some(&admin))).await;
+    assert!(page.html.contains("value=\"America/Toronto\""), "prefilled");
+    let edited = send(post(
+        &app,
+        &format!("/console/sites/{north}"),
+        &admin,
+        "same-origin",
+        &format!("csrf={}&name=North&address=&time_zone=", form_token(&page.html)),
+    ))
+    .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER);
+    let sites = app.service.list_sites(&owner).await.unwrap();
+    assert_eq!(sites.iter().find(|s| s.id == north).unwrap().time_zone, None);
+}
+
+/// "Add to a case" on an individual's page: the case is found by a part of
+/// its title (any case, with or without accents) and picked from the list;
+/// a search with a control character is refused beside its field.
+#[tokio::test]
+async fn an_individual_is_added_to_a_case_found_by_its_title() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let owner = app.admin_caller().await;
+    let site = app.service.create_site(&owner, SiteDetails::named(Label::parse("North").unwrap())).await.unwrap();
+    let details = PartyDetails {
+        kind: PartyKind::Witness,
+        name: PersonName::parse("Jordan Lee").unwrap(),
+        email: None,
+        phone: None,
+        address: None,
+        date_of_birth: None,
+        gender: None,
+        grade_or_position: None,
+        language: None,
+    };
+    let party = app.service.save_party(&owner, site.id, details, false).await.unwrap();
+    let wanted = app.service.create_case(&owner, Label::parse("Bélanger — study permit").unwrap(), owner.user()).await.unwrap();
+    app.service.create_case(&owner, Label::parse("Olsen file").unwrap(), owner.user()).await.unwrap();
+    let path = format!("/console/parties/{}", party.id);
+
+    let page = send(get(&app, &path, Some(&admin))).await;
+    assert!(page.html.contains("id=\"case-search-form\"") && !page.html.contains("id=\"found-cases\""));
+    let found = send(get(&app, &format!("{path}?case_search=BELANGER"), Some(&admin))).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.html.contains(&format!("value=\"{}\"", wanted.id)), "{}", found.html);
+    assert!(!found.html.contains("Olsen file"), "only the matches");
+    let none = send(get(&app, &format!("{path}?case_search=nothing+like+it"), Some(&admin))).await;
+    assert!(none.html.contains("id=\"no-found-cases\""));
+    let refused = send(get(&app, &format!("{path}?case_search=a%07b"), Some(&admin))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("f-case_search-error"), "{}", refused.html);
+
+    let body = format!("csrf={}&case_search=BELANGER&part=witness", form_token(&found.html));
+    let unpicked = send(post(&app, &format!("{path}/cases"), &admin, "same-origin", &body)).await;
+    assert_eq!(unpicked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unpicked.html.contains("id=\"found-cases\""), "the list is shown again with the error");
+    let body = format!("csrf={}&case_search=BELANGER&part=witness&case={}", form_token(&found.html), wanted.id);
+    let added = send(post(&app, &format!("{path}/cases"), &admin, "same-origin", &body)).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let cases = app.service.list_party_cases(&owner, party.id).await.unwrap();
+    assert_eq!(cases.iter().map(|c| (c.case.id, c.part)).collect::<Vec<_>>(), [(wanted.id, CasePart::Witness)]);
 }

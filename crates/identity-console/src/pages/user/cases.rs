@@ -4,6 +4,7 @@ use super::*;
 
 pub(super) struct CaseRow {
     id: String,
+    ticked: bool,
     title: String,
     updated: String,
 }
@@ -18,7 +19,8 @@ pub(super) struct CasesPage {
     intro: String,
     open: Vec<CaseRow>,
     closed: Vec<CaseRow>,
-    candidates: Vec<Choice>,
+    picker: Picker,
+    all_ticked: bool,
     may_assign: bool,
     errors: Errors,
 }
@@ -28,19 +30,17 @@ pub(super) async fn cases_page(
     viewer: &Viewer,
     user: &User,
     done: Option<&'static str>,
-    selected_to: &str,
+    form: (Picker, &[String], bool),
     errors: Errors,
 ) -> Response {
+    let (picker, ticked, all_ticked) = form;
     let t = viewer.lang.text();
     let all = match state.service.list_cases(&viewer.caller, user.id, None).await {
         Ok(cases) => cases,
-        Err(e) => return crate::pages::failure(viewer.lang, e),
-    };
-    let catalogue = match Catalogue::read(state, viewer).await {
-        Ok(c) => c,
-        Err(page) => return page,
+        Err(e) => return crate::pages::failure_for(viewer, e),
     };
     let row = |c: &Case| CaseRow {
+        ticked: ticked.contains(&c.id.to_string()),
         id: c.id.to_string(),
         title: c.title.as_str().to_owned(),
         updated: date_time(c.updated_at, viewer.user.time_zone, viewer.lang),
@@ -56,7 +56,8 @@ pub(super) async fn cases_page(
         intro: fill(t.cases_intro, &[("name", user.name.as_str())]),
         open,
         closed,
-        candidates: case_owners(state, viewer, &catalogue, user.id, selected_to).await,
+        picker,
+        all_ticked,
         may_assign: viewer.caller.may(Permission::CasesAssign),
         errors,
     };
@@ -75,7 +76,8 @@ pub async fn cases(
         Err(page) => return page,
     };
     let done = done_text(viewer.lang.text(), &done.done);
-    cases_page(&state, &viewer, &user, done, "", Errors::default()).await
+    let picker = Picker::new("reassign_to", Purpose::Owner, Some(user.id));
+    cases_page(&state, &viewer, &user, done, (picker, &[], false), Errors::default()).await
 }
 
 /// The reassign form: every selected case (or all open ones) and who takes them.
@@ -84,7 +86,9 @@ pub async fn cases(
 pub struct ReassignForm {
     all: Option<String>,
     cases: Vec<String>,
-    to: String,
+    reassign_to: String,
+    reassign_to_q: String,
+    find: String,
 }
 
 /// `POST /console/users/{id}/cases/reassign`.
@@ -100,7 +104,28 @@ pub async fn reassign(
         Err(page) => return page,
     };
     let mut errors = Errors::default();
-    let to = errors.check(form.to.parse::<UserId>().map_err(|_| Problem::at("reassign_to", t.err_choose)));
+    let submitted =
+        Submitted { id: &form.reassign_to, term: &form.reassign_to_q, finding: form.find == "reassign_to" };
+    let (picker, picked) =
+        Picker::new("reassign_to", Purpose::Owner, Some(user.id)).read(&state, &viewer, submitted).await;
+    if submitted.finding {
+        if let Err(problem) = picked {
+            errors.add(problem);
+        }
+        return cases_page(&state, &viewer, &user, None, (picker, &form.cases, form.all.is_some()), errors)
+            .await;
+    }
+    let to = match picked {
+        Ok(Some(to)) => Some(to),
+        Ok(None) => {
+            errors.add(Problem::at("reassign_to", t.err_choose));
+            None
+        }
+        Err(problem) => {
+            errors.add(problem);
+            None
+        }
+    };
     let selection = if form.all.is_some() {
         Some(CaseSelection::AllOpen)
     } else {
@@ -121,5 +146,5 @@ pub async fn reassign(
             Err(e) => errors.add(e.describe(t)),
         }
     }
-    cases_page(&state, &viewer, &user, None, &form.to, errors).await
+    cases_page(&state, &viewer, &user, None, (picker, &form.cases, form.all.is_some()), errors).await
 }

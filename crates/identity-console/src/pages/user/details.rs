@@ -77,6 +77,8 @@ pub(super) struct ConfirmPage {
     action: String,
     slug: &'static str,
     needs_password: bool,
+    button: String,
+    danger: bool,
     errors: Errors,
 }
 
@@ -91,6 +93,8 @@ pub(super) fn confirm_page(viewer: &Viewer, user: &User, action: Action, errors:
         action: format!("{}/actions/{}", user_href(user.id), action.slug()),
         slug: action.slug(),
         needs_password: action == Action::ResetTemporary,
+        button: fill(action.button(t), &[("name", user.name.as_str())]),
+        danger: action != Action::Resend,
         errors,
     }
 }
@@ -106,7 +110,7 @@ pub async fn confirm(
         Err(page) => return page,
     };
     let Some(action) = Action::parse(&action) else {
-        return crate::pages::refusal(viewer.lang, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found);
+        return crate::pages::refusal_for(&viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found);
     };
     render(StatusCode::OK, &confirm_page(&viewer, &user, action, Errors::default()))
 }
@@ -131,17 +135,17 @@ pub async fn act(
         Err(page) => return page,
     };
     let Some(action) = Action::parse(&action) else {
-        return crate::pages::refusal(viewer.lang, StatusCode::NOT_FOUND, t.err_not_found);
+        return crate::pages::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
     };
     let service = &state.service;
     let caller = &viewer.caller;
     let reset = |mode| service.reset_password(caller, user.id, mode);
     let outcome: Result<&str, Problem> = match action {
         Action::ResetGenerate => {
-            reset(ResetMode::GenerateAndEmail).await.map(|_| "reset").map_err(|e| e.describe(t))
+            reset(ResetMode::GenerateAndEmail).await.map(|_| "reset_emailed").map_err(|e| e.describe(t))
         }
         Action::ResetLink => {
-            reset(ResetMode::EmailRecoveryLink).await.map(|_| "reset").map_err(|e| e.describe(t))
+            reset(ResetMode::EmailRecoveryLink).await.map(|_| "reset_link").map_err(|e| e.describe(t))
         }
         Action::ResetTemporary if form.password.expose_secret().is_empty() => {
             Err(Problem::at("password", t.err_required))

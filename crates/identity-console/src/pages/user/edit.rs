@@ -19,6 +19,9 @@ pub struct EditForm {
     active: Option<String>,
     status_shown: String,
     reassign_to: String,
+    reassign_to_q: String,
+    find: String,
+    confirmed: String,
 }
 
 /// The role and profiles form as typed.
@@ -28,6 +31,49 @@ pub struct AccessForm {
     version: u64,
     role: String,
     profiles: Vec<String>,
+    confirmed: String,
+}
+
+/// The page that asks before a change that cannot be taken back quietly
+/// (a deactivation, a Super Admin grant): it names the action and the
+/// person, says what follows, and posts the same form again, confirmed.
+#[derive(Template)]
+#[template(path = "user_change_confirm.html")]
+pub(super) struct ChangeConfirmPage {
+    t: &'static Text,
+    chrome: Chrome,
+    head: Head,
+    title: String,
+    consequences: Vec<String>,
+    action: String,
+    fields: Vec<(&'static str, String)>,
+    button: String,
+    back: String,
+}
+
+/// The open cases `user` owns, when the viewer may read them.
+async fn open_cases(state: &ConsoleState, viewer: &Viewer, user: UserId) -> Option<usize> {
+    let cases = state.service.list_cases(&viewer.caller, user, None).await.ok()?;
+    Some(cases.iter().filter(|c| c.status == CaseStatus::Open).count())
+}
+
+/// The edit form again, as hidden fields, with the person picked to take
+/// the open cases.
+fn edit_fields(form: &EditForm, reassign_to: Option<UserId>) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("version", form.version.to_string()),
+        ("name", form.name.clone()),
+        ("language", form.language.clone()),
+        ("time_zone", form.time_zone.clone()),
+        ("phone", form.phone.clone()),
+        ("title", form.title.clone()),
+        ("notes", form.notes.clone()),
+        ("status_shown", form.status_shown.clone()),
+        ("reassign_to", reassign_to.map(|id| id.to_string()).unwrap_or_default()),
+    ];
+    fields.extend(form.sites.iter().map(|s| ("sites", s.clone())));
+    fields.extend(form.active.iter().map(|a| ("active", a.clone())));
+    fields
 }
 
 #[derive(Template)]
@@ -38,7 +84,7 @@ pub(super) struct EditPage {
     head: Head,
     form: EditForm,
     errors: Errors,
-    candidates: Option<Vec<Choice>>,
+    candidates: Option<Picker>,
     sites: Vec<Choice>,
     roles: Vec<Choice>,
     profiles: Vec<Choice>,
@@ -49,6 +95,7 @@ pub(super) struct EditPage {
     may_status: bool,
     may_access: bool,
     may_email: bool,
+    invited: Option<String>,
 }
 
 pub(super) fn edit_form_of(user: &User) -> EditForm {
@@ -61,46 +108,19 @@ pub(super) fn edit_form_of(user: &User) -> EditForm {
         title: user.title.as_ref().map(|l| l.as_str().to_owned()).unwrap_or_default(),
         notes: user.notes.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default(),
         sites: user.sites.iter().map(ToString::to_string).collect(),
-        active: (user.status != UserStatus::Inactive).then(|| "on".to_owned()),
+        active: (user.status == UserStatus::Active).then(|| "on".to_owned()),
         status_shown: "1".into(),
         reassign_to: String::new(),
+        reassign_to_q: String::new(),
+        find: String::new(),
+        confirmed: String::new(),
     }
-}
-
-/// Active users other than `except` who may own cases.
-pub(super) async fn case_owners(
-    state: &ConsoleState,
-    viewer: &Viewer,
-    catalogue: &Catalogue,
-    except: UserId,
-    selected: &str,
-) -> Vec<Choice> {
-    let query = UserQuery {
-        filter: UserFilter { statuses: vec![UserStatus::Active], ..UserFilter::default() },
-        limit: identity_domain::listing::MAX_PAGE_SIZE,
-        ..UserQuery::default()
-    };
-    let users = state.service.list_users(&viewer.caller, &query).await.map(|p| p.items).unwrap_or_default();
-    users
-        .into_iter()
-        .filter(|u| u.id != except)
-        .filter(|u| {
-            let Some(role) = catalogue.roles.iter().find(|r| r.id == u.role) else { return false };
-            let profiles = catalogue.profiles.iter().filter(|p| u.profiles.contains(&p.id));
-            Grants::of(role, profiles).allows(Permission::CasesOwn)
-        })
-        .map(|u| Choice {
-            selected: u.id.to_string() == selected,
-            value: u.id.to_string(),
-            label: format!("{} ({})", u.name, u.email),
-        })
-        .collect()
 }
 
 pub(super) struct EditState {
     form: EditForm,
     errors: Errors,
-    candidates: Option<Vec<Choice>>,
+    candidates: Option<Picker>,
     access: AccessForm,
     access_errors: Errors,
 }
@@ -151,6 +171,8 @@ pub(super) fn edit_page(viewer: &Viewer, user: &User, catalogue: &Catalogue, s: 
         may_status: may(Permission::UsersDeactivate) && user.id != viewer.user.id,
         may_access: may(Permission::UsersAssignRoles),
         may_email: may(Permission::UsersUpdateEmail),
+        invited: (user.status == UserStatus::Invited)
+            .then(|| fill(viewer.lang.text().status_invited_note, &[("name", user.name.as_str())])),
     }
 }
 
@@ -159,6 +181,7 @@ pub(super) fn access_form_of(user: &User) -> AccessForm {
         version: user.version,
         role: user.role.to_string(),
         profiles: user.profiles.iter().map(ToString::to_string).collect(),
+        confirmed: String::new(),
     }
 }
 
@@ -242,6 +265,24 @@ pub async fn edit(
         };
         render(status, &edit_page(&viewer, user, &catalogue, s))
     };
+    // "Find" in the reassignment offer searches and saves nothing.
+    let submitted =
+        Submitted { id: &form.reassign_to, term: &form.reassign_to_q, finding: form.find == "reassign_to" };
+    let (picker, picked) =
+        Picker::new("reassign_to", Purpose::Owner, Some(user.id)).read(&state, &viewer, submitted).await;
+    if submitted.finding {
+        if let Err(problem) = picked {
+            errors.add(problem);
+        }
+        return page_with(&user, form, errors, Some(picker), StatusCode::OK);
+    }
+    let reassign_to = match picked {
+        Ok(to) => to,
+        Err(problem) => {
+            errors.add(problem);
+            None
+        }
+    };
     let Some(edit) = edit.filter(|_| errors.is_empty()) else {
         return page_with(&user, form, errors, None, StatusCode::UNPROCESSABLE_ENTITY);
     };
@@ -249,18 +290,42 @@ pub async fn edit(
     // one unit of work; any refusal saves nothing.
     let wants_active = form.active.is_some();
     let is_active = user.status != UserStatus::Inactive;
-    let status = (!form.status_shown.is_empty() && wants_active != is_active).then(|| {
-        if wants_active {
-            StatusChange::Reactivate
-        } else {
-            StatusChange::Deactivate { reassign_to: form.reassign_to.parse::<UserId>().ok() }
-        }
+    let status = (!form.status_shown.is_empty() && wants_active != is_active).then_some({
+        if wants_active { StatusChange::Reactivate } else { StatusChange::Deactivate { reassign_to } }
     });
     let done = match status {
         Some(StatusChange::Reactivate) => "reactivated",
         Some(StatusChange::Deactivate { .. }) => "deactivated",
         None => "saved",
     };
+    // A deactivation is confirmed on a page of its own first, unless the
+    // domain is about to refuse it for open cases nobody takes (the refusal
+    // offers the picker).
+    if let Some(StatusChange::Deactivate { reassign_to }) = status
+        && form.confirmed.is_empty()
+    {
+        let open = open_cases(&state, &viewer, user.id).await.unwrap_or(0);
+        if open == 0 || reassign_to.is_some() {
+            let name = user.name.as_str();
+            let mut consequences = vec![fill(t.confirm_deactivate, &[("name", name)])];
+            if let (Some(to), true) = (&picker.chosen, open > 0) {
+                let count = open.to_string();
+                consequences.push(fill(t.confirm_deactivate_cases, &[("count", &count), ("to", &to.label)]));
+            }
+            let page = ChangeConfirmPage {
+                t,
+                chrome: viewer.chrome("users"),
+                head: Head::of(&viewer, &user, "edit"),
+                title: fill(t.confirm_deactivate_title, &[("name", name)]),
+                consequences,
+                action: format!("{}/edit", user_href(user.id)),
+                fields: edit_fields(&form, reassign_to),
+                button: fill(t.deactivate_button, &[("name", name)]),
+                back: format!("{}/edit", user_href(user.id)),
+            };
+            return render(StatusCode::OK, &page);
+        }
+    }
     match state.service.edit_user(&viewer.caller, user.id, edit, status, Some(form.version)).await {
         Ok(_) => Redirect::to(&format!("{}?done={done}", user_href(user.id))).into_response(),
         Err(e) => {
@@ -274,11 +339,7 @@ pub async fn edit(
             if offer {
                 problem.text = fill(&problem.text, &[("name", user.name.as_str())]);
             }
-            let candidates = if offer {
-                Some(case_owners(&state, &viewer, &catalogue, user.id, &form.reassign_to).await)
-            } else {
-                None
-            };
+            let candidates = offer.then_some(picker);
             let status = problem.status;
             errors.add(problem);
             page_with(&user, form, errors, candidates, status)
@@ -304,6 +365,26 @@ pub async fn set_access(
     };
     let mut errors = Errors::default();
     let role = errors.check(form.role.parse::<RoleId>().map_err(|_| Problem::at("role", t.err_choose)));
+    // Granting Super Admin is confirmed on a page of its own first.
+    let grants_bypass = role
+        .is_some_and(|role| role != user.role && catalogue.roles.iter().any(|r| r.id == role && r.bypass));
+    if grants_bypass && form.confirmed.is_empty() {
+        let name = user.name.as_str();
+        let mut fields = vec![("version", form.version.to_string()), ("role", form.role.clone())];
+        fields.extend(form.profiles.iter().map(|p| ("profiles", p.clone())));
+        let page = ChangeConfirmPage {
+            t,
+            chrome: viewer.chrome("users"),
+            head: Head::of(&viewer, &user, "edit"),
+            title: fill(t.confirm_super_admin_title, &[("name", name)]),
+            consequences: vec![fill(t.confirm_super_admin, &[("name", name)])],
+            action: format!("{}/access", user_href(user.id)),
+            fields,
+            button: fill(t.super_admin_button, &[("name", name)]),
+            back: format!("{}/edit", user_href(user.id)),
+        };
+        return render(StatusCode::OK, &page);
+    }
     let status = match role {
         Some(role) => {
             match state

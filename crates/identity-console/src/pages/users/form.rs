@@ -10,6 +10,8 @@ pub fn done_text(t: &'static Text, key: &str) -> Option<&'static str> {
         "password" => t.password_changed,
         "saved" => t.done_saved,
         "reset" => t.done_reset,
+        "reset_emailed" => t.done_reset_emailed,
+        "reset_link" => t.done_reset_link,
         "signed_out" => t.done_sign_out_all,
         "resent" => t.done_resend,
         "revoked" => t.done_revoke,
@@ -39,7 +41,7 @@ impl Catalogue {
     /// The page for a refusal or failure.
     pub async fn read(state: &ConsoleState, viewer: &Viewer) -> Result<Self, Response> {
         let service = &state.service;
-        let fail = |p: Problem| crate::pages::refusal(viewer.lang, p.status, &p.text);
+        let fail = |p: Problem| crate::pages::refusal_for(viewer, p.status, &p.text);
         let t = viewer.lang.text();
         let roles = service.list_roles(&viewer.caller).await.map_err(|e| fail(e.describe(t)))?;
         let profiles = service.list_profiles(&viewer.caller).await.map_err(|e| fail(e.describe(t)))?;

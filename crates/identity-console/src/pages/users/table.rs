@@ -218,7 +218,7 @@ pub async fn table(
             };
             match state.service.list_users(&viewer.caller, &request).await {
                 Ok(page) => page,
-                Err(e) => return crate::pages::failure(viewer.lang, e),
+                Err(e) => return crate::pages::failure_for(&viewer, e),
             }
         }
         None => Page { items: Vec::new(), next: None, total: None },
