@@ -2,6 +2,7 @@
 
 use super::access::GrantError;
 use super::cases::{AssigneeError, CaseError, CaseSelection};
+use super::users::EarlierLinks;
 use super::{Caller, IdentityService};
 use crate::audit::{AuditAction, Target};
 use crate::error::{AccessError, StoreError};
@@ -234,7 +235,7 @@ impl IdentityService {
         let before = user.audit_view();
         user.status = next;
         if next == UserStatus::Invited {
-            self.send_invitation(uow, caller, &practice, user).await?;
+            self.send_invitation(uow, caller, &practice, user, EarlierLinks::Void).await?;
         }
         self.save_user(uow, user).await?;
         let after = Some(user.audit_view());

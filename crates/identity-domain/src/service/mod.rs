@@ -377,8 +377,24 @@ impl IdentityService {
         purpose: LinkPurpose,
         ttl: Duration,
     ) -> Result<(Token, DateTime<Utc>), StoreError> {
+        uow.links().void_for(practice, subject, Some(purpose), self.now()).await?;
+        self.issue_first_link(uow, practice, subject, purpose, ttl).await
+    }
+
+    /// [`Self::issue_link`] for a subject made in this unit of work, which
+    /// can hold no earlier link: nothing is voided, so nothing is read. (On
+    /// PostgreSQL, reading the links of a new subject locks the index page
+    /// every concurrent new subject writes to, and two concurrent creates
+    /// would then nearly always have to run again.)
+    async fn issue_first_link(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: PracticeId,
+        subject: LinkSubject,
+        purpose: LinkPurpose,
+        ttl: Duration,
+    ) -> Result<(Token, DateTime<Utc>), StoreError> {
         let now = self.now();
-        uow.links().void_for(practice, subject, Some(purpose), now).await?;
         let token = Token::generate(self.ports.random.as_ref());
         let expires_at = now + ttl;
         let link = Link {

@@ -315,9 +315,11 @@ impl IdentityService {
         let (new, practice, hash, generated) = (&new, &practice, &hash, &generated);
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
-            if let Some(holder) = self.email_holder(uow.as_mut(), practice.id, &new.email).await? {
-                return Err(CreateUserError::EmailPreviouslyUsed { holder: holder.0, status: holder.1 });
-            }
+            // The address is not looked up first: reserving it below is the
+            // check (a unique index), and who holds a taken one is read
+            // afterwards. A read here would make every two concurrent
+            // creates on PostgreSQL read and then write the same index page,
+            // so that one of them nearly always had to run again.
             let assignment = self
                 .resolve_assignment::<CreateUserError>(uow.as_mut(), practice.id, new.role, &new.profiles)
                 .await?;
@@ -387,7 +389,7 @@ impl IdentityService {
                     Some(user.audit_view()),
                 )
                 .await?;
-                self.send_invitation(uow.as_mut(), caller, practice, &user).await?;
+                self.send_invitation(uow.as_mut(), caller, practice, &user, EarlierLinks::NoneYet).await?;
             }
             uow.commit().await?;
             Ok(CreatedUser { user: self.visible(caller, user), generated_password: generated.clone() })
@@ -395,25 +397,26 @@ impl IdentityService {
         .await
     }
 
-    /// Issues a new invitation link (voiding the previous one) and queues
-    /// the invitation email.
+    /// Issues a new invitation link (voiding the previous one, unless the
+    /// user was made in this unit of work) and queues the invitation email.
     pub(super) async fn send_invitation(
         &self,
         uow: &mut dyn UnitOfWork,
         caller: &Caller,
         practice: &Practice,
         user: &User,
+        earlier: EarlierLinks,
     ) -> Result<(), StoreError> {
         let inviter = uow.users().get(practice.id, caller.user()).await?;
-        let (token, expires_at) = self
-            .issue_link(
-                uow,
-                practice.id,
-                LinkSubject::User(user.id),
-                LinkPurpose::Invitation,
-                self.config.invitation_ttl,
-            )
-            .await?;
+        let (subject, ttl) = (LinkSubject::User(user.id), self.config.invitation_ttl);
+        let (token, expires_at) = match earlier {
+            EarlierLinks::Void => {
+                self.issue_link(uow, practice.id, subject, LinkPurpose::Invitation, ttl).await?
+            }
+            EarlierLinks::NoneYet => {
+                self.issue_first_link(uow, practice.id, subject, LinkPurpose::Invitation, ttl).await?
+            }
+        };
         let message = Message::Invitation {
             inviter_name: inviter.map(|u| u.name.as_str().to_owned()).unwrap_or_default(),
             token: MailSecret::new(token.expose()),
@@ -437,7 +440,7 @@ impl IdentityService {
                 return Err(InvitationError::NotInvited { status: user.status });
             }
             let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
-            self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+            self.send_invitation(uow.as_mut(), caller, &practice, &user, EarlierLinks::Void).await?;
             self.audit(
                 uow.as_mut(),
                 &caller.origin(),
@@ -726,7 +729,7 @@ impl IdentityService {
                 // A link mailed to the old address must not outlive the change.
                 uow.links().void_for(caller.practice(), LinkSubject::User(id), None, now).await?;
                 if user.status == UserStatus::Invited {
-                    self.send_invitation(uow.as_mut(), caller, &practice, &user).await?;
+                    self.send_invitation(uow.as_mut(), caller, &practice, &user, EarlierLinks::Void).await?;
                 }
             }
             Ok(self.commit_user_change(uow, caller, AuditAction::EmailChanged, before, user).await?)
@@ -880,4 +883,13 @@ impl From<EmailTaken> for UpdateUserError {
             EmailTaken::Failed(e) => Self::Store(e),
         }
     }
+}
+
+/// Whether a user may already hold links of the purpose being issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EarlierLinks {
+    /// They may: void them first.
+    Void,
+    /// The user was made in this unit of work and holds none.
+    NoneYet,
 }

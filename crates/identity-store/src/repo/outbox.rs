@@ -119,7 +119,30 @@ impl Outbox for SeaUnitOfWork {
     }
 }
 
+/// The migration after which every email is sealed when it is queued.
+const SEALING_MIGRATION: &str = "m20261206_000001_outbox_claims_and_sealing";
+
 impl crate::SeaStore {
+    /// When `version` was applied (`seaql_migrations.applied_at`), or
+    /// `None` when it was not.
+    async fn migration_applied_at(&self, version: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = self.connection();
+        let backend = db.get_database_backend();
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => "SELECT applied_at FROM seaql_migrations WHERE version = $1",
+            _ => "SELECT applied_at FROM seaql_migrations WHERE version = ?",
+        };
+        let found = db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, [version.into()]))
+            .await
+            .map_err(store_error)?;
+        let Some(row) = found else { return Ok(None) };
+        let seconds: i64 = row.try_get_by_index(0).map_err(store_error)?;
+        // Applied during the second it names: count that whole second.
+        Ok(DateTime::from_timestamp(seconds.saturating_add(1), 0))
+    }
+
     /// Seals the secrets of emails queued before the outbox sealed them
     /// (rows whose `message` still holds a link token or a one-time
     /// password, with `sealed` empty): a waiting or failed email gets its
@@ -133,11 +156,18 @@ impl crate::SeaStore {
     /// unreadable; what was changed before stays changed, row by row.
     pub async fn seal_outbox_secrets(&self) -> Result<u64, StoreError> {
         use outbox::Column as C;
+        // Emails queued since the sealing migration were sealed when
+        // queued: only older ones can hold a secret in clear, so a start
+        // reads no row of a database that never had any.
+        let Some(since) = self.migration_applied_at(SEALING_MIGRATION).await? else {
+            return Ok(0);
+        };
         let carrying: Vec<&str> =
             MessageKind::ALL.iter().filter(|k| k.carries_secret()).map(|k| k.as_str()).collect();
         let rows = outbox::Entity::find()
             .filter(C::Sealed.is_null())
             .filter(C::Kind.is_in(carrying))
+            .filter(C::CreatedAt.lte(stored_time(since)))
             .all(self.connection())
             .await
             .map_err(store_error)?;

@@ -318,15 +318,19 @@ async fn emails_queued_with_secrets_in_clear_are_sealed_at_start(ctx: Ctx) {
     let mut sent = recovery(seed.practice.id, token, 1);
     sent.status = DeliveryStatus::Sent;
     queue(&ctx, &[waiting.clone(), sent.clone()]).await;
-    // As an older version stored them: the whole message in clear.
+    // As an older version stored them, before the sealing migration: the
+    // whole message in clear.
     let backend = ctx.owner.connection().get_database_backend();
+    let before_sealing = chrono::DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z").unwrap().to_utc();
     for e in [&waiting, &sent] {
         let whole = serde_json::to_value(&e.message).unwrap();
         let sql = match backend {
-            sea_orm::DbBackend::Postgres => "UPDATE outbox SET message = $1, sealed = NULL WHERE id = $2",
-            _ => "UPDATE outbox SET message = ?, sealed = NULL WHERE id = ?",
+            sea_orm::DbBackend::Postgres => {
+                "UPDATE outbox SET message = $1, sealed = NULL, created_at = $2 WHERE id = $3"
+            }
+            _ => "UPDATE outbox SET message = ?, sealed = NULL, created_at = ? WHERE id = ?",
         };
-        let values: [sea_orm::Value; 2] = [whole.into(), e.id.as_uuid().into()];
+        let values: [sea_orm::Value; 3] = [whole.into(), before_sealing.into(), e.id.as_uuid().into()];
         ctx.owner
             .connection()
             .execute_raw(Statement::from_sql_and_values(backend, sql, values))
