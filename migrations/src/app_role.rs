@@ -49,6 +49,7 @@ pub const TABLE_RIGHTS: &[(&str, Rights)] = &[
     ("users", Rights::Keep),
     ("user_profiles", Rights::Replace),
     ("user_sites", Rights::Replace),
+    ("user_grams", Rights::Replace),
     ("email_history", Rights::Keep),
     ("parties", Rights::Keep),
     ("cases", Rights::Keep),

@@ -12,7 +12,9 @@
 //!
 //! Rules the schema holds itself:
 //! - every record carries its `practice_id`, and every reference is a
-//!   foreign key (never `ON DELETE CASCADE`: users are never deleted);
+//!   foreign key (never `ON DELETE CASCADE`: users are never deleted), but
+//!   for the derived short n-grams of `user_grams`, written only with their
+//!   user;
 //! - an email address is held by one user of a practice for ever: a unique
 //!   index on `email_history (practice_id, normalized_email)`, where the
 //!   normalised form is computed by the domain (never `lower()` in SQL);
@@ -52,6 +54,7 @@ mod m20261207_000011_address_budgets;
 mod m20261207_000011_party_portal;
 mod m20261207_000020_time_zones;
 mod m20261207_000021_case_title_keys;
+mod m20261207_000022_user_short_grams;
 mod schema;
 mod unique;
 
@@ -79,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_party_portal::Migration),
             Box::new(m20261207_000020_time_zones::Migration),
             Box::new(m20261207_000021_case_title_keys::Migration),
+            Box::new(m20261207_000022_user_short_grams::Migration),
         ]
     }
 }

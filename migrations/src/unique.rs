@@ -68,6 +68,7 @@ pub const UNIQUE_INDEXES: &[UniqueIndex] = &[
     entry("ux_users_practice_email", "users", &["practice_id", "email_normalized"], Guards::EmailInPractice),
     entry("user_profiles_pkey", "user_profiles", &["user_id", "profile_id"], Guards::RecordId),
     entry("user_sites_pkey", "user_sites", &["user_id", "site_id"], Guards::RecordId),
+    entry("user_grams_pkey", "user_grams", &["practice_id", "gram", "user_id"], Guards::RecordId),
     entry("email_history_pkey", "email_history", &["id"], Guards::RecordId),
     entry(
         "ux_email_history_practice_normalized_email",

@@ -709,7 +709,16 @@ async fn list_pages(api: &Api, admin: &str, requests: usize) -> Result<Vec<Row>,
         matched as f64 / requests.max(1) as f64
     );
     rows.extend(latency_rows(&label, &Latencies::new(searched), 10.0));
-    rows.extend(slowest("search: slowest term", by_term));
+    rows.extend(slowest("search: slowest term", by_term.clone()));
+    // Each term and sort: p50 / p99, so short terms (1–2 characters, the
+    // n-gram path) and longer ones can be told apart.
+    for (variant, times) in by_term {
+        let times = Latencies::new(times);
+        let (p50, p99) =
+            (times.percentile(50.0).unwrap_or_default(), times.percentile(99.0).unwrap_or_default());
+        let measured = format!("{:.2} / {:.2} ms", ms(p50), ms(p99));
+        rows.push(row(format!("search {variant}: p50 / p99"), measured, "", None));
+    }
     Ok(rows)
 }
 

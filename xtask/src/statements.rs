@@ -106,6 +106,9 @@ async fn measure(
     rows.push(("sign in (wrong password)".to_owned(), counter.take()));
     service.authenticate(&signed.token).await.map_err(|e| failed("authenticate")(&e))?;
     rows.push(("check a session (every request)".to_owned(), counter.take()));
+    let me = service.authenticate(&signed.token).await.map_err(|e| failed("authenticate")(&e))?;
+    service.get_user(&me, me.user()).await.map_err(|e| failed("GET /me")(&e))?;
+    rows.push(("GET /me (session check + own record)".to_owned(), counter.take()));
 
     let heir_new = new_user("heir@counted.example", InitialCredential::GeneratePassword)?;
     let heir = service.create_user(&admin, heir_new).await.map_err(|e| failed("create user")(&e))?;
@@ -119,6 +122,30 @@ async fn measure(
         .await
         .map_err(|e| failed("deactivate")(&e))?;
     rows.push(("deactivate, reassigning 2 open cases".to_owned(), counter.take()));
+
+    for n in 0..60 {
+        let invite = new_user(&format!("member{n:02}@counted.example"), InitialCredential::Invite)?;
+        service.create_user(&admin, invite).await.map_err(|e| failed("create user")(&e))?;
+    }
+    counter.take();
+    let first = UserQuery { limit: 50, ..UserQuery::default() };
+    let page = service.list_users(&admin, &first).await.map_err(|e| failed("users page")(&e))?;
+    rows.push(("users page of 50 (list only)".to_owned(), counter.take()));
+    let second = UserQuery { after: page.next, ..first.clone() };
+    service.list_users(&admin, &second).await.map_err(|e| failed("users page")(&e))?;
+    rows.push(("users page 2 (list only)".to_owned(), counter.take()));
+    for term in ["e", "co", "member"] {
+        let filter = UserFilter { search: Some(term.to_owned()), ..UserFilter::default() };
+        let searched = UserQuery { filter, ..first.clone() };
+        service.list_users(&admin, &searched).await.map_err(|e| failed("users search")(&e))?;
+        rows.push((format!("users page of 50, search \"{term}\" (list only)"), counter.take()));
+    }
+    let again =
+        sign_in(service, "admin@counted.example", PASSWORD).await.map_err(|e| failed("sign-in")(&e))?;
+    counter.take();
+    let caller = service.authenticate(&again.token).await.map_err(|e| failed("authenticate")(&e))?;
+    service.list_users(&caller, &first).await.map_err(|e| failed("users page")(&e))?;
+    rows.push(("GET /users (session check + page of 50)".to_owned(), counter.take()));
     Ok(rows)
 }
 

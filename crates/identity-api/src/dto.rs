@@ -304,6 +304,20 @@ pub struct PageOf<T> {
     pub next_cursor: Option<String>,
 }
 
+/// A page of the users list, the cursor of the next one, and how many
+/// users match.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserPage {
+    /// The rows.
+    pub items: Vec<UserListItem>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// How many users match the filters and search, on every page
+    /// together (the same on each page of one listing).
+    pub total: u64,
+}
+
 /// Parses a list of ids.
 pub fn ids<T: From<Uuid> + Ord>(raw: &[Uuid]) -> std::collections::BTreeSet<T> {
     raw.iter().copied().map(T::from).collect()

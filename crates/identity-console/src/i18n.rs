@@ -106,6 +106,24 @@ pub fn date_time(at: DateTime<Utc>, zone: TimeZone, lang: Lang) -> String {
     }
 }
 
+/// A count as a person reads it: `1,637` in English, `1 637` in French
+/// (a narrow no-break space between groups of three).
+pub fn number(n: u64, lang: Lang) -> String {
+    let separator = match lang {
+        Lang::En => ",",
+        Lang::Fr => "\u{202f}",
+    };
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// An audit log action as people read it, in `lang` (every action has
 /// both languages: the match is exhaustive).
 pub fn audit_action(lang: Lang, action: identity_domain::AuditAction) -> &'static str {
@@ -277,6 +295,7 @@ texts! {
     next_page: "Next page", "Page suivante";
     previous_page: "Previous page", "Page précédente";
     no_users: "No user matches.", "Aucun utilisateur ne correspond.";
+    users_range: "{first}–{last} of {total}", "{first}–{last} sur {total}";
     status_invited: "Invited", "Invité";
     status_active: "Active", "Actif";
     status_inactive: "Inactive", "Inactif";
@@ -609,6 +628,20 @@ texts! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands_in_each_language() {
+        assert_eq!(number(0, Lang::En), "0");
+        assert_eq!(number(999, Lang::En), "999");
+        assert_eq!(number(1_637, Lang::En), "1,637");
+        assert_eq!(number(100_000, Lang::En), "100,000");
+        assert_eq!(number(1_234_567, Lang::Fr), "1\u{202f}234\u{202f}567");
+        let total = number(1_637, Lang::Fr);
+        assert_eq!(
+            fill(FR.users_range, &[("first", "1"), ("last", "25"), ("total", &total)]),
+            "1–25 sur 1\u{202f}637"
+        );
+    }
 
     #[test]
     fn french_is_chosen_for_french_variants_and_english_otherwise() {

@@ -714,3 +714,105 @@ pub async fn crossed_deactivations_with_reassignment_leave_no_case_orphaned(stor
         assert_eq!(owner.status, UserStatus::Active, "{case:?} is left with an inactive owner");
     }
 }
+
+/// What checking a session reads, through the store's one read
+/// ([`Store::check_session`]) and through a unit of work
+/// ([`ports::SessionRepository::check`]): both agree.
+async fn session_check(f: &Fixture, token: &Token) -> Option<SessionCheck> {
+    let direct = f.faults.check_session(&token.hash()).await.unwrap();
+    let mut uow = f.faults.begin(Access::Read).await.unwrap();
+    let through = uow.sessions().check(&token.hash()).await.unwrap();
+    assert_eq!(direct, through, "the store's one read and its unit of work's agree");
+    direct
+}
+
+/// Checking a session reads the session, its user's status and the grants
+/// of the user's role and profiles as they are now, in one go: a role,
+/// profile or permission change, a deactivation, a sign-out and a
+/// sign-out-all are seen by the very next request; idle and absolute
+/// expiry hold; the last use is written at most once a minute.
+pub async fn a_session_check_sees_every_change_at_once(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let other = f.another("elsewhere").await;
+    let (pat, caller) = f.active("pat@contract.example", "Paralegal").await;
+    let signed = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    let token = &signed.token;
+    assert_eq!(session_check(&f, &Token::presented("no such token")).await, None);
+
+    let check = session_check(&f, token).await.unwrap();
+    assert_eq!(check.session, signed.session);
+    assert_eq!(check.user_status, UserStatus::Active);
+    assert_eq!(check.grants, caller.grants());
+    assert_eq!(f.service.authenticate(token).await.unwrap().grants(), caller.grants());
+
+    // Role and profiles: a change is seen at once, with no clock moving.
+    let permissions = PermissionSet::from_iter([Permission::InvoicesRead, Permission::CasesRead]);
+    let draft = GrantDraft { name: Label::parse("Billing").unwrap(), permissions };
+    let role = f.service.create_role(&f.admin, draft.clone()).await.unwrap();
+    let extra = PermissionSet::from_iter([Permission::UsersRead]);
+    let profile_draft = GrantDraft { name: Label::parse("Reader").unwrap(), permissions: extra };
+    let profile = f.service.create_profile(&f.admin, profile_draft.clone()).await.unwrap();
+    let second = PermissionSet::from_iter([Permission::AuditRead]);
+    let second_draft = GrantDraft { name: Label::parse("Auditor").unwrap(), permissions: second };
+    let auditor = f.service.create_profile(&f.admin, second_draft).await.unwrap();
+    // Another practice's role and profile of the same names change nothing here.
+    other.service.create_role(&other.admin, draft.clone()).await.unwrap();
+    other.service.create_profile(&other.admin, profile_draft.clone()).await.unwrap();
+    f.service.set_access(&f.admin, pat.id, role.id, [profile.id, auditor.id].into(), None).await.unwrap();
+    let grants = f.service.authenticate(token).await.unwrap().grants();
+    assert_eq!(grants, Grants { permissions: permissions.union(extra).union(second), bypass: false });
+    assert_eq!(session_check(&f, token).await.unwrap().grants, grants);
+
+    let narrower = PermissionSet::from_iter([Permission::CasesRead]);
+    f.service.update_role(&f.admin, role.id, GrantDraft { permissions: narrower, ..draft }).await.unwrap();
+    let grants = f.service.authenticate(token).await.unwrap().grants();
+    assert_eq!(grants.permissions, narrower.union(extra).union(second), "a role's change is seen at once");
+    f.service.set_access(&f.admin, pat.id, role.id, BTreeSet::new(), None).await.unwrap();
+    assert_eq!(f.service.authenticate(token).await.unwrap().grants().permissions, narrower);
+
+    // The last use is written at most once a minute.
+    let seen = session_check(&f, token).await.unwrap().session.last_seen_at;
+    f.clock.advance(Duration::seconds(30));
+    f.service.authenticate(token).await.unwrap();
+    assert_eq!(session_check(&f, token).await.unwrap().session.last_seen_at, seen, "not yet due");
+    f.clock.advance(Duration::seconds(31));
+    f.service.authenticate(token).await.unwrap();
+    let touched = session_check(&f, token).await.unwrap().session.last_seen_at;
+    assert!(touched > seen + Duration::seconds(60), "written once due: {seen} → {touched}");
+
+    // Idle expiry: unused for 30 minutes.
+    f.clock.advance(Duration::minutes(31));
+    assert_eq!(f.service.authenticate(token).await, Err(SessionError::Invalid), "idle expiry");
+
+    // Absolute expiry: used every 20 minutes, it still ends 12 hours after sign-in.
+    let kept = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    let mut lived = Duration::zero();
+    while lived < Duration::hours(12) - Duration::minutes(20) {
+        f.clock.advance(Duration::minutes(20));
+        lived += Duration::minutes(20);
+        f.service.authenticate(&kept.token).await.unwrap();
+    }
+    f.clock.advance(Duration::minutes(20));
+    assert_eq!(f.service.authenticate(&kept.token).await, Err(SessionError::Invalid), "absolute expiry");
+
+    // An ended session; sign-out-all; a deactivated user.
+    let mine = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    let caller = f.service.authenticate(&mine.token).await.unwrap();
+    f.service.sign_out(&caller).await.unwrap();
+    assert_eq!(f.service.authenticate(&mine.token).await, Err(SessionError::Invalid), "signed out");
+    assert!(session_check(&f, &mine.token).await.unwrap().session.ended_at.is_some());
+
+    let one = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    let two = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    f.service.authenticate(&one.token).await.unwrap();
+    f.service.sign_out_everywhere(&f.admin, pat.id).await.unwrap();
+    for token in [&one.token, &two.token] {
+        assert_eq!(f.service.authenticate(token).await, Err(SessionError::Invalid), "signed out everywhere");
+    }
+
+    let last = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    f.service.authenticate(&last.token).await.unwrap();
+    f.service.deactivate_user(&f.admin, pat.id, None).await.unwrap();
+    assert_eq!(f.service.authenticate(&last.token).await, Err(SessionError::Invalid), "deactivated");
+    assert_eq!(session_check(&f, &last.token).await.unwrap().user_status, UserStatus::Inactive);
+}

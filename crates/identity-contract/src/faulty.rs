@@ -7,7 +7,7 @@ use identity_domain::ports::{
     PartyRepository, PortalRepository, PracticeRepository, RoleRepository, SessionRepository, SiteRepository,
     UserRepository,
 };
-use identity_domain::{Access, Store, StoreError, UnitOfWork};
+use identity_domain::{Access, SessionCheck, Store, StoreError, TokenHash, UnitOfWork};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -97,6 +97,10 @@ impl Store for FaultyStore {
 
     async fn check_writable(&self) -> Result<(), StoreError> {
         self.inner.check_writable().await
+    }
+
+    async fn check_session(&self, hash: &TokenHash) -> Result<Option<SessionCheck>, StoreError> {
+        self.inner.check_session(hash).await
     }
 }
 

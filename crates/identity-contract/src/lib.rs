@@ -121,6 +121,7 @@ macro_rules! contract_suite {
             a_link_is_used_once_under_concurrent_submissions,
             users_list_pages_agree_with_the_reference_order,
             sessions_credentials_and_links_round_trip,
+            a_session_check_sees_every_change_at_once,
             the_audit_log_pages_newest_first,
             roles_profiles_sites_and_parties_round_trip,
             cases_are_found_by_a_folded_part_of_their_title,

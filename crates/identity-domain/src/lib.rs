@@ -147,7 +147,7 @@ pub use ports::{
 pub use practice::{Practice, PracticeSettings, PracticeSlug};
 pub use role::{Grants, Profile, Role};
 pub use service::*;
-pub use session::{Session, SessionPolicy};
+pub use session::{Session, SessionCheck, SessionPolicy};
 pub use site::{Site, SiteDetails};
 pub use token::{Token, TokenHash};
 pub use user::{IllegalTransition, User, UserStatus};

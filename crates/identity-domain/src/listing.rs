@@ -220,6 +220,40 @@ impl UserFilter {
     }
 }
 
+/// The longest search, in characters, that a store answers from the short
+/// n-grams of names and emails ([`short_grams`]) rather than by reading the
+/// names and emails themselves: a text of one or two characters is found
+/// in a name or email exactly when it is one of their 1- or 2-grams.
+pub const SHORT_SEARCH_MAX: usize = 2;
+
+/// Every distinct 1- and 2-character substring (in Unicode scalar values)
+/// of `text`: the short n-grams a store keeps for each user's folded name
+/// ([`crate::PersonName::search_key`]) and normalised email, so that a
+/// search of up to [`SHORT_SEARCH_MAX`] characters in any script is an
+/// exact lookup. A folded search `needle` of 1 or 2 characters is a
+/// substring of `text` exactly when `short_grams(text)` holds it.
+///
+/// ```
+/// use identity_domain::listing::short_grams;
+/// let grams = short_grams("王小明");
+/// assert!(grams.contains("王") && grams.contains("小明") && !grams.contains("王明"));
+/// assert_eq!(short_grams("aaa").len(), 2); // "a", "aa"
+/// ```
+pub fn short_grams(text: &str) -> std::collections::BTreeSet<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let ones = chars.iter().map(|c| c.to_string());
+    let twos = chars.windows(2).map(|w| w.iter().collect::<String>());
+    ones.chain(twos).collect()
+}
+
+/// The short n-grams of a user: those of the folded name and of the
+/// normalised email together (see [`short_grams`]).
+pub fn user_short_grams(name_key: &str, email_normalized: &str) -> std::collections::BTreeSet<String> {
+    let mut grams = short_grams(name_key);
+    grams.extend(short_grams(email_normalized));
+    grams
+}
+
 /// The text searched for in the users list (and its download): a
 /// case-insensitive substring of a user's name or email, folded by
 /// [`search_key`], without control characters (NUL, line breaks…), which no
@@ -346,11 +380,33 @@ pub struct Page<T, C> {
     pub items: Vec<T>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<C>,
+    /// How many records match the query on every page together (the
+    /// cursor and the page size aside), when the listing counts them: the
+    /// users list does ([`crate::ports::UserRepository::list`]); `None`
+    /// elsewhere.
+    pub total: Option<u64>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A needle of one or two characters is in a text exactly when it
+        /// is one of the text's short n-grams, in any script.
+        #[test]
+        fn a_short_needle_is_found_exactly_when_it_is_a_short_gram(
+            text in "[a-cé\\-@.Ж-Й王小明김]{0,12}",
+            needle in "[a-cé\\-@.Ж-Й王小明김]{1,2}",
+        ) {
+            prop_assert_eq!(short_grams(&text).contains(&needle), text.contains(needle.as_str()));
+            for gram in short_grams(&text) {
+                prop_assert!(text.contains(gram.as_str()));
+                prop_assert!((1..=SHORT_SEARCH_MAX).contains(&gram.chars().count()));
+            }
+        }
+    }
 
     #[test]
     fn cursors_come_back_from_their_text_with_the_same_kind_of_value() {

@@ -26,7 +26,7 @@ use crate::password::{Password, PasswordHash};
 use crate::portal::{CaseParty, PortalAccount, PortalSession};
 use crate::practice::{Practice, PracticeSlug};
 use crate::role::{Profile, Role};
-use crate::session::Session;
+use crate::session::{Session, SessionCheck};
 use crate::site::Site;
 use crate::token::TokenHash;
 use crate::user::{User, UserStatus};
@@ -128,6 +128,20 @@ pub trait Store: Send + Sync + 'static {
     async fn check_writable(&self) -> Result<(), StoreError> {
         drop(self.begin(Access::Write).await?);
         Ok(())
+    }
+
+    /// What checking the session with this token hash needs (see
+    /// [`SessionRepository::check`]), read as one consistent whole. The
+    /// default reads it through a read unit of work; a database adapter
+    /// SHOULD answer it with one statement outside any transaction (a
+    /// single statement sees one snapshot), so that checking a session
+    /// costs one round trip.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    async fn check_session(&self, hash: &TokenHash) -> Result<Option<SessionCheck>, StoreError> {
+        let mut uow = self.begin(Access::Read).await?;
+        uow.sessions().check(hash).await
     }
 }
 
@@ -284,7 +298,9 @@ pub trait UserRepository: Send {
         practice: PracticeId,
         user: UserId,
     ) -> Result<Vec<(EmailAddress, DateTime<Utc>)>, StoreError>;
-    /// One page of the users list.
+    /// One page of the users list, with each user's profiles and sites,
+    /// and in [`Page::total`] how many users of the practice match the
+    /// query's filter (its cursor and limit aside).
     async fn list(
         &mut self,
         practice: PracticeId,
@@ -293,7 +309,7 @@ pub trait UserRepository: Send {
     /// The same page as [`UserRepository::list`], for readers of the list's
     /// columns only (the CSV download): an adapter MAY leave each user's
     /// `profiles` and `sites` empty, which no [`crate::UserColumn`] shows,
-    /// to spare reading them.
+    /// and [`Page::total`] unset, to spare reading them.
     async fn list_columns(
         &mut self,
         practice: PracticeId,
@@ -397,6 +413,19 @@ pub trait SessionRepository: Send {
     async fn get(&mut self, practice: PracticeId, id: SessionId) -> Result<Option<Session>, StoreError>;
     /// Saves a changed session (last use, restriction, end).
     async fn update(&mut self, session: &Session) -> Result<(), StoreError>;
+    /// The session with this token hash, in any practice, with its user's
+    /// status and the grants of the user's role and profiles as stored now
+    /// (role and profiles of the session's practice only). `None` when no
+    /// session has this hash, or its user or role is not found.
+    async fn check(&mut self, hash: &TokenHash) -> Result<Option<SessionCheck>, StoreError>;
+    /// Records that a session was used at `at`, unless it has ended;
+    /// whether it did (one conditional write).
+    async fn touch(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Ends every session of a user but `except`, returning how many were live.
     async fn end_all_for_user(
         &mut self,

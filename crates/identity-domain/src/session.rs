@@ -1,7 +1,9 @@
 //! Sessions: what a signed-in person holds between requests.
 
 use crate::ids::{PracticeId, SessionId, UserId};
+use crate::role::Grants;
 use crate::token::TokenHash;
+use crate::user::UserStatus;
 use chrono::{DateTime, Duration, Utc};
 
 /// How long sessions live.
@@ -47,4 +49,18 @@ impl Session {
     pub fn is_live(&self, now: DateTime<Utc>, policy: &SessionPolicy) -> bool {
         self.ended_at.is_none() && now < self.expires_at && now < self.last_seen_at + policy.idle
     }
+}
+
+/// Everything checking a presented session token needs, read together in
+/// one go ([`crate::ports::Store::check_session`]): the session, its user's
+/// status, and the grants of the user's role and profiles as they are at
+/// the moment of reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionCheck {
+    /// The session (whether it may only change the password included).
+    pub session: Session,
+    /// Its user's status now.
+    pub user_status: UserStatus,
+    /// Its user's role ∪ profiles now.
+    pub grants: Grants,
 }

@@ -8,7 +8,7 @@
 //! credential. What a create does beyond storage — the audit entry, the
 //! welcome or invitation email and its link — is the caller's choice.
 
-use crate::entity::{credentials, email_history, roles, user_profiles, user_sites, users};
+use crate::entity::{credentials, email_history, roles, user_grams, user_profiles, user_sites, users};
 use crate::error::store_error;
 use crate::repo::row;
 use crate::store::SeaStore;
@@ -62,6 +62,7 @@ impl SeaStore {
                 .ok_or_else(|| StoreError::Internal("the user's role does not exist".to_owned()))?;
             user_rows.push(users::Model::from_domain(&u.user, name));
         }
+        let gram_rows: Vec<user_grams::Model> = user_rows.iter().flat_map(user_grams::Model::of).collect();
         // Rows are built before the first await: the future stays `Send`.
         let reservations: Vec<email_history::Model> = users
             .iter()
@@ -89,6 +90,7 @@ impl SeaStore {
 
         insert_all::<email_history::Entity, _>(&txn, reservations).await.map_err(store_error)?;
         insert_all::<users::Entity, _>(&txn, user_rows).await.map_err(store_error)?;
+        insert_all::<user_grams::Entity, _>(&txn, gram_rows).await.map_err(store_error)?;
         insert_all::<user_profiles::Entity, _>(&txn, profile_links).await.map_err(store_error)?;
         insert_all::<user_sites::Entity, _>(&txn, site_links).await.map_err(store_error)?;
         insert_all::<credentials::Entity, _>(&txn, credential_rows).await.map_err(store_error)?;
@@ -110,9 +112,11 @@ impl SeaStore {
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        db.execute_unprepared("ANALYZE users, email_history, user_profiles, user_sites, credentials")
-            .await
-            .map_err(store_error)?;
+        db.execute_unprepared(
+            "ANALYZE users, user_grams, email_history, user_profiles, user_sites, credentials",
+        )
+        .await
+        .map_err(store_error)?;
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use crate::error::unavailable;
 use crate::repo::SeaUnitOfWork;
 use crate::seal::OutboxKey;
 use async_trait::async_trait;
-use identity_domain::{Access, Store, StoreError, UnitOfWork};
+use identity_domain::{Access, SessionCheck, Store, StoreError, TokenHash, UnitOfWork};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -561,6 +561,12 @@ impl Store for SeaStore {
     async fn begin(&self, access: Access) -> Result<Box<dyn UnitOfWork>, StoreError> {
         let (txn, turn) = self.transaction(access).await?;
         Ok(Box::new(SeaUnitOfWork::new(txn, turn, self.outbox_key.clone(), self.counter.clone())))
+    }
+
+    /// One statement on the pool, outside any transaction (a single
+    /// statement reads one snapshot): checking a session is one round trip.
+    async fn check_session(&self, hash: &TokenHash) -> Result<Option<SessionCheck>, StoreError> {
+        crate::repo::check_session(&self.db, hash).await
     }
 
     /// A random pause of up to 4 ms after the first attempt, doubling with

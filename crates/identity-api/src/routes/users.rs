@@ -9,7 +9,7 @@
 //! the route table and the ETag helpers they share.
 
 use crate::ApiState;
-use crate::dto::{CaseView, Fields, OptionalJson, PageOf, UserListItem, UserView, double_option, ids};
+use crate::dto::{CaseView, Fields, OptionalJson, UserListItem, UserPage, UserView, double_option, ids};
 use crate::error::{Answers, ApiError};
 use crate::extract::{AppJson, AppPath, AppQuery, Authenticated};
 use axum::extract::State;

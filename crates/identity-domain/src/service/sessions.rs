@@ -264,35 +264,32 @@ impl IdentityService {
     /// of the user's role and profiles as they are now (so role changes
     /// take effect on the next request).
     ///
+    /// Everything the check needs is read at once
+    /// ([`crate::ports::Store::check_session`]: one statement on a
+    /// database); the session's last use is written only when it is at least
+    /// [`crate::Config::session_touch_interval`] old, by one conditional
+    /// write that leaves an ended session ended.
+    ///
     /// # Errors
     /// [`SessionError::Invalid`] for any token that does not belong to a
     /// live session of an active user.
     pub async fn authenticate(&self, token: &Token) -> Result<Caller, SessionError> {
         let now = self.now();
-        let mut uow = self.begin(Access::Read).await?;
-        let session = uow.sessions().find_by_hash(&token.hash()).await?.ok_or(SessionError::Invalid)?;
-        if !session.is_live(now, &self.config.sessions) {
+        let check = self.ports.store.check_session(&token.hash()).await?.ok_or(SessionError::Invalid)?;
+        let session = check.session;
+        if !session.is_live(now, &self.config.sessions) || check.user_status != UserStatus::Active {
             return Err(SessionError::Invalid);
         }
-        let user = uow.users().get(session.practice, session.user).await?.ok_or(SessionError::Invalid)?;
-        if user.status != UserStatus::Active {
-            return Err(SessionError::Invalid);
-        }
-        let grants = self.grants_of(uow.as_mut(), &user).await?;
-        drop(uow);
         if now - session.last_seen_at >= self.config.session_touch_interval {
             // Touched as it is now: a sign-out meanwhile stays signed out.
+            let session = &session;
             self.write(|| async move {
                 let mut uow = self.begin(Access::Write).await?;
-                match uow.sessions().get(session.practice, session.id).await? {
-                    Some(mut touched) if touched.ended_at.is_none() => {
-                        touched.last_seen_at = now;
-                        uow.sessions().update(&touched).await?;
-                        uow.commit().await?;
-                        Ok(())
-                    }
-                    _ => Err(SessionError::Invalid),
+                if !uow.sessions().touch(session.practice, session.id, now).await? {
+                    return Err(SessionError::Invalid);
                 }
+                uow.commit().await?;
+                Ok(())
             })
             .await?;
         }
@@ -300,7 +297,7 @@ impl IdentityService {
             practice: session.practice,
             user: session.user,
             session: session.id,
-            grants,
+            grants: check.grants,
             password_change_only: session.password_change_only,
             request_id: None,
         })

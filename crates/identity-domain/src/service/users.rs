@@ -605,7 +605,8 @@ impl IdentityService {
         query.limit = query.limit.clamp(1, crate::listing::MAX_PAGE_SIZE);
         let mut uow = self.begin(Access::Read).await?;
         let page = uow.users().list(caller.practice(), &query).await?;
-        Ok(Page { items: page.items.into_iter().map(|u| self.visible(caller, u)).collect(), next: page.next })
+        let items = page.items.into_iter().map(|u| self.visible(caller, u)).collect();
+        Ok(Page { items, ..page })
     }
 
     /// Edits a user. Users may change their own name, language, time zone,

@@ -76,6 +76,7 @@ async fn a_busy_hasher_gives_a_retryable_error_and_changes_nothing() {
 async fn an_unreachable_store_gives_errors_not_panics() {
     let mut store = MockStore::new();
     store.expect_begin().returning(|_| Err(StoreError::Unavailable("connection refused".into())));
+    store.expect_check_session().returning(|_| Err(StoreError::Unavailable("connection refused".into())));
     let adapters = MemoryAdapters::with_fast_hasher();
     let mut ports = adapters.ports();
     ports.store = Arc::new(store);

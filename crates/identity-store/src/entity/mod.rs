@@ -18,6 +18,7 @@ pub mod profiles;
 pub mod roles;
 pub mod sessions;
 pub mod sites;
+pub mod user_grams;
 pub mod user_profiles;
 pub mod user_sites;
 pub mod users;

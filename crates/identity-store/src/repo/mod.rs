@@ -15,6 +15,8 @@ mod sessions;
 mod sites;
 mod users;
 
+pub(crate) use sessions::check_session;
+
 use crate::count::StatementCounter;
 use crate::entity::Row;
 use crate::error::store_error;

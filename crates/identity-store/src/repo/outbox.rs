@@ -44,7 +44,7 @@ impl Outbox for SeaUnitOfWork {
         }
         if let Some(before) = query.before {
             let Some(cursor) = self.get(practice, before).await? else {
-                return Ok(Page { items: Vec::new(), next: None });
+                return Ok(Page { items: Vec::new(), next: None, total: None });
             };
             let at = stored_time(cursor.created_at);
             select = select.filter(
@@ -66,7 +66,7 @@ impl Outbox for SeaUnitOfWork {
         let more = items.len() > limit as usize;
         items.truncate(limit as usize);
         let next = if more { items.last().map(|e| e.id) } else { None };
-        Ok(Page { items, next })
+        Ok(Page { items, next, total: None })
     }
 
     async fn get(&mut self, practice: PracticeId, id: EmailId) -> Result<Option<OutboxEmail>, StoreError> {

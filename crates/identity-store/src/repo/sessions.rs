@@ -1,15 +1,67 @@
 //! [`SessionRepository`] over `sessions`.
 
 use super::{SeaUnitOfWork, one, row};
-use crate::entity::sessions;
-use crate::entity::stored_time;
+use crate::entity::{corrupt, permissions_from_json, sessions, stored_time};
 use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::ports::SessionRepository;
-use identity_domain::{PracticeId, Session, SessionId, StoreError, TokenHash, UserId};
+use identity_domain::{
+    Grants, PracticeId, Session, SessionCheck, SessionId, StoreError, TokenHash, UserId, UserStatus,
+};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
+};
+
+/// The session with a token hash, its user's status, its role's
+/// permissions and bypass flag, and its profiles' permissions aggregated
+/// into one JSON array (of arrays): one statement. Only the role and
+/// profiles of the session's practice count. `{hash}` is the backend's
+/// placeholder; `{profiles}` the backend's aggregate.
+const CHECK_SQL: &str = "SELECT s.id AS id, s.practice_id AS practice_id, s.user_id AS user_id, \
+     s.token_hash AS token_hash, s.created_at AS created_at, s.last_seen_at AS last_seen_at, \
+     s.expires_at AS expires_at, s.password_change_only AS password_change_only, s.ended_at AS ended_at, \
+     u.status AS user_status, CAST(r.permissions AS TEXT) AS role_permissions, r.bypass AS role_bypass, \
+     (SELECT {profiles} FROM user_profiles up \
+        JOIN profiles p ON p.id = up.profile_id AND p.practice_id = u.practice_id \
+        WHERE up.user_id = u.id) AS profile_permissions \
+     FROM sessions s \
+     JOIN users u ON u.id = s.user_id AND u.practice_id = s.practice_id \
+     JOIN roles r ON r.id = u.role_id AND r.practice_id = u.practice_id \
+     WHERE s.token_hash = {hash}";
+
+/// Reads what checking the session with this token hash needs, in one
+/// statement, on `db` (a transaction, or the pool outside any).
+pub(crate) async fn check_session<C: ConnectionTrait>(
+    db: &C,
+    hash: &TokenHash,
+) -> Result<Option<SessionCheck>, StoreError> {
+    let backend = db.get_database_backend();
+    let (placeholder, profiles) = match backend {
+        DbBackend::Postgres => ("$1", "CAST(coalesce(jsonb_agg(p.permissions), '[]'::jsonb) AS TEXT)"),
+        _ => ("?", "json_group_array(json(p.permissions))"),
+    };
+    let sql = CHECK_SQL.replace("{profiles}", profiles).replace("{hash}", placeholder);
+    let statement = Statement::from_sql_and_values(backend, sql, [hash.as_bytes().to_vec().into()]);
+    let Some(found) = db.query_one_raw(statement).await.map_err(store_error)? else {
+        return Ok(None);
+    };
+    let session = sessions::Model::from_query_result(&found, "").map_err(store_error)?.into_domain()?;
+    let status: String = found.try_get("", "user_status").map_err(store_error)?;
+    let user_status = UserStatus::parse(&status).ok_or_else(|| corrupt("users", "status"))?;
+    let json = |column: &str| -> Result<serde_json::Value, StoreError> {
+        let text: String = found.try_get("", column).map_err(store_error)?;
+        serde_json::from_str(&text).map_err(|_| corrupt("roles", "permissions"))
+    };
+    let mut permissions = permissions_from_json("roles", &json("role_permissions")?)?;
+    let profile_sets = json("profile_permissions")?;
+    for set in profile_sets.as_array().ok_or_else(|| corrupt("profiles", "permissions"))? {
+        permissions = permissions.union(permissions_from_json("profiles", set)?);
+    }
+    let bypass: bool = found.try_get("", "role_bypass").map_err(store_error)?;
+    Ok(Some(SessionCheck { session, user_status, grants: Grants { permissions, bypass } }))
+}
 
 #[async_trait]
 impl SessionRepository for SeaUnitOfWork {
@@ -51,6 +103,27 @@ impl SessionRepository for SeaUnitOfWork {
             .await
             .map_err(store_error)?;
         Ok(())
+    }
+
+    async fn check(&mut self, hash: &TokenHash) -> Result<Option<SessionCheck>, StoreError> {
+        check_session(&self.txn, hash).await
+    }
+
+    async fn touch(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let touched = sessions::Entity::update_many()
+            .col_expr(sessions::Column::LastSeenAt, Expr::value(stored_time(at)))
+            .filter(sessions::Column::Id.eq(id.as_uuid()))
+            .filter(sessions::Column::PracticeId.eq(practice.as_uuid()))
+            .filter(sessions::Column::EndedAt.is_null())
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(touched.rows_affected > 0)
     }
 
     async fn end_all_for_user(

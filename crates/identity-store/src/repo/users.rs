@@ -10,21 +10,23 @@
 //! strings.
 
 use super::{SeaUnitOfWork, row, settle};
-use crate::entity::{email_history, roles, user_profiles, user_sites, users};
+use crate::entity::{email_history, roles, user_grams, user_profiles, user_sites, users};
 use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use identity_domain::listing::SHORT_SEARCH_MAX;
 use identity_domain::ports::UserRepository;
 use identity_domain::{
     Conflict, Direction, EmailAddress, Page, PracticeId, ProfileId, RoleId, SiteId, SortValue, StoreError,
     User, UserColumn, UserCursor, UserFilter, UserId, UserQuery, UserStatus,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr, OnConflict, Query, SimpleExpr, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Iterable, ModelTrait,
-    Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    Iterable, JoinType, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    QueryTrait, Select, Statement, Value,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// The column a list is sorted by.
@@ -142,6 +144,10 @@ fn filter_condition(filter: &UserFilter) -> Option<Condition> {
         if needle.chars().any(|c| c.is_ascii_uppercase()) {
             return None;
         }
+        if short(needle).is_some() {
+            // Found through `user_grams` by the caller (see `ShortSearch`).
+            return Some(condition);
+        }
         condition = condition.add(
             Condition::any()
                 .add(Expr::col(users::Column::NameKey).like(contains_pattern(needle)))
@@ -150,6 +156,35 @@ fn filter_condition(filter: &UserFilter) -> Option<Condition> {
     }
     Some(condition)
 }
+
+/// The needle of a search short enough to be looked up in `user_grams`
+/// (one or two characters).
+fn short(needle: &str) -> Option<&str> {
+    (1..=SHORT_SEARCH_MAX).contains(&needle.chars().count()).then_some(needle)
+}
+
+/// Only users with this gram, as a condition on `users`: `EXISTS`, a probe
+/// of `user_grams`' primary key per row (for a walk along a sort index).
+fn has_gram(practice: PracticeId, gram: &str) -> SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(user_grams::Entity)
+            .and_where(Expr::col((user_grams::Entity, user_grams::Column::PracticeId)).eq(practice.as_uuid()))
+            .and_where(Expr::col((user_grams::Entity, user_grams::Column::Gram)).eq(gram))
+            .and_where(
+                Expr::col((user_grams::Entity, user_grams::Column::UserId))
+                    .equals((users::Entity, users::Column::Id)),
+            )
+            .to_owned(),
+    )
+}
+
+/// Searches matching at most this many users are read from `user_grams`
+/// first and then sorted; searches matching more walk the sort order and
+/// probe `user_grams` for each row (their matches are dense enough that a
+/// page comes soon).
+const SHORT_SEARCH_DRIVE_MAX: u64 = 5_000;
 
 /// Rows strictly after `(value, id)` in the list's order.
 fn after(column: users::Column, direction: Direction, value: Value, id: Uuid) -> SimpleExpr {
@@ -161,33 +196,146 @@ fn after(column: users::Column, direction: Direction, value: Value, id: Uuid) ->
     }
 }
 
-/// The most user ids one membership lookup carries.
-const HYDRATE_CHUNK: usize = 100;
-
 /// A search PostgreSQL expects to match at most this many users is read
 /// through the trigram indexes (see `search_by_trigrams`).
 const TRIGRAM_PLAN_MAX: f64 = 10_000.0;
 
+/// The SQL of a user's profile ids (`user_profiles`) or site ids
+/// (`user_sites`), aggregated into one comma-separated text (NULL when
+/// none), for a select over `users`. SQLite keeps UUIDs as 16-byte blobs,
+/// read back as hex.
+fn memberships_sql(backend: DbBackend, table: &str, column: &str) -> String {
+    let id = match backend {
+        DbBackend::Postgres => format!("CAST({table}.{column} AS TEXT)"),
+        _ => format!(
+            "CASE WHEN typeof({table}.{column}) = 'blob' THEN hex({table}.{column}) ELSE {table}.{column} END"
+        ),
+    };
+    let aggregate = match backend {
+        DbBackend::Postgres => format!("string_agg({id}, ',')"),
+        _ => format!("group_concat({id}, ',')"),
+    };
+    format!("(SELECT {aggregate} FROM {table} WHERE {table}.user_id = users.id)")
+}
+
+/// Reads an aggregate of [`memberships_sql`].
+fn member_ids(found: &QueryResult, alias: &str) -> Result<Vec<Uuid>, StoreError> {
+    let text: Option<String> = found.try_get("", alias).map_err(store_error)?;
+    text.iter()
+        .flat_map(|t| t.split(','))
+        .filter(|id| !id.is_empty())
+        .map(|id| Uuid::parse_str(id).map_err(|_| crate::entity::corrupt("users", alias)))
+        .collect()
+}
+
+/// A stored user row with its profiles and sites.
+struct Member {
+    row: users::Model,
+    profiles: BTreeSet<ProfileId>,
+    sites: BTreeSet<SiteId>,
+}
+
+impl Member {
+    fn into_domain(self) -> Result<User, StoreError> {
+        self.row.into_domain(self.profiles, self.sites)
+    }
+}
+
 impl SeaUnitOfWork {
-    /// The rows of one page of the users list, and where the next starts.
-    async fn list_rows(
+    /// The users `select` finds, in its order, each with its profiles and
+    /// sites aggregated in the same statement (one round trip).
+    async fn members(&self, select: Select<users::Entity>) -> Result<Vec<Member>, StoreError> {
+        let backend = self.txn.get_database_backend();
+        let select = select
+            .expr_as(Expr::cust(memberships_sql(backend, "user_profiles", "profile_id")), "member_profiles")
+            .expr_as(Expr::cust(memberships_sql(backend, "user_sites", "site_id")), "member_sites");
+        let found = self.txn.query_all(&QueryTrait::into_query(select)).await.map_err(store_error)?;
+        found
+            .iter()
+            .map(|r| {
+                Ok(Member {
+                    row: users::Model::from_query_result(r, "").map_err(store_error)?,
+                    profiles: member_ids(r, "member_profiles")?
+                        .into_iter()
+                        .map(ProfileId::from_uuid)
+                        .collect(),
+                    sites: member_ids(r, "member_sites")?.into_iter().map(SiteId::from_uuid).collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// The one user `select` finds, with its profiles and sites.
+    async fn member(&self, select: Select<users::Entity>) -> Result<Option<User>, StoreError> {
+        self.members(select.limit(1)).await?.pop().map(Member::into_domain).transpose()
+    }
+
+    /// One page of the users list (with memberships when `memberships`),
+    /// where the next starts, and how many users match (when `count`).
+    async fn list_page(
         &self,
         practice: PracticeId,
         query: &UserQuery,
-    ) -> Result<(Vec<users::Model>, Option<UserCursor>), StoreError> {
-        let empty = || Ok((Vec::new(), None));
+        memberships: bool,
+        count: bool,
+    ) -> Result<(Vec<Member>, Option<UserCursor>, Option<u64>), StoreError> {
         let Some(filter) = filter_condition(&query.filter) else {
-            return empty();
+            return Ok((Vec::new(), None, count.then_some(0)));
         };
         let column = sort_column(query.sort);
-        let mut select: Select<users::Entity> =
+        let matching: Select<users::Entity> =
             users::Entity::find().filter(users::Column::PracticeId.eq(practice.as_uuid())).filter(filter);
+        let mut select = matching.clone();
+        let mut nothing = false;
         if let Some(cursor) = &query.after {
             match start(query.sort, query.direction, cursor) {
                 Start::After(value, id) => select = select.filter(after(column, query.direction, value, id)),
                 Start::Everything => {}
-                Start::Nothing => return empty(),
+                Start::Nothing => nothing = true,
             }
+        }
+        let short_search = query.filter.search.as_deref().and_then(short);
+        let total = match short_search {
+            // One statement both answers the count and chooses the plan.
+            Some(gram) => Some(self.count_short(practice, &query.filter, matching, gram).await?),
+            None if count => Some(matching.count(&self.txn).await.map_err(store_error)?),
+            None => None,
+        };
+        if nothing || total == Some(0) {
+            return Ok((Vec::new(), None, total.filter(|_| count)));
+        }
+        let drive = match short_search {
+            Some(gram) if total.is_some_and(|n| n <= SHORT_SEARCH_DRIVE_MAX) => Some(gram),
+            Some(gram) => {
+                select = select.filter(has_gram(practice, gram));
+                None
+            }
+            None => None,
+        };
+        let total = total.filter(|_| count);
+        if let Some(gram) = drive {
+            // From the gram's rows to their users, then sorted: SQLite's
+            // CROSS JOIN keeps that order of the two tables.
+            let backend = self.txn.get_database_backend();
+            let join = if backend == DbBackend::Sqlite { JoinType::CrossJoin } else { JoinType::InnerJoin };
+            let q = QueryTrait::query(&mut select);
+            q.from_clear()
+                .from(user_grams::Entity)
+                .join(
+                    join,
+                    users::Entity,
+                    Expr::col((users::Entity, users::Column::Id))
+                        .equals((user_grams::Entity, user_grams::Column::UserId)),
+                )
+                // Also in WHERE: sea-query writes a CROSS JOIN without its ON.
+                .and_where(
+                    Expr::col((users::Entity, users::Column::Id))
+                        .equals((user_grams::Entity, user_grams::Column::UserId)),
+                )
+                .and_where(
+                    Expr::col((user_grams::Entity, user_grams::Column::PracticeId)).eq(practice.as_uuid()),
+                )
+                .and_where(Expr::col((user_grams::Entity, user_grams::Column::Gram)).eq(gram));
         }
         let limit = query.limit as usize;
         let by_trigrams = self.search_by_trigrams(&select, &query.filter).await?;
@@ -202,20 +350,78 @@ impl SeaUnitOfWork {
         if by_trigrams {
             self.txn.execute_unprepared("SET LOCAL enable_indexscan = off").await.map_err(store_error)?;
         }
-        let found = page.all(&self.txn).await;
+        let found = if memberships {
+            self.members(page).await
+        } else {
+            page.all(&self.txn).await.map_err(store_error).map(|rows| {
+                rows.into_iter()
+                    .map(|row| Member { row, profiles: BTreeSet::new(), sites: BTreeSet::new() })
+                    .collect()
+            })
+        };
         if by_trigrams {
             self.txn.execute_unprepared("SET LOCAL enable_indexscan = on").await.map_err(store_error)?;
         }
-        let mut rows = found.map_err(store_error)?;
+        let mut rows = found?;
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next = match rows.last() {
-            Some(last) if more => {
-                Some(UserCursor { value: sort_value(last, query.sort), id: UserId::from_uuid(last.id) })
-            }
+            Some(last) if more => Some(UserCursor {
+                value: sort_value(&last.row, query.sort),
+                id: UserId::from_uuid(last.row.id),
+            }),
             _ => None,
         };
-        Ok((rows, next))
+        Ok((rows, next, total))
+    }
+
+    /// How many users match a filter whose search is the short `gram`: the
+    /// gram's rows alone when nothing else filters (an index range of
+    /// `user_grams`), else the matching users that hold it.
+    async fn count_short(
+        &self,
+        practice: PracticeId,
+        filter: &UserFilter,
+        matching: Select<users::Entity>,
+        gram: &str,
+    ) -> Result<u64, StoreError> {
+        let only_search = UserFilter { search: None, ..filter.clone() } == UserFilter::default();
+        if only_search {
+            return user_grams::Entity::find()
+                .filter(user_grams::Column::PracticeId.eq(practice.as_uuid()))
+                .filter(user_grams::Column::Gram.eq(gram))
+                .count(&self.txn)
+                .await
+                .map_err(store_error);
+        }
+        let holders = Query::select()
+            .column(user_grams::Column::UserId)
+            .from(user_grams::Entity)
+            .and_where(user_grams::Column::PracticeId.eq(practice.as_uuid()))
+            .and_where(user_grams::Column::Gram.eq(gram))
+            .to_owned();
+        matching.filter(users::Column::Id.in_subquery(holders)).count(&self.txn).await.map_err(store_error)
+    }
+
+    /// Replaces a stored user's short n-grams (`user_grams`) by those of
+    /// its name key and email as written now.
+    async fn write_grams(&self, stored: &users::Model, replace: bool) -> Result<(), StoreError> {
+        if replace {
+            user_grams::Entity::delete_many()
+                .filter(user_grams::Column::UserId.eq(stored.id))
+                .exec(&self.txn)
+                .await
+                .map_err(store_error)?;
+        }
+        let rows = user_grams::Model::of(stored);
+        if rows.is_empty() {
+            return Ok(());
+        }
+        user_grams::Entity::insert_many(rows.into_iter().map(row::<_, user_grams::ActiveModel>))
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
     }
 
     /// Whether PostgreSQL should find the users a search matches through
@@ -251,58 +457,6 @@ impl SeaUnitOfWork {
             };
         let estimate = plan.as_ref().and_then(|p| p[0]["Plan"]["Plan Rows"].as_f64());
         Ok(estimate.is_some_and(|rows| rows <= TRIGRAM_PLAN_MAX))
-    }
-
-    /// Domain users of stored rows, with their profiles and sites.
-    async fn hydrate(&self, rows: Vec<users::Model>) -> Result<Vec<User>, StoreError> {
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let mut profiles: BTreeMap<Uuid, BTreeSet<ProfileId>> = BTreeMap::new();
-        let mut sites: BTreeMap<Uuid, BTreeSet<SiteId>> = BTreeMap::new();
-        // sqlx writes to PostgreSQL without TCP_NODELAY: a statement carrying
-        // a thousand ids waited ~45 ms on delayed acknowledgements (a CSV
-        // download of 100,000 users took 11 s over TCP, 2 s over a Unix
-        // socket). Statements of at most HYDRATE_CHUNK ids do not.
-        for chunk in ids.chunks(HYDRATE_CHUNK) {
-            // Profiles and sites in one statement: `kind` 0 is a profile, 1 a site.
-            let sites_of = Query::select()
-                .column(user_sites::Column::UserId)
-                .expr_as(Expr::col(user_sites::Column::SiteId), Alias::new("member"))
-                .expr_as(Expr::val(1_i32), Alias::new("kind"))
-                .from(user_sites::Entity)
-                .and_where(user_sites::Column::UserId.is_in(chunk.iter().copied()))
-                .to_owned();
-            let both = Query::select()
-                .column(user_profiles::Column::UserId)
-                .expr_as(Expr::col(user_profiles::Column::ProfileId), Alias::new("member"))
-                .expr_as(Expr::val(0_i32), Alias::new("kind"))
-                .from(user_profiles::Entity)
-                .and_where(user_profiles::Column::UserId.is_in(chunk.iter().copied()))
-                .union(UnionType::All, sites_of)
-                .to_owned();
-            for found in self.txn.query_all(&both).await.map_err(store_error)? {
-                let user: Uuid = found.try_get("", "user_id").map_err(store_error)?;
-                let member: Uuid = found.try_get("", "member").map_err(store_error)?;
-                let kind: i32 = found.try_get("", "kind").map_err(store_error)?;
-                if kind == 0 {
-                    profiles.entry(user).or_default().insert(ProfileId::from_uuid(member));
-                } else {
-                    sites.entry(user).or_default().insert(SiteId::from_uuid(member));
-                }
-            }
-        }
-        rows.into_iter()
-            .map(|r| {
-                let id = r.id;
-                r.into_domain(profiles.remove(&id).unwrap_or_default(), sites.remove(&id).unwrap_or_default())
-            })
-            .collect()
-    }
-
-    async fn hydrate_one(&self, row: Option<users::Model>) -> Result<Option<User>, StoreError> {
-        Ok(self.hydrate(row.into_iter().collect()).await?.pop())
     }
 
     /// The name of the user's role, for the `role_key` column (which holds
@@ -390,16 +544,15 @@ impl UserRepository for SeaUnitOfWork {
         if inserted == 0 {
             return Err(self.refused_user(user).await);
         }
+        self.write_grams(&stored, false).await?;
         self.write_memberships(user, false).await
     }
 
     async fn get(&mut self, practice: PracticeId, id: UserId) -> Result<Option<User>, StoreError> {
-        let found = users::Entity::find_by_id(id.as_uuid())
-            .filter(users::Column::PracticeId.eq(practice.as_uuid()))
-            .one(&self.txn)
-            .await
-            .map_err(store_error)?;
-        self.hydrate_one(found).await
+        self.member(
+            users::Entity::find_by_id(id.as_uuid()).filter(users::Column::PracticeId.eq(practice.as_uuid())),
+        )
+        .await
     }
 
     async fn update(&mut self, user: &User) -> Result<(), StoreError> {
@@ -407,7 +560,8 @@ impl UserRepository for SeaUnitOfWork {
             return Err(Conflict::Stale.into());
         };
         let role_name = self.role_name(user.practice, user.role).await?;
-        let mut changes: users::ActiveModel = row(users::Model::from_domain(user, &role_name));
+        let stored = users::Model::from_domain(user, &role_name);
+        let mut changes: users::ActiveModel = row(stored.clone());
         changes.not_set(users::Column::Id);
         changes.not_set(users::Column::PracticeId);
         changes.not_set(users::Column::CreatedAt);
@@ -423,6 +577,7 @@ impl UserRepository for SeaUnitOfWork {
         if updated.rows_affected == 0 {
             return Err(Conflict::Stale.into());
         }
+        self.write_grams(&stored, true).await?;
         self.write_memberships(user, true).await
     }
 
@@ -431,13 +586,10 @@ impl UserRepository for SeaUnitOfWork {
         practice: PracticeId,
         email: &EmailAddress,
     ) -> Result<Option<User>, StoreError> {
-        let found = users::Entity::find()
+        let select = users::Entity::find()
             .filter(users::Column::PracticeId.eq(practice.as_uuid()))
-            .filter(users::Column::EmailNormalized.eq(email.normalized()))
-            .one(&self.txn)
-            .await
-            .map_err(store_error)?;
-        self.hydrate_one(found).await
+            .filter(users::Column::EmailNormalized.eq(email.normalized()));
+        self.member(select).await
     }
 
     async fn email_holder(
@@ -504,8 +656,9 @@ impl UserRepository for SeaUnitOfWork {
         practice: PracticeId,
         query: &UserQuery,
     ) -> Result<Page<User, UserCursor>, StoreError> {
-        let (rows, next) = self.list_rows(practice, query).await?;
-        Ok(Page { items: self.hydrate(rows).await?, next })
+        let (rows, next, total) = self.list_page(practice, query, true, true).await?;
+        let items = rows.into_iter().map(Member::into_domain).collect::<Result<_, _>>()?;
+        Ok(Page { items, next, total })
     }
 
     async fn list_columns(
@@ -513,9 +666,9 @@ impl UserRepository for SeaUnitOfWork {
         practice: PracticeId,
         query: &UserQuery,
     ) -> Result<Page<User, UserCursor>, StoreError> {
-        let (rows, next) = self.list_rows(practice, query).await?;
-        let items = rows.into_iter().map(|r| r.into_domain(BTreeSet::new(), BTreeSet::new()));
-        Ok(Page { items: items.collect::<Result<_, _>>()?, next })
+        let (rows, next, _) = self.list_page(practice, query, false, false).await?;
+        let items = rows.into_iter().map(Member::into_domain).collect::<Result<_, _>>()?;
+        Ok(Page { items, next, total: None })
     }
 
     async fn count_with_roles(

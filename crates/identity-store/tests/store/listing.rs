@@ -6,6 +6,7 @@ use crate::backend_tests;
 use crate::support::{Ctx, add_user, label, now, profile, role, seed, site, user};
 use chrono::Duration;
 use identity_domain::*;
+use identity_store::SeaStore;
 use std::collections::BTreeMap;
 
 backend_tests!(every_sort_and_filter_pages_through_every_match_once_in_order);
@@ -125,4 +126,61 @@ async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx)
             .items
             .is_empty()
     );
+}
+
+backend_tests!(the_short_grams_migration_fills_the_grams_of_users_stored_before_it);
+
+/// Users stored before `user_grams` existed are found by short searches
+/// once the migration has filled it, exactly as users written since; and
+/// a user's renaming replaces their grams.
+async fn the_short_grams_migration_fills_the_grams_of_users_stored_before_it(ctx: Ctx) {
+    let seed = seed(&ctx.store).await;
+    let p = seed.practice.id;
+    let names = ["王小明", "Жанна Иванова", "Émile Zola", "김민준", "Ana Silva"];
+    let mut users = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let u = user(p, seed.role.id, &format!("person{i}@example.com"), name);
+        add_user(&ctx.store, &u).await;
+        users.push(u);
+    }
+    let terms = ["王", "小明", "ж", "ив", "e", "em", "김", "a", "@", "n.", "zz"];
+    let found = |store: SeaStore| async move {
+        let mut found = Vec::new();
+        for term in terms {
+            let query = UserQuery {
+                filter: UserFilter::default().with_search(term),
+                limit: 50,
+                ..UserQuery::default()
+            };
+            let mut uow = store.begin(Access::Read).await.unwrap();
+            let page = uow.users().list(p, &query).await.unwrap();
+            found.push((term, page.total, page.items.iter().map(|u| u.id).collect::<Vec<_>>()));
+        }
+        found
+    };
+    let before = found(ctx.store.clone()).await;
+    let expected: Vec<_> = terms
+        .iter()
+        .map(|term| {
+            let filter = UserFilter::default().with_search(term);
+            let mut ids: Vec<(String, UserId)> =
+                users.iter().filter(|u| filter.matches(u)).map(|u| (u.name.search_key(), u.id)).collect();
+            ids.sort();
+            (*term, Some(ids.len() as u64), ids.into_iter().map(|(_, id)| id).collect::<Vec<_>>())
+        })
+        .collect();
+    assert_eq!(before, expected, "as written");
+
+    ctx.owner.rollback(Some(1)).await.unwrap();
+    ctx.owner.migrate().await.unwrap();
+    assert_eq!(found(ctx.store.clone()).await, expected, "as filled by the migration");
+
+    let mut renamed = users[0].clone();
+    renamed.name = PersonName::parse("Zoë Adams").unwrap();
+    renamed.version += 1;
+    let mut uow = ctx.store.begin(Access::Write).await.unwrap();
+    uow.users().update(&renamed).await.unwrap();
+    uow.commit().await.unwrap();
+    let after = found(ctx.store.clone()).await;
+    assert_eq!(after[0], ("王", Some(0), vec![]), "the old name's grams are gone");
 }

@@ -35,6 +35,19 @@ async fn a_bad_query_parameter_is_a_422_problem_not_plain_text() {
         let answer = app.get(&format!("/api/v1/users?{query}"), &app.admin).await;
         answer.assert_problem(422, "invalid-field");
     }
+    // An unknown filter value is refused, naming its parameter, never ignored.
+    for (query, field) in [
+        ("status=bogus", "status"),
+        ("status=active,nope", "status"),
+        ("language=french", "language"),
+        ("sort=password", "sort"),
+        ("direction=up", "direction"),
+        ("columns=name,secret", "columns"),
+    ] {
+        let answer = app.get(&format!("/api/v1/users?{query}"), &app.admin).await;
+        answer.assert_problem(422, "invalid-field");
+        assert_eq!(answer.body["field"], field, "{query}: {:#}", answer.body);
+    }
 }
 
 #[tokio::test]

@@ -55,6 +55,7 @@ async fn the_list_filters_sorts_and_pages_with_a_cursor() {
         seen.extend(
             page.body["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_owned()),
         );
+        assert_eq!(page.body["total"], 4, "every page counts every match: {:#}", page.body);
         match page.body["next_cursor"].as_str() {
             Some(cursor) => path = format!("/api/v1/users?sort=email&direction=desc&limit=2&cursor={cursor}"),
             None => break,
@@ -65,6 +66,9 @@ async fn the_list_filters_sorts_and_pages_with_a_cursor() {
     bad.assert_problem(422, "invalid-field");
     let searched = app.get("/api/v1/users?search=OWNER&status=active", &app.admin).await;
     assert_eq!(searched.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(searched.body["total"], 1);
+    let nobody = app.get("/api/v1/users?search=nobody%20at%20all", &app.admin).await;
+    assert_eq!((nobody.body["items"].as_array().unwrap().len(), &nobody.body["total"]), (0, &json!(0)));
 }
 
 #[tokio::test]

@@ -362,6 +362,58 @@ async fn a_bad_filter_value_is_refused_not_ignored() {
     }
 }
 
+/// The href of the link with this id on a page, as the browser follows it.
+fn link(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let start = html[..at].rfind("href=\"")? + "href=\"".len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+/// The "1–25 of 27" above the users table ("1–25 sur 27" for the owner,
+/// who reads French).
+fn range(html: &str) -> Option<&str> {
+    let start = html.find("id=\"users-range\">")? + "id=\"users-range\">".len();
+    Some(&html[start..start + html[start..].find('<')?])
+}
+
+#[tokio::test]
+async fn the_users_table_says_which_rows_of_how_many_it_shows() {
+    let Some(app) = spawn_app().await else { return };
+    let admin = owner_session(&app).await;
+    let owner = app.admin_caller().await;
+    let paralegal = app.role("Paralegal").await;
+    for n in 0..26 {
+        let new = NewUser {
+            email: EmailAddress::parse(&format!("member{n:02}@maple.example")).unwrap(),
+            name: PersonName::parse(&format!("Member {n:02}")).unwrap(),
+            role: paralegal,
+            profiles: Default::default(),
+            language: Language::english(),
+            time_zone: TimeZone::utc(),
+            phone: None,
+            title: None,
+            notes: None,
+            sites: Default::default(),
+            credential: InitialCredential::Invite,
+        };
+        app.service.create_user(&owner, new).await.unwrap();
+    }
+    let first = send(get(&app, "/console/users", Some(&admin))).await;
+    assert_eq!(range(&first.html), Some("1–25 sur 27"), "{}", first.html);
+    let next = link(&first.html, "next-page").expect("a next page");
+    let second = send(get(&app, &next, Some(&admin))).await;
+    assert_eq!(range(&second.html), Some("26–27 sur 27"), "{}", second.html);
+    let previous = link(&second.html, "previous-page").expect("a previous page");
+    let back = send(get(&app, &previous, Some(&admin))).await;
+    assert_eq!(range(&back.html), Some("1–25 sur 27"), "{}", back.html);
+
+    let searched = send(get(&app, "/console/users?search=member%200", Some(&admin))).await;
+    assert_eq!(range(&searched.html), Some("1–10 sur 10"), "{}", searched.html);
+    let nobody = send(get(&app, "/console/users?search=nobody%20at%20all", Some(&admin))).await;
+    assert_eq!(range(&nobody.html), None, "no count over an empty table: {}", nobody.html);
+}
+
 /// A site's time zone: optional on the new-site and site forms, shown in
 /// the list ("The practice's" when empty); a zone that is not one is
 /// refused beside its field and nothing is saved.

@@ -109,20 +109,20 @@ impl ListUsersParams {
 /// One page of the users list.
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(ListUsersParams),
     responses(
-        (status = 200, description = "A page of users", body = PageOf<UserListItem>),
+        (status = 200, description = "A page of users, and how many match", body = UserPage),
         Answers<ListUsersError>,
     ))]
 pub(super) async fn list_users(
     State(state): State<ApiState>,
     auth: Authenticated,
     AppQuery(params): AppQuery<ListUsersParams>,
-) -> Result<AppJson<PageOf<UserListItem>>, ApiError> {
+) -> Result<AppJson<UserPage>, ApiError> {
     let (query, columns) = params.into_query()?;
     let page = state.service.list_users(&auth.caller, &query).await?;
     // Reading the list needs a full session, as reading the roles does.
     let roles = state.service.list_roles(&auth.caller).await?;
     let role_name = |id: RoleId| roles.iter().find(|r| r.id == id).map_or("", |r| r.name.as_str());
-    Ok(AppJson(PageOf {
+    Ok(AppJson(UserPage {
         items: page
             .items
             .into_iter()
@@ -132,6 +132,7 @@ pub(super) async fn list_users(
             })
             .collect(),
         next_cursor: page.next.map(|c| c.encode()),
+        total: page.total.unwrap_or_default(),
     }))
 }
 

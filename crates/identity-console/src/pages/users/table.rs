@@ -18,6 +18,9 @@ pub struct TableQuery {
     direction: String,
     cursor: String,
     before: String,
+    /// The position of the page's first row in the whole list (from 1),
+    /// carried by the paging links (a cursor does not know it).
+    from: String,
     done: String,
 }
 
@@ -50,13 +53,23 @@ impl TableQuery {
         pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
     }
 
-    /// The table's address with these filters and the given sort and page.
-    fn href(&self, sort: UserColumn, direction: Direction, page: Option<(&str, String)>) -> String {
+    /// The position of the page's first row (from 1; 1 on the first page).
+    fn from(&self) -> u64 {
+        if self.cursor.is_empty() && self.before.is_empty() {
+            return 1;
+        }
+        self.from.trim().parse::<u64>().ok().filter(|n| *n >= 1).unwrap_or(1)
+    }
+
+    /// The table's address with these filters and the given sort and page
+    /// (a cursor and the position of that page's first row).
+    fn href(&self, sort: UserColumn, direction: Direction, page: Option<(&str, String, u64)>) -> String {
         let mut pairs = self.filters();
         pairs.push(("sort", sort.as_str().to_owned()));
         pairs.push(("direction", direction_name(direction).to_owned()));
-        if let Some((key, cursor)) = page {
+        if let Some((key, cursor, from)) = page {
             pairs.push((if key == "before" { "before" } else { "cursor" }, cursor));
+            pairs.push(("from", from.to_string()));
         }
         format!("{}?{}", paths::USERS, Self::query_string(&pairs))
     }
@@ -151,6 +164,8 @@ pub(super) struct TablePage {
     query: TableQuery,
     headings: Vec<Heading>,
     rows: Vec<Row>,
+    /// Which rows of how many match (`1–25 of 1,637`).
+    range: Option<String>,
     previous: Option<String>,
     next: Option<String>,
     statuses: Vec<Choice>,
@@ -206,7 +221,7 @@ pub async fn table(
                 Err(e) => return crate::pages::failure_for(&viewer, e),
             }
         }
-        None => Page { items: Vec::new(), next: None },
+        None => Page { items: Vec::new(), next: None, total: None },
     };
     let more_this_way = page.next.is_some();
     let mut users = page.items;
@@ -218,14 +233,28 @@ pub async fn table(
     };
     let (has_previous, has_next) =
         if backwards { (more_this_way, true) } else { (!query.cursor.is_empty(), more_this_way) };
+    let first = query.from();
+    let shown = users.len() as u64;
+    let range = match page.total {
+        Some(total) if shown > 0 => Some(crate::i18n::fill(
+            t.users_range,
+            &[
+                ("first", &crate::i18n::number(first, viewer.lang)),
+                ("last", &crate::i18n::number(first + shown - 1, viewer.lang)),
+                ("total", &crate::i18n::number(total, viewer.lang)),
+            ],
+        )),
+        _ => None,
+    };
+    let previous_from = first.saturating_sub(u64::from(PAGE_SIZE)).max(1);
     let previous = users
         .first()
         .filter(|_| has_previous)
-        .map(|u| query.href(sort, direction, Some(("before", cursor_of(u)))));
+        .map(|u| query.href(sort, direction, Some(("before", cursor_of(u), previous_from))));
     let next = users
         .last()
         .filter(|_| has_next)
-        .map(|u| query.href(sort, direction, Some(("cursor", cursor_of(u)))));
+        .map(|u| query.href(sort, direction, Some(("cursor", cursor_of(u), first + shown))));
 
     let columns = chosen_columns(&jar);
     let headings = columns
@@ -317,6 +346,7 @@ pub async fn table(
         done: done_text(t, &query.done),
         headings,
         rows,
+        range,
         previous,
         next,
         statuses,

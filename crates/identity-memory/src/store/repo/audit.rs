@@ -35,6 +35,6 @@ impl AuditLog for MemoryUnitOfWork {
         let more = items.len() > limit;
         items.truncate(limit);
         let next = if more { items.last().map(|e| e.id) } else { None };
-        Ok(Page { items, next })
+        Ok(Page { items, next, total: None })
     }
 }

@@ -23,7 +23,7 @@ impl Outbox for MemoryUnitOfWork {
                 Some(at) if self.working.outbox.get(&(*at, id)).is_some_and(|e| e.practice == practice) => {
                     Some((*at, id))
                 }
-                _ => return Ok(Page { items: Vec::new(), next: None }),
+                _ => return Ok(Page { items: Vec::new(), next: None, total: None }),
             },
         };
         let mut items: Vec<OutboxEmail> = self
@@ -40,7 +40,7 @@ impl Outbox for MemoryUnitOfWork {
         let more = items.len() > limit;
         items.truncate(limit);
         let next = if more { items.last().map(|e| e.id) } else { None };
-        Ok(Page { items, next })
+        Ok(Page { items, next, total: None })
     }
 
     async fn get(&mut self, practice: PracticeId, id: EmailId) -> Result<Option<OutboxEmail>, StoreError> {

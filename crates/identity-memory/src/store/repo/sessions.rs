@@ -23,6 +23,45 @@ impl SessionRepository for MemoryUnitOfWork {
         Ok(())
     }
 
+    async fn check(&mut self, hash: &TokenHash) -> Result<Option<SessionCheck>, StoreError> {
+        let state = &self.working;
+        let Some(session) = state.sessions_by_hash.get(hash).and_then(|id| state.sessions.get(id)) else {
+            return Ok(None);
+        };
+        let practice = session.practice;
+        let Some(user) = owned(&state.users, &session.user, practice, |u| u.practice) else {
+            return Ok(None);
+        };
+        let Some(role) = owned(&state.roles, &user.role, practice, |r| r.practice) else {
+            return Ok(None);
+        };
+        let profiles: Vec<Profile> = user
+            .profiles
+            .iter()
+            .filter_map(|p| owned(&state.profiles, p, practice, |p| p.practice))
+            .collect();
+        Ok(Some(SessionCheck {
+            session: session.clone(),
+            user_status: user.status,
+            grants: Grants::of(&role, &profiles),
+        }))
+    }
+
+    async fn touch(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        match self.working.sessions.get_mut(&id) {
+            Some(session) if session.practice == practice && session.ended_at.is_none() => {
+                session.last_seen_at = at;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn end_all_for_user(
         &mut self,
         practice: PracticeId,

@@ -98,6 +98,7 @@ impl UserRepository for MemoryUnitOfWork {
         if query.direction == Direction::Desc {
             rows.reverse();
         }
+        let total = Some(rows.len() as u64);
         if let Some(after) = &query.after {
             let key = (&after.value, &after.id);
             rows.retain(|(v, u)| match query.direction {
@@ -113,7 +114,7 @@ impl UserRepository for MemoryUnitOfWork {
         } else {
             None
         };
-        Ok(Page { items: rows.into_iter().map(|(_, u)| u).collect(), next })
+        Ok(Page { items: rows.into_iter().map(|(_, u)| u).collect(), next, total })
     }
 
     async fn count_with_roles(
