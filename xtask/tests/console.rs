@@ -233,25 +233,9 @@ impl Browser {
 
     /// Presses Enter on the focused element and waits for the next page.
     async fn enter_and_wait(&self) {
-        self.client.execute("window.__before_click = true;", vec![]).await.unwrap();
+        self.mark_page().await;
         self.client.active_element().await.unwrap().send_keys(ENTER).await.unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let loaded = self
-                .client
-                .execute(
-                    "return window.__before_click === undefined && document.readyState === 'complete';",
-                    vec![],
-                )
-                .await
-                .map(|v| v == serde_json::Value::Bool(true))
-                .unwrap_or(false);
-            if loaded {
-                return;
-            }
-            assert!(Instant::now() < deadline, "Enter led to no new page");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.wait_for_next_page("Enter").await;
     }
 
     async fn user_id_by_name(&self, name: &str) -> String {

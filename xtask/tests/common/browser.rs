@@ -135,8 +135,20 @@ impl Browser {
 
     /// Clicks `css` and waits for the next page to load.
     pub async fn submit(&self, css: &str) {
-        self.client.execute("window.__before_click = true;", vec![]).await.unwrap();
+        self.mark_page().await;
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        self.wait_for_next_page(&format!("clicking {css}")).await;
+    }
+
+    /// Marks the page shown, so that [`Browser::wait_for_next_page`] can
+    /// tell when another has replaced it.
+    pub async fn mark_page(&self) {
+        self.client.execute("window.__before_click = true;", vec![]).await.unwrap();
+    }
+
+    /// Waits until a page other than the one marked has loaded; `what` led
+    /// to it (for the failure's message).
+    pub async fn wait_for_next_page(&self, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let loaded = self
@@ -151,7 +163,7 @@ impl Browser {
             if loaded {
                 return;
             }
-            assert!(Instant::now() < deadline, "clicking {css} led to no new page");
+            assert!(Instant::now() < deadline, "{what} led to no new page");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
