@@ -263,8 +263,9 @@ async fn relay(to: String, port: u16) -> Relay {
 }
 
 /// With the database gone (its listener closed), a request that needs it
-/// answers 503 within the pool's acquire timeout, not the request timeout;
-/// once it is back, requests succeed again without a restart.
+/// answers 503 within the pool's acquire timeout, not the request timeout,
+/// over the API and on the console's pages; once it is back, requests
+/// succeed again without a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_database_gone_a_request_answers_503_without_waiting_for_the_request_timeout() {
     let Some(pg) = postgres() else { return };
@@ -287,6 +288,16 @@ async fn with_the_database_gone_a_request_answers_503_without_waiting_for_the_re
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert!(took < Duration::from_secs(15), "{took:?}");
     }
+    // The console's pages say the same: try again in a moment, no cause.
+    let page = reqwest::Client::new()
+        .get(format!("{}/console/users", server.base))
+        .header("cookie", format!("__Host-session={admin}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Try again in a moment") && !html.contains(&first.port.to_string()), "{html}");
     // The database is back: requests succeed again without a restart.
     let _back = relay(target, first.port).await;
     let started = Instant::now();

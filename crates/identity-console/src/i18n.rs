@@ -520,6 +520,7 @@ texts! {
     err_name_taken: "This name is already taken.", "Ce nom est déjà pris.";
     err_builtin: "Built-in roles and profiles cannot be changed.", "Les rôles et profils intégrés ne peuvent être modifiés.";
     err_busy: "The server is busy. Try again in a moment.", "Le serveur est occupé. Réessayez dans un instant.";
+    err_unavailable: "The practice's records cannot be reached just now. Try again in a moment.", "Les dossiers du cabinet sont injoignables pour le moment. Réessayez dans un instant.";
     err_bad_filter: "A filter or the search holds a value that is not valid (an unknown status, role, profile, site or language, or a control character in the search): nobody is listed. Change it or clear the filters.", "Un filtre ou la recherche contient une valeur non valide (statut, rôle, profil, site ou langue inconnus, ou caractère de contrôle dans la recherche) : personne n’est listé. Modifiez-le ou effacez les filtres.";
     err_unexpected: "Something went wrong on our side. Try again; if it goes on, tell your administrator.", "Un problème est survenu de notre côté. Réessayez ; si cela continue, prévenez votre administrateur.";
     err_csrf: "This form expired. Reload the page and send it again.", "Ce formulaire a expiré. Rechargez la page et renvoyez-le.";

@@ -68,7 +68,12 @@ impl Describe for StoreError {
             Self::Conflict(Conflict::EmailTaken) => {
                 Problem::conflict("email", fill(t.err_email_used, &[("holder", "?"), ("status", "?")]))
             }
-            Self::Unavailable(_) | Self::Contended(_) | Self::Internal(_) => unexpected(t, self),
+            // Retrying can help: the page says so, as the API's 503 does.
+            Self::Unavailable(_) | Self::Contended(_) => {
+                tracing::warn!(error = %self, "the console could not reach the records");
+                Problem::general(StatusCode::SERVICE_UNAVAILABLE, t.err_unavailable)
+            }
+            Self::Internal(_) => unexpected(t, self),
         }
     }
 }
@@ -576,8 +581,11 @@ mod tests {
     #[test]
     fn storage_failures_show_no_cause() {
         let shown = StoreError::Unavailable("connection refused to db:5432".into()).describe(&EN);
-        assert_eq!(shown.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(shown.status, StatusCode::SERVICE_UNAVAILABLE, "retrying can help");
         assert!(!shown.text.contains("5432"));
+        assert!(shown.text.contains("Try again"), "{}", shown.text);
+        let shown = StoreError::Contended("could not serialize access".into()).describe(&EN);
+        assert_eq!(shown.status, StatusCode::SERVICE_UNAVAILABLE);
         let shown = StoreError::Internal("unreadable value in users.time_zone".into()).describe(&EN);
         assert_eq!(shown.status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!shown.text.contains("time_zone"), "{}", shown.text);

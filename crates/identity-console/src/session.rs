@@ -54,7 +54,7 @@ impl FromRequestParts<ConsoleState> for Session {
                 return Err((without_session(), Redirect::to(paths::SIGN_IN_AGAIN)).into_response());
             }
             Err(identity_domain::SessionError::Store(e)) => {
-                return Err(pages::unexpected(accept_language(&parts.headers), &e));
+                return Err(pages::failure(accept_language(&parts.headers), e));
             }
         };
         Ok(Self {

@@ -189,12 +189,6 @@ pub fn failure<E: Describe>(lang: Lang, error: E) -> Response {
     refusal(lang, problem.status, &problem.text)
 }
 
-/// The page for a failure whose cause is logged, not shown.
-pub fn unexpected(lang: Lang, cause: &dyn std::fmt::Display) -> Response {
-    tracing::error!(error = %cause, "the console could not complete a request");
-    refusal(lang, StatusCode::INTERNAL_SERVER_ERROR, lang.text().err_unexpected)
-}
-
 /// The browser's language, from `Accept-Language`.
 pub fn browser_lang(headers: &axum::http::HeaderMap) -> Lang {
     Lang::from_accept_language(headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
