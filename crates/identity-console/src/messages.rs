@@ -392,6 +392,19 @@ impl Describe for ListRolesError {
     }
 }
 
+impl Describe for CreateGrantError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::CannotGrant { missing } => {
+                Problem::at("permissions", fill(t.err_cannot_grant, &[("missing", &missing.to_string())]))
+            }
+            Self::NameTaken => Problem::conflict("name", t.err_name_taken.to_owned()),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
 impl Describe for RoleError {
     fn describe(&self, t: &Text) -> Problem {
         match self {

@@ -425,7 +425,7 @@ pub async fn roles_profiles_sites_and_parties_round_trip(store: Arc<dyn Store>) 
 pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
     let f = Fixture::new(store, "contract").await;
     let draft = GrantDraft { name: Label::parse("Paralegal").unwrap(), permissions: PermissionSet::EMPTY };
-    assert_eq!(f.service.create_role(&f.admin, draft).await.unwrap_err(), RoleError::NameTaken);
+    assert_eq!(f.service.create_role(&f.admin, draft).await.unwrap_err(), CreateGrantError::NameTaken);
     let site = || Label::parse("Main office").unwrap();
     f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap();
     assert_eq!(

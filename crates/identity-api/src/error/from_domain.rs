@@ -432,6 +432,19 @@ impl From<RoleError> for ApiError {
     }
 }
 
+impl From<CreateGrantError> for ApiError {
+    fn from(e: CreateGrantError) -> Self {
+        match e {
+            CreateGrantError::Access(e) => e.into(),
+            CreateGrantError::CannotGrant { missing } => {
+                Self::new(ProblemKind::CannotGrant, e.to_string()).with("missing", missing)
+            }
+            CreateGrantError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            CreateGrantError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<ListRolesError> for ApiError {
     fn from(e: ListRolesError) -> Self {
         match e {

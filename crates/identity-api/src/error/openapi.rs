@@ -61,6 +61,7 @@ problems!(LinkError => [InvalidLink] + PasswordRejection + HashError + StoreErro
 problems!(ChangePasswordError => [InvalidField, TooManyAttempts] + PasswordRejection + HashError + StoreError);
 problems!(EditUserError => [] + UpdateUserError + DeactivateError + ReactivateError);
 problems!(RoleError => [NotFound, Builtin, CannotGrant, NameTaken] + AccessError + StoreError);
+problems!(CreateGrantError => [CannotGrant, NameTaken] + AccessError + StoreError);
 problems!(ListRolesError => [] + AccessError + StoreError);
 problems!(SiteError => [NotFound, NameTaken] + AccessError + StoreError);
 problems!(PartyError => [NotFound, InvalidField, EmailPreviouslyUsed, IllegalTransition] + AccessError + StoreError);

@@ -99,6 +99,11 @@ fn every_error_answers_a_kind_its_enum_lists() {
         RoleError::NameTaken,
         RoleError::Store(store()),
     ]);
+    assert_listed(&[
+        CreateGrantError::CannotGrant { missing: PermissionSet::EMPTY },
+        CreateGrantError::NameTaken,
+        CreateGrantError::Store(store()),
+    ]);
     assert_listed(&[SiteError::NotFound, SiteError::NameTaken]);
     assert_listed(&[
         PartyError::SiteNotFound,

@@ -116,7 +116,7 @@ async fn list_roles(
 #[utoipa::path(post, path = "/roles", tag = "roles", security(("bearer" = [])), request_body = GrantBody,
     responses(
         (status = 201, description = "Created", body = RoleView),
-        Answers<RoleError>,
+        Answers<CreateGrantError>,
     ))]
 async fn create_role(
     State(state): State<ApiState>,
@@ -163,7 +163,7 @@ async fn list_profiles(
 #[utoipa::path(post, path = "/profiles", tag = "roles", security(("bearer" = [])), request_body = GrantBody,
     responses(
         (status = 201, description = "Created", body = ProfileView),
-        Answers<RoleError>,
+        Answers<CreateGrantError>,
     ))]
 async fn create_profile(
     State(state): State<ApiState>,

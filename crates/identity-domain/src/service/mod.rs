@@ -78,6 +78,7 @@ crate::error::contended_through_store!(
     ListCasesError,
     ReassignCasesError,
     RoleError,
+    CreateGrantError,
     ListRolesError,
     SiteError,
     PartyError,

@@ -20,7 +20,36 @@ pub struct GrantDraft {
     pub permissions: PermissionSet,
 }
 
-/// Why a role or profile was not created or changed.
+/// Why a role or profile was not created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateGrantError {
+    /// The caller may not manage roles.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// The caller cannot grant permissions they do not hold.
+    #[error("you cannot grant permissions you do not hold: {missing}")]
+    CannotGrant {
+        /// What the caller lacks.
+        missing: PermissionSet,
+    },
+    /// The name is taken.
+    #[error("a role or profile with this name already exists")]
+    NameTaken,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for CreateGrantError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(Conflict::NameTaken) => Self::NameTaken,
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// Why a role or profile was not changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoleError {
     /// The caller may not manage roles.
@@ -170,9 +199,11 @@ impl IdentityService {
         &self,
         caller: &Caller,
         draft: GrantDraft,
-    ) -> Result<G, RoleError> {
+    ) -> Result<G, CreateGrantError> {
         caller.require(Permission::RolesManage)?;
-        self.check_grantable(caller, draft.permissions)?;
+        if let Some(missing) = Self::beyond_caller(caller, draft.permissions) {
+            return Err(CreateGrantError::CannotGrant { missing });
+        }
         self.write(|| {
             let draft = draft.clone();
             async move {
@@ -211,7 +242,11 @@ impl IdentityService {
                 if item.builtin() {
                     return Err(RoleError::Builtin);
                 }
-                self.check_grantable(caller, draft.permissions.difference(item.permissions()))?;
+                if let Some(missing) =
+                    Self::beyond_caller(caller, draft.permissions.difference(item.permissions()))
+                {
+                    return Err(RoleError::CannotGrant { missing });
+                }
                 let before = item.audit_view();
                 item.apply(draft);
                 item.update(uow.as_mut()).await?;
@@ -231,21 +266,19 @@ impl IdentityService {
         .await
     }
 
-    fn check_grantable(&self, caller: &Caller, added: PermissionSet) -> Result<(), RoleError> {
+    /// What of `added` the caller does not hold, if anything: only what
+    /// one holds may be granted (a Super Admin holds everything).
+    fn beyond_caller(caller: &Caller, added: PermissionSet) -> Option<PermissionSet> {
         let mine = caller.grants();
-        if mine.covers(added) {
-            Ok(())
-        } else {
-            Err(RoleError::CannotGrant { missing: added.difference(mine.permissions) })
-        }
+        (!mine.covers(added)).then(|| added.difference(mine.permissions))
     }
 
     /// Creates a custom role (needs `roles.manage`; only permissions the
     /// caller holds, unless Super Admin).
     ///
     /// # Errors
-    /// [`RoleError`].
-    pub async fn create_role(&self, caller: &Caller, draft: GrantDraft) -> Result<Role, RoleError> {
+    /// [`CreateGrantError`].
+    pub async fn create_role(&self, caller: &Caller, draft: GrantDraft) -> Result<Role, CreateGrantError> {
         self.create_grantable(caller, draft).await
     }
 
@@ -265,8 +298,12 @@ impl IdentityService {
     /// Creates a custom profile.
     ///
     /// # Errors
-    /// [`RoleError`].
-    pub async fn create_profile(&self, caller: &Caller, draft: GrantDraft) -> Result<Profile, RoleError> {
+    /// [`CreateGrantError`].
+    pub async fn create_profile(
+        &self,
+        caller: &Caller,
+        draft: GrantDraft,
+    ) -> Result<Profile, CreateGrantError> {
         self.create_grantable(caller, draft).await
     }
 

@@ -131,7 +131,7 @@ async fn an_admin_cannot_grant_a_permission_they_do_not_hold() {
     };
     assert!(matches!(
         w.service.create_role(&administrator, draft.clone()).await,
-        Err(RoleError::CannotGrant { .. })
+        Err(CreateGrantError::CannotGrant { .. })
     ));
     // A Super Admin may.
     w.service.create_role(&w.admin, draft).await.unwrap();
@@ -168,7 +168,10 @@ async fn custom_roles_and_profiles_are_named_uniquely_and_built_ins_are_fixed() 
         permissions: PermissionSet::from_iter([Permission::CasesRead, Permission::CasesOwn]),
     };
     let intake = w.service.create_role(&w.admin, draft("Intake")).await.unwrap();
-    assert_eq!(w.service.create_role(&w.admin, draft("Intake")).await.unwrap_err(), RoleError::NameTaken);
+    assert_eq!(
+        w.service.create_role(&w.admin, draft("Intake")).await.unwrap_err(),
+        CreateGrantError::NameTaken
+    );
     let renamed = w.service.update_role(&w.admin, intake.id, draft("Intake officer")).await.unwrap();
     assert_eq!(renamed.name.as_str(), "Intake officer");
     let paralegal = w.role("Paralegal").await;
@@ -192,7 +195,7 @@ async fn managing_roles_needs_roles_manage() {
     let draft = GrantDraft { name: Label::parse("X").unwrap(), permissions: PermissionSet::EMPTY };
     assert_eq!(
         w.service.create_role(&paralegal, draft).await.unwrap_err(),
-        RoleError::Access(AccessError::Forbidden(Permission::RolesManage))
+        CreateGrantError::Access(AccessError::Forbidden(Permission::RolesManage))
     );
 }
 
