@@ -184,3 +184,51 @@ async fn the_short_grams_migration_fills_the_grams_of_users_stored_before_it(ctx
     let after = found(ctx.store.clone()).await;
     assert_eq!(after[0], ("王", Some(0), vec![]), "the old name's grams are gone");
 }
+
+backend_tests!(the_case_title_keys_migration_keys_the_cases_stored_before_it);
+
+/// Cases stored before `cases.title_key` existed are found by a folded
+/// part of their title once the migration has filled it, as cases written
+/// since are.
+async fn the_case_title_keys_migration_keys_the_cases_stored_before_it(ctx: Ctx) {
+    let seed = seed(&ctx.store).await;
+    let p = seed.practice.id;
+    let owner = user(p, seed.role.id, "owner@example.com", "Olivia Owner");
+    add_user(&ctx.store, &owner).await;
+    let titles = ["Bélanger — study permit", "BELANGER appeal", "Chen 陈 visa", "Olsen file"];
+    let mut uow = ctx.store.begin(Access::Write).await.unwrap();
+    for title in titles {
+        let case = Case {
+            id: CaseId::from_uuid(uuid::Uuid::now_v7()),
+            practice: p,
+            title: label(title),
+            status: CaseStatus::Open,
+            owner: owner.id,
+            created_at: now(),
+            updated_at: now(),
+        };
+        uow.cases().insert(&case).await.unwrap();
+    }
+    uow.commit().await.unwrap();
+    let found = |store: SeaStore| async move {
+        let mut found = Vec::new();
+        for term in ["belanger", "陈", "OLSEN"] {
+            let term = SearchTerm::parse(term).unwrap().unwrap();
+            let mut uow = store.begin(Access::Read).await.unwrap();
+            let cases = uow.cases().find(p, Some(&term), None, 10).await.unwrap();
+            found.push(cases.into_iter().map(|c| c.title.as_str().to_owned()).collect::<Vec<_>>());
+        }
+        found
+    };
+    let expected = vec![
+        vec!["BELANGER appeal".to_owned(), "Bélanger — study permit".to_owned()],
+        vec!["Chen 陈 visa".to_owned()],
+        vec!["Olsen file".to_owned()],
+    ];
+    assert_eq!(found(ctx.store.clone()).await, expected, "as written");
+
+    // Down past the title keys (the short grams come after them), up again.
+    ctx.owner.rollback(Some(2)).await.unwrap();
+    ctx.owner.migrate().await.unwrap();
+    assert_eq!(found(ctx.store.clone()).await, expected, "as filled by the migration");
+}
