@@ -233,8 +233,15 @@ pub async fn forgot_page(visitor: Visitor) -> Response {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ForgotForm {
-    practice: String,
-    email: String,
+    pub(crate) practice: String,
+    pub(crate) email: String,
+}
+
+impl ForgotForm {
+    /// The request to queue, as typed (the practice trimmed).
+    pub(crate) fn request(&self, request_id: Option<RequestId>) -> ForgotPassword {
+        ForgotPassword { practice: self.practice.trim().to_owned(), email: self.email.clone(), request_id }
+    }
 }
 
 /// `POST /console/forgot`: the same answer, in the same time, whether or
@@ -242,9 +249,7 @@ pub struct ForgotForm {
 /// page answered before anything is looked up.
 pub async fn forgot(State(state): State<ConsoleState>, posted: VisitorForm<ForgotForm>) -> Response {
     let VisitorForm { visitor, form, request_id } = posted;
-    let request =
-        ForgotPassword { practice: form.practice.trim().to_owned(), email: form.email.clone(), request_id };
-    state.forgot.submit(request);
+    state.forgot.submit(form.request(request_id));
     let page = ForgotPage {
         t: visitor.lang.text(),
         chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),

@@ -7,16 +7,14 @@ use super::session::{self, Party, PartyForm, PortalVisitor, PortalVisitorForm};
 use crate::ConsoleState;
 use crate::i18n::{Lang, Text, fill};
 use crate::messages::{Describe, Problem, text_problem};
-use crate::pages::access::{SignInForm, sign_in_refused};
+use crate::pages::access::{ForgotForm, SignInForm, sign_in_refused};
 use crate::pages::party::{case_status_label, part_label};
 use crate::pages::{Errors, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use identity_domain::{
-    ForgotPassword, Language, LinkError, Note, Phone, PortalContactChange, TimeZone, Token,
-};
+use identity_domain::{Language, LinkError, Note, Phone, PortalContactChange, TimeZone, Token};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -158,21 +156,11 @@ pub async fn forgot_page(visitor: PortalVisitor) -> Response {
     (visitor.jar(), render(StatusCode::OK, &page)).into_response()
 }
 
-/// The forgot-password form.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ForgotForm {
-    practice: String,
-    email: String,
-}
-
 /// `POST /portal/forgot`: the same answer, in the same time, whatever the
 /// practice and email: the request is queued, the page answered first.
 pub async fn forgot(State(state): State<ConsoleState>, posted: PortalVisitorForm<ForgotForm>) -> Response {
     let PortalVisitorForm { visitor, form, request_id } = posted;
-    let request =
-        ForgotPassword { practice: form.practice.trim().to_owned(), email: form.email.clone(), request_id };
-    state.forgot.submit_portal(request);
+    state.forgot.submit_portal(form.request(request_id));
     let page = ForgotPage {
         t: visitor.lang.text(),
         chrome: PortalChrome::visitor(visitor.lang, visitor.csrf.clone(), paths::FORGOT),
