@@ -228,6 +228,7 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
                     .map_err(|e| format!("--admin-name: {e}"))?,
                 admin_language: Language::parse(&person.language).map_err(|e| format!("--language: {e}"))?,
                 admin_time_zone: time_zone,
+                second_factor_for_admins: false,
             };
             let created = service.create_practice(new).await.map_err(|e| e.to_string())?;
             print_credentials(created.practice.slug.as_str(), &created.admin.email, &created.admin_password);

@@ -130,7 +130,8 @@ async fn fill_every_table(ctx: &Ctx) {
             created_at: at,
             last_seen_at: at,
             expires_at: at + Duration::hours(12),
-            password_change_only: false,
+            scope: identity_domain::SessionScope::Full,
+            password_at: at,
             ended_at: None,
         })
         .await
