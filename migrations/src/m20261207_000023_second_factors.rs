@@ -128,11 +128,14 @@ impl MigrationTrait for Migration {
         let scope = ColumnDef::new(Sessions::Scope).text().not_null().default("full").take();
         manager.alter_table(Table::alter().table(Sessions::Table).add_column(scope).take()).await?;
         manager
-            .alter_table(Table::alter().table(Sessions::Table).add_column(time_null(Sessions::PasswordAt)).take())
+            .alter_table(
+                Table::alter().table(Sessions::Table).add_column(time_null(Sessions::PasswordAt)).take(),
+            )
             .await?;
         run(manager, &["UPDATE sessions SET scope = 'password_change' WHERE password_change_only"]).await?;
         for table in [Practices::Table.into_iden(), Roles::Table.into_iden()] {
-            let required = ColumnDef::new(Added::SecondFactorRequired).boolean().not_null().default(false).take();
+            let required =
+                ColumnDef::new(Added::SecondFactorRequired).boolean().not_null().default(false).take();
             manager.alter_table(Table::alter().table(table).add_column(required).take()).await?;
         }
         Ok(())
@@ -140,10 +143,16 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [Roles::Table.into_iden(), Practices::Table.into_iden()] {
-            manager.alter_table(Table::alter().table(table).drop_column(Added::SecondFactorRequired).take()).await?;
+            manager
+                .alter_table(Table::alter().table(table).drop_column(Added::SecondFactorRequired).take())
+                .await?;
         }
-        manager.alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::PasswordAt).take()).await?;
-        manager.alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::Scope).take()).await?;
+        manager
+            .alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::PasswordAt).take())
+            .await?;
+        manager
+            .alter_table(Table::alter().table(Sessions::Table).drop_column(Sessions::Scope).take())
+            .await?;
         manager.drop_table(Table::drop().table(RecoveryCodes::Table).if_exists().take()).await?;
         manager.drop_table(Table::drop().table(UserFactors::Table).if_exists().take()).await
     }

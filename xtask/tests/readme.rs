@@ -43,14 +43,16 @@ fn command_exists(name: &str) -> bool {
 async fn the_readme_curl_walk_runs_as_written() {
     let steps = marked_blocks("<!-- readme-walk -->");
     assert!(steps.len() >= 5, "the README marks its curl walk: {steps:?}");
-    let missing: Vec<&str> = ["bash", "curl", "jq"].into_iter().filter(|c| !command_exists(c)).collect();
+    let missing: Vec<&str> =
+        ["bash", "curl", "jq", "python3"].into_iter().filter(|c| !command_exists(c)).collect();
     if !missing.is_empty() {
         let reason = format!("{} (the README's curl walk)", missing.join(", "));
         xtask::skips::record(&reason, &xtask::skips::current_test());
         return;
     }
     let dir = temp_dir("readme");
-    let server = start(&dir, &[]);
+    // As an operator starts it: its first Super Admin must add a second factor.
+    let server = start(&dir, &[("IDENTITY_FIRST_PRACTICE__SECOND_FACTOR_FOR_ADMINS", "true")]);
     let address = server.base.trim_start_matches("http://").to_owned();
     let password = server.first_password.clone().expect("the first start prints a password");
 

@@ -311,7 +311,8 @@ impl RecoveryCode {
     pub fn generate(random: &dyn SecureRandom) -> Self {
         let mut bytes = [0u8; 10];
         random.fill(&mut bytes);
-        let text: String = bytes.iter().map(|b| char::from(BASE32[usize::from(b & 31)]).to_ascii_lowercase()).collect();
+        let text: String =
+            bytes.iter().map(|b| char::from(BASE32[usize::from(b & 31)]).to_ascii_lowercase()).collect();
         Self(format!("{}-{}", &text[..5], &text[5..]))
     }
 

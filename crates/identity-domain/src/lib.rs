@@ -126,6 +126,10 @@ pub use case::{Case, CaseStatus};
 pub use credential::{Credential, ThrottlePolicy};
 pub use email::{EmailAddress, EmailError};
 pub use error::{AccessError, Conflict, HashError, StoreError};
+pub use factor::{
+    Factor, FactorKind, FactorName, FactorProof, FactorSummary, RecoveryCode, RecoveryCodeHash, TotpFactor,
+    TotpSecret,
+};
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};
 pub use listing::{
@@ -133,8 +137,8 @@ pub use listing::{
     UserCursor, UserFilter, UserQuery,
 };
 pub use mail::{
-    ClaimToken, ClaimedEmail, DeliveryStatus, FactorChange, MailSecret, Message, MessageKind, OutboxCounts, OutboxEmail,
-    OutboxQuery, WorkerId,
+    ClaimToken, ClaimedEmail, DeliveryStatus, FactorChange, MailSecret, Message, MessageKind, OutboxCounts,
+    OutboxEmail, OutboxQuery, WorkerId,
 };
 pub use party::{Party, PartyDetails, PartyKind, PortalStatus};
 pub use password::{Password, PasswordHash, PasswordPolicy, PasswordRejection};
@@ -150,7 +154,6 @@ pub use practice::{Practice, PracticeSettings, PracticeSlug};
 pub use role::{Grants, Profile, Role};
 pub use service::*;
 pub use session::{SECOND_STEP_MINUTES, Session, SessionCheck, SessionPolicy, SessionScope};
-pub use factor::{Factor, FactorKind, FactorName, FactorProof, FactorSummary, RecoveryCode, RecoveryCodeHash, TotpFactor, TotpSecret};
 pub use site::{Site, SiteDetails};
 pub use token::{Token, TokenHash};
 pub use user::{IllegalTransition, User, UserStatus};

@@ -233,7 +233,9 @@ impl MessageKind {
             | Self::GeneratedPassword
             | Self::PartyInvitation
             | Self::PartyRecovery => true,
-            Self::Welcome | Self::EmailChanged | Self::PartyPasswordChanged | Self::SecondFactorChanged => false,
+            Self::Welcome | Self::EmailChanged | Self::PartyPasswordChanged | Self::SecondFactorChanged => {
+                false
+            }
         }
     }
 

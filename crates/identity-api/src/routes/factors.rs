@@ -42,11 +42,11 @@ pub fn routes() -> OpenApiRouter<ApiState> {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SecondStepBody {
     /// The 6-digit code of a TOTP authenticator (spaces ignored).
-    #[schema(value_type = String, format = Password, min_length = 6, max_length = 20)]
+    #[schema(value_type = String, format = Password)]
     Totp(SecretString),
     /// One of the recovery codes (`k7m2q-x9tp4`; case, spaces and dashes
     /// ignored).
-    #[schema(value_type = String, format = Password, min_length = 10, max_length = 40)]
+    #[schema(value_type = String, format = Password)]
     RecoveryCode(SecretString),
 }
 
@@ -163,7 +163,10 @@ impl From<FactorOverview> for FactorsView {
         (status = 200, description = "Your factors", body = FactorsView),
         Answers<OwnFactorsError>,
     ))]
-async fn own_factors(State(state): State<ApiState>, auth: Authenticated) -> Result<AppJson<FactorsView>, ApiError> {
+async fn own_factors(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+) -> Result<AppJson<FactorsView>, ApiError> {
     Ok(AppJson(state.service.own_factors(&auth.caller).await?.into()))
 }
 

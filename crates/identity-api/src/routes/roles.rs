@@ -220,6 +220,7 @@ async fn set_second_factor_requirement(
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<SecondFactorRequirementBody>,
 ) -> Result<AppJson<RoleView>, ApiError> {
-    let role = state.service.set_role_factor_requirement(&auth.caller, RoleId::from_uuid(id), body.required).await?;
+    let role =
+        state.service.set_role_factor_requirement(&auth.caller, RoleId::from_uuid(id), body.required).await?;
     Ok(AppJson(role.into()))
 }

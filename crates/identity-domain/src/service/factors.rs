@@ -376,14 +376,16 @@ impl IdentityService {
                 let refuse = |reason: &'static str| -> Result<Outcome, SecondStepError> {
                     Ok(Outcome::Refused { origin: origin.clone(), target, reason })
                 };
-                if waiting.scope != SessionScope::SecondFactor || !waiting.is_live(now, &self.config.sessions) {
+                if waiting.scope != SessionScope::SecondFactor || !waiting.is_live(now, &self.config.sessions)
+                {
                     return refuse("no_waiting_session");
                 }
                 let user = uow.users().get(waiting.practice, waiting.user).await?;
                 let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
                     return refuse("account_not_active");
                 };
-                let Some(mut credential) = uow.credentials().get(waiting.practice, waiting.user).await? else {
+                let Some(mut credential) = uow.credentials().get(waiting.practice, waiting.user).await?
+                else {
                     return refuse("account_not_active");
                 };
                 if credential.locked {
@@ -393,7 +395,9 @@ impl IdentityService {
                     return refuse("throttled");
                 }
                 let used = match &step.proof {
-                    FactorProof::Totp(code) => self.use_totp(uow.as_mut(), &waiting, code.expose_secret()).await?,
+                    FactorProof::Totp(code) => {
+                        self.use_totp(uow.as_mut(), &waiting, code.expose_secret()).await?
+                    }
                     FactorProof::RecoveryCode(code) => {
                         let code = RecoveryCodeHash::of(waiting.user, code.expose_secret());
                         uow.factors()
@@ -416,8 +420,15 @@ impl IdentityService {
                         "consecutive_failures": credential.failed_attempts,
                         "locked": credential.locked,
                     });
-                    self.audit(uow.as_mut(), &origin, AuditAction::SecondFactorFailed, target, None, Some(details))
-                        .await?;
+                    self.audit(
+                        uow.as_mut(),
+                        &origin,
+                        AuditAction::SecondFactorFailed,
+                        target,
+                        None,
+                        Some(details),
+                    )
+                    .await?;
                     uow.commit().await?;
                     return Ok(Outcome::Counted);
                 };
@@ -429,8 +440,9 @@ impl IdentityService {
                 ended.ended_at = Some(now);
                 uow.sessions().update(&ended).await?;
                 let practice = self.practice_of(uow.as_mut(), waiting.practice).await?;
-                let scope =
-                    self.scope_after_password(uow.as_mut(), &practice, &user, credential.must_change(), true).await?;
+                let scope = self
+                    .scope_after_password(uow.as_mut(), &practice, &user, credential.must_change(), true)
+                    .await?;
                 let token = Token::generate(self.ports.random.as_ref());
                 let session = Session {
                     id: self.new_id::<SessionId>(),
@@ -448,10 +460,18 @@ impl IdentityService {
                 let left = uow.factors().recovery_codes_left(waiting.practice, waiting.user).await?;
                 if used == "recovery_code" {
                     let details = json!({ "recovery_codes_left": left });
-                    self.audit(uow.as_mut(), &origin, AuditAction::RecoveryCodeUsed, target, None, Some(details))
-                        .await?;
+                    self.audit(
+                        uow.as_mut(),
+                        &origin,
+                        AuditAction::RecoveryCodeUsed,
+                        target,
+                        None,
+                        Some(details),
+                    )
+                    .await?;
                 }
-                let details = json!({ "session": session.id, "second_factor": used, "scope": scope.as_str() });
+                let details =
+                    json!({ "session": session.id, "second_factor": used, "scope": scope.as_str() });
                 self.audit(uow.as_mut(), &origin, AuditAction::SignedIn, target, None, Some(details)).await?;
                 uow.commit().await?;
                 Ok(Outcome::Passed(SecondStepPassed { token, session, recovery_codes_left: left }))
@@ -508,7 +528,11 @@ impl IdentityService {
     ///
     /// # Errors
     /// [`ConfirmPasswordError`].
-    pub async fn confirm_password(&self, caller: &Caller, password: SecretString) -> Result<(), ConfirmPasswordError> {
+    pub async fn confirm_password(
+        &self,
+        caller: &Caller,
+        password: SecretString,
+    ) -> Result<(), ConfirmPasswordError> {
         require_enrolling_session(caller)?;
         self.confirm_current_password::<ConfirmPasswordError>(caller, &password).await?;
         self.write(|| async move {
@@ -531,7 +555,11 @@ impl IdentityService {
     ///
     /// # Errors
     /// [`StartEnrolmentError`].
-    pub async fn start_totp(&self, caller: &Caller, name: &str) -> Result<TotpEnrolment, StartEnrolmentError> {
+    pub async fn start_totp(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<TotpEnrolment, StartEnrolmentError> {
         require_enrolling_session(caller)?;
         if !self.password_is_fresh(caller) {
             return Err(StartEnrolmentError::PasswordConfirmationRequired);
@@ -543,11 +571,10 @@ impl IdentityService {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
             let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
-            let user = uow
-                .users()
-                .get(caller.practice(), caller.user())
-                .await?
-                .ok_or_else(|| StoreError::Internal("the user of a live session is missing".to_owned()))?;
+            let user =
+                uow.users().get(caller.practice(), caller.user()).await?.ok_or_else(|| {
+                    StoreError::Internal("the user of a live session is missing".to_owned())
+                })?;
             let mut held = 0;
             for factor in uow.factors().list(caller.practice(), caller.user()).await? {
                 if factor.confirmed {
@@ -602,8 +629,10 @@ impl IdentityService {
             let mut uow = self.begin(Access::Write).await?;
             let factors = uow.factors().list(caller.practice(), caller.user()).await?;
             let first = !factors.iter().any(|f| f.confirmed);
-            let mut pending =
-                factors.into_iter().find(|f| f.id == factor && !f.confirmed).ok_or(ConfirmEnrolmentError::NotFound)?;
+            let mut pending = factors
+                .into_iter()
+                .find(|f| f.id == factor && !f.confirmed)
+                .ok_or(ConfirmEnrolmentError::NotFound)?;
             let FactorKind::Totp(totp) = &pending.kind;
             let step = totp.matching_step(code, now).ok_or(ConfirmEnrolmentError::WrongCode)?;
             pending.confirmed = true;
@@ -627,9 +656,11 @@ impl IdentityService {
                 scope = SessionScope::Full;
             }
             let summary = pending.summary();
-            let details = json!({ "factor": summary.id, "kind": summary.kind, "name": summary.name.as_str() });
+            let details =
+                json!({ "factor": summary.id, "kind": summary.kind, "name": summary.name.as_str() });
             let target = Some(Target::User(caller.user()));
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::FactorAdded, target, None, Some(details)).await?;
+            self.audit(uow.as_mut(), &caller.origin(), AuditAction::FactorAdded, target, None, Some(details))
+                .await?;
             let change = FactorChange::Added { name: summary.name.as_str().to_owned() };
             self.notify_factor_change(uow.as_mut(), caller.practice(), caller.user(), change).await?;
             uow.commit().await?;
@@ -657,8 +688,14 @@ impl IdentityService {
         practice: PracticeId,
         user: UserId,
     ) -> Result<FactorOverview, StoreError> {
-        let factors: Vec<FactorSummary> =
-            uow.factors().list(practice, user).await?.iter().filter(|f| f.confirmed).map(Factor::summary).collect();
+        let factors: Vec<FactorSummary> = uow
+            .factors()
+            .list(practice, user)
+            .await?
+            .iter()
+            .filter(|f| f.confirmed)
+            .map(Factor::summary)
+            .collect();
         let recovery_codes_left = uow.factors().recovery_codes_left(practice, user).await?;
         let practice = self.practice_of(uow, practice).await?;
         let required = match uow.users().get(practice.id, user).await? {
@@ -686,15 +723,24 @@ impl IdentityService {
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
             let factors = uow.factors().list(caller.practice(), caller.user()).await?;
-            let mut found =
-                factors.into_iter().find(|f| f.id == factor && f.confirmed).ok_or(RenameFactorError::NotFound)?;
+            let mut found = factors
+                .into_iter()
+                .find(|f| f.id == factor && f.confirmed)
+                .ok_or(RenameFactorError::NotFound)?;
             let before = json!({ "name": found.name.as_str() });
             found.name = name.clone();
             uow.factors().update(&found).await?;
             let after = json!({ "factor": found.id, "name": found.name.as_str() });
             let target = Some(Target::User(caller.user()));
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::FactorRenamed, target, Some(before), Some(after))
-                .await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::FactorRenamed,
+                target,
+                Some(before),
+                Some(after),
+            )
+            .await?;
             uow.commit().await?;
             Ok(found.summary())
         })
@@ -716,15 +762,24 @@ impl IdentityService {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
             let factors = uow.factors().list(caller.practice(), caller.user()).await?;
-            let found = factors.iter().find(|f| f.id == factor && f.confirmed).ok_or(RemoveFactorError::NotFound)?;
+            let found =
+                factors.iter().find(|f| f.id == factor && f.confirmed).ok_or(RemoveFactorError::NotFound)?;
             uow.factors().remove(caller.practice(), caller.user(), factor).await?;
             if !factors.iter().any(|f| f.confirmed && f.id != factor) {
                 uow.factors().replace_recovery_codes(caller.practice(), caller.user(), &[], now).await?;
             }
-            let details = json!({ "factor": found.id, "kind": found.kind.name(), "name": found.name.as_str() });
+            let details =
+                json!({ "factor": found.id, "kind": found.kind.name(), "name": found.name.as_str() });
             let target = Some(Target::User(caller.user()));
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::FactorRemoved, target, None, Some(details))
-                .await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::FactorRemoved,
+                target,
+                None,
+                Some(details),
+            )
+            .await?;
             let change = FactorChange::Removed { name: found.name.as_str().to_owned() };
             self.notify_factor_change(uow.as_mut(), caller.practice(), caller.user(), change).await?;
             uow.commit().await?;
@@ -738,7 +793,10 @@ impl IdentityService {
     ///
     /// # Errors
     /// [`RegenerateCodesError`].
-    pub async fn regenerate_recovery_codes(&self, caller: &Caller) -> Result<Vec<RecoveryCode>, RegenerateCodesError> {
+    pub async fn regenerate_recovery_codes(
+        &self,
+        caller: &Caller,
+    ) -> Result<Vec<RecoveryCode>, RegenerateCodesError> {
         caller.require_full_session()?;
         if !self.password_is_fresh(caller) {
             return Err(RegenerateCodesError::PasswordConfirmationRequired);
@@ -755,8 +813,15 @@ impl IdentityService {
             let hashes: Vec<_> = codes.iter().map(|c| c.hash(caller.user())).collect();
             uow.factors().replace_recovery_codes(caller.practice(), caller.user(), &hashes, now).await?;
             let target = Some(Target::User(caller.user()));
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::RecoveryCodesRegenerated, target, None, None)
-                .await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::RecoveryCodesRegenerated,
+                target,
+                None,
+                None,
+            )
+            .await?;
             uow.commit().await?;
             Ok(codes.clone())
         })
@@ -769,7 +834,11 @@ impl IdentityService {
     ///
     /// # Errors
     /// [`UserFactorsError`].
-    pub async fn user_factors(&self, caller: &Caller, user: UserId) -> Result<FactorOverview, UserFactorsError> {
+    pub async fn user_factors(
+        &self,
+        caller: &Caller,
+        user: UserId,
+    ) -> Result<FactorOverview, UserFactorsError> {
         caller.require_self_or(user, Permission::UsersRead)?;
         let mut uow = self.begin(Access::Read).await?;
         if uow.users().get(caller.practice(), user).await?.is_none() {
@@ -790,13 +859,22 @@ impl IdentityService {
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
-            let target_user = uow.users().get(caller.practice(), user).await?.ok_or(UserFactorsError::UserNotFound)?;
+            let target_user =
+                uow.users().get(caller.practice(), user).await?.ok_or(UserFactorsError::UserNotFound)?;
             self.check_may_act_on::<UserFactorsError>(uow.as_mut(), caller, &target_user).await?;
             let removed = uow.factors().remove_all(caller.practice(), user).await?;
             let ended = uow.sessions().end_all_for_user(caller.practice(), user, None, now).await?;
             let details = json!({ "factors_removed": removed, "sessions_ended": ended });
             let target = Some(Target::User(user));
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::FactorsReset, target, None, Some(details)).await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::FactorsReset,
+                target,
+                None,
+                Some(details),
+            )
+            .await?;
             self.notify_factor_change(uow.as_mut(), caller.practice(), user, FactorChange::Reset).await?;
             uow.commit().await?;
             Ok(removed)
@@ -821,8 +899,11 @@ impl IdentityService {
         caller.require(Permission::RolesManage)?;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
-            let mut found =
-                uow.roles().get_role(caller.practice(), role).await?.ok_or(FactorPolicyError::RoleNotFound)?;
+            let mut found = uow
+                .roles()
+                .get_role(caller.practice(), role)
+                .await?
+                .ok_or(FactorPolicyError::RoleNotFound)?;
             let theirs = Grants::of(&found, []);
             if !caller.grants().may_act_on(&theirs) {
                 return Err(AccessError::TargetOutranksCaller {

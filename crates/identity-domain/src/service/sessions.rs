@@ -12,8 +12,8 @@ use crate::practice::{Practice, PracticeSlug};
 use crate::session::{SECOND_STEP_MINUTES, Session, SessionScope};
 use crate::token::Token;
 use crate::user::{User, UserStatus};
-use secrecy::{ExposeSecret, SecretString};
 use chrono::Duration;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 /// A sign-in attempt, as typed.
@@ -195,8 +195,9 @@ impl IdentityService {
                 return Err(SignInError::Failed);
             }
 
-            let scope =
-                self.scope_after_password(uow.as_mut(), practice, user, credential.must_change(), false).await?;
+            let scope = self
+                .scope_after_password(uow.as_mut(), practice, user, credential.must_change(), false)
+                .await?;
             // With a second factor owed, the failures stay counted until the
             // factor is right: a known password does not buy more guesses.
             let (expires_at, action) = if scope == SessionScope::SecondFactor {

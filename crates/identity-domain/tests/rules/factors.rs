@@ -39,7 +39,8 @@ impl World {
 
     async fn enrol(&self, caller: &Caller) -> (TotpSecret, Vec<RecoveryCode>) {
         let begun = self.service.start_totp(caller, "Phone").await.unwrap();
-        let enrolled = self.service.confirm_totp(caller, begun.factor, &self.code(&begun.secret)).await.unwrap();
+        let enrolled =
+            self.service.confirm_totp(caller, begun.factor, &self.code(&begun.secret)).await.unwrap();
         (begun.secret, enrolled.recovery_codes)
     }
 
@@ -49,7 +50,10 @@ impl World {
         let (user, one_time) = self.add_user(email, role).await;
         let signed = self.sign_in(email, one_time.expose()).await.unwrap();
         let restricted = self.service.authenticate(&signed.token).await.unwrap();
-        self.service.change_own_password(&restricted, secret(one_time.expose()), secret(PASSWORD)).await.unwrap();
+        self.service
+            .change_own_password(&restricted, secret(one_time.expose()), secret(PASSWORD))
+            .await
+            .unwrap();
         let caller = self.service.authenticate(&signed.token).await.unwrap();
         (user, caller, signed.token)
     }
@@ -93,7 +97,10 @@ async fn with_a_factor_enrolled_sign_in_takes_the_password_then_the_factor() {
     assert!(caller.require_full_session().is_ok());
     // The waiting session ended: its token works no more, not even for a second try.
     w.next_step();
-    assert_eq!(w.second(&signed.token, totp(&w.code(&pat.secret))).await.unwrap_err(), SecondStepError::Failed);
+    assert_eq!(
+        w.second(&signed.token, totp(&w.code(&pat.secret))).await.unwrap_err(),
+        SecondStepError::Failed
+    );
     let actions: Vec<AuditAction> = w.audit().await.iter().map(|e| e.action).collect();
     assert!(actions.contains(&AuditAction::PasswordAccepted));
     assert!(actions.contains(&AuditAction::FactorAdded));
@@ -180,7 +187,10 @@ async fn a_waiting_session_expires_after_five_minutes() {
     let pat = w.enrolled("pat@maple.example", "Paralegal").await;
     let signed = w.sign_in("pat@maple.example", PASSWORD).await.unwrap();
     w.adapters.clock.advance(Duration::minutes(SECOND_STEP_MINUTES) + Duration::seconds(1));
-    assert_eq!(w.second(&signed.token, totp(&w.code(&pat.secret))).await.unwrap_err(), SecondStepError::Failed);
+    assert_eq!(
+        w.second(&signed.token, totp(&w.code(&pat.secret))).await.unwrap_err(),
+        SecondStepError::Failed
+    );
 }
 
 #[tokio::test]
@@ -191,7 +201,10 @@ async fn a_full_session_token_is_no_waiting_session() {
     w.next_step();
     assert_eq!(w.second(&full, totp(&w.code(&pat.secret))).await.unwrap_err(), SecondStepError::Failed);
     assert_eq!(w.service.authenticate(&full).await.unwrap().scope(), SessionScope::Full, "and stays full");
-    assert_eq!(w.second(&Token::presented("nonsense"), totp("123456")).await.unwrap_err(), SecondStepError::Failed);
+    assert_eq!(
+        w.second(&Token::presented("nonsense"), totp("123456")).await.unwrap_err(),
+        SecondStepError::Failed
+    );
 }
 
 #[tokio::test]
@@ -220,7 +233,8 @@ async fn a_role_that_requires_a_factor_gives_an_enrolment_only_session_until_one
 #[tokio::test]
 async fn confirming_an_enrolment_turns_an_enrolment_only_session_into_a_full_one() {
     let w = World::new().await;
-    let settings = SettingsChange { second_factor_required: Some(true), ..w.practice.settings.clone().into() };
+    let settings =
+        SettingsChange { second_factor_required: Some(true), ..w.practice.settings.clone().into() };
     w.service.update_settings(&w.admin, settings).await.unwrap();
     let (_, password) = w.add_user("pat@maple.example", "Paralegal").await;
     let signed = w.sign_in("pat@maple.example", password.expose()).await.unwrap();
@@ -245,8 +259,9 @@ async fn a_new_practice_requires_a_factor_of_its_super_admins_and_administrators
         .unwrap();
     let roles = w.service.list_roles(&w.admin).await.unwrap();
     assert!(roles.iter().all(|r| !r.second_factor_required), "an example practice opts out");
-    let signed =
-        sign_in(&w.service, "birch", created.admin.email.as_str(), created.admin_password.expose()).await.unwrap();
+    let signed = sign_in(&w.service, "birch", created.admin.email.as_str(), created.admin_password.expose())
+        .await
+        .unwrap();
     let restricted = w.service.authenticate(&signed.token).await.unwrap();
     w.service
         .change_own_password(&restricted, secret(created.admin_password.expose()), secret(PASSWORD))
@@ -275,7 +290,10 @@ async fn an_administrator_cannot_lift_the_requirement_from_super_admins() {
     let (_, administrator) = w.add_signed_in("ada@maple.example", "Administrator").await;
     let super_admin = w.role("Super Admin").await;
     let refused = w.service.set_role_factor_requirement(&administrator, super_admin, true).await.unwrap_err();
-    assert!(matches!(refused, FactorPolicyError::Access(AccessError::TargetOutranksCaller { super_admin: true, .. })));
+    assert!(matches!(
+        refused,
+        FactorPolicyError::Access(AccessError::TargetOutranksCaller { super_admin: true, .. })
+    ));
     let paralegal = w.role("Paralegal").await;
     assert!(w.service.set_role_factor_requirement(&administrator, paralegal, true).await.is_ok());
     let (_, consultant) = w.add_signed_in("cam@maple.example", "RCIC Consultant").await;
@@ -297,8 +315,13 @@ async fn an_administrator_resets_factors_within_who_may_act_on_whom() {
     let overview = w.service.user_factors(&administrator, pat.user.id).await.unwrap();
     assert!(overview.factors.is_empty());
     assert_eq!(overview.recovery_codes_left, 0);
-    let emails: Vec<_> = w.outbox().await.into_iter().filter(|e| e.to.as_str() == "pat@maple.example").collect();
-    assert!(emails.iter().any(|e| matches!(&e.message, Message::SecondFactorChanged { change: FactorChange::Reset, .. })));
+    let emails: Vec<_> =
+        w.outbox().await.into_iter().filter(|e| e.to.as_str() == "pat@maple.example").collect();
+    assert!(
+        emails
+            .iter()
+            .any(|e| matches!(&e.message, Message::SecondFactorChanged { change: FactorChange::Reset, .. }))
+    );
     assert!(w.audit().await.iter().any(|e| e.action == AuditAction::FactorsReset));
 
     // Not the owner's: an Administrator cannot act on a Super Admin.
@@ -316,9 +339,15 @@ async fn managing_factors_needs_the_password_typed_in_the_last_ten_minutes() {
     assert_eq!(w.service.own_factors(&pat.caller).await.unwrap().factors.len(), 1);
     w.adapters.clock.advance(Duration::minutes(PASSWORD_CONFIRMATION_MINUTES) + Duration::seconds(1));
     let caller = w.service.authenticate(&pat.token).await.unwrap();
-    assert_eq!(w.service.own_factors(&caller).await.unwrap_err(), OwnFactorsError::PasswordConfirmationRequired);
+    assert_eq!(
+        w.service.own_factors(&caller).await.unwrap_err(),
+        OwnFactorsError::PasswordConfirmationRequired
+    );
     let factor = pat_factor(&w, &pat).await;
-    assert_eq!(w.service.remove_factor(&caller, factor).await.unwrap_err(), RemoveFactorError::PasswordConfirmationRequired);
+    assert_eq!(
+        w.service.remove_factor(&caller, factor).await.unwrap_err(),
+        RemoveFactorError::PasswordConfirmationRequired
+    );
     assert_eq!(
         w.service.confirm_password(&caller, secret("not the password")).await.unwrap_err(),
         ConfirmPasswordError::WrongPassword
@@ -336,4 +365,100 @@ async fn managing_factors_needs_the_password_typed_in_the_last_ten_minutes() {
 
 async fn pat_factor(w: &World, pat: &Enrolled) -> FactorId {
     w.service.user_factors(&w.admin, pat.user.id).await.unwrap().factors[0].id
+}
+
+mod never_full_without_a_valid_factor {
+    //! Property: with a factor enrolled, no sequence of sign-ins, wrong,
+    //! replayed, stale or used codes and waits gives a session that can
+    //! act — every token the steps hand out stays a waiting one (or none).
+
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        SignIn,
+        WrongTotp,
+        ReplayedTotp,
+        StaleTotp,
+        WrongRecoveryCode,
+        UsedRecoveryCode,
+        Wait(i64),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => Just(Step::SignIn),
+            2 => Just(Step::WrongTotp),
+            2 => Just(Step::ReplayedTotp),
+            1 => Just(Step::StaleTotp),
+            1 => Just(Step::WrongRecoveryCode),
+            1 => Just(Step::UsedRecoveryCode),
+            1 => (1_i64..400).prop_map(Step::Wait),
+        ]
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().expect("a runtime").block_on(future)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn no_sequence_of_steps_gives_a_full_session_without_a_valid_factor(steps in prop::collection::vec(step(), 1..24)) {
+            block_on(async {
+                let w = World::new().await;
+                let pat = w.enrolled("pat@maple.example", "Paralegal").await;
+                // One recovery code used, and the TOTP step of now used.
+                let used_code = pat.codes[0].expose().to_owned();
+                let signed = w.sign_in("pat@maple.example", PASSWORD).await.unwrap();
+                w.second(&signed.token, recovery(&used_code)).await.unwrap();
+                let signed = w.sign_in("pat@maple.example", PASSWORD).await.unwrap();
+                w.next_step();
+                let used_step = totp_step(w.now());
+                let used_totp = format!("{:06}", pat.secret.code_at_step(used_step));
+                w.second(&signed.token, totp(&used_totp)).await.unwrap();
+
+                let mut waiting: Vec<Token> = Vec::new();
+                for step in steps {
+                    let latest = waiting.last().cloned();
+                    let proof = match step {
+                        Step::SignIn => {
+                            if let Ok(signed) = w.sign_in("pat@maple.example", PASSWORD).await {
+                                assert_eq!(signed.scope, SessionScope::SecondFactor);
+                                waiting.push(signed.token);
+                            }
+                            continue;
+                        }
+                        Step::Wait(seconds) => {
+                            w.adapters.clock.advance(Duration::seconds(seconds));
+                            continue;
+                        }
+                        Step::WrongTotp => {
+                            // A code of no step within reach of now.
+                            let now = totp_step(w.now());
+                            let near: Vec<String> = (now.saturating_sub(1)..=now + 1)
+                                .map(|s| format!("{:06}", pat.secret.code_at_step(s)))
+                                .collect();
+                            let wrong = (0..1_000_000u32).map(|n| format!("{n:06}")).find(|c| !near.contains(c)).unwrap();
+                            totp(&wrong)
+                        }
+                        Step::ReplayedTotp => totp(&used_totp),
+                        Step::StaleTotp => {
+                            let stale = totp_step(w.now()).saturating_sub(2);
+                            totp(&format!("{:06}", pat.secret.code_at_step(stale.min(used_step))))
+                        }
+                        Step::WrongRecoveryCode => recovery("zzzzz-zzzzz"),
+                        Step::UsedRecoveryCode => recovery(&used_code),
+                    };
+                    if let Some(token) = latest {
+                        assert_eq!(w.second(&token, proof).await.unwrap_err(), SecondStepError::Failed);
+                    }
+                }
+                for token in &waiting {
+                    assert_eq!(w.service.authenticate(token).await.unwrap_err(), SessionError::Invalid);
+                }
+            });
+        }
+    }
 }

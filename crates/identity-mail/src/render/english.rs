@@ -116,9 +116,10 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
         }
         Content::SecondFactorChanged { change, changed, link } => {
             let (subject, what) = match change {
-                FactorChange::Added { name } => {
-                    ("A second factor was added", format!("A second factor, “{name}”, was added to your account"))
-                }
+                FactorChange::Added { name } => (
+                    "A second factor was added",
+                    format!("A second factor, “{name}”, was added to your account"),
+                ),
                 FactorChange::Removed { name } => (
                     "A second factor was removed",
                     format!("The second factor “{name}” was removed from your account"),

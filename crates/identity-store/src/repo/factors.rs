@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use identity_domain::factor::TOTP_SECRET_BYTES;
 use identity_domain::ports::FactorRepository;
 use identity_domain::{
-    Factor, FactorId, FactorKind, FactorName, PracticeId, RecoveryCodeHash, StoreError, TotpFactor, TotpSecret,
-    UserId,
+    Factor, FactorId, FactorKind, FactorName, PracticeId, RecoveryCodeHash, StoreError, TotpFactor,
+    TotpSecret, UserId,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -43,15 +43,14 @@ fn from_row(row: user_factors::Model, key: &OutboxKey) -> Result<Factor, StoreEr
     if row.kind != "totp" {
         return Err(corrupt(TABLE, "kind"));
     }
-    let bytes: [u8; TOTP_SECRET_BYTES] = key
-        .open(row.id, &row.secret)
-        .and_then(|plain| plain.try_into().ok())
-        .ok_or_else(|| {
+    let bytes: [u8; TOTP_SECRET_BYTES] =
+        key.open(row.id, &row.secret).and_then(|plain| plain.try_into().ok()).ok_or_else(|| {
             StoreError::Internal(
                 "a second factor's secret cannot be opened: was the server key changed?".to_owned(),
             )
         })?;
-    let last_step = row.last_step.map(|s| u64::try_from(s).map_err(|_| corrupt(TABLE, "last_step"))).transpose()?;
+    let last_step =
+        row.last_step.map(|s| u64::try_from(s).map_err(|_| corrupt(TABLE, "last_step"))).transpose()?;
     Ok(Factor {
         id: FactorId::from_uuid(row.id),
         practice: PracticeId::from_uuid(row.practice_id),
@@ -103,7 +102,10 @@ impl FactorRepository for SeaUnitOfWork {
 
     async fn insert(&mut self, factor: &Factor) -> Result<(), StoreError> {
         let row = to_row(factor, &self.outbox_key)?;
-        user_factors::Entity::insert(super::row(row)).exec_without_returning(&self.txn).await.map_err(store_error)?;
+        user_factors::Entity::insert(super::row(row))
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -196,7 +198,10 @@ impl FactorRepository for SeaUnitOfWork {
                 used_at: None,
             })
         });
-        recovery_codes::Entity::insert_many(rows).exec_without_returning(&self.txn).await.map_err(store_error)?;
+        recovery_codes::Entity::insert_many(rows)
+            .exec_without_returning(&self.txn)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 

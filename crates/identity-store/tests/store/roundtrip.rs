@@ -34,6 +34,7 @@ async fn practices_round_trip(ctx: Ctx) {
         super_admin_cap: 3,
         password_min_length: 20,
         time_zone: TimeZone::parse("Europe/Paris").unwrap(),
+        second_factor_required: true,
     };
     let mut uow = ctx.store.begin(Access::Write).await.unwrap();
     uow.practices().update(&p).await.unwrap();

@@ -116,9 +116,11 @@ impl FactorRepository for MemoryUnitOfWork {
     }
 
     async fn recovery_codes_left(&mut self, practice: PracticeId, user: UserId) -> Result<u32, StoreError> {
-        let left = self.working.recovery_codes.get(&(practice, user)).map_or(0, |codes| {
-            codes.iter().filter(|(_, used)| !used).count()
-        });
+        let left = self
+            .working
+            .recovery_codes
+            .get(&(practice, user))
+            .map_or(0, |codes| codes.iter().filter(|(_, used)| !used).count());
         Ok(u32::try_from(left).unwrap_or(u32::MAX))
     }
 }
