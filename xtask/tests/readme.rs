@@ -78,7 +78,11 @@ async fn the_readme_curl_walk_runs_as_written() {
     let generated = out.lines().find(|l| l.contains("\"generated_password\"")).unwrap_or_default();
     assert!(generated.contains(": \"") && !generated.contains("null"), "Ana's password is shown:\n{out}");
     let eml = out.lines().filter(|l| l.ends_with(".eml")).count();
-    assert_eq!(eml, 3, "the welcome emails and the invitation are files by then:\n{out}");
+    assert_eq!(
+        eml, 4,
+        "the welcome emails, the second factor's notice and the invitation are files by then:\n{out}"
+    );
+    assert!(out.lines().any(|l| l == "full"), "the enrolment made the session a full one:\n{out}");
     assert!(!out.contains("invalid-link"), "Ben's token was read from his email:\n{out}");
     assert!(out.contains("urn:practice-identity:problem:owns-open-cases"), "{out}");
     assert!(out.contains("\"ended\":"), "{out}");
