@@ -573,40 +573,6 @@ fn invisible(t: &Text, c: char) -> String {
     fill(t.err_invisible, &[("code", &format!("U+{:04X}", u32::from(c)))])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::i18n::{EN, FR};
-
-    #[test]
-    fn the_refusals_the_api_answers_read_as_sentences_beside_their_field() {
-        let owns = DeactivateError::OwnsOpenCases { count: 3 }.describe(&EN);
-        assert_eq!(owns.field, Some("active"));
-        assert!(owns.text.contains('3'));
-        let cap = CreateUserError::Grant(GrantError::SuperAdminCapReached { cap: 2 }).describe(&FR);
-        assert_eq!(cap.field, Some("role"));
-        assert_eq!(cap.text, "Le cabinet a déjà son maximum de 2 Super Admins.");
-        let holder = UserId::from_uuid(uuid::Uuid::from_u128(9));
-        let used =
-            CreateUserError::EmailPreviouslyUsed { holder, status: UserStatus::Inactive }.describe(&EN);
-        assert_eq!((used.field, used.holder), (Some("email"), Some(holder)));
-        assert!(used.text.contains("(Inactive)"), "{}", used.text);
-    }
-
-    #[test]
-    fn storage_failures_show_no_cause() {
-        let shown = StoreError::Unavailable("connection refused to db:5432".into()).describe(&EN);
-        assert_eq!(shown.status, StatusCode::SERVICE_UNAVAILABLE, "retrying can help");
-        assert!(!shown.text.contains("5432"));
-        assert!(shown.text.contains("Try again"), "{}", shown.text);
-        let shown = StoreError::Contended("could not serialize access".into()).describe(&EN);
-        assert_eq!(shown.status, StatusCode::SERVICE_UNAVAILABLE);
-        let shown = StoreError::Internal("unreadable value in users.time_zone".into()).describe(&EN);
-        assert_eq!(shown.status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(!shown.text.contains("time_zone"), "{}", shown.text);
-    }
-}
-
 impl Describe for ConfirmPasswordError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
@@ -717,5 +683,39 @@ impl Describe for SecondStepError {
             Self::Failed => Problem::general(StatusCode::UNAUTHORIZED, t.mfa_step_failed),
             Self::Store(e) => e.describe(t),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, FR};
+
+    #[test]
+    fn the_refusals_the_api_answers_read_as_sentences_beside_their_field() {
+        let owns = DeactivateError::OwnsOpenCases { count: 3 }.describe(&EN);
+        assert_eq!(owns.field, Some("active"));
+        assert!(owns.text.contains('3'));
+        let cap = CreateUserError::Grant(GrantError::SuperAdminCapReached { cap: 2 }).describe(&FR);
+        assert_eq!(cap.field, Some("role"));
+        assert_eq!(cap.text, "Le cabinet a déjà son maximum de 2 Super Admins.");
+        let holder = UserId::from_uuid(uuid::Uuid::from_u128(9));
+        let used =
+            CreateUserError::EmailPreviouslyUsed { holder, status: UserStatus::Inactive }.describe(&EN);
+        assert_eq!((used.field, used.holder), (Some("email"), Some(holder)));
+        assert!(used.text.contains("(Inactive)"), "{}", used.text);
+    }
+
+    #[test]
+    fn storage_failures_show_no_cause() {
+        let shown = StoreError::Unavailable("connection refused to db:5432".into()).describe(&EN);
+        assert_eq!(shown.status, StatusCode::SERVICE_UNAVAILABLE, "retrying can help");
+        assert!(!shown.text.contains("5432"));
+        assert!(shown.text.contains("Try again"), "{}", shown.text);
+        let shown = StoreError::Contended("could not serialize access".into()).describe(&EN);
+        assert_eq!(shown.status, StatusCode::SERVICE_UNAVAILABLE);
+        let shown = StoreError::Internal("unreadable value in users.time_zone".into()).describe(&EN);
+        assert_eq!(shown.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!shown.text.contains("time_zone"), "{}", shown.text);
     }
 }

@@ -218,18 +218,18 @@ pub async fn security_page(
     session: Session,
     Query(notice): Query<Notice>,
 ) -> Response {
-    if let Err(refused) = enrolling_session(&session) {
+    if let Some(refused) = elsewhere(&session) {
         return refused;
     }
     security(&state, &session, notice.done.as_deref(), Errors::default(), StatusCode::OK).await
 }
 
 /// Only a full or an enrolment-only session manages factors; a session
-/// that must change its password goes there first.
-fn enrolling_session(session: &Session) -> Result<(), Response> {
+/// that must change its password is sent there first (the redirect).
+fn elsewhere(session: &Session) -> Option<Response> {
     match session.caller.scope() {
-        SessionScope::Full | SessionScope::Enrolment => Ok(()),
-        _ => Err(Redirect::to(paths::PASSWORD).into_response()),
+        SessionScope::Full | SessionScope::Enrolment => None,
+        _ => Some(Redirect::to(paths::PASSWORD).into_response()),
     }
 }
 
@@ -246,7 +246,7 @@ pub async fn confirm_password(
     posted: SessionForm<PasswordForm>,
 ) -> Response {
     let SessionForm { session, form } = posted;
-    if let Err(refused) = enrolling_session(&session) {
+    if let Some(refused) = elsewhere(&session) {
         return refused;
     }
     match state.service.confirm_password(&session.caller, form.password).await {
@@ -315,7 +315,7 @@ pub struct NameForm {
 /// the app's first code.
 pub async fn start_totp(State(state): State<ConsoleState>, posted: SessionForm<NameForm>) -> Response {
     let SessionForm { session, form } = posted;
-    if let Err(refused) = enrolling_session(&session) {
+    if let Some(refused) = elsewhere(&session) {
         return refused;
     }
     let name = if form.name.trim().is_empty() { "Authenticator".to_owned() } else { form.name };
@@ -369,7 +369,7 @@ struct CodesPage {
 /// with the first one come the recovery codes, shown once.
 pub async fn confirm_totp(State(state): State<ConsoleState>, posted: SessionForm<ConfirmForm>) -> Response {
     let SessionForm { session, form } = posted;
-    if let Err(refused) = enrolling_session(&session) {
+    if let Some(refused) = elsewhere(&session) {
         return refused;
     }
     let Ok(factor) = form.factor.parse::<FactorId>() else {

@@ -233,8 +233,7 @@ async fn a_role_that_requires_a_factor_gives_an_enrolment_only_session_until_one
 #[tokio::test]
 async fn confirming_an_enrolment_turns_an_enrolment_only_session_into_a_full_one() {
     let w = World::new().await;
-    let settings =
-        SettingsChange { second_factor_required: Some(true), ..w.practice.settings.clone().into() };
+    let settings = SettingsChange { second_factor_required: Some(true), ..w.practice.settings.into() };
     w.service.update_settings(&w.admin, settings).await.unwrap();
     let (_, password) = w.add_user("pat@maple.example", "Paralegal").await;
     let signed = w.sign_in("pat@maple.example", password.expose()).await.unwrap();
