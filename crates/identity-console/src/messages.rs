@@ -422,12 +422,31 @@ impl Describe for RoleError {
     }
 }
 
-impl Describe for SiteError {
+impl Describe for CreateSiteError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::NameTaken => Problem::conflict("name", t.err_name_taken.to_owned()),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for UpdateSiteError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
             Self::NotFound => Problem::not_found(t),
             Self::NameTaken => Problem::conflict("name", t.err_name_taken.to_owned()),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for ListSitesError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
         }
     }
@@ -489,6 +508,15 @@ impl Describe for RetryEmailError {
             Self::NotFound => Problem::not_found(t),
             Self::NotFailed { .. } => Problem::general(StatusCode::CONFLICT, t.err_not_failed),
             Self::SecretRemoved { .. } => Problem::general(StatusCode::CONFLICT, t.outbox_new_secret),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for RetryFailedEmailsError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
         }
     }

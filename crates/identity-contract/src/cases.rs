@@ -433,7 +433,7 @@ pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
     f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap();
     assert_eq!(
         f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap_err(),
-        SiteError::NameTaken
+        CreateSiteError::NameTaken
     );
     let again = f
         .service

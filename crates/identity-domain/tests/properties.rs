@@ -1260,8 +1260,8 @@ async fn run_probe(
             probe,
             limited,
             service.update_site(caller, site, SiteDetails::named(Label::parse("Taken over").unwrap())).await,
-            SiteError::NotFound,
-            SiteError::Access(_)
+            UpdateSiteError::NotFound,
+            UpdateSiteError::Access(_)
         ),
         26 => {
             let details = party_details("Intruder Party", Some("intruder@elsewhere.example"));

@@ -456,13 +456,32 @@ impl From<ListRolesError> for ApiError {
     }
 }
 
-impl From<SiteError> for ApiError {
-    fn from(e: SiteError) -> Self {
+impl From<CreateSiteError> for ApiError {
+    fn from(e: CreateSiteError) -> Self {
         match e {
-            SiteError::Access(e) => e.into(),
-            SiteError::NotFound => Self::not_found("site"),
-            SiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
-            SiteError::Store(e) => e.into(),
+            CreateSiteError::Access(e) => e.into(),
+            CreateSiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            CreateSiteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<UpdateSiteError> for ApiError {
+    fn from(e: UpdateSiteError) -> Self {
+        match e {
+            UpdateSiteError::Access(e) => e.into(),
+            UpdateSiteError::NotFound => Self::not_found("site"),
+            UpdateSiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            UpdateSiteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListSitesError> for ApiError {
+    fn from(e: ListSitesError) -> Self {
+        match e {
+            ListSitesError::Access(e) => e.into(),
+            ListSitesError::Store(e) => e.into(),
         }
     }
 }
@@ -488,6 +507,15 @@ impl From<RetryEmailError> for ApiError {
                 Self::new(ProblemKind::EmailSecretRemoved, e.to_string()).with("kind", kind.as_str())
             }
             RetryEmailError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RetryFailedEmailsError> for ApiError {
+    fn from(e: RetryFailedEmailsError) -> Self {
+        match e {
+            RetryFailedEmailsError::Access(e) => e.into(),
+            RetryFailedEmailsError::Store(e) => e.into(),
         }
     }
 }

@@ -104,7 +104,15 @@ fn every_error_answers_a_kind_its_enum_lists() {
         CreateGrantError::NameTaken,
         CreateGrantError::Store(store()),
     ]);
-    assert_listed(&[SiteError::NotFound, SiteError::NameTaken]);
+    assert_listed(&[CreateSiteError::NameTaken, CreateSiteError::Store(store())]);
+    assert_listed(&[UpdateSiteError::NotFound, UpdateSiteError::NameTaken]);
+    assert_listed(&[ListSitesError::Access(AccessError::PasswordChangeRequired)]);
+    assert_listed(&[
+        RetryEmailError::NotFound,
+        RetryEmailError::NotFailed { status: DeliveryStatus::Sent },
+        RetryEmailError::SecretRemoved { kind: MessageKind::Recovery },
+    ]);
+    assert_listed(&[RetryFailedEmailsError::Store(internal())]);
     let party = PartyId::from_uuid(uuid::Uuid::nil());
     assert_listed(&[
         SavePartyError::SiteNotFound,

@@ -86,7 +86,7 @@ impl From<Site> for SiteView {
 #[utoipa::path(get, path = "/sites", tag = "sites", security(("bearer" = [])),
     responses(
         (status = 200, description = "The sites", body = Vec<SiteView>),
-        Answers<SiteError>,
+        Answers<ListSitesError>,
     ))]
 async fn list_sites(
     State(state): State<ApiState>,
@@ -100,7 +100,7 @@ async fn list_sites(
 #[utoipa::path(post, path = "/sites", tag = "sites", security(("bearer" = [])), request_body = SiteBody,
     responses(
         (status = 201, description = "Created", body = SiteView),
-        Answers<SiteError>,
+        Answers<CreateSiteError>,
     ))]
 async fn create_site(
     State(state): State<ApiState>,
@@ -117,7 +117,7 @@ async fn create_site(
     params(("id" = Uuid, Path, description = "The site's id")),
     responses(
         (status = 200, description = "The site", body = SiteView),
-        Answers<SiteError>,
+        Answers<UpdateSiteError>,
     ))]
 async fn update_site(
     State(state): State<ApiState>,

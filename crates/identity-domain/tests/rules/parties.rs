@@ -101,7 +101,7 @@ async fn site_names_are_unique_in_a_practice() {
     w.service.create_site(&w.admin, SiteDetails::named(name())).await.unwrap();
     assert_eq!(
         w.service.create_site(&w.admin, SiteDetails::named(name())).await.unwrap_err(),
-        SiteError::NameTaken
+        CreateSiteError::NameTaken
     );
 }
 

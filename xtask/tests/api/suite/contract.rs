@@ -171,6 +171,25 @@ async fn each_party_route_lists_only_what_its_operation_can_answer() {
     assert!(has(&remove, 404, "not-found") && !has(&remove, 409, "already-on-case"), "{remove:?}");
 }
 
+/// Creating a site cannot miss one, listing them refuses nothing of
+/// theirs, and retrying every failed email has no single email to miss.
+#[tokio::test]
+async fn site_and_outbox_routes_list_only_what_their_operation_can_answer() {
+    let Some(app) = spawn_app().await else { return };
+    let doc = document(&app).await;
+    let listed = |method: &str, path: &str| listed_kinds(&doc, method, &format!("/api/v1{path}"));
+    let create = listed("post", "/sites");
+    assert!(has(&create, 409, "name-taken") && !has(&create, 404, "not-found"), "{create:?}");
+    let update = listed("put", "/sites/{id}");
+    assert!(has(&update, 409, "name-taken") && has(&update, 404, "not-found"), "{update:?}");
+    let list = listed("get", "/sites");
+    assert!(!has(&list, 409, "name-taken") && !has(&list, 404, "not-found"), "{list:?}");
+    let one = listed("post", "/outbox/{id}/retry");
+    assert!(has(&one, 409, "email-not-failed") && has(&one, 404, "not-found"), "{one:?}");
+    let all = listed("post", "/outbox/retry");
+    assert!(!has(&all, 409, "email-not-failed") && !has(&all, 404, "not-found"), "{all:?}");
+}
+
 #[tokio::test]
 async fn schemas_carry_the_limits_of_the_validation() {
     let Some(app) = spawn_app().await else { return };
