@@ -5,6 +5,9 @@
 use super::{ApiError, ProblemKind};
 use identity_domain::*;
 
+mod factors;
+mod parties;
+
 impl From<AccessError> for ApiError {
     fn from(e: AccessError) -> Self {
         match e {
@@ -381,7 +384,7 @@ impl From<LinkError> for ApiError {
 
 /// 429 for a current password refused unchecked after too many wrong
 /// passwords: with `Retry-After` while throttled, `locked` when locked.
-fn too_many_attempts(retry_after: Option<u64>) -> ApiError {
+pub(super) fn too_many_attempts(retry_after: Option<u64>) -> ApiError {
     let error = ApiError::new(
         ProblemKind::TooManyAttempts,
         match retry_after {
@@ -456,31 +459,32 @@ impl From<ListRolesError> for ApiError {
     }
 }
 
-impl From<SiteError> for ApiError {
-    fn from(e: SiteError) -> Self {
+impl From<CreateSiteError> for ApiError {
+    fn from(e: CreateSiteError) -> Self {
         match e {
-            SiteError::Access(e) => e.into(),
-            SiteError::NotFound => Self::not_found("site"),
-            SiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
-            SiteError::Store(e) => e.into(),
+            CreateSiteError::Access(e) => e.into(),
+            CreateSiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            CreateSiteError::Store(e) => e.into(),
         }
     }
 }
 
-impl From<PartyError> for ApiError {
-    fn from(e: PartyError) -> Self {
+impl From<UpdateSiteError> for ApiError {
+    fn from(e: UpdateSiteError) -> Self {
         match e {
-            PartyError::Access(e) => e.into(),
-            PartyError::SiteNotFound => Self::not_found("site"),
-            PartyError::PartyNotFound => Self::not_found("party"),
-            PartyError::NoEmail => Self::invalid("email", e),
-            PartyError::EmailTaken { holder } => {
-                Self::new(ProblemKind::EmailPreviouslyUsed, e.to_string()).at("email").with("holder", holder)
-            }
-            PartyError::PortalAlreadyOpen { status } => {
-                Self::new(ProblemKind::IllegalTransition, e.to_string()).with("portal_status", status)
-            }
-            PartyError::Store(e) => e.into(),
+            UpdateSiteError::Access(e) => e.into(),
+            UpdateSiteError::NotFound => Self::not_found("site"),
+            UpdateSiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            UpdateSiteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListSitesError> for ApiError {
+    fn from(e: ListSitesError) -> Self {
+        match e {
+            ListSitesError::Access(e) => e.into(),
+            ListSitesError::Store(e) => e.into(),
         }
     }
 }
@@ -506,6 +510,15 @@ impl From<RetryEmailError> for ApiError {
                 Self::new(ProblemKind::EmailSecretRemoved, e.to_string()).with("kind", kind.as_str())
             }
             RetryEmailError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RetryFailedEmailsError> for ApiError {
+    fn from(e: RetryFailedEmailsError) -> Self {
+        match e {
+            RetryFailedEmailsError::Access(e) => e.into(),
+            RetryFailedEmailsError::Store(e) => e.into(),
         }
     }
 }
@@ -552,151 +565,6 @@ impl From<PortalPasswordError> for ApiError {
             PortalPasswordError::Password(e) => Self::from(e).at("new_password"),
             PortalPasswordError::Hash(e) => e.into(),
             PortalPasswordError::Store(e) => e.into(),
-        }
-    }
-}
-
-fn portal_transition(detail: String, status: PortalAccountStatus) -> ApiError {
-    ApiError::new(ProblemKind::IllegalTransition, detail).with("portal_status", status)
-}
-
-impl From<PortalAdminError> for ApiError {
-    fn from(e: PortalAdminError) -> Self {
-        match e {
-            PortalAdminError::Access(e) => e.into(),
-            PortalAdminError::PartyNotFound => Self::not_found("party"),
-            PortalAdminError::NotInvited => Self::new(ProblemKind::NoPortalAccount, e.to_string()),
-            PortalAdminError::NotPending { status } | PortalAdminError::NotActive { status } => {
-                portal_transition(e.to_string(), status)
-            }
-            PortalAdminError::Transition(t) => portal_transition(t.to_string(), t.from),
-            PortalAdminError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<CasePartyError> for ApiError {
-    fn from(e: CasePartyError) -> Self {
-        match e {
-            CasePartyError::Access(e) => e.into(),
-            CasePartyError::CaseNotFound => Self::not_found("case"),
-            CasePartyError::PartyNotFound => Self::invalid("party", e),
-            CasePartyError::AlreadyOnCase => Self::new(ProblemKind::AlreadyOnCase, e.to_string()).at("party"),
-            CasePartyError::NotOnCase => Self::not_found("party on this case"),
-            CasePartyError::Store(e) => e.into(),
-        }
-    }
-}
-
-fn password_confirmation_required(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(ProblemKind::PasswordConfirmationRequired, e.to_string())
-}
-
-impl From<SecondStepError> for ApiError {
-    fn from(e: SecondStepError) -> Self {
-        match e {
-            SecondStepError::Failed => Self::new(ProblemKind::SecondFactorFailed, e.to_string()),
-            SecondStepError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<ConfirmPasswordError> for ApiError {
-    fn from(e: ConfirmPasswordError) -> Self {
-        match e {
-            ConfirmPasswordError::Access(e) => e.into(),
-            ConfirmPasswordError::WrongPassword => Self::invalid("password", e),
-            ConfirmPasswordError::TooManyAttempts { retry_after } => too_many_attempts(retry_after),
-            ConfirmPasswordError::Hash(e) => e.into(),
-            ConfirmPasswordError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<StartEnrolmentError> for ApiError {
-    fn from(e: StartEnrolmentError) -> Self {
-        match e {
-            StartEnrolmentError::Access(e) => e.into(),
-            StartEnrolmentError::PasswordConfirmationRequired => password_confirmation_required(e),
-            StartEnrolmentError::Name(e) => Self::invalid("name", e),
-            StartEnrolmentError::TooManyFactors => Self::new(ProblemKind::TooManyFactors, e.to_string()),
-            StartEnrolmentError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<ConfirmEnrolmentError> for ApiError {
-    fn from(e: ConfirmEnrolmentError) -> Self {
-        match e {
-            ConfirmEnrolmentError::Access(e) => e.into(),
-            ConfirmEnrolmentError::PasswordConfirmationRequired => password_confirmation_required(e),
-            ConfirmEnrolmentError::NotFound => Self::not_found("enrolment"),
-            ConfirmEnrolmentError::WrongCode => Self::invalid("code", e),
-            ConfirmEnrolmentError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<OwnFactorsError> for ApiError {
-    fn from(e: OwnFactorsError) -> Self {
-        match e {
-            OwnFactorsError::Access(e) => e.into(),
-            OwnFactorsError::PasswordConfirmationRequired => password_confirmation_required(e),
-            OwnFactorsError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<RegenerateCodesError> for ApiError {
-    fn from(e: RegenerateCodesError) -> Self {
-        match e {
-            RegenerateCodesError::Access(e) => e.into(),
-            RegenerateCodesError::PasswordConfirmationRequired => password_confirmation_required(e),
-            RegenerateCodesError::NoFactor => Self::new(ProblemKind::NoSecondFactor, e.to_string()),
-            RegenerateCodesError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<RenameFactorError> for ApiError {
-    fn from(e: RenameFactorError) -> Self {
-        match e {
-            RenameFactorError::Access(e) => e.into(),
-            RenameFactorError::PasswordConfirmationRequired => password_confirmation_required(e),
-            RenameFactorError::NotFound => Self::not_found("second factor"),
-            RenameFactorError::Name(e) => Self::invalid("name", e),
-            RenameFactorError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<RemoveFactorError> for ApiError {
-    fn from(e: RemoveFactorError) -> Self {
-        match e {
-            RemoveFactorError::Access(e) => e.into(),
-            RemoveFactorError::PasswordConfirmationRequired => password_confirmation_required(e),
-            RemoveFactorError::NotFound => Self::not_found("second factor"),
-            RemoveFactorError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<UserFactorsError> for ApiError {
-    fn from(e: UserFactorsError) -> Self {
-        match e {
-            UserFactorsError::Access(e) => e.into(),
-            UserFactorsError::UserNotFound => Self::not_found("user"),
-            UserFactorsError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<FactorPolicyError> for ApiError {
-    fn from(e: FactorPolicyError) -> Self {
-        match e {
-            FactorPolicyError::Access(e) => e.into(),
-            FactorPolicyError::RoleNotFound => Self::not_found("role"),
-            FactorPolicyError::Store(e) => e.into(),
         }
     }
 }
