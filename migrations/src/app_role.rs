@@ -56,6 +56,8 @@ pub const TABLE_RIGHTS: &[(&str, Rights)] = &[
     ("credentials", Rights::Keep),
     ("links", Rights::Keep),
     ("sessions", Rights::Keep),
+    ("user_factors", Rights::Replace),
+    ("recovery_codes", Rights::Replace),
     ("audit_log", Rights::Append),
     ("outbox", Rights::Keep),
     ("address_budgets", Rights::Replace),

@@ -82,6 +82,8 @@ pub const UNIQUE_INDEXES: &[UniqueIndex] = &[
     entry("links_pkey", "links", &["id"], Guards::RecordId),
     entry("ux_links_token_hash", "links", &["token_hash"], Guards::TokenHash),
     entry("sessions_pkey", "sessions", &["id"], Guards::RecordId),
+    entry("user_factors_pkey", "user_factors", &["id"], Guards::RecordId),
+    entry("recovery_codes_pkey", "recovery_codes", &["user_id", "code_hash"], Guards::RecordId),
     entry("ux_sessions_token_hash", "sessions", &["token_hash"], Guards::TokenHash),
     entry("audit_log_pkey", "audit_log", &["id"], Guards::RecordId),
     entry("outbox_pkey", "outbox", &["id"], Guards::RecordId),

@@ -93,6 +93,10 @@ pub struct FirstPractice {
     pub language: String,
     /// Their time zone, and the practice's (default `UTC`).
     pub time_zone: String,
+    /// Whether Super Admin and Administrator require a second factor of
+    /// their holders (default `true`: the first Super Admin adds one at
+    /// their first sign-in, after choosing their password).
+    pub second_factor_for_admins: bool,
 }
 
 impl Default for FirstPractice {
@@ -104,6 +108,7 @@ impl Default for FirstPractice {
             admin_name: "Practice Administrator".into(),
             language: "en".into(),
             time_zone: "UTC".into(),
+            second_factor_for_admins: true,
         }
     }
 }
@@ -428,6 +433,7 @@ pub fn effective(settings: &Settings) -> String {
     line("first_practice.admin_name", text(&f.admin_name));
     line("first_practice.language", text(&f.language));
     line("first_practice.time_zone", text(&f.time_zone));
+    line("first_practice.second_factor_for_admins", f.second_factor_for_admins.to_string());
     let s = &settings.security;
     line("security.hash_workers", opt(s.hash_workers.map(|n| n.to_string())));
     line("security.hash_queue", s.hash_queue.to_string());

@@ -141,6 +141,10 @@ enum PracticeTask {
         name: String,
         #[command(flatten)]
         person: Person,
+        /// Let Super Admins and Administrators sign in without a second
+        /// factor (by default those roles require one).
+        #[arg(long)]
+        admins_without_second_factor: bool,
     },
 }
 
@@ -214,7 +218,9 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
             println!("granted {role} its rights on every table of {}", serve::redact(&url));
             store.close().await.map_err(|e| e.to_string())
         }
-        Task::Practice { action: PracticeTask::Create { slug, name, person } } => {
+        Task::Practice {
+            action: PracticeTask::Create { slug, name, person, admins_without_second_factor },
+        } => {
             let store = serve::open_store(&settings).await?.with_outbox_key(serve::outbox_key(&settings)?);
             let service = serve::service(&store, &settings)?;
             let time_zone = TimeZone::parse(&person.time_zone).map_err(|e| format!("--time-zone: {e}"))?;
@@ -228,6 +234,7 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
                     .map_err(|e| format!("--admin-name: {e}"))?,
                 admin_language: Language::parse(&person.language).map_err(|e| format!("--language: {e}"))?,
                 admin_time_zone: time_zone,
+                second_factor_for_admins: !admins_without_second_factor,
             };
             let created = service.create_practice(new).await.map_err(|e| e.to_string())?;
             print_credentials(created.practice.slug.as_str(), &created.admin.email, &created.admin_password);

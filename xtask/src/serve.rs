@@ -149,6 +149,7 @@ async fn first_start(service: &IdentityService, settings: &Settings) -> Result<O
         admin_language: Language::parse(&first.language)
             .map_err(|e| format!("first_practice.language: {e}"))?,
         admin_time_zone: time_zone,
+        second_factor_for_admins: first.second_factor_for_admins,
     };
     match service.create_practice(new).await {
         Ok(created) => Ok(Some(FirstStart {

@@ -57,6 +57,7 @@ async fn measure(
             admin_name: PersonName::parse("Ada Admin").map_err(|e| e.to_string())?,
             admin_language: Language::english(),
             admin_time_zone: TimeZone::utc(),
+            second_factor_for_admins: false,
         })
         .await
         .map_err(|e| failed("creating the practice")(&e))?;

@@ -43,14 +43,16 @@ fn command_exists(name: &str) -> bool {
 async fn the_readme_curl_walk_runs_as_written() {
     let steps = marked_blocks("<!-- readme-walk -->");
     assert!(steps.len() >= 5, "the README marks its curl walk: {steps:?}");
-    let missing: Vec<&str> = ["bash", "curl", "jq"].into_iter().filter(|c| !command_exists(c)).collect();
+    let missing: Vec<&str> =
+        ["bash", "curl", "jq", "python3"].into_iter().filter(|c| !command_exists(c)).collect();
     if !missing.is_empty() {
         let reason = format!("{} (the README's curl walk)", missing.join(", "));
         xtask::skips::record(&reason, &xtask::skips::current_test());
         return;
     }
     let dir = temp_dir("readme");
-    let server = start(&dir, &[]);
+    // As an operator starts it: its first Super Admin must add a second factor.
+    let server = start(&dir, &[("IDENTITY_FIRST_PRACTICE__SECOND_FACTOR_FOR_ADMINS", "true")]);
     let address = server.base.trim_start_matches("http://").to_owned();
     let password = server.first_password.clone().expect("the first start prints a password");
 
@@ -76,7 +78,11 @@ async fn the_readme_curl_walk_runs_as_written() {
     let generated = out.lines().find(|l| l.contains("\"generated_password\"")).unwrap_or_default();
     assert!(generated.contains(": \"") && !generated.contains("null"), "Ana's password is shown:\n{out}");
     let eml = out.lines().filter(|l| l.ends_with(".eml")).count();
-    assert_eq!(eml, 3, "the welcome emails and the invitation are files by then:\n{out}");
+    assert_eq!(
+        eml, 4,
+        "the welcome emails, the second factor's notice and the invitation are files by then:\n{out}"
+    );
+    assert!(out.lines().any(|l| l == "full"), "the enrolment made the session a full one:\n{out}");
     assert!(!out.contains("invalid-link"), "Ben's token was read from his email:\n{out}");
     assert!(out.contains("urn:practice-identity:problem:owns-open-cases"), "{out}");
     assert!(out.contains("\"ended\":"), "{out}");

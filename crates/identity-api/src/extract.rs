@@ -231,6 +231,34 @@ impl FromRequestParts<ApiState> for Authenticated {
     }
 }
 
+/// The token of a session waiting for its second factor, from the same
+/// places as [`Authenticated`]'s (with the same cross-site check for a
+/// cookie). It is no caller: only the second step takes it.
+#[derive(Debug, Clone)]
+pub struct WaitingSession {
+    /// The presented token.
+    pub token: Token,
+    /// The request id, if valid.
+    pub request_id: Option<RequestId>,
+}
+
+impl FromRequestParts<ApiState> for WaitingSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
+        let token = match bearer(&parts.headers) {
+            Some(token) => token,
+            None => {
+                let token =
+                    identity_http::cookie::session_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+                check_same_origin(&parts.headers, state.settings.public_origin.as_deref())?;
+                token
+            }
+        };
+        Ok(Self { token: Token::presented(&token), request_id: request_id(&parts.headers) })
+    }
+}
+
 /// The signed-in party of a portal route, from `Authorization: Bearer
 /// <token>` only (the portal API sets no cookie). A staff session's token
 /// is unknown here (401), as a portal token is to [`Authenticated`].

@@ -150,8 +150,21 @@ pub fn audit_action(lang: Lang, action: identity_domain::AuditAction) -> &'stati
             ("Password set from a recovery link", "Mot de passe défini par lien de récupération")
         }
         AuditAction::SessionsEnded => ("Sessions ended", "Sessions terminées"),
+        AuditAction::FactorAdded => ("Second factor added", "Second facteur ajouté"),
+        AuditAction::FactorRenamed => ("Second factor renamed", "Second facteur renommé"),
+        AuditAction::FactorRemoved => ("Second factor removed", "Second facteur retiré"),
+        AuditAction::FactorsReset => (
+            "Second factors reset by an administrator",
+            "Seconds facteurs réinitialisés par un administrateur",
+        ),
+        AuditAction::RecoveryCodesRegenerated => ("New recovery codes", "Nouveaux codes de récupération"),
+        AuditAction::PasswordAccepted => {
+            ("Password accepted, second factor awaited", "Mot de passe accepté, second facteur attendu")
+        }
         AuditAction::SignedIn => ("Signed in", "Connexion"),
         AuditAction::SignInFailed => ("Sign-in failed", "Échec de connexion"),
+        AuditAction::SecondFactorFailed => ("Second factor refused", "Second facteur refusé"),
+        AuditAction::RecoveryCodeUsed => ("Recovery code used", "Code de récupération utilisé"),
         AuditAction::SignedOut => ("Signed out", "Déconnexion"),
         AuditAction::UsersExported => ("Users downloaded (CSV)", "Utilisateurs téléchargés (CSV)"),
         AuditAction::UsersSeeded => ("Users added in bulk", "Utilisateurs ajoutés en masse"),
@@ -250,6 +263,56 @@ texts! {
     save_password: "Save the password", "Enregistrer le mot de passe";
     password_changed: "Your password is changed.", "Votre mot de passe est changé.";
     wrong_current_password: "The current password is not correct.", "Le mot de passe actuel est incorrect.";
+
+    mfa_nav: "Second factors", "Seconds facteurs";
+    second_step_title: "Second step", "Deuxième étape";
+    second_step_intro: "Type the 6-digit code your authenticator app shows, or one of your recovery codes.", "Saisissez le code à 6 chiffres affiché par votre application d’authentification, ou l’un de vos codes de récupération.";
+    mfa_code: "Code", "Code";
+    mfa_continue: "Continue", "Continuer";
+    mfa_step_failed: "The code is not correct, or this sign-in has expired (after 5 minutes). Type the current code, or sign in again.", "Le code est incorrect, ou cette connexion a expiré (après 5 minutes). Saisissez le code actuel, ou reconnectez-vous.";
+    mfa_sign_in_again: "Sign in again", "Se reconnecter";
+    enrol_required_intro: "Your practice requires a second factor for your account: add an authenticator app to continue.", "Votre cabinet exige un second facteur pour votre compte : ajoutez une application d’authentification pour continuer.";
+    mfa_intro: "A second factor protects your account if your password leaks: after the password, signing in asks for a code from your phone.", "Un second facteur protège votre compte si votre mot de passe fuite : après le mot de passe, la connexion demande un code de votre téléphone.";
+    mfa_confirm_title: "Confirm your password", "Confirmez votre mot de passe";
+    mfa_confirm_intro: "To see or change your second factors, type your password again.", "Pour voir ou modifier vos seconds facteurs, saisissez de nouveau votre mot de passe.";
+    mfa_confirm_button: "Confirm", "Confirmer";
+    mfa_confirm_first: "Confirm your password first.", "Confirmez d’abord votre mot de passe.";
+    mfa_none: "You have no second factor yet.", "Vous n’avez pas encore de second facteur.";
+    mfa_required: "Your practice requires a second factor for your account.", "Votre cabinet exige un second facteur pour votre compte.";
+    mfa_codes_left: "Recovery codes left: {count} of 10.", "Codes de récupération restants : {count} sur 10.";
+    mfa_add_totp: "Add an authenticator app", "Ajouter une application d’authentification";
+    mfa_name: "Name", "Nom";
+    mfa_name_hint: "To tell your devices apart, such as “Work phone”.", "Pour distinguer vos appareils, par exemple « Téléphone du bureau ».";
+    mfa_name_invalid: "Give a name of 1 to 60 characters.", "Donnez un nom de 1 à 60 caractères.";
+    mfa_totp_intro: "Scan this code with your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, Aegis…), then type the 6-digit code it shows.", "Scannez ce code avec votre application d’authentification (Google Authenticator, Microsoft Authenticator, 1Password, Aegis…), puis saisissez le code à 6 chiffres qu’elle affiche.";
+    mfa_qr_label: "QR code of the key for your authenticator app", "Code QR de la clé pour votre application d’authentification";
+    mfa_key: "Or type this key into the app", "Ou saisissez cette clé dans l’application";
+    mfa_totp_button: "Add the authenticator", "Ajouter l’application";
+    mfa_wrong_code: "The code is not correct. Check that your device shows the right time, and type the current code.", "Le code est incorrect. Vérifiez l’heure de votre appareil et saisissez le code actuel.";
+    mfa_enrolment_gone: "This enrolment is no longer in progress: start again.", "Cet ajout n’est plus en cours : recommencez.";
+    mfa_codes_title: "Your recovery codes", "Vos codes de récupération";
+    mfa_codes_intro: "Keep these codes somewhere safe, apart from your phone. Each works once instead of a code from the app, if you lose your device. They are shown only now.", "Gardez ces codes en lieu sûr, à l’écart de votre téléphone. Chacun remplace une fois un code de l’application si vous perdez votre appareil. Ils ne sont affichés que maintenant.";
+    mfa_codes_done: "I have kept them: continue", "Je les ai conservés : continuer";
+    mfa_regenerate: "Make new recovery codes", "Générer de nouveaux codes de récupération";
+    mfa_regenerate_hint: "The codes you have now stop working.", "Les codes actuels cesseront de fonctionner.";
+    mfa_rename: "Rename", "Renommer";
+    mfa_remove: "Remove", "Retirer";
+    mfa_added: "Added", "Ajouté";
+    mfa_last_used: "Last used", "Dernière utilisation";
+    mfa_never: "Never", "Jamais";
+    mfa_added_notice: "The authenticator is added.", "L’application d’authentification est ajoutée.";
+    mfa_removed_notice: "The second factor is removed.", "Le second facteur est retiré.";
+    mfa_renamed_notice: "The second factor is renamed.", "Le second facteur est renommé.";
+    mfa_too_many: "You already have 10 second factors: remove one first.", "Vous avez déjà 10 seconds facteurs : retirez-en un d’abord.";
+    mfa_no_factor: "Recovery codes come with a second factor: add one first.", "Les codes de récupération accompagnent un second facteur : ajoutez-en un d’abord.";
+    mfa_factor_gone: "This second factor no longer exists.", "Ce second facteur n’existe plus.";
+    mfa_user_none: "No second factor.", "Aucun second facteur.";
+    mfa_user_required: "Required by their role or practice.", "Exigé par son rôle ou son cabinet.";
+    mfa_reset: "Reset second factors", "Réinitialiser les seconds facteurs";
+    mfa_reset_confirm: "Reset the second factors of {name}? Their factors and recovery codes are removed, they are signed out everywhere and emailed.", "Réinitialiser les seconds facteurs de {name} ? Ses facteurs et codes de récupération sont retirés, toutes ses sessions se terminent et un courriel lui est envoyé.";
+    mfa_reset_done: "The second factors are reset: the user is signed out everywhere and emailed.", "Les seconds facteurs sont réinitialisés : toutes les sessions de l’utilisateur sont terminées et un courriel lui est envoyé.";
+    mfa_role_required: "Requires a second factor", "Exige un second facteur";
+    mfa_role_save: "Save", "Enregistrer";
 
     forgot_title: "Forgot your password", "Mot de passe oublié";
     forgot_intro: "Type your practice and email. If they match an account, we email you a link to choose a new password.", "Saisissez votre cabinet et votre courriel. S'ils correspondent à un compte, nous vous envoyons un lien pour choisir un nouveau mot de passe.";

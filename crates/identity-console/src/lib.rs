@@ -63,6 +63,10 @@ pub mod paths {
     pub const JOIN: &str = "/join";
     /// Forgot password.
     pub const FORGOT: &str = "/console/forgot";
+    /// The second step of signing in.
+    pub const SECOND_STEP: &str = "/console/sign-in/second-factor";
+    /// One's second factors (and the enrolment a role may require).
+    pub const SECURITY: &str = "/console/security";
 }
 
 /// Settings of the console: the edge's, shared with the API (the public
@@ -77,6 +81,7 @@ pub type ConsoleSettings = identity_http::EdgeSettings;
 pub const ANONYMOUS_FORMS: &[(&str, &str)] = &[
     ("POST", paths::SIGN_IN),
     ("POST", paths::FORGOT),
+    ("POST", paths::SECOND_STEP),
     ("POST", paths::RECOVER),
     ("POST", paths::JOIN),
     ("POST", portal::paths::SIGN_IN),
@@ -127,6 +132,7 @@ pub fn router(state: ConsoleState) -> Router {
         .merge(pages::sites::routes())
         .merge(pages::party::routes())
         .merge(pages::roles::routes())
+        .merge(pages::security::routes())
         .merge(pages::audit::routes())
         .merge(pages::outbox::routes())
         .merge(pages::people::routes())

@@ -97,6 +97,8 @@ impl Describe for AccessError {
                 fill(t.err_forbidden, &[("permission", permission.as_str())]),
             ),
             Self::PasswordChangeRequired => Problem::general(StatusCode::FORBIDDEN, t.must_change_intro),
+            Self::SecondFactorRequired => Problem::general(StatusCode::FORBIDDEN, t.second_step_intro),
+            Self::EnrolmentRequired => Problem::general(StatusCode::FORBIDDEN, t.enrol_required_intro),
             Self::TargetOutranksCaller { super_admin: true, .. } => {
                 Problem::general(StatusCode::FORBIDDEN, t.err_target_super_admin)
             }
@@ -547,6 +549,119 @@ pub fn email_problem(t: &Text, field: &'static str, e: &EmailError) -> Problem {
 /// The refusal of an invisible format character, named by its code point.
 fn invisible(t: &Text, c: char) -> String {
     fill(t.err_invisible, &[("code", &format!("U+{:04X}", u32::from(c)))])
+}
+
+impl Describe for ConfirmPasswordError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::WrongPassword => Problem::at("password", t.wrong_current_password),
+            Self::TooManyAttempts { .. } => too_many_attempts(t),
+            Self::Hash(e) => e.describe(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+fn confirm_first(t: &Text) -> Problem {
+    Problem::general(StatusCode::FORBIDDEN, t.mfa_confirm_first)
+}
+
+impl Describe for StartEnrolmentError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PasswordConfirmationRequired => confirm_first(t),
+            Self::Name(_) => Problem::at("name", t.mfa_name_invalid),
+            Self::TooManyFactors => Problem::general(StatusCode::CONFLICT, t.mfa_too_many),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for ConfirmEnrolmentError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PasswordConfirmationRequired => confirm_first(t),
+            Self::NotFound => Problem::general(StatusCode::NOT_FOUND, t.mfa_enrolment_gone),
+            Self::WrongCode => Problem::at("code", t.mfa_wrong_code),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for OwnFactorsError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PasswordConfirmationRequired => confirm_first(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for RegenerateCodesError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PasswordConfirmationRequired => confirm_first(t),
+            Self::NoFactor => Problem::general(StatusCode::CONFLICT, t.mfa_no_factor),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for RenameFactorError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PasswordConfirmationRequired => confirm_first(t),
+            Self::NotFound => Problem::general(StatusCode::NOT_FOUND, t.mfa_factor_gone),
+            Self::Name(_) => Problem::at("name", t.mfa_name_invalid),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for RemoveFactorError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PasswordConfirmationRequired => confirm_first(t),
+            Self::NotFound => Problem::general(StatusCode::NOT_FOUND, t.mfa_factor_gone),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for UserFactorsError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::UserNotFound => Problem::general(StatusCode::NOT_FOUND, t.not_found_title),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for FactorPolicyError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::RoleNotFound => Problem::general(StatusCode::NOT_FOUND, t.not_found_title),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for SecondStepError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Failed => Problem::general(StatusCode::UNAUTHORIZED, t.mfa_step_failed),
+            Self::Store(e) => e.describe(t),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -91,8 +91,14 @@ impl FromRequestParts<ConsoleState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &ConsoleState) -> Result<Self, Self::Rejection> {
         let session = Session::from_request_parts(parts, state).await?;
-        if session.caller.password_change_only() {
-            return Err(Redirect::to(paths::PASSWORD).into_response());
+        match session.caller.scope() {
+            identity_domain::SessionScope::Full => {}
+            identity_domain::SessionScope::PasswordChange => {
+                return Err(Redirect::to(paths::PASSWORD).into_response());
+            }
+            identity_domain::SessionScope::SecondFactor | identity_domain::SessionScope::Enrolment => {
+                return Err(Redirect::to(paths::SECURITY).into_response());
+            }
         }
         let user = state
             .service

@@ -445,6 +445,7 @@ pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
             admin_name: PersonName::parse("X").unwrap(),
             admin_language: Language::english(),
             admin_time_zone: TimeZone::utc(),
+            second_factor_for_admins: false,
         })
         .await;
     assert!(matches!(again, Err(CreatePracticeError::SlugTaken)));

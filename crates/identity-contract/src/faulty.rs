@@ -130,6 +130,9 @@ impl UnitOfWork for FaultyUnitOfWork {
     fn sessions(&mut self) -> &mut dyn SessionRepository {
         self.inner.sessions()
     }
+    fn factors(&mut self) -> &mut dyn identity_domain::ports::FactorRepository {
+        self.inner.factors()
+    }
     fn sites(&mut self) -> &mut dyn SiteRepository {
         self.inner.sites()
     }

@@ -52,6 +52,7 @@ impl Fixture {
         let created = service
             .create_practice(NewPractice {
                 admin_time_zone: TimeZone::utc(),
+                second_factor_for_admins: false,
                 ..NewPractice::example_at(slug)
             })
             .await

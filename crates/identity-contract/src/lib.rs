@@ -31,12 +31,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cases;
+mod factors;
 mod faulty;
 mod fixture;
 mod paging;
 mod portal;
 
 pub use cases::*;
+pub use factors::*;
 pub use faulty::FaultyStore;
 pub use fixture::{Fixture, PASSWORD};
 pub use paging::{
@@ -142,6 +144,9 @@ macro_rules! contract_suite {
             concurrent_wrong_passwords_are_each_counted,
             concurrent_recovery_requests_keep_the_hourly_limit,
             crossed_deactivations_with_reassignment_leave_no_case_orphaned,
+            second_factors_round_trip_and_stay_in_their_practice,
+            sign_in_takes_the_password_then_the_factor,
+            a_code_is_used_once_under_concurrent_submissions,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {

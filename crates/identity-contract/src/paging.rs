@@ -454,6 +454,7 @@ async fn set_up(store: &dyn Store, s: &Scenario) -> Result<Model, String> {
             permissions: PermissionSet::from_iter([Permission::UsersRead]),
             bypass: false,
             builtin: false,
+            second_factor_required: false,
         };
         uow.roles().insert_role(&role).await.map_err(store_error("insert role"))?;
         model.roles.push(role);

@@ -112,6 +112,7 @@ fn permission_check(c: &mut Criterion) {
         permissions: consultant.permission_set(),
         bypass: false,
         builtin: true,
+        second_factor_required: false,
     };
     let profiles: Vec<Profile> = (0..3u8)
         .map(|i| Profile {
@@ -159,7 +160,8 @@ fn session_validation(c: &mut Criterion) {
         created_at: now - Duration::hours(1),
         last_seen_at: now - Duration::minutes(5),
         expires_at: now + Duration::hours(11),
-        password_change_only: false,
+        scope: identity_domain::SessionScope::Full,
+        password_at: now,
         ended_at: None,
     };
 

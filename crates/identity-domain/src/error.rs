@@ -84,6 +84,13 @@ pub enum AccessError {
     /// The caller must change their password before doing anything else.
     #[error("you must change your password first")]
     PasswordChangeRequired,
+    /// The session waits for the second factor: nothing else is possible
+    /// until one is presented.
+    #[error("present your second factor first")]
+    SecondFactorRequired,
+    /// The caller must enrol a second factor before doing anything else.
+    #[error("you must add a second factor first")]
+    EnrolmentRequired,
     /// The account acted on outranks the caller: it holds permissions the
     /// caller does not (`missing`), or it is a Super Admin's and the caller
     /// is not one. Only someone who holds everything a user holds may act on

@@ -91,3 +91,7 @@ id_type!(
     /// Identifies an email in the outbox.
     EmailId
 );
+id_type!(
+    /// Identifies a second factor of a user (a TOTP authenticator).
+    FactorId
+);

@@ -34,6 +34,7 @@
 //!         admin_name: PersonName::parse("Olivia Owner").unwrap(),
 //!         admin_language: Language::parse("en").unwrap(),
 //!         admin_time_zone: TimeZone::parse("America/Toronto").unwrap(),
+//!         second_factor_for_admins: false,
 //!     })
 //!     .await
 //!     .unwrap();
@@ -48,7 +49,7 @@
 //!     })
 //!     .await
 //!     .unwrap();
-//! assert!(signed_in.password_change_only);
+//! assert!(signed_in.password_change_only());
 //! let caller = service.authenticate(&signed_in.token).await.unwrap();
 //! service
 //!     .change_own_password(
@@ -97,6 +98,7 @@ pub mod case;
 pub mod credential;
 pub mod email;
 pub mod error;
+pub mod factor;
 pub mod ids;
 pub mod link;
 pub mod listing;
@@ -124,6 +126,10 @@ pub use case::{Case, CaseStatus};
 pub use credential::{Credential, ThrottlePolicy};
 pub use email::{EmailAddress, EmailError};
 pub use error::{AccessError, Conflict, HashError, StoreError};
+pub use factor::{
+    Factor, FactorKind, FactorName, FactorProof, FactorSummary, RecoveryCode, RecoveryCodeHash, TotpFactor,
+    TotpSecret,
+};
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};
 pub use listing::{
@@ -131,8 +137,8 @@ pub use listing::{
     UserCursor, UserFilter, UserQuery,
 };
 pub use mail::{
-    ClaimToken, ClaimedEmail, DeliveryStatus, MailSecret, Message, MessageKind, OutboxCounts, OutboxEmail,
-    OutboxQuery, WorkerId,
+    ClaimToken, ClaimedEmail, DeliveryStatus, FactorChange, MailSecret, Message, MessageKind, OutboxCounts,
+    OutboxEmail, OutboxQuery, WorkerId,
 };
 pub use party::{Party, PartyDetails, PartyKind, PortalStatus};
 pub use password::{Password, PasswordHash, PasswordPolicy, PasswordRejection};
@@ -147,7 +153,7 @@ pub use ports::{
 pub use practice::{Practice, PracticeSettings, PracticeSlug};
 pub use role::{Grants, Profile, Role};
 pub use service::*;
-pub use session::{Session, SessionCheck, SessionPolicy};
+pub use session::{SECOND_STEP_MINUTES, Session, SessionCheck, SessionPolicy, SessionScope};
 pub use site::{Site, SiteDetails};
 pub use token::{Token, TokenHash};
 pub use user::{IllegalTransition, User, UserStatus};

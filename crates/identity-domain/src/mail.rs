@@ -130,6 +130,14 @@ pub enum Message {
         /// When the link stops working.
         expires_at: DateTime<Utc>,
     },
+    /// A user's second factors changed: one added or removed by them, or
+    /// all reset by an administrator.
+    SecondFactorChanged {
+        /// What changed.
+        change: FactorChange,
+        /// When.
+        changed_at: DateTime<Utc>,
+    },
     /// A party's portal password was changed (by them, or through a
     /// recovery link).
     PartyPasswordChanged {
@@ -138,6 +146,24 @@ pub enum Message {
         /// When it changed.
         changed_at: DateTime<Utc>,
     },
+}
+
+/// How a user's second factors changed, as their email tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "what")]
+pub enum FactorChange {
+    /// They added a factor.
+    Added {
+        /// Its name.
+        name: String,
+    },
+    /// They removed a factor.
+    Removed {
+        /// Its name.
+        name: String,
+    },
+    /// An administrator removed all of them.
+    Reset,
 }
 
 /// What kind of email a [`Message`] is, for filters and listings.
@@ -159,11 +185,13 @@ pub enum MessageKind {
     PartyRecovery,
     /// [`Message::PartyPasswordChanged`].
     PartyPasswordChanged,
+    /// [`Message::SecondFactorChanged`].
+    SecondFactorChanged,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Welcome,
         Self::Invitation,
         Self::Recovery,
@@ -172,6 +200,7 @@ impl MessageKind {
         Self::PartyInvitation,
         Self::PartyRecovery,
         Self::PartyPasswordChanged,
+        Self::SecondFactorChanged,
     ];
 
     /// The storage and API name.
@@ -185,6 +214,7 @@ impl MessageKind {
             Self::PartyInvitation => "party_invitation",
             Self::PartyRecovery => "party_recovery",
             Self::PartyPasswordChanged => "party_password_changed",
+            Self::SecondFactorChanged => "second_factor_changed",
         }
     }
 
@@ -203,7 +233,9 @@ impl MessageKind {
             | Self::GeneratedPassword
             | Self::PartyInvitation
             | Self::PartyRecovery => true,
-            Self::Welcome | Self::EmailChanged | Self::PartyPasswordChanged => false,
+            Self::Welcome | Self::EmailChanged | Self::PartyPasswordChanged | Self::SecondFactorChanged => {
+                false
+            }
         }
     }
 
@@ -225,6 +257,7 @@ impl Message {
             Self::PartyInvitation { .. } => MessageKind::PartyInvitation,
             Self::PartyRecovery { .. } => MessageKind::PartyRecovery,
             Self::PartyPasswordChanged { .. } => MessageKind::PartyPasswordChanged,
+            Self::SecondFactorChanged { .. } => MessageKind::SecondFactorChanged,
         }
     }
 
@@ -245,7 +278,10 @@ impl Message {
             | Self::PartyInvitation { token, .. }
             | Self::PartyRecovery { token, .. } => *token = blank(),
             Self::GeneratedPassword { password, .. } => *password = blank(),
-            Self::Welcome { .. } | Self::EmailChanged { .. } | Self::PartyPasswordChanged { .. } => {}
+            Self::Welcome { .. }
+            | Self::EmailChanged { .. }
+            | Self::PartyPasswordChanged { .. }
+            | Self::SecondFactorChanged { .. } => {}
         }
         copy
     }

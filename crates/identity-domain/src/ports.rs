@@ -15,8 +15,10 @@ use crate::case::{Case, CaseStatus};
 use crate::credential::Credential;
 use crate::email::EmailAddress;
 use crate::error::{HashError, StoreError};
+use crate::factor::{Factor, RecoveryCodeHash};
 use crate::ids::{
-    AuditId, CaseId, EmailId, LinkId, PartyId, PracticeId, ProfileId, RoleId, SessionId, SiteId, UserId,
+    AuditId, CaseId, EmailId, FactorId, LinkId, PartyId, PracticeId, ProfileId, RoleId, SessionId, SiteId,
+    UserId,
 };
 use crate::link::{Link, LinkPurpose, LinkSubject};
 use crate::listing::{Page, SearchTerm, UserCursor, UserQuery};
@@ -162,6 +164,8 @@ pub trait UnitOfWork: Send {
     fn links(&mut self) -> &mut dyn LinkRepository;
     /// Sessions.
     fn sessions(&mut self) -> &mut dyn SessionRepository;
+    /// Second factors and recovery codes.
+    fn factors(&mut self) -> &mut dyn FactorRepository;
     /// Sites.
     fn sites(&mut self) -> &mut dyn SiteRepository;
     /// Parties.
@@ -206,6 +210,9 @@ macro_rules! repositories_on_self {
             self
         }
         fn sessions(&mut self) -> &mut dyn $crate::ports::SessionRepository {
+            self
+        }
+        fn factors(&mut self) -> &mut dyn $crate::ports::FactorRepository {
             self
         }
         fn sites(&mut self) -> &mut dyn $crate::ports::SiteRepository {
@@ -434,6 +441,58 @@ pub trait SessionRepository: Send {
         except: Option<SessionId>,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+}
+
+/// Second factors (TOTP authenticators) and recovery codes. A store keeps
+/// factor secrets as safely as it keeps its other secrets (the SeaORM
+/// store seals them with the server's key).
+#[async_trait]
+pub trait FactorRepository: Send {
+    /// Every factor of a user, confirmed or not, oldest first.
+    async fn list(&mut self, practice: PracticeId, user: UserId) -> Result<Vec<Factor>, StoreError>;
+    /// Whether a user has at least one confirmed factor (one small read:
+    /// sign-in asks it every time).
+    async fn has_confirmed(&mut self, practice: PracticeId, user: UserId) -> Result<bool, StoreError>;
+    /// Stores a new factor.
+    async fn insert(&mut self, factor: &Factor) -> Result<(), StoreError>;
+    /// Saves a factor's name, confirmation and last use (not its secret,
+    /// nor its last TOTP step: see [`FactorRepository::advance_totp`]).
+    async fn update(&mut self, factor: &Factor) -> Result<(), StoreError>;
+    /// Records that a TOTP factor's code of `step` was used at `at`, unless
+    /// a code of this step or a later one was used already; whether it was
+    /// (one conditional write, so two requests with one code cannot both
+    /// pass).
+    async fn advance_totp(
+        &mut self,
+        practice: PracticeId,
+        id: FactorId,
+        step: u64,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Removes one factor of a user; whether it existed.
+    async fn remove(&mut self, practice: PracticeId, user: UserId, id: FactorId) -> Result<bool, StoreError>;
+    /// Removes every factor and recovery code of a user; how many factors
+    /// there were.
+    async fn remove_all(&mut self, practice: PracticeId, user: UserId) -> Result<u64, StoreError>;
+    /// Replaces a user's recovery codes with these (all unused).
+    async fn replace_recovery_codes(
+        &mut self,
+        practice: PracticeId,
+        user: UserId,
+        codes: &[RecoveryCodeHash],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Uses one unused recovery code of a user; whether it was unused (one
+    /// conditional write: a code works once, whatever the concurrency).
+    async fn use_recovery_code(
+        &mut self,
+        practice: PracticeId,
+        user: UserId,
+        code: &RecoveryCodeHash,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// How many unused recovery codes a user has.
+    async fn recovery_codes_left(&mut self, practice: PracticeId, user: UserId) -> Result<u32, StoreError>;
 }
 
 /// Sites.

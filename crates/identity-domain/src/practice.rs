@@ -64,11 +64,20 @@ pub struct PracticeSettings {
     /// unless they have their own (default UTC).
     #[serde(default = "TimeZone::utc")]
     pub time_zone: TimeZone,
+    /// Every user must have a second factor, whatever their role (off by
+    /// default: roles say who must).
+    #[serde(default)]
+    pub second_factor_required: bool,
 }
 
 impl Default for PracticeSettings {
     fn default() -> Self {
-        Self { super_admin_cap: 2, password_min_length: 15, time_zone: TimeZone::utc() }
+        Self {
+            super_admin_cap: 2,
+            password_min_length: 15,
+            time_zone: TimeZone::utc(),
+            second_factor_required: false,
+        }
     }
 }
 

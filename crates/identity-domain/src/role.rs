@@ -22,6 +22,11 @@ pub struct Role {
     pub bypass: bool,
     /// Built-in roles cannot be renamed or have their permissions changed.
     pub builtin: bool,
+    /// Its holders must have a second factor: one who has none is asked to
+    /// enrol one right after the password (on by default for Super Admin
+    /// and Administrator in a new practice).
+    #[serde(default)]
+    pub second_factor_required: bool,
 }
 
 /// A profile: permissions added on top of a user's role.
@@ -48,6 +53,8 @@ pub struct Builtin {
     pub permissions: &'static [Permission],
     /// Whether it is a bypass (Super Admin) role.
     pub bypass: bool,
+    /// Whether, as a role, it requires a second factor in a new practice.
+    pub second_factor_required: bool,
 }
 
 /// The name of the built-in bypass role.
@@ -57,10 +64,15 @@ use Permission as P;
 
 /// The roles every practice starts with.
 pub const BUILTIN_ROLES: &[Builtin] = &[
-    Builtin { name: SUPER_ADMIN, permissions: &[], bypass: true },
+    Builtin { name: SUPER_ADMIN, permissions: &[], bypass: true, second_factor_required: true },
     // Everything but the bypass: an Administrator onboards consultants,
     // paralegals and accountants, and may only grant what it holds.
-    Builtin { name: "Administrator", permissions: Permission::ALL, bypass: false },
+    Builtin {
+        name: "Administrator",
+        permissions: Permission::ALL,
+        bypass: false,
+        second_factor_required: true,
+    },
     Builtin {
         name: "RCIC Consultant",
         permissions: &[
@@ -72,11 +84,13 @@ pub const BUILTIN_ROLES: &[Builtin] = &[
             P::InvoicesRead,
         ],
         bypass: false,
+        second_factor_required: false,
     },
     Builtin {
         name: "Paralegal",
         permissions: &[P::UsersRead, P::CasesRead, P::CasesOwn, P::PartiesManage],
         bypass: false,
+        second_factor_required: false,
     },
     Builtin {
         name: "Accountant",
@@ -89,6 +103,7 @@ pub const BUILTIN_ROLES: &[Builtin] = &[
             P::PaymentsWrite,
         ],
         bypass: false,
+        second_factor_required: false,
     },
 ];
 
@@ -97,6 +112,7 @@ pub const BUILTIN_PROFILES: &[Builtin] = &[Builtin {
     name: "Collections",
     permissions: &[P::InvoicesRead, P::InvoicesWrite, P::PaymentsRead, P::PaymentsWrite],
     bypass: false,
+    second_factor_required: false,
 }];
 
 impl Builtin {

@@ -21,6 +21,50 @@ impl Default for SessionPolicy {
     }
 }
 
+/// What a session may do. Only a [`SessionScope::Full`] session acts on
+/// the user's grants; the others are steps of signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionScope {
+    /// Everything the user's grants allow.
+    Full,
+    /// Nothing but changing the password (a one-time password was used).
+    PasswordChange,
+    /// Nothing but presenting a second factor: the password was right and a
+    /// factor is enrolled. Lives [`SECOND_STEP_MINUTES`] minutes.
+    SecondFactor,
+    /// Nothing but enrolling a second factor: the user's role or practice
+    /// requires one and they have none yet.
+    Enrolment,
+}
+
+impl SessionScope {
+    /// The scope's name, as stored and shown in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::PasswordChange => "password_change",
+            Self::SecondFactor => "second_factor",
+            Self::Enrolment => "enrolment",
+        }
+    }
+
+    /// The scope of a stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Full, Self::PasswordChange, Self::SecondFactor, Self::Enrolment]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for SessionScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Minutes a session waiting for the second factor lives.
+pub const SECOND_STEP_MINUTES: i64 = 5;
+
 /// A session as stored: only the hash of its token is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -38,8 +82,11 @@ pub struct Session {
     pub last_seen_at: DateTime<Utc>,
     /// When it ends whatever its use.
     pub expires_at: DateTime<Utc>,
-    /// A session that may do nothing but change the password.
-    pub password_change_only: bool,
+    /// What the session may do.
+    pub scope: SessionScope,
+    /// When its holder last typed their password (at sign-in, or to confirm
+    /// it before managing their second factors).
+    pub password_at: DateTime<Utc>,
     /// When it was ended (sign-out, sign-out-all, deactivation, password change).
     pub ended_at: Option<DateTime<Utc>>,
 }

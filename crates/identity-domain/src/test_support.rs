@@ -32,6 +32,7 @@ impl NewPractice {
             admin_name: PersonName::parse("Olivia Owner").unwrap(),
             admin_language: Language::english(),
             admin_time_zone: toronto,
+            second_factor_for_admins: false,
         }
     }
 

@@ -54,7 +54,7 @@ fn mask() -> impl Strategy<Value = u64> {
 /// it to [`PASSWORD`] if needed, and returns the session token.
 async fn session_token(w: &World, email: &str, password: &str) -> Token {
     let signed = w.sign_in(email, password).await.unwrap();
-    if signed.password_change_only {
+    if signed.password_change_only() {
         let restricted = w.service.authenticate(&signed.token).await.unwrap();
         w.service.change_own_password(&restricted, secret(password), secret(PASSWORD)).await.unwrap();
     }
@@ -173,6 +173,7 @@ fn role_with(permissions: PermissionSet, bypass: bool) -> Role {
         permissions,
         bypass,
         builtin: false,
+        second_factor_required: false,
     }
 }
 

@@ -16,7 +16,7 @@ use support::{PASSWORD, World, secret};
 /// token with its caller.
 async fn signed_in(w: &World, email: &str, password: &str) -> (Token, Caller) {
     let signed = w.sign_in(email, password).await.unwrap();
-    assert!(!signed.password_change_only, "{email} got a password-change-only session");
+    assert!(!signed.password_change_only(), "{email} got a password-change-only session");
     let caller = w.service.authenticate(&signed.token).await.unwrap();
     (signed.token, caller)
 }
@@ -91,7 +91,7 @@ async fn immigration_users_page() {
 
     // --- The user has to change the password on first sign-in.
     let first = w.sign_in("nadia.haddad@MAPLE-LAW.example", generated.expose()).await.unwrap();
-    assert!(first.password_change_only);
+    assert!(first.password_change_only());
     let restricted = w.service.authenticate(&first.token).await.unwrap();
     assert!(restricted.password_change_only());
     assert_eq!(
@@ -247,7 +247,7 @@ async fn immigration_users_page() {
     assert_ne!(emailed, PASSWORD);
     assert_eq!(w.sign_in(omar.email.as_str(), PASSWORD).await.unwrap_err(), SignInError::Failed);
     let signed = w.sign_in(omar.email.as_str(), &emailed).await.unwrap();
-    assert!(signed.password_change_only, "the emailed password must be changed at next sign-in");
+    assert!(signed.password_change_only(), "the emailed password must be changed at next sign-in");
     let restricted = w.service.authenticate(&signed.token).await.unwrap();
     assert_eq!(
         w.service.change_own_password(&restricted, secret(&emailed), secret(&emailed)).await,
@@ -285,7 +285,7 @@ async fn immigration_users_page() {
     w.service.reset_password(admin, omar.id, ResetMode::SetTemporary(secret(temporary))).await.unwrap();
     assert_eq!(w.sign_in(omar.email.as_str(), after_b).await.unwrap_err(), SignInError::Failed);
     let signed = w.sign_in(omar.email.as_str(), temporary).await.unwrap();
-    assert!(signed.password_change_only);
+    assert!(signed.password_change_only());
     let restricted = w.service.authenticate(&signed.token).await.unwrap();
     assert_eq!(
         w.service.get_user(&restricted, omar.id).await.unwrap_err(),

@@ -34,6 +34,7 @@ mod repo {
     mod audit;
     mod cases;
     mod credentials;
+    mod factors;
     mod links;
     mod outbox;
     mod parties;
@@ -70,6 +71,9 @@ struct State {
     /// Token hash → id, so a presented token is found without a scan.
     links_by_hash: HashMap<TokenHash, LinkId>,
     sessions_by_hash: HashMap<TokenHash, SessionId>,
+    /// Second factors, and each user's recovery codes (hash, used).
+    factors: HashMap<identity_domain::FactorId, identity_domain::Factor>,
+    recovery_codes: HashMap<(PracticeId, UserId), Vec<(identity_domain::RecoveryCodeHash, bool)>>,
     sites: HashMap<SiteId, Site>,
     parties: HashMap<PartyId, Party>,
     cases: HashMap<CaseId, Case>,

@@ -48,6 +48,8 @@ macro_rules! api_suite {
         mod edges;
         #[path = "suite/export.rs"]
         mod export;
+        #[path = "suite/factors.rs"]
+        mod factors;
         #[path = "suite/garbage.rs"]
         mod garbage;
         #[path = "suite/openapi.rs"]

@@ -19,6 +19,9 @@ pub enum Need {
     All(&'static [P]),
     /// A party's portal session (no staff session passes).
     Portal,
+    /// A session waiting for its second factor (no other session passes:
+    /// every other caller gets 401).
+    Waiting,
 }
 
 /// One route: method, path with placeholders (`{user}`, `{case}`, `{site}`,
@@ -42,7 +45,7 @@ const fn with(method: &'static str, path: &'static str, need: Need, body: fn(&Re
 /// Every route under `/api/v1`. Signing out comes last: it ends the
 /// session that walks the table.
 pub fn all() -> Vec<Route> {
-    use Need::{All, Anonymous, Portal, Session};
+    use Need::{All, Anonymous, Portal, Session, Waiting};
     vec![
         with(
             "POST",
@@ -51,6 +54,14 @@ pub fn all() -> Vec<Route> {
             |r| json!({ "practice": "maple-law", "email": r.email("carol"), "password": PASSWORD }),
         ),
         route("GET", "/me", Session),
+        with("POST", "/sessions/second-factor", Waiting, |_| json!({ "totp": "123456" })),
+        with("POST", "/me/password-confirmation", Session, |_| json!({ "password": "not the password at all" })),
+        route("GET", "/me/factors", Session),
+        with("POST", "/me/factors/totp", Session, |_| json!({ "name": "Phone" })),
+        with("POST", "/me/factors/{factor}/confirmation", Session, |_| json!({ "code": "123456" })),
+        with("PATCH", "/me/factors/{factor}", Session, |_| json!({ "name": "Work phone" })),
+        route("DELETE", "/me/factors/{factor}", Session),
+        route("POST", "/me/recovery-codes", Session),
         with(
             "PUT",
             "/me/password",
@@ -108,6 +119,8 @@ pub fn all() -> Vec<Route> {
             |_| json!({ "mode": "email_recovery_link" }),
         ),
         route("DELETE", "/users/{user}/sessions", All(&[P::UsersSignOut])),
+        route("GET", "/users/{user}/factors", All(&[P::UsersRead])),
+        route("POST", "/users/{user}/factors/reset", All(&[P::UsersResetPassword])),
         route("POST", "/users/{user}/invitation", All(&[P::UsersCreate])),
         route("DELETE", "/users/{user}/invitation", All(&[P::UsersCreate])),
         route("GET", "/users/{user}/cases", All(&[P::CasesRead])),
@@ -127,6 +140,7 @@ pub fn all() -> Vec<Route> {
         with("PUT", "/cases/{case}/owner", All(&[P::CasesAssign]), |r| json!({ "owner": r.id("carol") })),
         route("POST", "/cases/{case}/close", All(&[P::CasesAssign])),
         route("GET", "/roles", Session),
+        with("PUT", "/roles/{role}/second-factor", All(&[P::RolesManage]), |_| json!({ "required": false })),
         with(
             "POST",
             "/roles",
@@ -351,6 +365,8 @@ pub async fn records(app: &App) -> Records {
     ids.insert("carol", carol.clone());
     let (user, _) = app.add_user("user@maple.example", "Paralegal").await;
     ids.insert("user", user);
+    // No such factor: the routes on one answer 404 to whoever may call them.
+    ids.insert("factor", uuid::Uuid::now_v7().to_string());
     let case = app.post("/api/v1/cases", admin, json!({ "title": "IMM-1001", "owner": carol })).await;
     ids.insert("case", created_id(&case));
     let site = app.post("/api/v1/sites", admin, json!({ "name": "Main office" })).await;

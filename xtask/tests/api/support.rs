@@ -241,6 +241,7 @@ pub async fn spawn(backend: Backend, options: Options) -> Option<App> {
         "listen = \"127.0.0.1:0\"\n{public_url}{urls}outbox_key_file = \"{key}\"\n\
          [first_practice]\nslug = \"{slug}\"\nname = \"{name}\"\nadmin_email = \"{email}\"\n\
          admin_name = \"{admin}\"\nlanguage = \"{language}\"\ntime_zone = \"{zone}\"\n\
+         second_factor_for_admins = false\n\
          [security]\nanonymous_per_minute = {per_minute}\n\
          [mail.transport]\nkind = \"file\"\nfolder = \"{mail}\"\n\
          [mail.worker]\npoll_interval_ms = 3600000\n",

@@ -95,7 +95,7 @@ pub async fn full_session(app: &App, email: &str, password: &str) -> String {
         })
         .await
         .unwrap();
-    if signed.password_change_only {
+    if signed.password_change_only() {
         let caller = app.service.authenticate(&signed.token).await.unwrap();
         let new = SecretString::from(PASSWORD.to_owned());
         app.service.change_own_password(&caller, SecretString::from(password.to_owned()), new).await.unwrap();

@@ -51,6 +51,8 @@ macro_rules! console_suite {
         mod pages;
         #[path = "suite/people.rs"]
         mod people;
+        #[path = "suite/security.rs"]
+        mod security;
     };
 }
 

@@ -139,7 +139,7 @@ async fn every_kind_arrives_over_smtp_and_its_link_works_once() {
         "{text}"
     );
     let signed = world.sign_in("ana@maple.example", &one_time).await.unwrap();
-    assert!(signed.password_change_only);
+    assert!(signed.password_change_only());
     let restricted = world.service.authenticate(&signed.token).await.unwrap();
     world.service.change_own_password(&restricted, secret(&one_time), secret(PASSWORD)).await.unwrap();
     assert!(world.sign_in("ana@maple.example", &one_time).await.is_err(), "a one-time password works once");

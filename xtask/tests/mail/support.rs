@@ -552,7 +552,7 @@ pub async fn sign_in(
 
 pub async fn first_sign_in(service: &IdentityService, email: &EmailAddress, one_time: &str) -> Caller {
     let signed = sign_in(service, email.as_str(), one_time).await.unwrap();
-    assert!(signed.password_change_only);
+    assert!(signed.password_change_only());
     let restricted = service.authenticate(&signed.token).await.unwrap();
     service.change_own_password(&restricted, secret(one_time), secret(PASSWORD)).await.unwrap();
     service.authenticate(&signed.token).await.unwrap()

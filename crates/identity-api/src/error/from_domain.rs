@@ -5,6 +5,7 @@
 use super::{ApiError, ProblemKind};
 use identity_domain::*;
 
+mod factors;
 mod parties;
 
 impl From<AccessError> for ApiError {
@@ -16,6 +17,8 @@ impl From<AccessError> for ApiError {
             AccessError::PasswordChangeRequired => {
                 Self::new(ProblemKind::PasswordChangeRequired, e.to_string())
             }
+            AccessError::SecondFactorRequired => Self::new(ProblemKind::SecondFactorRequired, e.to_string()),
+            AccessError::EnrolmentRequired => Self::new(ProblemKind::EnrolmentRequired, e.to_string()),
             AccessError::TargetOutranksCaller { super_admin, missing } => {
                 Self::new(ProblemKind::TargetOutranksCaller, e.to_string())
                     .with("super_admin", super_admin)
@@ -381,7 +384,7 @@ impl From<LinkError> for ApiError {
 
 /// 429 for a current password refused unchecked after too many wrong
 /// passwords: with `Retry-After` while throttled, `locked` when locked.
-fn too_many_attempts(retry_after: Option<u64>) -> ApiError {
+pub(super) fn too_many_attempts(retry_after: Option<u64>) -> ApiError {
     let error = ApiError::new(
         ProblemKind::TooManyAttempts,
         match retry_after {

@@ -23,10 +23,18 @@ pub enum ProblemKind {
     Unauthenticated,
     /// 401: the sign-in did not work (always the same answer).
     SignInFailed,
+    /// 401: the second step of sign-in did not work (always the same answer).
+    SecondFactorFailed,
     /// 403: the caller lacks a permission.
     Forbidden,
     /// 403: this session may only change its password.
     PasswordChangeRequired,
+    /// 403: this session waits for its second factor.
+    SecondFactorRequired,
+    /// 403: this session may only enrol a second factor.
+    EnrolmentRequired,
+    /// 403: type the password again before managing second factors.
+    PasswordConfirmationRequired,
     /// 403: a cookie-authenticated write from another site.
     CrossSiteRequest,
     /// 403: granting permissions the caller does not hold.
@@ -69,6 +77,10 @@ pub enum ProblemKind {
     Builtin,
     /// 409: a role, profile or site with this name exists.
     NameTaken,
+    /// 409: the user holds as many second factors as allowed.
+    TooManyFactors,
+    /// 409: recovery codes come with a second factor.
+    NoSecondFactor,
     /// 409: only a failed email can be retried.
     EmailNotFailed,
     /// 409: the failed email's link or password was removed; send a new one.
@@ -107,7 +119,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, in status order.
-    pub const ALL: [Self; 47] = [
+    pub const ALL: [Self; 53] = [
         Self::MalformedJson,
         Self::UnreadableBody,
         Self::InvalidPath,
@@ -115,8 +127,12 @@ impl ProblemKind {
         Self::InvalidLink,
         Self::Unauthenticated,
         Self::SignInFailed,
+        Self::SecondFactorFailed,
         Self::Forbidden,
         Self::PasswordChangeRequired,
+        Self::SecondFactorRequired,
+        Self::EnrolmentRequired,
+        Self::PasswordConfirmationRequired,
         Self::CrossSiteRequest,
         Self::CannotGrant,
         Self::SuperAdminOnly,
@@ -138,6 +154,8 @@ impl ProblemKind {
         Self::CaseClosed,
         Self::Builtin,
         Self::NameTaken,
+        Self::TooManyFactors,
+        Self::NoSecondFactor,
         Self::EmailNotFailed,
         Self::EmailSecretRemoved,
         Self::VersionMismatch,
@@ -167,8 +185,12 @@ impl ProblemKind {
             Self::InvalidLink => "invalid-link",
             Self::Unauthenticated => "unauthenticated",
             Self::SignInFailed => "sign-in-failed",
+            Self::SecondFactorFailed => "second-factor-failed",
             Self::Forbidden => "forbidden",
             Self::PasswordChangeRequired => "password-change-required",
+            Self::SecondFactorRequired => "second-factor-required",
+            Self::EnrolmentRequired => "second-factor-enrolment-required",
+            Self::PasswordConfirmationRequired => "password-confirmation-required",
             Self::CrossSiteRequest => "cross-site-request",
             Self::CannotGrant => "cannot-grant",
             Self::SuperAdminOnly => "super-admin-only",
@@ -190,6 +212,8 @@ impl ProblemKind {
             Self::CaseClosed => "case-closed",
             Self::Builtin => "builtin",
             Self::NameTaken => "name-taken",
+            Self::TooManyFactors => "too-many-factors",
+            Self::NoSecondFactor => "no-second-factor",
             Self::EmailNotFailed => "email-not-failed",
             Self::EmailSecretRemoved => "email-secret-removed",
             Self::VersionMismatch => "version-mismatch",
@@ -218,9 +242,12 @@ impl ProblemKind {
             | Self::InvalidPath
             | Self::InvalidIfMatch
             | Self::InvalidLink => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated | Self::SignInFailed => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::SignInFailed | Self::SecondFactorFailed => StatusCode::UNAUTHORIZED,
             Self::Forbidden
             | Self::PasswordChangeRequired
+            | Self::SecondFactorRequired
+            | Self::EnrolmentRequired
+            | Self::PasswordConfirmationRequired
             | Self::CrossSiteRequest
             | Self::CannotGrant
             | Self::SuperAdminOnly
@@ -241,6 +268,8 @@ impl ProblemKind {
             | Self::CaseClosed
             | Self::Builtin
             | Self::NameTaken
+            | Self::TooManyFactors
+            | Self::NoSecondFactor
             | Self::EmailNotFailed
             | Self::EmailSecretRemoved => StatusCode::CONFLICT,
             Self::VersionMismatch => StatusCode::PRECONDITION_FAILED,
@@ -268,6 +297,12 @@ impl ProblemKind {
             Self::InvalidLink => "The link does not work",
             Self::Unauthenticated => "Sign in first",
             Self::SignInFailed => "Sign-in failed",
+            Self::SecondFactorFailed => "Second step failed",
+            Self::SecondFactorRequired => "Present your second factor first",
+            Self::EnrolmentRequired => "Add a second factor first",
+            Self::PasswordConfirmationRequired => "Confirm your password first",
+            Self::TooManyFactors => "Too many second factors",
+            Self::NoSecondFactor => "No second factor",
             Self::Forbidden | Self::CannotGrant => "Not allowed",
             Self::PasswordChangeRequired => "Change your password first",
             Self::CrossSiteRequest => "Refused: cross-site request",

@@ -27,7 +27,14 @@ macro_rules! problems {
     };
 }
 
-problems!(AccessError => [Forbidden, PasswordChangeRequired, TargetOutranksCaller, UseSelfService]);
+problems!(AccessError => [
+    Forbidden,
+    PasswordChangeRequired,
+    SecondFactorRequired,
+    EnrolmentRequired,
+    TargetOutranksCaller,
+    UseSelfService,
+]);
 problems!(StoreError => [StorageUnavailable, Internal]);
 problems!(HashError => [Busy, Internal]);
 problems!(SessionError => [Unauthenticated] + StoreError);
@@ -88,6 +95,16 @@ problems!(ReactivatePortalError => [NotFound, NoPortalAccount, IllegalTransition
 problems!(ListCasePartiesError => [NotFound] + AccessError + StoreError);
 problems!(AddCasePartyError => [NotFound, InvalidField, AlreadyOnCase] + AccessError + StoreError);
 problems!(RemoveCasePartyError => [NotFound] + AccessError + StoreError);
+problems!(SecondStepError => [SecondFactorFailed] + StoreError);
+problems!(ConfirmPasswordError => [InvalidField, TooManyAttempts] + AccessError + HashError + StoreError);
+problems!(StartEnrolmentError => [PasswordConfirmationRequired, InvalidField, TooManyFactors] + AccessError + StoreError);
+problems!(ConfirmEnrolmentError => [PasswordConfirmationRequired, NotFound, InvalidField] + AccessError + StoreError);
+problems!(OwnFactorsError => [PasswordConfirmationRequired] + AccessError + StoreError);
+problems!(RegenerateCodesError => [PasswordConfirmationRequired, NoSecondFactor] + AccessError + StoreError);
+problems!(RenameFactorError => [PasswordConfirmationRequired, NotFound, InvalidField] + AccessError + StoreError);
+problems!(RemoveFactorError => [PasswordConfirmationRequired, NotFound] + AccessError + StoreError);
+problems!(UserFactorsError => [NotFound] + AccessError + StoreError);
+problems!(FactorPolicyError => [NotFound] + AccessError + StoreError);
 problems!(UpdateSettingsError => [SuperAdminOnly] + AccessError + SettingsError + StoreError);
 
 impl<A: Problems, B: Problems> Problems for (A, B) {

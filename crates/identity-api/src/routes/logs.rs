@@ -237,6 +237,8 @@ pub struct SettingsView {
     /// The practice's IANA time zone: its sites and parties follow it
     /// unless they have their own.
     pub time_zone: String,
+    /// Every user must have a second factor, whatever their role.
+    pub second_factor_required: bool,
 }
 
 impl From<Practice> for SettingsView {
@@ -247,6 +249,7 @@ impl From<Practice> for SettingsView {
             super_admin_cap: p.settings.super_admin_cap,
             password_min_length: p.settings.password_min_length,
             time_zone: p.settings.time_zone.name().to_owned(),
+            second_factor_required: p.settings.second_factor_required,
         }
     }
 }
@@ -279,6 +282,9 @@ pub struct SettingsBody {
     /// The practice's IANA time zone (absent: unchanged).
     #[schema(min_length = 1, max_length = 64, example = "America/Toronto")]
     pub time_zone: Option<String>,
+    /// Every user must have a second factor, whatever their role (absent:
+    /// unchanged).
+    pub second_factor_required: Option<bool>,
 }
 
 /// The largest Super Admin cap: the `int32` the document promises.
@@ -305,6 +311,7 @@ async fn update_settings(
         super_admin_cap: body.super_admin_cap,
         password_min_length: body.password_min_length,
         time_zone,
+        second_factor_required: body.second_factor_required,
     };
     Ok(AppJson(state.service.update_settings(&auth.caller, change).await?.into()))
 }

@@ -7,12 +7,13 @@
 //! names every status and problem kind a route can answer.
 
 mod cases;
+mod factors;
 mod logs;
 mod outbox;
 mod portal;
 mod portal_admin;
 mod roles;
-mod sessions;
+pub(crate) mod sessions;
 mod sites;
 mod users;
 
@@ -27,6 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn all() -> OpenApiRouter<ApiState> {
     let mut router = OpenApiRouter::new()
         .merge(sessions::routes())
+        .merge(factors::routes())
         .merge(users::routes())
         .merge(cases::routes())
         .merge(roles::routes())

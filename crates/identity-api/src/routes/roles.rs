@@ -20,6 +20,7 @@ pub fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(list_roles, create_role))
         .routes(routes!(update_role))
+        .routes(routes!(set_second_factor_requirement))
         .routes(routes!(list_profiles, create_profile))
         .routes(routes!(update_profile))
 }
@@ -59,6 +60,8 @@ pub struct RoleView {
     pub bypass: bool,
     /// Built in: cannot be renamed or changed.
     pub builtin: bool,
+    /// Its holders must have a second factor (`PUT /roles/{id}/second-factor`).
+    pub second_factor_required: bool,
 }
 
 impl From<Role> for RoleView {
@@ -69,6 +72,7 @@ impl From<Role> for RoleView {
             permissions: permission_names(r.permissions),
             bypass: r.bypass,
             builtin: r.builtin,
+            second_factor_required: r.second_factor_required,
         }
     }
 }
@@ -189,4 +193,34 @@ async fn update_profile(
     AppJson(body): AppJson<GrantBody>,
 ) -> Result<AppJson<ProfileView>, ApiError> {
     Ok(AppJson(state.service.update_profile(&auth.caller, id, body.into_draft()?).await?.into()))
+}
+
+/// Whether a role requires a second factor of its holders.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorRequirementBody {
+    /// Required or not.
+    pub required: bool,
+}
+
+/// Sets whether a role's holders must have a second factor (built-in roles
+/// too). Needs `roles.manage`, and only on a role whose holders you may act
+/// on: an Administrator cannot lift it from Super Admin. A holder without a
+/// factor is asked to enrol one at their next sign-in.
+#[utoipa::path(put, path = "/roles/{id}/second-factor", tag = "roles", security(("bearer" = [])),
+    request_body = SecondFactorRequirementBody,
+    params(("id" = Uuid, Path, description = "The role's id")),
+    responses(
+        (status = 200, description = "Set; the role", body = RoleView),
+        Answers<FactorPolicyError>,
+    ))]
+async fn set_second_factor_requirement(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<SecondFactorRequirementBody>,
+) -> Result<AppJson<RoleView>, ApiError> {
+    let role =
+        state.service.set_role_factor_requirement(&auth.caller, RoleId::from_uuid(id), body.required).await?;
+    Ok(AppJson(role.into()))
 }

@@ -54,14 +54,37 @@ pub struct SessionView {
     pub user: uuid::Uuid,
     /// When the session ends whatever its use.
     pub expires_at: DateTime<Utc>,
-    /// The session may only change the password (`PUT /me/password`).
+    /// The session may only change the password (`PUT /me/password`):
+    /// `scope` is `password_change`.
     pub password_change_only: bool,
+    /// What the session may do: `full`; or only the next step of signing
+    /// in — `second_factor` (`POST /sessions/second-factor`, within five
+    /// minutes), `password_change` (`PUT /me/password`) or `enrolment`
+    /// (`POST /me/factors/totp`).
+    #[schema(example = "full")]
+    pub scope: String,
+}
+
+impl SessionView {
+    /// The view of a new session and its token.
+    pub fn of(token: &Token, session: &Session) -> Self {
+        Self {
+            token: token.expose().to_owned(),
+            user: session.user.as_uuid(),
+            expires_at: session.expires_at,
+            password_change_only: session.scope == SessionScope::PasswordChange,
+            scope: session.scope.as_str().to_owned(),
+        }
+    }
 }
 
 /// Signs in by practice slug, email and password.
 ///
 /// Every failure (unknown practice or email, wrong password, inactive or
-/// locked account) gets the same 401 answer.
+/// locked account) gets the same 401 answer. A session's `scope` says
+/// whether it is a full one or may only take the next step: with a second
+/// factor enrolled, `second_factor` (present it at
+/// `POST /sessions/second-factor` within five minutes).
 #[utoipa::path(post, path = "/sessions", tag = "sessions", request_body = SignInBody,
     responses(
         (status = 201, description = "Signed in", body = SessionView),
@@ -83,12 +106,7 @@ async fn sign_in(
         })
         .await?;
     let jar = jar.add(session_cookie(signed.token.expose()));
-    let view = SessionView {
-        token: signed.token.expose().to_owned(),
-        user: signed.session.user.as_uuid(),
-        expires_at: signed.session.expires_at,
-        password_change_only: signed.password_change_only,
-    };
+    let view = SessionView::of(&signed.token, &signed.session);
     Ok((StatusCode::CREATED, jar, AppJson(view)))
 }
 

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use identity_domain::*;
 use serde::Deserialize;
 
@@ -21,6 +21,7 @@ pub fn routes() -> Router<ConsoleState> {
     Router::new()
         .route("/console/roles", get(list).post(create))
         .route("/console/roles/{kind}/{id}", get(edit_form).post(update))
+        .route("/console/roles/role/{id}/second-factor", post(set_second_factor))
 }
 
 /// A notice in the address.
@@ -46,6 +47,8 @@ struct GrantRow {
     builtin: bool,
     bypass: bool,
     permissions: Vec<&'static str>,
+    /// Whether its holders must have a second factor (roles only).
+    second_factor: Option<bool>,
 }
 
 struct PermissionChoice {
@@ -110,6 +113,7 @@ async fn roles_page(
                 builtin: r.builtin,
                 bypass: r.bypass,
                 permissions: r.permissions.iter().map(Permission::as_str).collect(),
+                second_factor: Some(r.second_factor_required),
             })
             .collect(),
         profiles: profiles
@@ -121,6 +125,7 @@ async fn roles_page(
                 builtin: p.builtin,
                 bypass: false,
                 permissions: p.permissions.iter().map(Permission::as_str).collect(),
+                second_factor: None,
             })
             .collect(),
         may_manage: viewer.caller.may(Permission::RolesManage),
@@ -250,4 +255,28 @@ pub async fn update(
         }
     }
     edit_page(&viewer, &kind, &id, form, errors)
+}
+
+/// Whether a role requires a second factor, as ticked.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SecondFactorForm {
+    required: String,
+}
+
+/// `POST /console/roles/role/{id}/second-factor`.
+pub async fn set_second_factor(
+    State(state): State<ConsoleState>,
+    Path(id): Path<String>,
+    posted: SignedForm<SecondFactorForm>,
+) -> Response {
+    let SignedForm { viewer, form } = posted;
+    let Ok(role) = id.parse::<RoleId>() else {
+        return super::refusal_for(&viewer, StatusCode::NOT_FOUND, viewer.lang.text().err_not_found);
+    };
+    let required = !form.required.is_empty();
+    match state.service.set_role_factor_requirement(&viewer.caller, role, required).await {
+        Ok(_) => Redirect::to("/console/roles?done=saved").into_response(),
+        Err(e) => super::failure_for(&viewer, e),
+    }
 }

@@ -70,16 +70,18 @@ enum Action {
     SignOutAll,
     Resend,
     Revoke,
+    ResetFactors,
 }
 
 impl Action {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::ResetGenerate,
         Self::ResetLink,
         Self::ResetTemporary,
         Self::SignOutAll,
         Self::Resend,
         Self::Revoke,
+        Self::ResetFactors,
     ];
 
     fn slug(self) -> &'static str {
@@ -90,6 +92,7 @@ impl Action {
             Self::SignOutAll => "sign-out-all",
             Self::Resend => "resend-invitation",
             Self::Revoke => "revoke-invitation",
+            Self::ResetFactors => "reset-factors",
         }
     }
 
@@ -105,6 +108,7 @@ impl Action {
             Self::SignOutAll => t.sign_out_all,
             Self::Resend => t.resend_invitation,
             Self::Revoke => t.revoke_invitation,
+            Self::ResetFactors => t.mfa_reset,
         }
     }
 
@@ -116,6 +120,7 @@ impl Action {
             Self::SignOutAll => t.confirm_sign_out_all,
             Self::Resend => t.confirm_resend,
             Self::Revoke => t.confirm_revoke,
+            Self::ResetFactors => t.mfa_reset_confirm,
         }
     }
 
@@ -128,6 +133,7 @@ impl Action {
             Self::SignOutAll => t.button_sign_out_all,
             Self::Resend => t.button_resend,
             Self::Revoke => t.button_revoke,
+            Self::ResetFactors => t.mfa_reset,
         }
     }
 
@@ -135,7 +141,7 @@ impl Action {
     fn offered(self, viewer: &Viewer, user: &User) -> bool {
         let may = |p| viewer.caller.may(p);
         match self {
-            Self::ResetGenerate | Self::ResetLink | Self::ResetTemporary => {
+            Self::ResetGenerate | Self::ResetLink | Self::ResetTemporary | Self::ResetFactors => {
                 user.status == UserStatus::Active && may(Permission::UsersResetPassword)
             }
             Self::SignOutAll => user.status == UserStatus::Active && may(Permission::UsersSignOut),

@@ -13,6 +13,7 @@ use crate::password::PasswordRejection;
 use crate::permission::Permission;
 use crate::ports::{Access, UnitOfWork};
 use crate::practice::{Practice, PracticeSlug};
+use crate::session::SessionScope;
 use crate::token::Token;
 use crate::user::{User, UserStatus};
 use chrono::{DateTime, Utc};
@@ -482,7 +483,7 @@ impl IdentityService {
         }
         let hash = self.ports.hasher.hash(&password).await?;
 
-        let (hash, current_hash) = (&hash, &current_hash);
+        let (hash, current_hash, practice, user) = (&hash, &current_hash, &practice, &user);
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
@@ -501,8 +502,15 @@ impl IdentityService {
                 .end_all_for_user(caller.practice(), caller.user(), Some(caller.session()), now)
                 .await?;
             uow.links().void_for(caller.practice(), LinkSubject::User(caller.user()), None, now).await?;
-            if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await? {
-                session.password_change_only = false;
+            if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await?
+                && session.scope == SessionScope::PasswordChange
+            {
+                // A factor, if the user has one, was presented before the
+                // password change; one still owed comes next.
+                let has_factor = uow.factors().has_confirmed(caller.practice(), caller.user()).await?;
+                session.scope =
+                    self.scope_after_password(uow.as_mut(), practice, user, false, has_factor).await?;
+                session.password_at = now;
                 uow.sessions().update(&session).await?;
             }
             self.audit(

@@ -10,6 +10,7 @@ mod budget;
 mod cases;
 mod credentials;
 mod export;
+mod factors;
 mod lifecycle;
 mod logs;
 mod outbox;
@@ -27,6 +28,7 @@ pub use access::*;
 pub use cases::*;
 pub use credentials::*;
 pub use export::*;
+pub use factors::*;
 pub use lifecycle::*;
 pub use logs::*;
 pub use outbox::*;
@@ -55,7 +57,7 @@ use crate::ports::{
 };
 use crate::practice::Practice;
 use crate::role::Grants;
-use crate::session::SessionPolicy;
+use crate::session::{SessionPolicy, SessionScope};
 use crate::token::Token;
 use crate::user::User;
 use chrono::{DateTime, Duration, Utc};
@@ -185,7 +187,8 @@ pub struct Caller {
     user: UserId,
     session: SessionId,
     grants: Grants,
-    password_change_only: bool,
+    scope: SessionScope,
+    password_at: DateTime<Utc>,
     request_id: Option<RequestId>,
 }
 
@@ -212,7 +215,17 @@ impl Caller {
 
     /// Whether the session may only change the password.
     pub fn password_change_only(&self) -> bool {
-        self.password_change_only
+        self.scope == SessionScope::PasswordChange
+    }
+
+    /// What the session may do.
+    pub fn scope(&self) -> SessionScope {
+        self.scope
+    }
+
+    /// When the caller last typed their password in this session.
+    pub fn password_at(&self) -> DateTime<Utc> {
+        self.password_at
     }
 
     /// Tags everything this caller does with a request id (for the audit log).
@@ -224,7 +237,7 @@ impl Caller {
 
     /// Whether the caller holds `permission` (and may act at all).
     pub fn may(&self, permission: Permission) -> bool {
-        !self.password_change_only && self.grants.allows(permission)
+        self.scope == SessionScope::Full && self.grants.allows(permission)
     }
 
     /// Checks that the caller holds `permission`.
@@ -245,12 +258,19 @@ impl Caller {
         if user == self.user { self.require_full_session() } else { self.require(permission) }
     }
 
-    /// Checks that the session may do more than change its password.
+    /// Checks that the session is a full one, not a step of signing in.
     ///
     /// # Errors
-    /// [`AccessError::PasswordChangeRequired`].
+    /// [`AccessError::PasswordChangeRequired`],
+    /// [`AccessError::SecondFactorRequired`] or
+    /// [`AccessError::EnrolmentRequired`], by the session's scope.
     pub fn require_full_session(&self) -> Result<(), AccessError> {
-        if self.password_change_only { Err(AccessError::PasswordChangeRequired) } else { Ok(()) }
+        match self.scope {
+            SessionScope::Full => Ok(()),
+            SessionScope::PasswordChange => Err(AccessError::PasswordChangeRequired),
+            SessionScope::SecondFactor => Err(AccessError::SecondFactorRequired),
+            SessionScope::Enrolment => Err(AccessError::EnrolmentRequired),
+        }
     }
 
     fn origin(&self) -> Origin {

@@ -34,6 +34,10 @@ pub struct NewPractice {
     pub admin_language: Language,
     /// Their time zone.
     pub admin_time_zone: TimeZone,
+    /// Whether the built-in Super Admin and Administrator roles require a
+    /// second factor of their holders. The product's default is yes; the
+    /// practice's Super Admin can change it per role later.
+    pub second_factor_for_admins: bool,
 }
 
 /// Who a Super Admin made by the operator is.
@@ -147,6 +151,9 @@ pub struct SettingsChange {
     pub password_min_length: u32,
     /// The practice's time zone; `None` keeps the current one.
     pub time_zone: Option<TimeZone>,
+    /// Whether every user must have a second factor; `None` keeps the
+    /// current choice.
+    pub second_factor_required: Option<bool>,
 }
 
 impl From<PracticeSettings> for SettingsChange {
@@ -155,6 +162,7 @@ impl From<PracticeSettings> for SettingsChange {
             super_admin_cap: s.super_admin_cap,
             password_min_length: s.password_min_length,
             time_zone: Some(s.time_zone),
+            second_factor_required: Some(s.second_factor_required),
         }
     }
 }
@@ -166,6 +174,7 @@ impl SettingsChange {
             super_admin_cap: self.super_admin_cap,
             password_min_length: self.password_min_length,
             time_zone: self.time_zone.unwrap_or(current.time_zone),
+            second_factor_required: self.second_factor_required.unwrap_or(current.second_factor_required),
         }
     }
 }
@@ -227,6 +236,7 @@ impl IdentityService {
                 permissions: builtin.permission_set(),
                 bypass: builtin.bypass,
                 builtin: true,
+                second_factor_required: builtin.second_factor_required && new.second_factor_for_admins,
             };
             uow.roles().insert_role(&role).await?;
             if role.bypass {

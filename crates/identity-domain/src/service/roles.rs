@@ -122,7 +122,15 @@ impl Grantable for Role {
     const CREATED: AuditAction = AuditAction::RoleCreated;
     const UPDATED: AuditAction = AuditAction::RoleUpdated;
     fn build(id: RoleId, practice: PracticeId, draft: GrantDraft) -> Self {
-        Self { id, practice, name: draft.name, permissions: draft.permissions, bypass: false, builtin: false }
+        Self {
+            id,
+            practice,
+            name: draft.name,
+            permissions: draft.permissions,
+            bypass: false,
+            builtin: false,
+            second_factor_required: false,
+        }
     }
     fn apply(&mut self, draft: GrantDraft) {
         self.name = draft.name;

@@ -9,9 +9,10 @@ use crate::ids::SessionId;
 use crate::password::{MAX_PASSWORD_LENGTH, PasswordHash};
 use crate::ports::{Access, UnitOfWork};
 use crate::practice::{Practice, PracticeSlug};
-use crate::session::Session;
+use crate::session::{SECOND_STEP_MINUTES, Session, SessionScope};
 use crate::token::Token;
 use crate::user::{User, UserStatus};
+use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -28,15 +29,24 @@ pub struct SignIn {
     pub request_id: Option<RequestId>,
 }
 
-/// A successful sign-in.
+/// A successful sign-in (of the password: the session's scope says what
+/// is still owed).
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     /// The session token, handed to the client once; only its hash is kept.
     pub token: Token,
     /// The session.
     pub session: Session,
-    /// The session may only change the password.
-    pub password_change_only: bool,
+    /// What the session may do: everything, or only the next step (the
+    /// second factor, a password change, enrolling a second factor).
+    pub scope: SessionScope,
+}
+
+impl SignedIn {
+    /// Whether the session may only change the password.
+    pub fn password_change_only(&self) -> bool {
+        self.scope == SessionScope::PasswordChange
+    }
 }
 
 /// Why a sign-in failed.
@@ -87,7 +97,11 @@ impl IdentityService {
     /// the same. Failures are counted per account: growing delays, then a
     /// lock at 100 (never for the last active Super Admin). A success clears
     /// the count and gives a new session; a one-time password gives a
-    /// session that may only change it.
+    /// session that may only change it. With a second factor enrolled, the
+    /// session may only present it ([`IdentityService::second_step`]) for
+    /// [`SECOND_STEP_MINUTES`] minutes, and the count is cleared only then;
+    /// a user who must have a factor and has none gets a session that may
+    /// only enrol one.
     ///
     /// # Errors
     /// [`SignInError`].
@@ -146,7 +160,7 @@ impl IdentityService {
         // The outcome lands on the credential as it is now: failures that
         // arrived meanwhile are counted too, and a password reset, a lock
         // or a deactivation during the hash wins over this attempt.
-        let (origin, user, hash) = (&origin, &user, &hash);
+        let (origin, user, hash, practice) = (&origin, &user, &hash, &practice);
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
             let current = uow.credentials().get(practice.id, user.id).await?;
@@ -181,10 +195,20 @@ impl IdentityService {
                 return Err(SignInError::Failed);
             }
 
-            credential.failed_attempts = 0;
-            credential.last_failure_at = None;
-            credential.last_sign_in_at = Some(now);
-            uow.credentials().save(&credential).await?;
+            let scope = self
+                .scope_after_password(uow.as_mut(), practice, user, credential.must_change(), false)
+                .await?;
+            // With a second factor owed, the failures stay counted until the
+            // factor is right: a known password does not buy more guesses.
+            let (expires_at, action) = if scope == SessionScope::SecondFactor {
+                (now + Duration::minutes(SECOND_STEP_MINUTES), AuditAction::PasswordAccepted)
+            } else {
+                credential.failed_attempts = 0;
+                credential.last_failure_at = None;
+                credential.last_sign_in_at = Some(now);
+                uow.credentials().save(&credential).await?;
+                (now + self.config.sessions.absolute, AuditAction::SignedIn)
+            };
             let token = Token::generate(self.ports.random.as_ref());
             let session = Session {
                 id: self.new_id::<SessionId>(),
@@ -193,17 +217,17 @@ impl IdentityService {
                 token_hash: token.hash(),
                 created_at: now,
                 last_seen_at: now,
-                expires_at: now + self.config.sessions.absolute,
-                password_change_only: credential.must_change(),
+                expires_at,
+                scope,
+                password_at: now,
                 ended_at: None,
             };
             uow.sessions().insert(&session).await?;
             let origin = Origin { actor: Actor::User(user.id), ..origin.clone() };
-            let details =
-                json!({ "session": session.id, "password_change_only": session.password_change_only });
-            self.audit(uow.as_mut(), &origin, AuditAction::SignedIn, target, None, Some(details)).await?;
+            let details = json!({ "session": session.id, "scope": scope.as_str() });
+            self.audit(uow.as_mut(), &origin, action, target, None, Some(details)).await?;
             uow.commit().await?;
-            Ok(SignedIn { token, password_change_only: session.password_change_only, session })
+            Ok(SignedIn { token, scope, session })
         })
         .await
     }
@@ -277,7 +301,12 @@ impl IdentityService {
         let now = self.now();
         let check = self.ports.store.check_session(&token.hash()).await?.ok_or(SessionError::Invalid)?;
         let session = check.session;
-        if !session.is_live(now, &self.config.sessions) || check.user_status != UserStatus::Active {
+        // A session waiting for its second factor is no caller: only
+        // `second_step` takes its token.
+        if !session.is_live(now, &self.config.sessions)
+            || check.user_status != UserStatus::Active
+            || session.scope == SessionScope::SecondFactor
+        {
             return Err(SessionError::Invalid);
         }
         if now - session.last_seen_at >= self.config.session_touch_interval {
@@ -298,7 +327,8 @@ impl IdentityService {
             user: session.user,
             session: session.id,
             grants: check.grants,
-            password_change_only: session.password_change_only,
+            scope: session.scope,
+            password_at: session.password_at,
             request_id: None,
         })
     }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod export;
+mod factors;
 mod failures;
 mod lifecycle;
 mod parties;

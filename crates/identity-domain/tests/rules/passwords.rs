@@ -69,7 +69,7 @@ async fn a_generated_reset_password_is_emailed_one_time_and_cannot_be_kept() {
     let generated = w.last_secret("pat@maple.example", "generated_password").await;
     assert_eq!(w.sign_in("pat@maple.example", PASSWORD).await.unwrap_err(), SignInError::Failed);
     let signed = w.sign_in("pat@maple.example", &generated).await.unwrap();
-    assert!(signed.password_change_only);
+    assert!(signed.password_change_only());
     let caller = w.service.authenticate(&signed.token).await.unwrap();
     assert_eq!(
         w.service.change_own_password(&caller, secret(&generated), secret(&generated)).await,
@@ -93,7 +93,7 @@ async fn a_one_time_password_stops_working_after_24_hours_unused() {
         .await
         .unwrap();
     w.adapters.clock.advance(Duration::hours(23));
-    assert!(w.sign_in("pat@maple.example", "temporary passphrase 1").await.unwrap().password_change_only);
+    assert!(w.sign_in("pat@maple.example", "temporary passphrase 1").await.unwrap().password_change_only());
 }
 
 #[tokio::test]
@@ -103,7 +103,7 @@ async fn a_temporary_password_set_by_an_admin_must_be_changed_at_next_sign_in() 
     let reset = ResetMode::SetTemporary(secret("temporary passphrase 1"));
     w.service.reset_password(&w.admin, pat.id, reset).await.unwrap();
     let signed = w.sign_in("pat@maple.example", "temporary passphrase 1").await.unwrap();
-    assert!(signed.password_change_only);
+    assert!(signed.password_change_only());
     let caller = w.service.authenticate(&signed.token).await.unwrap();
     assert_eq!(
         w.service.list_users(&caller, &UserQuery::default()).await.unwrap_err(),

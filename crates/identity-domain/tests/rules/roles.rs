@@ -218,7 +218,7 @@ async fn the_operator_can_add_a_super_admin_within_the_cap() {
     };
     let (admin, password) =
         w.service.create_super_admin(&w.practice.slug, person("rescue@maple.example")).await.unwrap();
-    assert!(w.sign_in("rescue@maple.example", password.expose()).await.unwrap().password_change_only);
+    assert!(w.sign_in("rescue@maple.example", password.expose()).await.unwrap().password_change_only());
     let entry = w
         .audit()
         .await

@@ -162,7 +162,7 @@ pub async fn first_sign_in(
     one_time: &str,
 ) -> Caller {
     let signed = sign_in(service, slug, email.as_str(), one_time).await.unwrap();
-    assert!(signed.password_change_only);
+    assert!(signed.password_change_only());
     let restricted = service.authenticate(&signed.token).await.unwrap();
     service.change_own_password(&restricted, secret(one_time), secret(PASSWORD)).await.unwrap();
     service.authenticate(&signed.token).await.unwrap()

@@ -13,7 +13,7 @@ async fn creating_with_a_generated_password_queues_a_welcome_and_must_change_at_
     let welcome = w.outbox().await.into_iter().find(|e| e.to == user.email).unwrap();
     assert!(matches!(welcome.message, Message::Welcome { must_change_password: true, .. }));
     let signed = w.sign_in("pat@maple.example", password.expose()).await.unwrap();
-    assert!(signed.password_change_only);
+    assert!(signed.password_change_only());
 }
 
 #[tokio::test]
@@ -50,7 +50,7 @@ async fn an_admin_defined_password_is_checked_against_the_policy() {
     );
     let created = w.service.create_user(&w.admin, new).await.unwrap();
     assert!(created.generated_password.is_none());
-    assert!(w.sign_in("sam.rivera@maple.example", PASSWORD).await.unwrap().password_change_only);
+    assert!(w.sign_in("sam.rivera@maple.example", PASSWORD).await.unwrap().password_change_only());
 }
 
 #[tokio::test]
@@ -80,7 +80,7 @@ async fn an_invitation_makes_an_invited_user_with_a_single_use_join_link() {
     w.service.accept_invitation(&token, secret(PASSWORD), None).await.unwrap();
     assert_eq!(w.user(created.user.id).await.status, UserStatus::Active);
     let signed = w.sign_in("inv@maple.example", PASSWORD).await.unwrap();
-    assert!(!signed.password_change_only, "a password the user chose is not one-time");
+    assert!(!signed.password_change_only(), "a password the user chose is not one-time");
     assert_eq!(
         w.service.accept_invitation(&token, secret(PASSWORD), None).await,
         Err(LinkError::InvalidLink)

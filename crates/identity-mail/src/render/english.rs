@@ -1,6 +1,7 @@
 //! The English wording of every email.
 
 use super::{Action, Common, Content, Detail, Letter, Portal};
+use identity_domain::FactorChange;
 
 /// ", with the practice code maple-law", or nothing when it is unknown.
 fn practice_code(portal: &Portal<'_>) -> String {
@@ -112,6 +113,34 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                     .to_owned(),
                 "If you did not expect this change, contact your administrator right away.".to_owned(),
             ];
+        }
+        Content::SecondFactorChanged { change, changed, link } => {
+            let (subject, what) = match change {
+                FactorChange::Added { name } => (
+                    "A second factor was added",
+                    format!("A second factor, “{name}”, was added to your account"),
+                ),
+                FactorChange::Removed { name } => (
+                    "A second factor was removed",
+                    format!("The second factor “{name}” was removed from your account"),
+                ),
+                FactorChange::Reset => (
+                    "Your second factors were reset",
+                    "An administrator removed every second factor of your account and signed you out"
+                        .to_owned(),
+                ),
+            };
+            letter.subject = format!("{subject} on your {practice} account");
+            letter.intro = vec![format!("{what} on {changed}.")];
+            if matches!(change, FactorChange::Reset) {
+                letter.intro.push(
+                    "If your practice requires a second factor, you will be asked to add one when you next sign in."
+                        .to_owned(),
+                );
+            }
+            letter.action = Some(Action::new("Sign in", link));
+            letter.outro =
+                vec!["If you did not expect this change, contact your administrator right away.".to_owned()];
         }
         Content::PartyInvitation { site, link, expires, portal } => {
             letter.subject = format!("{practice} invites you to its portal");

@@ -1,6 +1,7 @@
 //! The French wording of every email.
 
 use super::{Action, Common, Content, Detail, Letter, Portal};
+use identity_domain::FactorChange;
 
 /// « avec le code du cabinet … », or nothing when it is unknown.
 fn practice_code(portal: &Portal<'_>) -> String {
@@ -119,6 +120,36 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
             letter.outro = vec![
                 "Dorénavant, connectez-vous avec la nouvelle adresse ; les courriels concernant votre compte y seront envoyés."
                     .to_owned(),
+                "Si vous n’êtes pas à l’origine de ce changement, contactez immédiatement votre administrateur."
+                    .to_owned(),
+            ];
+        }
+        Content::SecondFactorChanged { change, changed, link } => {
+            let (subject, what) = match change {
+                FactorChange::Added { name } => (
+                    "Un second facteur a été ajouté",
+                    format!("Un second facteur, « {name} », a été ajouté à votre compte"),
+                ),
+                FactorChange::Removed { name } => (
+                    "Un second facteur a été retiré",
+                    format!("Le second facteur « {name} » a été retiré de votre compte"),
+                ),
+                FactorChange::Reset => (
+                    "Vos seconds facteurs ont été réinitialisés",
+                    "Un administrateur a retiré tous les seconds facteurs de votre compte et vous a déconnecté"
+                        .to_owned(),
+                ),
+            };
+            letter.subject = format!("{subject} — votre compte {practice}");
+            letter.intro = vec![format!("{what} le {changed}.")];
+            if matches!(change, FactorChange::Reset) {
+                letter.intro.push(
+                    "Si votre cabinet exige un second facteur, on vous demandera d’en ajouter un à votre prochaine connexion."
+                        .to_owned(),
+                );
+            }
+            letter.action = Some(Action::new("Se connecter", link));
+            letter.outro = vec![
                 "Si vous n’êtes pas à l’origine de ce changement, contactez immédiatement votre administrateur."
                     .to_owned(),
             ];

@@ -160,6 +160,9 @@ impl Renderer {
                 changed: when(*changed_at),
                 portal: Portal { practice_slug, link: self.base.portal_sign_in() },
             },
+            Message::SecondFactorChanged { change, changed_at } => {
+                Content::SecondFactorChanged { change, changed: when(*changed_at), link: self.base.sign_in() }
+            }
         })
     }
 }
@@ -213,6 +216,11 @@ enum Content<'a> {
     PartyPasswordChanged {
         changed: String,
         portal: Portal<'a>,
+    },
+    SecondFactorChanged {
+        change: &'a identity_domain::FactorChange,
+        changed: String,
+        link: String,
     },
 }
 

@@ -22,6 +22,8 @@ pub struct Model {
     pub password_min_length: i64,
     /// `PracticeSettings::time_zone`, an IANA name.
     pub time_zone: String,
+    /// `PracticeSettings::second_factor_required`.
+    pub second_factor_required: bool,
     /// Creation time.
     pub created_at: DateTimeUtc,
 }
@@ -40,6 +42,7 @@ impl Model {
             super_admin_cap: to_i64(p.settings.super_admin_cap.into()),
             password_min_length: to_i64(p.settings.password_min_length.into()),
             time_zone: p.settings.time_zone.name().to_owned(),
+            second_factor_required: p.settings.second_factor_required,
             created_at: stored_time(p.created_at),
         }
     }
@@ -57,6 +60,7 @@ impl Model {
                 super_admin_cap: to_u32(TABLE, "super_admin_cap", self.super_admin_cap)?,
                 password_min_length: to_u32(TABLE, "password_min_length", self.password_min_length)?,
                 time_zone: parse(TABLE, "time_zone", &self.time_zone, TimeZone::parse)?,
+                second_factor_required: self.second_factor_required,
             },
             created_at: self.created_at,
         })

@@ -22,6 +22,8 @@ pub struct Model {
     pub bypass: bool,
     /// Whether it is built in.
     pub builtin: bool,
+    /// Whether its holders must have a second factor.
+    pub second_factor_required: bool,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
@@ -38,6 +40,7 @@ impl Model {
             permissions: permissions_json(r.permissions),
             bypass: r.bypass,
             builtin: r.builtin,
+            second_factor_required: r.second_factor_required,
         }
     }
 
@@ -53,6 +56,7 @@ impl Model {
             permissions: permissions_from_json(TABLE, &self.permissions)?,
             bypass: self.bypass,
             builtin: self.builtin,
+            second_factor_required: self.second_factor_required,
         })
     }
 }

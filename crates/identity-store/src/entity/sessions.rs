@@ -1,7 +1,7 @@
 //! `sessions`: stored as the SHA-256 of their token (unique).
 
 use super::{corrupt, stored_time};
-use identity_domain::{PracticeId, Session, SessionId, StoreError, TokenHash, UserId};
+use identity_domain::{PracticeId, Session, SessionId, SessionScope, StoreError, TokenHash, UserId};
 use sea_orm::entity::prelude::*;
 
 /// A row of `sessions`.
@@ -24,8 +24,13 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     /// Absolute expiry.
     pub expires_at: DateTimeUtc,
-    /// May only change the password.
+    /// Not a full session (kept for servers that predate `scope`: a
+    /// session that owes a step must never look full to them).
     pub password_change_only: bool,
+    /// `SessionScope`: `full`, `password_change`, `second_factor`, `enrolment`.
+    pub scope: String,
+    /// When the password was last typed in it (`NULL`: at its start).
+    pub password_at: Option<DateTimeUtc>,
     /// Ended.
     pub ended_at: Option<DateTimeUtc>,
 }
@@ -43,7 +48,9 @@ impl Model {
             created_at: stored_time(s.created_at),
             last_seen_at: stored_time(s.last_seen_at),
             expires_at: stored_time(s.expires_at),
-            password_change_only: s.password_change_only,
+            password_change_only: s.scope != SessionScope::Full,
+            scope: s.scope.as_str().to_owned(),
+            password_at: Some(stored_time(s.password_at)),
             ended_at: s.ended_at.map(stored_time),
         }
     }
@@ -63,7 +70,8 @@ impl Model {
             created_at: self.created_at,
             last_seen_at: self.last_seen_at,
             expires_at: self.expires_at,
-            password_change_only: self.password_change_only,
+            scope: SessionScope::parse(&self.scope).ok_or_else(|| corrupt("sessions", "scope"))?,
+            password_at: self.password_at.unwrap_or(self.created_at),
             ended_at: self.ended_at,
         })
     }

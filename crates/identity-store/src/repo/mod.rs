@@ -5,6 +5,7 @@
 mod audit;
 mod cases;
 mod credentials;
+mod factors;
 mod links;
 mod outbox;
 mod parties;

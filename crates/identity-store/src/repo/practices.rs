@@ -35,6 +35,7 @@ impl PracticeRepository for SeaUnitOfWork {
             .col_expr(practices::Column::SuperAdminCap, Expr::value(r.super_admin_cap))
             .col_expr(practices::Column::PasswordMinLength, Expr::value(r.password_min_length))
             .col_expr(practices::Column::TimeZone, Expr::value(r.time_zone))
+            .col_expr(practices::Column::SecondFactorRequired, Expr::value(r.second_factor_required))
             .filter(practices::Column::Id.eq(r.id))
             .exec(&self.txn)
             .await

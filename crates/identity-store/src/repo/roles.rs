@@ -49,6 +49,7 @@ impl RoleRepository for SeaUnitOfWork {
             .col_expr(roles::Column::Permissions, Expr::value(r.permissions))
             .col_expr(roles::Column::Bypass, Expr::value(r.bypass))
             .col_expr(roles::Column::Builtin, Expr::value(r.builtin))
+            .col_expr(roles::Column::SecondFactorRequired, Expr::value(r.second_factor_required))
             .filter(roles::Column::Id.eq(r.id))
             .filter(roles::Column::PracticeId.eq(r.practice_id))
             .exec(&savepoint)

@@ -21,7 +21,8 @@ use sea_orm::{
 /// placeholder; `{profiles}` the backend's aggregate.
 const CHECK_SQL: &str = "SELECT s.id AS id, s.practice_id AS practice_id, s.user_id AS user_id, \
      s.token_hash AS token_hash, s.created_at AS created_at, s.last_seen_at AS last_seen_at, \
-     s.expires_at AS expires_at, s.password_change_only AS password_change_only, s.ended_at AS ended_at, \
+     s.expires_at AS expires_at, s.password_change_only AS password_change_only, s.scope AS scope, \
+     s.password_at AS password_at, s.ended_at AS ended_at, \
      u.status AS user_status, CAST(r.permissions AS TEXT) AS role_permissions, r.bypass AS role_bypass, \
      (SELECT {profiles} FROM user_profiles up \
         JOIN profiles p ON p.id = up.profile_id AND p.practice_id = u.practice_id \
@@ -96,6 +97,8 @@ impl SessionRepository for SeaUnitOfWork {
             .col_expr(sessions::Column::LastSeenAt, Expr::value(r.last_seen_at))
             .col_expr(sessions::Column::ExpiresAt, Expr::value(r.expires_at))
             .col_expr(sessions::Column::PasswordChangeOnly, Expr::value(r.password_change_only))
+            .col_expr(sessions::Column::Scope, Expr::value(r.scope))
+            .col_expr(sessions::Column::PasswordAt, Expr::value(r.password_at))
             .col_expr(sessions::Column::EndedAt, Expr::value(r.ended_at))
             .filter(sessions::Column::Id.eq(r.id))
             .filter(sessions::Column::PracticeId.eq(r.practice_id))

@@ -34,6 +34,7 @@ async fn practices_round_trip(ctx: Ctx) {
         super_admin_cap: 3,
         password_min_length: 20,
         time_zone: TimeZone::parse("Europe/Paris").unwrap(),
+        second_factor_required: true,
     };
     let mut uow = ctx.store.begin(Access::Write).await.unwrap();
     uow.practices().update(&p).await.unwrap();
@@ -290,7 +291,8 @@ async fn sessions_round_trip(ctx: Ctx) {
         created_at: at,
         last_seen_at: at,
         expires_at: at + Duration::hours(12),
-        password_change_only: true,
+        scope: SessionScope::SecondFactor,
+        password_at: at,
         ended_at: None,
     };
     let (mut one, two, three) = (session("one"), session("two"), session("three"));
@@ -299,7 +301,8 @@ async fn sessions_round_trip(ctx: Ctx) {
         uow.sessions().insert(s).await.unwrap();
     }
     one.last_seen_at = at + Duration::minutes(3);
-    one.password_change_only = false;
+    one.scope = SessionScope::Full;
+    one.password_at = at + Duration::minutes(2);
     uow.sessions().update(&one).await.unwrap();
     assert_eq!(uow.sessions().end_all_for_user(p, u.id, Some(one.id), at).await.unwrap(), 2);
     assert_eq!(uow.sessions().end_all_for_user(p, u.id, Some(one.id), at).await.unwrap(), 0);

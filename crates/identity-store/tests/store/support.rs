@@ -200,6 +200,7 @@ pub fn role(practice: PracticeId, name: &str) -> Role {
         permissions: PermissionSet::from_iter([Permission::UsersRead, Permission::CasesOwn]),
         bypass: false,
         builtin: false,
+        second_factor_required: false,
     }
 }
 

@@ -130,11 +130,30 @@ async fn fill_every_table(ctx: &Ctx) {
             created_at: at,
             last_seen_at: at,
             expires_at: at + Duration::hours(12),
-            password_change_only: false,
+            scope: identity_domain::SessionScope::Full,
+            password_at: at,
             ended_at: None,
         })
         .await
         .unwrap();
+    uow.factors()
+        .insert(&identity_domain::Factor {
+            id: id(),
+            practice: p,
+            user: u.id,
+            name: identity_domain::FactorName::parse("Phone").unwrap(),
+            kind: identity_domain::FactorKind::Totp(identity_domain::TotpFactor {
+                secret: identity_domain::TotpSecret::from_bytes([7; 20]),
+                last_step: None,
+            }),
+            confirmed: true,
+            created_at: at,
+            last_used_at: None,
+        })
+        .await
+        .unwrap();
+    let code = identity_domain::RecoveryCodeHash::of(u.id, "aaaaa-bbbbb");
+    uow.factors().replace_recovery_codes(p, u.id, &[code], at).await.unwrap();
     let portal_email = email("party@example.com");
     uow.portal().reserve_email(p, &portal_email, party.id, at).await.unwrap();
     uow.portal().insert_account(&PortalAccount::invited(p, party.id, portal_email, at)).await.unwrap();

@@ -431,7 +431,7 @@ async fn settings_are_read_by_anyone_and_changed_within_range() {
     assert_eq!(
         read.body,
         json!({ "practice": "maple-law", "name": "Maple Immigration Law", "super_admin_cap": 2, "password_min_length": 15,
-                "time_zone": "America/Toronto" }),
+                "time_zone": "America/Toronto", "second_factor_required": false }),
         "the practice's time zone is its first Super Admin's"
     );
     app.put("/api/v1/settings", &paralegal, json!({ "super_admin_cap": 3, "password_min_length": 15 }))

@@ -27,6 +27,7 @@ enum Who<'a> {
 fn allowed(who: Who<'_>, need: Need) -> bool {
     match (need, who) {
         (Need::Anonymous, _) => true,
+        (Need::Waiting, _) => false,
         (_, Who::Nobody) => false,
         (Need::Portal, Who::Party) => true,
         (Need::Portal, Who::Staff(_)) | (_, Who::Party) => false,
@@ -81,6 +82,13 @@ async fn every_route_by_every_built_in_role_by_a_portal_party_and_without_a_sess
                         !role.permission_set().contains(named.parse().unwrap()),
                         "{label} names {named}, which the role holds"
                     );
+                }
+                (_, Need::Waiting) => {
+                    // No caller here holds a waiting session: the step fails,
+                    // or (without a token) the session is missing.
+                    assert_eq!(status, 401, "{label}: {:#}", answer.body);
+                    let kind = answer.problem_type();
+                    assert!(kind.ends_with(":second-factor-failed") || kind.ends_with(":unauthenticated"), "{label}");
                 }
                 _ => {
                     // As if no session were presented: the same body as without one.

@@ -46,6 +46,17 @@ pub async fn details(
         (t.created_at, when(user.created_at)),
         (t.updated_at, when(user.updated_at)),
     ];
+    let mut facts = facts;
+    if let Ok(overview) = state.service.user_factors(&viewer.caller, user.id).await {
+        let mut listed: Vec<String> = overview.factors.iter().map(|f| f.name.as_str().to_owned()).collect();
+        if listed.is_empty() {
+            listed.push(t.mfa_user_none.to_owned());
+        }
+        if overview.required {
+            listed.push(t.mfa_user_required.to_owned());
+        }
+        facts.push((t.mfa_nav, listed.join(" · ")));
+    }
     let emails = state
         .service
         .email_history(&viewer.caller, user.id)
@@ -163,6 +174,9 @@ pub async fn act(
         }
         Action::Revoke => {
             service.revoke_invitation(caller, user.id).await.map(|_| "revoked").map_err(|e| e.describe(t))
+        }
+        Action::ResetFactors => {
+            service.reset_factors(caller, user.id).await.map(|_| "factors_reset").map_err(|e| e.describe(t))
         }
     };
     match outcome {

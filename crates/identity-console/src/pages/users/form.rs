@@ -20,6 +20,7 @@ pub fn done_text(t: &'static Text, key: &str) -> Option<&'static str> {
         "reactivated" => t.done_reactivated,
         "email" => t.done_email,
         "invited" => t.done_invited,
+        "factors_reset" => t.mfa_reset_done,
         _ => return None,
     })
 }

@@ -1,0 +1,354 @@
+//! Second factors: the second step of signing in, one's own factors
+//! (TOTP authenticators and recovery codes), and an administrator's view
+//! and reset of a user's.
+//!
+//! Managing one's factors needs a password typed within the last ten
+//! minutes: at sign-in, or through `POST /me/password-confirmation`.
+
+use crate::ApiState;
+use crate::error::{Answers, ApiError};
+use crate::extract::{AppJson, AppPath, Authenticated, WaitingSession};
+use crate::routes::sessions::SessionView;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum_extra::extract::cookie::CookieJar;
+use chrono::{DateTime, Utc};
+use identity_domain::*;
+use identity_http::cookie::session_cookie;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub fn routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new()
+        .routes(routes!(second_step))
+        .routes(routes!(confirm_password))
+        .routes(routes!(own_factors))
+        .routes(routes!(start_totp))
+        .routes(routes!(confirm_totp))
+        .routes(routes!(rename_factor, remove_factor))
+        .routes(routes!(regenerate_recovery_codes))
+        .routes(routes!(user_factors))
+        .routes(routes!(reset_factors))
+}
+
+/// The second step of signing in: one of the two. Its `Debug` never shows
+/// the code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SecondStepBody {
+    /// The 6-digit code of a TOTP authenticator (spaces ignored).
+    #[schema(value_type = String, format = Password)]
+    Totp(SecretString),
+    /// One of the recovery codes (`k7m2q-x9tp4`; case, spaces and dashes
+    /// ignored).
+    #[schema(value_type = String, format = Password)]
+    RecoveryCode(SecretString),
+}
+
+/// Presents the second factor for a session waiting for it (the token that
+/// `POST /sessions` gave with `scope: "second_factor"`, as bearer or
+/// cookie). On success that session ends and a new one begins: its token
+/// is in the answer and the cookie. Every failure (wrong, replayed or
+/// malformed code, unknown or expired session, locked account) gets the
+/// same 401; wrong codes count toward the account's lock as wrong
+/// passwords do.
+#[utoipa::path(post, path = "/sessions/second-factor", tag = "sessions", security(("bearer" = [])),
+    request_body = SecondStepBody,
+    responses(
+        (status = 201, description = "Signed in", body = SessionView),
+        Answers<SecondStepError>,
+    ))]
+async fn second_step(
+    State(state): State<ApiState>,
+    waiting: WaitingSession,
+    jar: CookieJar,
+    AppJson(body): AppJson<SecondStepBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let proof = match body {
+        SecondStepBody::Totp(code) => FactorProof::Totp(code),
+        SecondStepBody::RecoveryCode(code) => FactorProof::RecoveryCode(code),
+    };
+    let passed = state
+        .service
+        .second_step(SecondStep { token: waiting.token, proof, request_id: waiting.request_id })
+        .await?;
+    let jar = jar.add(session_cookie(passed.token.expose()));
+    let view = SessionView::of(&passed.token, &passed.session);
+    Ok((StatusCode::CREATED, jar, AppJson(view)))
+}
+
+/// The current password, typed again. Its `Debug` never shows it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordConfirmationBody {
+    /// The current password.
+    #[schema(value_type = String, format = Password, min_length = 1, max_length = 128)]
+    pub password: SecretString,
+}
+
+/// Confirms the current password: for the next ten minutes the session may
+/// manage its second factors. A wrong password counts as a failed sign-in.
+#[utoipa::path(post, path = "/me/password-confirmation", tag = "second factors", security(("bearer" = [])),
+    request_body = PasswordConfirmationBody,
+    responses(
+        (status = 204, description = "Confirmed"),
+        Answers<ConfirmPasswordError>,
+    ))]
+async fn confirm_password(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppJson(body): AppJson<PasswordConfirmationBody>,
+) -> Result<StatusCode, ApiError> {
+    state.service.confirm_password(&auth.caller, body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A second factor as shown: never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactorView {
+    /// Id.
+    pub id: Uuid,
+    /// `totp`.
+    #[schema(example = "totp")]
+    pub kind: String,
+    /// Its holder's name for it.
+    pub name: String,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used to sign in.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl From<FactorSummary> for FactorView {
+    fn from(f: FactorSummary) -> Self {
+        Self {
+            id: f.id.as_uuid(),
+            kind: f.kind.to_owned(),
+            name: f.name.as_str().to_owned(),
+            created_at: f.created_at,
+            last_used_at: f.last_used_at,
+        }
+    }
+}
+
+/// A user's second factors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactorsView {
+    /// Confirmed factors, oldest first.
+    pub factors: Vec<FactorView>,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u32,
+    /// Whether the user's role or practice requires a second factor.
+    pub required: bool,
+}
+
+impl From<FactorOverview> for FactorsView {
+    fn from(o: FactorOverview) -> Self {
+        Self {
+            factors: o.factors.into_iter().map(Into::into).collect(),
+            recovery_codes_left: o.recovery_codes_left,
+            required: o.required,
+        }
+    }
+}
+
+/// Your second factors (needs a recent password).
+#[utoipa::path(get, path = "/me/factors", tag = "second factors", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Your factors", body = FactorsView),
+        Answers<OwnFactorsError>,
+    ))]
+async fn own_factors(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+) -> Result<AppJson<FactorsView>, ApiError> {
+    Ok(AppJson(state.service.own_factors(&auth.caller).await?.into()))
+}
+
+/// A name for a factor.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactorNameBody {
+    /// 1 to 60 characters ("Phone").
+    #[schema(min_length = 1, max_length = 60)]
+    pub name: String,
+}
+
+/// A TOTP enrolment begun: give the secret to the authenticator app.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpEnrolmentView {
+    /// The factor, to confirm with a code (`POST /me/factors/{id}/confirmation`).
+    pub factor: Uuid,
+    /// The secret in Base32 (32 characters), for typing into the app.
+    pub secret: String,
+    /// The `otpauth://` URI, for a QR code.
+    pub uri: String,
+}
+
+/// Begins enrolling a TOTP authenticator (needs a recent password). The
+/// factor counts once confirmed with a code from the app; an unconfirmed
+/// enrolment begun earlier is replaced. An enrolment-only session may call
+/// it too.
+#[utoipa::path(post, path = "/me/factors/totp", tag = "second factors", security(("bearer" = [])),
+    request_body = FactorNameBody,
+    responses(
+        (status = 201, description = "Begun: the secret, shown once", body = TotpEnrolmentView),
+        Answers<StartEnrolmentError>,
+    ))]
+async fn start_totp(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppJson(body): AppJson<FactorNameBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let begun = state.service.start_totp(&auth.caller, &body.name).await?;
+    let view =
+        TotpEnrolmentView { factor: begun.factor.as_uuid(), secret: begun.secret.base32(), uri: begun.uri };
+    Ok((StatusCode::CREATED, AppJson(view)))
+}
+
+/// A code from the authenticator being enrolled.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeBody {
+    /// The 6-digit code it shows now.
+    #[schema(min_length = 6, max_length = 20)]
+    pub code: String,
+}
+
+/// A factor confirmed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrolledView {
+    /// The factor.
+    pub factor: FactorView,
+    /// Recovery codes, shown once: with your first factor only (empty otherwise).
+    pub recovery_codes: Vec<String>,
+    /// What your session may do now (`full` once an enrolment-only session has enrolled).
+    #[schema(example = "full")]
+    pub scope: String,
+}
+
+/// Confirms a TOTP enrolment with the code the app shows. With your first
+/// factor come ten recovery codes, shown once. You are emailed.
+#[utoipa::path(post, path = "/me/factors/{id}/confirmation", tag = "second factors", security(("bearer" = [])),
+    request_body = CodeBody,
+    params(("id" = Uuid, Path, description = "The factor being enrolled")),
+    responses(
+        (status = 200, description = "Enrolled", body = EnrolledView),
+        Answers<ConfirmEnrolmentError>,
+    ))]
+async fn confirm_totp(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<CodeBody>,
+) -> Result<AppJson<EnrolledView>, ApiError> {
+    let enrolled = state.service.confirm_totp(&auth.caller, FactorId::from_uuid(id), &body.code).await?;
+    Ok(AppJson(EnrolledView {
+        factor: enrolled.factor.into(),
+        recovery_codes: enrolled.recovery_codes.iter().map(|c| c.expose().to_owned()).collect(),
+        scope: enrolled.scope.as_str().to_owned(),
+    }))
+}
+
+/// Renames one of your factors (needs a recent password).
+#[utoipa::path(patch, path = "/me/factors/{id}", tag = "second factors", security(("bearer" = [])),
+    request_body = FactorNameBody,
+    params(("id" = Uuid, Path, description = "The factor")),
+    responses(
+        (status = 200, description = "Renamed", body = FactorView),
+        Answers<RenameFactorError>,
+    ))]
+async fn rename_factor(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<FactorNameBody>,
+) -> Result<AppJson<FactorView>, ApiError> {
+    Ok(AppJson(state.service.rename_factor(&auth.caller, FactorId::from_uuid(id), &body.name).await?.into()))
+}
+
+/// Removes one of your factors (needs a recent password); with the last go
+/// the recovery codes. You are emailed.
+#[utoipa::path(delete, path = "/me/factors/{id}", tag = "second factors", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The factor")),
+    responses(
+        (status = 204, description = "Removed"),
+        Answers<RemoveFactorError>,
+    ))]
+async fn remove_factor(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppPath(id): AppPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    state.service.remove_factor(&auth.caller, FactorId::from_uuid(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// New recovery codes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecoveryCodesView {
+    /// Ten codes, shown once; the earlier ones no longer work.
+    pub recovery_codes: Vec<String>,
+}
+
+/// Replaces your recovery codes with ten new ones (needs a recent password
+/// and a factor).
+#[utoipa::path(post, path = "/me/recovery-codes", tag = "second factors", security(("bearer" = [])),
+    responses(
+        (status = 201, description = "New codes, shown once", body = RecoveryCodesView),
+        Answers<RegenerateCodesError>,
+    ))]
+async fn regenerate_recovery_codes(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+) -> Result<impl IntoResponse, ApiError> {
+    let codes = state.service.regenerate_recovery_codes(&auth.caller).await?;
+    let view = RecoveryCodesView { recovery_codes: codes.iter().map(|c| c.expose().to_owned()).collect() };
+    Ok((StatusCode::CREATED, AppJson(view)))
+}
+
+/// A user's second factors (needs `users.read`): names and dates, never
+/// secrets, and whether one is required of them.
+#[utoipa::path(get, path = "/users/{id}/factors", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Their factors", body = FactorsView),
+        Answers<UserFactorsError>,
+    ))]
+async fn user_factors(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppPath(id): AppPath<Uuid>,
+) -> Result<AppJson<FactorsView>, ApiError> {
+    Ok(AppJson(state.service.user_factors(&auth.caller, UserId::from_uuid(id)).await?.into()))
+}
+
+/// How many factors a reset removed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactorsReset {
+    /// Factors removed.
+    pub removed: u64,
+}
+
+/// Resets a user's second factors (needs `users.reset_password`, on a user
+/// you may act on): every factor and recovery code goes, every session
+/// ends, and the user is emailed.
+#[utoipa::path(post, path = "/users/{id}/factors/reset", tag = "users", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Reset", body = FactorsReset),
+        Answers<UserFactorsError>,
+    ))]
+async fn reset_factors(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppPath(id): AppPath<Uuid>,
+) -> Result<AppJson<FactorsReset>, ApiError> {
+    let removed = state.service.reset_factors(&auth.caller, UserId::from_uuid(id)).await?;
+    Ok(AppJson(FactorsReset { removed }))
+}

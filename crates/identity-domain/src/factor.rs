@@ -1,0 +1,485 @@
+//! Second factors: TOTP authenticators and single-use recovery codes.
+//!
+//! A TOTP authenticator follows RFC 6238 with the parameters every
+//! authenticator app understands: a 160-bit secret, HMAC-SHA1, 6 digits,
+//! 30-second steps. A code is accepted one step either side of now (clock
+//! drift), and each step once: the last step used is stored, so a code seen
+//! over someone's shoulder cannot be replayed.
+//!
+//! Recovery codes are ten random codes of 50 bits, shown once and stored as
+//! hashes; each works once.
+
+use crate::ids::{FactorId, PracticeId, UserId};
+use crate::ports::SecureRandom;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use secrecy::{ExposeSecret, SecretBox};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+/// Bytes in a TOTP secret: 160 bits, as RFC 4226 recommends.
+pub const TOTP_SECRET_BYTES: usize = 20;
+/// Seconds in a TOTP step.
+pub const TOTP_STEP_SECONDS: i64 = 30;
+/// Digits in a TOTP code.
+pub const TOTP_DIGITS: usize = 6;
+/// Recovery codes a user holds after enrolling or regenerating.
+pub const RECOVERY_CODE_COUNT: usize = 10;
+/// Longest name a factor may have.
+pub const MAX_FACTOR_NAME_LENGTH: usize = 60;
+
+/// The Base32 alphabet of RFC 4648 (what authenticator apps read).
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// A TOTP secret. Its `Debug` shows nothing.
+pub struct TotpSecret(SecretBox<[u8; TOTP_SECRET_BYTES]>);
+
+impl TotpSecret {
+    /// Draws a new secret from the secure random source.
+    pub fn generate(random: &dyn SecureRandom) -> Self {
+        let mut bytes = [0u8; TOTP_SECRET_BYTES];
+        random.fill(&mut bytes);
+        Self::from_bytes(bytes)
+    }
+
+    /// Wraps stored secret bytes.
+    pub fn from_bytes(bytes: [u8; TOTP_SECRET_BYTES]) -> Self {
+        Self(SecretBox::new(Box::new(bytes)))
+    }
+
+    /// The secret bytes, for storage.
+    pub fn expose_bytes(&self) -> &[u8; TOTP_SECRET_BYTES] {
+        self.0.expose_secret()
+    }
+
+    /// The secret in Base32 without padding (32 characters), as typed into
+    /// an authenticator app that cannot scan a QR code.
+    pub fn base32(&self) -> String {
+        base32(self.expose_bytes())
+    }
+
+    /// The code for one step (RFC 6238 over RFC 4226's dynamic truncation).
+    pub fn code_at_step(&self, step: u64) -> u32 {
+        hotp(self.expose_bytes(), step, TOTP_DIGITS)
+    }
+
+    /// The `otpauth://` URI an authenticator app scans: the practice as the
+    /// issuer, the user's email as the account.
+    pub fn provisioning_uri(&self, issuer: &str, account: &str) -> String {
+        let issuer = percent_encode(issuer);
+        format!(
+            "otpauth://totp/{issuer}:{}?secret={}&issuer={issuer}&algorithm=SHA1&digits={TOTP_DIGITS}&period={TOTP_STEP_SECONDS}",
+            percent_encode(account),
+            self.base32(),
+        )
+    }
+}
+
+impl Clone for TotpSecret {
+    fn clone(&self) -> Self {
+        Self::from_bytes(*self.expose_bytes())
+    }
+}
+
+impl fmt::Debug for TotpSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TotpSecret(<redacted>)")
+    }
+}
+
+impl PartialEq for TotpSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose_bytes().ct_eq(other.expose_bytes()).into()
+    }
+}
+
+impl Eq for TotpSecret {}
+
+/// The TOTP step `at` falls in.
+pub fn totp_step(at: DateTime<Utc>) -> u64 {
+    u64::try_from(at.timestamp().div_euclid(TOTP_STEP_SECONDS)).unwrap_or(0)
+}
+
+/// RFC 4226 HOTP with HMAC-SHA1 and `digits` digits.
+fn hotp(key: &[u8], counter: u64, digits: usize) -> u32 {
+    let Ok(mut mac) = <Hmac<Sha1> as KeyInit>::new_from_slice(key) else {
+        // HMAC takes keys of any length; this branch cannot be reached.
+        return u32::MAX;
+    };
+    mac.update(&counter.to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = usize::from(digest[digest.len() - 1] & 0x0f);
+    let binary = (u32::from(digest[offset]) & 0x7f) << 24
+        | u32::from(digest[offset + 1]) << 16
+        | u32::from(digest[offset + 2]) << 8
+        | u32::from(digest[offset + 3]);
+    let modulus = 10u32.pow(u32::try_from(digits).unwrap_or(6));
+    binary % modulus
+}
+
+fn base32(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for &byte in bytes {
+        buffer = (buffer << 8) | u32::from(byte);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(BASE32[((buffer >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(BASE32[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'@') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A code as typed: digits only once spaces are removed, exactly six of them.
+fn parse_totp_code(typed: &str) -> Option<u32> {
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() != TOTP_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// A TOTP authenticator of a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpFactor {
+    /// The secret shared with the authenticator app.
+    pub secret: TotpSecret,
+    /// The last step whose code was accepted: no code of this step or an
+    /// earlier one is accepted again.
+    pub last_step: Option<u64>,
+}
+
+impl TotpFactor {
+    /// The step whose code `typed` is, within one step of `now` and later
+    /// than the last step used; `None` if there is none. Every candidate is
+    /// compared, in constant time, whatever matched first.
+    pub fn matching_step(&self, typed: &str, now: DateTime<Utc>) -> Option<u64> {
+        let code = parse_totp_code(typed)?;
+        let current = totp_step(now);
+        let mut found = None;
+        for step in [current.saturating_sub(1), current, current.saturating_add(1)] {
+            let fresh = self.last_step.is_none_or(|last| step > last);
+            let equal: bool = self.secret.code_at_step(step).ct_eq(&code).into();
+            if equal && fresh && found.is_none() {
+                found = Some(step);
+            }
+        }
+        found
+    }
+}
+
+/// What kind of factor a [`Factor`] is, and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactorKind {
+    /// A TOTP authenticator app.
+    Totp(TotpFactor),
+}
+
+impl FactorKind {
+    /// The kind's name, as stored and shown in the API (`totp`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Totp(_) => "totp",
+        }
+    }
+}
+
+/// A second factor of a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Factor {
+    /// Its id.
+    pub id: FactorId,
+    /// The user's practice.
+    pub practice: PracticeId,
+    /// Whose it is.
+    pub user: UserId,
+    /// The name its holder gave it ("Phone").
+    pub name: FactorName,
+    /// What it is and holds.
+    pub kind: FactorKind,
+    /// A factor counts only once its holder has proved it works (typed a
+    /// code it gave); until then it is an enrolment in progress.
+    pub confirmed: bool,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used to sign in.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl Factor {
+    /// What may be shown of it: never its secret.
+    pub fn summary(&self) -> FactorSummary {
+        FactorSummary {
+            id: self.id,
+            kind: self.kind.name(),
+            name: self.name.clone(),
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+        }
+    }
+}
+
+/// A factor as listed: what it is, never what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactorSummary {
+    /// Its id.
+    pub id: FactorId,
+    /// `totp`.
+    pub kind: &'static str,
+    /// Its name.
+    pub name: FactorName,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+    /// When it was last used to sign in.
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A factor's name: 1 to 60 characters once trimmed, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FactorName(String);
+
+/// Why a factor name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FactorNameError {
+    /// Nothing but spaces.
+    #[error("the name is empty")]
+    Empty,
+    /// Over the limit.
+    #[error("the name is longer than {MAX_FACTOR_NAME_LENGTH} characters")]
+    TooLong,
+    /// A control character.
+    #[error("the name contains a control character")]
+    Control,
+}
+
+impl FactorName {
+    /// Checks a typed name.
+    ///
+    /// # Errors
+    /// [`FactorNameError`].
+    pub fn parse(typed: &str) -> Result<Self, FactorNameError> {
+        let name = typed.trim();
+        if name.is_empty() {
+            return Err(FactorNameError::Empty);
+        }
+        if name.chars().count() > MAX_FACTOR_NAME_LENGTH {
+            return Err(FactorNameError::TooLong);
+        }
+        if name.chars().any(char::is_control) {
+            return Err(FactorNameError::Control);
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FactorName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A recovery code as shown once to its holder: ten Base32 characters in
+/// two groups (`k7m2q-x9tp4`), 50 random bits.
+#[derive(Clone)]
+pub struct RecoveryCode(String);
+
+impl RecoveryCode {
+    /// Draws a new code.
+    pub fn generate(random: &dyn SecureRandom) -> Self {
+        let mut bytes = [0u8; 10];
+        random.fill(&mut bytes);
+        let text: String =
+            bytes.iter().map(|b| char::from(BASE32[usize::from(b & 31)]).to_ascii_lowercase()).collect();
+        Self(format!("{}-{}", &text[..5], &text[5..]))
+    }
+
+    /// The code, to show once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The hash it is stored under, bound to its user.
+    pub fn hash(&self, user: UserId) -> RecoveryCodeHash {
+        RecoveryCodeHash::of(user, &self.0)
+    }
+}
+
+impl fmt::Debug for RecoveryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecoveryCode(<redacted>)")
+    }
+}
+
+/// The SHA-256 of a recovery code, salted with its user's id. A code has 50
+/// random bits and a wrong guess counts toward the account's lock, so a fast
+/// hash is enough; the salt keeps one table from serving every user.
+#[derive(Clone, Copy, Eq)]
+pub struct RecoveryCodeHash([u8; 32]);
+
+impl RecoveryCodeHash {
+    /// The hash of a code as typed: case, spaces and dashes do not matter.
+    pub fn of(user: UserId, typed: &str) -> Self {
+        let normal: String =
+            typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+        let mut digest = Sha256::new();
+        digest.update(user.as_uuid().as_bytes());
+        digest.update(normal.as_bytes());
+        Self(digest.finalize().into())
+    }
+
+    /// Wraps a stored hash.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The bytes, for storage.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl PartialEq for RecoveryCodeHash {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl std::hash::Hash for RecoveryCodeHash {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl fmt::Debug for RecoveryCodeHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecoveryCodeHash(<redacted>)")
+    }
+}
+
+/// A second step of sign-in, as presented.
+#[derive(Debug, Clone)]
+pub enum FactorProof {
+    /// A code from a TOTP authenticator.
+    Totp(secrecy::SecretString),
+    /// One of the recovery codes.
+    RecoveryCode(secrecy::SecretString),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// RFC 6238 appendix B, SHA-1 rows: the 20-byte ASCII key
+    /// "12345678901234567890", 8 digits.
+    #[test]
+    fn rfc_6238_sha1_test_vectors() {
+        let key = b"12345678901234567890";
+        for (time, code) in [
+            (59_i64, 94_287_082_u32),
+            (1_111_111_109, 7_081_804),
+            (1_111_111_111, 14_050_471),
+            (1_234_567_890, 89_005_924),
+            (2_000_000_000, 69_279_037),
+            (20_000_000_000, 65_353_130),
+        ] {
+            let step = u64::try_from(time / TOTP_STEP_SECONDS).unwrap_or(0);
+            assert_eq!(hotp(key, step, 8), code, "at {time}");
+        }
+    }
+
+    #[test]
+    fn six_digit_codes_are_the_last_six_digits() {
+        let secret = TotpSecret::from_bytes(*b"12345678901234567890");
+        assert_eq!(secret.code_at_step(1), 287_082);
+    }
+
+    /// RFC 4648's test vectors for Base32 (without padding).
+    #[test]
+    fn base32_follows_rfc_4648() {
+        for (input, output) in [
+            ("", ""),
+            ("f", "MY"),
+            ("fo", "MZXQ"),
+            ("foo", "MZXW6"),
+            ("foob", "MZXW6YQ"),
+            ("fooba", "MZXW6YTB"),
+            ("foobar", "MZXW6YTBOI"),
+        ] {
+            assert_eq!(base32(input.as_bytes()), output);
+        }
+        let secret = TotpSecret::from_bytes(*b"12345678901234567890");
+        assert_eq!(secret.base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    }
+
+    #[test]
+    fn a_code_is_accepted_one_step_either_side_once() {
+        let secret = TotpSecret::from_bytes(*b"12345678901234567890");
+        let now = Utc.timestamp_opt(1_111_111_111, 0).single().unwrap_or_default();
+        let step = totp_step(now);
+        let mut factor = TotpFactor { secret: secret.clone(), last_step: None };
+        let code = |s: u64| format!("{:06}", secret.code_at_step(s));
+        assert_eq!(factor.matching_step(&code(step), now), Some(step));
+        assert_eq!(factor.matching_step(&code(step - 1), now), Some(step - 1));
+        assert_eq!(factor.matching_step(&code(step + 1), now), Some(step + 1));
+        assert_eq!(factor.matching_step(&code(step - 2), now), None);
+        assert_eq!(factor.matching_step(&code(step + 2), now), None);
+        factor.last_step = Some(step);
+        assert_eq!(factor.matching_step(&code(step), now), None, "replayed");
+        assert_eq!(factor.matching_step(&code(step - 1), now), None, "older than the last used");
+        assert_eq!(factor.matching_step(&code(step + 1), now), Some(step + 1));
+        assert_eq!(factor.matching_step("12 345", now), None);
+        assert_eq!(factor.matching_step("abcdef", now), None);
+    }
+
+    #[test]
+    fn the_provisioning_uri_carries_issuer_account_and_secret() {
+        let secret = TotpSecret::from_bytes(*b"12345678901234567890");
+        let uri = secret.provisioning_uri("Maple Law", "olivia@maple.example");
+        assert_eq!(
+            uri,
+            "otpauth://totp/Maple%20Law:olivia@maple.example?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Maple%20Law&algorithm=SHA1&digits=6&period=30"
+        );
+    }
+
+    #[test]
+    fn recovery_codes_hash_alike_whatever_their_case_and_dashes() {
+        struct Fixed;
+        impl SecureRandom for Fixed {
+            fn fill(&self, bytes: &mut [u8]) {
+                bytes.iter_mut().enumerate().for_each(|(i, b)| *b = u8::try_from(i * 7).unwrap_or(0));
+            }
+        }
+        let code = RecoveryCode::generate(&Fixed);
+        assert_eq!(code.expose().len(), 11);
+        let user = UserId::from_uuid(uuid::Uuid::from_u128(7));
+        let typed = code.expose().to_uppercase().replace('-', " ");
+        assert_eq!(RecoveryCodeHash::of(user, &typed), code.hash(user));
+        let other = UserId::from_uuid(uuid::Uuid::from_u128(8));
+        assert_ne!(code.hash(other), code.hash(user));
+        assert!(!format!("{code:?}").contains(code.expose()));
+    }
+}

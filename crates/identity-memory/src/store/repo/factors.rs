@@ -1,0 +1,126 @@
+//! Second factors and recovery codes, by user.
+
+use crate::store::*;
+use identity_domain::ports::FactorRepository;
+use identity_domain::{Factor, FactorId, FactorKind, RecoveryCodeHash};
+
+#[async_trait]
+impl FactorRepository for MemoryUnitOfWork {
+    async fn list(&mut self, practice: PracticeId, user: UserId) -> Result<Vec<Factor>, StoreError> {
+        let mut found: Vec<Factor> = self
+            .working
+            .factors
+            .values()
+            .filter(|f| f.practice == practice && f.user == user)
+            .cloned()
+            .collect();
+        found.sort_by_key(|f| (f.created_at, f.id));
+        Ok(found)
+    }
+
+    async fn has_confirmed(&mut self, practice: PracticeId, user: UserId) -> Result<bool, StoreError> {
+        Ok(self.working.factors.values().any(|f| f.practice == practice && f.user == user && f.confirmed))
+    }
+
+    async fn insert(&mut self, factor: &Factor) -> Result<(), StoreError> {
+        self.working.factors.insert(factor.id, factor.clone());
+        Ok(())
+    }
+
+    async fn update(&mut self, factor: &Factor) -> Result<(), StoreError> {
+        if let Some(stored) = self.working.factors.get_mut(&factor.id)
+            && stored.practice == factor.practice
+        {
+            stored.name = factor.name.clone();
+            stored.confirmed = factor.confirmed;
+            stored.last_used_at = factor.last_used_at;
+        }
+        Ok(())
+    }
+
+    async fn advance_totp(
+        &mut self,
+        practice: PracticeId,
+        id: FactorId,
+        step: u64,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(factor) = self.working.factors.get_mut(&id).filter(|f| f.practice == practice) else {
+            return Ok(false);
+        };
+        let FactorKind::Totp(totp) = &mut factor.kind;
+        if totp.last_step.is_some_and(|last| last >= step) {
+            return Ok(false);
+        }
+        totp.last_step = Some(step);
+        factor.last_used_at = Some(at);
+        Ok(true)
+    }
+
+    async fn remove(&mut self, practice: PracticeId, user: UserId, id: FactorId) -> Result<bool, StoreError> {
+        let owned = self.working.factors.get(&id).is_some_and(|f| f.practice == practice && f.user == user);
+        if owned {
+            self.working.factors.remove(&id);
+        }
+        Ok(owned)
+    }
+
+    async fn remove_all(&mut self, practice: PracticeId, user: UserId) -> Result<u64, StoreError> {
+        let ids: Vec<FactorId> = self
+            .working
+            .factors
+            .values()
+            .filter(|f| f.practice == practice && f.user == user)
+            .map(|f| f.id)
+            .collect();
+        for id in &ids {
+            self.working.factors.remove(id);
+        }
+        self.working.recovery_codes.remove(&(practice, user));
+        Ok(ids.len() as u64)
+    }
+
+    async fn replace_recovery_codes(
+        &mut self,
+        practice: PracticeId,
+        user: UserId,
+        codes: &[RecoveryCodeHash],
+        _at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if codes.is_empty() {
+            self.working.recovery_codes.remove(&(practice, user));
+        } else {
+            let unused = codes.iter().map(|c| (*c, false)).collect();
+            self.working.recovery_codes.insert((practice, user), unused);
+        }
+        Ok(())
+    }
+
+    async fn use_recovery_code(
+        &mut self,
+        practice: PracticeId,
+        user: UserId,
+        code: &RecoveryCodeHash,
+        _at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(codes) = self.working.recovery_codes.get_mut(&(practice, user)) else {
+            return Ok(false);
+        };
+        match codes.iter_mut().find(|(c, used)| c == code && !*used) {
+            Some(entry) => {
+                entry.1 = true;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn recovery_codes_left(&mut self, practice: PracticeId, user: UserId) -> Result<u32, StoreError> {
+        let left = self
+            .working
+            .recovery_codes
+            .get(&(practice, user))
+            .map_or(0, |codes| codes.iter().filter(|(_, used)| !used).count());
+        Ok(u32::try_from(left).unwrap_or(u32::MAX))
+    }
+}
