@@ -191,7 +191,7 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     browser.set("#f-date_of_birth", "2010-05-31").await;
     browser.fill("#f-gender", "Non-binary").await;
     browser.fill("#f-grade_or_position", "Grade 10").await;
-    browser.fill("#f-language", "en").await;
+    browser.select("#f-language", "English").await;
     browser.submit("#invite-party").await;
     assert_eq!(browser.text("#done").await, "The individual is saved and invited.");
 
@@ -374,7 +374,7 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     browser.click("#new-party-menu summary").await;
     browser.select("#f-kind", "Witness").await;
     browser.fill("#f-name", "Wes Witness").await;
-    browser.fill("#f-language", "fr-CA").await;
+    browser.select("#f-language", "Français (Canada)").await;
     browser.submit("#save-party").await;
     assert_eq!(browser.text("#done").await, "The individual is saved.");
 
