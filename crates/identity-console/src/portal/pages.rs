@@ -9,6 +9,7 @@ use crate::i18n::{Lang, Text, fill};
 use crate::messages::{Describe, Problem, text_problem};
 use crate::pages::access::{DeadLink, ForgotForm, LinkState, Sent, SignInForm, sign_in_refused};
 use crate::pages::party::{case_status_label, part_label};
+use crate::pages::users::encode;
 use crate::pages::{Errors, render};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -50,11 +51,14 @@ impl PortalChrome {
     }
 }
 
-/// A notice shown at the top of the sign-in page.
+/// A notice shown at the top of the sign-in page, and what to fill in
+/// (after joining or a new password: the practice and email of the link).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Notice {
     notice: String,
+    practice: String,
+    email: String,
 }
 
 fn notice_text(t: &'static Text, key: &str) -> Option<&'static str> {
@@ -87,8 +91,8 @@ pub async fn sign_in_page(visitor: PortalVisitor, Query(notice): Query<Notice>) 
         chrome: PortalChrome::visitor(v.lang, v.csrf.clone(), paths::SIGN_IN),
         notice: notice_text(t, &notice.notice),
         errors: Errors::default(),
-        practice: String::new(),
-        email: String::new(),
+        practice: notice.practice,
+        email: notice.email,
     };
     (visitor.jar(), render(StatusCode::OK, &page)).into_response()
 }
@@ -255,6 +259,8 @@ async fn redeem(which: LinkUse, state: ConsoleState, posted: PortalVisitorForm<L
     let PortalVisitorForm { visitor, form, request_id } = posted;
     let token = Token::presented(form.token.expose_secret().trim());
     let password = form.new_password;
+    // Whose link it is, to fill in the sign-in page afterwards.
+    let holder = state.service.inspect_party_link(&token).await.ok().flatten();
     let (result, notice): (Result<(), LinkError>, &str) = match which {
         LinkUse::Join => {
             (state.service.accept_party_invitation(&token, password, request_id).await, "joined")
@@ -264,7 +270,14 @@ async fn redeem(which: LinkUse, state: ConsoleState, posted: PortalVisitorForm<L
         }
     };
     match result {
-        Ok(()) => Redirect::to(&format!("{}?notice={notice}", paths::SIGN_IN)).into_response(),
+        Ok(()) => {
+            let mut next = format!("{}?notice={notice}", paths::SIGN_IN);
+            if let Some(holder) = holder {
+                let (practice, email) = (holder.practice_slug.to_string(), holder.email.to_string());
+                next.push_str(&format!("&practice={}&email={}", encode(&practice), encode(&email)));
+            }
+            Redirect::to(&next).into_response()
+        }
         Err(LinkError::InvalidLink) => {
             let page = dead_link(which, visitor.lang, visitor.csrf.clone());
             (visitor.jar, render(StatusCode::GONE, &page)).into_response()
