@@ -291,6 +291,27 @@ fn report(problems: Vec<String>) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// axe-core for the browser tests' accessibility checks: `npm ci` in
+/// `xtask/axe` (the version pinned by its lock file). Without npm the
+/// checks are skipped, except under `CI=true`, where the tests fail.
+fn install_axe() -> Result<(), ExitCode> {
+    let dir = tidy::workspace_root().join("xtask").join("axe");
+    println!("== axe-core: npm ci in {}", dir.display());
+    match Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir).status() {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => {
+            eprintln!("== axe-core: npm ci failed ({s})");
+            Err(ExitCode::FAILURE)
+        }
+        Err(e) => {
+            println!(
+                "== axe-core: SKIPPED — npm could not start ({e}); the browser tests check no accessibility"
+            );
+            Ok(())
+        }
+    }
+}
+
 fn ci() -> ExitCode {
     match std::env::var("IDENTITY_TEST_POSTGRES_URL") {
         Ok(_) => println!("== PostgreSQL: the adapter tests run on IDENTITY_TEST_POSTGRES_URL"),
@@ -307,6 +328,9 @@ fn ci() -> ExitCode {
     }
     if let Err(e) = std::fs::write(&skip_log, "") {
         eprintln!("== cannot reset the skip log {}: {e}", skip_log.display());
+    }
+    if let Err(code) = install_axe() {
+        return code;
     }
     let steps: &[(&str, &[&str])] = &[
         ("format", &["fmt", "--all", "--", "--check"]),

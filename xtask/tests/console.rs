@@ -269,8 +269,9 @@ impl Browser {
         self.fill("#f-name", name).await;
         self.fill("#f-email", email).await;
         self.select("#f-role", role).await;
-        self.fill("#f-language", "fr-CA").await;
-        self.fill("#f-time_zone", "America/Toronto").await;
+        // Pickers: languages named in themselves, every IANA time zone.
+        self.select("#f-language", "Français (Canada)").await;
+        self.select("#f-time_zone", "America/Toronto").await;
         match mode {
             "invite" => self.submit("#invite-user").await,
             "generate" => self.submit("#save-user").await,
@@ -300,6 +301,17 @@ async fn the_immigration_help_page_walks_through_the_console() {
     assert!(browser.text(".notice").await.contains("Rita Consultant is created"));
     assert!(browser.text("#generated-password").await.chars().count() >= 15);
     browser.shot("user-created").await;
+    // Post/redirect/get: the page has an address of its own; reloading it
+    // posts nothing again (no second Rita) and shows the password no more.
+    let created = browser.path().await;
+    assert!(created.starts_with("/console/users/") && created.ends_with("/created"), "{created}");
+    browser.mark_page().await;
+    browser.client.refresh().await.unwrap();
+    browser.wait_for_next_page("a reload").await;
+    assert_eq!(browser.path().await, created);
+    assert!(!browser.has("#generated-password").await, "the one-time password is shown once");
+    assert!(browser.text(".notice").await.contains("was shown once"), "{}", browser.text(".notice").await);
+    assert!(browser.has("#open-user").await);
     browser.submit("#open-user").await;
     assert!(browser.text("#user-name").await.starts_with("Rita Consultant"));
     assert_eq!(browser.text("#user-status").await, "Active");
@@ -472,8 +484,8 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     browser.fill("#f-name", "Dana Director").await;
     browser.fill("#f-email", "dana@district.example").await;
     browser.select("#f-role", "Administrator").await;
-    browser.fill("#f-language", "fr-CA").await;
-    browser.fill("#f-time_zone", "America/Montreal").await;
+    browser.select("#f-language", "Français (Canada)").await;
+    browser.select("#f-time_zone", "America/Montreal").await;
     browser.fill("#f-phone", "+1 514 555 0199").await;
     browser.fill("#f-notes", "Covers the north campus while Sam is away.").await;
     browser.shot("create-user").await;
@@ -595,6 +607,10 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     // to the corrected address.
     let link = emailed_link(&outbox, "dana.director@district.example", "/join").await;
     assert!(link.contains("/join#token="), "{link}");
+    // The invitation gives the practice's sign-in code (in Dana's French).
+    let (_, invitation) =
+        browser::emails_with_link(&outbox, "dana.director@district.example", "/join").pop().unwrap();
+    assert!(invitation.contains("Code du cabinet (pour vous connecter ensuite)"), "{invitation}");
     let path =
         link.split_once("127.0.0.1").map(|(_, rest)| rest.split_once('/').map_or("", |(_, p)| p)).unwrap();
     let visitor = Browser::open(&server.base, "case-tracker-visitor").await;
@@ -612,13 +628,23 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     visitor.fill("#f-new_password", "meadow falcon lantern").await;
     visitor.submit("button.primary").await;
     assert_eq!(visitor.text("p.notice").await, "Your account is active. Sign in with your new password.");
-    visitor.fill("#f-practice", "practice").await;
-    visitor.fill("#f-email", "dana.director@district.example").await;
+    // The practice's sign-in code and the email are filled in after joining.
+    assert_eq!(visitor.field_value("#f-practice").await, "practice");
+    assert_eq!(visitor.field_value("#f-email").await, "dana.director@district.example");
     visitor.fill("#f-password", "meadow falcon lantern").await;
     visitor.submit("button.primary").await;
     assert_eq!(visitor.text("h1").await, "Utilisateurs");
     assert!(visitor.text("#users thead").await.contains("Créé"));
     visitor.shot("users-table-fr").await;
+    // Built-in roles and profiles read in French; the stored names stay.
+    visitor.goto("/console/roles").await;
+    let roles = visitor.text("#roles").await;
+    for french in ["Super administrateur", "Administrateur", "Consultant CRIC", "Parajuriste", "Comptable"] {
+        assert!(roles.contains(french), "{french} in {roles}");
+    }
+    assert!(!roles.contains("Paralegal"), "{roles}");
+    assert!(visitor.text("#profiles").await.contains("Recouvrement"));
+    visitor.shot("roles-fr").await;
 
     // Forgot password → the recovery page from the emailed link.
     visitor.submit("#sign-out").await;
@@ -636,12 +662,18 @@ async fn the_case_tracker_help_page_walks_through_the_console() {
     visitor.fill("#f-new_password", "harbour violet compass").await;
     visitor.submit("button.primary").await;
     assert_eq!(visitor.text("p.notice").await, "Your password is set. Sign in with it.");
+    // A used link: its page has no form; it says what happened and what
+    // to do next, before any password is typed.
     visitor.goto(&format!("/{path}")).await;
-    let dead = visitor.shown_text("#link-for").await;
-    assert!(dead.contains("not valid any more"), "a used link says so before a password is typed: {dead}");
-    visitor.fill("#f-new_password", "another fine passphrase").await;
-    visitor.submit("button.primary").await;
-    assert!(visitor.text("#form-error").await.contains("not valid any more"), "a link works once");
+    let dead = visitor.shown_text("#link-dead").await;
+    assert!(dead.contains("already used"), "{dead}");
+    assert_eq!(visitor.path().await, "/recover?link=dead");
+    assert_eq!(visitor.text("h1").await, "This link no longer works");
+    assert!(!visitor.has("form[action='/recover']").await && !visitor.has("#f-new_password").await);
+    assert!(visitor.text("#link-next").await.starts_with("Request a new link"));
+    visitor.shot("recover-dead").await;
+    visitor.submit("#link-next-action").await;
+    assert_eq!(visitor.path().await, "/console/forgot");
     visitor.close().await;
 
     // A user cannot be deactivated while still assigned to a case.

@@ -191,7 +191,7 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     browser.set("#f-date_of_birth", "2010-05-31").await;
     browser.fill("#f-gender", "Non-binary").await;
     browser.fill("#f-grade_or_position", "Grade 10").await;
-    browser.fill("#f-language", "en").await;
+    browser.select("#f-language", "English").await;
     browser.submit("#invite-party").await;
     assert_eq!(browser.text("#done").await, "The individual is saved and invited.");
 
@@ -236,7 +236,13 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     assert!(browser.text("#f-new_password-error").await.contains("at least"));
     browser.fill("#f-new_password", PARTY_PASSWORD).await;
     browser.submit("#set-password").await;
-    assert_eq!(browser.path().await, "/portal/sign-in?notice=joined");
+    assert_eq!(
+        browser.path().await,
+        "/portal/sign-in?notice=joined&practice=practice&email=sam%40student.example"
+    );
+    // The practice's sign-in code and the email are filled in.
+    assert_eq!(browser.field_value("#f-practice").await, "practice");
+    assert_eq!(browser.field_value("#f-email").await, "sam@student.example");
     assert_eq!(
         browser.text("#notice").await,
         "Your portal account is active. Sign in with your new password."
@@ -320,7 +326,19 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     browser.shot("portal-recover").await;
     browser.fill("#f-new_password", "green kayaks under the old bridge").await;
     browser.submit("#set-password").await;
-    assert_eq!(browser.path().await, "/portal/sign-in?notice=password_set");
+    assert!(browser.path().await.starts_with("/portal/sign-in?notice=password_set&practice=practice&email="));
+    // The used link again: a page without a form, saying what happened
+    // and leading to a new link.
+    browser.goto(&recovery).await;
+    browser.fill("#f-new_password", "another long passphrase of mine").await;
+    browser.submit("#set-password").await;
+    assert_eq!(browser.text("h1").await, "This link no longer works");
+    assert!(browser.text("#link-dead").await.contains("already used"));
+    assert!(!browser.has("#f-new_password").await, "no form on a dead link's page");
+    assert!(browser.text("#link-next").await.starts_with("Request a new link"));
+    browser.shot("portal-recover-dead").await;
+    browser.submit("#link-next-action").await;
+    assert_eq!(browser.path().await, "/portal/forgot");
     browser.portal_sign_in("sam@student.example", "green kayaks under the old bridge").await;
     assert_eq!(browser.path().await, "/portal");
 
@@ -374,7 +392,7 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     browser.click("#new-party-menu summary").await;
     browser.select("#f-kind", "Witness").await;
     browser.fill("#f-name", "Wes Witness").await;
-    browser.fill("#f-language", "fr-CA").await;
+    browser.select("#f-language", "Français (Canada)").await;
     browser.submit("#save-party").await;
     assert_eq!(browser.text("#done").await, "The individual is saved.");
 
@@ -399,7 +417,10 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     browser.goto(&first).await;
     browser.fill("#f-new_password", PARTY_PASSWORD).await;
     browser.submit("#set-password").await;
-    assert!(browser.text("#form-error").await.contains("not valid any more"));
+    assert!(browser.text("#link-dead").await.contains("Nothing was changed"));
+    assert!(browser.text("#link-next").await.starts_with("Ask the practice that invited you"));
+    assert!(!browser.has("#f-new_password").await, "a dead link's page has no form");
+    browser.shot("portal-join-dead").await;
 
     // Invite again, then resend (confirmed): only the newest link works.
     browser.open_party(&site, "Wes Witness").await;
@@ -414,7 +435,12 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     browser.goto(&second).await;
     browser.fill("#f-new_password", PARTY_PASSWORD).await;
     browser.submit("#set-password").await;
-    assert!(browser.text("#form-error").await.contains("not valid any more"), "the resent link replaced it");
+    assert!(
+        browser.text("#link-dead").await.contains("replaced by a newer one"),
+        "the resent link replaced it"
+    );
+    // (From another page: a link to this very address would only change its fragment.)
+    browser.goto("/portal/sign-in").await;
     browser.goto(&newest).await;
     // The browser asks for English; the page offers French.
     assert_eq!(browser.text("h1").await, "Create your portal account");
@@ -425,7 +451,7 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     browser.goto(&newest).await;
     browser.fill("#f-new_password", PARTY_PASSWORD).await;
     browser.submit("#set-password").await;
-    assert_eq!(browser.path().await, "/portal/sign-in?notice=joined");
+    assert!(browser.path().await.starts_with("/portal/sign-in?notice=joined&"), "{}", browser.path().await);
     assert_eq!(browser.text("h1").await, "Connexion", "the chosen language is kept");
 
     // Signed in, the pages speak the individual's language (fr-CA).
@@ -546,7 +572,11 @@ async fn joined_party(server: &Server, email: &str, language: &str) -> String {
         .await;
     assert_eq!(
         (joined.status, joined.location.as_str()),
-        (StatusCode::SEE_OTHER, "/portal/sign-in?notice=joined")
+        (
+            StatusCode::SEE_OTHER,
+            format!("/portal/sign-in?notice=joined&practice=practice&email={}", email.replace('@', "%40"))
+                .as_str()
+        )
     );
     email.to_owned()
 }

@@ -26,6 +26,7 @@
 //!   answers 503; "forgot password" is worked after the answer, on the
 //!   shared queue.
 
+pub mod flash;
 pub mod i18n;
 pub mod messages;
 pub mod pages;
@@ -112,12 +113,12 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/sign-in", get(|| async { Redirect::to(paths::SIGN_IN) }))
         .route(
             paths::RECOVER,
-            get(|v| access::link_page(LinkPage::Recover, v))
+            get(|v, q| access::link_page(LinkPage::Recover, v, q))
                 .post(|State(s), f| access::redeem_link(LinkPage::Recover, s, f)),
         )
         .route(
             paths::JOIN,
-            get(|v| access::link_page(LinkPage::Join, v))
+            get(|v, q| access::link_page(LinkPage::Join, v, q))
                 .post(|State(s), f| access::redeem_link(LinkPage::Join, s, f)),
         )
         .route(paths::HOME, get(home))

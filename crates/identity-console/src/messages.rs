@@ -676,7 +676,7 @@ mod tests {
         assert!(owns.text.contains('3'));
         let cap = CreateUserError::Grant(GrantError::SuperAdminCapReached { cap: 2 }).describe(&FR);
         assert_eq!(cap.field, Some("role"));
-        assert_eq!(cap.text, "Le cabinet a déjà son maximum de 2 Super Admins.");
+        assert_eq!(cap.text, "Le cabinet a déjà son maximum de 2 super administrateurs.");
         let holder = UserId::from_uuid(uuid::Uuid::from_u128(9));
         let used =
             CreateUserError::EmailPreviouslyUsed { holder, status: UserStatus::Inactive }.describe(&EN);

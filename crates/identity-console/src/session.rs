@@ -3,6 +3,7 @@
 //! or a visitor not signed in; and the form extractors that check the form
 //! token and origin of every post before a handler runs.
 
+use crate::flash::FlashKey;
 use crate::i18n::Lang;
 use crate::pages::{self, Chrome};
 use crate::security::{self, ANONYMOUS_CSRF_COOKIE};
@@ -37,6 +38,8 @@ pub struct Session {
     /// The language of pages when the user cannot be read (a session that
     /// may only change its password): the browser's.
     pub lang: Lang,
+    /// The key of this session's flash cookies.
+    pub flash: FlashKey,
 }
 
 impl FromRequestParts<ConsoleState> for Session {
@@ -61,6 +64,7 @@ impl FromRequestParts<ConsoleState> for Session {
             caller,
             csrf: security::session_csrf(token.expose()),
             lang: accept_language(&parts.headers),
+            flash: FlashKey::of_session(token.expose()),
         })
     }
 }
@@ -77,6 +81,8 @@ pub struct Viewer {
     pub csrf: String,
     /// The user's language.
     pub lang: Lang,
+    /// The key of this session's flash cookies.
+    pub flash: FlashKey,
 }
 
 impl Viewer {
@@ -106,7 +112,7 @@ impl FromRequestParts<ConsoleState> for Viewer {
             .await
             .map_err(|e| pages::failure(session.lang, e))?;
         let lang = Lang::of(&user.language);
-        Ok(Self { caller: session.caller, user, csrf: session.csrf, lang })
+        Ok(Self { caller: session.caller, user, csrf: session.csrf, lang, flash: session.flash })
     }
 }
 

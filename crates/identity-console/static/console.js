@@ -23,8 +23,9 @@
     });
     window.history.replaceState(null, "", window.location.pathname + window.location.search);
   }
-  // Says whom a link is for, or that it is dead, before a password is typed
-  // (the API's POST /api/v1/links/inspect; the token travels in the body).
+  // Says whom a link is for before a password is typed, or leads to the
+  // page of a dead link (?link=dead: no form, the next step) — the API's
+  // POST /api/v1/links/inspect; the token travels in the body.
   function inspectLink() {
     var note = document.getElementById("link-for");
     var field = document.getElementById("link-token");
@@ -36,10 +37,7 @@
       body: JSON.stringify({ token: field.value })
     }).then(function (response) {
       if (response.status === 400) {
-        note.textContent = note.getAttribute("data-invalid");
-        note.className = "alert";
-        note.setAttribute("role", "alert");
-        note.hidden = false;
+        window.location.replace(window.location.pathname + "?link=dead");
         return null;
       }
       return response.ok ? response.json() : null;

@@ -74,6 +74,10 @@ pub enum Message {
     },
     /// Join the practice by choosing a password.
     Invitation {
+        /// The practice slug to type at sign-in once joined (empty in
+        /// emails queued before it was written).
+        #[serde(default)]
+        practice_slug: String,
         /// Who invited them.
         inviter_name: String,
         /// The link token.

@@ -104,10 +104,12 @@ impl Browser {
         let _ = self.client.clone().close().await;
     }
 
-    /// Opens a path of the server, or a whole address (an emailed link).
+    /// Opens a path of the server, or a whole address (an emailed link),
+    /// and checks the page with axe-core.
     pub async fn goto(&self, path: &str) {
         let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
         self.client.goto(&url).await.unwrap();
+        self.assert_accessible().await;
     }
 
     pub async fn path(&self) -> String {
@@ -161,6 +163,7 @@ impl Browser {
                 .map(|v| v == serde_json::Value::Bool(true))
                 .unwrap_or(false);
             if loaded {
+                self.assert_accessible().await;
                 return;
             }
             assert!(Instant::now() < deadline, "{what} led to no new page");
@@ -198,6 +201,11 @@ impl Browser {
         !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
     }
 
+    /// The current value of the form field `css`.
+    pub async fn field_value(&self, css: &str) -> String {
+        self.find(css).await.prop("value").await.unwrap().unwrap_or_default()
+    }
+
     pub async fn body(&self) -> String {
         self.text("body").await
     }
@@ -217,12 +225,92 @@ impl Browser {
         assert_eq!(unlabelled, serde_json::json!([]), "fields without a label on {}", self.path().await);
     }
 
-    /// Saves a screenshot of a main page, after checking its fields are labelled.
+    /// Checks a main page — its fields are labelled, axe-core finds no
+    /// serious or critical violation — and saves its screenshots at 1366
+    /// and 375 px wide (`<name>-1366.png`, `<name>-375.png`), the window
+    /// then given back its size.
     pub async fn shot(&self, name: &str) {
         self.assert_labelled().await;
-        let png = self.client.screenshot().await.unwrap();
-        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+        self.assert_accessible().await;
+        let (width, height) = self.client.get_window_size().await.unwrap();
+        let (width, height) = (u32::try_from(width).unwrap(), u32::try_from(height).unwrap());
+        for shot_width in [1366, 375] {
+            self.client.set_window_size(shot_width, 900).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(screenshot_dir().join(format!("{name}-{shot_width}.png")), png).unwrap();
+        }
+        self.client.set_window_size(width, height).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    /// axe-core (`xtask/axe`, from npm) finds no serious or critical
+    /// violation on the page shown. The path is added to
+    /// `<target>/console-screenshots/axe-pages.txt`.
+    ///
+    /// A page that goes away meanwhile (its script leads elsewhere) is not
+    /// checked: the next one is.
+    pub async fn assert_accessible(&self) {
+        let Some(axe) = axe_source() else { return };
+        let Ok(loaded) = self.client.execute("return typeof window.axe === 'object';", vec![]).await else {
+            return;
+        };
+        if loaded != serde_json::Value::Bool(true)
+            && self.client.execute(&format!("{axe}\n;return true;"), vec![]).await.is_err()
+        {
+            return;
+        }
+        let Ok(found) = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then(r => done(r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                  nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ')) }))))
+                   .catch(e => done([{ id: 'axe-failed', help: String(e) }]));",
+                vec![],
+            )
+            .await
+        else {
+            return;
+        };
+        let path = self.path().await;
+        assert_eq!(found, serde_json::json!([]), "axe-core: serious or critical violations on {path}");
+        let log = screenshot_dir().join("axe-pages.txt");
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+        std::io::Write::write_all(&mut file, format!("{path}\n").as_bytes()).unwrap();
+    }
+}
+
+/// axe-core's script, installed from npm by `cargo xtask ci` (`npm ci` in
+/// `xtask/axe`); without it the check is skipped, except under `CI=true`,
+/// where its absence fails the test.
+pub fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let file = root.join("axe/node_modules/axe-core/axe.min.js");
+            match std::fs::read_to_string(&file) {
+                Ok(source) => Some(source),
+                Err(e) => {
+                    assert!(
+                        std::env::var("CI").as_deref() != Ok("true"),
+                        "{} is needed for the accessibility checks ({e}): `npm ci --prefix xtask/axe` \
+                         (cargo xtask ci does it)",
+                        file.display()
+                    );
+                    xtask::skips::record(
+                        "axe-core (npm ci --prefix xtask/axe)",
+                        &xtask::skips::current_test(),
+                    );
+                    None
+                }
+            }
+        })
+        .as_deref()
 }
 
 /// A test that fails leaves no chromedriver (nor its browser) behind.

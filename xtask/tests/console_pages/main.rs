@@ -45,6 +45,8 @@ macro_rules! console_suite {
             spawn(BACKEND, options).await
         }
 
+        #[path = "suite/flows.rs"]
+        mod flows;
         #[path = "suite/one_edge.rs"]
         mod one_edge;
         #[path = "suite/pages.rs"]

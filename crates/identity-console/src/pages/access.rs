@@ -2,6 +2,7 @@
 //! changing one's password later), sign-out, "forgot password", and the
 //! pages the emailed links open (`/recover#token=…`, `/join#token=…`).
 
+use super::users::encode;
 use super::{Chrome, Errors, render};
 use crate::i18n::{Lang, Text};
 use crate::messages::Describe;
@@ -12,14 +13,18 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
-use identity_domain::{ForgotPassword, Permission, RequestId, SignIn, SignInError, Token};
+use identity_domain::{ForgotPassword, LinkError, Permission, RequestId, SignIn, SignInError, Token};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-/// A notice shown at the top of the sign-in page.
-#[derive(Debug, Deserialize)]
+/// A notice shown at the top of the sign-in page, and what to fill in
+/// (after joining or a new password: the practice and email of the link).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct Notice {
     notice: Option<String>,
+    practice: String,
+    email: String,
 }
 
 fn notice_text(t: &'static Text, key: Option<&str>) -> Option<&'static str> {
@@ -51,8 +56,8 @@ pub async fn sign_in_page(visitor: Visitor, Query(notice): Query<Notice>) -> Res
         chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
         notice: notice_text(t, notice.notice.as_deref()),
         errors: Errors::default(),
-        practice: String::new(),
-        email: String::new(),
+        practice: notice.practice,
+        email: notice.email,
     };
     (visitor.jar, render(StatusCode::OK, &page)).into_response()
 }
@@ -216,12 +221,27 @@ struct ForgotPage {
     email: String,
 }
 
-/// `GET /console/forgot`.
-pub async fn forgot_page(visitor: Visitor) -> Response {
+/// Whether the forgot page says the request was taken (`?sent=1`, where
+/// the form leads: post/redirect/get).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Sent {
+    sent: String,
+}
+
+impl Sent {
+    /// Whether the request was taken.
+    pub fn is_sent(&self) -> bool {
+        self.sent == "1"
+    }
+}
+
+/// `GET /console/forgot`, and `?sent=1` once the request is taken.
+pub async fn forgot_page(visitor: Visitor, Query(sent): Query<Sent>) -> Response {
     let page = ForgotPage {
         t: visitor.lang.text(),
         chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
-        sent: false,
+        sent: sent.is_sent(),
         errors: Errors::default(),
         practice: String::new(),
         email: String::new(),
@@ -246,19 +266,12 @@ impl ForgotForm {
 
 /// `POST /console/forgot`: the same answer, in the same time, whether or
 /// not the practice and the email exist: the request is queued and the
-/// page answered before anything is looked up.
+/// answer — to `?sent=1`, so that a reload sends nothing again — given
+/// before anything is looked up.
 pub async fn forgot(State(state): State<ConsoleState>, posted: VisitorForm<ForgotForm>) -> Response {
     let VisitorForm { visitor, form, request_id } = posted;
     state.forgot.submit(form.request(request_id));
-    let page = ForgotPage {
-        t: visitor.lang.text(),
-        chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
-        sent: true,
-        errors: Errors::default(),
-        practice: form.practice,
-        email: form.email,
-    };
-    (visitor.jar, render(StatusCode::OK, &page)).into_response()
+    (visitor.jar, Redirect::to(&format!("{}?sent=1", paths::FORGOT))).into_response()
 }
 
 /// What an emailed link is for.
@@ -282,6 +295,20 @@ struct LinkForm {
     purpose: &'static str,
     token: String,
     errors: Errors,
+    /// A dead link: no form, what happened and the next step instead.
+    dead: Option<DeadLink>,
+}
+
+/// What a dead link's page says to do next, and where.
+pub struct DeadLink {
+    /// The next step.
+    pub next: &'static str,
+    /// Where it is taken, and the link's label.
+    pub href: &'static str,
+    /// The label of that link.
+    pub label: &'static str,
+    /// The sign-in page (for those who already set their password).
+    pub sign_in: &'static str,
 }
 
 fn link_form(which: LinkPage, lang: Lang, csrf: String, token: String, errors: Errors) -> LinkForm {
@@ -290,13 +317,58 @@ fn link_form(which: LinkPage, lang: Lang, csrf: String, token: String, errors: E
         LinkPage::Recover => (t.recover_title, t.recover_intro, t.save_password, paths::RECOVER, "recovery"),
         LinkPage::Join => (t.join_title, t.join_intro, t.join_button, paths::JOIN, "invitation"),
     };
-    LinkForm { t, chrome: Chrome::plain(lang, csrf), title, intro, button, action, purpose, token, errors }
+    let chrome = Chrome::plain(lang, csrf);
+    LinkForm { t, chrome, title, intro, button, action, purpose, token, errors, dead: None }
+}
+
+/// The page of a dead link (unknown, used, replaced or expired): no form;
+/// what happened, and the next step.
+fn dead_link(which: LinkPage, lang: Lang, csrf: String) -> LinkForm {
+    let t = lang.text();
+    let dead = match which {
+        LinkPage::Recover => DeadLink {
+            next: t.link_dead_recover_next,
+            href: paths::FORGOT,
+            label: t.request_new_link,
+            sign_in: paths::SIGN_IN,
+        },
+        LinkPage::Join => {
+            DeadLink { next: t.link_dead_join_next, href: paths::SIGN_IN, label: t.sign_in_link, sign_in: "" }
+        }
+    };
+    let mut page = link_form(which, lang, csrf, String::new(), Errors::default());
+    page.title = t.link_dead_title;
+    page.intro = t.link_dead_text;
+    page.dead = Some(dead);
+    page
+}
+
+/// Which state of a link page the address asks for: `?link=dead` is where
+/// the page's script goes when the API says the link is dead.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LinkState {
+    link: String,
+}
+
+impl LinkState {
+    /// Whether the page of a dead link is asked for.
+    pub fn is_dead(&self) -> bool {
+        self.link == "dead"
+    }
 }
 
 /// `GET /recover` and `GET /join`: the token stays in the URL fragment,
-/// which browsers never send; the page's script copies it into the form.
-pub async fn link_page(which: LinkPage, visitor: Visitor) -> Response {
-    let page = link_form(which, visitor.lang, visitor.csrf.clone(), String::new(), Errors::default());
+/// which browsers never send; the page's script copies it into the form,
+/// and asks the API whether it still works (a dead one leads to
+/// `?link=dead`: the page without a form).
+pub async fn link_page(which: LinkPage, visitor: Visitor, Query(state): Query<LinkState>) -> Response {
+    let (lang, csrf) = (visitor.lang, visitor.csrf.clone());
+    let page = if state.is_dead() {
+        dead_link(which, lang, csrf)
+    } else {
+        link_form(which, lang, csrf, String::new(), Errors::default())
+    };
     (visitor.jar, render(StatusCode::OK, &page)).into_response()
 }
 
@@ -317,6 +389,8 @@ pub async fn redeem_link(
     let VisitorForm { visitor, form, request_id } = posted;
     let token = Token::presented(form.token.expose_secret().trim());
     let password = form.new_password;
+    // Whose link it is, to fill in the sign-in page afterwards.
+    let holder = state.service.inspect_link(&token).await.ok().flatten();
     let (result, notice) = match which {
         LinkPage::Recover => {
             (state.service.recover_password(&token, password, request_id).await, "password_set")
@@ -324,7 +398,18 @@ pub async fn redeem_link(
         LinkPage::Join => (state.service.accept_invitation(&token, password, request_id).await, "joined"),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("{}?notice={notice}", paths::SIGN_IN)).into_response(),
+        Ok(()) => {
+            let mut next = format!("{}?notice={notice}", paths::SIGN_IN);
+            if let Some(holder) = holder {
+                let (practice, email) = (holder.practice_slug.to_string(), holder.email.to_string());
+                next.push_str(&format!("&practice={}&email={}", encode(&practice), encode(&email)));
+            }
+            Redirect::to(&next).into_response()
+        }
+        Err(LinkError::InvalidLink) => {
+            let page = dead_link(which, visitor.lang, visitor.csrf.clone());
+            (visitor.jar, render(StatusCode::GONE, &page)).into_response()
+        }
         Err(e) => {
             let mut errors = Errors::default();
             let problem = e.describe(visitor.lang.text());

@@ -185,10 +185,12 @@ impl<'a> Names<'a> {
         let mut known = HashMap::new();
         let service = &state.service;
         if let Ok(roles) = service.list_roles(&viewer.caller).await {
-            known.extend(roles.into_iter().map(|r| (r.id.to_string(), r.name.as_str().to_owned())));
+            let lang = viewer.lang;
+            known.extend(roles.iter().map(|r| (r.id.to_string(), crate::i18n::names::role(lang, r))));
         }
         if let Ok(profiles) = service.list_profiles(&viewer.caller).await {
-            known.extend(profiles.into_iter().map(|p| (p.id.to_string(), p.name.as_str().to_owned())));
+            let lang = viewer.lang;
+            known.extend(profiles.iter().map(|p| (p.id.to_string(), crate::i18n::names::profile(lang, p))));
         }
         if let Ok(sites) = service.list_sites(&viewer.caller).await {
             known.extend(sites.into_iter().map(|s| (s.id.to_string(), s.name.as_str().to_owned())));

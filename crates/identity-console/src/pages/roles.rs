@@ -109,7 +109,7 @@ async fn roles_page(
             .map(|r| GrantRow {
                 kind: "role",
                 id: r.id.to_string(),
-                name: r.name.to_string(),
+                name: crate::i18n::names::role(viewer.lang, &r),
                 builtin: r.builtin,
                 bypass: r.bypass,
                 permissions: r.permissions.iter().map(Permission::as_str).collect(),
@@ -121,7 +121,7 @@ async fn roles_page(
             .map(|p| GrantRow {
                 kind: "profile",
                 id: p.id.to_string(),
-                name: p.name.to_string(),
+                name: crate::i18n::names::profile(viewer.lang, &p),
                 builtin: p.builtin,
                 bypass: false,
                 permissions: p.permissions.iter().map(Permission::as_str).collect(),

@@ -38,6 +38,7 @@ pub fn routes() -> Router<ConsoleState> {
         .route(paths::USERS, get(table).post(create))
         .route("/console/users/columns", post(choose_columns))
         .route("/console/users/new", get(new_form))
+        .route("/console/users/{id}/created", get(created))
 }
 
 /// The cookie that remembers the chosen columns.

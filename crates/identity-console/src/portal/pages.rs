@@ -7,8 +7,9 @@ use super::session::{self, Party, PartyForm, PortalVisitor, PortalVisitorForm};
 use crate::ConsoleState;
 use crate::i18n::{Lang, Text, fill};
 use crate::messages::{Describe, Problem, text_problem};
-use crate::pages::access::{ForgotForm, SignInForm, sign_in_refused};
+use crate::pages::access::{DeadLink, ForgotForm, LinkState, Sent, SignInForm, sign_in_refused};
 use crate::pages::party::{case_status_label, part_label};
+use crate::pages::users::encode;
 use crate::pages::{Errors, render};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -50,11 +51,14 @@ impl PortalChrome {
     }
 }
 
-/// A notice shown at the top of the sign-in page.
+/// A notice shown at the top of the sign-in page, and what to fill in
+/// (after joining or a new password: the practice and email of the link).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Notice {
     notice: String,
+    practice: String,
+    email: String,
 }
 
 fn notice_text(t: &'static Text, key: &str) -> Option<&'static str> {
@@ -87,8 +91,8 @@ pub async fn sign_in_page(visitor: PortalVisitor, Query(notice): Query<Notice>) 
         chrome: PortalChrome::visitor(v.lang, v.csrf.clone(), paths::SIGN_IN),
         notice: notice_text(t, &notice.notice),
         errors: Errors::default(),
-        practice: String::new(),
-        email: String::new(),
+        practice: notice.practice,
+        email: notice.email,
     };
     (visitor.jar(), render(StatusCode::OK, &page)).into_response()
 }
@@ -142,13 +146,13 @@ struct ForgotPage {
     email: String,
 }
 
-/// `GET /portal/forgot`.
-pub async fn forgot_page(visitor: PortalVisitor) -> Response {
+/// `GET /portal/forgot`, and `?sent=1` once the request is taken.
+pub async fn forgot_page(visitor: PortalVisitor, Query(sent): Query<Sent>) -> Response {
     let v = &visitor.visitor;
     let page = ForgotPage {
         t: v.lang.text(),
         chrome: PortalChrome::visitor(v.lang, v.csrf.clone(), paths::FORGOT),
-        sent: false,
+        sent: sent.is_sent(),
         errors: Errors::default(),
         practice: String::new(),
         email: String::new(),
@@ -157,19 +161,12 @@ pub async fn forgot_page(visitor: PortalVisitor) -> Response {
 }
 
 /// `POST /portal/forgot`: the same answer, in the same time, whatever the
-/// practice and email: the request is queued, the page answered first.
+/// practice and email: the request is queued, the answer (to `?sent=1`:
+/// a reload sends nothing again) given first.
 pub async fn forgot(State(state): State<ConsoleState>, posted: PortalVisitorForm<ForgotForm>) -> Response {
     let PortalVisitorForm { visitor, form, request_id } = posted;
     state.forgot.submit_portal(form.request(request_id));
-    let page = ForgotPage {
-        t: visitor.lang.text(),
-        chrome: PortalChrome::visitor(visitor.lang, visitor.csrf.clone(), paths::FORGOT),
-        sent: true,
-        errors: Errors::default(),
-        practice: form.practice,
-        email: form.email,
-    };
-    (visitor.jar, render(StatusCode::OK, &page)).into_response()
+    (visitor.jar, Redirect::to(&format!("{}?sent=1", paths::FORGOT))).into_response()
 }
 
 /// Which emailed link a page serves.
@@ -189,6 +186,8 @@ struct LinkPage {
     button: &'static str,
     token: String,
     errors: Errors,
+    /// A dead link: no form, what happened and the next step instead.
+    dead: Option<DeadLink>,
 }
 
 fn link_page(which: LinkUse, lang: Lang, csrf: String, token: String, errors: Errors) -> LinkPage {
@@ -197,24 +196,55 @@ fn link_page(which: LinkUse, lang: Lang, csrf: String, token: String, errors: Er
         LinkUse::Join => (t.portal_join_title, t.portal_join_intro, t.join_button, paths::JOIN),
         LinkUse::Recover => (t.recover_title, t.recover_intro, t.save_password, paths::RECOVER),
     };
-    LinkPage { t, chrome: PortalChrome::visitor(lang, csrf, here), title, intro, button, token, errors }
+    let chrome = PortalChrome::visitor(lang, csrf, here);
+    LinkPage { t, chrome, title, intro, button, token, errors, dead: None }
 }
 
-async fn show_link(which: LinkUse, visitor: PortalVisitor) -> Response {
+/// The page of a dead link (unknown, used, replaced or expired): no form;
+/// what happened, and the next step.
+fn dead_link(which: LinkUse, lang: Lang, csrf: String) -> LinkPage {
+    let t = lang.text();
+    let dead = match which {
+        LinkUse::Join => DeadLink {
+            next: t.link_dead_portal_join_next,
+            href: paths::SIGN_IN,
+            label: t.sign_in_link,
+            sign_in: "",
+        },
+        LinkUse::Recover => DeadLink {
+            next: t.link_dead_recover_next,
+            href: paths::FORGOT,
+            label: t.request_new_link,
+            sign_in: paths::SIGN_IN,
+        },
+    };
+    let mut page = link_page(which, lang, csrf, String::new(), Errors::default());
+    page.title = t.link_dead_title;
+    page.intro = t.link_dead_text;
+    page.dead = Some(dead);
+    page
+}
+
+async fn show_link(which: LinkUse, visitor: PortalVisitor, state: LinkState) -> Response {
     let v = &visitor.visitor;
-    let page = link_page(which, v.lang, v.csrf.clone(), String::new(), Errors::default());
+    let page = if state.is_dead() {
+        dead_link(which, v.lang, v.csrf.clone())
+    } else {
+        link_page(which, v.lang, v.csrf.clone(), String::new(), Errors::default())
+    };
     (visitor.jar(), render(StatusCode::OK, &page)).into_response()
 }
 
 /// `GET /portal/join`: the token stays in the URL fragment, which browsers
-/// never send; the page's script copies it into the form.
-pub async fn join_page(visitor: PortalVisitor) -> Response {
-    show_link(LinkUse::Join, visitor).await
+/// never send; the page's script copies it into the form. `?link=dead`
+/// shows the page of a dead link.
+pub async fn join_page(visitor: PortalVisitor, Query(state): Query<LinkState>) -> Response {
+    show_link(LinkUse::Join, visitor, state).await
 }
 
 /// `GET /portal/recover`: as the join page, for a recovery link.
-pub async fn recover_page(visitor: PortalVisitor) -> Response {
-    show_link(LinkUse::Recover, visitor).await
+pub async fn recover_page(visitor: PortalVisitor, Query(state): Query<LinkState>) -> Response {
+    show_link(LinkUse::Recover, visitor, state).await
 }
 
 /// The form of a link page.
@@ -229,6 +259,8 @@ async fn redeem(which: LinkUse, state: ConsoleState, posted: PortalVisitorForm<L
     let PortalVisitorForm { visitor, form, request_id } = posted;
     let token = Token::presented(form.token.expose_secret().trim());
     let password = form.new_password;
+    // Whose link it is, to fill in the sign-in page afterwards.
+    let holder = state.service.inspect_party_link(&token).await.ok().flatten();
     let (result, notice): (Result<(), LinkError>, &str) = match which {
         LinkUse::Join => {
             (state.service.accept_party_invitation(&token, password, request_id).await, "joined")
@@ -238,7 +270,18 @@ async fn redeem(which: LinkUse, state: ConsoleState, posted: PortalVisitorForm<L
         }
     };
     match result {
-        Ok(()) => Redirect::to(&format!("{}?notice={notice}", paths::SIGN_IN)).into_response(),
+        Ok(()) => {
+            let mut next = format!("{}?notice={notice}", paths::SIGN_IN);
+            if let Some(holder) = holder {
+                let (practice, email) = (holder.practice_slug.to_string(), holder.email.to_string());
+                next.push_str(&format!("&practice={}&email={}", encode(&practice), encode(&email)));
+            }
+            Redirect::to(&next).into_response()
+        }
+        Err(LinkError::InvalidLink) => {
+            let page = dead_link(which, visitor.lang, visitor.csrf.clone());
+            (visitor.jar, render(StatusCode::GONE, &page)).into_response()
+        }
         Err(e) => {
             let mut errors = Errors::default();
             let problem = e.describe(visitor.lang.text());
@@ -324,7 +367,6 @@ struct ProfilePage {
     practice: String,
     record: Vec<(&'static str, String)>,
     form: ProfileForm,
-    languages: Vec<(String, &'static str)>,
     errors: Errors,
 }
 
@@ -340,16 +382,6 @@ fn record(t: &'static Text, details: &identity_domain::PartyDetails) -> Vec<(&'s
     .collect()
 }
 
-/// The languages offered, with the party's own when it is another.
-fn languages(current: &str) -> Vec<(String, &'static str)> {
-    let mut list: Vec<(String, &'static str)> =
-        vec![("en".into(), "English"), ("fr".into(), "Français"), ("fr-CA".into(), "Français (Canada)")];
-    if !current.is_empty() && !list.iter().any(|(code, _)| code == current) {
-        list.push((current.to_owned(), ""));
-    }
-    list
-}
-
 fn profile_view(party: &Party, form: ProfileForm, errors: Errors, done: bool) -> ProfilePage {
     let t = party.lang.text();
     ProfilePage {
@@ -360,7 +392,6 @@ fn profile_view(party: &Party, form: ProfileForm, errors: Errors, done: bool) ->
         email: party.profile.email.to_string(),
         practice: party.profile.practice_name.to_string(),
         record: record(t, &party.profile.party.details),
-        languages: languages(&form.language),
         form,
         errors,
     }

@@ -111,6 +111,14 @@ impl TimeZone {
     pub fn name(&self) -> &'static str {
         self.0.name()
     }
+
+    /// Every name [`TimeZone::parse`] accepts (the whole IANA database,
+    /// links included), in alphabetical order: what a picker offers.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        names.sort_unstable();
+        names.into_iter()
+    }
 }
 
 impl fmt::Display for TimeZone {

@@ -111,6 +111,18 @@ pub struct LinkInfo {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Where the holder of a live party link signs in once it is used: to fill
+/// in the portal's sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyLinkInfo {
+    /// What it does (a portal invitation or a recovery link).
+    pub purpose: LinkPurpose,
+    /// The practice's slug.
+    pub practice_slug: PracticeSlug,
+    /// The portal account's sign-in email.
+    pub email: EmailAddress,
+}
+
 /// At most this many recovery emails an hour per account from "forgot
 /// password"; further requests are answered the same way and send nothing.
 pub const RECOVERY_EMAILS_PER_HOUR: u32 = 3;
@@ -342,6 +354,29 @@ impl IdentityService {
             name: user.name.as_str().to_owned(),
             expires_at: link.expires_at,
         }))
+    }
+
+    /// Where the holder of a live party link signs in (practice and email),
+    /// or `None` for any link that cannot be used or is a staff one.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub async fn inspect_party_link(&self, token: &Token) -> Result<Option<PartyLinkInfo>, StoreError> {
+        let mut uow = self.begin(Access::Read).await?;
+        let Some(link) = uow.links().find_by_hash(&token.hash()).await? else {
+            return Ok(None);
+        };
+        let LinkSubject::Party(party) = link.subject else {
+            return Ok(None);
+        };
+        if !link.is_live(self.now()) {
+            return Ok(None);
+        }
+        let practice = self.practice_of(uow.as_mut(), link.practice).await?;
+        let Some(account) = uow.portal().get_account(link.practice, party).await? else {
+            return Ok(None);
+        };
+        Ok(Some(PartyLinkInfo { purpose: link.purpose, practice_slug: practice.slug, email: account.email }))
     }
 
     /// Sets a new password through a recovery link (from "forgot password"

@@ -502,6 +502,7 @@ impl IdentityService {
             }
         };
         let message = Message::Invitation {
+            practice_slug: practice.slug.as_str().to_owned(),
             inviter_name: inviter.map(|u| u.name.as_str().to_owned()).unwrap_or_default(),
             token: MailSecret::new(token.expose()),
             expires_at,

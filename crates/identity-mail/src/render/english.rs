@@ -58,7 +58,7 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 ));
             }
         }
-        Content::Invitation { inviter, link, expires } => {
+        Content::Invitation { practice_slug, inviter, link, expires } => {
             letter.subject = format!("You are invited to join {practice}");
             letter.intro = vec![
                 if inviter.is_empty() {
@@ -69,6 +69,9 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 "Choose your password to activate your account:".to_owned(),
             ];
             letter.action = Some(Action::new("Accept the invitation", link));
+            if !practice_slug.is_empty() {
+                letter.details = vec![Detail::new("Practice code (to sign in afterwards)", practice_slug)];
+            }
             letter.outro = vec![
                 link_works_once(expires),
                 "If you were not expecting this invitation, you can ignore this email.".to_owned(),

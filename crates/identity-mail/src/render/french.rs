@@ -62,7 +62,7 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 letter.outro.push(format!("S’il ne sert pas, le mot de passe qui vous a été remis cessera de fonctionner le {expires}."));
             }
         }
-        Content::Invitation { inviter, link, expires } => {
+        Content::Invitation { practice_slug, inviter, link, expires } => {
             letter.subject = format!("Invitation à rejoindre {practice}");
             letter.intro = vec![
                 if inviter.is_empty() {
@@ -73,6 +73,10 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                 "Choisissez votre mot de passe pour activer votre compte :".to_owned(),
             ];
             letter.action = Some(Action::new("Accepter l’invitation", link));
+            if !practice_slug.is_empty() {
+                letter.details =
+                    vec![Detail::new("Code du cabinet (pour vous connecter ensuite)", practice_slug)];
+            }
             letter.outro = vec![
                 link_works_once(expires),
                 "Si vous n’attendiez pas cette invitation, vous pouvez ignorer ce courriel.".to_owned(),

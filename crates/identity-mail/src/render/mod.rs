@@ -124,7 +124,8 @@ impl Renderer {
                     link: self.base.sign_in(),
                 }
             }
-            Message::Invitation { inviter_name, token, expires_at } => Content::Invitation {
+            Message::Invitation { practice_slug, inviter_name, token, expires_at } => Content::Invitation {
+                practice_slug,
                 inviter: inviter_name.trim(),
                 link: self.base.join(secret(token)?),
                 expires: when(*expires_at),
@@ -183,6 +184,7 @@ enum Content<'a> {
         link: String,
     },
     Invitation {
+        practice_slug: &'a str,
         inviter: &'a str,
         link: String,
         expires: String,

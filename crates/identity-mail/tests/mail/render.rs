@@ -46,6 +46,7 @@ fn every_message() -> Vec<Message> {
             password_expires_at: Some(at(6, 9)),
         },
         Message::Invitation {
+            practice_slug: "maple-law".into(),
             inviter_name: "Olivia Owner".to_owned(),
             token: MailSecret::new(TOKEN),
             expires_at: at(12, 9),
@@ -118,6 +119,7 @@ fn user_supplied_values_are_escaped_in_html() {
     let hostile = r#"<script>alert(1)</script> "quoted" & 'single'"#;
     let mut queued = email(
         Message::Invitation {
+            practice_slug: "maple-law".into(),
             inviter_name: hostile.to_owned(),
             token: MailSecret::new(TOKEN),
             expires_at: at(12, 9),
@@ -177,8 +179,12 @@ fn the_language_follows_the_primary_subtag_with_english_as_fallback() {
 #[test]
 fn times_are_shown_in_the_recipients_time_zone() {
     let expires_at = at(12, 9);
-    let message =
-        || Message::Invitation { inviter_name: String::new(), token: MailSecret::new(TOKEN), expires_at };
+    let message = || Message::Invitation {
+        practice_slug: "maple-law".into(),
+        inviter_name: String::new(),
+        token: MailSecret::new(TOKEN),
+        expires_at,
+    };
     let tokyo = renderer().render(&email(message(), "en", "Asia/Tokyo")).unwrap();
     assert!(
         tokyo.text.contains("Monday, January 12, 2026 at 6:00 PM (time zone: Asia/Tokyo)"),
@@ -329,4 +335,28 @@ fn a_party_email_queued_before_the_practice_code_was_written_still_renders() {
         rendered.text
     );
     assert!(!rendered.text.contains("practice code"), "{}", rendered.text);
+}
+
+#[test]
+fn the_invitation_gives_the_practice_code_to_sign_in_with_afterwards_in_both_languages() {
+    let message = || Message::Invitation {
+        practice_slug: "maple-law".into(),
+        inviter_name: "Olivia Owner".into(),
+        token: MailSecret::new(TOKEN),
+        expires_at: at(12, 9),
+    };
+    let english = renderer().render(&email(message(), "en", "UTC")).unwrap();
+    for body in [&english.text, &english.html] {
+        assert!(body.contains("Practice code (to sign in afterwards)"), "{body}");
+        assert!(body.contains("maple-law"), "{body}");
+    }
+    let french = renderer().render(&email(message(), "fr-CA", "America/Montreal")).unwrap();
+    assert!(french.text.contains("Code du cabinet (pour vous connecter ensuite)"), "{}", french.text);
+    assert!(french.text.contains("maple-law"), "{}", french.text);
+    // An invitation queued before the practice code was part of it.
+    let json = serde_json::json!({ "kind": "invitation", "inviter_name": "Olivia Owner",
+        "token": TOKEN, "expires_at": "2026-01-12T09:00:00Z" });
+    let old: Message = serde_json::from_value(json).unwrap();
+    let rendered = renderer().render(&email(old, "en", "UTC")).unwrap();
+    assert!(!rendered.text.contains("Practice code"), "{}", rendered.text);
 }

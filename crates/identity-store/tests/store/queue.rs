@@ -214,6 +214,7 @@ async fn no_database_file_or_row_holds_a_waiting_link_in_clear(ctx: Ctx) {
     let password = "One-Time-Password-8c3e5a7b9d1f";
     let mut waiting = recovery(seed.practice.id, token, 0);
     waiting.message = Message::Invitation {
+        practice_slug: "maple-law".into(),
         inviter_name: "Olivia".into(),
         token: MailSecret::new(token),
         expires_at: now(),

@@ -508,7 +508,12 @@ async fn outbox_round_trips(ctx: Ctx) {
     };
     let invitation = mail(
         0,
-        Message::Invitation { inviter_name: "Ada".into(), token: MailSecret::new("tok"), expires_at: at },
+        Message::Invitation {
+            practice_slug: "maple-law".into(),
+            inviter_name: "Ada".into(),
+            token: MailSecret::new("tok"),
+            expires_at: at,
+        },
         DeliveryStatus::Pending,
     );
     let welcome = mail(

@@ -198,6 +198,7 @@ async fn fill_every_table(ctx: &Ctx) {
             language: Language::parse("en").unwrap(),
             time_zone: TimeZone::parse("UTC").unwrap(),
             message: Message::Invitation {
+                practice_slug: "maple-law".into(),
                 inviter_name: "Ada".into(),
                 token: MailSecret::new("t"),
                 expires_at: at,

@@ -114,7 +114,8 @@ async fn the_console_s_body_limit_is_the_api_s() {
 }
 
 /// Posts the console's forgot-password form for `practice` and `email`,
-/// and waits until the queue has worked it.
+/// waits until the queue has worked it, and opens the page the answer
+/// leads to (post/redirect/get).
 async fn forgot_through_the_console(app: &App, practice: &str, email: &str) -> Page {
     let page = send(get(app, "/console/forgot", None)).await;
     let cookie = first_cookie(&page.headers);
@@ -125,7 +126,9 @@ async fn forgot_through_the_console(app: &App, practice: &str, email: &str) -> P
     );
     let answered = send(post(app, "/console/forgot", &cookie, "same-origin", &body)).await;
     app.forgot.settled().await;
-    answered
+    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.html);
+    let next = answered.headers[header::LOCATION].to_str().unwrap().to_owned();
+    send(get(app, &next, Some(&cookie))).await
 }
 
 /// The console's forgot-password page tells nothing about the account:

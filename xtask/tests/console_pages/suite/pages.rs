@@ -322,8 +322,12 @@ async fn the_forgot_form_answers_before_it_looks_anything_up() {
         post(&app, "/console/forgot", &cookie, "same-origin", &body).timeout(std::time::Duration::from_secs(3)),
     )
     .await;
-    assert_eq!(answered.status, StatusCode::OK);
-    assert!(answered.html.contains("If the practice and email match an account"), "{}", answered.html);
+    // Post/redirect/get: a reload of the answer sends nothing again.
+    assert_eq!(answered.status, StatusCode::SEE_OTHER);
+    assert_eq!(answered.headers[header::LOCATION], "/console/forgot?sent=1");
+    let shown = send(get(&app, "/console/forgot?sent=1", None)).await;
+    assert!(shown.html.contains("If the practice and email match an account"), "{}", shown.html);
+    assert!(!shown.html.contains("name=\"email\""), "no form once sent");
     if BACKEND == Backend::Postgres {
         // The outbox is not locked: nothing is queued while the lookup waits.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -202,7 +202,7 @@ async fn deactivations_and_super_admin_grants_are_confirmed_first_naming_the_per
     let grant = format!("csrf={token}&version={}&role={super_admin}", colin.version);
     let asked = send(post(&app, &access, &admin, "same-origin", &grant)).await;
     assert_eq!(asked.status, StatusCode::OK);
-    assert!(asked.html.contains("Faire de Colin Consultant un Super Admin</button>"), "{}", asked.html);
+    assert!(asked.html.contains("Faire de Colin Consultant un super administrateur</button>"), "{}", asked.html);
     assert_eq!(app.service.get_user(&owner, colin.id).await.unwrap().role, consultant);
     let done = send(post(&app, &access, &admin, "same-origin", &format!("{grant}&confirmed=1"))).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
@@ -237,8 +237,9 @@ async fn the_audit_log_names_people_and_roles_translates_actions_and_shows_its_f
     let page = send(get(&app, &format!("/console/audit?target={}", ana.id), Some(&admin))).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("<td data-action=\"user.access_changed\">Rôle ou profils modifiés</td>"), "{}", page.html);
-    assert!(page.html.contains("<del>RCIC Consultant</del>"), "{}", page.html);
-    assert!(page.html.contains("<ins>Paralegal</ins>"), "{}", page.html);
+    // Built-in roles in the reader's language.
+    assert!(page.html.contains("<del>Consultant CRIC</del>"), "{}", page.html);
+    assert!(page.html.contains("<ins>Parajuriste</ins>"), "{}", page.html);
     assert!(!page.html.contains(&consultant.id.to_string()), "no role id shown: {}", page.html);
     assert!(!page.html.contains("{&quot;"), "no raw JSON: {}", page.html);
     // The filter is shown in its control, by name.

@@ -27,7 +27,7 @@ pub async fn details(
             .profiles
             .iter()
             .filter(|p| user.profiles.contains(&p.id))
-            .map(|p| p.name.to_string())
+            .map(|p| crate::i18n::names::profile(viewer.lang, p))
             .collect(),
     );
     let sites = names(
@@ -36,7 +36,7 @@ pub async fn details(
     let facts = vec![
         (t.email, user.email.as_str().to_owned()),
         (t.status, status_name(t, user.status).to_owned()),
-        (t.role, catalogue.role_name(user.role)),
+        (t.role, catalogue.role_label(viewer.lang, user.role)),
         (t.profiles, profiles),
         (t.language, user.language.as_str().to_owned()),
         (t.time_zone, user.time_zone.name().to_owned()),

@@ -3,6 +3,7 @@
 //! profiles.
 
 use super::*;
+use crate::i18n::names::{self, SelectField};
 
 /// The edit form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -85,6 +86,8 @@ pub(super) struct EditPage {
     form: EditForm,
     errors: Errors,
     candidates: Option<Picker>,
+    language: SelectField,
+    time_zone: SelectField,
     sites: Vec<Choice>,
     roles: Vec<Choice>,
     profiles: Vec<Choice>,
@@ -141,7 +144,7 @@ pub(super) fn edit_page(viewer: &Viewer, user: &User, catalogue: &Catalogue, s: 
         .iter()
         .map(|r| Choice {
             value: r.id.to_string(),
-            label: r.name.to_string(),
+            label: names::role(viewer.lang, r),
             selected: s.access.role == r.id.to_string(),
         })
         .collect();
@@ -150,14 +153,17 @@ pub(super) fn edit_page(viewer: &Viewer, user: &User, catalogue: &Catalogue, s: 
         .iter()
         .map(|p| Choice {
             value: p.id.to_string(),
-            label: p.name.to_string(),
+            label: names::profile(viewer.lang, p),
             selected: s.access.profiles.contains(&p.id.to_string()),
         })
         .collect();
+    let t = viewer.lang.text();
     EditPage {
-        t: viewer.lang.text(),
+        t,
         chrome: viewer.chrome("users"),
         head: Head::of(viewer, user, "edit"),
+        language: SelectField::language(t.language, &s.form.language),
+        time_zone: SelectField::time_zone(t.time_zone, &s.form.time_zone),
         access_version: s.access.version,
         form: s.form,
         errors: s.errors,

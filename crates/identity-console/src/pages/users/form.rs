@@ -50,9 +50,14 @@ impl Catalogue {
         Ok(Self { roles, profiles, sites })
     }
 
-    /// The name of a role.
+    /// The name of a role, as stored.
     pub fn role_name(&self, id: RoleId) -> String {
         self.roles.iter().find(|r| r.id == id).map(|r| r.name.as_str().to_owned()).unwrap_or_default()
+    }
+
+    /// The name of a role as `lang` reads it (built-in ones translated).
+    pub fn role_label(&self, lang: crate::i18n::Lang, id: RoleId) -> String {
+        self.roles.iter().find(|r| r.id == id).map(|r| crate::i18n::names::role(lang, r)).unwrap_or_default()
     }
 }
 

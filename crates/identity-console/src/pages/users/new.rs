@@ -2,6 +2,7 @@
 //! shows a generated password once.
 
 use super::*;
+use crate::i18n::names::{self, SelectField};
 
 /// The "New user" form as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -33,6 +34,8 @@ pub(super) struct NewUserPage {
     roles: Vec<Choice>,
     profiles: Vec<Choice>,
     sites: Vec<Choice>,
+    language: SelectField,
+    time_zone: SelectField,
     may_notes: bool,
 }
 
@@ -48,7 +51,7 @@ pub(super) fn new_user_page(
         .iter()
         .map(|r| Choice {
             value: r.id.to_string(),
-            label: r.name.to_string(),
+            label: names::role(viewer.lang, r),
             selected: form.role == r.id.to_string(),
         })
         .collect();
@@ -57,7 +60,7 @@ pub(super) fn new_user_page(
         .iter()
         .map(|p| Choice {
             value: p.id.to_string(),
-            label: p.name.to_string(),
+            label: names::profile(viewer.lang, p),
             selected: form.profiles.contains(&p.id.to_string()),
         })
         .collect();
@@ -70,8 +73,11 @@ pub(super) fn new_user_page(
             selected: form.sites.contains(&s.id.to_string()),
         })
         .collect();
+    let t = viewer.lang.text();
     NewUserPage {
-        t: viewer.lang.text(),
+        t,
+        language: SelectField::language(t.language, &form.language),
+        time_zone: SelectField::time_zone(t.time_zone, &form.time_zone),
         chrome: viewer.chrome("users"),
         form,
         errors,
@@ -104,8 +110,43 @@ pub(super) struct CreatedPage {
     t: &'static Text,
     chrome: Chrome,
     message: String,
-    password: String,
+    /// `None` once shown (a reload, or another browser).
+    password: Option<String>,
     href: String,
+}
+
+/// `GET /console/users/{id}/created`: where "Save" with a generated
+/// password leads (post/redirect/get). The password comes once, in the
+/// flash cookie this page removes; a reload says it was shown.
+pub async fn created(
+    State(state): State<ConsoleState>,
+    viewer: Viewer,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    jar: CookieJar,
+) -> Response {
+    let t = viewer.lang.text();
+    let Ok(uuid) = uuid::Uuid::parse_str(&id) else {
+        return crate::pages::refusal_for(&viewer, StatusCode::NOT_FOUND, t.err_not_found);
+    };
+    let user = match state.service.get_user(&viewer.caller, UserId::from_uuid(uuid)).await {
+        Ok(user) => user,
+        Err(e) => return crate::pages::failure_for(&viewer, e),
+    };
+    let subject = user.id.to_string();
+    let (sealed, removal) = crate::flash::take_created(&jar);
+    let password = sealed.and_then(|sealed| viewer.flash.open(&subject, &sealed));
+    let message = match password {
+        Some(_) => t.created_with_password,
+        None => t.created_password_shown,
+    };
+    let page = CreatedPage {
+        t,
+        chrome: viewer.chrome("users"),
+        message: crate::i18n::fill(message, &[("name", user.name.as_str())]),
+        password,
+        href: format!("{}/{subject}", paths::USERS),
+    };
+    (removal, render(StatusCode::OK, &page)).into_response()
 }
 
 /// `POST /console/users`: "Save" (with the generated or typed one-time
@@ -166,17 +207,14 @@ pub async fn create(State(state): State<ConsoleState>, posted: SignedForm<NewUse
             let href = format!("{}/{}", paths::USERS, created.user.id);
             match created.generated_password {
                 Some(password) => {
-                    let page = CreatedPage {
-                        t,
-                        chrome: viewer.chrome("users"),
-                        message: crate::i18n::fill(
-                            t.created_with_password,
-                            &[("name", created.user.name.as_str())],
-                        ),
-                        password: password.expose().to_owned(),
-                        href,
-                    };
-                    render(StatusCode::CREATED, &page)
+                    // Post/redirect/get: a reload shows the page, never
+                    // posts again; the password waits in a sealed cookie.
+                    let subject = created.user.id.to_string();
+                    let jar = viewer
+                        .flash
+                        .seal(&subject, password.expose())
+                        .map(|sealed| CookieJar::new().add(crate::flash::created_cookie(&sealed)));
+                    (jar, Redirect::to(&format!("{href}/created"))).into_response()
                 }
                 None if created.user.status == UserStatus::Invited => {
                     Redirect::to(&format!("{href}?done=invited")).into_response()
