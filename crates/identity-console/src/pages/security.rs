@@ -121,7 +121,13 @@ async fn layout(state: &ConsoleState, session: &Session) -> (Lang, Chrome, Optio
     {
         let lang = Lang::of(&user.language);
         let zone = user.time_zone;
-        let viewer = Viewer { caller: session.caller.clone(), user, csrf: session.csrf.clone(), lang };
+        let viewer = Viewer {
+            caller: session.caller.clone(),
+            user,
+            csrf: session.csrf.clone(),
+            lang,
+            flash: session.flash.clone(),
+        };
         return (lang, viewer.chrome("security"), Some(zone));
     }
     (session.lang, Chrome::plain(session.lang, session.csrf.clone()), None)
