@@ -127,8 +127,8 @@ pub use error::{AccessError, Conflict, HashError, StoreError};
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};
 pub use listing::{
-    ColumnChoice, ColumnChoiceError, Direction, Page, SearchTerm, SearchTermError, SortValue, UserColumn,
-    UserCursor, UserFilter, UserQuery,
+    CatalogueNames, ColumnChoice, ColumnChoiceError, Direction, Invitation, InvitationState, ListedUser,
+    Page, SearchTerm, SearchTermError, SortValue, UserColumn, UserCursor, UserFilter, UserQuery,
 };
 pub use mail::{
     ClaimToken, ClaimedEmail, DeliveryStatus, MailSecret, Message, MessageKind, OutboxCounts, OutboxEmail,

@@ -11,6 +11,7 @@ mod cases;
 mod credentials;
 mod export;
 mod lifecycle;
+mod list;
 mod logs;
 mod outbox;
 mod parties;
@@ -28,6 +29,7 @@ pub use cases::*;
 pub use credentials::*;
 pub use export::*;
 pub use lifecycle::*;
+pub use list::*;
 pub use logs::*;
 pub use outbox::*;
 pub use parties::*;
@@ -289,7 +291,9 @@ impl IdentityService {
         &self.config
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    /// The time now, by the service's clock (what a listed invitation's
+    /// [`crate::Invitation::state`] is judged against).
+    pub fn now(&self) -> DateTime<Utc> {
         self.ports.clock.now()
     }
 

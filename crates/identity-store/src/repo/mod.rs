@@ -6,6 +6,7 @@ mod audit;
 mod cases;
 mod credentials;
 mod links;
+mod members;
 mod outbox;
 mod parties;
 mod portal;

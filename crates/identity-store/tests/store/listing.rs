@@ -91,13 +91,13 @@ async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx)
                 for _ in 0..100 {
                     let page = uow.users().list(p, &query).await.unwrap();
                     assert!(page.items.len() <= 4);
-                    if let (Some(next), Some(last)) = (&page.next, page.items.last()) {
+                    if let (Some(next), Some(last)) = (&page.next, page.items.last().map(|r| &r.user)) {
                         assert_eq!(next.id, last.id);
                         let mut holder = users.iter().find(|u| u.id == last.id).unwrap().clone();
                         holder.role = last.role;
                         assert_eq!(next.value, SortValue::of(&holder, sort, &role_names[&last.role]));
                     }
-                    got.extend(page.items.iter().map(|u| u.id));
+                    got.extend(page.items.iter().map(|u| u.user.id));
                     match page.next {
                         // Through its opaque text, as a client would send it back.
                         Some(next) => query.after = Some(UserCursor::decode(&next.encode()).unwrap()),
@@ -113,7 +113,7 @@ async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx)
     let mut uow = ctx.store.begin(Access::Read).await.unwrap();
     let page = uow.users().list(p, &UserQuery { limit: 500, ..UserQuery::default() }).await.unwrap();
     assert_eq!(page.next, None);
-    let mut stored = page.items;
+    let mut stored: Vec<User> = page.items.into_iter().map(|r| r.user).collect();
     stored.sort_by_key(|u| u.id);
     let mut originals = users.clone();
     originals.sort_by_key(|u| u.id);
@@ -154,7 +154,7 @@ async fn the_short_grams_migration_fills_the_grams_of_users_stored_before_it(ctx
             };
             let mut uow = store.begin(Access::Read).await.unwrap();
             let page = uow.users().list(p, &query).await.unwrap();
-            found.push((term, page.total, page.items.iter().map(|u| u.id).collect::<Vec<_>>()));
+            found.push((term, page.total, page.items.iter().map(|u| u.user.id).collect::<Vec<_>>()));
         }
         found
     };
