@@ -72,7 +72,7 @@ async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx)
         UserFilter { search: Some("ANA".into()), ..Default::default() },
     ];
     for filter in &filters {
-        for &sort in UserColumn::ALL {
+        for &sort in UserColumn::SORTABLE {
             for direction in [Direction::Asc, Direction::Desc] {
                 let mut expected: Vec<(SortValue, &User)> = users
                     .iter()
