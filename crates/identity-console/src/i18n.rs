@@ -308,6 +308,7 @@ texts! {
     show_rows: "Show", "Afficher";
     err_page_size: "Rows per page can be 25, 50 or 100: 25 are shown.", "Le nombre de lignes par page peut être 25, 50 ou 100 : 25 sont affichées.";
     active_filters: "Filters in force", "Filtres appliqués";
+    chip: "{name}: {value}", "{name} : {value}";
     remove_filter: "Remove the filter {filter}", "Retirer le filtre {filter}";
     clear_all_filters: "Clear all filters", "Effacer tous les filtres";
     status_invited: "Invited", "Invité";

@@ -45,12 +45,16 @@ macro_rules! console_suite {
             spawn(BACKEND, options).await
         }
 
+        #[path = "suite/assets.rs"]
+        mod assets;
         #[path = "suite/one_edge.rs"]
         mod one_edge;
         #[path = "suite/pages.rs"]
         mod pages;
         #[path = "suite/people.rs"]
         mod people;
+        #[path = "suite/table.rs"]
+        mod table;
     };
 }
 

@@ -83,7 +83,7 @@ fn chip(
 ) -> Chip {
     pairs.extend(rest.iter().cloned());
     pairs.extend(query.kept_size().map(|n| ("size", n.to_string())));
-    let label = format!("{name}: {shown}");
+    let label = fill(t.chip, &[("name", name), ("value", shown)]);
     Chip {
         remove: format!("{}?{}", paths::USERS, TableQuery::query_string(&pairs)),
         remove_label: fill(t.remove_filter, &[("filter", &label)]),
