@@ -300,6 +300,7 @@ texts! {
     never_signed_in: "Never", "Jamais";
     invitation: "Invitation", "Invitation";
     not_invited: "Not invited", "Non invité";
+    invitation_not_sent: "Not sent yet", "Pas encore envoyée";
     invitation_pending: "Sent {sent}; expires {expires}", "Envoyée le {sent} ; expire le {expires}";
     invitation_accepted: "Accepted {at}", "Acceptée le {at}";
     invitation_expired: "Expired {at} (sent {sent})", "Expirée le {at} (envoyée le {sent})";

@@ -440,6 +440,8 @@ fn cell(
             names(catalogue.sites.iter().filter(|s| user.sites.contains(&s.id)).map(|s| s.name.as_str()))
         }
         UserColumn::Invitation => match &row.invitation {
+            // Invited in bulk (seeded), the invitation waits to be sent.
+            None if user.status == UserStatus::Invited => t.invitation_not_sent.to_owned(),
             None => t.not_invited.to_owned(),
             Some(invitation) => match invitation.state(now) {
                 InvitationState::Pending => fill(
