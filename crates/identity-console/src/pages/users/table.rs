@@ -432,7 +432,7 @@ fn cell(
         UserColumn::Language => user.language.as_str().to_owned(),
         UserColumn::TimeZone => user.time_zone.name().to_owned(),
         UserColumn::CreatedAt => when(user.created_at),
-        UserColumn::LastSignIn => row.last_sign_in_at.map_or_else(|| t.never_signed_in.to_owned(), when),
+        UserColumn::LastSignIn => row.last_sign_in_at.map_or_else(|| t.never.to_owned(), when),
         UserColumn::Profiles => names(
             catalogue.profiles.iter().filter(|p| user.profiles.contains(&p.id)).map(|p| p.name.as_str()),
         ),
