@@ -1,15 +1,19 @@
 //! The real binary under faults: a full SQLite file, the database gone,
 //! clients that never finish their headers, SIGTERM with them connected,
 //! several processes starting at once on one empty PostgreSQL database,
-//! and kill -9 in the middle of writes.
+//! and kill -9 in the middle of writes. Rows the server cannot read are
+//! in `unreadable_rows.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "common/binary.rs"]
 mod binary;
+#[path = "common/postgres.rs"]
+mod postgres;
 
 use binary::{Running, start, temp_dir};
 use identity_store::SeaStore;
+use postgres::{create_database, drop_database, postgres};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use std::collections::BTreeSet;
@@ -152,35 +156,6 @@ async fn a_client_that_never_finishes_its_headers_is_closed_and_does_not_hold_sh
     assert!(stopped, "{logs}");
     assert!(took < Duration::from_secs(15), "{took:?}");
     std::fs::remove_dir_all(dir).ok();
-}
-
-/// A PostgreSQL server for the tests, or `None` (the test says it skipped).
-fn postgres() -> Option<String> {
-    match std::env::var("IDENTITY_TEST_POSTGRES_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            xtask::skips::record(xtask::skips::POSTGRES, &xtask::skips::current_test());
-            None
-        }
-    }
-}
-
-/// A fresh database on `server`: its URL; dropped by [`drop_database`].
-async fn create_database(server: &str, tag: &str) -> (String, String) {
-    let name = format!("identity_{tag}_{}", uuid::Uuid::now_v7().simple());
-    let admin = SeaStore::connect(server).await.unwrap();
-    admin.connection().execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
-    admin.close().await.unwrap();
-    let host =
-        server.split_once("://").map_or(server, |(_, rest)| rest).split('/').next().unwrap_or_default();
-    (format!("postgres://{host}/{name}"), name)
-}
-
-async fn drop_database(server: &str, name: &str) {
-    let admin = SeaStore::connect(server).await.unwrap();
-    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-    admin.connection().execute_unprepared(&sql).await.unwrap();
-    admin.close().await.unwrap();
 }
 
 /// Three servers started at once on one empty PostgreSQL database: all
@@ -802,91 +777,4 @@ async fn sigterm_right_after_listening_stops_cleanly() {
         assert!(stopped, "round {round}: the server did not exit 0 on SIGTERM\n{logs}");
     }
     std::fs::remove_dir_all(dir).ok();
-}
-
-/// Writes a time zone no version of the server writes into the row of the
-/// user `email`, with SQL of its own, as a faulty migration or a hand edit
-/// would.
-async fn corrupt_time_zone(database_url: &str, email: &str) {
-    let store = SeaStore::connect(database_url).await.unwrap();
-    let backend = store.connection().get_database_backend();
-    let sql = "UPDATE users SET time_zone = 'Mars/Olympus_Mons' WHERE email = $1";
-    let sql = if backend == sea_orm::DbBackend::Sqlite { sql.replace("$1", "?") } else { sql.to_owned() };
-    let updated = store
-        .connection()
-        .execute_raw(Statement::from_sql_and_values(backend, &sql, [email.into()]))
-        .await
-        .unwrap();
-    assert_eq!(updated.rows_affected(), 1);
-    store.close().await.unwrap();
-}
-
-/// A stored row that does not decode is a fault that retrying cannot
-/// mend: reading it answers 500 problem+json `internal` with no
-/// `Retry-After` and without the cause, and the server's log names the
-/// cause (table and column). The rest of the practice still answers.
-async fn an_unreadable_row_answers_500_internal_with_its_cause_in_the_log(dir: &Path, env: &[(&str, &str)]) {
-    let server = start(dir, env);
-    let client = server.client();
-    let admin = client.first_admin(server.first_password.as_deref().unwrap()).await;
-    let role = client.role(&admin, "Paralegal").await;
-    let email = "garbled@practice.example";
-    let (status, created) = client.invite(&admin, &role, email).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["user"]["id"].as_str().unwrap().to_owned();
-
-    let url = match env.iter().find(|(name, _)| *name == "IDENTITY_DATABASE_URL") {
-        Some((_, url)) => (*url).to_owned(),
-        None => format!("sqlite://{}", dir.join("data/identity.db").display()),
-    };
-    corrupt_time_zone(&url, email).await;
-
-    let response = client
-        .http
-        .get(format!("{}/api/v1/users/{id}", client.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(response.headers().get("retry-after").is_none(), "{:?}", response.headers());
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
-    let text = response.text().await.unwrap();
-    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(body["type"], "urn:practice-identity:problem:internal", "{body}");
-    assert_eq!(body["status"], 500, "{body}");
-    for cause in ["time_zone", "Mars", "users.", "unreadable"] {
-        assert!(!text.contains(cause), "the cause travelled ({cause}): {text}");
-    }
-    // The list reads every row of the page, this one too: the same answer.
-    let (status, body) = client.send(reqwest::Method::GET, "/api/v1/users", Some(&admin), None).await;
-    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
-    // What does not read that row still answers.
-    let (status, body) = client.send(reqwest::Method::GET, "/api/v1/me", Some(&admin), None).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-
-    let (stopped, log) = server.stop();
-    assert!(stopped, "{log}");
-    assert!(log.contains("unreadable value in users.time_zone"), "the log does not name the cause:\n{log}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreadable_row_on_sqlite_answers_500_internal_not_503() {
-    let dir = temp_dir("garbled");
-    an_unreadable_row_answers_500_internal_with_its_cause_in_the_log(&dir, &[]).await;
-    std::fs::remove_dir_all(&dir).ok();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreadable_row_on_postgresql_answers_500_internal_not_503() {
-    let Some(pg) = postgres() else { return };
-    let (url, name) = create_database(&pg, "garbled").await;
-    let dir = temp_dir("garbled");
-    an_unreadable_row_answers_500_internal_with_its_cause_in_the_log(
-        &dir,
-        &[("IDENTITY_DATABASE_URL", &url)],
-    )
-    .await;
-    std::fs::remove_dir_all(&dir).ok();
-    drop_database(&pg, &name).await;
 }

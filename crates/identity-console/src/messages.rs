@@ -7,6 +7,8 @@ use crate::i18n::{Text, fill};
 use axum::http::StatusCode;
 use identity_domain::*;
 
+mod parties;
+
 /// A refusal, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -420,7 +422,17 @@ impl Describe for RoleError {
     }
 }
 
-impl Describe for SiteError {
+impl Describe for CreateSiteError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::NameTaken => Problem::conflict("name", t.err_name_taken.to_owned()),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for UpdateSiteError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
@@ -431,14 +443,10 @@ impl Describe for SiteError {
     }
 }
 
-impl Describe for PartyError {
+impl Describe for ListSitesError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
-            Self::SiteNotFound | Self::PartyNotFound => Problem::not_found(t),
-            Self::NoEmail => Problem::at("email", t.party_needs_email),
-            Self::EmailTaken { .. } => Problem::conflict("email", t.party_portal_email_taken.to_owned()),
-            Self::PortalAlreadyOpen { .. } => Problem::conflict("email", t.party_portal_open.to_owned()),
             Self::Store(e) => e.describe(t),
         }
     }
@@ -450,45 +458,6 @@ pub fn portal_status_name(t: &Text, status: PortalAccountStatus) -> &'static str
         PortalAccountStatus::Invited => t.portal_invited,
         PortalAccountStatus::Active => t.portal_active,
         PortalAccountStatus::Inactive => t.portal_inactive,
-    }
-}
-
-impl Describe for PortalAdminError {
-    fn describe(&self, t: &Text) -> Problem {
-        match self {
-            Self::Access(e) => e.describe(t),
-            Self::PartyNotFound => Problem::not_found(t),
-            Self::NotInvited => Problem::general(StatusCode::CONFLICT, t.err_party_no_portal),
-            Self::NotPending { status } => Problem::general(
-                StatusCode::CONFLICT,
-                fill(t.err_party_not_pending, &[("status", portal_status_name(t, *status))]),
-            ),
-            Self::NotActive { status } => Problem::general(
-                StatusCode::CONFLICT,
-                fill(t.err_party_not_active, &[("status", portal_status_name(t, *status))]),
-            ),
-            Self::Transition(e) => Problem::general(
-                StatusCode::CONFLICT,
-                fill(
-                    t.err_portal_transition,
-                    &[("from", portal_status_name(t, e.from)), ("to", portal_status_name(t, e.to))],
-                ),
-            ),
-            Self::Store(e) => e.describe(t),
-        }
-    }
-}
-
-impl Describe for CasePartyError {
-    fn describe(&self, t: &Text) -> Problem {
-        match self {
-            Self::Access(e) => e.describe(t),
-            Self::CaseNotFound => Problem::at("case", t.err_case_reference),
-            Self::PartyNotFound => Problem::not_found(t),
-            Self::AlreadyOnCase => Problem::conflict("case", t.err_already_on_case.to_owned()),
-            Self::NotOnCase => Problem::general(StatusCode::CONFLICT, t.err_not_on_case),
-            Self::Store(e) => e.describe(t),
-        }
     }
 }
 
@@ -539,6 +508,15 @@ impl Describe for RetryEmailError {
             Self::NotFound => Problem::not_found(t),
             Self::NotFailed { .. } => Problem::general(StatusCode::CONFLICT, t.err_not_failed),
             Self::SecretRemoved { .. } => Problem::general(StatusCode::CONFLICT, t.outbox_new_secret),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for RetryFailedEmailsError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
             Self::Store(e) => e.describe(t),
         }
     }

@@ -175,7 +175,10 @@ pub async fn records_of_another_practice_are_invisible(store: Arc<dyn Store>) {
 
     assert_eq!(a.service.get_user(&a.admin, theirs.id).await.unwrap_err(), ReadUsersError::UserNotFound);
     assert_eq!(a.service.get_case(&a.admin, their_case.id).await.unwrap_err(), ReadCaseError::CaseNotFound);
-    assert_eq!(a.service.list_parties(&a.admin, their_site.id).await.unwrap_err(), PartyError::SiteNotFound);
+    assert_eq!(
+        a.service.list_parties(&a.admin, their_site.id).await.unwrap_err(),
+        ListPartiesError::SiteNotFound
+    );
     let (mine, _) = a.active("mine@a.example", "Paralegal").await;
     assert_eq!(
         a.service.set_access(&a.admin, mine.id, their_role, BTreeSet::new(), None).await.unwrap_err(),
@@ -430,7 +433,7 @@ pub async fn names_are_unique_per_practice(store: Arc<dyn Store>) {
     f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap();
     assert_eq!(
         f.service.create_site(&f.admin, SiteDetails::named(site())).await.unwrap_err(),
-        SiteError::NameTaken
+        CreateSiteError::NameTaken
     );
     let again = f
         .service

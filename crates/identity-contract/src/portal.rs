@@ -242,7 +242,7 @@ pub async fn portal_emails_are_reserved_for_ever(store: Arc<dyn Store>) {
     f.service.update_party(&f.admin, second.id, details).await.unwrap();
     assert_eq!(
         f.service.invite_party(&f.admin, second.id).await,
-        Err(PartyError::EmailTaken { holder: first.id })
+        Err(InvitePartyError::EmailTaken { holder: first.id })
     );
 
     // The first party's invitation moves to a new address; the old one stays theirs.
@@ -252,7 +252,7 @@ pub async fn portal_emails_are_reserved_for_ever(store: Arc<dyn Store>) {
     f.service.invite_party(&f.admin, first.id).await.unwrap();
     assert_eq!(
         f.service.invite_party(&f.admin, second.id).await,
-        Err(PartyError::EmailTaken { holder: first.id })
+        Err(InvitePartyError::EmailTaken { holder: first.id })
     );
     assert!(matches!(
         f.service.portal_access(&f.admin, first.id).await.unwrap(),
@@ -284,7 +284,7 @@ pub async fn portal_emails_are_reserved_for_ever(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(won.len(), 1, "one reservation wins: {lost:?}");
-    assert_eq!(lost, vec![PartyError::EmailTaken { holder: won[0] }]);
+    assert_eq!(lost, vec![InvitePartyError::EmailTaken { holder: won[0] }]);
 }
 
 /// Twenty concurrent accepts of one invitation: exactly one sets the
@@ -392,14 +392,14 @@ pub async fn deactivating_portal_access_ends_sessions(store: Arc<dyn Store>) {
     ));
     assert_eq!(
         f.service.deactivate_portal_access(&f.admin, party.id).await,
-        Err(PortalAdminError::Transition(IllegalPortalTransition {
+        Err(DeactivatePortalError::Transition(IllegalPortalTransition {
             from: PortalAccountStatus::Inactive,
             to: PortalAccountStatus::Inactive
         }))
     );
     assert!(matches!(
         f.service.invite_party(&f.admin, party.id).await,
-        Err(PartyError::PortalAlreadyOpen { status: PortalAccountStatus::Inactive })
+        Err(InvitePartyError::PortalAlreadyOpen { status: PortalAccountStatus::Inactive })
     ));
     f.service.reactivate_portal_access(&f.admin, party.id).await.unwrap();
     assert_eq!(f.service.authenticate_portal(&first.token).await, Err(SessionError::Invalid));
@@ -448,7 +448,7 @@ pub async fn a_revoked_party_invitation_cannot_be_accepted(store: Arc<dyn Store>
     f.service.accept_party_invitation(&fresh, secret(PORTAL_PASSWORD), None).await.unwrap();
     assert_eq!(
         f.service.revoke_party_invitation(&f.admin, party.id).await,
-        Err(PortalAdminError::NotPending { status: PortalAccountStatus::Active })
+        Err(RevokePartyInvitationError::NotPending { status: PortalAccountStatus::Active })
     );
 }
 
@@ -463,7 +463,7 @@ pub async fn a_party_uses_the_portal(store: Arc<dyn Store>) {
     f.service.add_case_party(&f.admin, case.id, party.id, CasePart::Student).await.unwrap();
     assert_eq!(
         f.service.add_case_party(&f.admin, case.id, party.id, CasePart::Witness).await,
-        Err(CasePartyError::AlreadyOnCase)
+        Err(AddCasePartyError::AlreadyOnCase)
     );
     let listed = f.service.list_party_cases(&f.admin, party.id).await.unwrap();
     assert_eq!(
@@ -511,7 +511,7 @@ pub async fn a_party_uses_the_portal(store: Arc<dyn Store>) {
     assert_eq!(f.service.list_party_cases(&f.admin, party.id).await.unwrap(), vec![]);
     assert_eq!(
         f.service.remove_case_party(&f.admin, case.id, party.id).await,
-        Err(CasePartyError::NotOnCase)
+        Err(RemoveCasePartyError::NotOnCase)
     );
     let actions: Vec<_> = f.audit().await.into_iter().map(|e| e.action).collect();
     for action in [
@@ -610,7 +610,7 @@ pub async fn a_party_recovers_their_portal_password(store: Arc<dyn Store>) {
     f.service.deactivate_portal_access(&f.admin, party.id).await.unwrap();
     assert_eq!(
         f.service.send_party_recovery_link(&f.admin, party.id).await,
-        Err(PortalAdminError::NotActive { status: PortalAccountStatus::Inactive })
+        Err(PartyRecoveryLinkError::NotActive { status: PortalAccountStatus::Inactive })
     );
     let actions: Vec<_> = f.audit().await.into_iter().map(|e| e.action).collect();
     for action in [

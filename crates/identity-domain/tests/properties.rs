@@ -1268,8 +1268,8 @@ async fn run_probe(
             probe,
             limited,
             service.update_site(caller, site, SiteDetails::named(Label::parse("Taken over").unwrap())).await,
-            SiteError::NotFound,
-            SiteError::Access(_)
+            UpdateSiteError::NotFound,
+            UpdateSiteError::Access(_)
         ),
         26 => {
             let details = party_details("Intruder Party", Some("intruder@elsewhere.example"));
@@ -1277,37 +1277,37 @@ async fn run_probe(
                 probe,
                 limited,
                 service.save_party(caller, site, details, probe.extra.is_multiple_of(2)).await,
-                PartyError::SiteNotFound,
-                PartyError::Access(_)
+                SavePartyError::SiteNotFound,
+                SavePartyError::Access(_)
             );
         }
         27 => refused!(
             probe,
             limited,
             service.update_party(caller, party, party_details("Renamed Party", None)).await,
-            PartyError::PartyNotFound,
-            PartyError::Access(_)
+            UpdatePartyError::PartyNotFound,
+            UpdatePartyError::Access(_)
         ),
         28 => refused!(
             probe,
             limited,
             service.invite_party(caller, party).await,
-            PartyError::PartyNotFound,
-            PartyError::Access(_)
+            InvitePartyError::PartyNotFound,
+            InvitePartyError::Access(_)
         ),
         29 => refused!(
             probe,
             limited,
             service.get_party(caller, party).await,
-            PartyError::PartyNotFound,
-            PartyError::Access(_)
+            ReadPartyError::PartyNotFound,
+            ReadPartyError::Access(_)
         ),
         30 => refused!(
             probe,
             limited,
             service.list_parties(caller, site).await,
-            PartyError::SiteNotFound,
-            PartyError::Access(_)
+            ListPartiesError::SiteNotFound,
+            ListPartiesError::Access(_)
         ),
         31 => refused!(
             probe,

@@ -729,7 +729,7 @@ async fn case_tracker_manage_and_invite_users_page() {
             .save_party(admin, site.id, details(PartyKind::Witness, "Walt Witness", None), true)
             .await
             .unwrap_err(),
-        PartyError::NoEmail,
+        SavePartyError::NoEmail,
         "an invitation needs an email"
     );
     assert_eq!(
@@ -766,7 +766,7 @@ async fn case_tracker_manage_and_invite_users_page() {
     let staff = w.service.invite_party(admin, staff.id).await.unwrap();
     assert_eq!(staff.portal, PortalStatus::Invited);
     assert_eq!(last_email_to(&w, "stan@lincoln.example").await.message.kind(), "party_invitation");
-    assert_eq!(w.service.invite_party(admin, student.id).await.unwrap_err(), PartyError::NoEmail);
+    assert_eq!(w.service.invite_party(admin, student.id).await.unwrap_err(), InvitePartyError::NoEmail);
     let parties = w.service.list_parties(admin, site.id).await.unwrap();
     assert_eq!(
         parties.iter().map(|p| p.id).collect::<BTreeSet<_>>(),

@@ -5,6 +5,8 @@
 use super::{ApiError, ProblemKind};
 use identity_domain::*;
 
+mod parties;
+
 impl From<AccessError> for ApiError {
     fn from(e: AccessError) -> Self {
         match e {
@@ -454,31 +456,32 @@ impl From<ListRolesError> for ApiError {
     }
 }
 
-impl From<SiteError> for ApiError {
-    fn from(e: SiteError) -> Self {
+impl From<CreateSiteError> for ApiError {
+    fn from(e: CreateSiteError) -> Self {
         match e {
-            SiteError::Access(e) => e.into(),
-            SiteError::NotFound => Self::not_found("site"),
-            SiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
-            SiteError::Store(e) => e.into(),
+            CreateSiteError::Access(e) => e.into(),
+            CreateSiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            CreateSiteError::Store(e) => e.into(),
         }
     }
 }
 
-impl From<PartyError> for ApiError {
-    fn from(e: PartyError) -> Self {
+impl From<UpdateSiteError> for ApiError {
+    fn from(e: UpdateSiteError) -> Self {
         match e {
-            PartyError::Access(e) => e.into(),
-            PartyError::SiteNotFound => Self::not_found("site"),
-            PartyError::PartyNotFound => Self::not_found("party"),
-            PartyError::NoEmail => Self::invalid("email", e),
-            PartyError::EmailTaken { holder } => {
-                Self::new(ProblemKind::EmailPreviouslyUsed, e.to_string()).at("email").with("holder", holder)
-            }
-            PartyError::PortalAlreadyOpen { status } => {
-                Self::new(ProblemKind::IllegalTransition, e.to_string()).with("portal_status", status)
-            }
-            PartyError::Store(e) => e.into(),
+            UpdateSiteError::Access(e) => e.into(),
+            UpdateSiteError::NotFound => Self::not_found("site"),
+            UpdateSiteError::NameTaken => Self::new(ProblemKind::NameTaken, e.to_string()).at("name"),
+            UpdateSiteError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListSitesError> for ApiError {
+    fn from(e: ListSitesError) -> Self {
+        match e {
+            ListSitesError::Access(e) => e.into(),
+            ListSitesError::Store(e) => e.into(),
         }
     }
 }
@@ -504,6 +507,15 @@ impl From<RetryEmailError> for ApiError {
                 Self::new(ProblemKind::EmailSecretRemoved, e.to_string()).with("kind", kind.as_str())
             }
             RetryEmailError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<RetryFailedEmailsError> for ApiError {
+    fn from(e: RetryFailedEmailsError) -> Self {
+        match e {
+            RetryFailedEmailsError::Access(e) => e.into(),
+            RetryFailedEmailsError::Store(e) => e.into(),
         }
     }
 }
@@ -550,38 +562,6 @@ impl From<PortalPasswordError> for ApiError {
             PortalPasswordError::Password(e) => Self::from(e).at("new_password"),
             PortalPasswordError::Hash(e) => e.into(),
             PortalPasswordError::Store(e) => e.into(),
-        }
-    }
-}
-
-fn portal_transition(detail: String, status: PortalAccountStatus) -> ApiError {
-    ApiError::new(ProblemKind::IllegalTransition, detail).with("portal_status", status)
-}
-
-impl From<PortalAdminError> for ApiError {
-    fn from(e: PortalAdminError) -> Self {
-        match e {
-            PortalAdminError::Access(e) => e.into(),
-            PortalAdminError::PartyNotFound => Self::not_found("party"),
-            PortalAdminError::NotInvited => Self::new(ProblemKind::NoPortalAccount, e.to_string()),
-            PortalAdminError::NotPending { status } | PortalAdminError::NotActive { status } => {
-                portal_transition(e.to_string(), status)
-            }
-            PortalAdminError::Transition(t) => portal_transition(t.to_string(), t.from),
-            PortalAdminError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<CasePartyError> for ApiError {
-    fn from(e: CasePartyError) -> Self {
-        match e {
-            CasePartyError::Access(e) => e.into(),
-            CasePartyError::CaseNotFound => Self::not_found("case"),
-            CasePartyError::PartyNotFound => Self::invalid("party", e),
-            CasePartyError::AlreadyOnCase => Self::new(ProblemKind::AlreadyOnCase, e.to_string()).at("party"),
-            CasePartyError::NotOnCase => Self::not_found("party on this case"),
-            CasePartyError::Store(e) => e.into(),
         }
     }
 }

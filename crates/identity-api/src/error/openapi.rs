@@ -63,16 +63,31 @@ problems!(EditUserError => [] + UpdateUserError + DeactivateError + ReactivateEr
 problems!(RoleError => [NotFound, Builtin, CannotGrant, NameTaken] + AccessError + StoreError);
 problems!(CreateGrantError => [CannotGrant, NameTaken] + AccessError + StoreError);
 problems!(ListRolesError => [] + AccessError + StoreError);
-problems!(SiteError => [NotFound, NameTaken] + AccessError + StoreError);
-problems!(PartyError => [NotFound, InvalidField, EmailPreviouslyUsed, IllegalTransition] + AccessError + StoreError);
+problems!(CreateSiteError => [NameTaken] + AccessError + StoreError);
+problems!(UpdateSiteError => [NotFound, NameTaken] + AccessError + StoreError);
+problems!(ListSitesError => [] + AccessError + StoreError);
+problems!(SavePartyError => [NotFound, InvalidField, EmailPreviouslyUsed] + AccessError + StoreError);
+problems!(UpdatePartyError => [NotFound] + AccessError + StoreError);
+problems!(InvitePartyError => [NotFound, InvalidField, EmailPreviouslyUsed, IllegalTransition]
+    + AccessError + StoreError);
+problems!(ReadPartyError => [NotFound] + AccessError + StoreError);
+problems!(ListPartiesError => [NotFound] + AccessError + StoreError);
 problems!(ReadLogError => [] + AccessError + StoreError);
 problems!(RetryEmailError => [NotFound, EmailNotFailed, EmailSecretRemoved] + AccessError + StoreError);
+problems!(RetryFailedEmailsError => [] + AccessError + StoreError);
 problems!(SettingsError => [InvalidField]);
 problems!(PortalError => [Unauthenticated] + StoreError);
 problems!(PortalPasswordError => [Unauthenticated, InvalidField, TooManyAttempts]
     + PasswordRejection + HashError + StoreError);
-problems!(PortalAdminError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
-problems!(CasePartyError => [NotFound, InvalidField, AlreadyOnCase] + AccessError + StoreError);
+problems!(ReadPortalAccessError => [NotFound] + AccessError + StoreError);
+problems!(RevokePartyInvitationError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
+problems!(PartyRecoveryLinkError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
+problems!(EndPartySessionsError => [NotFound, NoPortalAccount] + AccessError + StoreError);
+problems!(DeactivatePortalError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
+problems!(ReactivatePortalError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
+problems!(ListCasePartiesError => [NotFound] + AccessError + StoreError);
+problems!(AddCasePartyError => [NotFound, InvalidField, AlreadyOnCase] + AccessError + StoreError);
+problems!(RemoveCasePartyError => [NotFound] + AccessError + StoreError);
 problems!(UpdateSettingsError => [SuperAdminOnly] + AccessError + SettingsError + StoreError);
 
 impl<A: Problems, B: Problems> Problems for (A, B) {

@@ -104,14 +104,64 @@ fn every_error_answers_a_kind_its_enum_lists() {
         CreateGrantError::NameTaken,
         CreateGrantError::Store(store()),
     ]);
-    assert_listed(&[SiteError::NotFound, SiteError::NameTaken]);
+    assert_listed(&[CreateSiteError::NameTaken, CreateSiteError::Store(store())]);
+    assert_listed(&[UpdateSiteError::NotFound, UpdateSiteError::NameTaken]);
+    assert_listed(&[ListSitesError::Access(AccessError::PasswordChangeRequired)]);
     assert_listed(&[
-        PartyError::SiteNotFound,
-        PartyError::PartyNotFound,
-        PartyError::NoEmail,
-        PartyError::EmailTaken { holder: PartyId::from_uuid(uuid::Uuid::nil()) },
-        PartyError::PortalAlreadyOpen { status: PortalAccountStatus::Active },
+        RetryEmailError::NotFound,
+        RetryEmailError::NotFailed { status: DeliveryStatus::Sent },
+        RetryEmailError::SecretRemoved { kind: MessageKind::Recovery },
     ]);
+    assert_listed(&[RetryFailedEmailsError::Store(internal())]);
+    let party = PartyId::from_uuid(uuid::Uuid::nil());
+    assert_listed(&[
+        SavePartyError::SiteNotFound,
+        SavePartyError::NoEmail,
+        SavePartyError::EmailTaken { holder: party },
+        SavePartyError::Access(AccessError::Forbidden(Permission::PartiesInvite)),
+        SavePartyError::Store(store()),
+    ]);
+    assert_listed(&[UpdatePartyError::PartyNotFound, UpdatePartyError::Store(internal())]);
+    assert_listed(&[
+        InvitePartyError::PartyNotFound,
+        InvitePartyError::NoEmail,
+        InvitePartyError::EmailTaken { holder: party },
+        InvitePartyError::PortalAlreadyOpen { status: PortalAccountStatus::Active },
+        InvitePartyError::Store(internal()),
+    ]);
+    assert_listed(&[ReadPartyError::PartyNotFound, ReadPartyError::Store(store())]);
+    assert_listed(&[ListPartiesError::SiteNotFound, ListPartiesError::Store(store())]);
+    let transition =
+        IllegalPortalTransition { from: PortalAccountStatus::Invited, to: PortalAccountStatus::Inactive };
+    assert_listed(&[ReadPortalAccessError::PartyNotFound, ReadPortalAccessError::Store(internal())]);
+    assert_listed(&[
+        RevokePartyInvitationError::PartyNotFound,
+        RevokePartyInvitationError::NotInvited,
+        RevokePartyInvitationError::NotPending { status: PortalAccountStatus::Active },
+    ]);
+    assert_listed(&[
+        PartyRecoveryLinkError::PartyNotFound,
+        PartyRecoveryLinkError::NotInvited,
+        PartyRecoveryLinkError::NotActive { status: PortalAccountStatus::Inactive },
+    ]);
+    assert_listed(&[EndPartySessionsError::PartyNotFound, EndPartySessionsError::NotInvited]);
+    assert_listed(&[
+        DeactivatePortalError::PartyNotFound,
+        DeactivatePortalError::NotInvited,
+        DeactivatePortalError::Transition(transition),
+    ]);
+    assert_listed(&[
+        ReactivatePortalError::PartyNotFound,
+        ReactivatePortalError::NotInvited,
+        ReactivatePortalError::Transition(transition),
+    ]);
+    assert_listed(&[ListCasePartiesError::CaseNotFound, ListCasePartiesError::Store(store())]);
+    assert_listed(&[
+        AddCasePartyError::CaseNotFound,
+        AddCasePartyError::PartyNotFound,
+        AddCasePartyError::AlreadyOnCase,
+    ]);
+    assert_listed(&[RemoveCasePartyError::CaseNotFound, RemoveCasePartyError::NotOnCase]);
     assert_listed(&[
         UpdateSettingsError::Settings(SettingsError::CapTooLow),
         UpdateSettingsError::Settings(SettingsError::MinLengthOutOfRange),

@@ -212,7 +212,7 @@ pub struct RetriedView {
 #[utoipa::path(post, path = "/outbox/retry", tag = "outbox", security(("bearer" = [])),
     responses(
         (status = 200, description = "What was retried", body = RetriedView),
-        Answers<RetryEmailError>,
+        Answers<RetryFailedEmailsError>,
     ))]
 async fn retry_failed_emails(
     State(state): State<ApiState>,

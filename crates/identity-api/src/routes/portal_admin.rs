@@ -7,7 +7,7 @@
 
 use crate::ApiState;
 use crate::dto::{case_part_schema, portal_access_schema};
-use crate::error::{Answers, ApiError, ProblemKind, Problems};
+use crate::error::{Answers, ApiError};
 use crate::extract::{AppJson, AppPath, Authenticated};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,32 +29,6 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(reactivate))
         .routes(routes!(list_case_parties, add_case_party))
         .routes(routes!(remove_case_party))
-}
-
-/// What a read of a party's portal status, or of a case's parties, or
-/// taking a party off a case can answer besides success: a missing record,
-/// a missing permission, storage.
-pub struct ReadProblems;
-
-impl Problems for ReadProblems {
-    fn kinds() -> Vec<ProblemKind> {
-        let mut kinds = vec![ProblemKind::NotFound];
-        kinds.extend(AccessError::kinds());
-        kinds.extend(StoreError::kinds());
-        kinds
-    }
-}
-
-/// What ending a party's portal sessions can answer besides success: as a
-/// read, or a party never invited.
-pub struct EndSessionsProblems;
-
-impl Problems for EndSessionsProblems {
-    fn kinds() -> Vec<ProblemKind> {
-        let mut kinds = ReadProblems::kinds();
-        kinds.push(ProblemKind::NoPortalAccount);
-        kinds
-    }
 }
 
 /// A party's portal access.
@@ -117,7 +91,7 @@ async fn access_view(
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "The party's portal access", body = PortalAccessView),
-        Answers<ReadProblems>,
+        Answers<ReadPortalAccessError>,
     ))]
 async fn portal_access(
     State(state): State<ApiState>,
@@ -133,7 +107,7 @@ async fn portal_access(
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "Revoked: the portal access after it", body = PortalAccessView),
-        Answers<PortalAdminError>,
+        Answers<(RevokePartyInvitationError, ReadPortalAccessError)>,
     ))]
 pub(super) async fn revoke_invitation(
     State(state): State<ApiState>,
@@ -151,7 +125,7 @@ pub(super) async fn revoke_invitation(
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 204, description = "The recovery email is queued"),
-        Answers<PortalAdminError>,
+        Answers<PartyRecoveryLinkError>,
     ))]
 async fn send_recovery_link(
     State(state): State<ApiState>,
@@ -174,7 +148,7 @@ pub struct EndedView {
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "Ended", body = EndedView),
-        Answers<EndSessionsProblems>,
+        Answers<EndPartySessionsError>,
     ))]
 async fn end_sessions(
     State(state): State<ApiState>,
@@ -191,7 +165,7 @@ async fn end_sessions(
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "Deactivated: the portal access after it", body = PortalAccessView),
-        Answers<PortalAdminError>,
+        Answers<(DeactivatePortalError, ReadPortalAccessError)>,
     ))]
 async fn deactivate(
     State(state): State<ApiState>,
@@ -208,7 +182,7 @@ async fn deactivate(
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "Reactivated: the portal access after it", body = PortalAccessView),
-        Answers<PortalAdminError>,
+        Answers<(ReactivatePortalError, ReadPortalAccessError)>,
     ))]
 async fn reactivate(
     State(state): State<ApiState>,
@@ -242,7 +216,7 @@ impl From<CaseParty> for CasePartyView {
     params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 200, description = "The case's parties", body = Vec<CasePartyView>),
-        Answers<ReadProblems>,
+        Answers<ListCasePartiesError>,
     ))]
 async fn list_case_parties(
     State(state): State<ApiState>,
@@ -271,7 +245,7 @@ pub struct CasePartyBody {
     params(("id" = Uuid, Path, description = "The case's id")),
     responses(
         (status = 201, description = "Added", body = CasePartyView),
-        Answers<CasePartyError>,
+        Answers<AddCasePartyError>,
     ))]
 async fn add_case_party(
     State(state): State<ApiState>,
@@ -293,7 +267,7 @@ async fn add_case_party(
     ),
     responses(
         (status = 204, description = "Removed"),
-        Answers<ReadProblems>,
+        Answers<RemoveCasePartyError>,
     ))]
 async fn remove_case_party(
     State(state): State<ApiState>,

@@ -86,7 +86,7 @@ impl From<Site> for SiteView {
 #[utoipa::path(get, path = "/sites", tag = "sites", security(("bearer" = [])),
     responses(
         (status = 200, description = "The sites", body = Vec<SiteView>),
-        Answers<SiteError>,
+        Answers<ListSitesError>,
     ))]
 async fn list_sites(
     State(state): State<ApiState>,
@@ -100,7 +100,7 @@ async fn list_sites(
 #[utoipa::path(post, path = "/sites", tag = "sites", security(("bearer" = [])), request_body = SiteBody,
     responses(
         (status = 201, description = "Created", body = SiteView),
-        Answers<SiteError>,
+        Answers<CreateSiteError>,
     ))]
 async fn create_site(
     State(state): State<ApiState>,
@@ -117,7 +117,7 @@ async fn create_site(
     params(("id" = Uuid, Path, description = "The site's id")),
     responses(
         (status = 200, description = "The site", body = SiteView),
-        Answers<SiteError>,
+        Answers<UpdateSiteError>,
     ))]
 async fn update_site(
     State(state): State<ApiState>,
@@ -326,7 +326,7 @@ impl From<Party> for PartyView {
 #[utoipa::path(get, path = "/sites/{id}/parties", tag = "sites", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The site's id")),
     responses(
         (status = 200, description = "The site's parties", body = Vec<PartyView>),
-        Answers<PartyError>,
+        Answers<ListPartiesError>,
     ))]
 async fn list_parties(
     State(state): State<ApiState>,
@@ -345,7 +345,7 @@ async fn list_parties(
     params(("id" = Uuid, Path, description = "The site's id")),
     responses(
         (status = 201, description = "Recorded (and invited)", body = PartyView),
-        Answers<PartyError>,
+        Answers<SavePartyError>,
     ))]
 async fn save_party(
     State(state): State<ApiState>,
@@ -362,7 +362,7 @@ async fn save_party(
 #[utoipa::path(get, path = "/parties/{id}", tag = "sites", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "The party", body = PartyView),
-        Answers<PartyError>,
+        Answers<ReadPartyError>,
     ))]
 async fn get_party(
     State(state): State<ApiState>,
@@ -378,7 +378,7 @@ async fn get_party(
     params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "The party", body = PartyView),
-        Answers<PartyError>,
+        Answers<UpdatePartyError>,
     ))]
 async fn update_party(
     State(state): State<ApiState>,
@@ -394,7 +394,7 @@ async fn update_party(
 #[utoipa::path(post, path = "/parties/{id}/invite", tag = "sites", security(("bearer" = [])), params(("id" = Uuid, Path, description = "The party's id")),
     responses(
         (status = 200, description = "Invited", body = PartyView),
-        Answers<PartyError>,
+        Answers<InvitePartyError>,
     ))]
 async fn invite_party(
     State(state): State<ApiState>,

@@ -12,7 +12,7 @@ use crate::permission::Permission;
 use crate::ports::Access;
 use serde_json::json;
 
-/// Why failed emails were not retried.
+/// Why one failed email was not retried.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RetryEmailError {
     /// The caller may not manage the outbox.
@@ -35,6 +35,17 @@ pub enum RetryEmailError {
         /// Its kind.
         kind: MessageKind,
     },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why the failed emails were not retried all at once.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RetryFailedEmailsError {
+    /// The caller may not manage the outbox.
+    #[error(transparent)]
+    Access(#[from] AccessError),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -122,8 +133,8 @@ impl IdentityService {
     /// one-time password stay failed and are counted apart.
     ///
     /// # Errors
-    /// [`RetryEmailError::Access`] or [`RetryEmailError::Store`].
-    pub async fn retry_failed_emails(&self, caller: &Caller) -> Result<Retried, RetryEmailError> {
+    /// [`RetryFailedEmailsError`].
+    pub async fn retry_failed_emails(&self, caller: &Caller) -> Result<Retried, RetryFailedEmailsError> {
         caller.require(Permission::SettingsManage)?;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;

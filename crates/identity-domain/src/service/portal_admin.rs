@@ -1,20 +1,22 @@
 //! Administering parties' portal access (needs `parties.manage`): portal
-//! status, revoking an invitation, ending a party's sessions, deactivating
-//! and reactivating access; and the parties of cases.
+//! status, revoking an invitation, a recovery link, ending a party's
+//! sessions, deactivating and reactivating access. Each operation answers
+//! its own error enum.
 //!
 //! Inviting (and resending, which kills the old link) goes through
 //! [`IdentityService::invite_party`], which opens or refreshes the portal
-//! account here.
+//! account here. The parties of cases are in `party_cases`.
 
-use super::{Caller, IdentityService, PartyError};
+use super::parties::InvitationRefusals;
+use super::{Caller, IdentityService};
 use crate::audit::{AuditAction, Target};
 use crate::email::EmailAddress;
 use crate::error::{AccessError, Conflict, StoreError};
-use crate::ids::{CaseId, PartyId};
+use crate::ids::PartyId;
 use crate::link::{LinkPurpose, LinkSubject};
 use crate::party::{Party, PortalStatus};
 use crate::permission::Permission;
-use crate::portal::{CasePart, CaseParty, IllegalPortalTransition, PortalAccount, PortalAccountStatus};
+use crate::portal::{IllegalPortalTransition, PortalAccount, PortalAccountStatus};
 use crate::ports::{Access, UnitOfWork};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -50,9 +52,23 @@ pub enum PortalAccess {
     },
 }
 
-/// Why a party's portal access was not read or changed.
+/// Why a party's portal access could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PortalAdminError {
+pub enum ReadPortalAccessError {
+    /// The caller may not manage parties.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such party in the caller's practice.
+    #[error("no such party")]
+    PartyNotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a party's invitation was not revoked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RevokePartyInvitationError {
     /// The caller may not manage parties.
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -68,6 +84,23 @@ pub enum PortalAdminError {
         /// The account's status.
         status: PortalAccountStatus,
     },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a party was not sent a portal recovery link.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PartyRecoveryLinkError {
+    /// The caller may not manage parties.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such party in the caller's practice.
+    #[error("no such party")]
+    PartyNotFound,
+    /// The party has never been invited to the portal.
+    #[error("the party has no portal account")]
+    NotInvited,
     /// Only an active account gets a recovery link (an invited party gets
     /// their invitation again; an inactive one is reactivated first).
     #[error("the party's portal account is {status}; only an active account gets a recovery link")]
@@ -75,7 +108,42 @@ pub enum PortalAdminError {
         /// The account's status.
         status: PortalAccountStatus,
     },
-    /// The lifecycle forbids the change.
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a party's portal sessions were not ended.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndPartySessionsError {
+    /// The caller may not manage parties.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such party in the caller's practice.
+    #[error("no such party")]
+    PartyNotFound,
+    /// The party has never been invited to the portal.
+    #[error("the party has no portal account")]
+    NotInvited,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a party's portal access was not withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeactivatePortalError {
+    /// The caller may not manage parties.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such party in the caller's practice.
+    #[error("no such party")]
+    PartyNotFound,
+    /// The party has never been invited to the portal.
+    #[error("the party has no portal account")]
+    NotInvited,
+    /// Only an active account is deactivated (an invitation not yet
+    /// accepted is revoked instead).
     #[error(transparent)]
     Transition(#[from] IllegalPortalTransition),
     /// Storage failed.
@@ -83,43 +151,73 @@ pub enum PortalAdminError {
     Store(#[from] StoreError),
 }
 
-/// Why a case's parties were not read or changed.
+/// Why a party's portal access was not given back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CasePartyError {
+pub enum ReactivatePortalError {
     /// The caller may not manage parties.
     #[error(transparent)]
     Access(#[from] AccessError),
-    /// No such case in the caller's practice.
-    #[error("no such case")]
-    CaseNotFound,
     /// No such party in the caller's practice.
     #[error("no such party")]
     PartyNotFound,
-    /// The party already takes part in the case.
-    #[error("the party already takes part in this case")]
-    AlreadyOnCase,
-    /// The party does not take part in the case.
-    #[error("the party does not take part in this case")]
-    NotOnCase,
+    /// The party has never been invited to the portal.
+    #[error("the party has no portal account")]
+    NotInvited,
+    /// Only an inactive account is reactivated (an invited one becomes
+    /// active by accepting its invitation).
+    #[error(transparent)]
+    Transition(#[from] IllegalPortalTransition),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// The refusals of every operation on an existing portal account, in each
+/// operation's own enum: the party or their account is missing.
+trait AccountRefusals: From<AccessError> + From<StoreError> {
+    /// No such party in the caller's practice.
+    fn party_not_found() -> Self;
+    /// The party has never been invited to the portal.
+    fn not_invited() -> Self;
+}
+
+macro_rules! account_refusals {
+    ($($error:ident),*) => {
+        $(
+            impl AccountRefusals for $error {
+                fn party_not_found() -> Self {
+                    Self::PartyNotFound
+                }
+                fn not_invited() -> Self {
+                    Self::NotInvited
+                }
+            }
+        )*
+    };
+}
+
+account_refusals!(
+    RevokePartyInvitationError,
+    PartyRecoveryLinkError,
+    EndPartySessionsError,
+    DeactivatePortalError,
+    ReactivatePortalError
+);
+
 impl IdentityService {
     /// A party's portal access (needs `parties.manage`).
     ///
     /// # Errors
-    /// [`PortalAdminError`].
+    /// [`ReadPortalAccessError`].
     pub async fn portal_access(
         &self,
         caller: &Caller,
         party: PartyId,
-    ) -> Result<PortalAccess, PortalAdminError> {
+    ) -> Result<PortalAccess, ReadPortalAccessError> {
         caller.require(Permission::PartiesManage)?;
         let mut uow = self.begin(Access::Read).await?;
         let record =
-            uow.parties().get(caller.practice(), party).await?.ok_or(PortalAdminError::PartyNotFound)?;
+            uow.parties().get(caller.practice(), party).await?.ok_or(ReadPortalAccessError::PartyNotFound)?;
         let Some(account) = uow.portal().get_account(caller.practice(), party).await? else {
             return Ok(PortalAccess::NotInvited);
         };
@@ -151,18 +249,19 @@ impl IdentityService {
     /// shows as not invited until invited again (needs `parties.manage`).
     ///
     /// # Errors
-    /// [`PortalAdminError`].
+    /// [`RevokePartyInvitationError`].
     pub async fn revoke_party_invitation(
         &self,
         caller: &Caller,
         party: PartyId,
-    ) -> Result<(), PortalAdminError> {
+    ) -> Result<(), RevokePartyInvitationError> {
         caller.require(Permission::PartiesManage)?;
         let now = self.now();
         let mut uow = self.begin(Access::Write).await?;
-        let (mut record, account) = Self::party_and_account(uow.as_mut(), caller, party).await?;
+        let (mut record, account) =
+            Self::party_and_account::<RevokePartyInvitationError>(uow.as_mut(), caller, party).await?;
         if account.status != PortalAccountStatus::Invited {
-            return Err(PortalAdminError::NotPending { status: account.status });
+            return Err(RevokePartyInvitationError::NotPending { status: account.status });
         }
         let voided = uow
             .links()
@@ -189,18 +288,19 @@ impl IdentityService {
     /// the link is used, which also clears a sign-in lock.
     ///
     /// # Errors
-    /// [`PortalAdminError`]; only an active account gets one
-    /// ([`PortalAdminError::NotActive`]).
+    /// [`PartyRecoveryLinkError`]; only an active account gets one
+    /// ([`PartyRecoveryLinkError::NotActive`]).
     pub async fn send_party_recovery_link(
         &self,
         caller: &Caller,
         party: PartyId,
-    ) -> Result<(), PortalAdminError> {
+    ) -> Result<(), PartyRecoveryLinkError> {
         caller.require(Permission::PartiesManage)?;
         let mut uow = self.begin(Access::Write).await?;
-        let (record, account) = Self::party_and_account(uow.as_mut(), caller, party).await?;
+        let (record, account) =
+            Self::party_and_account::<PartyRecoveryLinkError>(uow.as_mut(), caller, party).await?;
         if account.status != PortalAccountStatus::Active {
-            return Err(PortalAdminError::NotActive { status: account.status });
+            return Err(PartyRecoveryLinkError::NotActive { status: account.status });
         }
         let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
         self.send_party_recovery(uow.as_mut(), &practice, &record, &account).await?;
@@ -221,12 +321,16 @@ impl IdentityService {
     /// returns how many were live.
     ///
     /// # Errors
-    /// [`PortalAdminError`].
-    pub async fn end_party_sessions(&self, caller: &Caller, party: PartyId) -> Result<u64, PortalAdminError> {
+    /// [`EndPartySessionsError`].
+    pub async fn end_party_sessions(
+        &self,
+        caller: &Caller,
+        party: PartyId,
+    ) -> Result<u64, EndPartySessionsError> {
         caller.require(Permission::PartiesManage)?;
         let now = self.now();
         let mut uow = self.begin(Access::Write).await?;
-        Self::party_and_account(uow.as_mut(), caller, party).await?;
+        Self::party_and_account::<EndPartySessionsError>(uow.as_mut(), caller, party).await?;
         let ended = uow.portal().end_sessions(caller.practice(), party, None, now).await?;
         self.audit(
             uow.as_mut(),
@@ -246,13 +350,13 @@ impl IdentityService {
     /// `parties.manage`).
     ///
     /// # Errors
-    /// [`PortalAdminError`]; an invitation not yet accepted is revoked
-    /// instead ([`PortalAdminError::Transition`]).
+    /// [`DeactivatePortalError`]; an invitation not yet accepted is
+    /// revoked instead ([`DeactivatePortalError::Transition`]).
     pub async fn deactivate_portal_access(
         &self,
         caller: &Caller,
         party: PartyId,
-    ) -> Result<(), PortalAdminError> {
+    ) -> Result<(), DeactivatePortalError> {
         self.change_portal_status(caller, party, PortalAccountStatus::Inactive).await
     }
 
@@ -260,25 +364,25 @@ impl IdentityService {
     /// they had (needs `parties.manage`).
     ///
     /// # Errors
-    /// [`PortalAdminError`].
+    /// [`ReactivatePortalError`].
     pub async fn reactivate_portal_access(
         &self,
         caller: &Caller,
         party: PartyId,
-    ) -> Result<(), PortalAdminError> {
+    ) -> Result<(), ReactivatePortalError> {
         self.change_portal_status(caller, party, PortalAccountStatus::Active).await
     }
 
-    async fn change_portal_status(
+    async fn change_portal_status<E: AccountRefusals + From<IllegalPortalTransition>>(
         &self,
         caller: &Caller,
         party: PartyId,
         next: PortalAccountStatus,
-    ) -> Result<(), PortalAdminError> {
+    ) -> Result<(), E> {
         caller.require(Permission::PartiesManage)?;
         let now = self.now();
         let mut uow = self.begin(Access::Write).await?;
-        let (_, mut account) = Self::party_and_account(uow.as_mut(), caller, party).await?;
+        let (_, mut account) = Self::party_and_account::<E>(uow.as_mut(), caller, party).await?;
         let before = account.status;
         // Only accepting an invitation makes an invited account active: an
         // administrator reactivates inactive accounts only.
@@ -311,45 +415,38 @@ impl IdentityService {
         Ok(())
     }
 
-    async fn party_and_account(
+    async fn party_and_account<E: AccountRefusals>(
         uow: &mut dyn UnitOfWork,
         caller: &Caller,
         party: PartyId,
-    ) -> Result<(Party, PortalAccount), PortalAdminError> {
-        let record =
-            uow.parties().get(caller.practice(), party).await?.ok_or(PortalAdminError::PartyNotFound)?;
-        let account =
-            uow.portal().get_account(caller.practice(), party).await?.ok_or(PortalAdminError::NotInvited)?;
+    ) -> Result<(Party, PortalAccount), E> {
+        let record = uow.parties().get(caller.practice(), party).await?.ok_or_else(E::party_not_found)?;
+        let account = uow.portal().get_account(caller.practice(), party).await?.ok_or_else(E::not_invited)?;
         Ok((record, account))
     }
 
-    /// Opens the portal account of a party being invited, or refreshes a
-    /// pending one (a new address is reserved, the sent time renewed).
-    /// Called inside the invitation's unit of work, before its link is
-    /// issued.
-    pub(super) async fn open_portal_account(
+    /// Opens the portal account of a party being invited, or refreshes
+    /// `existing`, their pending one (a new address is reserved, the sent
+    /// time renewed). Called inside the invitation's unit of work, before
+    /// its link is issued, once an account already accepted is refused.
+    pub(super) async fn open_portal_account<E: InvitationRefusals>(
         &self,
         uow: &mut dyn UnitOfWork,
         party: &Party,
         email: &EmailAddress,
-    ) -> Result<PortalAccount, PartyError> {
+        existing: Option<PortalAccount>,
+    ) -> Result<PortalAccount, E> {
         let now = self.now();
-        let existing = uow.portal().get_account(party.practice, party.id).await?;
-        if let Some(account) = &existing
-            && account.status != PortalAccountStatus::Invited
-        {
-            return Err(PartyError::PortalAlreadyOpen { status: account.status });
-        }
         let same_address = existing.as_ref().is_some_and(|a| a.email.normalized() == email.normalized());
         if !same_address {
             match uow.portal().email_holder(party.practice, email).await? {
-                Some(holder) if holder != party.id => return Err(PartyError::EmailTaken { holder }),
+                Some(holder) if holder != party.id => return Err(E::email_taken(holder)),
                 _ => {}
             }
             match uow.portal().reserve_email(party.practice, email, party.id, now).await {
                 Err(StoreError::Conflict(Conflict::EmailTaken)) => {
                     let holder = uow.portal().email_holder(party.practice, email).await?.unwrap_or(party.id);
-                    return Err(PartyError::EmailTaken { holder });
+                    return Err(E::email_taken(holder));
                 }
                 other => other?,
             }
@@ -368,92 +465,5 @@ impl IdentityService {
                 Ok(account)
             }
         }
-    }
-
-    /// Adds a party to a case with their part (needs `parties.manage`).
-    ///
-    /// # Errors
-    /// [`CasePartyError`].
-    pub async fn add_case_party(
-        &self,
-        caller: &Caller,
-        case: CaseId,
-        party: PartyId,
-        part: CasePart,
-    ) -> Result<CaseParty, CasePartyError> {
-        caller.require(Permission::PartiesManage)?;
-        let mut uow = self.begin(Access::Write).await?;
-        uow.cases().get(caller.practice(), case).await?.ok_or(CasePartyError::CaseNotFound)?;
-        uow.parties().get(caller.practice(), party).await?.ok_or(CasePartyError::PartyNotFound)?;
-        if uow.case_parties().list_for_case(caller.practice(), case).await?.iter().any(|e| e.party == party) {
-            return Err(CasePartyError::AlreadyOnCase);
-        }
-        let entry = CaseParty { practice: caller.practice(), case, party, part, added_at: self.now() };
-        match uow.case_parties().add(&entry).await {
-            Err(StoreError::Conflict(Conflict::Stale)) => return Err(CasePartyError::AlreadyOnCase),
-            other => other?,
-        }
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::CasePartyAdded,
-            Some(Target::Case(case)),
-            None,
-            Some(json!({ "party": party, "part": part })),
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(entry)
-    }
-
-    /// Removes a party from a case (needs `parties.manage`).
-    ///
-    /// # Errors
-    /// [`CasePartyError`].
-    pub async fn remove_case_party(
-        &self,
-        caller: &Caller,
-        case: CaseId,
-        party: PartyId,
-    ) -> Result<(), CasePartyError> {
-        caller.require(Permission::PartiesManage)?;
-        let mut uow = self.begin(Access::Write).await?;
-        uow.cases().get(caller.practice(), case).await?.ok_or(CasePartyError::CaseNotFound)?;
-        let before = uow
-            .case_parties()
-            .list_for_case(caller.practice(), case)
-            .await?
-            .into_iter()
-            .find(|e| e.party == party)
-            .ok_or(CasePartyError::NotOnCase)?;
-        if !uow.case_parties().take_off(caller.practice(), case, party).await? {
-            return Err(CasePartyError::NotOnCase);
-        }
-        self.audit(
-            uow.as_mut(),
-            &caller.origin(),
-            AuditAction::CasePartyRemoved,
-            Some(Target::Case(case)),
-            Some(json!({ "party": party, "part": before.part })),
-            None,
-        )
-        .await?;
-        uow.commit().await?;
-        Ok(())
-    }
-
-    /// The parties of a case with their parts (needs `parties.manage`).
-    ///
-    /// # Errors
-    /// [`CasePartyError`].
-    pub async fn list_case_parties(
-        &self,
-        caller: &Caller,
-        case: CaseId,
-    ) -> Result<Vec<CaseParty>, CasePartyError> {
-        caller.require(Permission::PartiesManage)?;
-        let mut uow = self.begin(Access::Read).await?;
-        uow.cases().get(caller.practice(), case).await?.ok_or(CasePartyError::CaseNotFound)?;
-        Ok(uow.case_parties().list_for_case(caller.practice(), case).await?)
     }
 }

@@ -9,9 +9,23 @@ use crate::ports::Access;
 use crate::site::{Site, SiteDetails};
 use serde_json::json;
 
-/// Why a site was not created or changed.
+/// Why a site was not created.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SiteError {
+pub enum CreateSiteError {
+    /// The caller may not manage sites.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// The name is taken.
+    #[error("a site with this name already exists")]
+    NameTaken,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// Why a site was not changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpdateSiteError {
     /// The caller may not manage sites.
     #[error(transparent)]
     Access(#[from] AccessError),
@@ -26,21 +40,41 @@ pub enum SiteError {
     Store(StoreError),
 }
 
-impl From<StoreError> for SiteError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(Conflict::NameTaken) => Self::NameTaken,
-            other => Self::Store(other),
-        }
-    }
+/// Why the sites could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListSitesError {
+    /// The caller's session may do nothing but change its password.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
+
+/// A name taken is the store's unique constraint on (practice, name).
+macro_rules! name_taken_from_store {
+    ($($error:ident),*) => {
+        $(
+            impl From<StoreError> for $error {
+                fn from(e: StoreError) -> Self {
+                    match e {
+                        StoreError::Conflict(Conflict::NameTaken) => Self::NameTaken,
+                        other => Self::Store(other),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+name_taken_from_store!(CreateSiteError, UpdateSiteError);
 
 impl IdentityService {
     /// Creates a site (needs `sites.manage`).
     ///
     /// # Errors
-    /// [`SiteError`].
-    pub async fn create_site(&self, caller: &Caller, details: SiteDetails) -> Result<Site, SiteError> {
+    /// [`CreateSiteError`].
+    pub async fn create_site(&self, caller: &Caller, details: SiteDetails) -> Result<Site, CreateSiteError> {
         caller.require(Permission::SitesManage)?;
         self.write(|| {
             let details = details.clone();
@@ -75,19 +109,20 @@ impl IdentityService {
     /// `sites.manage`).
     ///
     /// # Errors
-    /// [`SiteError`].
+    /// [`UpdateSiteError`].
     pub async fn update_site(
         &self,
         caller: &Caller,
         id: SiteId,
         details: SiteDetails,
-    ) -> Result<Site, SiteError> {
+    ) -> Result<Site, UpdateSiteError> {
         caller.require(Permission::SitesManage)?;
         self.write(|| {
             let details = details.clone();
             async move {
                 let mut uow = self.begin(Access::Write).await?;
-                let mut site = uow.sites().get(caller.practice(), id).await?.ok_or(SiteError::NotFound)?;
+                let mut site =
+                    uow.sites().get(caller.practice(), id).await?.ok_or(UpdateSiteError::NotFound)?;
                 let view =
                     |s: &Site| json!({ "name": s.name, "address": s.address, "time_zone": s.time_zone });
                 let before = view(&site);
@@ -115,8 +150,8 @@ impl IdentityService {
     /// Every site of the caller's practice.
     ///
     /// # Errors
-    /// [`SiteError`].
-    pub async fn list_sites(&self, caller: &Caller) -> Result<Vec<Site>, SiteError> {
+    /// [`ListSitesError`].
+    pub async fn list_sites(&self, caller: &Caller) -> Result<Vec<Site>, ListSitesError> {
         caller.require_full_session()?;
         let mut uow = self.begin(Access::Read).await?;
         Ok(uow.sites().list(caller.practice()).await?)

@@ -54,7 +54,7 @@ async fn an_invitation_needs_an_email_and_the_invite_permission() {
         .unwrap();
     assert_eq!(
         w.service.save_party(&w.admin, site.id, student(None), true).await.unwrap_err(),
-        PartyError::NoEmail
+        SavePartyError::NoEmail
     );
     let (_, paralegal) = w.add_signed_in("pat@maple.example", "Paralegal").await;
     assert!(paralegal.may(Permission::PartiesManage));
@@ -62,7 +62,7 @@ async fn an_invitation_needs_an_email_and_the_invite_permission() {
         w.service.save_party(&paralegal, site.id, student(Some("j@student.example")), false).await.unwrap();
     assert_eq!(
         w.service.invite_party(&paralegal, saved.id).await.unwrap_err(),
-        PartyError::Access(AccessError::Forbidden(Permission::PartiesInvite))
+        InvitePartyError::Access(AccessError::Forbidden(Permission::PartiesInvite))
     );
     w.service.invite_party(&w.admin, saved.id).await.unwrap();
 }
@@ -90,7 +90,7 @@ async fn parties_are_recorded_at_a_site_of_the_practice() {
     let nowhere = SiteId::from_uuid(uuid_of(7));
     assert_eq!(
         w.service.save_party(&w.admin, nowhere, student(None), false).await.unwrap_err(),
-        PartyError::SiteNotFound
+        SavePartyError::SiteNotFound
     );
 }
 
@@ -101,7 +101,7 @@ async fn site_names_are_unique_in_a_practice() {
     w.service.create_site(&w.admin, SiteDetails::named(name())).await.unwrap();
     assert_eq!(
         w.service.create_site(&w.admin, SiteDetails::named(name())).await.unwrap_err(),
-        SiteError::NameTaken
+        CreateSiteError::NameTaken
     );
 }
 

@@ -146,7 +146,7 @@ async fn a_session_that_must_change_its_password_can_do_nothing_else() {
     let caller = w.service.authenticate(&signed.token).await.unwrap();
     let blocked = AccessError::PasswordChangeRequired;
     assert_eq!(w.service.get_user(&caller, pat.id).await.unwrap_err(), ReadUsersError::Access(blocked));
-    assert_eq!(w.service.list_sites(&caller).await.unwrap_err(), SiteError::Access(blocked));
+    assert_eq!(w.service.list_sites(&caller).await.unwrap_err(), ListSitesError::Access(blocked));
     assert_eq!(
         w.service.list_cases(&caller, pat.id, None).await.unwrap_err(),
         ListCasesError::Access(blocked)

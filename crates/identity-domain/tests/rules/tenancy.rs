@@ -61,7 +61,10 @@ async fn another_practices_roles_cases_sites_and_parties_answer_not_found() {
     );
     let their_site =
         b.service.create_site(&b.admin, SiteDetails::named(Label::parse("Main").unwrap())).await.unwrap();
-    assert_eq!(a.service.list_parties(&a.admin, their_site.id).await.unwrap_err(), PartyError::SiteNotFound);
+    assert_eq!(
+        a.service.list_parties(&a.admin, their_site.id).await.unwrap_err(),
+        ListPartiesError::SiteNotFound
+    );
     assert!(a.service.list_sites(&a.admin).await.unwrap().is_empty());
 }
 

@@ -135,6 +135,61 @@ async fn the_http_layer_s_problems_are_listed_on_every_route_they_apply_to() {
     assert!(has(&inspect, 422, "invalid-field") && has(&inspect, 400, "invalid-link"), "{inspect:?}");
 }
 
+/// Each party route lists the refusals of its own operation and no other
+/// (one error enum per operation): reading a party cannot answer an
+/// illegal transition, recording one cannot meet an account already open,
+/// ending sessions changes no status.
+#[tokio::test]
+async fn each_party_route_lists_only_what_its_operation_can_answer() {
+    let Some(app) = spawn_app().await else { return };
+    let doc = document(&app).await;
+    let listed = |method: &str, path: &str| listed_kinds(&doc, method, &format!("/api/v1{path}"));
+    for (method, path) in [("get", "/parties/{id}"), ("put", "/parties/{id}"), ("get", "/sites/{id}/parties")] {
+        let kinds = listed(method, path);
+        assert!(has(&kinds, 404, "not-found"), "{method} {path}: {kinds:?}");
+        for (status, kind) in [(409, "illegal-transition"), (409, "email-previously-used")] {
+            assert!(!has(&kinds, status, kind), "{method} {path} lists {kind}: {kinds:?}");
+        }
+    }
+    let save = listed("post", "/sites/{id}/parties");
+    assert!(has(&save, 409, "email-previously-used"), "{save:?}");
+    assert!(!has(&save, 409, "illegal-transition"), "a party recorded now has no account: {save:?}");
+    let invite = listed("post", "/parties/{id}/invite");
+    assert!(has(&invite, 409, "email-previously-used") && has(&invite, 409, "illegal-transition"), "{invite:?}");
+    let portal = listed("get", "/parties/{id}/portal");
+    assert!(!has(&portal, 409, "no-portal-account"), "not invited is an answer, not a refusal: {portal:?}");
+    let sessions = listed("delete", "/parties/{id}/portal/sessions");
+    assert!(has(&sessions, 409, "no-portal-account"), "{sessions:?}");
+    assert!(!has(&sessions, 409, "illegal-transition"), "{sessions:?}");
+    for path in ["/parties/{id}/portal/recovery", "/parties/{id}/portal/deactivate"] {
+        let kinds = listed("post", path);
+        assert!(has(&kinds, 409, "no-portal-account") && has(&kinds, 409, "illegal-transition"), "{path}: {kinds:?}");
+    }
+    let add = listed("post", "/cases/{id}/parties");
+    assert!(has(&add, 409, "already-on-case") && has(&add, 422, "invalid-field"), "{add:?}");
+    let remove = listed("delete", "/cases/{id}/parties/{party}");
+    assert!(has(&remove, 404, "not-found") && !has(&remove, 409, "already-on-case"), "{remove:?}");
+}
+
+/// Creating a site cannot miss one, listing them refuses nothing of
+/// theirs, and retrying every failed email has no single email to miss.
+#[tokio::test]
+async fn site_and_outbox_routes_list_only_what_their_operation_can_answer() {
+    let Some(app) = spawn_app().await else { return };
+    let doc = document(&app).await;
+    let listed = |method: &str, path: &str| listed_kinds(&doc, method, &format!("/api/v1{path}"));
+    let create = listed("post", "/sites");
+    assert!(has(&create, 409, "name-taken") && !has(&create, 404, "not-found"), "{create:?}");
+    let update = listed("put", "/sites/{id}");
+    assert!(has(&update, 409, "name-taken") && has(&update, 404, "not-found"), "{update:?}");
+    let list = listed("get", "/sites");
+    assert!(!has(&list, 409, "name-taken") && !has(&list, 404, "not-found"), "{list:?}");
+    let one = listed("post", "/outbox/{id}/retry");
+    assert!(has(&one, 409, "email-not-failed") && has(&one, 404, "not-found"), "{one:?}");
+    let all = listed("post", "/outbox/retry");
+    assert!(!has(&all, 409, "email-not-failed") && !has(&all, 404, "not-found"), "{all:?}");
+}
+
 #[tokio::test]
 async fn schemas_carry_the_limits_of_the_validation() {
     let Some(app) = spawn_app().await else { return };
