@@ -212,7 +212,8 @@ impl From<User> for UserView {
 /// A row of the users list: its `id`, and either every field (no `columns`
 /// chosen) or just the chosen columns. The `role` column gives the role's
 /// id in `role` and its name in `role_name` (the name is what the CSV
-/// download's `role` column holds).
+/// download's `role` column holds); the `profiles` and `sites` columns give
+/// ids (the download gives names).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserListItem {
     /// Id.
@@ -229,7 +230,7 @@ pub struct UserListItem {
     /// The role's name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
-    /// The profiles' ids (only without `columns`).
+    /// The profiles' ids.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profiles: Option<Vec<Uuid>>,
     /// BCP 47 language tag.
@@ -249,7 +250,7 @@ pub struct UserListItem {
     /// Admin-only notes (only without `columns`, and only to callers allowed to read them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    /// The sites' ids (only without `columns`).
+    /// The sites' ids.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sites: Option<Vec<Uuid>>,
     /// `invited`, `active` or `inactive`.
@@ -265,27 +266,72 @@ pub struct UserListItem {
     /// Last changed (only without `columns`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
+    /// The last successful sign-in (`null` when never; column
+    /// `last_sign_in_at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub last_sign_in_at: Option<Option<DateTime<Utc>>>,
+    /// The latest invitation to join (`null` when never invited; column
+    /// `invitation`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<InvitationView>)]
+    pub invitation: Option<Option<InvitationView>>,
+}
+
+/// A user's latest invitation to join.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvitationView {
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+    /// When its link stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was accepted (`null` until then).
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When it was withdrawn: a newer invitation, a revocation or a
+    /// deactivation (`null` when it was not).
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// Where it stands now: `pending`, `accepted`, `expired` or `withdrawn`.
+    #[schema(schema_with = invitation_state_schema)]
+    pub state: String,
+}
+
+impl InvitationView {
+    /// `invitation` as it stands at `now`.
+    pub fn new(invitation: &Invitation, now: DateTime<Utc>) -> Self {
+        Self {
+            sent_at: invitation.sent_at,
+            expires_at: invitation.expires_at,
+            accepted_at: invitation.accepted_at,
+            withdrawn_at: invitation.withdrawn_at,
+            state: invitation.state(now).as_str().to_owned(),
+        }
+    }
 }
 
 impl UserListItem {
-    /// `user`, whose role is named `role_name`, with the `columns` chosen,
-    /// or whole when `None`.
-    pub fn new(user: UserView, role_name: &str, columns: Option<&ColumnChoice>) -> Self {
+    /// `row`, whose user's role is named `role_name`, with the `columns`
+    /// chosen, or whole when `None`; its invitation as it stands at `now`.
+    pub fn new(row: ListedUser, role_name: &str, columns: Option<&ColumnChoice>, now: DateTime<Utc>) -> Self {
         let shown = |column: UserColumn| columns.is_none_or(|c| c.contains(column));
         let whole = columns.is_none();
+        let invitation = row.invitation.as_ref().map(|i| InvitationView::new(i, now));
+        let last_sign_in_at = row.last_sign_in_at;
+        let user = UserView::from(row.user);
         Self {
+            last_sign_in_at: shown(UserColumn::LastSignIn).then_some(last_sign_in_at),
+            invitation: shown(UserColumn::Invitation).then_some(invitation),
             id: user.id,
             email: shown(UserColumn::Email).then_some(user.email),
             name: shown(UserColumn::Name).then_some(user.name),
             role: shown(UserColumn::Role).then_some(user.role),
             role_name: shown(UserColumn::Role).then(|| role_name.to_owned()),
-            profiles: whole.then_some(user.profiles),
+            profiles: shown(UserColumn::Profiles).then_some(user.profiles),
             language: shown(UserColumn::Language).then_some(user.language),
             time_zone: shown(UserColumn::TimeZone).then_some(user.time_zone),
             phone: whole.then_some(user.phone),
             title: whole.then_some(user.title),
             notes: user.notes.filter(|_| whole),
-            sites: whole.then_some(user.sites),
+            sites: shown(UserColumn::Sites).then_some(user.sites),
             status: shown(UserColumn::Status).then_some(user.status),
             version: whole.then_some(user.version),
             created_at: shown(UserColumn::CreatedAt).then_some(user.created_at),
@@ -385,7 +431,18 @@ pub fn limit_schema() -> utoipa::openapi::schema::Object {
 
 /// A column of the users list, to sort by.
 pub fn column_schema() -> utoipa::openapi::schema::Object {
-    one_of(UserColumn::ALL.iter().map(|c| c.as_str().to_owned()).collect())
+    one_of(UserColumn::SORTABLE.iter().map(|c| c.as_str().to_owned()).collect())
+}
+
+/// Where an invitation stands.
+pub fn invitation_state_schema() -> utoipa::openapi::schema::Object {
+    let states = [
+        InvitationState::Pending,
+        InvitationState::Accepted,
+        InvitationState::Expired,
+        InvitationState::Withdrawn,
+    ];
+    one_of(states.iter().map(|s| s.as_str().to_owned()).collect())
 }
 
 /// `asc` or `desc`.

@@ -250,7 +250,7 @@ texts! {
     search_button: "Search", "Rechercher";
     filter: "Filter", "Filtrer";
     apply: "Apply", "Appliquer";
-    clear_filters: "Clear", "Effacer";
+    clear_filters: "Clear all filters", "Effacer tous les filtres";
     columns: "Columns", "Colonnes";
     save_columns: "Show these columns", "Afficher ces colonnes";
     download_csv: "Download CSV", "Télécharger en CSV";
@@ -273,6 +273,19 @@ texts! {
     previous_page: "Previous page", "Page précédente";
     no_users: "No user matches.", "Aucun utilisateur ne correspond.";
     users_range: "{first}–{last} of {total}", "{first}–{last} sur {total}";
+    last_sign_in: "Last sign-in", "Dernière connexion";
+    invitation: "Invitation", "Invitation";
+    not_invited: "Not invited", "Non invité";
+    invitation_not_sent: "Not sent yet", "Pas encore envoyée";
+    invitation_pending: "Sent {sent}; expires {expires}", "Envoyée le {sent} ; expire le {expires}";
+    invitation_accepted: "Accepted {at}", "Acceptée le {at}";
+    invitation_expired: "Expired {at} (sent {sent})", "Expirée le {at} (envoyée le {sent})";
+    invitation_withdrawn: "Withdrawn {at}", "Retirée le {at}";
+    rows_per_page: "Rows per page", "Lignes par page";
+    err_page_size: "Rows per page can be 25, 50 or 100: 25 are shown.", "Le nombre de lignes par page peut être 25, 50 ou 100 : 25 sont affichées.";
+    active_filters: "Filters in force", "Filtres appliqués";
+    chip: "{name}: {value}", "{name} : {value}";
+    remove_filter: "Remove the filter {filter}", "Retirer le filtre {filter}";
     status_invited: "Invited", "Invité";
     status_active: "Active", "Actif";
     status_inactive: "Inactive", "Inactif";
@@ -530,7 +543,7 @@ texts! {
     portal_expired: "The link expired unused: send the invitation again.", "Le lien a expiré sans être utilisé : renvoyez l'invitation.";
     portal_sign_in_email: "Sign-in email", "Courriel de connexion";
     portal_last_sign_in: "Last sign-in", "Dernière connexion";
-    portal_never: "Never", "Jamais";
+    never: "Never", "Jamais";
     portal_locked: "Sign-in is locked after too many wrong passwords; a recovery link unlocks it.", "La connexion est bloquée après trop de mots de passe erronés ; un lien de récupération la débloque.";
     party_invite: "Send invite", "Envoyer l'invitation";
     party_recovery: "Send a recovery link", "Envoyer un lien de récupération";

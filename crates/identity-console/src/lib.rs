@@ -11,7 +11,11 @@
 //!   double-submit cookie before sign-in) and must come from this origin.
 //! - Every answer carries a strict Content-Security-Policy (this origin's
 //!   own script and style files only, no framing), `nosniff`,
-//!   `Referrer-Policy` and `Cache-Control: no-store`.
+//!   `Referrer-Policy` and `Cache-Control: no-store`, but the style sheet
+//!   and script, served under hashed names and kept a year ([`assets`]).
+//!   Pages and files are compressed (gzip or brotli) when the browser
+//!   accepts it; the session cookie being SameSite=Strict, a page another
+//!   site makes the browser fetch holds no form token to guess by size.
 //! - Pages speak the signed-in user's language (English or French) and
 //!   show times in their time zone.
 //! - The pages emailed links open are served at the paths the mail adapter
@@ -26,6 +30,7 @@
 //!   answers 503; "forgot password" is worked after the answer, on the
 //!   shared queue.
 
+pub mod assets;
 pub mod flash;
 pub mod i18n;
 pub mod messages;
@@ -35,15 +40,16 @@ pub mod security;
 pub mod session;
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Redirect;
 use axum::routing::{any, get, post};
 use identity_domain::{IdentityService, Permission};
 use identity_http::budget::AddressLimit;
 use identity_http::forgot::ForgotQueue;
 use pages::access::{self, LinkPage};
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 
 /// The console's addresses that code elsewhere in the crate points to.
@@ -127,7 +133,7 @@ pub fn router(state: ConsoleState) -> Router {
         .route(paths::PASSWORD, get(access::password_form).post(access::change_password))
         .route("/console/sign-out", post(access::sign_out))
         .route(paths::FORGOT, get(access::forgot_page).post(access::forgot))
-        .route("/console/assets/{file}", get(asset))
+        .route("/console/assets/{file}", get(assets::serve))
         .merge(pages::users::routes())
         .merge(pages::user::routes())
         .merge(pages::sites::routes())
@@ -154,6 +160,8 @@ pub fn router(state: ConsoleState) -> Router {
     for layer in security::headers() {
         router = router.layer(layer);
     }
+    // Pages and files, compressed as the browser accepts (gzip, brotli).
+    router = router.layer(CompressionLayer::new().gzip(true).br(true));
     let router = router
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout));
     identity_http::edge::around(router, &settings).with_state(state)
@@ -166,14 +174,4 @@ async fn home(viewer: session::Viewer) -> Redirect {
     } else {
         Redirect::to("/console/roles")
     }
-}
-
-/// The console's own files, built into the binary.
-async fn asset(Path(file): Path<String>, State(_): State<ConsoleState>) -> Response {
-    let (content_type, body): (&str, &'static [u8]) = match file.as_str() {
-        "console.css" => ("text/css; charset=utf-8", include_bytes!("../static/console.css")),
-        "console.js" => ("text/javascript; charset=utf-8", include_bytes!("../static/console.js")),
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }

@@ -38,7 +38,15 @@ pub fn headers() -> Vec<SetResponseHeaderLayer<HeaderValue>> {
         (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ]
     .into_iter()
-    .map(|(name, value)| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value)))
+    .map(|(name, value)| {
+        let value = HeaderValue::from_static(value);
+        if name == header::CACHE_CONTROL {
+            // The hashed files set their own (kept a year).
+            SetResponseHeaderLayer::if_not_present(name, value)
+        } else {
+            SetResponseHeaderLayer::overriding(name, value)
+        }
+    })
     .collect()
 }
 

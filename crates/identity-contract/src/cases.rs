@@ -268,7 +268,7 @@ pub async fn users_list_pages_agree_with_the_reference_order(store: Arc<dyn Stor
                 let mut query = UserQuery { filter: filter.clone(), sort, direction, after: None, limit: 2 };
                 loop {
                     let page = f.service.list_users(&f.admin, &query).await.unwrap();
-                    walked.extend(page.items.iter().map(|u| u.id));
+                    walked.extend(page.items.iter().map(|u| u.user.id));
                     match page.next {
                         Some(cursor) => query.after = Some(cursor),
                         None => break,

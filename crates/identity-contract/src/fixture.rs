@@ -118,7 +118,14 @@ impl Fixture {
     /// Every user of the practice, in one page.
     pub async fn all_users(&self) -> Vec<User> {
         let query = UserQuery { limit: 500, ..UserQuery::default() };
-        self.service.list_users(&self.admin, &query).await.unwrap().items
+        self.service
+            .list_users(&self.admin, &query)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|row| row.user)
+            .collect()
     }
 
     /// Every audit entry of the practice, newest first.

@@ -34,6 +34,7 @@ mod cases;
 mod factors;
 mod faulty;
 mod fixture;
+mod listing;
 mod paging;
 mod portal;
 
@@ -41,6 +42,7 @@ pub use cases::*;
 pub use factors::*;
 pub use faulty::FaultyStore;
 pub use fixture::{Fixture, PASSWORD};
+pub use listing::*;
 pub use paging::{
     PAGING_CASES, users_list_paging_property, users_list_paging_walks_every_match_once_in_order,
 };
@@ -122,6 +124,7 @@ macro_rules! contract_suite {
             records_of_another_practice_are_invisible,
             a_link_is_used_once_under_concurrent_submissions,
             users_list_pages_agree_with_the_reference_order,
+            users_list_rows_show_sign_in_memberships_and_invitation,
             sessions_credentials_and_links_round_trip,
             a_session_check_sees_every_change_at_once,
             the_audit_log_pages_newest_first,

@@ -538,7 +538,7 @@ async fn walk_pages(store: &dyn Store, model: &mut Model, walk: &Walk) -> Outcom
         let _ = writeln!(
             log,
             "page {page_index}: {:?}",
-            page.items.iter().map(|u| short(u.id)).collect::<Vec<_>>()
+            page.items.iter().map(|u| short(u.user.id)).collect::<Vec<_>>()
         );
         if page.items.len() > limit as usize {
             return Err(format!("a page of {limit} held {} users", page.items.len()));
@@ -547,7 +547,7 @@ async fn walk_pages(store: &dyn Store, model: &mut Model, walk: &Walk) -> Outcom
         if page.total != Some(matching) {
             return Err(format!("page {page_index} counts {:?} matches, not {matching}\n{log}", page.total));
         }
-        for item in &page.items {
+        for item in page.items.iter().map(|row| &row.user) {
             if walked.contains(&item.id) {
                 return Err(format!("user {} listed twice\n{log}", short(item.id)));
             }
@@ -566,7 +566,7 @@ async fn walk_pages(store: &dyn Store, model: &mut Model, walk: &Walk) -> Outcom
         if page.items.len() != limit as usize {
             return Err(format!("a page of {limit} with a next page held {} users", page.items.len()));
         }
-        let at = model.key(last, sort);
+        let at = model.key(&last.user, sort);
         if (&cursor.value, cursor.id) != (&at.0, at.1) {
             return Err(format!("the cursor {cursor:?} is not the last row's {at:?}"));
         }

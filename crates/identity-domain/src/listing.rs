@@ -7,6 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// The most rows one page may hold.
 pub const MAX_PAGE_SIZE: u32 = 500;
@@ -29,12 +30,42 @@ pub enum UserColumn {
     TimeZone,
     /// Creation time.
     CreatedAt,
+    /// The last successful sign-in (not sortable).
+    LastSignIn,
+    /// The extra profiles, by name (not sortable).
+    Profiles,
+    /// The sites, by name (not sortable).
+    Sites,
+    /// The latest invitation: when it was sent, when it expires, whether it
+    /// was accepted (not sortable).
+    Invitation,
 }
 
 impl UserColumn {
     /// Every column, in the default display order.
-    pub const ALL: &'static [UserColumn] =
+    pub const ALL: &'static [UserColumn] = &[
+        Self::Name,
+        Self::Email,
+        Self::Status,
+        Self::Role,
+        Self::Language,
+        Self::TimeZone,
+        Self::CreatedAt,
+        Self::LastSignIn,
+        Self::Profiles,
+        Self::Sites,
+        Self::Invitation,
+    ];
+
+    /// The columns a list can be sorted by.
+    pub const SORTABLE: &'static [UserColumn] =
         &[Self::Name, Self::Email, Self::Status, Self::Role, Self::Language, Self::TimeZone, Self::CreatedAt];
+
+    /// Whether a list can be sorted by this column. A query sorted by
+    /// another column is sorted by the name: front doors refuse them.
+    pub fn is_sortable(self) -> bool {
+        Self::SORTABLE.contains(&self)
+    }
 
     /// The API and CSV header name.
     pub const fn as_str(self) -> &'static str {
@@ -46,6 +77,10 @@ impl UserColumn {
             Self::Language => "language",
             Self::TimeZone => "time_zone",
             Self::CreatedAt => "created_at",
+            Self::LastSignIn => "last_sign_in_at",
+            Self::Profiles => "profiles",
+            Self::Sites => "sites",
+            Self::Invitation => "invitation",
         }
     }
 
@@ -54,19 +89,146 @@ impl UserColumn {
         Self::ALL.iter().copied().find(|c| c.as_str() == s)
     }
 
-    /// What the list and the CSV export show in this column for `user`;
-    /// `role_name` gives the name of the user's role. Times are RFC 3339 in
-    /// UTC, to the second.
-    pub fn value(self, user: &User, role_name: &str) -> String {
+    /// What the CSV export shows in this column for `row`; `names` gives
+    /// the names of roles, profiles and sites. Times are RFC 3339 in UTC,
+    /// to the second; profiles and sites are their names in name order,
+    /// separated by `; `.
+    pub fn value(self, row: &ListedUser, names: &CatalogueNames) -> String {
+        let user = &row.user;
         match self {
             Self::Name => user.name.as_str().to_owned(),
             Self::Email => user.email.as_str().to_owned(),
             Self::Status => user.status.as_str().to_owned(),
-            Self::Role => role_name.to_owned(),
+            Self::Role => names.roles.get(&user.role).cloned().unwrap_or_default(),
             Self::Language => user.language.as_str().to_owned(),
             Self::TimeZone => user.time_zone.name().to_owned(),
-            Self::CreatedAt => user.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            Self::CreatedAt => rfc3339(user.created_at),
+            Self::LastSignIn => row.last_sign_in_at.map(rfc3339).unwrap_or_default(),
+            Self::Profiles => names.list(&names.profiles, &user.profiles),
+            Self::Sites => names.list(&names.sites, &user.sites),
+            Self::Invitation => row.invitation.as_ref().map(Invitation::summary).unwrap_or_default(),
         }
+    }
+}
+
+/// A time as the download writes it: RFC 3339 in UTC, to the second.
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The names of a practice's roles, profiles and sites, by id, for the
+/// columns that show them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogueNames {
+    /// Each role's name.
+    pub roles: HashMap<RoleId, String>,
+    /// Each profile's name.
+    pub profiles: HashMap<ProfileId, String>,
+    /// Each site's name.
+    pub sites: HashMap<SiteId, String>,
+}
+
+impl CatalogueNames {
+    /// The names of `ids` found in `names`, sorted, separated by `; `.
+    fn list<K: Ord + Eq + std::hash::Hash>(
+        &self,
+        names: &HashMap<K, String>,
+        ids: &std::collections::BTreeSet<K>,
+    ) -> String {
+        let mut found: Vec<&str> = ids.iter().filter_map(|id| names.get(id)).map(String::as_str).collect();
+        found.sort_by_key(|n| search_key(n));
+        found.join("; ")
+    }
+
+    /// Whether every role, profile and site `user` refers to has a name here.
+    pub fn knows(&self, user: &User) -> bool {
+        self.roles.contains_key(&user.role)
+            && user.profiles.iter().all(|p| self.profiles.contains_key(p))
+            && user.sites.iter().all(|s| self.sites.contains_key(s))
+    }
+}
+
+/// A user's latest invitation to join, as the users list shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invitation {
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+    /// When its link stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was accepted, if it was.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When it was withdrawn (a newer invitation, a deactivation), if it was.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+/// Where an invitation stands at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    /// Sent, not yet accepted, still usable.
+    Pending,
+    /// Accepted: the user joined.
+    Accepted,
+    /// No longer usable: its time ran out.
+    Expired,
+    /// No longer usable: withdrawn.
+    Withdrawn,
+}
+
+impl InvitationState {
+    /// The API name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Expired => "expired",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl Invitation {
+    /// Where the invitation stands at `now`.
+    pub fn state(&self, now: DateTime<Utc>) -> InvitationState {
+        if self.accepted_at.is_some() {
+            InvitationState::Accepted
+        } else if self.withdrawn_at.is_some() {
+            InvitationState::Withdrawn
+        } else if now >= self.expires_at {
+            InvitationState::Expired
+        } else {
+            InvitationState::Pending
+        }
+    }
+
+    /// The download's text: `sent …; expires …` and `; accepted …` or
+    /// `; withdrawn …` when it was.
+    pub fn summary(&self) -> String {
+        let mut text = format!("sent {}; expires {}", rfc3339(self.sent_at), rfc3339(self.expires_at));
+        if let Some(at) = self.accepted_at {
+            text.push_str(&format!("; accepted {}", rfc3339(at)));
+        } else if let Some(at) = self.withdrawn_at {
+            text.push_str(&format!("; withdrawn {}", rfc3339(at)));
+        }
+        text
+    }
+}
+
+/// A row of the users list: the user and what the list shows beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedUser {
+    /// The user, with its profiles and sites.
+    pub user: User,
+    /// Their last successful sign-in, if any.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Their latest invitation (the one sent last), if they were invited.
+    pub invitation: Option<Invitation>,
+}
+
+impl ListedUser {
+    /// A row with nothing beside the user.
+    pub fn new(user: User) -> Self {
+        Self { user, last_sign_in_at: None, invitation: None }
     }
 }
 
@@ -82,7 +244,9 @@ pub enum ColumnChoiceError {
     #[error("choose at least one column")]
     Empty,
     /// A name that is not a column.
-    #[error("'{0}' is not a column; use name, email, status, role, language, time_zone or created_at")]
+    #[error(
+        "'{0}' is not a column; use name, email, status, role, language, time_zone, created_at, last_sign_in_at, profiles, sites or invitation"
+    )]
     Unknown(String),
     /// A column named twice.
     #[error("'{0}' is chosen twice")]
@@ -311,6 +475,10 @@ impl SortValue {
             UserColumn::Language => Self::Text(user.language.as_str().to_owned()),
             UserColumn::TimeZone => Self::Text(user.time_zone.name().to_owned()),
             UserColumn::CreatedAt => Self::Time(user.created_at),
+            // Not sortable: sorted as the name.
+            UserColumn::LastSignIn | UserColumn::Profiles | UserColumn::Sites | UserColumn::Invitation => {
+                Self::Text(user.name.search_key())
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::ids::{
     UserId,
 };
 use crate::link::{Link, LinkPurpose, LinkSubject};
-use crate::listing::{Page, SearchTerm, UserCursor, UserQuery};
+use crate::listing::{ListedUser, Page, SearchTerm, UserCursor, UserQuery};
 use crate::mail::{ClaimToken, ClaimedEmail, MessageKind, OutboxCounts, OutboxEmail, OutboxQuery, WorkerId};
 use crate::party::Party;
 use crate::password::{Password, PasswordHash};
@@ -306,22 +306,24 @@ pub trait UserRepository: Send {
         user: UserId,
     ) -> Result<Vec<(EmailAddress, DateTime<Utc>)>, StoreError>;
     /// One page of the users list, with each user's profiles and sites,
+    /// last successful sign-in and latest invitation (the user's
+    /// [`LinkPurpose::Invitation`](crate::LinkPurpose) link issued last),
     /// and in [`Page::total`] how many users of the practice match the
-    /// query's filter (its cursor and limit aside).
+    /// query's filter (its cursor and limit aside). Adapters MUST read the
+    /// page's rows in a bounded number of statements, never one per row.
     async fn list(
         &mut self,
         practice: PracticeId,
         query: &UserQuery,
-    ) -> Result<Page<User, UserCursor>, StoreError>;
+    ) -> Result<Page<ListedUser, UserCursor>, StoreError>;
     /// The same page as [`UserRepository::list`], for readers of the list's
-    /// columns only (the CSV download): an adapter MAY leave each user's
-    /// `profiles` and `sites` empty, which no [`crate::UserColumn`] shows,
-    /// and [`Page::total`] unset, to spare reading them.
+    /// columns only (the CSV download): an adapter MAY leave
+    /// [`Page::total`] unset, to spare counting.
     async fn list_columns(
         &mut self,
         practice: PracticeId,
         query: &UserQuery,
-    ) -> Result<Page<User, UserCursor>, StoreError> {
+    ) -> Result<Page<ListedUser, UserCursor>, StoreError> {
         self.list(practice, query).await
     }
     /// How many users hold one of `roles` with one of `statuses`.

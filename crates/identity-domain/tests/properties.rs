@@ -425,8 +425,15 @@ impl Machine {
         let practice = self.w.practice.id;
         let mut uow = self.w.adapters.store.begin(Access::Read).await.unwrap();
         let query = UserQuery { limit: 100_000, ..UserQuery::default() };
-        let users: BTreeMap<UserId, User> =
-            uow.users().list(practice, &query).await.unwrap().items.into_iter().map(|u| (u.id, u)).collect();
+        let users: BTreeMap<UserId, User> = uow
+            .users()
+            .list(practice, &query)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|u| (u.user.id, u.user))
+            .collect();
         let mut cases = BTreeMap::new();
         for id in users.keys() {
             for case in uow.cases().list_by_owner(practice, *id, None).await.unwrap() {
@@ -885,7 +892,8 @@ struct Snapshot {
 async fn snapshot(b: &World) -> Snapshot {
     let admin = &b.admin;
     let query = UserQuery { limit: 500, ..UserQuery::default() };
-    let users = b.service.list_users(admin, &query).await.unwrap().items;
+    let users: Vec<User> =
+        b.service.list_users(admin, &query).await.unwrap().items.into_iter().map(|row| row.user).collect();
     let mut histories = Vec::new();
     let mut cases = Vec::new();
     for user in &users {
@@ -1372,10 +1380,20 @@ async fn run_probe(
                 ..UserQuery::default()
             };
             let page = service.list_users(caller, &query).await.unwrap();
-            prop_assert!(page.items.iter().all(|u| u.practice == a.practice.id && !b.users.contains(&u.id)));
+            prop_assert!(
+                page.items
+                    .iter()
+                    .map(|r| &r.user)
+                    .all(|u| u.practice == a.practice.id && !b.users.contains(&u.id))
+            );
             let all =
                 service.list_users(caller, &UserQuery { limit: 500, ..UserQuery::default() }).await.unwrap();
-            prop_assert!(all.items.iter().all(|u| u.practice == a.practice.id && !b.users.contains(&u.id)));
+            prop_assert!(
+                all.items
+                    .iter()
+                    .map(|r| &r.user)
+                    .all(|u| u.practice == a.practice.id && !b.users.contains(&u.id))
+            );
         }
         37 => {
             let about_b =

@@ -14,10 +14,10 @@ use identity_domain::ports::{
 };
 use identity_domain::{
     Access, AuditEntry, AuditId, AuditQuery, Case, CaseId, CaseStatus, Conflict, Credential, DeliveryStatus,
-    Direction, EmailAddress, EmailId, Grants, Link, LinkId, LinkPurpose, LinkSubject, OutboxEmail, Page,
-    Party, PartyId, Practice, PracticeId, PracticeSlug, Profile, ProfileId, Role, RoleId, Session,
-    SessionCheck, SessionId, Site, SiteId, SortValue, Store, StoreError, TokenHash, UnitOfWork, User,
-    UserCursor, UserId, UserQuery, UserStatus,
+    Direction, EmailAddress, EmailId, Grants, Invitation, Link, LinkId, LinkPurpose, LinkSubject, ListedUser,
+    OutboxEmail, Page, Party, PartyId, Practice, PracticeId, PracticeSlug, Profile, ProfileId, Role, RoleId,
+    Session, SessionCheck, SessionId, Site, SiteId, SortValue, Store, StoreError, TokenHash, UnitOfWork,
+    User, UserCursor, UserId, UserQuery, UserStatus,
 };
 use identity_domain::{
     ClaimToken, ClaimedEmail, MessageKind, OutboxCounts, OutboxQuery, OutboxQueue, WorkerId,

@@ -45,6 +45,8 @@ macro_rules! console_suite {
             spawn(BACKEND, options).await
         }
 
+        #[path = "suite/assets.rs"]
+        mod assets;
         #[path = "suite/flows.rs"]
         mod flows;
         #[path = "suite/one_edge.rs"]
@@ -55,6 +57,8 @@ macro_rules! console_suite {
         mod people;
         #[path = "suite/security.rs"]
         mod security;
+        #[path = "suite/table.rs"]
+        mod table;
     };
 }
 

@@ -304,7 +304,7 @@ fn portal_view(
             (t.portal_invited, "invited", facts, note)
         }
         PortalAccess::Active { email, last_sign_in_at, locked } => {
-            let last = last_sign_in_at.map_or_else(|| t.portal_never.to_owned(), at);
+            let last = last_sign_in_at.map_or_else(|| t.never.to_owned(), at);
             let facts =
                 vec![(t.portal_sign_in_email, email.as_str().to_owned()), (t.portal_last_sign_in, last)];
             (t.portal_active, "active", facts, locked.then_some(t.portal_locked))

@@ -133,7 +133,7 @@ pub async fn find(
     loop {
         let page = state.service.list_users(&viewer.caller, &query).await.map_err(|e| e.describe(t))?;
         read += page.items.len();
-        for user in &page.items {
+        for user in page.items.iter().map(|row| &row.user) {
             let offered = Some(user.id) != except && grants.as_ref().is_none_or(|c| may_own_cases(c, user));
             if !offered {
                 continue;

@@ -8,7 +8,7 @@
 //! holds the routes and the column names and encoding the other pages use.
 
 use super::{Chrome, Errors, render};
-use crate::i18n::{Text, date_time};
+use crate::i18n::{Text, date_time, fill};
 use crate::messages::{Describe, Problem, email_problem, status_name, text_problem};
 use crate::session::{SignedForm, Viewer};
 use crate::{ConsoleState, paths};
@@ -19,11 +19,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{DateTime, Utc};
 use identity_domain::*;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
+mod chips;
 mod form;
 mod new;
 mod table;
@@ -43,8 +45,8 @@ pub fn routes() -> Router<ConsoleState> {
 
 /// The cookie that remembers the chosen columns.
 const COLUMNS_COOKIE: &str = "__Host-console-columns";
-/// Rows per page.
-const PAGE_SIZE: u32 = 25;
+/// The rows per page the table offers; the first is the default.
+const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 /// Columns shown until the viewer chooses.
 const DEFAULT_COLUMNS: &[UserColumn] =
     &[UserColumn::Name, UserColumn::Email, UserColumn::Status, UserColumn::Role, UserColumn::CreatedAt];
@@ -70,6 +72,10 @@ pub fn column_label(t: &Text, column: UserColumn) -> &'static str {
         UserColumn::Language => t.language,
         UserColumn::TimeZone => t.time_zone,
         UserColumn::CreatedAt => t.created_at,
+        UserColumn::LastSignIn => t.last_sign_in,
+        UserColumn::Profiles => t.profiles,
+        UserColumn::Sites => t.sites,
+        UserColumn::Invitation => t.invitation,
     }
 }
 

@@ -6,13 +6,11 @@
 use super::{Caller, IdentityService};
 use crate::audit::{AuditAction, Target};
 use crate::error::{AccessError, StoreError};
-use crate::ids::{PracticeId, RoleId};
-use crate::listing::{ColumnChoice, UserQuery};
+use crate::ids::PracticeId;
+use crate::listing::{CatalogueNames, ColumnChoice, UserQuery};
 use crate::permission::Permission;
-use crate::ports::Access;
-use crate::role::Role;
+use crate::ports::{Access, UnitOfWork};
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// Users read from storage per batch of an export: large enough that an
 /// export of 100,000 users takes 100 short reads, small enough that a batch
@@ -62,7 +60,7 @@ pub struct UserExport {
     practice: PracticeId,
     query: UserQuery,
     columns: ColumnChoice,
-    role_names: HashMap<RoleId, String>,
+    names: CatalogueNames,
     rows: u64,
     state: State,
 }
@@ -102,10 +100,10 @@ impl IdentityService {
     ) -> Result<UserExport, ExportUsersError> {
         caller.require(Permission::UsersExport)?;
         let columns_named = &columns;
-        let role_names = self
+        let names = self
             .write(|| async move {
                 let mut uow = self.begin(Access::Write).await?;
-                let role_names = names_of(uow.roles().list_roles(caller.practice()).await?);
+                let names = names_of(uow.as_mut(), caller.practice()).await?;
                 let filter = &query.filter;
                 let details = serde_json::json!({
                     "columns": columns_named.to_string(),
@@ -131,7 +129,7 @@ impl IdentityService {
                 )
                 .await?;
                 uow.commit().await?;
-                Ok::<_, ExportUsersError>(role_names)
+                Ok::<_, ExportUsersError>(names)
             })
             .await?;
         Ok(UserExport {
@@ -139,7 +137,7 @@ impl IdentityService {
             practice: caller.practice(),
             query: UserQuery { limit: EXPORT_BATCH, ..query.clone() },
             columns,
-            role_names,
+            names,
             rows: 0,
             state: State::Header,
         })
@@ -184,14 +182,13 @@ impl UserExport {
     async fn write_batch(&mut self, csv: &mut csv::Writer<Vec<u8>>) -> Result<(), StoreError> {
         let mut uow = self.service.begin(Access::Read).await?;
         let page = uow.users().list_columns(self.practice, &self.query).await?;
-        if page.items.iter().any(|u| !self.role_names.contains_key(&u.role)) {
-            // A role created since the download started.
-            self.role_names = names_of(uow.roles().list_roles(self.practice).await?);
+        if page.items.iter().any(|row| !self.names.knows(&row.user)) {
+            // A role, profile or site created since the download started.
+            self.names = names_of(uow.as_mut(), self.practice).await?;
         }
         uow.commit().await?;
-        for user in &page.items {
-            let role = self.role_names.get(&user.role).map_or("", String::as_str);
-            let cells = self.columns.columns().iter().map(|c| c.value(user, role));
+        for row in &page.items {
+            let cells = self.columns.columns().iter().map(|c| c.value(row, &self.names));
             csv.write_record(cells.map(|cell| neutralise_formula(&cell).into_owned())).map_err(encoding)?;
         }
         self.rows += page.items.len() as u64;
@@ -203,9 +200,17 @@ impl UserExport {
     }
 }
 
-/// Each role's name, by id, for the role column.
-fn names_of(roles: Vec<Role>) -> HashMap<RoleId, String> {
-    roles.into_iter().map(|r| (r.id, r.name.into())).collect()
+/// The names of the practice's roles, profiles and sites, for the columns
+/// that show them.
+async fn names_of(uow: &mut dyn UnitOfWork, practice: PracticeId) -> Result<CatalogueNames, StoreError> {
+    let roles = uow.roles().list_roles(practice).await?;
+    let profiles = uow.roles().list_profiles(practice).await?;
+    let sites = uow.sites().list(practice).await?;
+    Ok(CatalogueNames {
+        roles: roles.into_iter().map(|r| (r.id, r.name.into())).collect(),
+        profiles: profiles.into_iter().map(|p| (p.id, p.name.into())).collect(),
+        sites: sites.into_iter().map(|s| (s.id, s.name.into())).collect(),
+    })
 }
 
 /// An RFC 4180 writer (quotes where needed, quotes doubled, CRLF) that

@@ -12,6 +12,7 @@ mod credentials;
 mod export;
 mod factors;
 mod lifecycle;
+mod list;
 mod logs;
 mod outbox;
 mod parties;
@@ -30,6 +31,7 @@ pub use credentials::*;
 pub use export::*;
 pub use factors::*;
 pub use lifecycle::*;
+pub use list::*;
 pub use logs::*;
 pub use outbox::*;
 pub use parties::*;
@@ -316,7 +318,9 @@ impl IdentityService {
         &self.config
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    /// The time now, by the service's clock (what a listed invitation's
+    /// [`crate::Invitation::state`] is judged against).
+    pub fn now(&self) -> DateTime<Utc> {
         self.ports.clock.now()
     }
 

@@ -11,7 +11,6 @@ use crate::email::EmailAddress;
 use crate::error::{AccessError, Conflict, HashError, StoreError};
 use crate::ids::{PracticeId, ProfileId, RoleId, SiteId, UserId};
 use crate::link::{LinkPurpose, LinkSubject};
-use crate::listing::{Page, UserCursor, UserQuery};
 use crate::mail::{MailSecret, Message};
 use crate::password::{Password, PasswordRejection};
 use crate::permission::Permission;
@@ -341,17 +340,6 @@ pub enum InvitationError {
     Store(#[from] StoreError),
 }
 
-/// Why the users list could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ListUsersError {
-    /// The caller may not read users.
-    #[error(transparent)]
-    Access(#[from] AccessError),
-    /// Storage failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// Why a user, or their email history, could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadUsersError {
@@ -590,24 +578,6 @@ impl IdentityService {
         let mut uow = self.begin(Access::Read).await?;
         uow.users().get(caller.practice(), id).await?.ok_or(ReadUsersError::UserNotFound)?;
         Ok(uow.users().email_history(caller.practice(), id).await?)
-    }
-
-    /// One page of the users list.
-    ///
-    /// # Errors
-    /// [`ListUsersError`].
-    pub async fn list_users(
-        &self,
-        caller: &Caller,
-        query: &UserQuery,
-    ) -> Result<Page<User, UserCursor>, ListUsersError> {
-        caller.require(Permission::UsersRead)?;
-        let mut query = query.clone();
-        query.limit = query.limit.clamp(1, crate::listing::MAX_PAGE_SIZE);
-        let mut uow = self.begin(Access::Read).await?;
-        let page = uow.users().list(caller.practice(), &query).await?;
-        let items = page.items.into_iter().map(|u| self.visible(caller, u)).collect();
-        Ok(Page { items, ..page })
     }
 
     /// Edits a user. Users may change their own name, language, time zone,

@@ -73,7 +73,7 @@ async fn lists_logs_and_outboxes_show_only_the_callers_practice() {
     let (a, b) = two_practices().await;
     b.add_user("pat@birch.example", "Paralegal").await;
     let users = a.service.list_users(&a.admin, &UserQuery::default()).await.unwrap();
-    assert!(users.items.iter().all(|u| u.practice == a.practice.id));
+    assert!(users.items.iter().all(|u| u.user.practice == a.practice.id));
     let audit =
         a.service.read_audit(&a.admin, &AuditQuery { limit: 500, ..AuditQuery::default() }).await.unwrap();
     assert!(audit.items.iter().all(|e| e.practice == a.practice.id));

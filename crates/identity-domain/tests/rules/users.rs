@@ -229,7 +229,7 @@ async fn admin_only_notes_are_returned_only_to_callers_allowed_to_manage_users()
     assert!(paralegal.may(Permission::UsersRead));
     assert!(w.service.get_user(&paralegal, user.id).await.unwrap().notes.is_none());
     let page = w.service.list_users(&paralegal, &UserQuery::default()).await.unwrap();
-    assert!(page.items.iter().all(|u| u.notes.is_none()));
+    assert!(page.items.iter().all(|u| u.user.notes.is_none()));
 }
 
 #[tokio::test]
@@ -290,7 +290,7 @@ async fn the_users_list_filters_searches_sorts_and_pages() {
         ..UserQuery::default()
     };
     let page = w.service.list_users(&w.admin, &query).await.unwrap();
-    let emails: Vec<&str> = page.items.iter().map(|u| u.email.as_str()).collect();
+    let emails: Vec<&str> = page.items.iter().map(|u| u.user.email.as_str()).collect();
     assert_eq!(emails, ["zoe@maple.example", "ana@maple.example"]);
 
     let search = UserQuery { filter: UserFilter::default().with_search("CÉLINE"), ..UserQuery::default() };
@@ -301,7 +301,7 @@ async fn the_users_list_filters_searches_sorts_and_pages() {
     let mut query = UserQuery { limit: 2, sort: UserColumn::Email, ..UserQuery::default() };
     loop {
         let page = w.service.list_users(&w.admin, &query).await.unwrap();
-        seen.extend(page.items.iter().map(|u| u.email.as_str().to_owned()));
+        seen.extend(page.items.iter().map(|u| u.user.email.as_str().to_owned()));
         match page.next {
             Some(cursor) => query.after = Some(UserCursor::decode(&cursor.encode()).unwrap()),
             None => break,

@@ -7,6 +7,7 @@ mod cases;
 mod credentials;
 mod factors;
 mod links;
+mod members;
 mod outbox;
 mod parties;
 mod portal;

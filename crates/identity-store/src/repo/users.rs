@@ -9,6 +9,7 @@
 //! backends (PostgreSQL columns use the `"C"` collation), as Rust compares
 //! strings.
 
+use super::members::{Activity, Member};
 use super::{SeaUnitOfWork, row, settle};
 use crate::entity::{email_history, roles, user_grams, user_profiles, user_sites, users};
 use crate::error::store_error;
@@ -17,16 +18,15 @@ use chrono::{DateTime, Utc};
 use identity_domain::listing::SHORT_SEARCH_MAX;
 use identity_domain::ports::UserRepository;
 use identity_domain::{
-    Conflict, Direction, EmailAddress, Page, PracticeId, ProfileId, RoleId, SiteId, SortValue, StoreError,
-    User, UserColumn, UserCursor, UserFilter, UserId, UserQuery, UserStatus,
+    Conflict, Direction, EmailAddress, ListedUser, Page, PracticeId, RoleId, SortValue, StoreError, User,
+    UserColumn, UserCursor, UserFilter, UserId, UserQuery, UserStatus,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict, Query, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    Iterable, JoinType, ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
-    QueryTrait, Select, Statement, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, Iterable, JoinType,
+    ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Statement,
+    Value,
 };
-use std::collections::BTreeSet;
 use uuid::Uuid;
 
 /// The column a list is sorted by.
@@ -39,6 +39,10 @@ fn sort_column(column: UserColumn) -> users::Column {
         UserColumn::Language => users::Column::Language,
         UserColumn::TimeZone => users::Column::TimeZone,
         UserColumn::CreatedAt => users::Column::CreatedAt,
+        // Not sortable: sorted as the name, as the domain does.
+        UserColumn::LastSignIn | UserColumn::Profiles | UserColumn::Sites | UserColumn::Invitation => {
+            users::Column::NameKey
+        }
     }
 }
 
@@ -52,6 +56,9 @@ fn sort_value(row: &users::Model, column: UserColumn) -> SortValue {
         UserColumn::Language => SortValue::Text(row.language.clone()),
         UserColumn::TimeZone => SortValue::Text(row.time_zone.clone()),
         UserColumn::CreatedAt => SortValue::Time(row.created_at),
+        UserColumn::LastSignIn | UserColumn::Profiles | UserColumn::Sites | UserColumn::Invitation => {
+            SortValue::Text(row.name_key.clone())
+        }
     }
 }
 
@@ -200,83 +207,13 @@ fn after(column: users::Column, direction: Direction, value: Value, id: Uuid) ->
 /// through the trigram indexes (see `search_by_trigrams`).
 const TRIGRAM_PLAN_MAX: f64 = 10_000.0;
 
-/// The SQL of a user's profile ids (`user_profiles`) or site ids
-/// (`user_sites`), aggregated into one comma-separated text (NULL when
-/// none), for a select over `users`. SQLite keeps UUIDs as 16-byte blobs,
-/// read back as hex.
-fn memberships_sql(backend: DbBackend, table: &str, column: &str) -> String {
-    let id = match backend {
-        DbBackend::Postgres => format!("CAST({table}.{column} AS TEXT)"),
-        _ => format!(
-            "CASE WHEN typeof({table}.{column}) = 'blob' THEN hex({table}.{column}) ELSE {table}.{column} END"
-        ),
-    };
-    let aggregate = match backend {
-        DbBackend::Postgres => format!("string_agg({id}, ',')"),
-        _ => format!("group_concat({id}, ',')"),
-    };
-    format!("(SELECT {aggregate} FROM {table} WHERE {table}.user_id = users.id)")
-}
-
-/// Reads an aggregate of [`memberships_sql`].
-fn member_ids(found: &QueryResult, alias: &str) -> Result<Vec<Uuid>, StoreError> {
-    let text: Option<String> = found.try_get("", alias).map_err(store_error)?;
-    text.iter()
-        .flat_map(|t| t.split(','))
-        .filter(|id| !id.is_empty())
-        .map(|id| Uuid::parse_str(id).map_err(|_| crate::entity::corrupt("users", alias)))
-        .collect()
-}
-
-/// A stored user row with its profiles and sites.
-struct Member {
-    row: users::Model,
-    profiles: BTreeSet<ProfileId>,
-    sites: BTreeSet<SiteId>,
-}
-
-impl Member {
-    fn into_domain(self) -> Result<User, StoreError> {
-        self.row.into_domain(self.profiles, self.sites)
-    }
-}
-
 impl SeaUnitOfWork {
-    /// The users `select` finds, in its order, each with its profiles and
-    /// sites aggregated in the same statement (one round trip).
-    async fn members(&self, select: Select<users::Entity>) -> Result<Vec<Member>, StoreError> {
-        let backend = self.txn.get_database_backend();
-        let select = select
-            .expr_as(Expr::cust(memberships_sql(backend, "user_profiles", "profile_id")), "member_profiles")
-            .expr_as(Expr::cust(memberships_sql(backend, "user_sites", "site_id")), "member_sites");
-        let found = self.txn.query_all(&QueryTrait::into_query(select)).await.map_err(store_error)?;
-        found
-            .iter()
-            .map(|r| {
-                Ok(Member {
-                    row: users::Model::from_query_result(r, "").map_err(store_error)?,
-                    profiles: member_ids(r, "member_profiles")?
-                        .into_iter()
-                        .map(ProfileId::from_uuid)
-                        .collect(),
-                    sites: member_ids(r, "member_sites")?.into_iter().map(SiteId::from_uuid).collect(),
-                })
-            })
-            .collect()
-    }
-
-    /// The one user `select` finds, with its profiles and sites.
-    async fn member(&self, select: Select<users::Entity>) -> Result<Option<User>, StoreError> {
-        self.members(select.limit(1)).await?.pop().map(Member::into_domain).transpose()
-    }
-
-    /// One page of the users list (with memberships when `memberships`),
-    /// where the next starts, and how many users match (when `count`).
+    /// One page of the users list, where the next starts, and how many
+    /// users match (when `count`).
     async fn list_page(
         &self,
         practice: PracticeId,
         query: &UserQuery,
-        memberships: bool,
         count: bool,
     ) -> Result<(Vec<Member>, Option<UserCursor>, Option<u64>), StoreError> {
         let Some(filter) = filter_condition(&query.filter) else {
@@ -350,15 +287,7 @@ impl SeaUnitOfWork {
         if by_trigrams {
             self.txn.execute_unprepared("SET LOCAL enable_indexscan = off").await.map_err(store_error)?;
         }
-        let found = if memberships {
-            self.members(page).await
-        } else {
-            page.all(&self.txn).await.map_err(store_error).map(|rows| {
-                rows.into_iter()
-                    .map(|row| Member { row, profiles: BTreeSet::new(), sites: BTreeSet::new() })
-                    .collect()
-            })
-        };
+        let found = self.members(page, Activity::Read).await;
         if by_trigrams {
             self.txn.execute_unprepared("SET LOCAL enable_indexscan = on").await.map_err(store_error)?;
         }
@@ -367,8 +296,8 @@ impl SeaUnitOfWork {
         rows.truncate(limit);
         let next = match rows.last() {
             Some(last) if more => Some(UserCursor {
-                value: sort_value(&last.row, query.sort),
-                id: UserId::from_uuid(last.row.id),
+                value: sort_value(last.row(), query.sort),
+                id: UserId::from_uuid(last.row().id),
             }),
             _ => None,
         };
@@ -655,9 +584,9 @@ impl UserRepository for SeaUnitOfWork {
         &mut self,
         practice: PracticeId,
         query: &UserQuery,
-    ) -> Result<Page<User, UserCursor>, StoreError> {
-        let (rows, next, total) = self.list_page(practice, query, true, true).await?;
-        let items = rows.into_iter().map(Member::into_domain).collect::<Result<_, _>>()?;
+    ) -> Result<Page<ListedUser, UserCursor>, StoreError> {
+        let (rows, next, total) = self.list_page(practice, query, true).await?;
+        let items = rows.into_iter().map(Member::into_listed).collect::<Result<_, _>>()?;
         Ok(Page { items, next, total })
     }
 
@@ -665,9 +594,9 @@ impl UserRepository for SeaUnitOfWork {
         &mut self,
         practice: PracticeId,
         query: &UserQuery,
-    ) -> Result<Page<User, UserCursor>, StoreError> {
-        let (rows, next, _) = self.list_page(practice, query, false, false).await?;
-        let items = rows.into_iter().map(Member::into_domain).collect::<Result<_, _>>()?;
+    ) -> Result<Page<ListedUser, UserCursor>, StoreError> {
+        let (rows, next, _) = self.list_page(practice, query, false).await?;
+        let items = rows.into_iter().map(Member::into_listed).collect::<Result<_, _>>()?;
         Ok(Page { items, next, total: None })
     }
 

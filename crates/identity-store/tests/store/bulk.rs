@@ -79,7 +79,7 @@ async fn bulk_users_read_back_as_created(ctx: Ctx) {
     let mut emails = HashSet::new();
     loop {
         let page = uow.users().list(seed.practice.id, &query).await.unwrap();
-        for u in &page.items {
+        for u in page.items.iter().map(|r| &r.user) {
             assert!(emails.insert(u.email.normalized().to_owned()), "{} listed twice", u.email);
         }
         match page.next {

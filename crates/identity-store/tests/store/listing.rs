@@ -3,7 +3,7 @@
 //! ties broken by id, for every column and direction.
 
 use crate::backend_tests;
-use crate::support::{Ctx, add_user, label, now, profile, role, seed, site, user};
+use crate::support::{Ctx, add_user, id, label, now, profile, role, seed, site, user};
 use chrono::Duration;
 use identity_domain::*;
 use identity_store::SeaStore;
@@ -72,7 +72,7 @@ async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx)
         UserFilter { search: Some("ANA".into()), ..Default::default() },
     ];
     for filter in &filters {
-        for &sort in UserColumn::ALL {
+        for &sort in UserColumn::SORTABLE {
             for direction in [Direction::Asc, Direction::Desc] {
                 let mut expected: Vec<(SortValue, &User)> = users
                     .iter()
@@ -91,13 +91,13 @@ async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx)
                 for _ in 0..100 {
                     let page = uow.users().list(p, &query).await.unwrap();
                     assert!(page.items.len() <= 4);
-                    if let (Some(next), Some(last)) = (&page.next, page.items.last()) {
+                    if let (Some(next), Some(last)) = (&page.next, page.items.last().map(|r| &r.user)) {
                         assert_eq!(next.id, last.id);
                         let mut holder = users.iter().find(|u| u.id == last.id).unwrap().clone();
                         holder.role = last.role;
                         assert_eq!(next.value, SortValue::of(&holder, sort, &role_names[&last.role]));
                     }
-                    got.extend(page.items.iter().map(|u| u.id));
+                    got.extend(page.items.iter().map(|u| u.user.id));
                     match page.next {
                         // Through its opaque text, as a client would send it back.
                         Some(next) => query.after = Some(UserCursor::decode(&next.encode()).unwrap()),
@@ -113,7 +113,7 @@ async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx)
     let mut uow = ctx.store.begin(Access::Read).await.unwrap();
     let page = uow.users().list(p, &UserQuery { limit: 500, ..UserQuery::default() }).await.unwrap();
     assert_eq!(page.next, None);
-    let mut stored = page.items;
+    let mut stored: Vec<User> = page.items.into_iter().map(|r| r.user).collect();
     stored.sort_by_key(|u| u.id);
     let mut originals = users.clone();
     originals.sort_by_key(|u| u.id);
@@ -154,7 +154,7 @@ async fn the_short_grams_migration_fills_the_grams_of_users_stored_before_it(ctx
             };
             let mut uow = store.begin(Access::Read).await.unwrap();
             let page = uow.users().list(p, &query).await.unwrap();
-            found.push((term, page.total, page.items.iter().map(|u| u.id).collect::<Vec<_>>()));
+            found.push((term, page.total, page.items.iter().map(|u| u.user.id).collect::<Vec<_>>()));
         }
         found
     };
@@ -231,4 +231,70 @@ async fn the_case_title_keys_migration_keys_the_cases_stored_before_it(ctx: Ctx)
     ctx.owner.rollback(Some(2)).await.unwrap();
     ctx.owner.migrate().await.unwrap();
     assert_eq!(found(ctx.store.clone()).await, expected, "as filled by the migration");
+}
+
+backend_tests!(a_page_of_the_list_is_read_in_the_same_statements_however_many_rows_it_holds);
+
+/// Each row's last sign-in and latest invitation come with the page, in
+/// its own statement: a page of 25 costs what a page of 2 does (the count
+/// and the page).
+async fn a_page_of_the_list_is_read_in_the_same_statements_however_many_rows_it_holds(mut ctx: Ctx) {
+    let seed = seed(&ctx.store).await;
+    let p = seed.practice.id;
+    let base = now();
+    let mut expected = BTreeMap::new();
+    for i in 0..30u8 {
+        let u = user(p, seed.role.id, &format!("member{i}@example.com"), &format!("Member {i:02}"));
+        add_user(&ctx.store, &u).await;
+        let mut uow = ctx.store.begin(Access::Write).await.unwrap();
+        let mut credential = Credential::empty(p, u.id);
+        credential.last_sign_in_at = Some(base + Duration::minutes(i64::from(i)));
+        uow.credentials().save(&credential).await.unwrap();
+        // Two invitations each: the later one is the row's.
+        let mut latest = None;
+        for n in 0..2u8 {
+            let sent_at = base + Duration::hours(i64::from(n));
+            let link = Link {
+                id: id(),
+                practice: p,
+                purpose: LinkPurpose::Invitation,
+                subject: LinkSubject::User(u.id),
+                token_hash: TokenHash::from_bytes([i.wrapping_mul(2).wrapping_add(n); 32]),
+                created_at: sent_at,
+                expires_at: sent_at + Duration::days(7),
+                used_at: (n == 1 && i % 2 == 0).then_some(sent_at + Duration::minutes(5)),
+                voided_at: (n == 0).then_some(base + Duration::hours(1)),
+            };
+            uow.links().insert(&link).await.unwrap();
+            latest = Some(Invitation {
+                sent_at: link.created_at,
+                expires_at: link.expires_at,
+                accepted_at: link.used_at,
+                withdrawn_at: link.voided_at,
+            });
+        }
+        uow.commit().await.unwrap();
+        expected.insert(u.id, (credential.last_sign_in_at, latest));
+    }
+    let counter = ctx.store.count_statements();
+    let mut reads = Vec::new();
+    for limit in [2, 25] {
+        let mut uow = ctx.store.begin(Access::Read).await.unwrap();
+        counter.take();
+        let page = uow.users().list(p, &UserQuery { limit, ..UserQuery::default() }).await.unwrap();
+        reads.push(counter.take().statements());
+        drop(uow);
+        assert_eq!(page.items.len(), limit as usize);
+        for row in &page.items {
+            let (last_sign_in_at, invitation) = expected.get(&row.user.id).copied().unwrap_or_default();
+            assert_eq!(
+                (row.last_sign_in_at, row.invitation),
+                (last_sign_in_at, invitation),
+                "{}",
+                row.user.name
+            );
+        }
+    }
+    assert_eq!(reads[0], reads[1], "no statement per row: {reads:?}");
+    assert!(reads[1] <= 2, "the count and the page: {reads:?}");
 }

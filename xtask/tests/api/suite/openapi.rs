@@ -115,3 +115,26 @@ async fn every_operation_lists_its_responses_and_every_body_schema_resolves() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_users_list_documents_its_new_columns_and_which_columns_sort() {
+    let Some(app) = spawn_app().await else { return };
+    let doc = document(&app).await;
+    let schemas = &doc["components"]["schemas"];
+    let item = &schemas["UserListItem"]["properties"];
+    for field in ["last_sign_in_at", "invitation", "profiles", "sites"] {
+        assert!(item.get(field).is_some(), "UserListItem lacks {field}: {item:#}");
+    }
+    let invitation = &schemas["InvitationView"]["properties"];
+    for field in ["sent_at", "expires_at", "accepted_at", "withdrawn_at", "state"] {
+        assert!(invitation.get(field).is_some(), "InvitationView lacks {field}: {invitation:#}");
+    }
+    let states: Vec<&str> =
+        invitation["state"]["enum"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert_eq!(states, ["pending", "accepted", "expired", "withdrawn"]);
+    let parameters = doc["paths"]["/api/v1/users"]["get"]["parameters"].as_array().unwrap();
+    let sort = parameters.iter().find(|p| p["name"] == "sort").unwrap();
+    let sortable: Vec<&str> =
+        sort["schema"]["enum"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(sortable.contains(&"name") && !sortable.contains(&"invitation"), "{sort:#}");
+}

@@ -167,3 +167,47 @@ async fn sign_out_everywhere_ends_every_session_of_the_user() {
     assert!(ended.body["ended"].as_u64().unwrap() >= 1);
     app.get("/api/v1/me", &token).await.assert_problem(401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn the_list_shows_the_last_sign_in_profiles_sites_and_latest_invitation() {
+    let Some(app) = spawn_app().await else { return };
+    let (pat, _) = app.add_user("pat@maple.example", "Paralegal").await;
+    let body = json!({
+        "email": "ivy@maple.example", "name": "Ivy Invited", "role": app.role("Paralegal").await,
+        "language": "en", "time_zone": "UTC", "credential": { "mode": "invite" },
+    });
+    let invited = app.post("/api/v1/users", &app.admin, body).await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:#}", invited.body);
+    let ivy = invited.body["user"]["id"].as_str().unwrap().to_owned();
+    let row = |page: &Answer, id: &str| {
+        page.body["items"].as_array().unwrap().iter().find(|u| u["id"] == id).cloned().unwrap()
+    };
+
+    let chosen = app.get("/api/v1/users?columns=name,last_sign_in_at,profiles,sites,invitation", &app.admin).await;
+    assert_eq!(chosen.status, StatusCode::OK, "{:#}", chosen.body);
+    let pat_row = row(&chosen, &pat);
+    assert!(pat_row["last_sign_in_at"].is_string(), "{pat_row:#}");
+    assert!(pat_row["invitation"].is_null(), "given a password, never invited: {pat_row:#}");
+    assert_eq!((&pat_row["profiles"], &pat_row["sites"]), (&json!([]), &json!([])));
+    assert!(pat_row.get("email").is_none(), "only the chosen columns: {pat_row:#}");
+    let ivy_row = row(&chosen, &ivy);
+    assert!(ivy_row["last_sign_in_at"].is_null(), "{ivy_row:#}");
+    let invitation = &ivy_row["invitation"];
+    assert_eq!(invitation["state"], "pending", "{ivy_row:#}");
+    assert!(invitation["sent_at"].is_string() && invitation["expires_at"].is_string(), "{ivy_row:#}");
+    assert!(invitation["accepted_at"].is_null() && invitation["withdrawn_at"].is_null(), "{ivy_row:#}");
+
+    // Every field without `columns`; none of the new ones with others chosen.
+    let whole = app.get("/api/v1/users", &app.admin).await;
+    assert_eq!(row(&whole, &ivy)["invitation"]["state"], "pending");
+    assert!(row(&whole, &pat)["last_sign_in_at"].is_string());
+    let narrow = row(&app.get("/api/v1/users?columns=name", &app.admin).await, &ivy);
+    assert!(narrow.get("invitation").is_none() && narrow.get("last_sign_in_at").is_none(), "{narrow:#}");
+
+    // The new columns show, but do not sort.
+    for column in ["last_sign_in_at", "profiles", "sites", "invitation"] {
+        let refused = app.get(&format!("/api/v1/users?sort={column}"), &app.admin).await;
+        refused.assert_problem(422, "invalid-field");
+        assert_eq!(refused.body["field"], "sort", "{column}");
+    }
+}

@@ -104,11 +104,11 @@ async fn emailed_links_open_pages_that_read_the_token_from_the_fragment() {
         let page = send(get(&app, path, None)).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         assert!(page.html.contains("data-from-fragment=\"token\""), "{path}");
-        assert!(page.html.contains("src=\"/console/assets/console.js\""));
+        assert!(page.html.contains(&format!("src=\"{}\"", identity_console::assets::href("console.js"))));
     }
     let page = send(get(&app, "/sign-in", None)).await;
     assert_eq!((page.status, page.headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/console/sign-in"));
-    let page = send(get(&app, "/console/assets/console.js", None)).await;
+    let page = send(get(&app, &identity_console::assets::href("console.js"), None)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
     let page = send(get(&app, "/console/no-such-page", None)).await;

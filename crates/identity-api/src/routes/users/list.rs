@@ -23,7 +23,8 @@ pub struct ListUsersParams {
     /// Case-insensitive text in the name or email (no control characters).
     #[param(max_length = 200)]
     pub search: Option<String>,
-    /// The column to sort by (default `name`).
+    /// The column to sort by (default `name`); `last_sign_in_at`,
+    /// `profiles`, `sites` and `invitation` do not sort.
     #[param(schema_with = crate::dto::column_schema)]
     pub sort: Option<String>,
     /// `asc` (default) or `desc`.
@@ -35,8 +36,9 @@ pub struct ListUsersParams {
     /// Rows per page, 1 to 500 (default 50).
     #[param(schema_with = crate::dto::limit_schema)]
     pub limit: Option<u32>,
-    /// The columns to return, comma-separated, e.g. `name,email,role`
-    /// (default: every field). Each row then holds its `id` and those columns.
+    /// The columns to return, comma-separated, e.g. `name,email,role` or
+    /// `name,last_sign_in_at,invitation` (default: every field). Each row
+    /// then holds its `id` and those columns.
     #[param(min_length = 1, max_length = 200)]
     pub columns: Option<String>,
 }
@@ -70,8 +72,9 @@ impl ListUsersParams {
                 .collect(),
         };
         let language = f.optional("language", self.language.as_deref(), Language::parse);
-        let sort =
-            f.optional("sort", self.sort.as_deref(), |s| UserColumn::parse(s).ok_or("not a sortable column"));
+        let sort = f.optional("sort", self.sort.as_deref(), |s| {
+            UserColumn::parse(s).filter(|c| c.is_sortable()).ok_or("not a sortable column")
+        });
         let direction = f.optional("direction", self.direction.as_deref(), |d| match d {
             "asc" => Ok(Direction::Asc),
             "desc" => Ok(Direction::Desc),
@@ -122,13 +125,14 @@ pub(super) async fn list_users(
     // Reading the list needs a full session, as reading the roles does.
     let roles = state.service.list_roles(&auth.caller).await?;
     let role_name = |id: RoleId| roles.iter().find(|r| r.id == id).map_or("", |r| r.name.as_str());
+    let now = state.service.now();
     Ok(AppJson(UserPage {
         items: page
             .items
             .into_iter()
-            .map(|u| {
-                let name = role_name(u.role);
-                UserListItem::new(u.into(), name, columns.as_ref())
+            .map(|row| {
+                let name = role_name(row.user.role);
+                UserListItem::new(row, name, columns.as_ref(), now)
             })
             .collect(),
         next_cursor: page.next.map(|c| c.encode()),

@@ -21,12 +21,30 @@ pub struct TableQuery {
     /// The position of the page's first row in the whole list (from 1),
     /// carried by the paging links (a cursor does not know it).
     from: String,
+    /// Rows per page: one of [`PAGE_SIZES`] (the first when absent).
+    size: String,
     done: String,
 }
 
 impl TableQuery {
     fn sort(&self) -> UserColumn {
-        UserColumn::parse(&self.sort).unwrap_or(UserColumn::Name)
+        UserColumn::parse(&self.sort).filter(|c| c.is_sortable()).unwrap_or(UserColumn::Name)
+    }
+
+    /// The rows per page asked for: the default when none is, `None` when
+    /// the value is not one the table offers.
+    pub(super) fn size(&self) -> Option<u32> {
+        let text = self.size.trim();
+        if text.is_empty() {
+            return Some(PAGE_SIZES[0]);
+        }
+        text.parse::<u32>().ok().filter(|n| PAGE_SIZES.contains(n))
+    }
+
+    /// The page size to keep in the table's links: a valid one that is not
+    /// the default.
+    pub(super) fn kept_size(&self) -> Option<u32> {
+        self.size().filter(|n| *n != PAGE_SIZES[0])
     }
 
     fn direction(&self) -> Direction {
@@ -34,7 +52,7 @@ impl TableQuery {
     }
 
     /// The filter and search part of the address.
-    fn filters(&self) -> Vec<(&'static str, String)> {
+    pub(super) fn filters(&self) -> Vec<(&'static str, String)> {
         [
             ("status", &self.status),
             ("role", &self.role),
@@ -49,7 +67,7 @@ impl TableQuery {
         .collect()
     }
 
-    fn query_string(pairs: &[(&str, String)]) -> String {
+    pub(super) fn query_string(pairs: &[(&str, String)]) -> String {
         pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
     }
 
@@ -67,6 +85,7 @@ impl TableQuery {
         let mut pairs = self.filters();
         pairs.push(("sort", sort.as_str().to_owned()));
         pairs.push(("direction", direction_name(direction).to_owned()));
+        pairs.extend(self.kept_size().map(|n| ("size", n.to_string())));
         if let Some((key, cursor, from)) = page {
             pairs.push((if key == "before" { "before" } else { "cursor" }, cursor));
             pairs.push(("from", from.to_string()));
@@ -134,11 +153,12 @@ pub(super) fn chosen_columns(jar: &CookieJar) -> Vec<UserColumn> {
     columns
 }
 
-/// A heading of the table: a link that sorts by it, with the order shown.
+/// A heading of the table: a link that sorts by it (when it sorts), with
+/// the order shown.
 pub(super) struct Heading {
     key: &'static str,
     label: &'static str,
-    href: String,
+    href: Option<String>,
     arrow: &'static str,
     aria_sort: &'static str,
 }
@@ -173,6 +193,17 @@ pub(super) struct TablePage {
     profiles: Vec<Choice>,
     sites: Vec<Choice>,
     columns: Vec<Choice>,
+    /// The page sizes offered.
+    sizes: Vec<Choice>,
+    /// The filters, search and sort, for the forms that change something
+    /// else (the page size).
+    kept: Vec<(&'static str, String)>,
+    /// The page size the search and filter forms keep.
+    kept_size: Option<u32>,
+    /// Each filter in force, with a link that removes it.
+    chips: Vec<super::chips::Chip>,
+    /// The table without any filter (sort and page size kept).
+    clear_all: String,
     back: String,
     download: Option<String>,
     may_create: bool,
@@ -207,6 +238,12 @@ pub async fn table(
     if filter.is_none() {
         error = Some(t.err_bad_filter.to_owned());
     }
+    let size = query.size().unwrap_or_else(|| {
+        error = Some(
+            error.take().map_or_else(|| t.err_page_size.to_owned(), |e| format!("{e} {}", t.err_page_size)),
+        );
+        PAGE_SIZES[0]
+    });
     let page = match filter {
         Some(filter) => {
             let request = UserQuery {
@@ -214,7 +251,7 @@ pub async fn table(
                 sort,
                 direction: if backwards { reverse(direction) } else { direction },
                 after,
-                limit: PAGE_SIZE,
+                limit: size,
             };
             match state.service.list_users(&viewer.caller, &request).await {
                 Ok(page) => page,
@@ -228,7 +265,8 @@ pub async fn table(
     if backwards {
         users.reverse();
     }
-    let cursor_of = |user: &User| {
+    let cursor_of = |row: &ListedUser| {
+        let user = &row.user;
         UserCursor { value: SortValue::of(user, sort, &catalogue.role_name(user.role)), id: user.id }.encode()
     };
     let (has_previous, has_next) =
@@ -246,7 +284,7 @@ pub async fn table(
         )),
         _ => None,
     };
-    let previous_from = first.saturating_sub(u64::from(PAGE_SIZE)).max(1);
+    let previous_from = first.saturating_sub(u64::from(size)).max(1);
     let previous = users
         .first()
         .filter(|_| has_previous)
@@ -270,33 +308,24 @@ pub async fn table(
             Heading {
                 key: column.as_str(),
                 label: column_label(t, column),
-                href: query.href(column, next_direction, None),
+                href: column.is_sortable().then(|| query.href(column, next_direction, None)),
                 arrow,
                 aria_sort,
             }
         })
         .collect();
+    let now = state.service.now();
     let rows = users
         .iter()
-        .map(|user| Row {
-            id: user.id.to_string(),
-            name: user.name.as_str().to_owned(),
-            status: user.status.as_str(),
+        .map(|row| Row {
+            id: row.user.id.to_string(),
+            name: row.user.name.as_str().to_owned(),
+            status: row.user.status.as_str(),
             cells: columns
                 .iter()
-                .map(|&column| {
-                    let text = match column {
-                        UserColumn::Name => user.name.as_str().to_owned(),
-                        UserColumn::Email => user.email.as_str().to_owned(),
-                        UserColumn::Status => status_name(t, user.status).to_owned(),
-                        UserColumn::Role => catalogue.role_name(user.role),
-                        UserColumn::Language => user.language.as_str().to_owned(),
-                        UserColumn::TimeZone => user.time_zone.name().to_owned(),
-                        UserColumn::CreatedAt => {
-                            date_time(user.created_at, viewer.user.time_zone, viewer.lang)
-                        }
-                    };
-                    Cell { key: column.as_str(), text }
+                .map(|&column| Cell {
+                    key: column.as_str(),
+                    text: cell(&viewer, &catalogue, row, column, now),
                 })
                 .collect(),
         })
@@ -326,6 +355,19 @@ pub async fn table(
             selected: columns.contains(c),
         })
         .collect();
+    let sizes = PAGE_SIZES
+        .iter()
+        .map(|n| Choice { value: n.to_string(), label: n.to_string(), selected: *n == size })
+        .collect();
+    let mut kept = query.filters();
+    kept.push(("sort", sort.as_str().to_owned()));
+    kept.push(("direction", direction_name(direction).to_owned()));
+    let chips = super::chips::chips(t, &query, &catalogue, &kept[query.filters().len()..]);
+    let clear_all = {
+        let mut pairs = kept[query.filters().len()..].to_vec();
+        pairs.extend(query.kept_size().map(|n| ("size", n.to_string())));
+        format!("{}?{}", paths::USERS, TableQuery::query_string(&pairs))
+    };
     let mut export = query.filters();
     export.push(("sort", sort.as_str().to_owned()));
     export.push(("direction", direction_name(direction).to_owned()));
@@ -338,6 +380,7 @@ pub async fn table(
         let mut pairs = query.filters();
         pairs.push(("sort", sort.as_str().to_owned()));
         pairs.push(("direction", direction_name(direction).to_owned()));
+        pairs.extend(query.kept_size().map(|n| ("size", n.to_string())));
         TableQuery::query_string(&pairs)
     };
     let page = TablePage {
@@ -354,6 +397,11 @@ pub async fn table(
         profiles,
         sites,
         columns: column_choices,
+        sizes,
+        kept_size: query.kept_size(),
+        kept,
+        chips,
+        clear_all,
         back,
         download,
         may_create: viewer.caller.may(Permission::UsersCreate),
@@ -362,6 +410,69 @@ pub async fn table(
         query,
     };
     render(StatusCode::OK, &page)
+}
+
+/// What the table shows in `column` for `row`, in the viewer's language
+/// and time zone.
+fn cell(
+    viewer: &Viewer,
+    catalogue: &Catalogue,
+    row: &ListedUser,
+    column: UserColumn,
+    now: DateTime<Utc>,
+) -> String {
+    let t = viewer.lang.text();
+    let user = &row.user;
+    let when = |at: DateTime<Utc>| date_time(at, viewer.user.time_zone, viewer.lang);
+    match column {
+        UserColumn::Name => user.name.as_str().to_owned(),
+        UserColumn::Email => user.email.as_str().to_owned(),
+        UserColumn::Status => status_name(t, user.status).to_owned(),
+        UserColumn::Role => catalogue.role_name(user.role),
+        UserColumn::Language => user.language.as_str().to_owned(),
+        UserColumn::TimeZone => user.time_zone.name().to_owned(),
+        UserColumn::CreatedAt => when(user.created_at),
+        UserColumn::LastSignIn => row.last_sign_in_at.map_or_else(|| t.never.to_owned(), when),
+        UserColumn::Profiles => names(
+            catalogue.profiles.iter().filter(|p| user.profiles.contains(&p.id)).map(|p| p.name.as_str()),
+        ),
+        UserColumn::Sites => {
+            names(catalogue.sites.iter().filter(|s| user.sites.contains(&s.id)).map(|s| s.name.as_str()))
+        }
+        UserColumn::Invitation => match &row.invitation {
+            // Invited in bulk (seeded), the invitation waits to be sent.
+            None if user.status == UserStatus::Invited => t.invitation_not_sent.to_owned(),
+            None => t.not_invited.to_owned(),
+            Some(invitation) => match invitation.state(now) {
+                InvitationState::Pending => fill(
+                    t.invitation_pending,
+                    &[("sent", &when(invitation.sent_at)), ("expires", &when(invitation.expires_at))],
+                ),
+                InvitationState::Accepted => fill(
+                    t.invitation_accepted,
+                    &[("at", &when(invitation.accepted_at.unwrap_or(invitation.sent_at)))],
+                ),
+                InvitationState::Expired => fill(
+                    t.invitation_expired,
+                    &[("sent", &when(invitation.sent_at)), ("at", &when(invitation.expires_at))],
+                ),
+                InvitationState::Withdrawn => fill(
+                    t.invitation_withdrawn,
+                    &[("at", &when(invitation.withdrawn_at.unwrap_or(invitation.sent_at)))],
+                ),
+            },
+        },
+    }
+}
+
+/// Names in the folded order of names, separated by commas; a dash for none.
+fn names<'a>(found: impl Iterator<Item = &'a str>) -> String {
+    let mut found: Vec<&str> = found.collect();
+    if found.is_empty() {
+        return "—".to_owned();
+    }
+    found.sort_by_cached_key(|n| identity_domain::person::search_key(n));
+    found.join(", ")
 }
 
 /// The column chooser.

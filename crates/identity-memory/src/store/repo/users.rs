@@ -7,6 +7,36 @@ impl MemoryUnitOfWork {
     fn role_name(&self, role: RoleId) -> String {
         self.working.roles.get(&role).map(|r| r.name.as_str().to_owned()).unwrap_or_default()
     }
+
+    /// The rows of `users`: each with its last sign-in and its latest
+    /// invitation, found in one pass over the links.
+    fn listed(&self, users: Vec<User>) -> Vec<ListedUser> {
+        let wanted: std::collections::HashSet<UserId> = users.iter().map(|u| u.id).collect();
+        let mut latest: std::collections::HashMap<UserId, &Link> = std::collections::HashMap::new();
+        for link in self.working.links.values() {
+            let LinkSubject::User(user) = link.subject else { continue };
+            if link.purpose != LinkPurpose::Invitation || !wanted.contains(&user) {
+                continue;
+            }
+            let newer = latest.get(&user).is_none_or(|l| (l.created_at, l.id) < (link.created_at, link.id));
+            if newer {
+                latest.insert(user, link);
+            }
+        }
+        users
+            .into_iter()
+            .map(|user| ListedUser {
+                last_sign_in_at: self.working.credentials.get(&user.id).and_then(|c| c.last_sign_in_at),
+                invitation: latest.get(&user.id).map(|l| Invitation {
+                    sent_at: l.created_at,
+                    expires_at: l.expires_at,
+                    accepted_at: l.used_at,
+                    withdrawn_at: l.voided_at,
+                }),
+                user,
+            })
+            .collect()
+    }
 }
 
 #[async_trait]
@@ -86,7 +116,7 @@ impl UserRepository for MemoryUnitOfWork {
         &mut self,
         practice: PracticeId,
         query: &UserQuery,
-    ) -> Result<Page<User, UserCursor>, StoreError> {
+    ) -> Result<Page<ListedUser, UserCursor>, StoreError> {
         let mut rows: Vec<(SortValue, User)> = self
             .working
             .users
@@ -114,7 +144,7 @@ impl UserRepository for MemoryUnitOfWork {
         } else {
             None
         };
-        Ok(Page { items: rows.into_iter().map(|(_, u)| u).collect(), next, total })
+        Ok(Page { items: self.listed(rows.into_iter().map(|(_, u)| u).collect()), next, total })
     }
 
     async fn count_with_roles(
