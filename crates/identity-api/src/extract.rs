@@ -249,8 +249,8 @@ impl FromRequestParts<ApiState> for WaitingSession {
         let token = match bearer(&parts.headers) {
             Some(token) => token,
             None => {
-                let token =
-                    identity_http::cookie::session_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+                let token = identity_http::cookie::session_token(&parts.headers)
+                    .ok_or_else(ApiError::unauthenticated)?;
                 check_same_origin(&parts.headers, state.settings.public_origin.as_deref())?;
                 token
             }

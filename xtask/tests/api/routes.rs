@@ -55,7 +55,12 @@ pub fn all() -> Vec<Route> {
         ),
         route("GET", "/me", Session),
         with("POST", "/sessions/second-factor", Waiting, |_| json!({ "totp": "123456" })),
-        with("POST", "/me/password-confirmation", Session, |_| json!({ "password": "not the password at all" })),
+        with(
+            "POST",
+            "/me/password-confirmation",
+            Session,
+            |_| json!({ "password": "not the password at all" }),
+        ),
         route("GET", "/me/factors", Session),
         with("POST", "/me/factors/totp", Session, |_| json!({ "name": "Phone" })),
         with("POST", "/me/factors/{factor}/confirmation", Session, |_| json!({ "code": "123456" })),

@@ -31,9 +31,10 @@ pub fn audit_action(lang: Lang, action: identity_domain::AuditAction) -> &'stati
         AuditAction::FactorAdded => ("Second factor added", "Second facteur ajouté"),
         AuditAction::FactorRenamed => ("Second factor renamed", "Second facteur renommé"),
         AuditAction::FactorRemoved => ("Second factor removed", "Second facteur retiré"),
-        AuditAction::FactorsReset => {
-            ("Second factors reset by an administrator", "Seconds facteurs réinitialisés par un administrateur")
-        }
+        AuditAction::FactorsReset => (
+            "Second factors reset by an administrator",
+            "Seconds facteurs réinitialisés par un administrateur",
+        ),
         AuditAction::RecoveryCodesRegenerated => ("New recovery codes", "Nouveaux codes de récupération"),
         AuditAction::PasswordAccepted => {
             ("Password accepted, second factor awaited", "Mot de passe accepté, second facteur attendu")

@@ -64,7 +64,7 @@ async fn creating_a_user_redirects_to_a_page_that_shows_the_one_time_password_on
             request_id: None,
         })
         .await;
-    assert!(signed.is_ok_and(|s| s.password_change_only), "the shown password is Pat's one-time password");
+    assert!(signed.is_ok_and(|s| s.password_change_only()), "the shown password is Pat's one-time password");
     let removal = set_cookies(&page.headers);
     assert!(removal.iter().any(|c| c.starts_with("__Host-console-created=") && c.contains("Max-Age=0")), "{removal:?}");
 
@@ -75,7 +75,7 @@ async fn creating_a_user_redirects_to_a_page_that_shows_the_one_time_password_on
     assert!(again.html.contains("Pat Paralegal"), "{}", again.html);
     let owner = app.admin_caller().await;
     let users = app.service.list_users(&owner, &UserQuery::default()).await.unwrap();
-    assert_eq!(users.items.iter().filter(|u| u.email.as_str() == "pat@maple.example").count(), 1, "one Pat");
+    assert_eq!(users.items.iter().filter(|u| u.user.email.as_str() == "pat@maple.example").count(), 1, "one Pat");
 
     // Not a user's address: not found, in the console's style.
     let page = send(get(&app, "/console/users/not-an-id/created", Some(&admin))).await;
