@@ -60,6 +60,24 @@ impl TotpSecret {
         base32(self.expose_bytes())
     }
 
+    /// A secret in Base32 as an authenticator app shows or exports it
+    /// (spaces, padding and case ignored); `None` unless it is Base32 of
+    /// exactly 160 bits.
+    pub fn from_base32(text: &str) -> Option<Self> {
+        let mut bytes = Vec::with_capacity(TOTP_SECRET_BYTES);
+        let (mut buffer, mut bits) = (0u32, 0u32);
+        for c in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+            let value = BASE32.iter().position(|b| char::from(*b) == c.to_ascii_uppercase())?;
+            buffer = (buffer << 5) | u32::try_from(value).ok()?;
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                bytes.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
+            }
+        }
+        Some(Self::from_bytes(bytes.try_into().ok()?))
+    }
+
     /// The code for one step (RFC 6238 over RFC 4226's dynamic truncation).
     pub fn code_at_step(&self, step: u64) -> u32 {
         hotp(self.expose_bytes(), step, TOTP_DIGITS)
@@ -433,6 +451,9 @@ mod tests {
         }
         let secret = TotpSecret::from_bytes(*b"12345678901234567890");
         assert_eq!(secret.base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(TotpSecret::from_base32("gezd gnbv gy3t qojq gezd gnbv gy3t qojq"), Some(secret));
+        assert_eq!(TotpSecret::from_base32("GEZDGNBV"), None, "too short");
+        assert_eq!(TotpSecret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1"), None, "not Base32");
     }
 
     #[test]

@@ -217,6 +217,17 @@ async fn security(
     render(status, &page)
 }
 
+/// The security page again, with a refusal beside its field or above the
+/// forms, answered with the refusal's status.
+async fn refused_on_security(state: &ConsoleState, session: &Session, refusal: impl Describe) -> Response {
+    let (lang, _, _) = layout(state, session).await;
+    let mut errors = Errors::default();
+    let problem = refusal.describe(lang.text());
+    let status = problem.status;
+    errors.add(problem);
+    security(state, session, None, errors, status).await
+}
+
 /// `GET /console/security`: one's second factors (after the password is
 /// typed again, when it was not typed in the last ten minutes).
 pub async fn security_page(
@@ -257,14 +268,7 @@ pub async fn confirm_password(
     }
     match state.service.confirm_password(&session.caller, form.password).await {
         Ok(()) => Redirect::to(paths::SECURITY).into_response(),
-        Err(e) => {
-            let (lang, _, _) = layout(&state, &session).await;
-            let mut errors = Errors::default();
-            let problem = e.describe(lang.text());
-            let status = problem.status;
-            errors.add(problem);
-            security(&state, &session, None, errors, status).await
-        }
+        Err(e) => refused_on_security(&state, &session, e).await,
     }
 }
 
@@ -340,14 +344,7 @@ pub async fn start_totp(State(state): State<ConsoleState>, posted: SessionForm<N
             };
             render(StatusCode::OK, &page)
         }
-        Err(e) => {
-            let (lang, _, _) = layout(&state, &session).await;
-            let mut errors = Errors::default();
-            let problem = e.describe(lang.text());
-            let status = problem.status;
-            errors.add(problem);
-            security(&state, &session, None, errors, status).await
-        }
+        Err(e) => refused_on_security(&state, &session, e).await,
     }
 }
 
@@ -432,14 +429,7 @@ pub async fn rename_factor(
     };
     match state.service.rename_factor(&session.caller, factor, &form.name).await {
         Ok(_) => Redirect::to(&format!("{}?done=renamed", paths::SECURITY)).into_response(),
-        Err(e) => {
-            let (lang, _, _) = layout(&state, &session).await;
-            let mut errors = Errors::default();
-            let problem = e.describe(lang.text());
-            let status = problem.status;
-            errors.add(problem);
-            security(&state, &session, None, errors, status).await
-        }
+        Err(e) => refused_on_security(&state, &session, e).await,
     }
 }
 

@@ -9,28 +9,11 @@ use identity_domain::ports::Clock;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-/// The Base32 of RFC 4648 back to bytes (the form the API gives a secret in).
-fn base32_decode(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
-    for c in text.bytes().filter(|c| *c != b' ') {
-        let value = ALPHABET.iter().position(|a| *a == c).expect("Base32") as u32;
-        buffer = (buffer << 5) | value;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    out
-}
-
 /// The code an authenticator holding `secret` (Base32) shows now, by the
 /// server's clock.
 fn code(app: &App, secret: &str) -> String {
-        let bytes: [u8; 20] = base32_decode(secret).try_into().expect("a 160-bit secret");
-    let step = totp_step(app.adapters.clock.now());
-    format!("{:06}", identity_domain::TotpSecret::from_bytes(bytes).code_at_step(step))
+        let secret = identity_domain::TotpSecret::from_base32(secret).expect("a 160-bit Base32 secret");
+    format!("{:06}", secret.code_at_step(totp_step(app.adapters.clock.now())))
 }
 
 /// Moves the server's clock a TOTP step on (past any throttle delay).

@@ -12,17 +12,7 @@ use reqwest::header;
 
 /// The Base32 key a page shows (grouped by four) back to a secret.
 fn secret_of(key: &str) -> TotpSecret {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
-    for c in key.bytes().filter(|c| *c != b' ') {
-        buffer = (buffer << 5) | ALPHABET.iter().position(|a| *a == c).expect("Base32") as u32;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    TotpSecret::from_bytes(out.try_into().expect("a 160-bit key"))
+    TotpSecret::from_base32(key).expect("a 160-bit Base32 key")
 }
 
 fn code(app: &App, secret: &TotpSecret) -> String {
