@@ -294,15 +294,17 @@ impl FactorName {
     /// # Errors
     /// [`FactorNameError`].
     pub fn parse(typed: &str) -> Result<Self, FactorNameError> {
+        // As typed: a control character or a length over the limit is
+        // refused before any trimming, as the API's schema says.
+        if typed.chars().any(char::is_control) {
+            return Err(FactorNameError::Control);
+        }
+        if typed.chars().count() > MAX_FACTOR_NAME_LENGTH {
+            return Err(FactorNameError::TooLong);
+        }
         let name = typed.trim();
         if name.is_empty() {
             return Err(FactorNameError::Empty);
-        }
-        if name.chars().count() > MAX_FACTOR_NAME_LENGTH {
-            return Err(FactorNameError::TooLong);
-        }
-        if name.chars().any(char::is_control) {
-            return Err(FactorNameError::Control);
         }
         Ok(Self(name.to_owned()))
     }
@@ -474,6 +476,14 @@ mod tests {
         assert_eq!(factor.matching_step(&code(step + 1), now), Some(step + 1));
         assert_eq!(factor.matching_step("12 345", now), None);
         assert_eq!(factor.matching_step("abcdef", now), None);
+    }
+
+    #[test]
+    fn a_factor_name_is_checked_as_typed() {
+        assert_eq!(FactorName::parse("  Phone ").map(|n| n.as_str().to_owned()), Ok("Phone".to_owned()));
+        assert_eq!(FactorName::parse("\u{c}Phone"), Err(FactorNameError::Control));
+        assert_eq!(FactorName::parse(&format!(" {}", "a".repeat(60))), Err(FactorNameError::TooLong));
+        assert_eq!(FactorName::parse("   "), Err(FactorNameError::Empty));
     }
 
     #[test]
