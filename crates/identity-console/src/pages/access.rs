@@ -274,6 +274,17 @@ pub async fn forgot(State(state): State<ConsoleState>, posted: VisitorForm<Forgo
     (visitor.jar, Redirect::to(&format!("{}?sent=1", paths::FORGOT))).into_response()
 }
 
+/// The sign-in page after a link was used (console or portal, by
+/// `sign_in`): the notice, and the practice code and email filled in when
+/// the link's holder is known.
+pub(crate) fn sign_in_after_link(sign_in: &str, notice: &str, prefill: Option<(String, String)>) -> String {
+    let mut next = format!("{sign_in}?notice={notice}");
+    if let Some((practice, email)) = prefill {
+        next.push_str(&format!("&practice={}&email={}", encode(&practice), encode(&email)));
+    }
+    next
+}
+
 /// What an emailed link is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkPage {
@@ -399,12 +410,8 @@ pub async fn redeem_link(
     };
     match result {
         Ok(()) => {
-            let mut next = format!("{}?notice={notice}", paths::SIGN_IN);
-            if let Some(holder) = holder {
-                let (practice, email) = (holder.practice_slug.to_string(), holder.email.to_string());
-                next.push_str(&format!("&practice={}&email={}", encode(&practice), encode(&email)));
-            }
-            Redirect::to(&next).into_response()
+            let prefill = holder.map(|h| (h.practice_slug.to_string(), h.email.to_string()));
+            Redirect::to(&sign_in_after_link(paths::SIGN_IN, notice, prefill)).into_response()
         }
         Err(LinkError::InvalidLink) => {
             let page = dead_link(which, visitor.lang, visitor.csrf.clone());

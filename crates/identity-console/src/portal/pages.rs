@@ -9,7 +9,6 @@ use crate::i18n::{Lang, Text, fill};
 use crate::messages::{Describe, Problem, text_problem};
 use crate::pages::access::{DeadLink, ForgotForm, LinkState, Sent, SignInForm, sign_in_refused};
 use crate::pages::party::{case_status_label, part_label};
-use crate::pages::users::encode;
 use crate::pages::{Errors, render};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -271,12 +270,9 @@ async fn redeem(which: LinkUse, state: ConsoleState, posted: PortalVisitorForm<L
     };
     match result {
         Ok(()) => {
-            let mut next = format!("{}?notice={notice}", paths::SIGN_IN);
-            if let Some(holder) = holder {
-                let (practice, email) = (holder.practice_slug.to_string(), holder.email.to_string());
-                next.push_str(&format!("&practice={}&email={}", encode(&practice), encode(&email)));
-            }
-            Redirect::to(&next).into_response()
+            let prefill = holder.map(|h| (h.practice_slug.to_string(), h.email.to_string()));
+            Redirect::to(&crate::pages::access::sign_in_after_link(paths::SIGN_IN, notice, prefill))
+                .into_response()
         }
         Err(LinkError::InvalidLink) => {
             let page = dead_link(which, visitor.lang, visitor.csrf.clone());
