@@ -33,6 +33,10 @@ use tower::ServiceExt;
 const FORGOT_STOP_WAIT: Duration = Duration::from_secs(5);
 /// How long the outbox worker gets to finish the email in hand at shutdown.
 const WORKER_STOP_WAIT: Duration = Duration::from_secs(10);
+/// How long closing the database may take at shutdown: a connection still
+/// held by work that outlived its own wait would otherwise hold the process
+/// up for ever; the database ends the session when the process exits.
+const STORE_CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// Opens the database with the configured time limits, and migrates it.
 ///
@@ -329,7 +333,10 @@ impl Server {
         if tokio::time::timeout(WORKER_STOP_WAIT, worker).await.is_err() {
             tracing::warn!("the outbox worker did not stop in time");
         }
-        store.close().await.map_err(|e| e.to_string())?;
+        match tokio::time::timeout(STORE_CLOSE_WAIT, store.close()).await {
+            Ok(closed) => closed.map_err(|e| e.to_string())?,
+            Err(_) => tracing::warn!("a database connection was still in use at shutdown: left to the exit"),
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -139,7 +139,7 @@ struct Api {
 
 impl Api {
     async fn sign_in(base: &str, email: &str, password: &str) -> Self {
-        let http = reqwest::Client::new();
+        let http = binary::http();
         let body = serde_json::json!({ "practice": "practice", "email": email, "password": password });
         let answer: serde_json::Value = http
             .post(format!("{base}/api/v1/sessions"))

@@ -79,7 +79,7 @@ async fn the_users_table_pages_by_the_chosen_size_shows_the_new_columns_and_drop
         .unwrap();
     assert!(seeded.success(), "seeding failed: {seeded}");
     // One invitation sent through the API.
-    let http = reqwest::Client::new();
+    let http = binary::http();
     let token = api_token(&http, &base).await;
     let roles: serde_json::Value = http
         .get(format!("{base}/api/v1/roles"))

@@ -264,7 +264,7 @@ async fn with_the_database_gone_a_request_answers_503_without_waiting_for_the_re
         assert!(took < Duration::from_secs(15), "{took:?}");
     }
     // The console's pages say the same: try again in a moment, no cause.
-    let page = reqwest::Client::new()
+    let page = binary::http()
         .get(format!("{}/console/users", server.base))
         .header("cookie", format!("__Host-session={admin}"))
         .send()
@@ -419,7 +419,7 @@ async fn two_servers_on_one_postgresql_spend_one_address_budget_that_survives_a_
     let (a, server_a) = serve_in_process(&dir, &toml).await;
     let (b, server_b) = serve_in_process(&dir, &toml).await;
     away_from_a_window_edge().await;
-    let http = reqwest::Client::new();
+    let http = binary::http();
     let spent = [
         sign_in_status(&http, &a).await,
         sign_in_status(&http, &b).await,
@@ -453,7 +453,7 @@ async fn the_address_budget_survives_a_restart_on_sqlite() {
         mail = dir.join("outbox").display(),
     );
     away_from_a_window_edge().await;
-    let http = reqwest::Client::new();
+    let http = binary::http();
     let (first, server) = serve_in_process(&dir, &toml).await;
     assert_eq!(sign_in_status(&http, &first).await, 401);
     assert_eq!(

@@ -119,7 +119,8 @@ impl Cluster {
 
     async fn stop(self) {
         for server in self.servers {
-            assert!(server.stop().0, "a server did not stop cleanly");
+            let (clean, log) = server.stop();
+            assert!(clean, "a server did not stop cleanly:\n{log}");
         }
         let admin = SeaStore::connect(&self.pg).await.unwrap();
         let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
@@ -356,7 +357,7 @@ async fn sessions_failures_versions_and_the_outbox_are_shared_by_every_server() 
     assert_eq!(locked, 1);
 
     // Versions: three edits of one version, one per server, at once.
-    let http = reqwest::Client::new();
+    let http = binary::http();
     let (status, user) =
         clients[0].send(Method::GET, &format!("/api/v1/users/{id}"), Some(&admin), None).await;
     assert_eq!(status, StatusCode::OK);

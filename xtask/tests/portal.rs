@@ -482,7 +482,7 @@ struct Answer {
 
 impl Visitor {
     fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let http = binary::http_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Self { http, base: base.to_owned(), cookies: Vec::new() }
     }
 

@@ -70,7 +70,7 @@ impl Client {
 async fn walk(dir: &Path, database_url: Option<&str>) {
     use reqwest::Method;
     let server = start(dir, database_url);
-    let client = Client { http: reqwest::Client::new(), base: server.base.clone() };
+    let client = Client { http: binary::http(), base: server.base.clone() };
     let one_time = server.first_password.clone().expect("first start printed a password");
 
     let (status, signed) = client.sign_in("admin@practice.example", &one_time).await;
@@ -153,7 +153,7 @@ async fn walk(dir: &Path, database_url: Option<&str>) {
     // A restart keeps users, sessions and cases; no second first start.
     let again = start(dir, database_url);
     assert!(again.first_password.is_none());
-    let client = Client { http: reqwest::Client::new(), base: again.base.clone() };
+    let client = Client { http: binary::http(), base: again.base.clone() };
     let (status, me) = client.send(Method::GET, "/api/v1/me", Some(&admin), None).await;
     assert_eq!(status, StatusCode::OK, "the session survived the restart: {me}");
     let (_, cases) =
@@ -222,7 +222,7 @@ async fn the_csv_download_of_a_practice_of_100000_users_holds_every_user_once() 
     let seeded = binary::xtask(&dir).args(["seed", "--users", &SEEDED.to_string()]).output().unwrap();
     assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
 
-    let client = Client { http: reqwest::Client::new(), base: server.base.clone() };
+    let client = Client { http: binary::http(), base: server.base.clone() };
     let one_time = server.first_password.clone().unwrap();
     let (_, signed) = client.sign_in("admin@practice.example", &one_time).await;
     let admin = signed["token"].as_str().unwrap().to_owned();
@@ -260,7 +260,7 @@ async fn the_csv_download_of_a_practice_of_100000_users_holds_every_user_once() 
 async fn the_console_and_the_api_spend_one_budget_per_address() {
     let dir = temp_dir("limits");
     let server = start_with(&dir, None, &[("IDENTITY_SECURITY__ANONYMOUS_PER_MINUTE", "2")]);
-    let http = reqwest::Client::new();
+    let http = binary::http();
     let mut statuses = Vec::new();
     for path in
         ["/console/sign-in", "/console/sign-in", "/console/sign-in", "/console/forgot", "/recover", "/join"]

@@ -293,7 +293,7 @@ pub async fn spawn(backend: Backend, options: Options) -> Option<App> {
     };
     let clock = memory.as_ref().map_or(clock, |m| m.clock.clone());
     let adapters = Adapters { clock, dir, queue, memory, database, _stop: Some(stop) };
-    let http = reqwest::Client::builder().build().unwrap();
+    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap();
     let admin = first_sign_in_at(&http, &base, NewPractice::example().admin_email.as_str(), &one_time).await;
     let owner = service.authenticate(&Token::presented(&admin)).await.unwrap().user();
     let app = App { base, http, adapters, service, admin, owner, forgot };

@@ -15,6 +15,21 @@ use std::time::{Duration, Instant};
 
 pub const PASSWORD: &str = "a long and private passphrase";
 
+/// The longest a test waits for one answer, or for a server to stop: a
+/// server that hangs fails its test with a message instead of holding the
+/// whole run until CI cuts it.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// An HTTP client that gives up on an answer after [`PATIENCE`].
+pub fn http() -> reqwest::Client {
+    http_builder().build().unwrap()
+}
+
+/// [`http`]'s settings, to add to.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().timeout(PATIENCE)
+}
+
 /// A fresh folder under the system's temporary folder.
 pub fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("identity-{tag}-{}", uuid::Uuid::now_v7().simple()));
@@ -97,12 +112,23 @@ pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Result<Running, String> {
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("start xtask serve");
     let mut log = Log::drain(child.stderr.take().unwrap());
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    // stdout is read on a thread of its own, so that a server that neither
+    // listens nor exits fails the test after [`PATIENCE`] instead of
+    // holding it; the thread goes on reading (and dropping) the rest, so
+    // that printing never blocks the server.
+    let (lines, printed) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = lines.send(line);
+        }
+    });
+    let deadline = Instant::now() + PATIENCE;
     let mut first_password = None;
     let mut base = None;
     let mut banner = Vec::new();
-    for line in stdout.by_ref().lines() {
-        let line = line.unwrap();
+    while let Ok(line) = printed.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         if let Some(rest) = line.trim().strip_prefix("password:") {
             first_password = rest.split_whitespace().next().map(str::to_owned);
         }
@@ -114,21 +140,42 @@ pub fn try_start(dir: &Path, env: &[(&str, &str)]) -> Result<Running, String> {
         banner.push(line);
     }
     let Some(base) = base else {
+        let running = child.try_wait().unwrap().is_none();
+        if running {
+            let _ = child.kill();
+        }
         child.wait().unwrap();
-        return Err(log.finish());
+        let log = log.finish();
+        return Err(if running { format!("{log}\n(not listening after {PATIENCE:?}: killed)") } else { log });
     };
-    // The rest of stdout, read so that printing never blocks the server.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     Ok(Running { child: Some(child), base, first_password, banner, log })
 }
 
 impl Running {
-    /// SIGTERM, then whether it exited 0, and what it logged.
+    /// SIGTERM, then whether it exited 0 within [`PATIENCE`], and what it
+    /// logged. One still running then is killed, and counts as not stopped.
     pub fn stop(mut self) -> (bool, String) {
         let mut child = self.child.take().unwrap();
+        // A frozen server (SIGSTOP) would never act on the SIGTERM.
+        Command::new("kill").args(["-CONT", &child.id().to_string()]).status().unwrap();
         Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-        let status = child.wait().unwrap();
-        (status.success(), self.log.finish())
+        let deadline = Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let log = self.log.finish();
+        match status {
+            Some(status) => (status.success(), log),
+            None => (false, format!("{log}\n(still running {PATIENCE:?} after SIGTERM: killed)")),
+        }
     }
 
     /// SIGKILL: no shutdown at all.
@@ -139,7 +186,7 @@ impl Running {
     }
 
     pub fn client(&self) -> Client {
-        Client { http: reqwest::Client::new(), base: self.base.clone() }
+        Client { http: http(), base: self.base.clone() }
     }
 }
 

@@ -38,7 +38,11 @@ pub struct Page {
 
 /// A client of `app` that does not follow redirects (the tests read them).
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// Sends `request` and reads the whole answer.
