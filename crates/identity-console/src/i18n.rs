@@ -251,6 +251,9 @@ texts! {
     filter: "Filter", "Filtrer";
     apply: "Apply", "Appliquer";
     clear_filters: "Clear all filters", "Effacer tous les filtres";
+    second_factor: "Second factor", "Second facteur";
+    with_second_factor: "Has a second factor", "A un second facteur";
+    without_second_factor: "No second factor", "Sans second facteur";
     columns: "Columns", "Colonnes";
     save_columns: "Show these columns", "Afficher ces colonnes";
     download_csv: "Download CSV", "Télécharger en CSV";

@@ -126,6 +126,16 @@ struct Person {
     language: &'static str,
     time_zone: &'static str,
     created: i64,
+    /// A second factor: none, confirmed, or an enrolment not finished
+    /// (which does not count).
+    factor: FactorState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FactorState {
+    None,
+    Confirmed,
+    Unconfirmed,
 }
 
 /// Which users one walk asks for.
@@ -139,6 +149,7 @@ struct FilterSpec {
     /// The text, and whether it goes through `with_search` (folded) or is
     /// set as it is.
     search: Option<(String, bool)>,
+    second_factor: Option<bool>,
 }
 
 /// One walk through every page of one query.
@@ -182,9 +193,23 @@ fn person() -> impl Strategy<Value = Person, Tree: Send> {
         select(LANGUAGES),
         select(TIME_ZONES),
         select(CREATED),
+        select(&[FactorState::None, FactorState::None, FactorState::Confirmed, FactorState::Unconfirmed][..]),
     )
         .prop_map(
-            |(rank, name, local, domain, status, role, profiles, sites, language, time_zone, created)| {
+            |(
+                rank,
+                name,
+                local,
+                domain,
+                status,
+                role,
+                profiles,
+                sites,
+                language,
+                time_zone,
+                created,
+                factor,
+            )| {
                 Person {
                     rank,
                     name,
@@ -197,6 +222,7 @@ fn person() -> impl Strategy<Value = Person, Tree: Send> {
                     language,
                     time_zone,
                     created,
+                    factor,
                 }
             },
         )
@@ -217,14 +243,16 @@ fn filter() -> impl Strategy<Value = FilterSpec, Tree: Send> {
         weighted(0.15, 0..3usize),
         weighted(0.1, select(LANGUAGES)),
         weighted(0.3, (needle, any::<bool>())),
+        weighted(0.2, any::<bool>()),
     )
-        .prop_map(|(statuses, role, profile, site, language, search)| FilterSpec {
+        .prop_map(|(statuses, role, profile, site, language, search, second_factor)| FilterSpec {
             statuses,
             role,
             profile,
             site,
             language,
             search,
+            second_factor,
         })
 }
 
@@ -327,6 +355,8 @@ struct Model {
     profiles: Vec<ProfileId>,
     sites: Vec<SiteId>,
     users: BTreeMap<UserId, User>,
+    /// What second factor each user has.
+    factors: BTreeMap<UserId, FactorState>,
     /// Addresses are unique: the n-th user gets `.n`.
     added: usize,
     base: DateTime<Utc>,
@@ -342,6 +372,11 @@ impl Model {
     fn id<T: From<Uuid>>(&mut self) -> T {
         self.next_id += 1;
         T::from(Uuid::from_u128((u128::from(u64::MAX - self.next_id) << 64) | u128::from(self.nonce)))
+    }
+
+    /// Whether `user` has a confirmed second factor.
+    fn has_factor(&self, user: UserId) -> bool {
+        self.factors.get(&user) == Some(&FactorState::Confirmed)
     }
 
     fn role_name(&self, role: RoleId) -> &str {
@@ -361,6 +396,7 @@ impl Model {
             (u128::from((u64::from(p.rank) << 32) | position) << 64) | u128::from(self.nonce),
         ));
         let at = self.base + Duration::microseconds(p.created);
+        self.factors.insert(id, p.factor);
         Ok(User {
             id,
             practice: self.practice,
@@ -399,6 +435,7 @@ impl Model {
             site,
             language: spec.language.and_then(|l| Language::parse(l).ok()),
             search: None,
+            second_factor: spec.second_factor,
         };
         match &spec.search {
             Some((text, true)) => filter.with_search(text),
@@ -408,7 +445,7 @@ impl Model {
     }
 }
 
-async fn add_users(store: &dyn Store, users: &[User]) -> Outcome {
+async fn add_users(store: &dyn Store, model: &Model, users: &[User]) -> Outcome {
     let mut uow = store.begin(Access::Write).await.map_err(store_error("begin"))?;
     for user in users {
         let users = uow.users();
@@ -417,6 +454,23 @@ async fn add_users(store: &dyn Store, users: &[User]) -> Outcome {
             .await
             .map_err(store_error("reserve"))?;
         users.insert(user).await.map_err(store_error("insert user"))?;
+        let state = model.factors.get(&user.id).copied().unwrap_or(FactorState::None);
+        if state != FactorState::None {
+            let factor = Factor {
+                id: FactorId::from(Uuid::from_u128(user.id.as_uuid().as_u128() ^ 1)),
+                practice: user.practice,
+                user: user.id,
+                name: FactorName::parse("Phone").map_err(|e| e.to_string())?,
+                kind: FactorKind::Totp(TotpFactor {
+                    secret: TotpSecret::from_bytes([7; 20]),
+                    last_step: None,
+                }),
+                confirmed: state == FactorState::Confirmed,
+                created_at: user.created_at,
+                last_used_at: None,
+            };
+            uow.factors().insert(&factor).await.map_err(store_error("insert factor"))?;
+        }
     }
     uow.commit().await.map_err(store_error("commit users"))
 }
@@ -433,6 +487,7 @@ async fn set_up(store: &dyn Store, s: &Scenario) -> Result<Model, String> {
         profiles: Vec::new(),
         sites: Vec::new(),
         users: BTreeMap::new(),
+        factors: BTreeMap::new(),
         added: 0,
         base,
     };
@@ -484,7 +539,7 @@ async fn set_up(store: &dyn Store, s: &Scenario) -> Result<Model, String> {
     }
     uow.commit().await.map_err(store_error("commit catalogue"))?;
     let users = s.people.iter().map(|p| model.user(p)).collect::<Result<Vec<_>, _>>()?;
-    add_users(store, &users).await?;
+    add_users(store, &model, &users).await?;
     model.users.extend(users.into_iter().map(|u| (u.id, u)));
     Ok(model)
 }
@@ -525,7 +580,7 @@ async fn walk_pages(store: &dyn Store, model: &mut Model, walk: &Walk) -> Outcom
         Direction::Desc => a < b,
     };
     let mut expected: Vec<UserId> =
-        model.users.values().filter(|u| filter.matches(u)).map(|u| u.id).collect();
+        model.users.values().filter(|u| filter.matches(u, model.has_factor(u.id))).map(|u| u.id).collect();
     let mut walked: Vec<UserId> = Vec::new();
     let mut query = UserQuery { filter: filter.clone(), sort, direction, after: None, limit };
     let mut arrivals = walk.arrivals.clone();
@@ -543,7 +598,8 @@ async fn walk_pages(store: &dyn Store, model: &mut Model, walk: &Walk) -> Outcom
         if page.items.len() > limit as usize {
             return Err(format!("a page of {limit} held {} users", page.items.len()));
         }
-        let matching = model.users.values().filter(|u| filter.matches(u)).count() as u64;
+        let matching =
+            model.users.values().filter(|u| filter.matches(u, model.has_factor(u.id))).count() as u64;
         if page.total != Some(matching) {
             return Err(format!("page {page_index} counts {:?} matches, not {matching}\n{log}", page.total));
         }
@@ -575,9 +631,10 @@ async fn walk_pages(store: &dyn Store, model: &mut Model, walk: &Walk) -> Outcom
             arrivals.into_iter().partition(|(after, _)| *after == page_index);
         arrivals = later;
         let added = now.iter().map(|(_, p)| model.user(p)).collect::<Result<Vec<_>, _>>()?;
-        add_users(store, &added).await?;
+        add_users(store, model, &added).await?;
         for user in added {
-            let shows = filter.matches(&user) && beyond(&model.key(&user, sort), &at);
+            let shows =
+                filter.matches(&user, model.has_factor(user.id)) && beyond(&model.key(&user, sort), &at);
             let _ = writeln!(
                 log,
                 "added {} ({})",
@@ -597,7 +654,7 @@ async fn walk_pages(store: &dyn Store, model: &mut Model, walk: &Walk) -> Outcom
     }
     // Arrivals after the last page only join the practice.
     let late = arrivals.iter().map(|(_, p)| model.user(p)).collect::<Result<Vec<_>, _>>()?;
-    add_users(store, &late).await?;
+    add_users(store, model, &late).await?;
     model.users.extend(late.into_iter().map(|u| (u.id, u)));
 
     let mut keyed: Vec<(SortValue, UserId)> =

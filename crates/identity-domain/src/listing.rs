@@ -348,6 +348,10 @@ pub struct UserFilter {
     /// Case-insensitive substring of the name or email, already folded by
     /// [`search_key`] (see [`SearchTerm`]).
     pub search: Option<String>,
+    /// Only users who have (`true`) or have not (`false`) a confirmed
+    /// second factor: an authenticator whose enrolment was finished.
+    /// Recovery codes alone do not count, nor an enrolment in progress.
+    pub second_factor: Option<bool>,
 }
 
 impl UserFilter {
@@ -369,10 +373,13 @@ impl UserFilter {
         self
     }
 
-    /// Whether `user` passes the filter. Adapters without a query language
-    /// (the in-memory one) use this; database adapters must agree with it.
-    pub fn matches(&self, user: &User) -> bool {
+    /// Whether `user` passes the filter, given whether they have a
+    /// confirmed second factor ([`crate::Factor::confirmed`]). Adapters
+    /// without a query language (the in-memory one) use this; database
+    /// adapters must agree with it.
+    pub fn matches(&self, user: &User, has_second_factor: bool) -> bool {
         (self.statuses.is_empty() || self.statuses.contains(&user.status))
+            && self.second_factor.is_none_or(|wanted| wanted == has_second_factor)
             && self.role.is_none_or(|r| user.role == r)
             && self.profile.is_none_or(|p| user.profiles.contains(&p))
             && self.site.is_none_or(|s| user.sites.contains(&s))

@@ -11,7 +11,7 @@
 
 use super::members::{Activity, Member};
 use super::{SeaUnitOfWork, row, settle};
-use crate::entity::{email_history, roles, user_grams, user_profiles, user_sites, users};
+use crate::entity::{email_history, roles, user_factors, user_grams, user_profiles, user_sites, users};
 use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -135,6 +135,20 @@ fn filter_condition(filter: &UserFilter) -> Option<Condition> {
             .and_where(user_sites::Column::SiteId.eq(site.as_uuid()))
             .to_owned();
         condition = condition.add(users::Column::Id.in_subquery(members));
+    }
+    if let Some(wanted) = filter.second_factor {
+        // The users with a factor are few (mostly administrators): their
+        // set is read once, not probed per row.
+        let enrolled = Query::select()
+            .column(user_factors::Column::UserId)
+            .from(user_factors::Entity)
+            .and_where(user_factors::Column::Confirmed.eq(true))
+            .to_owned();
+        condition = condition.add(if wanted {
+            users::Column::Id.in_subquery(enrolled)
+        } else {
+            users::Column::Id.not_in_subquery(enrolled)
+        });
     }
     if let Some(language) = &filter.language {
         // A tag holds only letters, digits and hyphens: nothing LIKE reads

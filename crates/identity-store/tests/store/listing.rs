@@ -76,7 +76,7 @@ async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx)
             for direction in [Direction::Asc, Direction::Desc] {
                 let mut expected: Vec<(SortValue, &User)> = users
                     .iter()
-                    .filter(|u| filter.matches(u))
+                    .filter(|u| filter.matches(u, false))
                     .map(|u| (SortValue::of(u, sort, &role_names[&u.role]), u))
                     .collect();
                 expected.sort_by(|(va, a), (vb, b)| va.cmp(vb).then(a.id.cmp(&b.id)));
@@ -163,8 +163,11 @@ async fn the_short_grams_migration_fills_the_grams_of_users_stored_before_it(ctx
         .iter()
         .map(|term| {
             let filter = UserFilter::default().with_search(term);
-            let mut ids: Vec<(String, UserId)> =
-                users.iter().filter(|u| filter.matches(u)).map(|u| (u.name.search_key(), u.id)).collect();
+            let mut ids: Vec<(String, UserId)> = users
+                .iter()
+                .filter(|u| filter.matches(u, false))
+                .map(|u| (u.name.search_key(), u.id))
+                .collect();
             ids.sort();
             (*term, Some(ids.len() as u64), ids.into_iter().map(|(_, id)| id).collect::<Vec<_>>())
         })

@@ -184,3 +184,45 @@ async fn an_administrator_resets_a_user_s_factors_within_who_may_act_on_whom() {
     let path = format!("/api/v1/users/{ada}/factors/reset");
     app.call(Method::POST, &path, Some(&administrator), None).await.assert_problem(403, "use-self-service");
 }
+
+/// The users list and its CSV download filter on having a second factor:
+/// an enrolment not finished does not count; a value that is not `true` or
+/// `false` is refused, not ignored.
+#[tokio::test]
+async fn the_users_list_and_its_download_filter_on_having_a_second_factor() {
+    let Some(app) = spawn_app_with(without_rate_limits()).await else { return };
+    let (pat, pat_token) = app.add_user("pat@maple.example", "Paralegal").await;
+    enrol(&app, &pat_token).await;
+    let (sam, sam_token) = app.add_user("sam@maple.example", "Paralegal").await;
+    let begun = app.post("/api/v1/me/factors/totp", &sam_token, json!({ "name": "Phone" })).await;
+    assert_eq!(begun.status, StatusCode::CREATED, "{:#}", begun.body);
+
+    let ids = |answer: &Answer| -> Vec<String> {
+        let items = answer.body["items"].as_array().unwrap();
+        items.iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let with = app.get("/api/v1/users?second_factor=true", &app.admin).await;
+    assert_eq!(with.status, StatusCode::OK, "{:#}", with.body);
+    assert_eq!(ids(&with), vec![pat.to_string()]);
+    assert_eq!(with.body["total"], 1);
+    let without = app.get("/api/v1/users?second_factor=false&columns=name", &app.admin).await;
+    let without = ids(&without);
+    assert!(without.contains(&sam.to_string()), "an enrolment not finished is no factor");
+    assert!(without.contains(&app.owner.to_string()));
+    assert!(!without.contains(&pat.to_string()));
+
+    let csv = app
+        .http
+        .get(format!("{}/api/v1/users/export?second_factor=true&columns=name,email", app.base))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.unwrap();
+    assert!(text.contains("pat@maple.example") && !text.contains("sam@maple.example"), "{text}");
+
+    let refused = app.get("/api/v1/users?second_factor=yes", &app.admin).await;
+    refused.assert_problem(422, "invalid-field");
+    assert!(refused.body.to_string().contains("second_factor"), "{:#}", refused.body);
+}

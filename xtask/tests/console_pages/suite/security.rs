@@ -97,8 +97,23 @@ async fn a_required_factor_is_enrolled_then_asked_for_at_the_next_sign_in() {
     assert_ne!(full, waiting, "a new session");
     assert_eq!(send(get(&app, "/console/users", Some(&full))).await.status, StatusCode::OK);
 
-    // An administrator resets them, after a confirmation naming the person.
+    // The users table finds who has a second factor, with a chip that
+    // says so in the owner's French; built-in roles read in French too.
     let admin = owner_session(&app).await;
+    let with = send(get(&app, "/console/users?second_factor=true", Some(&admin))).await;
+    assert_eq!(with.status, StatusCode::OK);
+    assert!(with.html.contains("<td>pat@maple.example</td>"), "{}", with.html);
+    assert!(!with.html.contains("<td>owner@maple.example</td>"), "{}", with.html);
+    assert!(with.html.contains("Second facteur : A un second facteur"), "{}", with.html);
+    assert!(with.html.contains("<option value=\"true\" selected>A un second facteur</option>"));
+    assert!(with.html.contains("<td>Parajuriste</td>"), "the role column in French: {}", with.html);
+    let without = send(get(&app, "/console/users?second_factor=false", Some(&admin))).await;
+    assert!(!without.html.contains("<td>pat@maple.example</td>"));
+    assert!(without.html.contains("<td>owner@maple.example</td>"));
+    let bad = send(get(&app, "/console/users?second_factor=yes", Some(&admin))).await;
+    assert!(bad.html.contains("role=\"alert\"") && !bad.html.contains("<td>owner@maple.example</td>"), "refused, not ignored");
+
+    // An administrator resets them, after a confirmation naming the person.
     let confirm = send(get(&app, &format!("/console/users/{}/confirm/reset-factors", user.id), Some(&admin))).await;
     assert_eq!(confirm.status, StatusCode::OK);
     assert!(confirm.html.contains("Pat Person"));
@@ -109,4 +124,6 @@ async fn a_required_factor_is_enrolled_then_asked_for_at_the_next_sign_in() {
     assert!(location(&done).ends_with("done=factors_reset"));
     let page = send(get(&app, "/console/users", Some(&full))).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "signed out everywhere");
+    let with = send(get(&app, "/console/users?second_factor=true", Some(&admin))).await;
+    assert!(!with.html.contains("<td>pat@maple.example</td>"), "no factor any more");
 }

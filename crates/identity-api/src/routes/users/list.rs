@@ -23,6 +23,9 @@ pub struct ListUsersParams {
     /// Case-insensitive text in the name or email (no control characters).
     #[param(max_length = 200)]
     pub search: Option<String>,
+    /// `true`: only users with a second factor (an authenticator whose
+    /// enrolment is finished); `false`: only users without one.
+    pub second_factor: Option<bool>,
     /// The column to sort by (default `name`); `last_sign_in_at`,
     /// `profiles`, `sites` and `invitation` do not sort.
     #[param(schema_with = crate::dto::column_schema)]
@@ -94,6 +97,7 @@ impl ListUsersParams {
                 site: self.site.map(SiteId::from_uuid),
                 language: language?,
                 search: None,
+                second_factor: self.second_factor,
             }
             .with_search_term(search?.flatten());
             let query = UserQuery {

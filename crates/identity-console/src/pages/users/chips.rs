@@ -5,7 +5,7 @@
 
 use super::table::TableQuery;
 use super::{Catalogue, status_name};
-use crate::i18n::{Text, fill};
+use crate::i18n::{Lang, Text, fill, names};
 use crate::paths;
 use identity_domain::UserStatus;
 
@@ -24,11 +24,12 @@ pub(super) struct Chip {
 /// value that is not valid (an unknown status) gets its chip too, so that
 /// it can be removed as easily.
 pub(super) fn chips(
-    t: &Text,
+    lang: Lang,
     query: &TableQuery,
     catalogue: &Catalogue,
     rest: &[(&'static str, String)],
 ) -> Vec<Chip> {
+    let t = lang.text();
     let filters = query.filters();
     let mut chips = Vec::new();
     for (index, (key, value)) in filters.iter().enumerate() {
@@ -50,17 +51,27 @@ pub(super) fn chips(
             continue;
         }
         let (name, shown) = match *key {
-            "role" => {
-                (t.role, named(value, catalogue.roles.iter().map(|r| (r.id.to_string(), r.name.as_str()))))
-            }
+            "role" => (
+                t.role,
+                named(value, catalogue.roles.iter().map(|r| (r.id.to_string(), names::role(lang, r)))),
+            ),
             "profile" => (
                 t.profile,
-                named(value, catalogue.profiles.iter().map(|p| (p.id.to_string(), p.name.as_str()))),
+                named(value, catalogue.profiles.iter().map(|p| (p.id.to_string(), names::profile(lang, p)))),
             ),
-            "site" => {
-                (t.site, named(value, catalogue.sites.iter().map(|s| (s.id.to_string(), s.name.as_str()))))
-            }
+            "site" => (
+                t.site,
+                named(value, catalogue.sites.iter().map(|s| (s.id.to_string(), s.name.as_str().to_owned()))),
+            ),
             "language" => (t.language, value.clone()),
+            "second_factor" => (
+                t.second_factor,
+                match value.as_str() {
+                    "true" => t.with_second_factor.to_owned(),
+                    "false" => t.without_second_factor.to_owned(),
+                    other => other.to_owned(),
+                },
+            ),
             _ => (t.search_button, format!("“{value}”")),
         };
         chips.push(chip(t, name, &shown, others().collect(), query, rest));
@@ -69,8 +80,8 @@ pub(super) fn chips(
 }
 
 /// The name of the one of `known` whose id is `value`, else `value`.
-fn named<'a>(value: &str, mut known: impl Iterator<Item = (String, &'a str)>) -> String {
-    known.find(|(id, _)| id == value).map_or_else(|| value.to_owned(), |(_, name)| name.to_owned())
+fn named(value: &str, mut known: impl Iterator<Item = (String, String)>) -> String {
+    known.find(|(id, _)| id == value).map_or_else(|| value.to_owned(), |(_, name)| name)
 }
 
 fn chip(

@@ -14,6 +14,8 @@ pub struct TableQuery {
     site: String,
     language: String,
     search: String,
+    /// `true` or `false`: with or without a second factor.
+    second_factor: String,
     sort: String,
     direction: String,
     cursor: String,
@@ -59,6 +61,7 @@ impl TableQuery {
             ("profile", &self.profile),
             ("site", &self.site),
             ("language", &self.language),
+            ("second_factor", &self.second_factor),
             ("search", &self.search),
         ]
         .into_iter()
@@ -119,6 +122,7 @@ impl TableQuery {
             site: id(&self.site).ok()?.map(SiteId::from_uuid),
             language: parsed(&self.language, Language::parse).ok()?,
             search: None,
+            second_factor: parsed(&self.second_factor, str::parse::<bool>).ok()?,
         };
         Some(filter.with_search_term(SearchTerm::parse(&self.search).ok()?))
     }
@@ -192,6 +196,8 @@ pub(super) struct TablePage {
     roles: Vec<Choice>,
     profiles: Vec<Choice>,
     sites: Vec<Choice>,
+    /// With or without a second factor.
+    second_factors: Vec<Choice>,
     columns: Vec<Choice>,
     /// The page sizes offered.
     sizes: Vec<Choice>,
@@ -337,12 +343,19 @@ pub async fn table(
         .into_iter()
         .map(|s| choice(s.as_str().to_owned(), status_name(t, s).to_owned(), &query.status))
         .collect();
-    let roles =
-        catalogue.roles.iter().map(|r| choice(r.id.to_string(), r.name.to_string(), &query.role)).collect();
+    let roles = catalogue
+        .roles
+        .iter()
+        .map(|r| choice(r.id.to_string(), crate::i18n::names::role(viewer.lang, r), &query.role))
+        .collect();
     let profiles = catalogue
         .profiles
         .iter()
-        .map(|p| choice(p.id.to_string(), p.name.to_string(), &query.profile))
+        .map(|p| choice(p.id.to_string(), crate::i18n::names::profile(viewer.lang, p), &query.profile))
+        .collect();
+    let second_factors = [("true", t.with_second_factor), ("false", t.without_second_factor)]
+        .into_iter()
+        .map(|(value, label)| choice(value.to_owned(), label.to_owned(), query.second_factor.trim()))
         .collect();
     let sites =
         catalogue.sites.iter().map(|s| choice(s.id.to_string(), s.name.to_string(), &query.site)).collect();
@@ -362,7 +375,7 @@ pub async fn table(
     let mut kept = query.filters();
     kept.push(("sort", sort.as_str().to_owned()));
     kept.push(("direction", direction_name(direction).to_owned()));
-    let chips = super::chips::chips(t, &query, &catalogue, &kept[query.filters().len()..]);
+    let chips = super::chips::chips(viewer.lang, &query, &catalogue, &kept[query.filters().len()..]);
     let clear_all = {
         let mut pairs = kept[query.filters().len()..].to_vec();
         pairs.extend(query.kept_size().map(|n| ("size", n.to_string())));
@@ -396,6 +409,7 @@ pub async fn table(
         roles,
         profiles,
         sites,
+        second_factors,
         columns: column_choices,
         sizes,
         kept_size: query.kept_size(),
@@ -428,13 +442,18 @@ fn cell(
         UserColumn::Name => user.name.as_str().to_owned(),
         UserColumn::Email => user.email.as_str().to_owned(),
         UserColumn::Status => status_name(t, user.status).to_owned(),
-        UserColumn::Role => catalogue.role_name(user.role),
+        // Shown as the viewer reads it; sorted by the stored name.
+        UserColumn::Role => catalogue.role_label(viewer.lang, user.role),
         UserColumn::Language => user.language.as_str().to_owned(),
         UserColumn::TimeZone => user.time_zone.name().to_owned(),
         UserColumn::CreatedAt => when(user.created_at),
         UserColumn::LastSignIn => row.last_sign_in_at.map_or_else(|| t.never.to_owned(), when),
         UserColumn::Profiles => names(
-            catalogue.profiles.iter().filter(|p| user.profiles.contains(&p.id)).map(|p| p.name.as_str()),
+            catalogue
+                .profiles
+                .iter()
+                .filter(|p| user.profiles.contains(&p.id))
+                .map(|p| crate::i18n::names::profile(viewer.lang, p)),
         ),
         UserColumn::Sites => {
             names(catalogue.sites.iter().filter(|s| user.sites.contains(&s.id)).map(|s| s.name.as_str()))
@@ -466,13 +485,13 @@ fn cell(
 }
 
 /// Names in the folded order of names, separated by commas; a dash for none.
-fn names<'a>(found: impl Iterator<Item = &'a str>) -> String {
-    let mut found: Vec<&str> = found.collect();
+fn names<S: AsRef<str>>(found: impl Iterator<Item = S>) -> String {
+    let mut found: Vec<S> = found.collect();
     if found.is_empty() {
         return "—".to_owned();
     }
-    found.sort_by_cached_key(|n| identity_domain::person::search_key(n));
-    found.join(", ")
+    found.sort_by_cached_key(|n| identity_domain::person::search_key(n.as_ref()));
+    found.iter().map(AsRef::as_ref).collect::<Vec<&str>>().join(", ")
 }
 
 /// The column chooser.

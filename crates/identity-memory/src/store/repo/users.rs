@@ -117,11 +117,13 @@ impl UserRepository for MemoryUnitOfWork {
         practice: PracticeId,
         query: &UserQuery,
     ) -> Result<Page<ListedUser, UserCursor>, StoreError> {
+        let with_factor: std::collections::HashSet<UserId> =
+            self.working.factors.values().filter(|f| f.confirmed).map(|f| f.user).collect();
         let mut rows: Vec<(SortValue, User)> = self
             .working
             .users
             .values()
-            .filter(|u| u.practice == practice && query.filter.matches(u))
+            .filter(|u| u.practice == practice && query.filter.matches(u, with_factor.contains(&u.id)))
             .map(|u| (SortValue::of(u, query.sort, &self.role_name(u.role)), u.clone()))
             .collect();
         rows.sort_by(|(va, a), (vb, b)| va.cmp(vb).then(a.id.cmp(&b.id)));
