@@ -99,6 +99,13 @@ impl Describe for AccessError {
             Self::PasswordChangeRequired => Problem::general(StatusCode::FORBIDDEN, t.must_change_intro),
             Self::SecondFactorRequired => Problem::general(StatusCode::FORBIDDEN, t.second_step_intro),
             Self::EnrolmentRequired => Problem::general(StatusCode::FORBIDDEN, t.enrol_required_intro),
+        }
+    }
+}
+
+impl Describe for TargetError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
             Self::TargetOutranksCaller { super_admin: true, .. } => {
                 Problem::general(StatusCode::FORBIDDEN, t.err_target_super_admin)
             }
@@ -157,7 +164,6 @@ impl Describe for GrantError {
             Self::SuperAdminCapReached { cap } => {
                 Problem::conflict("role", fill(t.err_super_admin_cap, &[("cap", &cap.to_string())]))
             }
-            Self::LastSuperAdmin => Problem::conflict("role", t.err_last_super_admin.to_owned()),
         }
     }
 }
@@ -189,6 +195,7 @@ impl Describe for UpdateUserError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
             Self::VersionMismatch { .. } => version_changed(t),
             Self::UnknownSite => Problem::at("sites", t.err_unknown_site),
@@ -201,6 +208,7 @@ impl Describe for ChangeEmailError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
             Self::VersionMismatch { .. } => version_changed(t),
             Self::EmailPreviouslyUsed { holder, status } => email_used(t, *holder, *status),
@@ -216,9 +224,11 @@ impl Describe for SetAccessError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
             Self::VersionMismatch { .. } => version_changed(t),
             Self::Grant(e) => e.describe(t),
+            Self::LastSuperAdmin => Problem::conflict("role", t.err_last_super_admin.to_owned()),
             Self::Store(e) => e.describe(t),
         }
     }
@@ -238,6 +248,7 @@ impl Describe for InvitationError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
             Self::NotInvited { status } => Problem::general(
                 StatusCode::CONFLICT,
@@ -290,10 +301,11 @@ impl Describe for DeactivateError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
             Self::SelfDeactivation => Problem::at("active", t.err_self_deactivation),
             Self::Transition(e) => transition(t, e),
-            Self::Grant(e) => Problem { field: Some("active"), ..e.describe(t) },
+            Self::LastSuperAdmin => Problem::conflict("active", t.err_last_super_admin.to_owned()),
             // The page fills in the user's name.
             Self::OwnsOpenCases { count } => {
                 Problem::conflict("active", fill(t.err_open_cases, &[("count", &count.to_string())]))
@@ -308,9 +320,12 @@ impl Describe for ReactivateError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
             Self::Transition(e) => transition(t, e),
-            Self::Grant(e) => Problem { field: Some("active"), ..e.describe(t) },
+            Self::SuperAdminCapReached { cap } => {
+                Problem::conflict("active", fill(t.err_super_admin_cap, &[("cap", &cap.to_string())]))
+            }
             Self::Store(e) => e.describe(t),
         }
     }
@@ -320,6 +335,7 @@ impl Describe for SignOutError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
             Self::Store(e) => e.describe(t),
         }
@@ -352,6 +368,7 @@ impl Describe for ResetPasswordError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::not_found(t),
             Self::NotActive { status } => Problem::general(
                 StatusCode::CONFLICT,
@@ -635,10 +652,21 @@ impl Describe for RemoveFactorError {
     }
 }
 
-impl Describe for UserFactorsError {
+impl Describe for ReadUserFactorsError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::UserNotFound => Problem::general(StatusCode::NOT_FOUND, t.not_found_title),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for ResetFactorsError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::UserNotFound => Problem::general(StatusCode::NOT_FOUND, t.not_found_title),
             Self::Store(e) => e.describe(t),
         }
@@ -649,6 +677,7 @@ impl Describe for FactorPolicyError {
     fn describe(&self, t: &Text) -> Problem {
         match self {
             Self::Access(e) => e.describe(t),
+            Self::Target(e) => e.describe(t),
             Self::RoleNotFound => Problem::general(StatusCode::NOT_FOUND, t.not_found_title),
             Self::Store(e) => e.describe(t),
         }

@@ -605,7 +605,7 @@ pub async fn crossed_deactivations_of_super_admins_leave_one(store: Arc<dyn Stor
     assert_eq!(won, 1, "exactly one deactivation wins: {outcomes:?}");
     for outcome in &outcomes {
         if let Err(e) = outcome {
-            assert_eq!(e, &DeactivateError::Grant(GrantError::LastSuperAdmin));
+            assert_eq!(e, &DeactivateError::LastSuperAdmin);
         }
     }
     let role = f.role("Super Admin").await;

@@ -91,6 +91,14 @@ pub enum AccessError {
     /// The caller must enrol a second factor before doing anything else.
     #[error("you must add a second factor first")]
     EnrolmentRequired,
+}
+
+/// Why the caller may not act on another user's account through an
+/// administrator's path ("Who may act on whom" in the product rules). Only
+/// the operations that act on an account can answer it, so only their
+/// error enums carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
     /// The account acted on outranks the caller: it holds permissions the
     /// caller does not (`missing`), or it is a Super Admin's and the caller
     /// is not one. Only someone who holds everything a user holds may act on

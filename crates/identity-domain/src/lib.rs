@@ -125,7 +125,7 @@ pub use budget::{AddressKey, BudgetAnswer};
 pub use case::{Case, CaseStatus};
 pub use credential::{Credential, ThrottlePolicy};
 pub use email::{EmailAddress, EmailError};
-pub use error::{AccessError, Conflict, HashError, StoreError};
+pub use error::{AccessError, Conflict, HashError, StoreError, TargetError};
 pub use factor::{
     Factor, FactorKind, FactorName, FactorProof, FactorSummary, RecoveryCode, RecoveryCodeHash, TotpFactor,
     TotpSecret,

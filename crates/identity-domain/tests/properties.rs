@@ -657,7 +657,7 @@ impl Machine {
                     }));
                 }
                 if self.is_last_super_admin(before, &target) {
-                    refusals.push(DeactivateError::Grant(GrantError::LastSuperAdmin));
+                    refusals.push(DeactivateError::LastSuperAdmin);
                 }
                 match &to {
                     Some(to) if to.id == target.id => {
@@ -703,7 +703,7 @@ impl Machine {
                 };
                 let mut refusals = Vec::new();
                 if target.id == caller.user() {
-                    refusals.push(ReactivateError::Access(AccessError::UseSelfService));
+                    refusals.push(ReactivateError::Target(TargetError::UseSelfService));
                 }
                 if target.status != UserStatus::Inactive {
                     refusals.push(ReactivateError::Transition(IllegalTransition {
@@ -714,7 +714,7 @@ impl Machine {
                 if self.role(target.role).bypass
                     && self.super_admins(before, &[UserStatus::Invited, UserStatus::Active]) >= CAP
                 {
-                    refusals.push(ReactivateError::Grant(GrantError::SuperAdminCapReached { cap: CAP }));
+                    refusals.push(ReactivateError::SuperAdminCapReached { cap: CAP });
                 }
                 let result = judge!(service.reactivate_user(caller, target.id).await, refusals);
                 if let Ok(user) = &result {
@@ -726,7 +726,7 @@ impl Machine {
                 let target = before.users[user.get(&self.users)].clone();
                 let mut refusals = Vec::new();
                 if target.id == caller.user() {
-                    refusals.push(InvitationError::Access(AccessError::UseSelfService));
+                    refusals.push(InvitationError::Target(TargetError::UseSelfService));
                 }
                 if target.status != UserStatus::Invited {
                     refusals.push(InvitationError::NotInvited { status: target.status });
@@ -742,7 +742,7 @@ impl Machine {
                 let sent_before = self.w.outbox().await.len();
                 let mut refusals = Vec::new();
                 if target.id == caller.user() {
-                    refusals.push(InvitationError::Access(AccessError::UseSelfService));
+                    refusals.push(InvitationError::Target(TargetError::UseSelfService));
                 }
                 if target.status != UserStatus::Invited {
                     refusals.push(InvitationError::NotInvited { status: target.status });
@@ -823,7 +823,7 @@ impl Machine {
                 let mut refusals = Vec::new();
                 if target.id == caller.user() {
                     // An administrator's path, refused on one's own account.
-                    refusals.push(SetAccessError::Access(AccessError::UseSelfService));
+                    refusals.push(SetAccessError::Target(TargetError::UseSelfService));
                 }
                 if role.bypass
                     && !was_super_admin
@@ -832,7 +832,7 @@ impl Machine {
                     refusals.push(SetAccessError::Grant(GrantError::SuperAdminCapReached { cap: CAP }));
                 }
                 if was_super_admin && !role.bypass && self.is_last_super_admin(before, &target) {
-                    refusals.push(SetAccessError::Grant(GrantError::LastSuperAdmin));
+                    refusals.push(SetAccessError::LastSuperAdmin);
                 }
                 let result = judge!(
                     service.set_access(caller, target.id, role.id, BTreeSet::new(), None).await,

@@ -332,7 +332,7 @@ async fn immigration_users_page() {
     );
     assert_eq!(
         w.service.deactivate_user(&boss, w.owner.id, None).await.unwrap_err(),
-        DeactivateError::Access(AccessError::TargetOutranksCaller {
+        DeactivateError::Target(TargetError::TargetOutranksCaller {
             super_admin: true,
             missing: PermissionSet::EMPTY
         }),
@@ -343,7 +343,7 @@ async fn immigration_users_page() {
             .set_access(admin, w.owner.id, w.role("Administrator").await, BTreeSet::new(), None)
             .await
             .unwrap_err(),
-        SetAccessError::Access(AccessError::UseSelfService),
+        SetAccessError::Target(TargetError::UseSelfService),
         "the last Super Admin does not demote themself"
     );
     assert_eq!(
@@ -354,7 +354,7 @@ async fn immigration_users_page() {
     assert_eq!(promoted.role, super_admin, "with a seat free, a Super Admin may grant it");
     assert_eq!(
         w.service.reactivate_user(admin, ines.id).await.unwrap_err(),
-        ReactivateError::Grant(GrantError::SuperAdminCapReached { cap: 2 })
+        ReactivateError::SuperAdminCapReached { cap: 2 }
     );
     assert_eq!(
         w.sign_in(ines.email.as_str(), ines_password.expose()).await.unwrap_err(),

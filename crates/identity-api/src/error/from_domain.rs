@@ -19,12 +19,19 @@ impl From<AccessError> for ApiError {
             }
             AccessError::SecondFactorRequired => Self::new(ProblemKind::SecondFactorRequired, e.to_string()),
             AccessError::EnrolmentRequired => Self::new(ProblemKind::EnrolmentRequired, e.to_string()),
-            AccessError::TargetOutranksCaller { super_admin, missing } => {
+        }
+    }
+}
+
+impl From<TargetError> for ApiError {
+    fn from(e: TargetError) -> Self {
+        match e {
+            TargetError::TargetOutranksCaller { super_admin, missing } => {
                 Self::new(ProblemKind::TargetOutranksCaller, e.to_string())
                     .with("super_admin", super_admin)
                     .with("missing", missing)
             }
-            AccessError::UseSelfService => Self::new(ProblemKind::UseSelfService, e.to_string()),
+            TargetError::UseSelfService => Self::new(ProblemKind::UseSelfService, e.to_string()),
         }
     }
 }
@@ -119,7 +126,6 @@ impl From<GrantError> for ApiError {
             GrantError::SuperAdminCapReached { cap } => {
                 Self::new(ProblemKind::SuperAdminCapReached, detail).with("cap", cap)
             }
-            GrantError::LastSuperAdmin => Self::new(ProblemKind::LastSuperAdmin, detail),
         }
     }
 }
@@ -153,6 +159,7 @@ impl From<UpdateUserError> for ApiError {
     fn from(e: UpdateUserError) -> Self {
         match e {
             UpdateUserError::Access(e) => e.into(),
+            UpdateUserError::Target(e) => e.into(),
             UpdateUserError::UserNotFound => Self::not_found("user"),
             UpdateUserError::VersionMismatch { current } => version_mismatch(e.to_string(), current),
             UpdateUserError::UnknownSite => Self::invalid("sites", e),
@@ -165,6 +172,7 @@ impl From<ChangeEmailError> for ApiError {
     fn from(e: ChangeEmailError) -> Self {
         match e {
             ChangeEmailError::Access(e) => e.into(),
+            ChangeEmailError::Target(e) => e.into(),
             ChangeEmailError::UserNotFound => Self::not_found("user"),
             ChangeEmailError::VersionMismatch { current } => version_mismatch(e.to_string(), current),
             ChangeEmailError::EmailPreviouslyUsed { holder, status } => email_previously_used(holder, status),
@@ -180,9 +188,11 @@ impl From<SetAccessError> for ApiError {
     fn from(e: SetAccessError) -> Self {
         match e {
             SetAccessError::Access(e) => e.into(),
+            SetAccessError::Target(e) => e.into(),
             SetAccessError::UserNotFound => Self::not_found("user"),
             SetAccessError::VersionMismatch { current } => version_mismatch(e.to_string(), current),
             SetAccessError::Grant(e) => e.into(),
+            SetAccessError::LastSuperAdmin => Self::new(ProblemKind::LastSuperAdmin, e.to_string()),
             SetAccessError::Store(e) => e.into(),
         }
     }
@@ -196,6 +206,7 @@ impl From<InvitationError> for ApiError {
     fn from(e: InvitationError) -> Self {
         match e {
             InvitationError::Access(e) => e.into(),
+            InvitationError::Target(e) => e.into(),
             InvitationError::UserNotFound => Self::not_found("user"),
             InvitationError::NotInvited { status } => {
                 Self::new(ProblemKind::NotInvited, e.to_string()).with("user_status", status)
@@ -249,10 +260,11 @@ impl From<DeactivateError> for ApiError {
     fn from(e: DeactivateError) -> Self {
         match e {
             DeactivateError::Access(e) => e.into(),
+            DeactivateError::Target(e) => e.into(),
             DeactivateError::UserNotFound => Self::not_found("user"),
             DeactivateError::SelfDeactivation => Self::new(ProblemKind::SelfDeactivation, e.to_string()),
             DeactivateError::Transition(t) => illegal_transition(t),
-            DeactivateError::Grant(e) => e.into(),
+            DeactivateError::LastSuperAdmin => Self::new(ProblemKind::LastSuperAdmin, e.to_string()),
             DeactivateError::OwnsOpenCases { count } => {
                 Self::new(ProblemKind::OwnsOpenCases, e.to_string()).with("count", count)
             }
@@ -270,9 +282,12 @@ impl From<ReactivateError> for ApiError {
     fn from(e: ReactivateError) -> Self {
         match e {
             ReactivateError::Access(e) => e.into(),
+            ReactivateError::Target(e) => e.into(),
             ReactivateError::UserNotFound => Self::not_found("user"),
             ReactivateError::Transition(t) => illegal_transition(t),
-            ReactivateError::Grant(e) => e.into(),
+            ReactivateError::SuperAdminCapReached { cap } => {
+                Self::new(ProblemKind::SuperAdminCapReached, e.to_string()).with("cap", cap)
+            }
             ReactivateError::Store(e) => e.into(),
         }
     }
@@ -282,6 +297,7 @@ impl From<SignOutError> for ApiError {
     fn from(e: SignOutError) -> Self {
         match e {
             SignOutError::Access(e) => e.into(),
+            SignOutError::Target(e) => e.into(),
             SignOutError::UserNotFound => Self::not_found("user"),
             SignOutError::Store(e) => e.into(),
         }
@@ -360,6 +376,7 @@ impl From<ResetPasswordError> for ApiError {
     fn from(e: ResetPasswordError) -> Self {
         match e {
             ResetPasswordError::Access(e) => e.into(),
+            ResetPasswordError::Target(e) => e.into(),
             ResetPasswordError::UserNotFound => Self::not_found("user"),
             ResetPasswordError::NotActive { status } => {
                 Self::new(ProblemKind::UserNotActive, e.to_string()).with("user_status", status)

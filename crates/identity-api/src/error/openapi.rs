@@ -32,30 +32,30 @@ problems!(AccessError => [
     PasswordChangeRequired,
     SecondFactorRequired,
     EnrolmentRequired,
-    TargetOutranksCaller,
-    UseSelfService,
 ]);
+problems!(TargetError => [TargetOutranksCaller, UseSelfService]);
 problems!(StoreError => [StorageUnavailable, Internal]);
 problems!(HashError => [Busy, Internal]);
 problems!(SessionError => [Unauthenticated] + StoreError);
 problems!(SignInError => [SignInFailed, InvalidField] + HashError + StoreError);
 problems!(PasswordRejection => [PasswordRejected]);
-problems!(GrantError => [InvalidField, CannotGrant, SuperAdminOnly, SuperAdminCapReached, LastSuperAdmin]);
+problems!(GrantError => [InvalidField, CannotGrant, SuperAdminOnly, SuperAdminCapReached]);
 problems!(CreateUserError => [EmailPreviouslyUsed, InvalidField]
     + AccessError + GrantError + PasswordRejection + HashError + StoreError);
-problems!(UpdateUserError => [NotFound, VersionMismatch, InvalidField] + AccessError + StoreError);
+problems!(UpdateUserError => [NotFound, VersionMismatch, InvalidField] + AccessError + TargetError + StoreError);
 problems!(ChangeEmailError => [NotFound, VersionMismatch, EmailPreviouslyUsed, InvalidField, TooManyAttempts]
-    + AccessError + HashError + StoreError);
-problems!(SetAccessError => [NotFound, VersionMismatch] + AccessError + GrantError + StoreError);
-problems!(InvitationError => [NotFound, NotInvited] + AccessError + StoreError);
+    + AccessError + TargetError + HashError + StoreError);
+problems!(SetAccessError => [NotFound, VersionMismatch, LastSuperAdmin] + AccessError + TargetError + GrantError + StoreError);
+problems!(InvitationError => [NotFound, NotInvited] + AccessError + TargetError + StoreError);
 problems!(ReadUsersError => [NotFound] + AccessError + StoreError);
 problems!(ListUsersError => [] + AccessError + StoreError);
 problems!(ExportUsersError => [] + AccessError + StoreError);
 problems!(AssigneeError => [AssigneeNotFound, AssigneeNotActive, AssigneeCannotOwnCases, AssigneeSameUser]);
-problems!(DeactivateError => [NotFound, SelfDeactivation, IllegalTransition, OwnsOpenCases]
-    + AccessError + GrantError + AssigneeError + StoreError);
-problems!(ReactivateError => [NotFound, IllegalTransition] + AccessError + GrantError + StoreError);
-problems!(SignOutError => [NotFound] + AccessError + StoreError);
+problems!(DeactivateError => [NotFound, SelfDeactivation, IllegalTransition, OwnsOpenCases, LastSuperAdmin]
+    + AccessError + TargetError + AssigneeError + StoreError);
+problems!(ReactivateError => [NotFound, IllegalTransition, SuperAdminCapReached]
+    + AccessError + TargetError + StoreError);
+problems!(SignOutError => [NotFound] + AccessError + TargetError + StoreError);
 problems!(CreateCaseError => [] + AccessError + AssigneeError + StoreError);
 problems!(AssignCaseError => [NotFound, CaseClosed] + AccessError + AssigneeError + StoreError);
 problems!(CloseCaseError => [NotFound, CaseClosed] + AccessError + StoreError);
@@ -63,7 +63,7 @@ problems!(ReadCaseError => [NotFound] + AccessError + StoreError);
 problems!(ListCasesError => [NotFound] + AccessError + StoreError);
 problems!(ReassignCasesError => [NotFound, InvalidField] + AccessError + AssigneeError + StoreError);
 problems!(ResetPasswordError => [NotFound, UserNotActive]
-    + AccessError + PasswordRejection + HashError + StoreError);
+    + AccessError + TargetError + PasswordRejection + HashError + StoreError);
 problems!(LinkError => [InvalidLink] + PasswordRejection + HashError + StoreError);
 problems!(ChangePasswordError => [InvalidField, TooManyAttempts] + PasswordRejection + HashError + StoreError);
 problems!(EditUserError => [] + UpdateUserError + DeactivateError + ReactivateError);
@@ -103,8 +103,10 @@ problems!(OwnFactorsError => [PasswordConfirmationRequired] + AccessError + Stor
 problems!(RegenerateCodesError => [PasswordConfirmationRequired, NoSecondFactor] + AccessError + StoreError);
 problems!(RenameFactorError => [PasswordConfirmationRequired, NotFound, InvalidField] + AccessError + StoreError);
 problems!(RemoveFactorError => [PasswordConfirmationRequired, NotFound] + AccessError + StoreError);
-problems!(UserFactorsError => [NotFound] + AccessError + StoreError);
-problems!(FactorPolicyError => [NotFound] + AccessError + StoreError);
+problems!(ReadUserFactorsError => [NotFound] + AccessError + StoreError);
+problems!(ResetFactorsError => [NotFound] + AccessError + TargetError + StoreError);
+// Acting on a role, never on one's own account.
+problems!(FactorPolicyError => [NotFound, TargetOutranksCaller] + AccessError + StoreError);
 problems!(UpdateSettingsError => [SuperAdminOnly] + AccessError + SettingsError + StoreError);
 
 impl<A: Problems, B: Problems> Problems for (A, B) {

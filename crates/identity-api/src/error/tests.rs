@@ -46,7 +46,7 @@ fn every_error_answers_a_kind_its_enum_lists() {
             from: UserStatus::Inactive,
             to: UserStatus::Inactive,
         }),
-        DeactivateError::Grant(GrantError::LastSuperAdmin),
+        DeactivateError::LastSuperAdmin,
         DeactivateError::OwnsOpenCases { count: 1 },
         DeactivateError::Assignee(AssigneeError::SameUser),
         DeactivateError::Store(store()),

@@ -318,7 +318,7 @@ async fn regenerate_recovery_codes(
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "Their factors", body = FactorsView),
-        Answers<UserFactorsError>,
+        Answers<ReadUserFactorsError>,
     ))]
 async fn user_factors(
     State(state): State<ApiState>,
@@ -342,7 +342,7 @@ pub struct FactorsReset {
     params(("id" = Uuid, Path, description = "The user's id")),
     responses(
         (status = 200, description = "Reset", body = FactorsReset),
-        Answers<UserFactorsError>,
+        Answers<ResetFactorsError>,
     ))]
 async fn reset_factors(
     State(state): State<ApiState>,

@@ -3,7 +3,7 @@
 //! and who may act on whom.
 
 use super::{Caller, IdentityService};
-use crate::error::{AccessError, StoreError};
+use crate::error::{StoreError, TargetError};
 use crate::ids::{PracticeId, ProfileId, RoleId};
 use crate::permission::PermissionSet;
 use crate::ports::UnitOfWork;
@@ -35,9 +35,6 @@ pub enum GrantError {
         /// The practice's cap.
         cap: u32,
     },
-    /// The change would leave the practice with no active Super Admin.
-    #[error("the last active Super Admin cannot be demoted, deactivated or locked out")]
-    LastSuperAdmin,
 }
 
 /// A role with profiles, resolved in one practice.
@@ -90,25 +87,25 @@ impl IdentityService {
     /// Checks that `caller` may act on `target`'s account through an
     /// administrator's path (edit, email, role and profiles, password reset,
     /// sign-out, deactivation, reactivation, invitations): never on their own
-    /// account ([`AccessError::UseSelfService`]), and only when every
+    /// account ([`TargetError::UseSelfService`]), and only when every
     /// permission the target holds now is one the caller holds too, a Super
     /// Admin's account only by a Super Admin
-    /// ([`AccessError::TargetOutranksCaller`]).
-    pub(super) async fn check_may_act_on<E: From<AccessError> + From<StoreError>>(
+    /// ([`TargetError::TargetOutranksCaller`]).
+    pub(super) async fn check_may_act_on<E: From<TargetError> + From<StoreError>>(
         &self,
         uow: &mut dyn UnitOfWork,
         caller: &Caller,
         target: &User,
     ) -> Result<(), E> {
         if target.id == caller.user() {
-            return Err(AccessError::UseSelfService.into());
+            return Err(TargetError::UseSelfService.into());
         }
         let theirs = self.grants_of(uow, target).await?;
         let mine = caller.grants();
         if mine.may_act_on(&theirs) {
             return Ok(());
         }
-        Err(AccessError::TargetOutranksCaller {
+        Err(TargetError::TargetOutranksCaller {
             super_admin: theirs.bypass,
             missing: theirs.permissions.difference(mine.permissions),
         }
@@ -142,15 +139,17 @@ impl IdentityService {
 
     /// Checks that `caller` may move `target` (a new user when `None`) from
     /// its current role and profiles to `next`: only a Super Admin grants or
-    /// removes Super Admin, within the practice's cap, never from the last
-    /// active one; and nobody else grants a permission they do not hold.
+    /// removes Super Admin, within the practice's cap; and nobody else
+    /// grants a permission they do not hold. Whether the move takes Super
+    /// Admin away from `target` (the caller then checks that it is not the
+    /// last active one).
     pub(super) async fn check_assignment<E: From<GrantError> + From<StoreError>>(
         &self,
         uow: &mut dyn UnitOfWork,
         caller: &Caller,
         target: Option<&User>,
         next: &Assignment,
-    ) -> Result<(), E> {
+    ) -> Result<bool, E> {
         let before = match target {
             Some(user) => self.grants_of(uow, user).await?,
             None => Grants::default(),
@@ -174,12 +173,7 @@ impl IdentityService {
                 return Err(GrantError::SuperAdminCapReached { cap }.into());
             }
         }
-        if let Some(user) = target.filter(|_| before.bypass && !after.bypass)
-            && self.is_last_super_admin(uow, user).await?
-        {
-            return Err(GrantError::LastSuperAdmin.into());
-        }
-        Ok(())
+        Ok(target.is_some() && before.bypass && !after.bypass)
     }
 }
 

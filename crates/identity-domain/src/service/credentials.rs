@@ -4,7 +4,7 @@
 use super::{Caller, IdentityService, Origin, Recipient};
 use crate::audit::{Actor, AuditAction, AuditQuery, RequestId, Target};
 use crate::email::EmailAddress;
-use crate::error::{AccessError, HashError, StoreError};
+use crate::error::{AccessError, HashError, StoreError, TargetError};
 use crate::ids::UserId;
 use crate::link::{LinkPurpose, LinkSubject};
 use crate::mail::{MailSecret, Message};
@@ -47,6 +47,9 @@ pub enum ResetPasswordError {
     /// The caller may not reset passwords.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The account acted on may not be acted on by the caller.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
@@ -175,7 +178,7 @@ impl IdentityService {
     /// the user's sessions, voids earlier links and clears a sign-in lock.
     /// Never one's own password (that is `change_own_password`, with the
     /// current one), and only a user the caller may act on (see
-    /// [`AccessError::TargetOutranksCaller`]).
+    /// [`TargetError::TargetOutranksCaller`]).
     /// Returns the user (the reset changes the credential, not the user).
     ///
     /// # Errors

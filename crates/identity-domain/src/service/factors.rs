@@ -8,7 +8,7 @@
 
 use super::{Caller, IdentityService, Origin, Recipient};
 use crate::audit::{Actor, AuditAction, RequestId, Target};
-use crate::error::{AccessError, HashError, StoreError};
+use crate::error::{AccessError, HashError, StoreError, TargetError};
 use crate::factor::{
     Factor, FactorKind, FactorName, FactorNameError, FactorProof, FactorSummary, RECOVERY_CODE_COUNT,
     RecoveryCode, RecoveryCodeHash, TotpFactor, TotpSecret,
@@ -245,12 +245,29 @@ pub enum RemoveFactorError {
     Store(#[from] StoreError),
 }
 
-/// Why a user's factors could not be read or reset by an administrator.
+/// Why a user's factors could not be read by an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UserFactorsError {
-    /// The caller lacks the permission, or may not act on this user.
+pub enum ReadUserFactorsError {
+    /// The caller lacks `users.read` (and it is not their own account).
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// No such user in the caller's practice.
+    #[error("no such user")]
+    UserNotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a user's factors could not be reset by an administrator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResetFactorsError {
+    /// The caller lacks the permission.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// The caller may not act on this user.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
@@ -266,6 +283,11 @@ pub enum FactorPolicyError {
     /// could not grant.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The role holds permissions the caller does not, or is a Super
+    /// Admin role and the caller is not one
+    /// ([`TargetError::TargetOutranksCaller`] only).
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such role in the caller's practice.
     #[error("no such role")]
     RoleNotFound,
@@ -283,7 +305,8 @@ super::super::error::contended_through_store!(
     RegenerateCodesError,
     RenameFactorError,
     RemoveFactorError,
-    UserFactorsError,
+    ReadUserFactorsError,
+    ResetFactorsError,
     FactorPolicyError,
 );
 
@@ -833,16 +856,16 @@ impl IdentityService {
     /// is required of them.
     ///
     /// # Errors
-    /// [`UserFactorsError`].
+    /// [`ReadUserFactorsError`].
     pub async fn user_factors(
         &self,
         caller: &Caller,
         user: UserId,
-    ) -> Result<FactorOverview, UserFactorsError> {
+    ) -> Result<FactorOverview, ReadUserFactorsError> {
         caller.require_self_or(user, Permission::UsersRead)?;
         let mut uow = self.begin(Access::Read).await?;
         if uow.users().get(caller.practice(), user).await?.is_none() {
-            return Err(UserFactorsError::UserNotFound);
+            return Err(ReadUserFactorsError::UserNotFound);
         }
         Ok(self.overview(uow.as_mut(), caller.practice(), user).await?)
     }
@@ -853,15 +876,15 @@ impl IdentityService {
     /// sign-in they enrol again if a factor is required of them.
     ///
     /// # Errors
-    /// [`UserFactorsError`].
-    pub async fn reset_factors(&self, caller: &Caller, user: UserId) -> Result<u64, UserFactorsError> {
+    /// [`ResetFactorsError`].
+    pub async fn reset_factors(&self, caller: &Caller, user: UserId) -> Result<u64, ResetFactorsError> {
         caller.require(Permission::UsersResetPassword)?;
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
             let target_user =
-                uow.users().get(caller.practice(), user).await?.ok_or(UserFactorsError::UserNotFound)?;
-            self.check_may_act_on::<UserFactorsError>(uow.as_mut(), caller, &target_user).await?;
+                uow.users().get(caller.practice(), user).await?.ok_or(ResetFactorsError::UserNotFound)?;
+            self.check_may_act_on::<ResetFactorsError>(uow.as_mut(), caller, &target_user).await?;
             let removed = uow.factors().remove_all(caller.practice(), user).await?;
             let ended = uow.sessions().end_all_for_user(caller.practice(), user, None, now).await?;
             let details = json!({ "factors_removed": removed, "sessions_ended": ended });
@@ -906,7 +929,7 @@ impl IdentityService {
                 .ok_or(FactorPolicyError::RoleNotFound)?;
             let theirs = Grants::of(&found, []);
             if !caller.grants().may_act_on(&theirs) {
-                return Err(AccessError::TargetOutranksCaller {
+                return Err(TargetError::TargetOutranksCaller {
                     super_admin: theirs.bypass,
                     missing: theirs.permissions.difference(caller.grants().permissions),
                 }

@@ -1,11 +1,10 @@
 //! Deactivating and reactivating users, and signing them out everywhere.
 
-use super::access::GrantError;
 use super::cases::AssigneeError;
 use super::users::EarlierLinks;
 use super::{Caller, IdentityService};
 use crate::audit::{AuditAction, Target};
-use crate::error::{AccessError, StoreError};
+use crate::error::{AccessError, StoreError, TargetError};
 use crate::ids::UserId;
 use crate::link::LinkSubject;
 use crate::permission::Permission;
@@ -19,6 +18,9 @@ pub enum DeactivateError {
     /// The caller may not deactivate users (or reassign cases).
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The account acted on may not be acted on by the caller.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
@@ -28,9 +30,9 @@ pub enum DeactivateError {
     /// The user is already inactive.
     #[error(transparent)]
     Transition(#[from] IllegalTransition),
-    /// The last active Super Admin stays.
-    #[error(transparent)]
-    Grant(#[from] GrantError),
+    /// The user is the practice's last active Super Admin.
+    #[error("the last active Super Admin cannot be deactivated")]
+    LastSuperAdmin,
     /// The user still owns open cases: reassign them first, or name
     /// `reassign_to`.
     #[error("the user still owns {count} open case(s); reassign them first")]
@@ -52,15 +54,22 @@ pub enum ReactivateError {
     /// The caller may not reactivate users.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The account acted on may not be acted on by the caller.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
     /// The user is not inactive.
     #[error(transparent)]
     Transition(#[from] IllegalTransition),
-    /// Reactivating would pass the Super Admin cap.
-    #[error(transparent)]
-    Grant(#[from] GrantError),
+    /// The user is a Super Admin and the practice already has its maximum
+    /// of them.
+    #[error("the practice already has its maximum of {cap} Super Admins")]
+    SuperAdminCapReached {
+        /// The practice's maximum.
+        cap: u32,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -72,6 +81,9 @@ pub enum SignOutError {
     /// The caller may not sign this user out.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The account acted on may not be acted on by the caller.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
@@ -85,7 +97,7 @@ impl IdentityService {
     /// invitation and recovery links voided. Refused while the user owns
     /// open cases, unless `reassign_to` names who takes them: then the
     /// cases move and the user is deactivated in one unit of work. Only a
-    /// user the caller may act on (see [`AccessError::TargetOutranksCaller`]).
+    /// user the caller may act on (see [`TargetError::TargetOutranksCaller`]).
     ///
     /// # Errors
     /// [`DeactivateError`]; nothing changes then.
@@ -139,7 +151,7 @@ impl IdentityService {
         self.check_may_act_on::<DeactivateError>(uow, caller, user).await?;
         let next = user.status.transition(UserStatus::Inactive)?;
         if self.is_last_super_admin(uow, user).await? {
-            return Err(GrantError::LastSuperAdmin.into());
+            return Err(DeactivateError::LastSuperAdmin);
         }
         let open = uow.cases().count_open(caller.practice(), id).await?;
         match reassign_to {
@@ -211,9 +223,7 @@ impl IdentityService {
                 .count_super_admins(uow, caller.practice(), &[UserStatus::Invited, UserStatus::Active])
                 .await?;
             if holders >= u64::from(practice.settings.super_admin_cap) {
-                return Err(
-                    GrantError::SuperAdminCapReached { cap: practice.settings.super_admin_cap }.into()
-                );
+                return Err(ReactivateError::SuperAdminCapReached { cap: practice.settings.super_admin_cap });
             }
         }
         let before = user.audit_view();

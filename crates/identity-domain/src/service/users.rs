@@ -8,7 +8,7 @@ use super::{Caller, IdentityService, Recipient};
 use crate::audit::{AuditAction, Target};
 use crate::credential::Credential;
 use crate::email::EmailAddress;
-use crate::error::{AccessError, Conflict, HashError, StoreError};
+use crate::error::{AccessError, Conflict, HashError, StoreError, TargetError};
 use crate::ids::{PracticeId, ProfileId, RoleId, SiteId, UserId};
 use crate::link::{LinkPurpose, LinkSubject};
 use crate::mail::{MailSecret, Message};
@@ -192,6 +192,9 @@ pub enum UpdateUserError {
     /// The caller may not make this edit.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The account acted on may not be acted on by the caller.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
@@ -215,6 +218,9 @@ pub enum ChangeEmailError {
     /// The caller may not change this email.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The account acted on may not be acted on by the caller.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
@@ -258,6 +264,9 @@ pub enum SetAccessError {
     /// The caller may not change this user's access.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The account acted on may not be acted on by the caller.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
@@ -270,6 +279,10 @@ pub enum SetAccessError {
     /// The role or profiles cannot be given.
     #[error(transparent)]
     Grant(#[from] GrantError),
+    /// The change takes Super Admin away from the practice's last active
+    /// one.
+    #[error("the last active Super Admin cannot be demoted")]
+    LastSuperAdmin,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -326,6 +339,9 @@ pub enum InvitationError {
     /// The caller may not manage invitations.
     #[error(transparent)]
     Access(#[from] AccessError),
+    /// The account acted on may not be acted on by the caller.
+    #[error(transparent)]
+    Target(#[from] TargetError),
     /// No such user in the caller's practice.
     #[error("no such user")]
     UserNotFound,
@@ -584,7 +600,7 @@ impl IdentityService {
     /// phone and title; anything else needs `users.update` (notes also
     /// `users.notes`) and is an administrator's edit: never of one's own
     /// account, and only of a user the caller outranks or equals (see
-    /// [`AccessError::TargetOutranksCaller`]).
+    /// [`TargetError::TargetOutranksCaller`]).
     ///
     /// # Errors
     /// [`UpdateUserError`]; `expected_version` guards against overwriting
@@ -718,7 +734,7 @@ impl IdentityService {
     /// Changes a user's email (needs `users.update_email`). One's own
     /// email changes only with the current password (a wrong one counts as
     /// a failed sign-in); another user's only if the caller may act on them
-    /// (see [`AccessError::TargetOutranksCaller`]). The old address stays in
+    /// (see [`TargetError::TargetOutranksCaller`]). The old address stays in
     /// the history and stays reserved; a notice goes to the old address;
     /// every pending link of the user dies, and an invited user gets a new
     /// invitation at the new address.
@@ -734,7 +750,7 @@ impl IdentityService {
         caller.require(Permission::UsersUpdateEmail)?;
         if id == caller.user() {
             let Some(typed) = &change.current_password else {
-                return Err(AccessError::UseSelfService.into());
+                return Err(TargetError::UseSelfService.into());
             };
             self.confirm_current_password::<ChangeEmailError>(caller, typed).await?;
         }
@@ -818,7 +834,12 @@ impl IdentityService {
             let assignment = self
                 .resolve_assignment::<SetAccessError>(uow.as_mut(), caller.practice(), role, profiles)
                 .await?;
-            self.check_assignment::<SetAccessError>(uow.as_mut(), caller, Some(&user), &assignment).await?;
+            let demotes = self
+                .check_assignment::<SetAccessError>(uow.as_mut(), caller, Some(&user), &assignment)
+                .await?;
+            if demotes && self.is_last_super_admin(uow.as_mut(), &user).await? {
+                return Err(SetAccessError::LastSuperAdmin);
+            }
             let before = user.audit_view();
             user.role = assignment.role.id;
             user.profiles = assignment.profile_ids();

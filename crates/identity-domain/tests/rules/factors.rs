@@ -291,7 +291,7 @@ async fn an_administrator_cannot_lift_the_requirement_from_super_admins() {
     let refused = w.service.set_role_factor_requirement(&administrator, super_admin, true).await.unwrap_err();
     assert!(matches!(
         refused,
-        FactorPolicyError::Access(AccessError::TargetOutranksCaller { super_admin: true, .. })
+        FactorPolicyError::Target(TargetError::TargetOutranksCaller { super_admin: true, .. })
     ));
     let paralegal = w.role("Paralegal").await;
     assert!(w.service.set_role_factor_requirement(&administrator, paralegal, true).await.is_ok());
@@ -325,10 +325,10 @@ async fn an_administrator_resets_factors_within_who_may_act_on_whom() {
 
     // Not the owner's: an Administrator cannot act on a Super Admin.
     let refused = w.service.reset_factors(&administrator, w.owner.id).await.unwrap_err();
-    assert!(matches!(refused, UserFactorsError::Access(AccessError::TargetOutranksCaller { .. })));
+    assert!(matches!(refused, ResetFactorsError::Target(TargetError::TargetOutranksCaller { .. })));
     // Not one's own: that is removing them one by one.
     let refused = w.service.reset_factors(&w.admin, w.owner.id).await.unwrap_err();
-    assert_eq!(refused, UserFactorsError::Access(AccessError::UseSelfService));
+    assert_eq!(refused, ResetFactorsError::Target(TargetError::UseSelfService));
 }
 
 #[tokio::test]

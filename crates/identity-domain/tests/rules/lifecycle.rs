@@ -149,7 +149,7 @@ async fn the_last_active_super_admin_cannot_be_deactivated_or_demoted() {
     let owner = w.owner.id;
     assert_eq!(
         w.service.deactivate_user(&administrator, owner, None).await.unwrap_err(),
-        DeactivateError::Access(AccessError::TargetOutranksCaller {
+        DeactivateError::Target(TargetError::TargetOutranksCaller {
             super_admin: true,
             missing: PermissionSet::EMPTY
         }),
@@ -170,7 +170,7 @@ async fn the_last_active_super_admin_cannot_be_deactivated_or_demoted() {
     // other Super Admin is left to do it.
     assert_eq!(
         w.service.set_access(&second, admin.id, paralegal, Default::default(), None).await.unwrap_err(),
-        SetAccessError::Access(AccessError::UseSelfService)
+        SetAccessError::Target(TargetError::UseSelfService)
     );
 }
 

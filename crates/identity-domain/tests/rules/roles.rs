@@ -54,7 +54,7 @@ async fn only_a_super_admin_grants_or_removes_super_admin() {
     let paralegal = w.role("Paralegal").await;
     assert_eq!(
         w.service.set_access(&administrator, pat.id, paralegal, Default::default(), None).await.unwrap_err(),
-        SetAccessError::Access(AccessError::TargetOutranksCaller {
+        SetAccessError::Target(TargetError::TargetOutranksCaller {
             super_admin: true,
             missing: PermissionSet::EMPTY
         }),
@@ -92,7 +92,7 @@ async fn reactivating_a_super_admin_respects_the_cap() {
     w.service.create_user(&w.admin, new).await.unwrap();
     assert_eq!(
         w.service.reactivate_user(&w.admin, second.id).await.unwrap_err(),
-        ReactivateError::Grant(GrantError::SuperAdminCapReached { cap: 2 })
+        ReactivateError::SuperAdminCapReached { cap: 2 }
     );
 }
 

@@ -45,7 +45,7 @@ async fn an_administrator_cannot_reset_a_super_admins_password() {
     assert!(
         matches!(
             reset,
-            Err(ResetPasswordError::Access(AccessError::TargetOutranksCaller { super_admin: true, .. }))
+            Err(ResetPasswordError::Target(TargetError::TargetOutranksCaller { super_admin: true, .. }))
         ),
         "{reset:?}"
     );
@@ -60,7 +60,7 @@ async fn a_narrow_role_cannot_reset_the_password_of_a_user_holding_more() {
     let (_, desk) = signed_in_with(&w, "desk@maple.example", resetter).await;
     let (admin, _) = w.add_signed_in("admin@maple.example", "Administrator").await;
     let reset = w.service.reset_password(&desk, admin.id, ResetMode::GenerateAndEmail).await;
-    let Err(ResetPasswordError::Access(AccessError::TargetOutranksCaller { super_admin: false, missing })) =
+    let Err(ResetPasswordError::Target(TargetError::TargetOutranksCaller { super_admin: false, missing })) =
         reset
     else {
         panic!("{reset:?}");
@@ -80,7 +80,7 @@ async fn administrators_paths_refuse_ones_own_account() {
         w.service
             .reset_password(&w.admin, me, ResetMode::SetTemporary(secret("another long passphrase")))
             .await,
-        Err(ResetPasswordError::Access(AccessError::UseSelfService))
+        Err(ResetPasswordError::Target(TargetError::UseSelfService))
     );
     let change = ChangeEmail {
         email: EmailAddress::parse("new@maple.example").unwrap(),
@@ -89,12 +89,12 @@ async fn administrators_paths_refuse_ones_own_account() {
     };
     assert_eq!(
         w.service.change_email(&w.admin, me, change).await.unwrap_err(),
-        ChangeEmailError::Access(AccessError::UseSelfService)
+        ChangeEmailError::Target(TargetError::UseSelfService)
     );
     let admin_role = w.role("Administrator").await;
     assert_eq!(
         w.service.set_access(&w.admin, me, admin_role, BTreeSet::new(), None).await.unwrap_err(),
-        SetAccessError::Access(AccessError::UseSelfService)
+        SetAccessError::Target(TargetError::UseSelfService)
     );
     // Harmless self actions stay open: one's own name, one's own sessions.
     let edit = UserEdit { name: Some(PersonName::parse("Olivia O.").unwrap()), ..UserEdit::default() };

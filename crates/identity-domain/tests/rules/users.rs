@@ -205,7 +205,7 @@ async fn changing_ones_own_email_asks_for_the_current_password() {
     let me = w.admin.user();
     assert_eq!(
         w.service.change_email(&w.admin, me, change(None)).await,
-        Err(ChangeEmailError::Access(AccessError::UseSelfService)),
+        Err(ChangeEmailError::Target(TargetError::UseSelfService)),
         "without the current password it is the administrator's path, refused on oneself"
     );
     assert_eq!(

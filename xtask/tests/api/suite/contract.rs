@@ -190,6 +190,78 @@ async fn site_and_outbox_routes_list_only_what_their_operation_can_answer() {
     assert!(!has(&all, 409, "email-not-failed") && !has(&all, 404, "not-found"), "{all:?}");
 }
 
+/// Only the routes that act on a user's account can meet "who may act on
+/// whom" (a user or role that outranks the caller, one's own account on an
+/// administrator's path); each Super Admin rule is listed where it can
+/// refuse: the cap where a Super Admin is added, the last one where one is
+/// taken away.
+#[tokio::test]
+async fn user_case_and_role_routes_list_only_what_their_operation_can_answer() {
+    let Some(app) = spawn_app().await else { return };
+    let doc = document(&app).await;
+    let listed = |method: &str, path: &str| listed_kinds(&doc, method, &format!("/api/v1{path}"));
+    let acting_on_an_account = [
+        ("patch", "/users/{id}"),
+        ("put", "/users/{id}/email"),
+        ("put", "/users/{id}/access"),
+        ("post", "/users/{id}/deactivate"),
+        ("post", "/users/{id}/reactivate"),
+        ("post", "/users/{id}/password-reset"),
+        ("delete", "/users/{id}/sessions"),
+        ("post", "/users/{id}/invitation"),
+        ("delete", "/users/{id}/invitation"),
+        ("post", "/users/{id}/factors/reset"),
+    ];
+    for (method, path) in acting_on_an_account {
+        let kinds = listed(method, path);
+        for kind in ["target-outranks-caller", "use-self-service"] {
+            assert!(has(&kinds, 403, kind), "{method} {path} does not list {kind}: {kinds:?}");
+        }
+    }
+    let acting_on_no_account = [
+        ("get", "/users"),
+        ("post", "/users"),
+        ("get", "/users/{id}"),
+        ("get", "/users/{id}/factors"),
+        ("get", "/users/{id}/cases"),
+        ("post", "/users/{id}/cases/reassign"),
+        ("get", "/roles"),
+        ("post", "/roles"),
+        ("put", "/roles/{id}"),
+        ("get", "/profiles"),
+        ("post", "/cases"),
+        ("get", "/cases/{id}"),
+        ("put", "/cases/{id}/owner"),
+        ("post", "/cases/{id}/close"),
+    ];
+    for (method, path) in acting_on_no_account {
+        let kinds = listed(method, path);
+        for kind in ["target-outranks-caller", "use-self-service"] {
+            assert!(!has(&kinds, 403, kind), "{method} {path} lists {kind}: {kinds:?}");
+        }
+    }
+    let role_policy = listed("put", "/roles/{id}/second-factor");
+    assert!(has(&role_policy, 403, "target-outranks-caller"), "{role_policy:?}");
+    assert!(!has(&role_policy, 403, "use-self-service"), "a role is nobody's own account: {role_policy:?}");
+
+    let create = listed("post", "/users");
+    assert!(has(&create, 409, "super-admin-cap-reached") && !has(&create, 409, "last-super-admin"), "{create:?}");
+    let access = listed("put", "/users/{id}/access");
+    assert!(has(&access, 409, "super-admin-cap-reached") && has(&access, 409, "last-super-admin"), "{access:?}");
+    let deactivate = listed("post", "/users/{id}/deactivate");
+    assert!(has(&deactivate, 409, "last-super-admin"), "{deactivate:?}");
+    for (status, kind) in [(409, "super-admin-cap-reached"), (403, "cannot-grant"), (403, "super-admin-only")] {
+        assert!(!has(&deactivate, status, kind), "deactivating grants nothing: {deactivate:?}");
+    }
+    let reactivate = listed("post", "/users/{id}/reactivate");
+    assert!(has(&reactivate, 409, "super-admin-cap-reached"), "{reactivate:?}");
+    for (status, kind) in [(409, "last-super-admin"), (403, "cannot-grant"), (422, "invalid-field")] {
+        assert!(!has(&reactivate, status, kind), "reactivating takes nothing away and has no body: {reactivate:?}");
+    }
+    let case_kinds = listed("get", "/cases/{id}");
+    assert!(!has(&case_kinds, 409, "case-closed"), "reading a closed case is no refusal: {case_kinds:?}");
+}
+
 #[tokio::test]
 async fn schemas_carry_the_limits_of_the_validation() {
     let Some(app) = spawn_app().await else { return };

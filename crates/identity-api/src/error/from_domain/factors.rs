@@ -99,12 +99,23 @@ impl From<RemoveFactorError> for ApiError {
     }
 }
 
-impl From<UserFactorsError> for ApiError {
-    fn from(e: UserFactorsError) -> Self {
+impl From<ReadUserFactorsError> for ApiError {
+    fn from(e: ReadUserFactorsError) -> Self {
         match e {
-            UserFactorsError::Access(e) => e.into(),
-            UserFactorsError::UserNotFound => Self::not_found("user"),
-            UserFactorsError::Store(e) => e.into(),
+            ReadUserFactorsError::Access(e) => e.into(),
+            ReadUserFactorsError::UserNotFound => Self::not_found("user"),
+            ReadUserFactorsError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ResetFactorsError> for ApiError {
+    fn from(e: ResetFactorsError) -> Self {
+        match e {
+            ResetFactorsError::Access(e) => e.into(),
+            ResetFactorsError::Target(e) => e.into(),
+            ResetFactorsError::UserNotFound => Self::not_found("user"),
+            ResetFactorsError::Store(e) => e.into(),
         }
     }
 }
@@ -113,6 +124,7 @@ impl From<FactorPolicyError> for ApiError {
     fn from(e: FactorPolicyError) -> Self {
         match e {
             FactorPolicyError::Access(e) => e.into(),
+            FactorPolicyError::Target(e) => e.into(),
             FactorPolicyError::RoleNotFound => Self::not_found("role"),
             FactorPolicyError::Store(e) => e.into(),
         }
