@@ -543,7 +543,7 @@ mod tests {
 
     #[test]
     fn a_table_given_in_part_keeps_the_defaults_of_the_rest() {
-        let toml = "[first_practice]\nslug = \"maple\"\n[sessions]\nidle_minutes = 10\n";
+        let toml = "[first_practice]\nslug = \"maple\"\n[sessions]\nidle_minutes = 10\n[links]\none_time_password_hours = 5\n";
         with_file("part", toml, |s| {
             let settings = s.unwrap();
             assert_eq!(settings.first_practice.slug, "maple");
@@ -551,6 +551,9 @@ mod tests {
             let config = settings.domain_config().unwrap();
             assert_eq!(config.sessions.idle, chrono::Duration::minutes(10));
             assert_eq!(config.sessions.absolute, chrono::Duration::hours(12));
+            assert_eq!(config.one_time_password_ttl, chrono::Duration::hours(5));
+            assert_eq!(config.invitation_ttl, chrono::Duration::days(7));
+            assert_eq!(config.recovery_ttl, chrono::Duration::minutes(60));
         });
     }
 

@@ -237,7 +237,7 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
                 second_factor_for_admins: !admins_without_second_factor,
             };
             let created = service.create_practice(new).await.map_err(|e| e.to_string())?;
-            print_credentials(created.practice.slug.as_str(), &created.admin.email, &created.admin_password);
+            print_credentials(&settings, created.practice.slug.as_str(), &created.admin.email, &created.admin_password);
             Ok(())
         }
         Task::Admin { action: AdminTask::Create { practice, person } } => {
@@ -252,17 +252,17 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
             };
             let (admin, password) =
                 service.create_super_admin(&slug, who).await.map_err(|e| e.to_string())?;
-            print_credentials(slug.as_str(), &admin.email, &password);
+            print_credentials(&settings, slug.as_str(), &admin.email, &password);
             Ok(())
         }
         Task::Ci | Task::Tidy | Task::Openapi | Task::Bench(_) => Ok(()),
     }
 }
 
-fn print_credentials(practice: &str, email: &EmailAddress, password: &Password) {
+fn print_credentials(settings: &config::Settings, practice: &str, email: &EmailAddress, password: &Password) {
     println!("practice: {practice}");
     println!("email:    {email}");
-    println!("password: {}   (one-time: change it at first sign-in, within 24 hours)", password.expose());
+    println!("password: {}   {}", password.expose(), serve::one_time_note(settings));
 }
 
 async fn migrate(url: &str, action: Migration) -> Result<(), String> {

@@ -427,6 +427,14 @@ async fn serve_http(
     while connections.join_next().await.is_some() {}
 }
 
+/// What is printed beside a one-time password: it must be changed at the
+/// first sign-in, within `links.one_time_password_hours`.
+pub fn one_time_note(settings: &Settings) -> String {
+    let hours = settings.links.one_time_password_hours;
+    let unit = if hours == 1 { "hour" } else { "hours" };
+    format!("(one-time: change it at first sign-in, within {hours} {unit})")
+}
+
 /// Runs the server until SIGTERM or Ctrl-C, printing the first start's
 /// sign-in details and where it listens.
 ///
@@ -440,10 +448,7 @@ pub async fn run(settings: Settings) -> Result<(), String> {
         println!("  sign in at {public_url}/console");
         println!("  practice:  {}", first.practice);
         println!("  email:     {}", first.email);
-        println!(
-            "  password:  {}   (one-time: change it at first sign-in, within 24 hours)",
-            first.password.expose()
-        );
+        println!("  password:  {}   {}", first.password.expose(), one_time_note(server.settings()));
     }
     let bound = server.local_addr()?;
     let shutdown = shutdown_requested();

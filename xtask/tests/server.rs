@@ -279,3 +279,65 @@ async fn the_console_and_the_api_spend_one_budget_per_address() {
     assert!(server.stop().0);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// The lifetimes an operator sets (here through the environment) are the
+/// ones the server hands out: a session's end, an invitation's and a
+/// recovery link's expiry, and the one-time password's note in the banner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_lifetimes_are_the_ones_the_server_hands_out() {
+    use chrono::{DateTime, Duration, Utc};
+    use reqwest::Method;
+    let dir = temp_dir("lifetimes");
+    let mail = dir.join("mail");
+    let env = [
+        ("IDENTITY_SESSIONS__IDLE_MINUTES", "20"),
+        ("IDENTITY_SESSIONS__ABSOLUTE_HOURS", "3"),
+        ("IDENTITY_LINKS__INVITATION_DAYS", "2"),
+        ("IDENTITY_LINKS__RECOVERY_MINUTES", "15"),
+        ("IDENTITY_LINKS__ONE_TIME_PASSWORD_HOURS", "5"),
+        ("IDENTITY_MAIL__TRANSPORT__KIND", "file"),
+        ("IDENTITY_MAIL__TRANSPORT__FOLDER", mail.to_str().unwrap()),
+        ("IDENTITY_MAIL__WORKER__POLL_INTERVAL_MS", "100"),
+    ];
+    let server = start_with(&dir, None, &env);
+    assert!(server.banner.iter().any(|l| l.contains("within 5 hours")), "{:?}", server.banner);
+    let client = server.client();
+    let at = |value: &Value| value.as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
+    let within = |value: &Value, from: DateTime<Utc>, lifetime: Duration| {
+        let when = at(value);
+        // Stored times may drop what is finer than a millisecond.
+        let earliest = from + lifetime - Duration::seconds(1);
+        assert!(when >= earliest && when <= Utc::now() + lifetime, "{when} is not {lifetime} after {from}");
+    };
+
+    let started = Utc::now();
+    client.first_admin(&server.first_password.clone().unwrap()).await;
+    let body = json!({ "practice": "practice", "email": "admin@practice.example", "password": PASSWORD });
+    let (status, signed) = client.send(Method::POST, "/api/v1/sessions", None, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{signed}");
+    within(&signed["expires_at"], started, Duration::hours(3));
+    let admin = signed["token"].as_str().unwrap().to_owned();
+
+    let role = client.role(&admin, "Paralegal").await;
+    let invited = Utc::now();
+    let (status, body) = client.invite(&admin, &role, "ivy@practice.example").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = emailed_token(&mail, "ivy@practice.example").await;
+    let (status, link) =
+        client.send(Method::POST, "/api/v1/links/inspect", None, Some(json!({ "token": token }))).await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    within(&link["expires_at"], invited, Duration::days(2));
+
+    let asked = Utc::now();
+    let body = json!({ "practice": "practice", "email": "admin@practice.example" });
+    let (status, _) = client.send(Method::POST, "/api/v1/password/forgot", None, Some(body)).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let token = emailed_token(&mail, "admin@practice.example").await;
+    let (status, link) =
+        client.send(Method::POST, "/api/v1/links/inspect", None, Some(json!({ "token": token }))).await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    assert_eq!(link["purpose"], "recovery", "{link}");
+    within(&link["expires_at"], asked, Duration::minutes(15));
+    assert!(server.stop().0);
+    std::fs::remove_dir_all(&dir).ok();
+}
