@@ -237,7 +237,12 @@ async fn operate(task: Task, config_file: PathBuf) -> Result<(), String> {
                 second_factor_for_admins: !admins_without_second_factor,
             };
             let created = service.create_practice(new).await.map_err(|e| e.to_string())?;
-            print_credentials(&settings, created.practice.slug.as_str(), &created.admin.email, &created.admin_password);
+            print_credentials(
+                &settings,
+                created.practice.slug.as_str(),
+                &created.admin.email,
+                &created.admin_password,
+            );
             Ok(())
         }
         Task::Admin { action: AdminTask::Create { practice, person } } => {

@@ -175,3 +175,16 @@ async fn home(viewer: session::Viewer) -> Redirect {
         Redirect::to("/console/roles")
     }
 }
+
+/// Checks that no `Debug` of a form prints what was typed into `fields`:
+/// each is given a secret, the form is read as a request's body would be,
+/// and its `Debug` must not hold the secret.
+#[cfg(test)]
+pub(crate) fn assert_debug_hides<T: serde::de::DeserializeOwned + std::fmt::Debug>(fields: &[&str]) {
+    const SECRET: &str = "492039 correct horse";
+    let body: serde_json::Map<String, serde_json::Value> =
+        fields.iter().map(|f| ((*f).to_owned(), serde_json::Value::from(SECRET))).collect();
+    let form: T = serde_json::from_value(serde_json::Value::Object(body)).expect("the form reads");
+    let debug = format!("{form:?}");
+    assert!(!debug.contains("492039") && !debug.contains("horse"), "{debug}");
+}

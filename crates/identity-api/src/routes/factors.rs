@@ -16,7 +16,7 @@ use axum_extra::extract::cookie::CookieJar;
 use chrono::{DateTime, Utc};
 use identity_domain::*;
 use identity_http::cookie::session_cookie;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -216,8 +216,8 @@ async fn start_totp(
 #[serde(deny_unknown_fields)]
 pub struct CodeBody {
     /// The 6-digit code it shows now.
-    #[schema(min_length = 6, max_length = 20)]
-    pub code: String,
+    #[schema(value_type = String, format = Password, min_length = 6, max_length = 20)]
+    pub code: SecretString,
 }
 
 /// A factor confirmed.
@@ -247,7 +247,8 @@ async fn confirm_totp(
     AppPath(id): AppPath<Uuid>,
     AppJson(body): AppJson<CodeBody>,
 ) -> Result<AppJson<EnrolledView>, ApiError> {
-    let enrolled = state.service.confirm_totp(&auth.caller, FactorId::from_uuid(id), &body.code).await?;
+    let enrolled =
+        state.service.confirm_totp(&auth.caller, FactorId::from_uuid(id), body.code.expose_secret()).await?;
     Ok(AppJson(EnrolledView {
         factor: enrolled.factor.into(),
         recovery_codes: enrolled.recovery_codes.iter().map(|c| c.expose().to_owned()).collect(),
@@ -351,4 +352,34 @@ async fn reset_factors(
 ) -> Result<AppJson<FactorsReset>, ApiError> {
     let removed = state.service.reset_factors(&auth.caller, UserId::from_uuid(id)).await?;
     Ok(AppJson(FactorsReset { removed }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "492039 correct horse";
+
+    #[test]
+    fn the_debug_of_a_factor_body_never_shows_a_code_or_password() {
+        let totp: SecondStepBody = serde_json::from_value(serde_json::json!({ "totp": SECRET })).unwrap();
+        let recovery: SecondStepBody =
+            serde_json::from_value(serde_json::json!({ "recovery_code": SECRET })).unwrap();
+        let code: CodeBody = serde_json::from_value(serde_json::json!({ "code": SECRET })).unwrap();
+        let confirm: PasswordConfirmationBody =
+            serde_json::from_value(serde_json::json!({ "password": SECRET })).unwrap();
+        let portal: super::super::portal::PortalSignInBody = serde_json::from_value(serde_json::json!({
+            "practice": "maple-law", "email": "pat@maple.example", "password": SECRET,
+        }))
+        .unwrap();
+        for debug in [
+            format!("{totp:?}"),
+            format!("{recovery:?}"),
+            format!("{code:?}"),
+            format!("{confirm:?}"),
+            format!("{portal:?}"),
+        ] {
+            assert!(!debug.contains("492039") && !debug.contains("horse"), "{debug}");
+        }
+    }
 }

@@ -433,3 +433,15 @@ pub async fn redeem_link(
         }
     }
 }
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn no_debug_of_a_form_shows_what_was_typed_as_a_secret() {
+        crate::assert_debug_hides::<SignInForm>(&["password"]);
+        crate::assert_debug_hides::<PasswordForm>(&["current_password", "new_password"]);
+        crate::assert_debug_hides::<LinkFormData>(&["token", "new_password"]);
+    }
+}

@@ -353,10 +353,12 @@ pub async fn start_totp(State(state): State<ConsoleState>, posted: SessionForm<N
 #[serde(default)]
 pub struct ConfirmForm {
     factor: String,
-    code: String,
+    code: SecretString,
     /// Shown again if the code is wrong.
     name: String,
-    key: String,
+    /// The authenticator's key, shown again if the code is wrong: a secret,
+    /// so that no `Debug` of the form prints it.
+    key: SecretString,
 }
 
 #[derive(Template)]
@@ -378,7 +380,7 @@ pub async fn confirm_totp(State(state): State<ConsoleState>, posted: SessionForm
     let Ok(factor) = form.factor.parse::<FactorId>() else {
         return super::refusal(session.lang, StatusCode::NOT_FOUND, session.lang.text().mfa_enrolment_gone);
     };
-    match state.service.confirm_totp(&session.caller, factor, &form.code).await {
+    match state.service.confirm_totp(&session.caller, factor, form.code.expose_secret()).await {
         Ok(enrolled) if enrolled.recovery_codes.is_empty() => {
             Redirect::to(&format!("{}?done=added", paths::SECURITY)).into_response()
         }
@@ -406,7 +408,7 @@ pub async fn confirm_totp(State(state): State<ConsoleState>, posted: SessionForm
                 factor: factor.as_uuid(),
                 qr: String::new(),
                 name: form.name,
-                key: form.key,
+                key: form.key.expose_secret().to_owned(),
             };
             render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -474,5 +476,17 @@ pub async fn regenerate_codes(State(state): State<ConsoleState>, posted: Session
             let (lang, _, _) = layout(&state, &session).await;
             super::failure(lang, e)
         }
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn no_debug_of_a_form_shows_what_was_typed_as_a_secret() {
+        crate::assert_debug_hides::<CodeForm>(&["code"]);
+        crate::assert_debug_hides::<PasswordForm>(&["password"]);
+        crate::assert_debug_hides::<ConfirmForm>(&["code", "key"]);
     }
 }

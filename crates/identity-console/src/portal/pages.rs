@@ -560,3 +560,14 @@ pub async fn not_found(headers: HeaderMap) -> Response {
     let lang = session::visitor_lang(&headers, None);
     refusal(lang, StatusCode::NOT_FOUND, lang.text().err_not_found)
 }
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn no_debug_of_a_form_shows_what_was_typed_as_a_secret() {
+        crate::assert_debug_hides::<LinkForm>(&["token", "new_password"]);
+        crate::assert_debug_hides::<PasswordForm>(&["current_password", "new_password"]);
+    }
+}

@@ -189,3 +189,13 @@ pub async fn act(
         }
     }
 }
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn no_debug_of_a_form_shows_what_was_typed_as_a_secret() {
+        crate::assert_debug_hides::<ActionForm>(&["password"]);
+    }
+}

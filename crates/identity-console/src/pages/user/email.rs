@@ -96,3 +96,13 @@ pub async fn change_email(
     };
     render(status, &page)
 }
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn no_debug_of_a_form_shows_what_was_typed_as_a_secret() {
+        crate::assert_debug_hides::<EmailForm>(&["current_password"]);
+    }
+}
