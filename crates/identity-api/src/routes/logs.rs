@@ -90,7 +90,9 @@ impl AuditParams {
         let target = match (self.target_kind.as_deref(), target_id) {
             (None, Some(None)) => Some(None),
             (Some(kind), Some(Some(id))) => f.check("target_kind", target_of(kind, id)).map(Some),
-            (Some(_), Some(None)) => {
+            (Some(kind), Some(None)) => {
+                // A kind that is none is said too, not only the missing id.
+                f.check("target_kind", target_of(kind, Uuid::nil()));
                 f.fail("target_id", "give target_id with target_kind");
                 None
             }

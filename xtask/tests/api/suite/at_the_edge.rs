@@ -347,3 +347,40 @@ async fn every_anonymous_route_spends_one_budget_per_address() {
         .unwrap();
     answer(forged).await.assert_problem(429, "rate-limited");
 }
+
+/// A control character (NUL, a line break, DEL) in any text parameter of
+/// the query, on every route that reads one, is `422 invalid-field` naming
+/// that parameter, before anything is read: never a 2xx that ignored it,
+/// never a 5xx from the database. The routes and parameters are read from
+/// the served document, so a new one is covered as soon as it is listed.
+#[tokio::test]
+async fn a_control_character_in_any_text_parameter_is_422_naming_it() {
+    let Some(app) = spawn_app().await else { return };
+    let doc = app.call(Method::GET, "/api/v1/openapi.json", None, None).await.body;
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(op) = item.get("get") else { continue };
+        let url_path = path.replace("{id}", &uuid::Uuid::nil().to_string());
+        let portal = path.starts_with("/api/v1/portal");
+        for param in op["parameters"].as_array().into_iter().flatten() {
+            let schema = &param["schema"];
+            let text = schema["type"] == "string"
+                || schema["type"].as_array().is_some_and(|t| t.iter().any(|t| t == "string"));
+            if param["in"] != "query" || !text || schema["format"] == "uuid" {
+                continue;
+            }
+            let name = param["name"].as_str().unwrap();
+            for bad in ["%00", "a%00b", "%0A", "%7F"] {
+                let token = if portal { None } else { Some(app.admin.as_str()) };
+                let answer = app.call(Method::GET, &format!("{url_path}?{name}={bad}"), token, None).await;
+                if portal && answer.status == StatusCode::UNAUTHORIZED {
+                    continue;
+                }
+                answer.assert_problem(422, "invalid-field");
+                assert!(answer.body.to_string().contains(&format!("\"{name}\"")), "{path} {name}={bad}: {:#}", answer.body);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 40, "only {checked} parameters checked");
+}
