@@ -18,6 +18,92 @@ pub fn check(root: &Path) -> Vec<String> {
     problems.extend(adapter_dependencies(root));
     problems.extend(module_docs(root));
     problems.extend(no_delete_path(root));
+    problems.extend(readme_embedding(root));
+    problems
+}
+
+/// The README's "Embed the domain" section gives an embedder everything its
+/// example needs: each crate the example uses (`use x::`, `x::…`,
+/// `#[tokio::main]`) is in its `[dependencies]` block, at the version the
+/// workspace builds with, and the `opt-level` lines for argon2 and blake2
+/// are there. (The example itself runs as a doctest of the domain crate.)
+fn readme_embedding(root: &Path) -> Vec<String> {
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap_or_default();
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    embedding_problems(&readme, &workspace)
+}
+
+fn embedding_problems(readme: &str, workspace: &str) -> Vec<String> {
+    let Some(start) = readme.find("## Embed the domain") else {
+        return vec!["README.md has no \"Embed the domain\" section".to_owned()];
+    };
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |end| end + 3)];
+    let blocks = |fence: &str| -> Vec<String> {
+        section.split(fence).skip(1).filter_map(|rest| rest.split("```").next()).map(str::to_owned).collect()
+    };
+    let toml = blocks("```toml").join("\n");
+    let rust = blocks("```rust").join("\n");
+    let listed: Vec<String> = toml
+        .lines()
+        .take_while(|l| !l.starts_with("[profile"))
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().replace('-', "_")))
+        .collect();
+    // The first segment of every path: an identifier followed by `::` and
+    // not itself preceded by `::`.
+    let mut used: Vec<String> = Vec::new();
+    let chars: Vec<char> = rust.chars().collect();
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    for i in 0..chars.len() {
+        let starts = i == 0 || !(ident(chars[i - 1]) || chars[i - 1] == ':');
+        if !starts || !chars[i].is_ascii_lowercase() {
+            continue;
+        }
+        let end = (i..chars.len()).find(|&j| !ident(chars[j])).unwrap_or(chars.len());
+        if chars.get(end) == Some(&':') && chars.get(end + 1) == Some(&':') {
+            used.push(chars[i..end].iter().collect());
+        }
+    }
+    let mut problems = Vec::new();
+    for name in used {
+        let local = ["std", "crate", "self", "super", "factor", "ports"].contains(&name.as_str());
+        if !local
+            && !listed.contains(&name)
+            && !problems.iter().any(|p: &String| p.contains(&format!("`{name}`")))
+        {
+            problems
+                .push(format!("README.md: the embedding example uses `{name}`, not in its [dependencies]"));
+        }
+    }
+    // `name = "1.2"` or `name = { version = "1.2", … }`; paths have none.
+    fn version_of(value: &str) -> Option<&str> {
+        let value = value.trim();
+        let quoted = if value.starts_with('"') { value } else { value.split("version = ").nth(1)? };
+        quoted.split('"').nth(1)
+    }
+    let workspace_version = |name: &str| {
+        workspace
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .find(|(k, _)| k.trim() == name)
+            .and_then(|(_, v)| version_of(v))
+    };
+    for (name, value) in
+        toml.lines().take_while(|l| !l.starts_with("[profile")).filter_map(|l| l.split_once('='))
+    {
+        let name = name.trim();
+        if let (Some(readme_version), Some(ours)) = (version_of(value), workspace_version(name))
+            && !ours.starts_with(readme_version)
+        {
+            problems
+                .push(format!("README.md: {name} = \"{readme_version}\", the workspace builds with {ours}"));
+        }
+    }
+    for package in ["argon2", "blake2"] {
+        if !toml.contains(&format!("[profile.dev.package.{package}]\nopt-level = 3")) {
+            problems.push(format!("README.md: the embedding section lacks opt-level = 3 for {package}"));
+        }
+    }
     problems
 }
 
@@ -272,6 +358,26 @@ mod tests {
                 "identity-console has a build-dependency on migrations: adapters never depend on each other",
                 "identity-store has a dependency on identity-contract: adapters never depend on each other",
                 "identity-store has a dev-dependency on identity-memory: adapters never depend on each other",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_embedding_check_notices_a_missing_dependency_a_wrong_version_and_a_missing_profile() {
+        let workspace =
+            "[workspace.dependencies]\nsecrecy = { version = \"0.10\" }\ntokio = { version = \"1\" }\n";
+        let readme = "## Embed the domain\n```toml\n[dependencies]\nidentity-domain = { path = \"x\" }\n\
+                      secrecy = \"0.8\"\n[profile.dev.package.argon2]\nopt-level = 3\n```\n\
+                      ```rust\nuse identity_domain::*;\nuse secrecy::SecretString;\n#[tokio::main]\n\
+                      async fn main() { let d = chrono::Duration::zero(); }\n```\n## Next\n";
+        let problems = embedding_problems(readme, workspace);
+        assert_eq!(
+            problems,
+            [
+                "README.md: the embedding example uses `tokio`, not in its [dependencies]",
+                "README.md: the embedding example uses `chrono`, not in its [dependencies]",
+                "README.md: secrecy = \"0.8\", the workspace builds with 0.10",
+                "README.md: the embedding section lacks opt-level = 3 for blake2",
             ]
         );
     }
