@@ -429,3 +429,69 @@ async fn the_composition_root_serves_in_process_and_stops_when_told() {
     running.await.unwrap().unwrap();
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// The defaults column of the operations guide's settings table is what the
+/// server runs with when nothing is set: each key whose defaults are given
+/// as values (`30`, `none`…) is printed by `config check` with that value.
+#[test]
+fn the_operations_guides_defaults_are_the_defaults_in_force() {
+    let guide = std::fs::read_to_string(workspace_file("docs/operations.md")).unwrap();
+    let dir = temp_dir("config-table");
+    let printed = config_check(&dir, None, &[]).unwrap();
+    std::fs::remove_dir_all(dir).ok();
+    let in_force = |key: &str| {
+        printed
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key} = ")))
+            .map(|v| v.trim_matches('"').to_owned())
+    };
+    let ticked = |cell: &str| -> Option<String> {
+        let cell = cell.trim();
+        if cell == "none" {
+            return Some("(unset)".to_owned());
+        }
+        let inner = cell.strip_prefix('`')?.strip_suffix('`')?;
+        (!inner.contains('`')).then(|| inner.to_owned())
+    };
+    let mut compared = 0;
+    for row in guide.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let (Some(keys), Some(defaults)) = (cells.first(), cells.get(1)) else { continue };
+        // `a.b`, `.c` and `d` after `a.b` are all under `a.`.
+        let mut prefix = String::new();
+        let keys: Vec<String> = keys
+            .trim_start_matches("| ")
+            .split(", ")
+            .filter_map(|k| ticked(k))
+            .map(|k| {
+                if let Some(rest) = k.strip_prefix('.') {
+                    format!("{prefix}{rest}")
+                } else if k.contains('.') {
+                    prefix = k[..=k.rfind('.').unwrap()].to_owned();
+                    k
+                } else if prefix.is_empty() {
+                    k
+                } else {
+                    format!("{prefix}{k}")
+                }
+            })
+            .collect();
+        let Some(defaults) = defaults.split(", ").map(ticked).collect::<Option<Vec<String>>>() else {
+            continue; // prose ("number of cores", "`public_url`" …): not a value
+        };
+        if defaults.len() != keys.len() {
+            continue;
+        }
+        for (key, default) in keys.iter().zip(&defaults) {
+            let Some(value) = in_force(key) else { continue };
+            // A default that names another setting is that setting's value.
+            let default = in_force(default).unwrap_or_else(|| default.clone());
+            assert_eq!(
+                value, default,
+                "docs/operations.md says `{key}` defaults to {default}, it is {value}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 35, "only {compared} defaults compared:\n{printed}");
+}
