@@ -150,6 +150,8 @@ struct FilterSpec {
     /// set as it is.
     search: Option<(String, bool)>,
     second_factor: Option<bool>,
+    /// Holders of the roles and profiles whose bits are set.
+    holders: Option<(u8, u8)>,
 }
 
 /// One walk through every page of one query.
@@ -244,15 +246,10 @@ fn filter() -> impl Strategy<Value = FilterSpec, Tree: Send> {
         weighted(0.1, select(LANGUAGES)),
         weighted(0.3, (needle, any::<bool>())),
         weighted(0.2, any::<bool>()),
+        weighted(0.3, (any::<u8>(), any::<u8>())),
     )
-        .prop_map(|(statuses, role, profile, site, language, search, second_factor)| FilterSpec {
-            statuses,
-            role,
-            profile,
-            site,
-            language,
-            search,
-            second_factor,
+        .prop_map(|(statuses, role, profile, site, language, search, second_factor, holders)| {
+            FilterSpec { statuses, role, profile, site, language, search, second_factor, holders }
         })
 }
 
@@ -436,6 +433,10 @@ impl Model {
             language: spec.language.and_then(|l| Language::parse(l).ok()),
             search: None,
             second_factor: spec.second_factor,
+            holders: spec.holders.map(|(roles, profiles)| {
+                let role_ids: Vec<RoleId> = self.roles.iter().map(|r| r.id).collect();
+                Holders { roles: pick(roles, &role_ids), profiles: pick(profiles, &self.profiles) }
+            }),
         };
         match &spec.search {
             Some((text, true)) => filter.with_search(text),

@@ -133,8 +133,8 @@ pub use factor::{
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};
 pub use listing::{
-    CatalogueNames, ColumnChoice, ColumnChoiceError, Direction, Invitation, InvitationState, ListedUser,
-    Page, SearchTerm, SearchTermError, SortValue, UserColumn, UserCursor, UserFilter, UserQuery,
+    CatalogueNames, ColumnChoice, ColumnChoiceError, Direction, Holders, Invitation, InvitationState,
+    ListedUser, Page, SearchTerm, SearchTermError, SortValue, UserColumn, UserCursor, UserFilter, UserQuery,
 };
 pub use mail::{
     ClaimToken, ClaimedEmail, DeliveryStatus, FactorChange, MailSecret, Message, MessageKind, OutboxCounts,

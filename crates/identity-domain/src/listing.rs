@@ -352,6 +352,25 @@ pub struct UserFilter {
     /// second factor: an authenticator whose enrolment was finished.
     /// Recovery codes alone do not count, nor an enrolment in progress.
     pub second_factor: Option<bool>,
+    /// Only users a grant reaches: holders of one of these roles or of one
+    /// of these profiles (for example, everyone who may own cases).
+    pub holders: Option<Holders>,
+}
+
+/// The roles and profiles whose holders a [`UserFilter`] keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holders {
+    /// Holders of any of these roles.
+    pub roles: std::collections::BTreeSet<RoleId>,
+    /// Holders of any of these profiles.
+    pub profiles: std::collections::BTreeSet<ProfileId>,
+}
+
+impl Holders {
+    /// Whether `user` holds one of the roles or profiles.
+    pub fn reach(&self, user: &User) -> bool {
+        self.roles.contains(&user.role) || user.profiles.iter().any(|p| self.profiles.contains(p))
+    }
 }
 
 impl UserFilter {
@@ -380,6 +399,7 @@ impl UserFilter {
     pub fn matches(&self, user: &User, has_second_factor: bool) -> bool {
         (self.statuses.is_empty() || self.statuses.contains(&user.status))
             && self.second_factor.is_none_or(|wanted| wanted == has_second_factor)
+            && self.holders.as_ref().is_none_or(|h| h.reach(user))
             && self.role.is_none_or(|r| user.role == r)
             && self.profile.is_none_or(|p| user.profiles.contains(&p))
             && self.site.is_none_or(|s| user.sites.contains(&s))

@@ -15,7 +15,6 @@
 //! "anyone" finds every user of the practice, whatever their status or
 //! role (the audit log's Who and About).
 
-use super::users::Catalogue;
 use crate::ConsoleState;
 use crate::i18n::Text;
 use crate::messages::{Describe, Problem};
@@ -37,12 +36,6 @@ pub fn routes() -> Router<ConsoleState> {
 /// The most people one search shows; a longer list is narrowed by typing
 /// more.
 pub const SHOWN: usize = 20;
-/// Rows read from the users list per step of a search.
-const STEP: u32 = 200;
-/// Rows read at most for one search before it answers with what it found
-/// (and says more may match).
-const MAX_READ: usize = 2_000;
-
 /// Who a picker offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -111,55 +104,42 @@ pub async fn find(
 ) -> Result<Found, Problem> {
     let t = viewer.lang.text();
     let search = SearchTerm::parse(term).map_err(|_| Problem::at("search", t.err_control))?;
-    let grants = match purpose {
+    // Who may own cases is asked of the list itself: holders of a role or
+    // profile that grants it (Super Admin roles grant everything), so one
+    // page holds the first matches however many others the term finds.
+    let (statuses, holders) = match purpose {
         Purpose::Owner => {
             let roles = state.service.list_roles(&viewer.caller).await.map_err(|e| e.describe(t))?;
             let profiles = state.service.list_profiles(&viewer.caller).await.map_err(|e| e.describe(t))?;
-            Some(Catalogue { roles, profiles, sites: Vec::new() })
+            let holders = Holders {
+                roles: roles
+                    .iter()
+                    .filter(|r| r.bypass || r.permissions.contains(Permission::CasesOwn))
+                    .map(|r| r.id)
+                    .collect(),
+                profiles: profiles
+                    .iter()
+                    .filter(|p| p.permissions.contains(Permission::CasesOwn))
+                    .map(|p| p.id)
+                    .collect(),
+            };
+            (vec![UserStatus::Active], Some(holders))
         }
-        Purpose::Anyone => None,
+        Purpose::Anyone => (Vec::new(), None),
     };
-    let statuses = match purpose {
-        Purpose::Owner => vec![UserStatus::Active],
-        Purpose::Anyone => Vec::new(),
-    };
-    let mut query = UserQuery {
-        filter: UserFilter { statuses, ..UserFilter::default() }.with_search_term(search),
-        limit: STEP,
+    // One more than shown says whether more match; one more again in case
+    // the one left out (`except`) is among them.
+    let query = UserQuery {
+        filter: UserFilter { statuses, holders, ..UserFilter::default() }.with_search_term(search),
+        limit: u32::try_from(SHOWN + 2).unwrap_or(u32::MAX),
         ..UserQuery::default()
     };
-    let mut found = Found::default();
-    let mut read = 0;
-    loop {
-        let page = state.service.list_users(&viewer.caller, &query).await.map_err(|e| e.describe(t))?;
-        read += page.items.len();
-        for user in page.items.iter().map(|row| &row.user) {
-            let offered = Some(user.id) != except && grants.as_ref().is_none_or(|c| may_own_cases(c, user));
-            if !offered {
-                continue;
-            }
-            if found.people.len() == SHOWN {
-                found.more = true;
-                return Ok(found);
-            }
-            found.people.push(Person::of(user));
-        }
-        match page.next {
-            Some(next) if read < MAX_READ => query.after = Some(next),
-            Some(_) => {
-                found.more = true;
-                return Ok(found);
-            }
-            None => return Ok(found),
-        }
-    }
-}
-
-/// Whether `user`'s role and profiles grant `cases.own`.
-fn may_own_cases(catalogue: &Catalogue, user: &User) -> bool {
-    let Some(role) = catalogue.roles.iter().find(|r| r.id == user.role) else { return false };
-    let profiles = catalogue.profiles.iter().filter(|p| user.profiles.contains(&p.id));
-    Grants::of(role, profiles).allows(Permission::CasesOwn)
+    let page = state.service.list_users(&viewer.caller, &query).await.map_err(|e| e.describe(t))?;
+    let mut people: Vec<Person> =
+        page.items.iter().map(|row| &row.user).filter(|u| Some(u.id) != except).map(Person::of).collect();
+    let more = people.len() > SHOWN || page.next.is_some();
+    people.truncate(SHOWN);
+    Ok(Found { people, more })
 }
 
 /// The search in the address.

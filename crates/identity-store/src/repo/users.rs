@@ -150,6 +150,21 @@ fn filter_condition(filter: &UserFilter) -> Option<Condition> {
             users::Column::Id.not_in_subquery(enrolled)
         });
     }
+    if let Some(holders) = &filter.holders {
+        if holders.roles.is_empty() && holders.profiles.is_empty() {
+            return None;
+        }
+        let by_profile = Query::select()
+            .column(user_profiles::Column::UserId)
+            .from(user_profiles::Entity)
+            .and_where(user_profiles::Column::ProfileId.is_in(holders.profiles.iter().map(|p| p.as_uuid())))
+            .to_owned();
+        condition = condition.add(
+            Condition::any()
+                .add(users::Column::RoleId.is_in(holders.roles.iter().map(|r| r.as_uuid())))
+                .add(users::Column::Id.in_subquery(by_profile)),
+        );
+    }
     if let Some(language) = &filter.language {
         // A tag holds only letters, digits and hyphens: nothing LIKE reads
         // as a wildcard.

@@ -98,6 +98,7 @@ impl ListUsersParams {
                 language: language?,
                 search: None,
                 second_factor: self.second_factor,
+                holders: None,
             }
             .with_search_term(search?.flatten());
             let query = UserQuery {

@@ -123,6 +123,7 @@ impl TableQuery {
             language: parsed(&self.language, Language::parse).ok()?,
             search: None,
             second_factor: parsed(&self.second_factor, str::parse::<bool>).ok()?,
+            holders: None,
         };
         Some(filter.with_search_term(SearchTerm::parse(&self.search).ok()?))
     }
