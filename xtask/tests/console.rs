@@ -864,6 +864,40 @@ async fn cases_go_to_the_last_name_among_thousands_through_the_picker_by_keyboar
     let moved = api.get(&format!("/api/v1/cases/{}", case["id"].as_str().unwrap())).await;
     assert_eq!(moved["owner"].as_str(), Some(last.as_str()), "{moved}");
 
+    // The users table at this size: which rows of how many, a filter as a
+    // chip, a refused filter value.
+    browser.goto("/console/users").await;
+    let range = browser.text("#users-range").await;
+    let total: u64 = range.rsplit(" of ").next().unwrap().replace(',', "").parse().unwrap();
+    assert!(range.starts_with("1–25 of ") && total > u64::from(SEEDED), "{range}");
+    let paralegal = api.role_id("Paralegal").await;
+    browser.goto(&format!("/console/users?status=active&role={paralegal}")).await;
+    let chips = browser.client.find_all(fantoccini::Locator::Css("#filter-chips .chip-label")).await.unwrap();
+    let mut labels = Vec::new();
+    for chip in chips {
+        labels.push(chip.text().await.unwrap());
+    }
+    assert_eq!(labels, ["Status: Active", "Role: Paralegal"], "{labels:?}");
+    let filtered = browser.text("#users-range").await;
+    assert_ne!(filtered, range, "a filtered table says so");
+    browser.goto("/console/users?status=bogus").await;
+    assert!(browser.text("[role=alert]").await.contains("not valid"), "a bad value is refused, not ignored");
+    browser.shot("users-100k").await;
+
+    // Deactivating the person whose cases went: asked first, naming them.
+    browser.goto(&format!("/console/users/{from}/edit")).await;
+    browser.find("#f-active").await.click().await.unwrap();
+    browser.find("#update-user").await.click().await.unwrap();
+    let confirm = browser.find("#confirm").await;
+    assert_eq!(confirm.attr("class").await.unwrap().as_deref(), Some("danger"));
+    assert!(confirm.text().await.unwrap().starts_with("Deactivate "), "names the action and the person");
+    let still = api.get(&format!("/api/v1/users/{from}")).await;
+    assert_eq!(still["status"], "active", "nothing changes before the confirmation");
+    confirm.click().await.unwrap();
+    browser.find("#done").await;
+    let gone = api.get(&format!("/api/v1/users/{from}")).await;
+    assert_eq!(gone["status"], "inactive", "{gone}");
+
     server_stops_cleanly(server, browser).await;
 }
 
