@@ -327,11 +327,11 @@ async fn an_invited_individual_joins_the_portal_and_sees_their_case() {
     browser.fill("#f-new_password", "green kayaks under the old bridge").await;
     browser.submit("#set-password").await;
     assert!(browser.path().await.starts_with("/portal/sign-in?notice=password_set&practice=practice&email="));
-    // The used link again: a page without a form, saying what happened
-    // and leading to a new link.
+    // The used link again: the page finds it dead before a password is
+    // typed, and says what happened without a form, leading to a new link.
     browser.goto(&recovery).await;
-    browser.fill("#f-new_password", "another long passphrase of mine").await;
-    browser.submit("#set-password").await;
+    assert!(browser.shown_text("#link-dead").await.contains("already used"));
+    assert_eq!(browser.path().await, "/portal/recover?link=dead");
     assert_eq!(browser.text("h1").await, "This link no longer works");
     assert!(browser.text("#link-dead").await.contains("already used"));
     assert!(!browser.has("#f-new_password").await, "no form on a dead link's page");
@@ -414,10 +414,10 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     browser.party_action("revoke").await;
     assert_eq!(browser.text("#done").await, "The invitation is revoked.");
     assert_eq!(browser.text("#portal-state").await, "Not invited");
+    // The page finds the link dead before a password is typed.
     browser.goto(&first).await;
-    browser.fill("#f-new_password", PARTY_PASSWORD).await;
-    browser.submit("#set-password").await;
-    assert!(browser.text("#link-dead").await.contains("Nothing was changed"));
+    assert!(browser.shown_text("#link-dead").await.contains("Nothing was changed"));
+    assert_eq!(browser.path().await, "/portal/join?link=dead");
     assert!(browser.text("#link-next").await.starts_with("Ask the practice that invited you"));
     assert!(!browser.has("#f-new_password").await, "a dead link's page has no form");
     browser.shot("portal-join-dead").await;
@@ -433,10 +433,8 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     let newest =
         new_emailed_link(&outbox, "wes@witness.example", "/portal/join", &[first, second.clone()]).await;
     browser.goto(&second).await;
-    browser.fill("#f-new_password", PARTY_PASSWORD).await;
-    browser.submit("#set-password").await;
     assert!(
-        browser.text("#link-dead").await.contains("replaced by a newer one"),
+        browser.shown_text("#link-dead").await.contains("replaced by a newer one"),
         "the resent link replaced it"
     );
     // (From another page: a link to this very address would only change its fragment.)

@@ -21,6 +21,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/portal/password/forgot"),
     ("POST", "/api/v1/portal/password/recover"),
     ("POST", "/api/v1/portal/invitations/accept"),
+    ("POST", "/api/v1/portal/links/inspect"),
 ];
 
 /// The API's answer to a refused request, as problem+json.

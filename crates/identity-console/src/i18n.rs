@@ -241,6 +241,7 @@ texts! {
     join_intro: "You were invited. Choose your password to activate your account.", "Vous avez été invité. Choisissez votre mot de passe pour activer votre compte.";
     join_button: "Activate my account", "Activer mon compte";
     link_for: "For {name} ({email}) at the practice {practice}.", "Pour {name} ({email}) au cabinet {practice}.";
+    portal_link_for: "For {email} at the practice {practice}.", "Pour {email} au cabinet {practice}.";
     join_done: "Your account is active. Sign in with your new password.", "Votre compte est actif. Connectez-vous avec votre nouveau mot de passe.";
     link_invalid: "This link is not valid any more (used, replaced or expired). Ask for a new one.", "Ce lien n'est plus valide (utilisé, remplacé ou expiré). Demandez-en un nouveau.";
 

@@ -25,12 +25,13 @@
   }
   // Says whom a link is for before a password is typed, or leads to the
   // page of a dead link (?link=dead: no form, the next step) — the API's
-  // POST /api/v1/links/inspect; the token travels in the body.
+  // POST /api/v1/links/inspect (or the portal's, data-inspect-url); the
+  // token travels in the body.
   function inspectLink() {
     var note = document.getElementById("link-for");
     var field = document.getElementById("link-token");
     if (!note || !field || !field.value || !window.fetch) { return; }
-    window.fetch("/api/v1/links/inspect", {
+    window.fetch(note.getAttribute("data-inspect-url") || "/api/v1/links/inspect", {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
@@ -44,7 +45,7 @@
     }).then(function (link) {
       if (!link || link.purpose !== note.getAttribute("data-inspect")) { return; }
       note.textContent = note.getAttribute("data-template")
-        .replace("{name}", link.name).replace("{email}", link.email).replace("{practice}", link.practice);
+        .replace("{name}", link.name || "").replace("{email}", link.email).replace("{practice}", link.practice);
       note.hidden = false;
     }).catch(function () { /* the form still works */ });
   }

@@ -219,6 +219,7 @@ pub fn all() -> Vec<Route> {
             Anonymous,
             |_| json!({ "token": "not-a-real-token", "new_password": "another long passphrase" }),
         ),
+        with("POST", "/portal/links/inspect", Anonymous, |_| json!({ "token": "not-a-real-token" })),
         with(
             "POST",
             "/portal/sessions",

@@ -8,7 +8,10 @@
 //! portal token is to every staff route. No party id travels in a portal
 //! route: a party only ever reaches their own record.
 
-use super::sessions::{ChangePasswordBody, ForgotBody, ForgotProblems, RedeemBody, link_error, presented};
+use super::sessions::{
+    ChangePasswordBody, ForgotBody, ForgotProblems, InspectBody, InspectProblems, RedeemBody, link_error,
+    presented,
+};
 use crate::ApiState;
 use crate::dto::{Fields, case_part_schema, case_status_schema, double_option, party_kind_schema};
 use crate::error::{Answers, ApiError};
@@ -28,6 +31,7 @@ use uuid::Uuid;
 pub fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(accept_invitation))
+        .routes(routes!(inspect_link))
         .routes(routes!(sign_in))
         .routes(routes!(forgot_password))
         .routes(routes!(recover_password))
@@ -35,6 +39,40 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(change_password))
         .routes(routes!(my_cases))
         .routes(routes!(sign_out))
+}
+
+/// What a party's live link is for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyLinkView {
+    /// `party_invitation` or `recovery`.
+    pub purpose: String,
+    /// The practice's slug (what the portal's sign-in asks for).
+    pub practice: String,
+    /// The portal account's email.
+    pub email: String,
+}
+
+/// What a party's link is for, so the portal's page can say where its
+/// holder will sign in before a password is typed; 400 `invalid-link` for
+/// any link that cannot be used (unknown, used, replaced, expired, a staff
+/// link, or an account no longer waiting for it). The token travels in the
+/// body, never in a URL.
+#[utoipa::path(post, path = "/portal/links/inspect", tag = "portal", request_body = InspectBody,
+    responses(
+        (status = 200, description = "A live link", body = PartyLinkView),
+        Answers<InspectProblems>,
+    ))]
+async fn inspect_link(
+    State(state): State<ApiState>,
+    AppJson(body): AppJson<InspectBody>,
+) -> Result<AppJson<PartyLinkView>, ApiError> {
+    let token = presented(&body.token)?;
+    let info = state.service.inspect_party_link(&token).await?.ok_or(LinkError::InvalidLink)?;
+    Ok(AppJson(PartyLinkView {
+        purpose: info.purpose.as_str().to_owned(),
+        practice: info.practice_slug.as_str().to_owned(),
+        email: info.email.as_str().to_owned(),
+    }))
 }
 
 /// Accepts a party's invitation: sets their portal password; the portal

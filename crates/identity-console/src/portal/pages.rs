@@ -183,6 +183,10 @@ struct LinkPage {
     title: &'static str,
     intro: &'static str,
     button: &'static str,
+    /// What the link must be for (`party_invitation` or `recovery`): the
+    /// page's script asks the API whose live link it is, or leads to the
+    /// dead-link page before a password is typed.
+    purpose: &'static str,
     token: String,
     errors: Errors,
     /// A dead link: no form, what happened and the next step instead.
@@ -191,12 +195,14 @@ struct LinkPage {
 
 fn link_page(which: LinkUse, lang: Lang, csrf: String, token: String, errors: Errors) -> LinkPage {
     let t = lang.text();
-    let (title, intro, button, here) = match which {
-        LinkUse::Join => (t.portal_join_title, t.portal_join_intro, t.join_button, paths::JOIN),
-        LinkUse::Recover => (t.recover_title, t.recover_intro, t.save_password, paths::RECOVER),
+    let (title, intro, button, here, purpose) = match which {
+        LinkUse::Join => {
+            (t.portal_join_title, t.portal_join_intro, t.join_button, paths::JOIN, "party_invitation")
+        }
+        LinkUse::Recover => (t.recover_title, t.recover_intro, t.save_password, paths::RECOVER, "recovery"),
     };
     let chrome = PortalChrome::visitor(lang, csrf, here);
-    LinkPage { t, chrome, title, intro, button, token, errors, dead: None }
+    LinkPage { t, chrome, title, intro, button, purpose, token, errors, dead: None }
 }
 
 /// The page of a dead link (unknown, used, replaced or expired): no form;

@@ -11,6 +11,7 @@ use crate::mail::{MailSecret, Message};
 use crate::password::PasswordHash;
 use crate::password::PasswordRejection;
 use crate::permission::Permission;
+use crate::portal::PortalAccountStatus;
 use crate::ports::{Access, UnitOfWork};
 use crate::practice::{Practice, PracticeSlug};
 use crate::session::SessionScope;
@@ -360,7 +361,8 @@ impl IdentityService {
     }
 
     /// Where the holder of a live party link signs in (practice and email),
-    /// or `None` for any link that cannot be used or is a staff one.
+    /// or `None` for any link that cannot be used (unknown, used, voided,
+    /// expired, for an account no longer waiting for it) or is a staff one.
     ///
     /// # Errors
     /// Storage failures only.
@@ -379,6 +381,16 @@ impl IdentityService {
         let Some(account) = uow.portal().get_account(link.practice, party).await? else {
             return Ok(None);
         };
+        // What redeeming it would find: an invitation is for an account
+        // still invited, a recovery link for an active one.
+        let waiting = match link.purpose {
+            LinkPurpose::PartyInvitation => PortalAccountStatus::Invited,
+            LinkPurpose::Recovery => PortalAccountStatus::Active,
+            LinkPurpose::Invitation => return Ok(None),
+        };
+        if account.status != waiting {
+            return Ok(None);
+        }
         Ok(Some(PartyLinkInfo { purpose: link.purpose, practice_slug: practice.slug, email: account.email }))
     }
 

@@ -82,8 +82,18 @@ async fn an_invited_party_joins_signs_in_sees_their_cases_edits_their_details_an
     assert_eq!(invitation.language.as_str(), "fr-CA");
     assert!(matches!(&invitation.message, Message::PartyInvitation { practice_slug, .. } if practice_slug == "maple-law"));
 
-    // Joining: the password policy applies, then the link works once.
+    // Joining: the page can say where its holder will sign in first; the
+    // password policy applies, then the link works once.
     let link = app.last_secret("zoe@student.example", "party_invitation").await;
+    let inspect = |token: &str| json!({ "token": token });
+    let seen = call(&app, Method::POST, "/api/v1/portal/links/inspect", None, Some(inspect(&link))).await;
+    assert_eq!(seen.status, StatusCode::OK, "{:#}", seen.body);
+    assert_eq!(seen.body, json!({ "purpose": "party_invitation", "practice": "maple-law", "email": "zoe@student.example" }));
+    for bad in ["not-a-link", "x".repeat(43).as_str()] {
+        call(&app, Method::POST, "/api/v1/portal/links/inspect", None, Some(inspect(bad)))
+            .await
+            .assert_problem(400, "invalid-link");
+    }
     let weak = json!({ "token": link, "new_password": "password" });
     let refused = call(&app, Method::POST, "/api/v1/portal/invitations/accept", None, Some(weak)).await;
     refused.assert_problem(422, "password-rejected");
@@ -92,6 +102,9 @@ async fn an_invited_party_joins_signs_in_sees_their_cases_edits_their_details_an
     let accepted = call(&app, Method::POST, "/api/v1/portal/invitations/accept", None, Some(accept.clone())).await;
     assert_eq!(accepted.status, StatusCode::NO_CONTENT, "{:#}", accepted.body);
     call(&app, Method::POST, "/api/v1/portal/invitations/accept", None, Some(accept))
+        .await
+        .assert_problem(400, "invalid-link");
+    call(&app, Method::POST, "/api/v1/portal/links/inspect", None, Some(inspect(&link)))
         .await
         .assert_problem(400, "invalid-link");
     assert_eq!(portal_status(&app, &party).await["status"], "active");
