@@ -462,7 +462,7 @@ fn the_operations_guides_defaults_are_the_defaults_in_force() {
         let keys: Vec<String> = keys
             .trim_start_matches("| ")
             .split(", ")
-            .filter_map(|k| ticked(k))
+            .filter_map(&ticked)
             .map(|k| {
                 if let Some(rest) = k.strip_prefix('.') {
                     format!("{prefix}{rest}")
