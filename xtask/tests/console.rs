@@ -898,6 +898,23 @@ async fn cases_go_to_the_last_name_among_thousands_through_the_picker_by_keyboar
     let gone = api.get(&format!("/api/v1/users/{from}")).await;
     assert_eq!(gone["status"], "inactive", "{gone}");
 
+    // Keyboard only: a new user, invited — Tab from field to field, typing
+    // (a select takes the typed name), Enter on the button.
+    browser.goto("/console/users/new").await;
+    browser.tab_to("f-name").await;
+    browser.type_here("Kim Keyboard").await;
+    browser.tab_to("f-email").await;
+    browser.type_here("kim.keyboard@practice.example").await;
+    browser.tab_to("f-role").await;
+    browser.type_here("Paralegal").await;
+    browser.tab_to("invite-user").await;
+    browser.type_here(ENTER).await;
+    browser.find("#done").await;
+    let kim = api.get("/api/v1/users?search=kim.keyboard%40practice.example").await;
+    assert_eq!(kim["items"][0]["name"], "Kim Keyboard", "{kim}");
+    assert_eq!(kim["items"][0]["status"], "invited", "{kim}");
+    assert_eq!(kim["items"][0]["role_name"], "Paralegal", "{kim}");
+
     server_stops_cleanly(server, browser).await;
 }
 
@@ -926,6 +943,23 @@ for (const e of document.querySelectorAll('body *')) {
 return found;";
 
 impl Browser {
+    /// Presses Tab until the element with this id has the focus.
+    async fn tab_to(&self, id: &str) {
+        for _ in 0..80 {
+            let focused = self.client.active_element().await.unwrap();
+            if focused.attr("id").await.unwrap().as_deref() == Some(id) {
+                return;
+            }
+            focused.send_keys(TAB).await.unwrap();
+        }
+        panic!("Tab never reached #{id} on {}", self.path().await);
+    }
+
+    /// Types into whatever has the focus.
+    async fn type_here(&self, keys: &str) {
+        self.client.active_element().await.unwrap().send_keys(keys).await.unwrap();
+    }
+
     /// Nothing on the page is wider than the viewport (tables scroll in
     /// their own container).
     async fn assert_fits(&self, what: &str) {
