@@ -74,6 +74,10 @@ fn every_message() -> Vec<Message> {
             expires_at: at(5, 10),
         },
         Message::PartyPasswordChanged { practice_slug: "maple-law".to_owned(), changed_at: at(5, 10) },
+        Message::SecondFactorChanged {
+            change: FactorChange::Added { name: "Work phone".to_owned() },
+            changed_at: at(5, 10),
+        },
     ]
 }
 
@@ -248,7 +252,10 @@ fn a_delivered_email_whose_secret_is_blanked_is_not_rendered() {
             Err(RenderError::MissingSecret { kind: k }) => assert_eq!(k, kind),
             Ok(_) => {
                 assert!(
-                    matches!(kind, "welcome" | "email_changed" | "party_password_changed"),
+                    matches!(
+                        kind,
+                        "welcome" | "email_changed" | "party_password_changed" | "second_factor_changed"
+                    ),
                     "{kind} rendered without its secret"
                 )
             }
@@ -359,4 +366,49 @@ fn the_invitation_gives_the_practice_code_to_sign_in_with_afterwards_in_both_lan
     let old: Message = serde_json::from_value(json).unwrap();
     let rendered = renderer().render(&email(old, "en", "UTC")).unwrap();
     assert!(!rendered.text.contains("Practice code"), "{}", rendered.text);
+}
+
+/// The three emails about second factors — one added, one removed, all
+/// reset by an administrator — in both languages: what changed, its name,
+/// when (in the reader's zone), a sign-in link, and what to do if it was
+/// not them.
+#[test]
+fn second_factor_changes_are_told_in_both_languages() {
+    let changes = [
+        FactorChange::Added { name: "Work phone".to_owned() },
+        FactorChange::Removed { name: "Work phone".to_owned() },
+        FactorChange::Reset,
+    ];
+    for change in changes {
+        let message = Message::SecondFactorChanged { change: change.clone(), changed_at: at(5, 14) };
+        let english = renderer().render(&email(message.clone(), "en", "America/Toronto")).unwrap();
+        let french = renderer().render(&email(message, "fr-CA", "America/Montreal")).unwrap();
+        let (en_subject, fr_subject) = match &change {
+            FactorChange::Added { .. } => ("added", "ajouté"),
+            FactorChange::Removed { .. } => ("removed", "retiré"),
+            FactorChange::Reset => ("reset", "réinitialisés"),
+        };
+        assert!(
+            english.subject.contains(en_subject) && english.subject.contains("Maple"),
+            "{}",
+            english.subject
+        );
+        assert!(
+            french.subject.contains(fr_subject) && french.subject.contains("Maple"),
+            "{}",
+            french.subject
+        );
+        for (rendered, not_you) in [(&english, "If you did not"), (&french, "Si vous n’êtes pas à l’origine")]
+        {
+            assert!(rendered.text.contains("https://id.maple.example/"), "a sign-in link: {}", rendered.text);
+            assert!(rendered.text.contains(not_you), "{}", rendered.text);
+            if !matches!(change, FactorChange::Reset) {
+                assert!(rendered.text.contains("Work phone"), "names the factor: {}", rendered.text);
+            }
+        }
+        // 14:00 UTC is 9:00 in Toronto and Montréal (winter).
+        assert!(english.text.contains("9:00"), "{}", english.text);
+        assert!(french.text.contains("9 h") || french.text.contains("09 h"), "{}", french.text);
+        assert!(!english.html.contains("<script"), "escaped");
+    }
 }
