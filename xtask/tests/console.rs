@@ -129,6 +129,83 @@ async fn an_administrator_signs_in_changes_the_one_time_password_and_signs_out()
     browser.close().await;
 }
 
+/// The code an authenticator holding `key` (as the page shows it) gives
+/// for the step after this one: accepted now (one step of drift), and
+/// later than any code typed before it.
+fn next_code(key: &str) -> String {
+    let secret = identity_domain::TotpSecret::from_base32(&key.replace(' ', "")).expect("a Base32 key");
+    let step = identity_domain::factor::totp_step(chrono::Utc::now()) + 1;
+    format!("{:06}", secret.code_at_step(step))
+}
+
+/// Second factors in the browser, as the first Super Admin of a new
+/// practice meets them (required of administrators by default): after the
+/// password, the only page is the enrolment — a QR code and its key —, the
+/// recovery codes are shown once, and the next sign-in asks for a code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
+    if !browser_available() {
+        return;
+    }
+    let dir = binary::temp_dir("console-factors");
+    let running = binary::start(
+        &dir,
+        &[("RUST_LOG", "warn"), ("IDENTITY_FIRST_PRACTICE__SECOND_FACTOR_FOR_ADMINS", "true")],
+    );
+    let (base, first_password) = (running.base.clone(), running.first_password.clone());
+    let server = Server { running: Some(running), base, first_password, dir };
+    let browser = Browser::open(&server.base, "factors").await;
+    let one_time = server.first_password.clone().expect("first start printed a password");
+
+    browser.goto("/console/sign-in").await;
+    browser.fill("#f-practice", "practice").await;
+    browser.fill("#f-email", "admin@practice.example").await;
+    browser.fill("#f-password", &one_time).await;
+    browser.submit("button.primary").await;
+    browser.fill("#f-current_password", &one_time).await;
+    browser.fill("#f-new_password", PASSWORD).await;
+    browser.submit("button.primary").await;
+    assert_eq!(browser.path().await, "/console/security", "a required factor comes first");
+    browser.find("#enrol-required").await;
+    browser.goto("/console/users").await;
+    assert_eq!(browser.path().await, "/console/security", "nothing else until it is added");
+    browser.shot("security-enrol").await;
+
+    browser.fill("#f-name", "Phone").await;
+    browser.submit("#add-totp button.primary").await;
+    assert!(browser.has("figure.qr svg[role=img]").await, "a QR code, drawn on the server");
+    let key = browser.text("#totp-key").await;
+    browser.shot("security-totp").await;
+    browser.fill("#f-code", "000000").await;
+    browser.submit("#confirm-totp button.primary").await;
+    assert!(browser.has("#f-code-error").await, "a wrong code is said beside its field");
+    browser.fill("#f-code", &next_code(&key)).await;
+    browser.submit("#confirm-totp button.primary").await;
+    let codes = browser.client.find_all(Locator::Css("#recovery-codes li")).await.unwrap();
+    assert_eq!(codes.len(), 10, "ten recovery codes, shown once");
+    browser.shot("security-codes").await;
+    browser.submit("#codes-done").await;
+    browser.goto("/console/users").await;
+    assert_eq!(browser.path().await, "/console/users", "a full session now");
+
+    // The next sign-in: the password, then a code from the app.
+    browser.submit("#sign-out").await;
+    browser.fill("#f-practice", "practice").await;
+    browser.fill("#f-email", "admin@practice.example").await;
+    browser.fill("#f-password", PASSWORD).await;
+    browser.submit("button.primary").await;
+    assert_eq!(browser.path().await, "/console/sign-in/second-factor");
+    browser.shot("second-step").await;
+    browser.fill("#f-code", &next_code(&key)).await;
+    browser.submit("button.primary").await;
+    browser.goto("/console/security").await;
+    assert!(browser.text("#factors").await.contains("Phone"), "the factor is listed, never its key");
+    assert!(!browser.body().await.contains(&key), "the key is not shown again");
+    browser.shot("security").await;
+
+    server_stops_cleanly(server, browser).await;
+}
+
 /// The API beside the console, for what the help pages take as given:
 /// cases come from the case system, and a practice with many users.
 struct Api {
