@@ -130,11 +130,9 @@ async fn an_administrator_signs_in_changes_the_one_time_password_and_signs_out()
 }
 
 /// The code an authenticator holding `key` (as the page shows it) gives
-/// for the step after this one: accepted now (one step of drift), and
-/// later than any code typed before it.
-fn next_code(key: &str) -> String {
+/// at TOTP step `step`.
+fn code_at(key: &str, step: u64) -> String {
     let secret = identity_domain::TotpSecret::from_base32(&key.replace(' ', "")).expect("a Base32 key");
-    let step = identity_domain::factor::totp_step(chrono::Utc::now()) + 1;
     format!("{:06}", secret.code_at_step(step))
 }
 
@@ -179,7 +177,10 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
     browser.fill("#f-code", "000000").await;
     browser.submit("#confirm-totp button.primary").await;
     assert!(browser.has("#f-code-error").await, "a wrong code is said beside its field");
-    browser.fill("#f-code", &next_code(&key)).await;
+    // The code of this step; the next sign-in types the next step's (a
+    // code is accepted once, and one step either side of the server's).
+    let enrolled_at = identity_domain::factor::totp_step(chrono::Utc::now());
+    browser.fill("#f-code", &code_at(&key, enrolled_at)).await;
     browser.submit("#confirm-totp button.primary").await;
     let codes = browser.client.find_all(Locator::Css("#recovery-codes li")).await.unwrap();
     assert_eq!(codes.len(), 10, "ten recovery codes, shown once");
@@ -196,7 +197,7 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
     browser.submit("button.primary").await;
     assert_eq!(browser.path().await, "/console/sign-in/second-factor");
     browser.shot("second-step").await;
-    browser.fill("#f-code", &next_code(&key)).await;
+    browser.fill("#f-code", &code_at(&key, enrolled_at + 1)).await;
     browser.submit("button.primary").await;
     browser.goto("/console/security").await;
     assert!(browser.text("#factors").await.contains("Phone"), "the factor is listed, never its key");
