@@ -367,6 +367,24 @@ pub struct Holders {
 }
 
 impl Holders {
+    /// Everyone `permission` reaches: the roles that grant it (a Super
+    /// Admin role grants everything, as [`crate::Grants::allows`] says) and
+    /// the profiles that add it.
+    pub fn of_permission(
+        permission: crate::Permission,
+        roles: &[crate::Role],
+        profiles: &[crate::Profile],
+    ) -> Self {
+        Self {
+            roles: roles
+                .iter()
+                .filter(|r| crate::Grants::of(r, []).allows(permission))
+                .map(|r| r.id)
+                .collect(),
+            profiles: profiles.iter().filter(|p| p.permissions.contains(permission)).map(|p| p.id).collect(),
+        }
+    }
+
     /// Whether `user` holds one of the roles or profiles.
     pub fn reach(&self, user: &User) -> bool {
         self.roles.contains(&user.role) || user.profiles.iter().any(|p| self.profiles.contains(p))
@@ -588,6 +606,53 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// The holders a permission reaches are exactly the users whose
+        /// role and profiles together allow it: a Super Admin role, a role
+        /// that grants it, or any profile that adds it.
+        #[test]
+        fn holders_of_a_permission_are_those_whose_grants_allow_it(
+            bypass: bool,
+            role_grants: bool,
+            profile_grants in proptest::collection::vec(any::<bool>(), 0..4),
+            held in any::<u8>(),
+        ) {
+            use crate::{Permission, PermissionSet, PracticeId, Profile, Role};
+            let practice = PracticeId::from_uuid(uuid::Uuid::from_u128(1));
+            let grants = |yes: bool| {
+                if yes {
+                    PermissionSet::from_iter([Permission::CasesOwn, Permission::UsersRead])
+                } else {
+                    PermissionSet::from_iter([Permission::UsersRead])
+                }
+            };
+            let role = Role {
+                id: RoleId::from_uuid(uuid::Uuid::from_u128(2)),
+                practice,
+                name: crate::Label::parse("Role").unwrap(),
+                permissions: grants(role_grants),
+                bypass,
+                builtin: false,
+                second_factor_required: false,
+            };
+            let profiles: Vec<Profile> = profile_grants
+                .iter()
+                .enumerate()
+                .map(|(i, &yes)| Profile {
+                    id: ProfileId::from_uuid(uuid::Uuid::from_u128(10 + i as u128)),
+                    practice,
+                    name: crate::Label::parse(&format!("Profile {i}")).unwrap(),
+                    permissions: grants(yes),
+                    builtin: false,
+                })
+                .collect();
+            let holders = Holders::of_permission(Permission::CasesOwn, std::slice::from_ref(&role), &profiles);
+            let theirs: Vec<&Profile> =
+                profiles.iter().enumerate().filter(|(i, _)| held & (1 << i) != 0).map(|(_, p)| p).collect();
+            let reached =
+                holders.roles.contains(&role.id) || theirs.iter().any(|p| holders.profiles.contains(&p.id));
+            prop_assert_eq!(reached, crate::Grants::of(&role, theirs.iter().copied()).allows(Permission::CasesOwn));
+        }
+
         /// A needle of one or two characters is in a text exactly when it
         /// is one of the text's short n-grams, in any script.
         #[test]

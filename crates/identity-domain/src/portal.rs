@@ -32,6 +32,17 @@ pub enum PortalAccountStatus {
 }
 
 impl PortalAccountStatus {
+    /// The status an account must have for a party link of `purpose` to
+    /// be used: an invitation is for an account still invited, a recovery
+    /// link for an active one; `None` for a staff link.
+    pub const fn waiting_for(purpose: crate::link::LinkPurpose) -> Option<Self> {
+        match purpose {
+            crate::link::LinkPurpose::PartyInvitation => Some(Self::Invited),
+            crate::link::LinkPurpose::Recovery => Some(Self::Active),
+            crate::link::LinkPurpose::Invitation => None,
+        }
+    }
+
     /// The storage name.
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -111,18 +111,7 @@ pub async fn find(
         Purpose::Owner => {
             let roles = state.service.list_roles(&viewer.caller).await.map_err(|e| e.describe(t))?;
             let profiles = state.service.list_profiles(&viewer.caller).await.map_err(|e| e.describe(t))?;
-            let holders = Holders {
-                roles: roles
-                    .iter()
-                    .filter(|r| r.bypass || r.permissions.contains(Permission::CasesOwn))
-                    .map(|r| r.id)
-                    .collect(),
-                profiles: profiles
-                    .iter()
-                    .filter(|p| p.permissions.contains(Permission::CasesOwn))
-                    .map(|p| p.id)
-                    .collect(),
-            };
+            let holders = Holders::of_permission(Permission::CasesOwn, &roles, &profiles);
             (vec![UserStatus::Active], Some(holders))
         }
         Purpose::Anyone => (Vec::new(), None),

@@ -381,14 +381,8 @@ impl IdentityService {
         let Some(account) = uow.portal().get_account(link.practice, party).await? else {
             return Ok(None);
         };
-        // What redeeming it would find: an invitation is for an account
-        // still invited, a recovery link for an active one.
-        let waiting = match link.purpose {
-            LinkPurpose::PartyInvitation => PortalAccountStatus::Invited,
-            LinkPurpose::Recovery => PortalAccountStatus::Active,
-            LinkPurpose::Invitation => return Ok(None),
-        };
-        if account.status != waiting {
+        // What redeeming it would find.
+        if PortalAccountStatus::waiting_for(link.purpose) != Some(account.status) {
             return Ok(None);
         }
         Ok(Some(PartyLinkInfo { purpose: link.purpose, practice_slug: practice.slug, email: account.email }))

@@ -705,10 +705,11 @@ impl IdentityService {
         request_id: Option<RequestId>,
         usage: PartyLinkUse,
     ) -> Result<(), LinkError> {
-        let (purpose, status) = match usage {
-            PartyLinkUse::Join => (LinkPurpose::PartyInvitation, PortalAccountStatus::Invited),
-            PartyLinkUse::Recover => (LinkPurpose::Recovery, PortalAccountStatus::Active),
+        let purpose = match usage {
+            PartyLinkUse::Join => LinkPurpose::PartyInvitation,
+            PartyLinkUse::Recover => LinkPurpose::Recovery,
         };
+        let status = PortalAccountStatus::waiting_for(purpose).ok_or(LinkError::InvalidLink)?;
         let now = self.now();
         let hash = token.hash();
         let (practice, party, account) = {
