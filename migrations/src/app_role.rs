@@ -58,6 +58,7 @@ pub const TABLE_RIGHTS: &[(&str, Rights)] = &[
     ("sessions", Rights::Keep),
     ("user_factors", Rights::Replace),
     ("recovery_codes", Rights::Replace),
+    ("session_ceremonies", Rights::Replace),
     ("audit_log", Rights::Append),
     ("outbox", Rights::Keep),
     ("address_budgets", Rights::Replace),

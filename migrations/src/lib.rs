@@ -56,6 +56,7 @@ mod m20261207_000020_time_zones;
 mod m20261207_000021_case_title_keys;
 mod m20261207_000022_user_short_grams;
 mod m20261207_000023_second_factors;
+mod m20261208_000030_passkeys;
 mod schema;
 mod unique;
 
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_case_title_keys::Migration),
             Box::new(m20261207_000022_user_short_grams::Migration),
             Box::new(m20261207_000023_second_factors::Migration),
+            Box::new(m20261208_000030_passkeys::Migration),
         ]
     }
 }

@@ -29,6 +29,8 @@ pub enum Guards {
     RecordId,
     /// A party has one portal account, and takes part in a case once.
     OnePerParty,
+    /// A passkey's credential id is registered once, to one user.
+    PasskeyCredential,
 }
 
 /// One unique index (or primary key) of the schema.
@@ -84,6 +86,8 @@ pub const UNIQUE_INDEXES: &[UniqueIndex] = &[
     entry("sessions_pkey", "sessions", &["id"], Guards::RecordId),
     entry("user_factors_pkey", "user_factors", &["id"], Guards::RecordId),
     entry("recovery_codes_pkey", "recovery_codes", &["user_id", "code_hash"], Guards::RecordId),
+    entry("ux_user_factors_credential_id", "user_factors", &["credential_id"], Guards::PasskeyCredential),
+    entry("session_ceremonies_pkey", "session_ceremonies", &["session_id"], Guards::RecordId),
     entry("ux_sessions_token_hash", "sessions", &["token_hash"], Guards::TokenHash),
     entry("audit_log_pkey", "audit_log", &["id"], Guards::RecordId),
     entry("outbox_pkey", "outbox", &["id"], Guards::RecordId),

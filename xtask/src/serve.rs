@@ -20,6 +20,7 @@ use identity_domain::*;
 use identity_http::forgot::ForgotQueue;
 use identity_mail::{Mailer, OutboxWorker, ShutdownTrigger, shutdown_channel};
 use identity_store::{OutboxKey, SeaStore};
+use identity_webauthn::WebauthnRelyingParty;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -117,8 +118,22 @@ fn service_at(
         random,
         ids: Arc::new(UuidV7Ids),
         budgets: Arc::new(store.clone()),
+        passkeys: relying_party(settings),
     };
     Ok(IdentityService::new(ports, settings.domain_config()?))
+}
+
+/// The WebAuthn relying party of the public URL: passkeys are offered when
+/// its host is a domain name (`localhost` included), and not on a bare IP
+/// address, which WebAuthn cannot bind a passkey to.
+fn relying_party(settings: &Settings) -> Arc<dyn PasskeyRelyingParty> {
+    match WebauthnRelyingParty::new(&settings.public_url(), "Practice identity") {
+        Ok(party) => Arc::new(party),
+        Err(e) => {
+            tracing::warn!(error = %e, "passkeys are off: set public_url to the address people use");
+            Arc::new(NoPasskeys)
+        }
+    }
 }
 
 /// What a first start created: the sign-in details of the first Super

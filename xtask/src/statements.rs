@@ -32,6 +32,7 @@ pub async fn count(database_url: &str) -> Result<Vec<(String, StatementCount)>, 
         random,
         ids: Arc::new(UuidV7Ids),
         budgets: Arc::new(store.clone()),
+        passkeys: Arc::new(NoPasskeys),
     };
     let service = IdentityService::new(ports, Config::default());
     let outcome = measure(&service, &counter).await;

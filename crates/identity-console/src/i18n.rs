@@ -227,6 +227,17 @@ texts! {
     mfa_reset_done: "The second factors are reset: the user is signed out everywhere and emailed.", "Les seconds facteurs sont réinitialisés : toutes les sessions de l’utilisateur sont terminées et un courriel lui est envoyé.";
     mfa_role_required: "Requires a second factor", "Exige un second facteur";
     mfa_role_save: "Save", "Enregistrer";
+    mfa_add_passkey: "Add a passkey", "Ajouter une clé d’accès";
+    mfa_passkey_intro: "Your browser asks a security key, your phone or this computer to make a passkey for this site. You may be asked for its PIN or your fingerprint.", "Votre navigateur demande à une clé de sécurité, à votre téléphone ou à cet ordinateur de créer une clé d’accès pour ce site. Son code PIN ou votre empreinte peuvent vous être demandés.";
+    mfa_passkey_button: "Make a passkey", "Créer une clé d’accès";
+    mfa_passkey_use: "Use a passkey", "Utiliser une clé d’accès";
+    mfa_passkey_or: "Or use a passkey you added.", "Ou utilisez une clé d’accès que vous avez ajoutée.";
+    mfa_passkey_failed: "The passkey was not used: it was cancelled, timed out, or is not one of yours. Try again.", "La clé d’accès n’a pas été utilisée : annulée, expirée, ou ce n’est pas l’une des vôtres. Réessayez.";
+    mfa_passkey_script: "Passkeys need JavaScript in your browser.", "Les clés d’accès nécessitent JavaScript dans votre navigateur.";
+    mfa_passkey_refused: "The passkey could not be verified (or it is already registered): start again.", "La clé d’accès n’a pas pu être vérifiée (ou elle est déjà enregistrée) : recommencez.";
+    mfa_passkey_gone: "No passkey enrolment is in progress, or it expired: start again.", "Aucun ajout de clé d’accès n’est en cours, ou il a expiré : recommencez.";
+    mfa_passkeys_unavailable: "Passkeys are not offered on this server.", "Les clés d’accès ne sont pas proposées sur ce serveur.";
+    mfa_passkey_added_notice: "The passkey is added.", "La clé d’accès est ajoutée.";
 
     forgot_title: "Forgot your password", "Mot de passe oublié";
     forgot_intro: "Type your practice and email. If they match an account, we email you a link to choose a new password.", "Saisissez votre cabinet et votre courriel. S'ils correspondent à un compte, nous vous envoyons un lien pour choisir un nouveau mot de passe.";

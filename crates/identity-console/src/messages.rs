@@ -70,6 +70,9 @@ impl Describe for StoreError {
             Self::Conflict(Conflict::EmailTaken) => {
                 Problem::conflict("email", fill(t.err_email_used, &[("holder", "?"), ("status", "?")]))
             }
+            Self::Conflict(Conflict::CredentialTaken) => {
+                Problem::general(StatusCode::CONFLICT, t.mfa_passkey_refused)
+            }
             // Retrying can help: the page says so, as the API's 503 does.
             Self::Unavailable(_) | Self::Contended(_) => {
                 tracing::warn!(error = %self, "the console could not reach the records");
@@ -590,6 +593,20 @@ impl Describe for StartEnrolmentError {
             Self::Access(e) => e.describe(t),
             Self::PasswordConfirmationRequired => confirm_first(t),
             Self::Name(_) => Problem::at("name", t.mfa_name_invalid),
+            Self::TooManyFactors => Problem::general(StatusCode::CONFLICT, t.mfa_too_many),
+            Self::PasskeysUnavailable => Problem::general(StatusCode::CONFLICT, t.mfa_passkeys_unavailable),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
+impl Describe for ConfirmPasskeyError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PasswordConfirmationRequired => confirm_first(t),
+            Self::NotStarted => Problem::general(StatusCode::CONFLICT, t.mfa_passkey_gone),
+            Self::Refused => Problem::general(StatusCode::UNPROCESSABLE_ENTITY, t.mfa_passkey_refused),
             Self::TooManyFactors => Problem::general(StatusCode::CONFLICT, t.mfa_too_many),
             Self::Store(e) => e.describe(t),
         }

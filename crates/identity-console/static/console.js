@@ -11,6 +11,11 @@
 //   and Up move through them, Enter chooses, Escape closes the list (or
 //   clears the field when it is closed). Without the script the picker is a
 //   text field, a "Find" button and a list of the matches to choose from.
+// - Passkeys (forms with data-passkey="create" or "get"): the form asks its
+//   data-challenge URL for the WebAuthn options (JSON), hands them to
+//   navigator.credentials, and posts the answer in its hidden field. The
+//   page that comes back says how it went. Passkeys cannot work without
+//   the script (the form says so).
 (function () {
   "use strict";
   function fromFragment() {
@@ -229,6 +234,97 @@
       });
     });
   }
+  function fromBase64url(text) {
+    var base64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    var binary = window.atob(base64 + "===".slice((base64.length + 3) % 4));
+    return Uint8Array.from(binary, function (c) { return c.charCodeAt(0); }).buffer;
+  }
+  function toBase64url(buffer) {
+    var binary = String.fromCharCode.apply(null, new Uint8Array(buffer));
+    return window.btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  // The server's options (binary fields in base64url) as navigator.credentials takes them.
+  function creationOptions(json) {
+    if (window.PublicKeyCredential && PublicKeyCredential.parseCreationOptionsFromJSON) {
+      return PublicKeyCredential.parseCreationOptionsFromJSON(json);
+    }
+    var options = Object.assign({}, json);
+    options.challenge = fromBase64url(json.challenge);
+    options.user = Object.assign({}, json.user, { id: fromBase64url(json.user.id) });
+    options.excludeCredentials = (json.excludeCredentials || []).map(function (c) {
+      return Object.assign({}, c, { id: fromBase64url(c.id) });
+    });
+    return options;
+  }
+  function requestOptions(json) {
+    if (window.PublicKeyCredential && PublicKeyCredential.parseRequestOptionsFromJSON) {
+      return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+    }
+    var options = Object.assign({}, json);
+    options.challenge = fromBase64url(json.challenge);
+    options.allowCredentials = (json.allowCredentials || []).map(function (c) {
+      return Object.assign({}, c, { id: fromBase64url(c.id) });
+    });
+    return options;
+  }
+  // The authenticator's answer as the server reads it (toJSON where the browser has it).
+  function answerJson(credential) {
+    if (typeof credential.toJSON === "function") { return JSON.stringify(credential.toJSON()); }
+    var r = credential.response;
+    var response = { clientDataJSON: toBase64url(r.clientDataJSON) };
+    if (r.attestationObject) {
+      response.attestationObject = toBase64url(r.attestationObject);
+      response.transports = r.getTransports ? r.getTransports() : [];
+    } else {
+      response.authenticatorData = toBase64url(r.authenticatorData);
+      response.signature = toBase64url(r.signature);
+      if (r.userHandle) { response.userHandle = toBase64url(r.userHandle); }
+    }
+    return JSON.stringify({
+      id: credential.id, rawId: toBase64url(credential.rawId), type: credential.type,
+      response: response, clientExtensionResults: credential.getClientExtensionResults()
+    });
+  }
+  function passkey(form) {
+    var mode = form.getAttribute("data-passkey");
+    var error = form.querySelector("[data-passkey-error]");
+    var answerField = form.querySelector("input[type=hidden][name=credential], input[type=hidden][name=passkey]");
+    function fail(text) {
+      error.textContent = text;
+      error.hidden = false;
+    }
+    form.addEventListener("submit", function (event) {
+      if (answerField.value) { return; }
+      event.preventDefault();
+      error.hidden = true;
+      if (!window.PublicKeyCredential || !navigator.credentials) {
+        fail(form.querySelector("noscript") ? form.querySelector("noscript").textContent : "");
+        return;
+      }
+      var body = new URLSearchParams();
+      body.set("csrf", form.querySelector("input[name=csrf]").value);
+      var name = form.querySelector("input[name=passkey_name]");
+      if (name) { body.set("name", name.value); }
+      fetch(form.getAttribute("data-challenge"), {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (json) {
+          if (!response.ok) { throw new Error(json.error || response.statusText); }
+          return json.publicKey;
+        });
+      }).then(function (options) {
+        return mode === "create"
+          ? navigator.credentials.create({ publicKey: creationOptions(options) })
+          : navigator.credentials.get({ publicKey: requestOptions(options) });
+      }).then(function (credential) {
+        answerField.value = answerJson(credential);
+        form.submit();
+      }).catch(function (e) {
+        fail(e && e.name === "NotAllowedError" ? form.getAttribute("data-cancelled") || e.message : e.message);
+      });
+    });
+  }
   // After a refused form, the focus starts on the first field to fix.
   function focusFirstProblem() {
     var field = document.querySelector("main [aria-invalid=true]");
@@ -242,5 +338,6 @@
     selectAll();
     menus();
     document.querySelectorAll("[data-picker]").forEach(picker);
+    document.querySelectorAll("form[data-passkey]").forEach(passkey);
   });
 })();

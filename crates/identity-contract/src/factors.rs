@@ -81,7 +81,9 @@ pub async fn second_factors_round_trip_and_stay_in_their_practice(store: Arc<dyn
 
     let mut uow = f.faults.begin(Access::Write).await.unwrap();
     let listed = uow.factors().list(f.practice.id, user.id).await.unwrap();
-    let FactorKind::Totp(totp) = &listed[0].kind;
+    let FactorKind::Totp(totp) = &listed[0].kind else {
+        panic!("a TOTP factor came back as {:?}", listed[0].kind)
+    };
     assert_eq!(totp.secret, TotpSecret::from_bytes(*b"12345678901234567890"), "the secret comes back whole");
     assert_eq!(totp.last_step, Some(6));
     assert_eq!(listed[0].name.as_str(), "Work phone");
@@ -105,6 +107,71 @@ pub async fn second_factors_round_trip_and_stay_in_their_practice(store: Arc<dyn
     assert_eq!(uow.factors().remove_all(f.practice.id, user.id).await.unwrap(), 1);
     assert!(uow.factors().list(f.practice.id, user.id).await.unwrap().is_empty());
     assert_eq!(uow.factors().recovery_codes_left(f.practice.id, user.id).await.unwrap(), 0);
+    uow.commit().await.unwrap();
+}
+
+/// Passkeys as the repository keeps them: credential id and stored
+/// credential read back whole, the credential saved after a use, one
+/// credential id registered once across users and practices; and the
+/// ceremony a session waits on, taken once, by its own practice only.
+pub async fn passkeys_register_once_and_ceremonies_are_taken_once(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let other = f.another("elsewhere").await;
+    let (pat, _) = f.active("pat@contract.example", "Paralegal").await;
+    let (cam, _) = f.active("cam@contract.example", "Paralegal").await;
+    let at = chrono::DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z").unwrap().to_utc();
+    let passkey = |practice: PracticeId, user: UserId, id: &[u8]| Factor {
+        kind: FactorKind::Passkey(PasskeyFactor {
+            credential_id: CredentialId::new(id.to_vec()).unwrap(),
+            credential: StoredPasskey::new(r#"{"counter":0}"#.to_owned()),
+        }),
+        confirmed: true,
+        ..factor(practice, user, at)
+    };
+    let key = passkey(f.practice.id, pat.id, &[7; 32]);
+    let mut uow = f.faults.begin(Access::Write).await.unwrap();
+    uow.factors().insert(&key).await.unwrap();
+    uow.commit().await.unwrap();
+    for (practice, user) in
+        [(f.practice.id, pat.id), (f.practice.id, cam.id), (other.practice.id, other.admin.user())]
+    {
+        let mut uow = f.faults.begin(Access::Write).await.unwrap();
+        let again = uow.factors().insert(&passkey(practice, user, &[7; 32])).await;
+        assert_eq!(again, Err(StoreError::Conflict(Conflict::CredentialTaken)), "registered once");
+    }
+    let mut uow = f.faults.begin(Access::Write).await.unwrap();
+    let later = at + Duration::minutes(1);
+    let used = StoredPasskey::new(r#"{"counter":1}"#.to_owned());
+    uow.factors().save_passkey(other.practice.id, key.id, &used, later).await.unwrap();
+    uow.factors().save_passkey(f.practice.id, key.id, &used, later).await.unwrap();
+    uow.commit().await.unwrap();
+    let mut uow = f.faults.begin(Access::Read).await.unwrap();
+    let listed = uow.factors().list(f.practice.id, pat.id).await.unwrap();
+    let FactorKind::Passkey(read) = &listed[0].kind else {
+        panic!("a passkey came back as {:?}", listed[0].kind)
+    };
+    assert_eq!(read.credential_id.as_bytes(), &[7; 32]);
+    assert_eq!(read.credential, used, "saved after a use");
+    assert_eq!(listed[0].last_used_at, Some(later));
+    drop(uow);
+
+    // A ceremony: kept on the session, replaced by the next, taken once.
+    let signed = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();
+    let session = signed.session.id;
+    let ceremony = |n: u8| Ceremony {
+        purpose: CeremonyPurpose::SignIn,
+        state: CeremonyState::new(format!("{{\"n\":{n}}}")),
+        expires_at: at,
+    };
+    let mut uow = f.faults.begin(Access::Write).await.unwrap();
+    uow.sessions().set_ceremony(f.practice.id, session, &ceremony(1)).await.unwrap();
+    uow.sessions().set_ceremony(f.practice.id, session, &ceremony(2)).await.unwrap();
+    uow.sessions().set_ceremony(other.practice.id, session, &ceremony(3)).await.unwrap();
+    uow.commit().await.unwrap();
+    let mut uow = f.faults.begin(Access::Write).await.unwrap();
+    assert_eq!(uow.sessions().take_ceremony(other.practice.id, session).await.unwrap(), None);
+    assert_eq!(uow.sessions().take_ceremony(f.practice.id, session).await.unwrap(), Some(ceremony(2)));
+    assert_eq!(uow.sessions().take_ceremony(f.practice.id, session).await.unwrap(), None, "taken once");
     uow.commit().await.unwrap();
 }
 

@@ -148,6 +148,7 @@ macro_rules! contract_suite {
             concurrent_recovery_requests_keep_the_hourly_limit,
             crossed_deactivations_with_reassignment_leave_no_case_orphaned,
             second_factors_round_trip_and_stay_in_their_practice,
+            passkeys_register_once_and_ceremonies_are_taken_once,
             sign_in_takes_the_password_then_the_factor,
             a_code_is_used_once_under_concurrent_submissions,
         );

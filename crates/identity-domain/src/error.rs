@@ -17,6 +17,9 @@ pub enum Conflict {
     /// A unique name (slug, role, profile or site name) is taken.
     #[error("the name is already taken")]
     NameTaken,
+    /// A passkey's credential id is registered already (to anyone).
+    #[error("this passkey is already registered")]
+    CredentialTaken,
 }
 
 /// A failure of a storage adapter.

@@ -1,10 +1,18 @@
-//! Second factors: TOTP authenticators and single-use recovery codes.
+//! Second factors: TOTP authenticators, passkeys and single-use recovery
+//! codes.
 //!
 //! A TOTP authenticator follows RFC 6238 with the parameters every
 //! authenticator app understands: a 160-bit secret, HMAC-SHA1, 6 digits,
 //! 30-second steps. A code is accepted one step either side of now (clock
 //! drift), and each step once: the last step used is stored, so a code seen
 //! over someone's shoulder cannot be replayed.
+//!
+//! A passkey is a WebAuthn credential: its authenticator keeps the private
+//! key, the practice keeps the credential id and what the relying party
+//! needs to check an assertion (public key, signature counter, flags), in
+//! the format of the [`crate::ports::PasskeyRelyingParty`] adapter. A
+//! ceremony (enrolling one, or signing in with one) is begun by the server,
+//! kept on the caller's session ([`Ceremony`]) and finished once.
 //!
 //! Recovery codes are ten random codes of 50 bits, shown once and stored as
 //! hashes; each works once.
@@ -204,19 +212,162 @@ impl TotpFactor {
     }
 }
 
+/// Longest credential id a passkey may have, in bytes (WebAuthn level 3).
+pub const MAX_CREDENTIAL_ID_BYTES: usize = 1023;
+
+/// A passkey's credential id, as its authenticator made it: 16 to 1,023
+/// bytes. One credential belongs to one factor of one user.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct CredentialId(Vec<u8>);
+
+impl CredentialId {
+    /// Wraps an id; `None` if it is empty or over [`MAX_CREDENTIAL_ID_BYTES`].
+    pub fn new(bytes: Vec<u8>) -> Option<Self> {
+        (!bytes.is_empty() && bytes.len() <= MAX_CREDENTIAL_ID_BYTES).then_some(Self(bytes))
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CredentialId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CredentialId({} bytes)", self.0.len())
+    }
+}
+
+/// What the relying party keeps of a passkey to check its assertions: the
+/// public key, the signature counter and the authenticator's flags, in the
+/// [`crate::ports::PasskeyRelyingParty`] adapter's own format. Nothing in it
+/// signs anything in; stores seal it like a secret all the same, so that a
+/// copy of the database cannot be used to swap in a key of one's own.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredPasskey(String);
+
+impl StoredPasskey {
+    /// Wraps what the adapter made (or the store kept).
+    pub fn new(text: String) -> Self {
+        Self(text)
+    }
+
+    /// The text, for storage and for the adapter.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StoredPasskey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoredPasskey(..)")
+    }
+}
+
+/// A passkey of a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyFactor {
+    /// The credential id the authenticator presents.
+    pub credential_id: CredentialId,
+    /// Public key, signature counter and flags, as the adapter keeps them.
+    pub credential: StoredPasskey,
+}
+
 /// What kind of factor a [`Factor`] is, and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FactorKind {
     /// A TOTP authenticator app.
     Totp(TotpFactor),
+    /// A passkey (a WebAuthn credential).
+    Passkey(PasskeyFactor),
 }
 
 impl FactorKind {
-    /// The kind's name, as stored and shown in the API (`totp`).
+    /// The kind's name, as stored and shown in the API (`totp`, `passkey`).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Totp(_) => "totp",
+            Self::Passkey(_) => "passkey",
         }
+    }
+}
+
+/// Minutes a passkey ceremony (enrolling one, or signing in with one) may
+/// take between the server's challenge and the authenticator's answer.
+pub const CEREMONY_MINUTES: i64 = 5;
+
+/// The state a relying party keeps between its challenge and the
+/// authenticator's answer (the challenge itself, the credentials allowed),
+/// in the adapter's format. It travels no further than the server's store.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CeremonyState(String);
+
+impl CeremonyState {
+    /// Wraps what the adapter made (or the store kept).
+    pub fn new(text: String) -> Self {
+        Self(text)
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CeremonyState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CeremonyState(..)")
+    }
+}
+
+/// What a passkey ceremony is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CeremonyPurpose {
+    /// Enrolling a passkey under this name.
+    Enrol(FactorName),
+    /// Presenting a passkey as the second step of signing in.
+    SignIn,
+}
+
+/// A passkey ceremony begun: kept on the session that began it, taken once
+/// by the answer (whether the answer is accepted or not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ceremony {
+    /// What it is for.
+    pub purpose: CeremonyPurpose,
+    /// The relying party's state.
+    pub state: CeremonyState,
+    /// When the challenge stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Ceremony {
+    /// The ceremony as one text, for a store's column.
+    pub fn encode(&self) -> String {
+        let (purpose, name) = match &self.purpose {
+            CeremonyPurpose::Enrol(name) => ("enrol", Some(name.as_str())),
+            CeremonyPurpose::SignIn => ("sign_in", None),
+        };
+        serde_json::json!({
+            "purpose": purpose,
+            "name": name,
+            "state": self.state.as_str(),
+            "expires_at": self.expires_at.timestamp_millis(),
+        })
+        .to_string()
+    }
+
+    /// A ceremony from [`Ceremony::encode`]'s text; `None` if it is not one.
+    pub fn decode(text: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let purpose = match value.get("purpose")?.as_str()? {
+            "enrol" => CeremonyPurpose::Enrol(FactorName::parse(value.get("name")?.as_str()?).ok()?),
+            "sign_in" => CeremonyPurpose::SignIn,
+            _ => return None,
+        };
+        let state = CeremonyState::new(value.get("state")?.as_str()?.to_owned());
+        let expires_at = DateTime::from_timestamp_millis(value.get("expires_at")?.as_i64()?)?;
+        Some(Self { purpose, state, expires_at })
     }
 }
 
@@ -260,7 +411,7 @@ impl Factor {
 pub struct FactorSummary {
     /// Its id.
     pub id: FactorId,
-    /// `totp`.
+    /// `totp` or `passkey`.
     pub kind: &'static str,
     /// Its name.
     pub name: FactorName,
@@ -406,6 +557,10 @@ pub enum FactorProof {
     Totp(secrecy::SecretString),
     /// One of the recovery codes.
     RecoveryCode(secrecy::SecretString),
+    /// A passkey's assertion: the JSON of the `PublicKeyCredential` the
+    /// browser's `navigator.credentials.get()` gave for the challenge of
+    /// [`crate::IdentityService::start_passkey_step`].
+    Passkey(String),
 }
 
 #[cfg(test)]
@@ -484,6 +639,28 @@ mod tests {
         assert_eq!(FactorName::parse("\u{c}Phone"), Err(FactorNameError::Control));
         assert_eq!(FactorName::parse(&format!(" {}", "a".repeat(60))), Err(FactorNameError::TooLong));
         assert_eq!(FactorName::parse("   "), Err(FactorNameError::Empty));
+    }
+
+    #[test]
+    fn a_ceremony_reads_back_as_it_was_written() {
+        let at = Utc.timestamp_opt(1_800_000_000, 0).single().unwrap_or_default();
+        let name = FactorName::parse("Clé \"USB\"").map_err(|e| e.to_string());
+        assert!(name.is_ok(), "{name:?}");
+        let enrol = name.ok().map(CeremonyPurpose::Enrol);
+        for purpose in [Some(CeremonyPurpose::SignIn), enrol].into_iter().flatten() {
+            let ceremony =
+                Ceremony { purpose, state: CeremonyState::new("{\"c\":1}".to_owned()), expires_at: at };
+            assert_eq!(Ceremony::decode(&ceremony.encode()), Some(ceremony));
+        }
+        assert_eq!(Ceremony::decode("{}"), None);
+        assert_eq!(Ceremony::decode("not json"), None);
+    }
+
+    #[test]
+    fn a_credential_id_is_one_to_1023_bytes() {
+        assert!(CredentialId::new(Vec::new()).is_none());
+        assert!(CredentialId::new(vec![1; MAX_CREDENTIAL_ID_BYTES]).is_some());
+        assert!(CredentialId::new(vec![1; MAX_CREDENTIAL_ID_BYTES + 1]).is_none());
     }
 
     #[test]

@@ -127,8 +127,8 @@ pub use credential::{Credential, ThrottlePolicy};
 pub use email::{EmailAddress, EmailError};
 pub use error::{AccessError, Conflict, HashError, StoreError, TargetError};
 pub use factor::{
-    Factor, FactorKind, FactorName, FactorProof, FactorSummary, RecoveryCode, RecoveryCodeHash, TotpFactor,
-    TotpSecret,
+    Ceremony, CeremonyPurpose, CeremonyState, CredentialId, Factor, FactorKind, FactorName, FactorProof,
+    FactorSummary, PasskeyFactor, RecoveryCode, RecoveryCodeHash, StoredPasskey, TotpFactor, TotpSecret,
 };
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};
@@ -148,7 +148,9 @@ pub use portal::{
     CasePart, CaseParty, IllegalPortalTransition, PortalAccount, PortalAccountStatus, PortalSession,
 };
 pub use ports::{
-    Access, AddressBudgets, Clock, IdGenerator, OutboxQueue, PasswordHasher, SecureRandom, Store, UnitOfWork,
+    Access, AddressBudgets, Clock, IdGenerator, NoPasskeys, OutboxQueue, PasskeyAssertion, PasskeyChallenge,
+    PasskeyError, PasskeyHolder, PasskeyRelyingParty, PasswordHasher, RegisteredPasskey, SecureRandom, Store,
+    UnitOfWork,
 };
 pub use practice::{Practice, PracticeSettings, PracticeSlug};
 pub use role::{Grants, Profile, Role};

@@ -15,7 +15,7 @@ use crate::case::{Case, CaseStatus};
 use crate::credential::Credential;
 use crate::email::EmailAddress;
 use crate::error::{HashError, StoreError};
-use crate::factor::{Factor, RecoveryCodeHash};
+use crate::factor::{Ceremony, CeremonyState, CredentialId, Factor, RecoveryCodeHash, StoredPasskey};
 use crate::ids::{
     AuditId, CaseId, EmailId, FactorId, LinkId, PartyId, PracticeId, ProfileId, RoleId, SessionId, SiteId,
     UserId,
@@ -443,11 +443,27 @@ pub trait SessionRepository: Send {
         except: Option<SessionId>,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+    /// Keeps a passkey ceremony on a session, in place of any it had.
+    async fn set_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        ceremony: &Ceremony,
+    ) -> Result<(), StoreError>;
+    /// Takes the ceremony a session keeps, leaving none: of concurrent
+    /// calls for one session, at most one gets it (one conditional write).
+    async fn take_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+    ) -> Result<Option<Ceremony>, StoreError>;
 }
 
-/// Second factors (TOTP authenticators) and recovery codes. A store keeps
-/// factor secrets as safely as it keeps its other secrets (the SeaORM
-/// store seals them with the server's key).
+/// Second factors (TOTP authenticators and passkeys) and recovery codes. A
+/// store keeps factor secrets as safely as it keeps its other secrets (the
+/// SeaORM store seals them with the server's key). A passkey's credential
+/// id is registered once across every user: inserting it again fails with
+/// [`crate::Conflict::CredentialTaken`].
 #[async_trait]
 pub trait FactorRepository: Send {
     /// Every factor of a user, confirmed or not, oldest first.
@@ -471,6 +487,15 @@ pub trait FactorRepository: Send {
         step: u64,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Saves what a passkey factor keeps after an assertion (its signature
+    /// counter moved on) and when it was used.
+    async fn save_passkey(
+        &mut self,
+        practice: PracticeId,
+        id: FactorId,
+        credential: &StoredPasskey,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Removes one factor of a user; whether it existed.
     async fn remove(&mut self, practice: PracticeId, user: UserId, id: FactorId) -> Result<bool, StoreError>;
     /// Removes every factor and recovery code of a user; how many factors
@@ -779,4 +804,141 @@ pub trait AddressBudgets: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError::Unavailable`] when the count cannot be made.
     async fn hit(&self, key: &AddressKey, window_start: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+/// Who a passkey is made for: what the authenticator shows and keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyHolder {
+    /// The WebAuthn user handle: the user's id (never personal data).
+    pub handle: UserId,
+    /// The account name the authenticator lists (the email address).
+    pub name: String,
+    /// The name shown beside it (the user's full name).
+    pub display_name: String,
+}
+
+/// A relying party's challenge: what the browser hands to
+/// `navigator.credentials.create()` or `.get()`, and what the server keeps
+/// to check the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasskeyChallenge {
+    /// The `publicKey` options, as JSON (binary fields in base64url).
+    pub options: serde_json::Value,
+    /// What the server keeps until the answer arrives.
+    pub state: CeremonyState,
+}
+
+/// A passkey registered: what to keep of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredPasskey {
+    /// Its credential id.
+    pub credential_id: CredentialId,
+    /// Public key, counter and flags, in the adapter's format.
+    pub credential: StoredPasskey,
+}
+
+/// A passkey assertion checked: which credential signed, and what to keep
+/// of it now (its counter moved on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyAssertion {
+    /// The credential that signed.
+    pub credential_id: CredentialId,
+    /// What to keep of it from now on.
+    pub credential: StoredPasskey,
+}
+
+/// Why a relying party refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasskeyError {
+    /// This server has no relying party: passkeys are not offered.
+    #[error("passkeys are not set up on this server")]
+    Unavailable,
+    /// The authenticator's answer does not check out (wrong challenge,
+    /// origin or relying party, bad signature, counter gone back, malformed
+    /// JSON, a credential not allowed). The text is for logs.
+    #[error("the authenticator's answer was refused: {0}")]
+    Refused(String),
+}
+
+/// The WebAuthn relying party: makes challenges and checks what
+/// authenticators answer. Pure computation (no I/O), so it is called inside
+/// units of work. Adapters: `identity-webauthn` (webauthn-rs), and
+/// [`NoPasskeys`] where a server offers none.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait PasskeyRelyingParty: Send + Sync + 'static {
+    /// Whether this relying party offers passkeys at all (front doors hide
+    /// what cannot work).
+    fn offered(&self) -> bool {
+        true
+    }
+    /// A registration challenge for `holder`, excluding the credentials
+    /// they hold already (an authenticator registers once per user).
+    ///
+    /// # Errors
+    /// [`PasskeyError`].
+    fn start_registration(
+        &self,
+        holder: &PasskeyHolder,
+        exclude: &[CredentialId],
+    ) -> Result<PasskeyChallenge, PasskeyError>;
+    /// Checks the browser's answer (`PublicKeyCredential` JSON) to a
+    /// registration challenge: the new passkey.
+    ///
+    /// # Errors
+    /// [`PasskeyError`].
+    fn finish_registration(
+        &self,
+        state: &CeremonyState,
+        response: &str,
+    ) -> Result<RegisteredPasskey, PasskeyError>;
+    /// A sign-in challenge that any of `passkeys` may answer.
+    ///
+    /// # Errors
+    /// [`PasskeyError`].
+    fn start_sign_in(&self, passkeys: &[StoredPasskey]) -> Result<PasskeyChallenge, PasskeyError>;
+    /// Checks the browser's answer to a sign-in challenge.
+    ///
+    /// # Errors
+    /// [`PasskeyError`].
+    fn finish_sign_in(&self, state: &CeremonyState, response: &str)
+    -> Result<PasskeyAssertion, PasskeyError>;
+}
+
+/// The relying party of a server that offers no passkeys: every call is
+/// [`PasskeyError::Unavailable`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPasskeys;
+
+impl PasskeyRelyingParty for NoPasskeys {
+    fn offered(&self) -> bool {
+        false
+    }
+
+    fn start_registration(
+        &self,
+        _holder: &PasskeyHolder,
+        _exclude: &[CredentialId],
+    ) -> Result<PasskeyChallenge, PasskeyError> {
+        Err(PasskeyError::Unavailable)
+    }
+
+    fn finish_registration(
+        &self,
+        _state: &CeremonyState,
+        _response: &str,
+    ) -> Result<RegisteredPasskey, PasskeyError> {
+        Err(PasskeyError::Unavailable)
+    }
+
+    fn start_sign_in(&self, _passkeys: &[StoredPasskey]) -> Result<PasskeyChallenge, PasskeyError> {
+        Err(PasskeyError::Unavailable)
+    }
+
+    fn finish_sign_in(
+        &self,
+        _state: &CeremonyState,
+        _response: &str,
+    ) -> Result<PasskeyAssertion, PasskeyError> {
+        Err(PasskeyError::Unavailable)
+    }
 }

@@ -28,7 +28,7 @@ pub use hasher::InsecureFastHasher;
 pub use store::{MemoryStore, Snapshot};
 
 use identity_domain::system::{Argon2Cost, Argon2idHasher, OsRandom, UuidV7Ids};
-use identity_domain::{AuditEntry, OutboxEmail, PasswordHasher, Ports};
+use identity_domain::{AuditEntry, NoPasskeys, OutboxEmail, PasskeyRelyingParty, PasswordHasher, Ports};
 use std::sync::Arc;
 
 /// Every in-memory adapter, ready to hand to `IdentityService::new`.
@@ -41,6 +41,7 @@ pub struct MemoryAdapters {
     /// The per-address request counts.
     pub budgets: MemoryBudgets,
     hasher: Arc<dyn PasswordHasher>,
+    passkeys: Arc<dyn PasskeyRelyingParty>,
 }
 
 impl MemoryAdapters {
@@ -56,6 +57,7 @@ impl MemoryAdapters {
             clock: ManualClock::default(),
             budgets: MemoryBudgets::new(),
             hasher,
+            passkeys: Arc::new(NoPasskeys),
         }
     }
 
@@ -74,7 +76,15 @@ impl MemoryAdapters {
             random: Arc::new(OsRandom),
             ids: Arc::new(UuidV7Ids),
             budgets: Arc::new(self.budgets.clone()),
+            passkeys: self.passkeys.clone(),
         }
+    }
+
+    /// These adapters with a WebAuthn relying party for passkeys (the
+    /// default offers none: [`NoPasskeys`]).
+    #[must_use]
+    pub fn with_passkeys(self, passkeys: Arc<dyn PasskeyRelyingParty>) -> Self {
+        Self { passkeys, ..self }
     }
 
     /// Every committed email in the outbox, oldest first.

@@ -71,6 +71,8 @@ struct State {
     /// Token hash → id, so a presented token is found without a scan.
     links_by_hash: HashMap<TokenHash, LinkId>,
     sessions_by_hash: HashMap<TokenHash, SessionId>,
+    /// The passkey ceremony each session waits on, if any.
+    ceremonies: HashMap<SessionId, identity_domain::Ceremony>,
     /// Second factors, and each user's recovery codes (hash, used).
     factors: HashMap<identity_domain::FactorId, identity_domain::Factor>,
     recovery_codes: HashMap<(PracticeId, UserId), Vec<(identity_domain::RecoveryCodeHash, bool)>>,

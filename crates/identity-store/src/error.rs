@@ -117,6 +117,7 @@ pub fn store_error(err: DbErr) -> StoreError {
             Guards::PracticeSlug | Guards::NameInPractice => Conflict::NameTaken.into(),
             Guards::EmailInPractice => Conflict::EmailTaken.into(),
             Guards::OnePerParty => Conflict::Stale.into(),
+            Guards::PasskeyCredential => Conflict::CredentialTaken.into(),
             Guards::TokenHash | Guards::RecordId => {
                 StoreError::Internal(format!("unique index {} refused a duplicate: {message}", index.name))
             }

@@ -48,6 +48,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(Conflict::NameTaken) => {
                 Self::new(ProblemKind::NameTaken, e.to_string()).at("name")
             }
+            // Enrolling a passkey turns it into its own refusal; nothing
+            // else inserts one.
+            StoreError::Conflict(Conflict::CredentialTaken) => Self::internal(&e.to_string()),
             StoreError::Unavailable(cause) => {
                 tracing::error!(cause = %cause, "storage unavailable");
                 Self::new(ProblemKind::StorageUnavailable, "the database did not answer").retry_after(5)

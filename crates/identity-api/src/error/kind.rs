@@ -81,6 +81,8 @@ pub enum ProblemKind {
     TooManyFactors,
     /// 409: recovery codes come with a second factor.
     NoSecondFactor,
+    /// 409: this server offers no passkeys (its public URL is no domain name).
+    PasskeysUnavailable,
     /// 409: only a failed email can be retried.
     EmailNotFailed,
     /// 409: the failed email's link or password was removed; send a new one.
@@ -119,7 +121,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, in status order.
-    pub const ALL: [Self; 53] = [
+    pub const ALL: [Self; 54] = [
         Self::MalformedJson,
         Self::UnreadableBody,
         Self::InvalidPath,
@@ -156,6 +158,7 @@ impl ProblemKind {
         Self::NameTaken,
         Self::TooManyFactors,
         Self::NoSecondFactor,
+        Self::PasskeysUnavailable,
         Self::EmailNotFailed,
         Self::EmailSecretRemoved,
         Self::VersionMismatch,
@@ -214,6 +217,7 @@ impl ProblemKind {
             Self::NameTaken => "name-taken",
             Self::TooManyFactors => "too-many-factors",
             Self::NoSecondFactor => "no-second-factor",
+            Self::PasskeysUnavailable => "passkeys-unavailable",
             Self::EmailNotFailed => "email-not-failed",
             Self::EmailSecretRemoved => "email-secret-removed",
             Self::VersionMismatch => "version-mismatch",
@@ -270,6 +274,7 @@ impl ProblemKind {
             | Self::NameTaken
             | Self::TooManyFactors
             | Self::NoSecondFactor
+            | Self::PasskeysUnavailable
             | Self::EmailNotFailed
             | Self::EmailSecretRemoved => StatusCode::CONFLICT,
             Self::VersionMismatch => StatusCode::PRECONDITION_FAILED,
@@ -303,6 +308,7 @@ impl ProblemKind {
             Self::PasswordConfirmationRequired => "Confirm your password first",
             Self::TooManyFactors => "Too many second factors",
             Self::NoSecondFactor => "No second factor",
+            Self::PasskeysUnavailable => "Passkeys are not offered here",
             Self::Forbidden | Self::CannotGrant => "Not allowed",
             Self::PasswordChangeRequired => "Change your password first",
             Self::CrossSiteRequest => "Refused: cross-site request",

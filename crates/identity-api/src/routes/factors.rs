@@ -1,6 +1,11 @@
 //! Second factors: the second step of signing in, one's own factors
-//! (TOTP authenticators and recovery codes), and an administrator's view
-//! and reset of a user's.
+//! (TOTP authenticators, passkeys and recovery codes), and an
+//! administrator's view and reset of a user's.
+//!
+//! A passkey takes two calls each way: the server's challenge (the
+//! `publicKey` options for `navigator.credentials.create()` or `.get()`,
+//! binary fields in base64url), then the browser's answer (the
+//! `PublicKeyCredential`, as `toJSON()` gives it).
 //!
 //! Managing one's factors needs a password typed within the last ten
 //! minutes: at sign-in, or through `POST /me/password-confirmation`.
@@ -26,18 +31,21 @@ use uuid::Uuid;
 pub fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(second_step))
+        .routes(routes!(passkey_challenge))
         .routes(routes!(confirm_password))
         .routes(routes!(own_factors))
         .routes(routes!(start_totp))
         .routes(routes!(confirm_totp))
+        .routes(routes!(start_passkey))
+        .routes(routes!(confirm_passkey))
         .routes(routes!(rename_factor, remove_factor))
         .routes(routes!(regenerate_recovery_codes))
         .routes(routes!(user_factors))
         .routes(routes!(reset_factors))
 }
 
-/// The second step of signing in: one of the two. Its `Debug` never shows
-/// the code.
+/// The second step of signing in: one of the three. Its `Debug` never
+/// shows the code.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SecondStepBody {
@@ -48,6 +56,42 @@ pub enum SecondStepBody {
     /// ignored).
     #[schema(value_type = String, format = Password)]
     RecoveryCode(SecretString),
+    /// A passkey's answer to the challenge of
+    /// `POST /sessions/second-factor/passkey-challenge`: the
+    /// `PublicKeyCredential` that `navigator.credentials.get()` gave, as
+    /// its `toJSON()` writes it.
+    #[schema(value_type = Object)]
+    Passkey(serde_json::Value),
+}
+
+/// A passkey challenge: what the browser hands to
+/// `navigator.credentials.create()` or `.get()` (after decoding the
+/// base64url fields, or through `PublicKeyCredential.parseCreationOptionsFromJSON`
+/// and `parseRequestOptionsFromJSON`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasskeyChallengeView {
+    /// The `publicKey` options (WebAuthn's `PublicKeyCredentialCreationOptionsJSON`
+    /// or `PublicKeyCredentialRequestOptionsJSON`).
+    #[schema(value_type = Object)]
+    pub public_key: serde_json::Value,
+}
+
+/// Asks for the challenge a passkey signs in the second step, for a session
+/// waiting for its second factor. Answer it within five minutes with
+/// `POST /sessions/second-factor` and `{"passkey": …}`, from the same
+/// waiting session; a new challenge replaces the last. A user with no
+/// passkey, like every other failure, gets the second step's one 401.
+#[utoipa::path(post, path = "/sessions/second-factor/passkey-challenge", tag = "sessions", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The challenge", body = PasskeyChallengeView),
+        Answers<SecondStepError>,
+    ))]
+async fn passkey_challenge(
+    State(state): State<ApiState>,
+    waiting: WaitingSession,
+) -> Result<AppJson<PasskeyChallengeView>, ApiError> {
+    let public_key = state.service.start_passkey_step(&waiting.token).await?;
+    Ok(AppJson(PasskeyChallengeView { public_key }))
 }
 
 /// Presents the second factor for a session waiting for it (the token that
@@ -72,6 +116,7 @@ async fn second_step(
     let proof = match body {
         SecondStepBody::Totp(code) => FactorProof::Totp(code),
         SecondStepBody::RecoveryCode(code) => FactorProof::RecoveryCode(code),
+        SecondStepBody::Passkey(answer) => FactorProof::Passkey(answer.to_string()),
     };
     let passed = state
         .service
@@ -113,7 +158,7 @@ async fn confirm_password(
 pub struct FactorView {
     /// Id.
     pub id: Uuid,
-    /// `totp`.
+    /// `totp` or `passkey`.
     #[schema(example = "totp")]
     pub kind: String,
     /// Its holder's name for it.
@@ -232,6 +277,16 @@ pub struct EnrolledView {
     pub scope: String,
 }
 
+impl EnrolledView {
+    fn of(enrolled: Enrolled) -> Self {
+        Self {
+            factor: enrolled.factor.into(),
+            recovery_codes: enrolled.recovery_codes.iter().map(|c| c.expose().to_owned()).collect(),
+            scope: enrolled.scope.as_str().to_owned(),
+        }
+    }
+}
+
 /// Confirms a TOTP enrolment with the code the app shows. With your first
 /// factor come ten recovery codes, shown once. You are emailed.
 #[utoipa::path(post, path = "/me/factors/{id}/confirmation", tag = "second factors", security(("bearer" = [])),
@@ -249,11 +304,55 @@ async fn confirm_totp(
 ) -> Result<AppJson<EnrolledView>, ApiError> {
     let enrolled =
         state.service.confirm_totp(&auth.caller, FactorId::from_uuid(id), body.code.expose_secret()).await?;
-    Ok(AppJson(EnrolledView {
-        factor: enrolled.factor.into(),
-        recovery_codes: enrolled.recovery_codes.iter().map(|c| c.expose().to_owned()).collect(),
-        scope: enrolled.scope.as_str().to_owned(),
-    }))
+    Ok(AppJson(EnrolledView::of(enrolled)))
+}
+
+/// Begins enrolling a passkey (needs a recent password): the challenge for
+/// `navigator.credentials.create()`, your passkeys excluded. Answer it
+/// within five minutes with `POST /me/factors/passkeys/confirmation`, from
+/// the same session. An enrolment-only session may call it too.
+#[utoipa::path(post, path = "/me/factors/passkeys", tag = "second factors", security(("bearer" = [])),
+    request_body = FactorNameBody,
+    responses(
+        (status = 201, description = "The challenge", body = PasskeyChallengeView),
+        Answers<StartEnrolmentError>,
+    ))]
+async fn start_passkey(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppJson(body): AppJson<FactorNameBody>,
+) -> Result<impl IntoResponse, ApiError> {
+    let public_key = state.service.start_passkey(&auth.caller, &body.name).await?;
+    Ok((StatusCode::CREATED, AppJson(PasskeyChallengeView { public_key })))
+}
+
+/// The browser's answer to a passkey enrolment's challenge.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyCredentialBody {
+    /// The `PublicKeyCredential` that `navigator.credentials.create()`
+    /// gave, as its `toJSON()` writes it.
+    #[schema(value_type = Object)]
+    pub credential: serde_json::Value,
+}
+
+/// Finishes enrolling a passkey with the browser's answer. With your first
+/// factor come ten recovery codes, shown once. You are emailed. A refused
+/// answer (`invalid-field` at `credential`) uses the challenge up: start
+/// again.
+#[utoipa::path(post, path = "/me/factors/passkeys/confirmation", tag = "second factors", security(("bearer" = [])),
+    request_body = PasskeyCredentialBody,
+    responses(
+        (status = 200, description = "Enrolled", body = EnrolledView),
+        Answers<ConfirmPasskeyError>,
+    ))]
+async fn confirm_passkey(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppJson(body): AppJson<PasskeyCredentialBody>,
+) -> Result<AppJson<EnrolledView>, ApiError> {
+    let enrolled = state.service.confirm_passkey(&auth.caller, &body.credential.to_string()).await?;
+    Ok(AppJson(EnrolledView::of(enrolled)))
 }
 
 /// Renames one of your factors (needs a recent password).

@@ -1,7 +1,12 @@
 //! Second factors in the console: the second step of signing in, one's own
-//! factors (add an authenticator app with a QR code, rename, remove, new
-//! recovery codes, after typing the password again), and the enrolment a
-//! role or practice requires before anything else.
+//! factors (add an authenticator app with a QR code or a passkey, rename,
+//! remove, new recovery codes, after typing the password again), and the
+//! enrolment a role or practice requires before anything else.
+//!
+//! A passkey needs the browser's `navigator.credentials` (`console.js`):
+//! the script asks the challenge (`…/passkey-challenge`, JSON), lets the
+//! authenticator answer, and posts the answer in the form's hidden field,
+//! so the outcome is an ordinary page.
 
 use super::{Chrome, Errors, render};
 use crate::i18n::{Lang, Text, date_time, fill};
@@ -24,6 +29,9 @@ use uuid::Uuid;
 pub fn routes() -> Router<ConsoleState> {
     Router::new()
         .route(paths::SECOND_STEP, get(second_step_page).post(second_step))
+        .route("/console/sign-in/second-factor/passkey-challenge", post(second_step_challenge))
+        .route("/console/security/passkey/challenge", post(passkey_challenge))
+        .route("/console/security/passkey", post(confirm_passkey))
         .route(paths::SECURITY, get(security_page))
         .route("/console/security/password", post(confirm_password))
         .route("/console/security/totp", post(start_totp))
@@ -39,29 +47,38 @@ struct SecondStepPage {
     t: &'static Text,
     chrome: Chrome,
     errors: Errors,
+    /// Whether this server offers passkeys.
+    passkeys: bool,
 }
 
 /// `GET /console/sign-in/second-factor`: the code form (the waiting
 /// session's token is in the session cookie).
-pub async fn second_step_page(visitor: session::Visitor) -> Response {
+pub async fn second_step_page(State(state): State<ConsoleState>, visitor: session::Visitor) -> Response {
     let page = SecondStepPage {
         t: visitor.lang.text(),
         chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
         errors: Errors::default(),
+        passkeys: state.service.passkeys_offered(),
     };
     (visitor.jar, render(StatusCode::OK, &page)).into_response()
 }
 
-/// The second-step form: a TOTP code or a recovery code in one field.
+/// The second-step form: a TOTP code or a recovery code in one field, or
+/// (from the passkey form) a passkey's answer.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CodeForm {
     code: SecretString,
+    passkey: String,
 }
 
-/// What was typed: six digits (spaces aside) are a TOTP code, anything
-/// else a recovery code.
-fn proof_of(typed: &SecretString) -> FactorProof {
+/// What was sent: a passkey's answer, or six digits (spaces aside) for a
+/// TOTP code, or else a recovery code.
+fn proof_of(form: &CodeForm) -> FactorProof {
+    if !form.passkey.is_empty() {
+        return FactorProof::Passkey(form.passkey.clone());
+    }
+    let typed = &form.code;
     let digits: String = typed.expose_secret().chars().filter(|c| !c.is_whitespace()).collect();
     if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
         FactorProof::Totp(typed.clone())
@@ -92,7 +109,7 @@ pub async fn second_step(
     let token = jar.get(session::SESSION_COOKIE).map(|c| Token::presented(c.value()));
     let outcome = match token {
         Some(token) => {
-            state.service.second_step(SecondStep { token, proof: proof_of(&form.code), request_id }).await
+            state.service.second_step(SecondStep { token, proof: proof_of(&form), request_id }).await
         }
         None => Err(SecondStepError::Failed),
     };
@@ -106,11 +123,51 @@ pub async fn second_step(
             let problem = e.describe(t);
             let status = problem.status;
             errors.add(problem);
-            let page =
-                SecondStepPage { t, chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()), errors };
+            let page = SecondStepPage {
+                t,
+                chrome: Chrome::plain(visitor.lang, visitor.csrf.clone()),
+                errors,
+                passkeys: state.service.passkeys_offered(),
+            };
             (visitor.jar, render(status, &page)).into_response()
         }
     }
+}
+
+/// A passkey challenge for the page's script: `{"publicKey": …}`, or
+/// `{"error": …}` in the viewer's language with the refusal's status.
+fn challenge_answer(outcome: Result<serde_json::Value, (StatusCode, String)>) -> Response {
+    match outcome {
+        Ok(options) => axum::Json(serde_json::json!({ "publicKey": options })).into_response(),
+        Err((status, text)) => (status, axum::Json(serde_json::json!({ "error": text }))).into_response(),
+    }
+}
+
+/// Nothing but the CSRF field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EmptyForm {}
+
+/// `POST /console/sign-in/second-factor/passkey-challenge`: the challenge
+/// for the waiting session in the cookie (JSON, for the page's script).
+pub async fn second_step_challenge(
+    State(state): State<ConsoleState>,
+    jar: CookieJar,
+    posted: VisitorForm<EmptyForm>,
+) -> Response {
+    let t = posted.visitor.lang.text();
+    let token = jar.get(session::SESSION_COOKIE).map(|c| Token::presented(c.value()));
+    let outcome = match token {
+        Some(token) => state.service.start_passkey_step(&token).await,
+        None => Err(SecondStepError::Failed),
+    };
+    challenge_answer(outcome.map_err(|e| match e {
+        SecondStepError::Failed => (StatusCode::UNAUTHORIZED, t.mfa_passkey_failed.to_owned()),
+        other => {
+            let problem = other.describe(t);
+            (problem.status, problem.text)
+        }
+    }))
 }
 
 /// The layout of a security page: the console's navigation for a full
@@ -154,6 +211,8 @@ struct SecurityPage {
     factors: Vec<FactorRow>,
     codes_left: String,
     required: bool,
+    /// Whether this server offers passkeys.
+    passkeys: bool,
 }
 
 /// A notice after a change.
@@ -166,6 +225,7 @@ pub struct Notice {
 fn notice_text(t: &'static Text, done: Option<&str>) -> Option<&'static str> {
     match done? {
         "added" => Some(t.mfa_added_notice),
+        "passkey" => Some(t.mfa_passkey_added_notice),
         "removed" => Some(t.mfa_removed_notice),
         "renamed" => Some(t.mfa_renamed_notice),
         _ => None,
@@ -193,6 +253,7 @@ async fn security(
         factors: Vec::new(),
         codes_left: String::new(),
         required: enrolling,
+        passkeys: state.service.passkeys_offered(),
     };
     match state.service.own_factors(&session.caller).await {
         Ok(overview) => {
@@ -361,6 +422,72 @@ pub struct ConfirmForm {
     key: SecretString,
 }
 
+/// `POST /console/security/passkey/challenge`: the challenge for enrolling
+/// a passkey under the form's name (JSON, for the page's script).
+pub async fn passkey_challenge(State(state): State<ConsoleState>, posted: SessionForm<NameForm>) -> Response {
+    let SessionForm { session, form } = posted;
+    let t = session.lang.text();
+    if elsewhere(&session).is_some() {
+        return challenge_answer(Err((StatusCode::FORBIDDEN, t.mfa_confirm_first.to_owned())));
+    }
+    let name = if form.name.trim().is_empty() { "Passkey".to_owned() } else { form.name };
+    let outcome = state.service.start_passkey(&session.caller, &name).await;
+    challenge_answer(outcome.map_err(|e| {
+        let problem = e.describe(t);
+        (problem.status, problem.text)
+    }))
+}
+
+/// The passkey form's answer, which the script put in the hidden field
+/// (the name went with the challenge).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasskeyForm {
+    credential: String,
+}
+
+/// `POST /console/security/passkey`: the passkey counts from now on; with
+/// the first factor come the recovery codes, shown once.
+pub async fn confirm_passkey(
+    State(state): State<ConsoleState>,
+    posted: SessionForm<PasskeyForm>,
+) -> Response {
+    let SessionForm { session, form } = posted;
+    if let Some(refused) = elsewhere(&session) {
+        return refused;
+    }
+    if form.credential.is_empty() {
+        let (lang, _, _) = layout(&state, &session).await;
+        let mut errors = Errors::default();
+        errors.add(crate::messages::Problem::general(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang.text().mfa_passkey_script,
+        ));
+        return security(&state, &session, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match state.service.confirm_passkey(&session.caller, &form.credential).await {
+        Ok(enrolled) => enrolled_page(&state, &session, &enrolled, "passkey").await,
+        Err(e) => refused_on_security(&state, &session, e).await,
+    }
+}
+
+/// After a factor is confirmed: the recovery codes (shown once) with the
+/// first one, else the security page with a notice.
+async fn enrolled_page(state: &ConsoleState, session: &Session, enrolled: &Enrolled, done: &str) -> Response {
+    if enrolled.recovery_codes.is_empty() {
+        return Redirect::to(&format!("{}?done={done}", paths::SECURITY)).into_response();
+    }
+    // An enrolment-only session is a full one from the next request.
+    let (lang, chrome, _) = layout(state, session).await;
+    let page = CodesPage {
+        t: lang.text(),
+        chrome,
+        codes: enrolled.recovery_codes.iter().map(|c| c.expose().to_owned()).collect(),
+        next: if enrolled.scope == SessionScope::Full { paths::HOME } else { paths::SECURITY },
+    };
+    render(StatusCode::OK, &page)
+}
+
 #[derive(Template)]
 #[template(path = "security_codes.html")]
 struct CodesPage {
@@ -381,20 +508,7 @@ pub async fn confirm_totp(State(state): State<ConsoleState>, posted: SessionForm
         return super::refusal(session.lang, StatusCode::NOT_FOUND, session.lang.text().mfa_enrolment_gone);
     };
     match state.service.confirm_totp(&session.caller, factor, form.code.expose_secret()).await {
-        Ok(enrolled) if enrolled.recovery_codes.is_empty() => {
-            Redirect::to(&format!("{}?done=added", paths::SECURITY)).into_response()
-        }
-        Ok(enrolled) => {
-            // An enrolment-only session is a full one from the next request.
-            let (lang, chrome, _) = layout(&state, &session).await;
-            let page = CodesPage {
-                t: lang.text(),
-                chrome,
-                codes: enrolled.recovery_codes.iter().map(|c| c.expose().to_owned()).collect(),
-                next: if enrolled.scope == SessionScope::Full { paths::HOME } else { paths::SECURITY },
-            };
-            render(StatusCode::OK, &page)
-        }
+        Ok(enrolled) => enrolled_page(&state, &session, &enrolled, "added").await,
         Err(ConfirmEnrolmentError::WrongCode) => {
             let (lang, chrome, _) = layout(&state, &session).await;
             let t = lang.text();

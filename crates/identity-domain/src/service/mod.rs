@@ -55,7 +55,8 @@ use crate::password::{Password, PasswordContext, PasswordHash, PasswordPolicy};
 use crate::permission::Permission;
 use crate::person::{Language, TimeZone};
 use crate::ports::{
-    Access, AddressBudgets, Clock, IdGenerator, PasswordHasher, SecureRandom, Store, UnitOfWork,
+    Access, AddressBudgets, Clock, IdGenerator, PasskeyRelyingParty, PasswordHasher, SecureRandom, Store,
+    UnitOfWork,
 };
 use crate::practice::Practice;
 use crate::role::Grants;
@@ -169,6 +170,9 @@ pub struct Ports {
     pub ids: Arc<dyn IdGenerator>,
     /// Per-client-address request counts.
     pub budgets: Arc<dyn AddressBudgets>,
+    /// The WebAuthn relying party for passkeys ([`crate::NoPasskeys`] on a
+    /// server that offers none).
+    pub passkeys: Arc<dyn PasskeyRelyingParty>,
 }
 
 /// Every use case of practice identity.

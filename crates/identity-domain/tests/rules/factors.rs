@@ -382,6 +382,14 @@ mod never_full_without_a_valid_factor {
         StaleTotp,
         WrongRecoveryCode,
         UsedRecoveryCode,
+        /// Pat's passkey, answering a challenge nobody asked for.
+        UnaskedPasskey,
+        /// Pat's passkey, answering the challenge of the first waiting
+        /// session on the latest one.
+        CrossedPasskey,
+        /// Pat's passkey, answering the latest session's own challenge
+        /// with a counter that did not move on.
+        StalePasskey,
         Wait(i64),
     }
 
@@ -393,6 +401,9 @@ mod never_full_without_a_valid_factor {
             1 => Just(Step::StaleTotp),
             1 => Just(Step::WrongRecoveryCode),
             1 => Just(Step::UsedRecoveryCode),
+            1 => Just(Step::UnaskedPasskey),
+            1 => Just(Step::CrossedPasskey),
+            1 => Just(Step::StalePasskey),
             1 => (1_i64..400).prop_map(Step::Wait),
         ]
     }
@@ -408,7 +419,14 @@ mod never_full_without_a_valid_factor {
             block_on(async {
                 let w = World::new().await;
                 let pat = w.enrolled("pat@maple.example", "Paralegal").await;
-                // One recovery code used, and the TOTP step of now used.
+                let options = w.service.start_passkey(&pat.caller, "Key").await.unwrap();
+                w.service.confirm_passkey(&pat.caller, &passkey_answer(&options, "key-pat", 0)).await.unwrap();
+                // One recovery code used, the TOTP step of now used, and the
+                // passkey used with counter 1.
+                let signed = w.sign_in("pat@maple.example", PASSWORD).await.unwrap();
+                let options = w.service.start_passkey_step(&signed.token).await.unwrap();
+                let answer = FactorProof::Passkey(passkey_answer(&options, "key-pat", 1));
+                w.second(&signed.token, answer).await.unwrap();
                 let used_code = pat.codes[0].expose().to_owned();
                 let signed = w.sign_in("pat@maple.example", PASSWORD).await.unwrap();
                 w.second(&signed.token, recovery(&used_code)).await.unwrap();
@@ -449,6 +467,20 @@ mod never_full_without_a_valid_factor {
                         }
                         Step::WrongRecoveryCode => recovery("zzzzz-zzzzz"),
                         Step::UsedRecoveryCode => recovery(&used_code),
+                        Step::UnaskedPasskey => {
+                            let unasked = serde_json::json!({ "challenge": "never-issued" });
+                            FactorProof::Passkey(passkey_answer(&unasked, "key-pat", 1_000))
+                        }
+                        Step::CrossedPasskey => {
+                            let Some(first) = waiting.first().filter(|_| waiting.len() > 1) else { continue };
+                            let Ok(options) = w.service.start_passkey_step(first).await else { continue };
+                            FactorProof::Passkey(passkey_answer(&options, "key-pat", 1_000))
+                        }
+                        Step::StalePasskey => {
+                            let Some(token) = &latest else { continue };
+                            let Ok(options) = w.service.start_passkey_step(token).await else { continue };
+                            FactorProof::Passkey(passkey_answer(&options, "key-pat", 1))
+                        }
                     };
                     if let Some(token) = latest {
                         assert_eq!(w.second(&token, proof).await.unwrap_err(), SecondStepError::Failed);

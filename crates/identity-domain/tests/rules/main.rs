@@ -9,6 +9,7 @@ mod factors;
 mod failures;
 mod lifecycle;
 mod parties;
+mod passkeys;
 mod passwords;
 mod props;
 mod roles;

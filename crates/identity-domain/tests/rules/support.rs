@@ -27,7 +27,9 @@ pub struct World {
 impl World {
     /// A practice "maple-law" with a fast test hasher.
     pub async fn new() -> Self {
-        Self::with(MemoryAdapters::with_fast_hasher(), "maple-law", PracticeSettings::default()).await
+        let adapters = MemoryAdapters::with_fast_hasher()
+            .with_passkeys(std::sync::Arc::new(FakeRelyingParty::default()));
+        Self::with(adapters, "maple-law", PracticeSettings::default()).await
     }
 
     pub async fn with(adapters: MemoryAdapters, slug: &str, settings: PracticeSettings) -> Self {
@@ -166,4 +168,109 @@ pub async fn first_sign_in(
     let restricted = service.authenticate(&signed.token).await.unwrap();
     service.change_own_password(&restricted, secret(one_time), secret(PASSWORD)).await.unwrap();
     service.authenticate(&signed.token).await.unwrap()
+}
+
+/// A relying party for the rules' tests: it checks what the domain relies on
+/// a real one to check (the answer is to this challenge, from an allowed
+/// credential, with a counter that moved on), with no cryptography. An
+/// answer is `{"challenge", "credential", "counter"}` ([`passkey_answer`]).
+#[derive(Debug, Default)]
+pub struct FakeRelyingParty {
+    challenges: std::sync::atomic::AtomicU64,
+}
+
+impl FakeRelyingParty {
+    fn challenge(&self, kind: &str) -> String {
+        let n = self.challenges.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{kind}-{n}")
+    }
+}
+
+fn refused(why: &str) -> ports::PasskeyError {
+    ports::PasskeyError::Refused(why.to_owned())
+}
+
+fn parse(text: &str) -> Result<serde_json::Value, ports::PasskeyError> {
+    serde_json::from_str(text).map_err(|_| refused("not JSON"))
+}
+
+fn field<'a>(value: &'a serde_json::Value, name: &str) -> Result<&'a serde_json::Value, ports::PasskeyError> {
+    value.get(name).ok_or_else(|| refused(name))
+}
+
+impl PasskeyRelyingParty for FakeRelyingParty {
+    fn start_registration(
+        &self,
+        holder: &PasskeyHolder,
+        exclude: &[CredentialId],
+    ) -> Result<PasskeyChallenge, ports::PasskeyError> {
+        let challenge = self.challenge("enrol");
+        let exclude: Vec<String> =
+            exclude.iter().map(|id| String::from_utf8_lossy(id.as_bytes()).into_owned()).collect();
+        let options =
+            serde_json::json!({ "challenge": challenge, "user": holder.name, "excludeCredentials": exclude });
+        let state = serde_json::json!({ "challenge": challenge, "exclude": exclude });
+        Ok(PasskeyChallenge { options, state: CeremonyState::new(state.to_string()) })
+    }
+
+    fn finish_registration(
+        &self,
+        state: &CeremonyState,
+        response: &str,
+    ) -> Result<RegisteredPasskey, ports::PasskeyError> {
+        let (state, answer) = (parse(state.as_str())?, parse(response)?);
+        if field(&answer, "challenge")? != field(&state, "challenge")? {
+            return Err(refused("another challenge"));
+        }
+        let id = field(&answer, "credential")?.as_str().ok_or_else(|| refused("credential"))?;
+        let excluded = field(&state, "exclude")?.as_array().is_some_and(|ids| ids.iter().any(|e| e == id));
+        if excluded {
+            return Err(refused("excluded"));
+        }
+        let credential_id = CredentialId::new(id.as_bytes().to_vec()).ok_or_else(|| refused("credential"))?;
+        let credential = StoredPasskey::new(serde_json::json!({ "id": id, "counter": 0 }).to_string());
+        Ok(RegisteredPasskey { credential_id, credential })
+    }
+
+    fn start_sign_in(&self, passkeys: &[StoredPasskey]) -> Result<PasskeyChallenge, ports::PasskeyError> {
+        let challenge = self.challenge("sign-in");
+        let allowed: Vec<serde_json::Value> =
+            passkeys.iter().map(|p| parse(p.as_str())).collect::<Result<_, _>>()?;
+        let ids: Vec<&serde_json::Value> = allowed.iter().filter_map(|p| p.get("id")).collect();
+        let options = serde_json::json!({ "challenge": challenge, "allowCredentials": ids });
+        let state = serde_json::json!({ "challenge": challenge, "allowed": allowed });
+        Ok(PasskeyChallenge { options, state: CeremonyState::new(state.to_string()) })
+    }
+
+    fn finish_sign_in(
+        &self,
+        state: &CeremonyState,
+        response: &str,
+    ) -> Result<PasskeyAssertion, ports::PasskeyError> {
+        let (state, answer) = (parse(state.as_str())?, parse(response)?);
+        if field(&answer, "challenge")? != field(&state, "challenge")? {
+            return Err(refused("another challenge"));
+        }
+        let id = field(&answer, "credential")?;
+        let counter = field(&answer, "counter")?.as_u64().ok_or_else(|| refused("counter"))?;
+        let held = field(&state, "allowed")?
+            .as_array()
+            .and_then(|allowed| allowed.iter().find(|p| p.get("id") == Some(id)))
+            .ok_or_else(|| refused("not allowed"))?;
+        if counter <= field(held, "counter")?.as_u64().unwrap_or(0) {
+            return Err(refused("the counter went back"));
+        }
+        let id = id.as_str().ok_or_else(|| refused("credential"))?;
+        Ok(PasskeyAssertion {
+            credential_id: CredentialId::new(id.as_bytes().to_vec()).ok_or_else(|| refused("credential"))?,
+            credential: StoredPasskey::new(serde_json::json!({ "id": id, "counter": counter }).to_string()),
+        })
+    }
+}
+
+/// What an authenticator holding `credential` answers to `options` (for
+/// [`FakeRelyingParty`]).
+pub fn passkey_answer(options: &serde_json::Value, credential: &str, counter: u64) -> String {
+    serde_json::json!({ "challenge": options["challenge"], "credential": credential, "counter": counter })
+        .to_string()
 }

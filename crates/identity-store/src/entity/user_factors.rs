@@ -14,12 +14,12 @@ pub struct Model {
     pub practice_id: Uuid,
     /// Whose it is.
     pub user_id: Uuid,
-    /// `totp`.
+    /// `totp` or `passkey`.
     pub kind: String,
     /// Its holder's name for it.
     pub name: String,
-    /// The secret, sealed with the server's key (the factor id as
-    /// associated data).
+    /// The TOTP secret, or what the relying party keeps of a passkey,
+    /// sealed with the server's key (the factor id as associated data).
     pub secret: String,
     /// Whether a code from it was typed.
     pub confirmed: bool,
@@ -29,6 +29,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last used to sign in.
     pub last_used_at: Option<DateTimeUtc>,
+    /// A passkey's credential id (unique across users).
+    pub credential_id: Option<Vec<u8>>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,7 +1,9 @@
 //! [`FactorRepository`] over `user_factors` and `recovery_codes`. A TOTP
-//! secret is sealed with the server's key before it is written, with the
-//! factor's id as associated data, so a secret cannot be moved to another
-//! row and no database file or backup holds one in clear.
+//! secret, and what the relying party keeps of a passkey, is sealed with
+//! the server's key before it is written, with the factor's id as
+//! associated data, so it cannot be moved to another row (nor a passkey's
+//! public key swapped for one's own) and no database file or backup holds
+//! a TOTP secret in clear.
 
 use super::SeaUnitOfWork;
 use crate::entity::{corrupt, parse, recovery_codes, stored_time, to_i64, user_factors};
@@ -12,8 +14,8 @@ use chrono::{DateTime, Utc};
 use identity_domain::factor::TOTP_SECRET_BYTES;
 use identity_domain::ports::FactorRepository;
 use identity_domain::{
-    Factor, FactorId, FactorKind, FactorName, PracticeId, RecoveryCodeHash, StoreError, TotpFactor,
-    TotpSecret, UserId,
+    CredentialId, Factor, FactorId, FactorKind, FactorName, PasskeyFactor, PracticeId, RecoveryCodeHash,
+    StoreError, StoredPasskey, TotpFactor, TotpSecret, UserId,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -21,9 +23,14 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 const TABLE: &str = "user_factors";
 
 fn to_row(factor: &Factor, key: &OutboxKey) -> Result<user_factors::Model, StoreError> {
-    let FactorKind::Totp(totp) = &factor.kind;
+    let (plain, last_step, credential_id): (&[u8], _, _) = match &factor.kind {
+        FactorKind::Totp(totp) => (totp.secret.expose_bytes(), totp.last_step.map(to_i64), None),
+        FactorKind::Passkey(passkey) => {
+            (passkey.credential.as_str().as_bytes(), None, Some(passkey.credential_id.as_bytes().to_vec()))
+        }
+    };
     let secret = key
-        .seal(factor.id.as_uuid(), totp.secret.expose_bytes())
+        .seal(factor.id.as_uuid(), plain)
         .ok_or_else(|| StoreError::Internal("a second factor's secret could not be sealed".to_owned()))?;
     Ok(user_factors::Model {
         id: factor.id.as_uuid(),
@@ -33,30 +40,44 @@ fn to_row(factor: &Factor, key: &OutboxKey) -> Result<user_factors::Model, Store
         name: factor.name.as_str().to_owned(),
         secret,
         confirmed: factor.confirmed,
-        last_step: totp.last_step.map(to_i64),
+        last_step,
         created_at: stored_time(factor.created_at),
         last_used_at: factor.last_used_at.map(stored_time),
+        credential_id,
     })
 }
 
+fn unopened() -> StoreError {
+    StoreError::Internal("a second factor's secret cannot be opened: was the server key changed?".to_owned())
+}
+
 fn from_row(row: user_factors::Model, key: &OutboxKey) -> Result<Factor, StoreError> {
-    if row.kind != "totp" {
-        return Err(corrupt(TABLE, "kind"));
-    }
-    let bytes: [u8; TOTP_SECRET_BYTES] =
-        key.open(row.id, &row.secret).and_then(|plain| plain.try_into().ok()).ok_or_else(|| {
-            StoreError::Internal(
-                "a second factor's secret cannot be opened: was the server key changed?".to_owned(),
-            )
-        })?;
-    let last_step =
-        row.last_step.map(|s| u64::try_from(s).map_err(|_| corrupt(TABLE, "last_step"))).transpose()?;
+    let plain = key.open(row.id, &row.secret).ok_or_else(unopened)?;
+    let kind = match row.kind.as_str() {
+        "totp" => {
+            let bytes: [u8; TOTP_SECRET_BYTES] = plain.try_into().map_err(|_| unopened())?;
+            let last_step = row
+                .last_step
+                .map(|s| u64::try_from(s).map_err(|_| corrupt(TABLE, "last_step")))
+                .transpose()?;
+            FactorKind::Totp(TotpFactor { secret: TotpSecret::from_bytes(bytes), last_step })
+        }
+        "passkey" => {
+            let credential_id = row
+                .credential_id
+                .and_then(CredentialId::new)
+                .ok_or_else(|| corrupt(TABLE, "credential_id"))?;
+            let credential = String::from_utf8(plain).map_err(|_| unopened())?;
+            FactorKind::Passkey(PasskeyFactor { credential_id, credential: StoredPasskey::new(credential) })
+        }
+        _ => return Err(corrupt(TABLE, "kind")),
+    };
     Ok(Factor {
         id: FactorId::from_uuid(row.id),
         practice: PracticeId::from_uuid(row.practice_id),
         user: UserId::from_uuid(row.user_id),
         name: parse(TABLE, "name", &row.name, FactorName::parse)?,
-        kind: FactorKind::Totp(TotpFactor { secret: TotpSecret::from_bytes(bytes), last_step }),
+        kind,
         confirmed: row.confirmed,
         created_at: row.created_at,
         last_used_at: row.last_used_at,
@@ -142,6 +163,30 @@ impl FactorRepository for SeaUnitOfWork {
             .await
             .map_err(store_error)?;
         Ok(done.rows_affected == 1)
+    }
+
+    async fn save_passkey(
+        &mut self,
+        practice: PracticeId,
+        id: FactorId,
+        credential: &StoredPasskey,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        use user_factors::Column as C;
+        let secret = self
+            .outbox_key
+            .seal(id.as_uuid(), credential.as_str().as_bytes())
+            .ok_or_else(|| StoreError::Internal("a second factor's secret could not be sealed".to_owned()))?;
+        user_factors::Entity::update_many()
+            .col_expr(C::Secret, Expr::value(secret))
+            .col_expr(C::LastUsedAt, Expr::value(stored_time(at)))
+            .filter(C::Id.eq(id.as_uuid()))
+            .filter(C::PracticeId.eq(practice.as_uuid()))
+            .filter(C::Kind.eq("passkey"))
+            .exec(&self.txn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
     }
 
     async fn remove(&mut self, practice: PracticeId, user: UserId, id: FactorId) -> Result<bool, StoreError> {

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::ports::SessionRepository;
 use identity_domain::{
-    Grants, PracticeId, Session, SessionCheck, SessionId, StoreError, TokenHash, UserId, UserStatus,
+    Ceremony, Grants, PracticeId, Session, SessionCheck, SessionId, StoreError, TokenHash, UserId, UserStatus,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -145,5 +145,59 @@ impl SessionRepository for SeaUnitOfWork {
             update = update.filter(sessions::Column::Id.ne(except.as_uuid()));
         }
         Ok(update.exec(&self.txn).await.map_err(store_error)?.rows_affected)
+    }
+
+    async fn set_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        ceremony: &Ceremony,
+    ) -> Result<(), StoreError> {
+        let backend = self.txn.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "INSERT INTO session_ceremonies (session_id, practice_id, ceremony) \
+                 SELECT id, practice_id, $3 FROM sessions WHERE id = $1 AND practice_id = $2 \
+                 ON CONFLICT (session_id) DO UPDATE SET ceremony = excluded.ceremony"
+            }
+            _ => {
+                "INSERT INTO session_ceremonies (session_id, practice_id, ceremony) \
+                 SELECT id, practice_id, ?3 FROM sessions WHERE id = ?1 AND practice_id = ?2 \
+                 ON CONFLICT (session_id) DO UPDATE SET ceremony = excluded.ceremony"
+            }
+        };
+        let values = [id.as_uuid().into(), practice.as_uuid().into(), ceremony.encode().into()];
+        self.txn
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn take_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        let backend = self.txn.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "DELETE FROM session_ceremonies WHERE session_id = $1 AND practice_id = $2 RETURNING ceremony"
+            }
+            _ => {
+                "DELETE FROM session_ceremonies WHERE session_id = ?1 AND practice_id = ?2 RETURNING ceremony"
+            }
+        };
+        let values = [id.as_uuid().into(), practice.as_uuid().into()];
+        let found = self
+            .txn
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .map_err(store_error)?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let text: String = found.try_get("", "ceremony").map_err(store_error)?;
+        Ceremony::decode(&text).map(Some).ok_or_else(|| corrupt("session_ceremonies", "ceremony"))
     }
 }

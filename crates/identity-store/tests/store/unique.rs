@@ -121,9 +121,10 @@ async fn fill_every_table(ctx: &Ctx) {
         })
         .await
         .unwrap();
+    let session = id();
     uow.sessions()
         .insert(&Session {
-            id: id(),
+            id: session,
             practice: p,
             user: u.id,
             token_hash: Token::presented("session").hash(),
@@ -141,10 +142,12 @@ async fn fill_every_table(ctx: &Ctx) {
             id: id(),
             practice: p,
             user: u.id,
-            name: identity_domain::FactorName::parse("Phone").unwrap(),
-            kind: identity_domain::FactorKind::Totp(identity_domain::TotpFactor {
-                secret: identity_domain::TotpSecret::from_bytes([7; 20]),
-                last_step: None,
+            // A passkey: its credential id is the table's other unique
+            // index, and a TOTP row would hold none to break it with.
+            name: identity_domain::FactorName::parse("Key").unwrap(),
+            kind: identity_domain::FactorKind::Passkey(identity_domain::PasskeyFactor {
+                credential_id: identity_domain::CredentialId::new(vec![9; 32]).unwrap(),
+                credential: identity_domain::StoredPasskey::new("{}".to_owned()),
             }),
             confirmed: true,
             created_at: at,
@@ -152,6 +155,12 @@ async fn fill_every_table(ctx: &Ctx) {
         })
         .await
         .unwrap();
+    let ceremony = identity_domain::Ceremony {
+        purpose: identity_domain::CeremonyPurpose::SignIn,
+        state: identity_domain::CeremonyState::new("{}".to_owned()),
+        expires_at: at,
+    };
+    uow.sessions().set_ceremony(p, session, &ceremony).await.unwrap();
     let code = identity_domain::RecoveryCodeHash::of(u.id, "aaaaa-bbbbb");
     uow.factors().replace_recovery_codes(p, u.id, &[code], at).await.unwrap();
     let portal_email = email("party@example.com");
@@ -219,8 +228,9 @@ async fn fill_every_table(ctx: &Ctx) {
 
 /// A fresh value for `column`, in SQL.
 fn fresh(backend: Backend, column: &str) -> &'static str {
-    let uuid = column == "id" || column.ends_with("_id");
-    match (backend, uuid, column == "token_hash") {
+    let binary = column == "token_hash" || column == "credential_id";
+    let uuid = !binary && (column == "id" || column.ends_with("_id"));
+    match (backend, uuid, binary) {
         (Backend::Postgres, true, _) => "gen_random_uuid()",
         (Backend::Postgres, false, true) => "decode(md5(random()::text), 'hex')",
         (Backend::Postgres, false, false) => "md5(random()::text)",
@@ -279,7 +289,8 @@ async fn every_unique_index_broken_becomes_the_error_of_what_it_guards(ctx: Ctx)
         match (index.guards, &error) {
             (Guards::PracticeSlug | Guards::NameInPractice, StoreError::Conflict(Conflict::NameTaken))
             | (Guards::EmailInPractice, StoreError::Conflict(Conflict::EmailTaken))
-            | (Guards::OnePerParty, StoreError::Conflict(Conflict::Stale)) => {}
+            | (Guards::OnePerParty, StoreError::Conflict(Conflict::Stale))
+            | (Guards::PasskeyCredential, StoreError::Conflict(Conflict::CredentialTaken)) => {}
             // SQLite's trigger refuses a reused audit id before the index sees it.
             (Guards::RecordId, StoreError::Internal(message))
                 if index.table == "audit_log" && ctx.backend == Backend::Sqlite =>

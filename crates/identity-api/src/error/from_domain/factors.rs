@@ -38,7 +38,23 @@ impl From<StartEnrolmentError> for ApiError {
             StartEnrolmentError::PasswordConfirmationRequired => password_confirmation_required(e),
             StartEnrolmentError::Name(e) => Self::invalid("name", e),
             StartEnrolmentError::TooManyFactors => Self::new(ProblemKind::TooManyFactors, e.to_string()),
+            StartEnrolmentError::PasskeysUnavailable => {
+                Self::new(ProblemKind::PasskeysUnavailable, e.to_string())
+            }
             StartEnrolmentError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ConfirmPasskeyError> for ApiError {
+    fn from(e: ConfirmPasskeyError) -> Self {
+        match e {
+            ConfirmPasskeyError::Access(e) => e.into(),
+            ConfirmPasskeyError::PasswordConfirmationRequired => password_confirmation_required(e),
+            ConfirmPasskeyError::NotStarted => Self::not_found("passkey enrolment"),
+            ConfirmPasskeyError::Refused => Self::invalid("credential", e),
+            ConfirmPasskeyError::TooManyFactors => Self::new(ProblemKind::TooManyFactors, e.to_string()),
+            ConfirmPasskeyError::Store(e) => e.into(),
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::factor::{
 };
 use crate::ids::FactorId;
 use crate::mail::FactorChange;
-use crate::ports::Access;
+use crate::ports::{Access, UnitOfWork};
 use crate::service::{Caller, IdentityService};
 use crate::session::SessionScope;
 use chrono::Duration;
@@ -52,7 +52,7 @@ pub struct Enrolled {
 }
 
 /// A session that may manage factors: a full or an enrolment-only one.
-fn require_enrolling_session(caller: &Caller) -> Result<(), AccessError> {
+pub(super) fn require_enrolling_session(caller: &Caller) -> Result<(), AccessError> {
     match caller.scope() {
         SessionScope::Full | SessionScope::Enrolment => Ok(()),
         _ => caller.require_full_session(),
@@ -62,7 +62,7 @@ fn require_enrolling_session(caller: &Caller) -> Result<(), AccessError> {
 impl IdentityService {
     /// Checks that the caller typed their password recently enough to
     /// manage their factors.
-    fn password_is_fresh(&self, caller: &Caller) -> bool {
+    pub(super) fn password_is_fresh(&self, caller: &Caller) -> bool {
         self.now() - caller.password_at() < Duration::minutes(PASSWORD_CONFIRMATION_MINUTES)
     }
 
@@ -177,40 +177,55 @@ impl IdentityService {
                 .into_iter()
                 .find(|f| f.id == factor && !f.confirmed)
                 .ok_or(ConfirmEnrolmentError::NotFound)?;
-            let FactorKind::Totp(totp) = &pending.kind;
+            let FactorKind::Totp(totp) = &pending.kind else {
+                return Err(ConfirmEnrolmentError::NotFound);
+            };
             let step = totp.matching_step(code, now).ok_or(ConfirmEnrolmentError::WrongCode)?;
             pending.confirmed = true;
             uow.factors().update(&pending).await?;
             if !uow.factors().advance_totp(caller.practice(), pending.id, step, now).await? {
                 return Err(ConfirmEnrolmentError::WrongCode);
             }
-            let recovery_codes = if first {
-                let hashes: Vec<_> = codes.iter().map(|c| c.hash(caller.user())).collect();
-                uow.factors().replace_recovery_codes(caller.practice(), caller.user(), &hashes, now).await?;
-                codes.clone()
-            } else {
-                Vec::new()
-            };
-            let mut scope = caller.scope();
-            if scope == SessionScope::Enrolment
-                && let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await?
-            {
-                session.scope = SessionScope::Full;
-                uow.sessions().update(&session).await?;
-                scope = SessionScope::Full;
-            }
-            let summary = pending.summary();
-            let details =
-                json!({ "factor": summary.id, "kind": summary.kind, "name": summary.name.as_str() });
-            let target = Some(Target::User(caller.user()));
-            self.audit(uow.as_mut(), &caller.origin(), AuditAction::FactorAdded, target, None, Some(details))
-                .await?;
-            let change = FactorChange::Added { name: summary.name.as_str().to_owned() };
-            self.notify_factor_change(uow.as_mut(), caller.practice(), caller.user(), change).await?;
+            let enrolled = self.enrolled(uow.as_mut(), caller, pending.summary(), first, codes).await?;
             uow.commit().await?;
-            Ok(Enrolled { factor: summary, recovery_codes, scope })
+            Ok(enrolled)
         })
         .await
+    }
+
+    /// What follows a confirmed enrolment, in its unit of work: recovery
+    /// codes with the first factor, a full session for an enrolment-only
+    /// one, the audit entry and the email.
+    pub(super) async fn enrolled(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        caller: &Caller,
+        summary: FactorSummary,
+        first: bool,
+        codes: &[RecoveryCode],
+    ) -> Result<Enrolled, StoreError> {
+        let now = self.now();
+        let recovery_codes = if first {
+            let hashes: Vec<_> = codes.iter().map(|c| c.hash(caller.user())).collect();
+            uow.factors().replace_recovery_codes(caller.practice(), caller.user(), &hashes, now).await?;
+            codes.to_vec()
+        } else {
+            Vec::new()
+        };
+        let mut scope = caller.scope();
+        if scope == SessionScope::Enrolment
+            && let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await?
+        {
+            session.scope = SessionScope::Full;
+            uow.sessions().update(&session).await?;
+            scope = SessionScope::Full;
+        }
+        let details = json!({ "factor": summary.id, "kind": summary.kind, "name": summary.name.as_str() });
+        let target = Some(Target::User(caller.user()));
+        self.audit(uow, &caller.origin(), AuditAction::FactorAdded, target, None, Some(details)).await?;
+        let change = FactorChange::Added { name: summary.name.as_str().to_owned() };
+        self.notify_factor_change(uow, caller.practice(), caller.user(), change).await?;
+        Ok(Enrolled { factor: summary, recovery_codes, scope })
     }
 
     /// The caller's second factors (never their secrets).

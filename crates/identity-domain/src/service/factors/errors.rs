@@ -49,7 +49,7 @@ impl From<CurrentPasswordRefusal> for ConfirmPasswordError {
     }
 }
 
-/// Why a TOTP enrolment could not begin.
+/// Why a TOTP or passkey enrolment could not begin.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StartEnrolmentError {
     /// The session may not enrol (it waits for a password change).
@@ -61,6 +61,35 @@ pub enum StartEnrolmentError {
     /// The name is not acceptable.
     #[error(transparent)]
     Name(#[from] FactorNameError),
+    /// The user holds [`MAX_FACTORS`] already.
+    #[error("you already have {MAX_FACTORS} second factors; remove one first")]
+    TooManyFactors,
+    /// A passkey was asked for and this server offers none (it has no
+    /// relying party: see [`crate::NoPasskeys`]).
+    #[error("passkeys are not set up on this server")]
+    PasskeysUnavailable,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a passkey enrolment could not be finished.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfirmPasskeyError {
+    /// The session may not enrol (it waits for a password change).
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// The password was not typed recently enough: confirm it first.
+    #[error("confirm your password first")]
+    PasswordConfirmationRequired,
+    /// No passkey enrolment was begun in this session, or it expired
+    /// ([`crate::factor::CEREMONY_MINUTES`]), or it was answered already.
+    #[error("no passkey enrolment is waiting; start again")]
+    NotStarted,
+    /// The authenticator's answer does not check out, or the passkey is
+    /// registered already.
+    #[error("the passkey could not be verified; start again")]
+    Refused,
     /// The user holds [`MAX_FACTORS`] already.
     #[error("you already have {MAX_FACTORS} second factors; remove one first")]
     TooManyFactors,
@@ -213,6 +242,7 @@ crate::error::contended_through_store!(
     ConfirmPasswordError,
     StartEnrolmentError,
     ConfirmEnrolmentError,
+    ConfirmPasskeyError,
     OwnFactorsError,
     RegenerateCodesError,
     RenameFactorError,

@@ -9,7 +9,8 @@
 //! Where each rule lives: `second_step` holds the second step of signing
 //! in and the step a session owes after the password; `enrolment` holds
 //! confirming the password, enrolling an authenticator, and managing one's
-//! own factors and recovery codes; `admin` holds what an administrator
+//! own factors and recovery codes; `passkeys` holds the two WebAuthn
+//! ceremonies (enrolling a passkey, and the challenge of a second step); `admin` holds what an administrator
 //! does (reading and resetting a user's factors, a role's requirement);
 //! `errors` holds each operation's error enum. What several of them share
 //! (whether a factor is required of a user, the overview of a user's
@@ -18,6 +19,7 @@
 mod admin;
 mod enrolment;
 mod errors;
+mod passkeys;
 mod second_step;
 
 pub use enrolment::*;

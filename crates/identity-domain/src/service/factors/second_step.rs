@@ -1,5 +1,5 @@
-//! The second step of signing in (a TOTP or recovery code), and which step
-//! a session that has passed the password still owes.
+//! The second step of signing in (a TOTP code, a passkey or a recovery
+//! code), and which step a session that has passed the password still owes.
 
 use super::SecondStepError;
 use crate::audit::{Actor, AuditAction, RequestId, Target};
@@ -71,8 +71,9 @@ impl IdentityService {
         })
     }
 
-    /// The second step of signing in: a TOTP code or a recovery code for a
-    /// session waiting for it. On success the waiting session ends and a new
+    /// The second step of signing in: a TOTP code, a passkey's answer to
+    /// [`IdentityService::start_passkey_step`]'s challenge, or a recovery
+    /// code, for a session waiting for it. On success the waiting session ends and a new
     /// one begins (a new token), a full one unless the password must still
     /// be changed. A wrong code counts as a failed sign-in (the same delays
     /// and lock); every failure gives [`SecondStepError::Failed`].
@@ -126,6 +127,9 @@ impl IdentityService {
                             .use_recovery_code(waiting.practice, waiting.user, &code, now)
                             .await?
                             .then_some("recovery_code")
+                    }
+                    FactorProof::Passkey(response) => {
+                        self.use_passkey(uow.as_mut(), &waiting, response).await?
                     }
                 };
                 let Some(used) = used else {
@@ -228,7 +232,9 @@ impl IdentityService {
     ) -> Result<Option<&'static str>, StoreError> {
         let now = self.now();
         for mut factor in uow.factors().list(session.practice, session.user).await? {
-            let FactorKind::Totp(totp) = &factor.kind;
+            let FactorKind::Totp(totp) = &factor.kind else {
+                continue;
+            };
             if !factor.confirmed {
                 continue;
             }

@@ -2,7 +2,7 @@
 
 use crate::store::*;
 use identity_domain::ports::FactorRepository;
-use identity_domain::{Factor, FactorId, FactorKind, RecoveryCodeHash};
+use identity_domain::{Factor, FactorId, FactorKind, RecoveryCodeHash, StoredPasskey};
 
 #[async_trait]
 impl FactorRepository for MemoryUnitOfWork {
@@ -23,6 +23,14 @@ impl FactorRepository for MemoryUnitOfWork {
     }
 
     async fn insert(&mut self, factor: &Factor) -> Result<(), StoreError> {
+        if let FactorKind::Passkey(new) = &factor.kind {
+            let taken = self.working.factors.values().any(
+                |f| matches!(&f.kind, FactorKind::Passkey(held) if held.credential_id == new.credential_id),
+            );
+            if taken {
+                return Err(Conflict::CredentialTaken.into());
+            }
+        }
         self.working.factors.insert(factor.id, factor.clone());
         Ok(())
     }
@@ -48,13 +56,31 @@ impl FactorRepository for MemoryUnitOfWork {
         let Some(factor) = self.working.factors.get_mut(&id).filter(|f| f.practice == practice) else {
             return Ok(false);
         };
-        let FactorKind::Totp(totp) = &mut factor.kind;
+        let FactorKind::Totp(totp) = &mut factor.kind else {
+            return Ok(false);
+        };
         if totp.last_step.is_some_and(|last| last >= step) {
             return Ok(false);
         }
         totp.last_step = Some(step);
         factor.last_used_at = Some(at);
         Ok(true)
+    }
+
+    async fn save_passkey(
+        &mut self,
+        practice: PracticeId,
+        id: FactorId,
+        credential: &StoredPasskey,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if let Some(factor) = self.working.factors.get_mut(&id).filter(|f| f.practice == practice)
+            && let FactorKind::Passkey(passkey) = &mut factor.kind
+        {
+            passkey.credential = credential.clone();
+            factor.last_used_at = Some(at);
+        }
+        Ok(())
     }
 
     async fn remove(&mut self, practice: PracticeId, user: UserId, id: FactorId) -> Result<bool, StoreError> {

@@ -82,4 +82,27 @@ impl SessionRepository for MemoryUnitOfWork {
         }
         Ok(ended)
     }
+
+    async fn set_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        ceremony: &identity_domain::Ceremony,
+    ) -> Result<(), StoreError> {
+        if self.working.sessions.get(&id).is_some_and(|s| s.practice == practice) {
+            self.working.ceremonies.insert(id, ceremony.clone());
+        }
+        Ok(())
+    }
+
+    async fn take_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+    ) -> Result<Option<identity_domain::Ceremony>, StoreError> {
+        if self.working.sessions.get(&id).is_none_or(|s| s.practice != practice) {
+            return Ok(None);
+        }
+        Ok(self.working.ceremonies.remove(&id))
+    }
 }

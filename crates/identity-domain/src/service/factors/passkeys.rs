@@ -1,0 +1,234 @@
+//! Passkeys: the two WebAuthn ceremonies. Enrolling one begins with
+//! [`IdentityService::start_passkey`] (a challenge for
+//! `navigator.credentials.create()`) and ends with
+//! [`IdentityService::confirm_passkey`]; signing in with one begins with
+//! [`IdentityService::start_passkey_step`] (a challenge for
+//! `navigator.credentials.get()`) and ends with
+//! [`IdentityService::second_step`] and a [`FactorProof::Passkey`].
+//!
+//! Between challenge and answer the relying party's state waits on the
+//! session that asked for the challenge ([`Ceremony`]), for at most
+//! [`CEREMONY_MINUTES`] minutes; the answer takes it, accepted or not, so a
+//! challenge is answered once and only from the session it was made for.
+//! It lives in the store, so any server process may take the answer.
+
+use super::enrolment::{MAX_FACTORS, require_enrolling_session};
+use super::{ConfirmPasskeyError, Enrolled, SecondStepError, StartEnrolmentError};
+use crate::error::{Conflict, StoreError};
+#[cfg(doc)]
+use crate::factor::FactorProof;
+use crate::factor::{
+    CEREMONY_MINUTES, Ceremony, CeremonyPurpose, CredentialId, Factor, FactorKind, FactorName, PasskeyFactor,
+    RECOVERY_CODE_COUNT, RecoveryCode, StoredPasskey,
+};
+use crate::ports::{Access, PasskeyError, PasskeyHolder, UnitOfWork};
+use crate::service::{Caller, IdentityService};
+use crate::session::{Session, SessionScope};
+use crate::token::Token;
+use chrono::Duration;
+
+/// The passkeys (confirmed) among a user's factors.
+fn passkeys_of(factors: &[Factor]) -> impl Iterator<Item = (&Factor, &PasskeyFactor)> {
+    factors.iter().filter(|f| f.confirmed).filter_map(|f| match &f.kind {
+        FactorKind::Passkey(passkey) => Some((f, passkey)),
+        FactorKind::Totp(_) => None,
+    })
+}
+
+impl IdentityService {
+    /// Whether this server offers passkeys (it has a relying party: see
+    /// [`crate::NoPasskeys`]).
+    pub fn passkeys_offered(&self) -> bool {
+        self.ports.passkeys.offered()
+    }
+
+    /// Begins enrolling a passkey for the caller under `name`: the
+    /// `publicKey` options for the browser's `navigator.credentials.create()`
+    /// (the user's passkeys excluded, so one authenticator registers once).
+    /// The challenge waits on the caller's session for
+    /// [`CEREMONY_MINUTES`] minutes, replacing any ceremony begun before.
+    ///
+    /// # Errors
+    /// [`StartEnrolmentError`] (`PasskeysUnavailable` on a server with no
+    /// relying party).
+    pub async fn start_passkey(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<serde_json::Value, StartEnrolmentError> {
+        require_enrolling_session(caller)?;
+        if !self.password_is_fresh(caller) {
+            return Err(StartEnrolmentError::PasswordConfirmationRequired);
+        }
+        let name = &FactorName::parse(name)?;
+        self.write(|| async move {
+            let now = self.now();
+            let mut uow = self.begin(Access::Write).await?;
+            let user =
+                uow.users().get(caller.practice(), caller.user()).await?.ok_or_else(|| {
+                    StoreError::Internal("the user of a live session is missing".to_owned())
+                })?;
+            let factors = uow.factors().list(caller.practice(), caller.user()).await?;
+            if factors.iter().filter(|f| f.confirmed).count() >= MAX_FACTORS {
+                return Err(StartEnrolmentError::TooManyFactors);
+            }
+            let exclude: Vec<CredentialId> =
+                passkeys_of(&factors).map(|(_, passkey)| passkey.credential_id.clone()).collect();
+            let holder = PasskeyHolder {
+                handle: user.id,
+                name: user.email.as_str().to_owned(),
+                display_name: user.name.as_str().to_owned(),
+            };
+            let challenge = match self.ports.passkeys.start_registration(&holder, &exclude) {
+                Ok(challenge) => challenge,
+                Err(PasskeyError::Unavailable) => return Err(StartEnrolmentError::PasskeysUnavailable),
+                Err(PasskeyError::Refused(why)) => return Err(StoreError::Internal(why).into()),
+            };
+            let ceremony = Ceremony {
+                purpose: CeremonyPurpose::Enrol(name.clone()),
+                state: challenge.state,
+                expires_at: now + Duration::minutes(CEREMONY_MINUTES),
+            };
+            uow.sessions().set_ceremony(caller.practice(), caller.session(), &ceremony).await?;
+            uow.commit().await?;
+            Ok(challenge.options)
+        })
+        .await
+    }
+
+    /// Finishes enrolling a passkey with the browser's answer (the JSON of
+    /// the `PublicKeyCredential` that `navigator.credentials.create()`
+    /// gave): the passkey counts from now on. With the user's first factor
+    /// come [`RECOVERY_CODE_COUNT`] recovery codes, shown once. The user is
+    /// emailed; an enrolment-only session becomes a full one. A refused
+    /// answer uses the challenge up all the same.
+    ///
+    /// # Errors
+    /// [`ConfirmPasskeyError`].
+    pub async fn confirm_passkey(
+        &self,
+        caller: &Caller,
+        response: &str,
+    ) -> Result<Enrolled, ConfirmPasskeyError> {
+        require_enrolling_session(caller)?;
+        if !self.password_is_fresh(caller) {
+            return Err(ConfirmPasskeyError::PasswordConfirmationRequired);
+        }
+        let codes: Vec<RecoveryCode> =
+            (0..RECOVERY_CODE_COUNT).map(|_| RecoveryCode::generate(self.ports.random.as_ref())).collect();
+        let codes = &codes;
+        self.write(|| async move {
+            let now = self.now();
+            let mut uow = self.begin(Access::Write).await?;
+            let ceremony = uow.sessions().take_ceremony(caller.practice(), caller.session()).await?;
+            let Some((name, state)) = ceremony.and_then(|c| match c.purpose {
+                CeremonyPurpose::Enrol(name) if now < c.expires_at => Some((name, c.state)),
+                _ => None,
+            }) else {
+                uow.commit().await?;
+                return Err(ConfirmPasskeyError::NotStarted);
+            };
+            let Ok(registered) = self.ports.passkeys.finish_registration(&state, response) else {
+                uow.commit().await?;
+                return Err(ConfirmPasskeyError::Refused);
+            };
+            let factors = uow.factors().list(caller.practice(), caller.user()).await?;
+            let confirmed = factors.iter().filter(|f| f.confirmed).count();
+            if confirmed >= MAX_FACTORS {
+                return Err(ConfirmPasskeyError::TooManyFactors);
+            }
+            let factor = Factor {
+                id: self.new_id(),
+                practice: caller.practice(),
+                user: caller.user(),
+                name,
+                kind: FactorKind::Passkey(PasskeyFactor {
+                    credential_id: registered.credential_id,
+                    credential: registered.credential,
+                }),
+                confirmed: true,
+                created_at: now,
+                last_used_at: None,
+            };
+            match uow.factors().insert(&factor).await {
+                Err(StoreError::Conflict(Conflict::CredentialTaken)) => {
+                    return Err(ConfirmPasskeyError::Refused);
+                }
+                other => other?,
+            }
+            let enrolled =
+                self.enrolled(uow.as_mut(), caller, factor.summary(), confirmed == 0, codes).await?;
+            uow.commit().await?;
+            Ok(enrolled)
+        })
+        .await
+    }
+
+    /// Begins the second step of signing in with a passkey, for a session
+    /// waiting for its second factor: the `publicKey` options for the
+    /// browser's `navigator.credentials.get()`, allowing the user's
+    /// passkeys. The challenge waits on the waiting session; answer it with
+    /// [`IdentityService::second_step`] and a [`FactorProof::Passkey`].
+    ///
+    /// # Errors
+    /// [`SecondStepError::Failed`] for an unknown, ended or expired waiting
+    /// session, a user with no passkey, or a server with no relying party:
+    /// the same answer as a wrong code.
+    pub async fn start_passkey_step(&self, token: &Token) -> Result<serde_json::Value, SecondStepError> {
+        let hash = &token.hash();
+        self.write(|| async move {
+            let now = self.now();
+            let mut uow = self.begin(Access::Write).await?;
+            let Some(waiting) = uow.sessions().find_by_hash(hash).await? else {
+                return Err(SecondStepError::Failed);
+            };
+            if waiting.scope != SessionScope::SecondFactor || !waiting.is_live(now, &self.config.sessions) {
+                return Err(SecondStepError::Failed);
+            }
+            let factors = uow.factors().list(waiting.practice, waiting.user).await?;
+            let passkeys: Vec<StoredPasskey> =
+                passkeys_of(&factors).map(|(_, passkey)| passkey.credential.clone()).collect();
+            if passkeys.is_empty() {
+                return Err(SecondStepError::Failed);
+            }
+            let challenge =
+                self.ports.passkeys.start_sign_in(&passkeys).map_err(|_| SecondStepError::Failed)?;
+            // The challenge lives no longer than the session it waits on.
+            let expires_at = (now + Duration::minutes(CEREMONY_MINUTES)).min(waiting.expires_at);
+            let ceremony = Ceremony { purpose: CeremonyPurpose::SignIn, state: challenge.state, expires_at };
+            uow.sessions().set_ceremony(waiting.practice, waiting.id, &ceremony).await?;
+            uow.commit().await?;
+            Ok(challenge.options)
+        })
+        .await
+    }
+
+    /// Checks a passkey's answer to the waiting session's challenge and
+    /// records its use; `None` when it does not check out (the challenge is
+    /// used up either way).
+    pub(super) async fn use_passkey(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        session: &Session,
+        response: &str,
+    ) -> Result<Option<&'static str>, StoreError> {
+        let now = self.now();
+        let Some(ceremony) = uow.sessions().take_ceremony(session.practice, session.id).await? else {
+            return Ok(None);
+        };
+        if ceremony.purpose != CeremonyPurpose::SignIn || now >= ceremony.expires_at {
+            return Ok(None);
+        }
+        let Ok(assertion) = self.ports.passkeys.finish_sign_in(&ceremony.state, response) else {
+            return Ok(None);
+        };
+        let factors = uow.factors().list(session.practice, session.user).await?;
+        let Some((factor, _)) =
+            passkeys_of(&factors).find(|(_, passkey)| passkey.credential_id == assertion.credential_id)
+        else {
+            return Ok(None);
+        };
+        uow.factors().save_passkey(session.practice, factor.id, &assertion.credential, now).await?;
+        Ok(Some("passkey"))
+    }
+}
