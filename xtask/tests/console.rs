@@ -207,6 +207,156 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
     server_stops_cleanly(server, browser).await;
 }
 
+/// A WebDriver command of the WebAuthn extension (chromedriver's virtual
+/// authenticators): `POST` (or `GET` without a body) of `path` under the
+/// session.
+#[derive(Debug)]
+struct WebAuthnCommand {
+    path: String,
+    body: Option<serde_json::Value>,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for WebAuthnCommand {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/{}", session.unwrap_or_default(), self.path))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        match &self.body {
+            Some(body) => (http::Method::POST, Some(body.to_string())),
+            None => (http::Method::GET, None),
+        }
+    }
+}
+
+async fn webauthn(browser: &Browser, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    browser.client.issue_cmd(WebAuthnCommand { path: path.to_owned(), body }).await.unwrap()
+}
+
+/// Asks the second step's challenge, lets the authenticator sign it, and
+/// puts the answer with one character of its signature changed into the
+/// passkey form's hidden field (so the form posts it as it is).
+const TAMPERED_ASSERTION: &str = r#"
+var done = arguments[arguments.length - 1];
+var form = document.getElementById("passkey-step");
+var body = new URLSearchParams();
+body.set("csrf", form.querySelector("input[name=csrf]").value);
+fetch(form.getAttribute("data-challenge"), { method: "POST", body: body, credentials: "same-origin" })
+  .then(function (r) { return r.json(); })
+  .then(function (j) {
+    return navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(j.publicKey) });
+  })
+  .then(function (credential) {
+    var answer = credential.toJSON();
+    var s = answer.response.signature;
+    answer.response.signature = s.slice(0, 10) + (s[10] === "A" ? "B" : "A") + s.slice(11);
+    form.querySelector("input[name=passkey]").value = JSON.stringify(answer);
+    done("ready");
+  })
+  .catch(function (e) { done("failed: " + e); });
+"#;
+
+/// Issue 16: a passkey in the console with Chromium's virtual authenticator
+/// (a CTAP2 security key with a PIN): enrolled as the required factor
+/// after the first password, then the second step of the next sign-in; an
+/// assertion whose signature does not check out is refused by the server.
+/// The server's public URL is `http://localhost:…` (WebAuthn
+/// binds a passkey to a domain name).
+#[tokio::test]
+async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
+    if !browser_available() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let base = format!("http://localhost:{port}");
+    let dir = binary::temp_dir("console-passkeys");
+    let running = binary::start(
+        &dir,
+        &[
+            ("RUST_LOG", "warn"),
+            ("IDENTITY_FIRST_PRACTICE__SECOND_FACTOR_FOR_ADMINS", "true"),
+            ("IDENTITY_LISTEN", &listen),
+            ("IDENTITY_PUBLIC_URL", &base),
+        ],
+    );
+    let first_password = running.first_password.clone();
+    let server = Server { running: Some(running), base: base.clone(), first_password, dir };
+    let browser = Browser::open(&server.base, "passkeys").await;
+    let authenticator = webauthn(
+        &browser,
+        "authenticator",
+        Some(serde_json::json!({
+            "protocol": "ctap2",
+            "transport": "usb",
+            "hasResidentKey": false,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        })),
+    )
+    .await;
+    let authenticator = authenticator.as_str().expect("an authenticator id").to_owned();
+    let one_time = server.first_password.clone().expect("first start printed a password");
+
+    browser.goto("/console/sign-in").await;
+    browser.fill("#f-practice", "practice").await;
+    browser.fill("#f-email", "admin@practice.example").await;
+    browser.fill("#f-password", &one_time).await;
+    browser.submit("button.primary").await;
+    browser.fill("#f-current_password", &one_time).await;
+    browser.fill("#f-new_password", PASSWORD).await;
+    browser.submit("button.primary").await;
+    assert_eq!(browser.path().await, "/console/security", "a required factor comes first");
+    assert!(browser.has("#add-passkey").await, "passkeys are offered on a domain name");
+    browser.shot("security-enrol-passkey").await;
+
+    browser.fill("#f-passkey_name", "Security key").await;
+    browser.submit("#add-passkey button.primary").await;
+    let codes = browser.client.find_all(Locator::Css("#recovery-codes li")).await.unwrap();
+    assert_eq!(codes.len(), 10, "ten recovery codes with the first factor");
+    browser.submit("#codes-done").await;
+    browser.goto("/console/users").await;
+    assert_eq!(browser.path().await, "/console/users", "a full session now");
+    let held = webauthn(&browser, &format!("authenticator/{authenticator}/credentials"), None).await;
+    assert_eq!(held.as_array().map(Vec::len), Some(1), "the authenticator made one credential: {held}");
+
+    // The next sign-in: the password, then the passkey.
+    browser.submit("#sign-out").await;
+    browser.fill("#f-practice", "practice").await;
+    browser.fill("#f-email", "admin@practice.example").await;
+    browser.fill("#f-password", PASSWORD).await;
+    browser.submit("button.primary").await;
+    assert_eq!(browser.path().await, "/console/sign-in/second-factor");
+    browser.shot("second-step-passkey").await;
+    browser.submit("#passkey-step button").await;
+    browser.goto("/console/security").await;
+    assert_eq!(browser.path().await, "/console/security", "signed in with the passkey");
+    assert!(browser.text("#factors").await.contains("Security key"));
+    assert!(!browser.text("#factors").await.contains("Never"), "its last use is recorded");
+    browser.shot("security-passkey").await;
+    let held = webauthn(&browser, &format!("authenticator/{authenticator}/credentials"), None).await;
+    assert!(held[0]["signCount"].as_u64().is_some_and(|n| n >= 1), "{held}");
+
+    // An answer whose signature does not check out is refused by the
+    // server (the page's script is bypassed to send it); the next, honest
+    // one works.
+    browser.submit("#sign-out").await;
+    browser.fill("#f-practice", "practice").await;
+    browser.fill("#f-email", "admin@practice.example").await;
+    browser.fill("#f-password", PASSWORD).await;
+    browser.submit("button.primary").await;
+    let tampered = browser.client.execute_async(TAMPERED_ASSERTION, vec![]).await.unwrap();
+    assert_eq!(tampered, serde_json::json!("ready"), "the authenticator answered");
+    browser.submit("#passkey-step button").await;
+    assert_eq!(browser.path().await, "/console/sign-in/second-factor", "refused");
+    assert!(browser.has("#form-error").await, "and said so");
+    browser.submit("#passkey-step button").await;
+    assert_ne!(browser.path().await, "/console/sign-in/second-factor", "an honest answer works");
+
+    server_stops_cleanly(server, browser).await;
+}
+
 /// The API beside the console, for what the help pages take as given:
 /// cases come from the case system, and a practice with many users.
 struct Api {

@@ -185,8 +185,10 @@ texts! {
     mfa_continue: "Continue", "Continuer";
     mfa_step_failed: "The code is not correct, or this sign-in has expired (after 5 minutes). Type the current code, or sign in again.", "Le code est incorrect, ou cette connexion a expiré (après 5 minutes). Saisissez le code actuel, ou reconnectez-vous.";
     mfa_sign_in_again: "Sign in again", "Se reconnecter";
-    enrol_required_intro: "Your practice requires a second factor for your account: add an authenticator app to continue.", "Votre cabinet exige un second facteur pour votre compte : ajoutez une application d’authentification pour continuer.";
-    mfa_intro: "A second factor protects your account if your password leaks: after the password, signing in asks for a code from your phone.", "Un second facteur protège votre compte si votre mot de passe fuite : après le mot de passe, la connexion demande un code de votre téléphone.";
+    enrol_required_intro: "Your practice requires a second factor for your account: add an authenticator app or a passkey to continue.", "Votre cabinet exige un second facteur pour votre compte : ajoutez une application d’authentification ou une clé d’accès pour continuer.";
+    mfa_intro: "A second factor protects your account if your password leaks: after the password, signing in asks for a code from your phone or for your passkey.", "Un second facteur protège votre compte si votre mot de passe fuite : après le mot de passe, la connexion demande un code de votre téléphone ou votre clé d’accès.";
+    mfa_kind_totp: "Authenticator app", "Application d’authentification";
+    mfa_kind_passkey: "Passkey", "Clé d’accès";
     mfa_confirm_title: "Confirm your password", "Confirmez votre mot de passe";
     mfa_confirm_intro: "To see or change your second factors, type your password again.", "Pour voir ou modifier vos seconds facteurs, saisissez de nouveau votre mot de passe.";
     mfa_confirm_button: "Confirm", "Confirmer";

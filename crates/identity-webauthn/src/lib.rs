@@ -107,14 +107,28 @@ fn refused(what: &str, e: impl fmt::Display) -> PasskeyError {
     PasskeyError::Refused(format!("{what}: {e}"))
 }
 
-/// The `publicKey` member of a challenge, without webauthn-rs's
-/// "security-key" hint (which would steer browsers away from phones and
-/// platform authenticators).
+/// The `publicKey` member of a challenge, without two things webauthn-rs's
+/// security-key ceremony adds:
+///
+/// - the "security-key" hint, which would steer browsers away from phones
+///   and platform authenticators;
+/// - the `credProtect` request (user verification required, not
+///   enforced), which Chromium refuses outright for a credential that is
+///   not discoverable when user verification is only preferred
+///   ("Requested protection policy is inconsistent"). With attestation
+///   `none` the answer's extensions are not checked against the request,
+///   and the server holds a passkey made with user verification to it on
+///   every use (webauthn-rs's rule for "preferred"), which is the
+///   protection `credProtect` would have asked of the authenticator.
 fn public_key_options(challenge: &impl Serialize) -> Result<serde_json::Value, PasskeyError> {
     let mut value = serde_json::to_value(challenge).map_err(|e| refused("options", e))?;
     let mut options = value.get_mut("publicKey").map(serde_json::Value::take).unwrap_or_default();
     if let Some(object) = options.as_object_mut() {
         object.remove("hints");
+        if let Some(extensions) = object.get_mut("extensions").and_then(serde_json::Value::as_object_mut) {
+            extensions.remove("credentialProtectionPolicy");
+            extensions.remove("enforceCredentialProtectionPolicy");
+        }
     }
     Ok(options)
 }
@@ -231,6 +245,7 @@ mod tests {
         assert_eq!(options["authenticatorSelection"]["userVerification"], "preferred");
         assert_eq!(options["user"]["name"], "olivia@maple.example");
         assert!(options.get("hints").is_none(), "no security-key hint: {options}");
+        assert!(options["extensions"].get("credentialProtectionPolicy").is_none(), "{options}");
         assert!(options["challenge"].as_str().is_some_and(|c| c.len() >= 43), "32 random bytes");
     }
 

@@ -55,6 +55,7 @@ pub fn all() -> Vec<Route> {
         ),
         route("GET", "/me", Session),
         with("POST", "/sessions/second-factor", Waiting, |_| json!({ "totp": "123456" })),
+        route("POST", "/sessions/second-factor/passkey-challenge", Waiting),
         with(
             "POST",
             "/me/password-confirmation",
@@ -63,6 +64,8 @@ pub fn all() -> Vec<Route> {
         ),
         route("GET", "/me/factors", Session),
         with("POST", "/me/factors/totp", Session, |_| json!({ "name": "Phone" })),
+        with("POST", "/me/factors/passkeys", Session, |_| json!({ "name": "Key" })),
+        with("POST", "/me/factors/passkeys/confirmation", Session, |_| json!({ "credential": {} })),
         with("POST", "/me/factors/{factor}/confirmation", Session, |_| json!({ "code": "123456" })),
         with("PATCH", "/me/factors/{factor}", Session, |_| json!({ "name": "Work phone" })),
         route("DELETE", "/me/factors/{factor}", Session),

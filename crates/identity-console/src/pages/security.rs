@@ -194,6 +194,8 @@ async fn layout(state: &ConsoleState, session: &Session) -> (Lang, Chrome, Optio
 struct FactorRow {
     id: Uuid,
     name: String,
+    /// What it is ("Passkey"), in the viewer's language.
+    kind: &'static str,
     added: String,
     last_used: String,
 }
@@ -263,6 +265,7 @@ async fn security(
                 .map(|f| FactorRow {
                     id: f.id.as_uuid(),
                     name: f.name.as_str().to_owned(),
+                    kind: if f.kind == "passkey" { t.mfa_kind_passkey } else { t.mfa_kind_totp },
                     added: date_time(f.created_at, zone, lang),
                     last_used: f
                         .last_used_at

@@ -226,3 +226,28 @@ async fn the_users_list_and_its_download_filter_on_having_a_second_factor() {
     refused.assert_problem(422, "invalid-field");
     assert!(refused.body.to_string().contains("second_factor"), "{:#}", refused.body);
 }
+
+/// Passkeys over HTTP where the server has no relying party (the in-memory
+/// app, like a server whose public URL is an IP address): enrolling one is
+/// refused as unavailable, and the second step's passkey challenge answers
+/// like every other second-step failure. (The ceremonies themselves are
+/// walked in Chromium with a virtual authenticator: `console.rs`.)
+#[tokio::test]
+async fn a_server_without_a_relying_party_says_passkeys_are_unavailable() {
+    let Some(app) = spawn_app_with(without_rate_limits()).await else { return };
+    let (_, token) = app.add_user("pat@maple.example", "Paralegal").await;
+    let refused = app.post("/api/v1/me/factors/passkeys", &token, json!({ "name": "Key" })).await;
+    refused.assert_problem(409, "passkeys-unavailable");
+    let answer = app.post("/api/v1/me/factors/passkeys/confirmation", &token, json!({ "credential": {} })).await;
+    answer.assert_problem(404, "not-found");
+    let (_secret, _) = enrol(&app, &token).await;
+    let signed = app.sign_in("pat@maple.example", PASSWORD).await;
+    let waiting = signed.body["token"].as_str().unwrap();
+    let path = "/api/v1/sessions/second-factor/passkey-challenge";
+    let challenge = app.call(Method::POST, path, Some(waiting), None).await;
+    challenge.assert_problem(401, "second-factor-failed");
+    let answer = second_step(&app, waiting, json!({ "passkey": { "id": "x" } })).await;
+    answer.assert_problem(401, "second-factor-failed");
+    // A full session is no waiting one.
+    app.call(Method::POST, path, Some(&token), None).await.assert_problem(401, "second-factor-failed");
+}

@@ -48,7 +48,9 @@ pub async fn details(
     ];
     let mut facts = facts;
     if let Ok(overview) = state.service.user_factors(&viewer.caller, user.id).await {
-        let mut listed: Vec<String> = overview.factors.iter().map(|f| f.name.as_str().to_owned()).collect();
+        let kind = |f: &FactorSummary| if f.kind == "passkey" { t.mfa_kind_passkey } else { t.mfa_kind_totp };
+        let mut listed: Vec<String> =
+            overview.factors.iter().map(|f| format!("{} ({})", f.name.as_str(), kind(f))).collect();
         if listed.is_empty() {
             listed.push(t.mfa_user_none.to_owned());
         }
