@@ -119,6 +119,14 @@ async fn measure(
         service.create_case(&admin, title, leaver_caller.user()).await.map_err(|e| failed("case")(&e))?;
     }
     counter.take();
+    let phone = Phone::parse("+1 514 555 0199").map_err(|e| e.to_string())?;
+    let edit = UserEdit { phone: Some(Some(phone)), ..UserEdit::default() };
+    service.update_user(&admin, heir.user.id, edit, None).await.map_err(|e| failed("edit")(&e))?;
+    rows.push(("edit a user's phone".to_owned(), counter.take()));
+    let name = PersonName::parse("Heir Renamed").map_err(|e| e.to_string())?;
+    let edit = UserEdit { name: Some(name), ..UserEdit::default() };
+    service.update_user(&admin, heir.user.id, edit, None).await.map_err(|e| failed("edit")(&e))?;
+    rows.push(("rename a user".to_owned(), counter.take()));
     service
         .deactivate_user(&admin, leaver_caller.user(), Some(heir.user.id))
         .await

@@ -149,6 +149,7 @@ macro_rules! contract_suite {
             crossed_deactivations_with_reassignment_leave_no_case_orphaned,
             second_factors_round_trip_and_stay_in_their_practice,
             passkeys_register_once_and_ceremonies_are_taken_once,
+            an_update_keeps_search_and_memberships_true_to_what_changed,
             sign_in_takes_the_password_then_the_factor,
             a_code_is_used_once_under_concurrent_submissions,
         );

@@ -99,3 +99,67 @@ pub async fn users_list_rows_show_sign_in_memberships_and_invitation(store: Arc<
     }
     assert_eq!(walked, rows.len());
 }
+
+/// The emails of the users a filter lists (first page of 100).
+async fn listed(f: &Fixture, filter: UserFilter) -> Vec<String> {
+    let query = UserQuery { filter, limit: 100, ..UserQuery::default() };
+    let page = f.service.list_users(&f.admin, &query).await.unwrap();
+    page.items.iter().map(|row| row.user.email.as_str().to_owned()).collect()
+}
+
+fn searching(term: &str) -> UserFilter {
+    UserFilter { search: Some(term.to_owned()), ..UserFilter::default() }
+}
+
+/// An update writes back what changed and leaves the rest as it was: after
+/// a rename the search finds the new name (one and two characters
+/// included) and not the old; a phone change or a change of sites keeps
+/// both the search and the site filter right; so does an update by a unit
+/// of work that read the user some other way first.
+pub async fn an_update_keeps_search_and_memberships_true_to_what_changed(store: Arc<dyn Store>) {
+    let f = Fixture::new(store, "contract").await;
+    let site = SiteDetails::named(Label::parse("Harbour").unwrap());
+    let site = f.service.create_site(&f.admin, site).await.unwrap();
+    let role = f.role("Paralegal").await;
+    let new = f.new_user("zoe@contract.example", "Zoë Quill", role, InitialCredential::Invite);
+    let zoe = f.service.create_user(&f.admin, new).await.unwrap().user;
+    let email = || vec!["zoe@contract.example".to_owned()];
+    let in_site = || UserFilter { site: Some(site.id), ..UserFilter::default() };
+    assert_eq!(listed(&f, searching("qu")).await, email());
+
+    let edit = UserEdit { name: Some(PersonName::parse("Zoë Brook").unwrap()), ..UserEdit::default() };
+    f.service.update_user(&f.admin, zoe.id, edit, None).await.unwrap();
+    assert!(listed(&f, searching("qu")).await.is_empty(), "the old name's grams are gone");
+    assert!(listed(&f, searching("Quill")).await.is_empty());
+    assert_eq!(listed(&f, searching("br")).await, email());
+    assert_eq!(listed(&f, searching("b")).await, email());
+
+    let phone = Phone::parse("+33 1 23 45 67 89").unwrap();
+    let edit = UserEdit { phone: Some(Some(phone)), ..UserEdit::default() };
+    f.service.update_user(&f.admin, zoe.id, edit, None).await.unwrap();
+    assert_eq!(listed(&f, searching("br")).await, email(), "a phone change keeps the grams");
+
+    let edit = UserEdit { sites: Some([site.id].into()), ..UserEdit::default() };
+    f.service.update_user(&f.admin, zoe.id, edit, None).await.unwrap();
+    assert_eq!(listed(&f, in_site()).await, email());
+    let edit = UserEdit { phone: Some(None), ..UserEdit::default() };
+    f.service.update_user(&f.admin, zoe.id, edit, None).await.unwrap();
+    assert_eq!(listed(&f, in_site()).await, email(), "a phone change keeps the sites");
+    assert_eq!(f.service.get_user(&f.admin, zoe.id).await.unwrap().sites, [site.id].into());
+
+    // Written by a unit of work that read the user through the list (not
+    // one by one): everything is written back.
+    let mut uow = f.faults.begin(Access::Write).await.unwrap();
+    let query = UserQuery { filter: searching("zoe"), limit: 10, ..UserQuery::default() };
+    let page = uow.users().list(f.practice.id, &query).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    let mut user = page.items[0].user.clone();
+    user.name = PersonName::parse("Zoë Marsh").unwrap();
+    user.sites.clear();
+    user.version += 1;
+    uow.users().update(&user).await.unwrap();
+    uow.commit().await.unwrap();
+    assert!(listed(&f, searching("br")).await.is_empty());
+    assert_eq!(listed(&f, searching("ma")).await, email());
+    assert!(listed(&f, in_site()).await.is_empty());
+}

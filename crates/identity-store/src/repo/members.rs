@@ -160,6 +160,10 @@ impl SeaUnitOfWork {
 
     /// The one user `select` finds, with its profiles and sites.
     pub(super) async fn member(&self, select: Select<users::Entity>) -> Result<Option<User>, StoreError> {
-        self.members(select.limit(1), Activity::Skip).await?.pop().map(Member::into_domain).transpose()
+        let found = self.members(select.limit(1), Activity::Skip).await?.pop();
+        if let Some(member) = &found {
+            self.remember_user(super::users_read::ReadUser::of(&member.row, &member.profiles, &member.sites));
+        }
+        found.map(Member::into_domain).transpose()
     }
 }

@@ -16,6 +16,7 @@ mod roles;
 mod sessions;
 mod sites;
 mod users;
+mod users_read;
 
 pub(crate) use sessions::check_session;
 
@@ -41,16 +42,32 @@ pub(crate) struct SeaUnitOfWork {
     outbox_key: OutboxKey,
     /// Counts savepoints, when the store counts statements.
     counter: Option<Arc<StatementCounter>>,
+    /// The users this unit of work read, as stored at the version read: an
+    /// update of one of them rewrites its search grams and memberships only
+    /// when they changed (see `UserRepository::update`).
+    read_users: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, users_read::ReadUser>>,
 }
 
 impl SeaUnitOfWork {
+    /// Notes a user as this unit of work read (or wrote) it.
+    fn remember_user(&self, user: users_read::ReadUser) {
+        if let Ok(mut read) = self.read_users.lock() {
+            read.insert(user.id, user);
+        }
+    }
+
+    /// The user `id` as this unit of work last read or wrote it.
+    fn read_user(&self, id: uuid::Uuid) -> Option<users_read::ReadUser> {
+        self.read_users.lock().ok().and_then(|read| read.get(&id).cloned())
+    }
+
     pub(crate) fn new(
         txn: DatabaseTransaction,
         turn: WriteTurn,
         outbox_key: OutboxKey,
         counter: Option<Arc<StatementCounter>>,
     ) -> Self {
-        Self { txn, _turn: turn, outbox_key, counter }
+        Self { txn, _turn: turn, outbox_key, counter, read_users: std::sync::Mutex::default() }
     }
 
     /// Opens a savepoint for one write that may break a unique rule, so

@@ -10,6 +10,7 @@
 //! strings.
 
 use super::members::{Activity, Member};
+use super::users_read::{ReadUser, Rewrite};
 use super::{SeaUnitOfWork, row, settle};
 use crate::entity::{email_history, roles, user_factors, user_grams, user_profiles, user_sites, users};
 use crate::error::store_error;
@@ -535,8 +536,17 @@ impl UserRepository for SeaUnitOfWork {
         if updated.rows_affected == 0 {
             return Err(Conflict::Stale.into());
         }
-        self.write_grams(&stored, true).await?;
-        self.write_memberships(user, true).await
+        let written = ReadUser::of(&stored, &user.profiles, &user.sites);
+        let rewrite =
+            Rewrite::between(self.read_user(stored.id).as_ref(), &written, crate::entity::to_i64(previous));
+        if rewrite.grams {
+            self.write_grams(&stored, true).await?;
+        }
+        if rewrite.memberships {
+            self.write_memberships(user, true).await?;
+        }
+        self.remember_user(written);
+        Ok(())
     }
 
     async fn find_by_email(
