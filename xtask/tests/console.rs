@@ -155,14 +155,7 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
     let browser = Browser::open(&server.base, "factors").await;
     let one_time = server.first_password.clone().expect("first start printed a password");
 
-    browser.goto("/console/sign-in").await;
-    browser.fill("#f-practice", "practice").await;
-    browser.fill("#f-email", "admin@practice.example").await;
-    browser.fill("#f-password", &one_time).await;
-    browser.submit("button.primary").await;
-    browser.fill("#f-current_password", &one_time).await;
-    browser.fill("#f-new_password", PASSWORD).await;
-    browser.submit("button.primary").await;
+    first_admin_sign_in(&browser, &one_time).await;
     assert_eq!(browser.path().await, "/console/security", "a required factor comes first");
     browser.find("#enrol-required").await;
     browser.goto("/console/users").await;
@@ -191,10 +184,7 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
 
     // The next sign-in: the password, then a code from the app.
     browser.submit("#sign-out").await;
-    browser.fill("#f-practice", "practice").await;
-    browser.fill("#f-email", "admin@practice.example").await;
-    browser.fill("#f-password", PASSWORD).await;
-    browser.submit("button.primary").await;
+    admin_sign_in(&browser).await;
     assert_eq!(browser.path().await, "/console/sign-in/second-factor");
     browser.shot("second-step").await;
     browser.fill("#f-code", &code_at(&key, enrolled_at + 1)).await;
@@ -205,6 +195,27 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
     browser.shot("security").await;
 
     server_stops_cleanly(server, browser).await;
+}
+
+/// The first Super Admin's first sign-in with the one-time password the
+/// server printed, changed to [`PASSWORD`].
+async fn first_admin_sign_in(browser: &Browser, one_time: &str) {
+    browser.goto("/console/sign-in").await;
+    browser.fill("#f-practice", "practice").await;
+    browser.fill("#f-email", "admin@practice.example").await;
+    browser.fill("#f-password", one_time).await;
+    browser.submit("button.primary").await;
+    browser.fill("#f-current_password", one_time).await;
+    browser.fill("#f-new_password", PASSWORD).await;
+    browser.submit("button.primary").await;
+}
+
+/// The first Super Admin's password on the sign-in page they are on.
+async fn admin_sign_in(browser: &Browser) {
+    browser.fill("#f-practice", "practice").await;
+    browser.fill("#f-email", "admin@practice.example").await;
+    browser.fill("#f-password", PASSWORD).await;
+    browser.submit("button.primary").await;
 }
 
 /// A WebDriver command of the WebAuthn extension (chromedriver's virtual
@@ -299,14 +310,7 @@ async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
     let authenticator = authenticator.as_str().expect("an authenticator id").to_owned();
     let one_time = server.first_password.clone().expect("first start printed a password");
 
-    browser.goto("/console/sign-in").await;
-    browser.fill("#f-practice", "practice").await;
-    browser.fill("#f-email", "admin@practice.example").await;
-    browser.fill("#f-password", &one_time).await;
-    browser.submit("button.primary").await;
-    browser.fill("#f-current_password", &one_time).await;
-    browser.fill("#f-new_password", PASSWORD).await;
-    browser.submit("button.primary").await;
+    first_admin_sign_in(&browser, &one_time).await;
     assert_eq!(browser.path().await, "/console/security", "a required factor comes first");
     assert!(browser.has("#add-passkey").await, "passkeys are offered on a domain name");
     browser.shot("security-enrol-passkey").await;
@@ -323,10 +327,7 @@ async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
 
     // The next sign-in: the password, then the passkey.
     browser.submit("#sign-out").await;
-    browser.fill("#f-practice", "practice").await;
-    browser.fill("#f-email", "admin@practice.example").await;
-    browser.fill("#f-password", PASSWORD).await;
-    browser.submit("button.primary").await;
+    admin_sign_in(&browser).await;
     assert_eq!(browser.path().await, "/console/sign-in/second-factor");
     browser.shot("second-step-passkey").await;
     browser.submit("#passkey-step button").await;
@@ -342,10 +343,7 @@ async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
     // server (the page's script is bypassed to send it); the next, honest
     // one works.
     browser.submit("#sign-out").await;
-    browser.fill("#f-practice", "practice").await;
-    browser.fill("#f-email", "admin@practice.example").await;
-    browser.fill("#f-password", PASSWORD).await;
-    browser.submit("button.primary").await;
+    admin_sign_in(&browser).await;
     let tampered = browser.client.execute_async(TAMPERED_ASSERTION, vec![]).await.unwrap();
     assert_eq!(tampered, serde_json::json!("ready"), "the authenticator answered");
     browser.submit("#passkey-step button").await;

@@ -60,6 +60,12 @@ pub(super) fn require_enrolling_session(caller: &Caller) -> Result<(), AccessErr
 }
 
 impl IdentityService {
+    /// [`RECOVERY_CODE_COUNT`] new recovery codes, drawn before the unit of
+    /// work that stores them (it may run more than once).
+    pub(super) fn new_recovery_codes(&self) -> Vec<RecoveryCode> {
+        (0..RECOVERY_CODE_COUNT).map(|_| RecoveryCode::generate(self.ports.random.as_ref())).collect()
+    }
+
     /// Checks that the caller typed their password recently enough to
     /// manage their factors.
     pub(super) fn password_is_fresh(&self, caller: &Caller) -> bool {
@@ -165,8 +171,7 @@ impl IdentityService {
         if !self.password_is_fresh(caller) {
             return Err(ConfirmEnrolmentError::PasswordConfirmationRequired);
         }
-        let codes: Vec<RecoveryCode> =
-            (0..RECOVERY_CODE_COUNT).map(|_| RecoveryCode::generate(self.ports.random.as_ref())).collect();
+        let codes = self.new_recovery_codes();
         let codes = &codes;
         self.write(|| async move {
             let now = self.now();
@@ -337,8 +342,7 @@ impl IdentityService {
         if !self.password_is_fresh(caller) {
             return Err(RegenerateCodesError::PasswordConfirmationRequired);
         }
-        let codes: Vec<RecoveryCode> =
-            (0..RECOVERY_CODE_COUNT).map(|_| RecoveryCode::generate(self.ports.random.as_ref())).collect();
+        let codes = self.new_recovery_codes();
         let codes = &codes;
         self.write(|| async move {
             let now = self.now();

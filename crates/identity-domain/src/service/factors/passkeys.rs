@@ -19,7 +19,7 @@ use crate::error::{Conflict, StoreError};
 use crate::factor::FactorProof;
 use crate::factor::{
     CEREMONY_MINUTES, Ceremony, CeremonyPurpose, CredentialId, Factor, FactorKind, FactorName, PasskeyFactor,
-    RECOVERY_CODE_COUNT, RecoveryCode, StoredPasskey,
+    StoredPasskey,
 };
 use crate::ports::{Access, PasskeyError, PasskeyHolder, UnitOfWork};
 use crate::service::{Caller, IdentityService};
@@ -99,7 +99,7 @@ impl IdentityService {
     /// Finishes enrolling a passkey with the browser's answer (the JSON of
     /// the `PublicKeyCredential` that `navigator.credentials.create()`
     /// gave): the passkey counts from now on. With the user's first factor
-    /// come [`RECOVERY_CODE_COUNT`] recovery codes, shown once. The user is
+    /// come [`crate::factor::RECOVERY_CODE_COUNT`] recovery codes, shown once. The user is
     /// emailed; an enrolment-only session becomes a full one. A refused
     /// answer uses the challenge up all the same.
     ///
@@ -114,8 +114,7 @@ impl IdentityService {
         if !self.password_is_fresh(caller) {
             return Err(ConfirmPasskeyError::PasswordConfirmationRequired);
         }
-        let codes: Vec<RecoveryCode> =
-            (0..RECOVERY_CODE_COUNT).map(|_| RecoveryCode::generate(self.ports.random.as_ref())).collect();
+        let codes = self.new_recovery_codes();
         let codes = &codes;
         self.write(|| async move {
             let now = self.now();
