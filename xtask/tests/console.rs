@@ -155,7 +155,7 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
     let browser = Browser::open(&server.base, "factors").await;
     let one_time = server.first_password.clone().expect("first start printed a password");
 
-    first_admin_sign_in(&browser, &one_time).await;
+    browser.first_admin_sign_in(&one_time, PASSWORD).await;
     assert_eq!(browser.path().await, "/console/security", "a required factor comes first");
     browser.find("#enrol-required").await;
     browser.goto("/console/users").await;
@@ -195,19 +195,6 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
     browser.shot("security").await;
 
     server_stops_cleanly(server, browser).await;
-}
-
-/// The first Super Admin's first sign-in with the one-time password the
-/// server printed, changed to [`PASSWORD`].
-async fn first_admin_sign_in(browser: &Browser, one_time: &str) {
-    browser.goto("/console/sign-in").await;
-    browser.fill("#f-practice", "practice").await;
-    browser.fill("#f-email", "admin@practice.example").await;
-    browser.fill("#f-password", one_time).await;
-    browser.submit("button.primary").await;
-    browser.fill("#f-current_password", one_time).await;
-    browser.fill("#f-new_password", PASSWORD).await;
-    browser.submit("button.primary").await;
 }
 
 /// The first Super Admin's password on the sign-in page they are on.
@@ -310,7 +297,7 @@ async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
     let authenticator = authenticator.as_str().expect("an authenticator id").to_owned();
     let one_time = server.first_password.clone().expect("first start printed a password");
 
-    first_admin_sign_in(&browser, &one_time).await;
+    browser.first_admin_sign_in(&one_time, PASSWORD).await;
     assert_eq!(browser.path().await, "/console/security", "a required factor comes first");
     assert!(browser.has("#add-passkey").await, "passkeys are offered on a domain name");
     browser.shot("security-enrol-passkey").await;

@@ -27,14 +27,7 @@ const ENTER: &str = "\u{e007}";
 
 /// Signs in with the one-time password and chooses [`PASSWORD`].
 async fn sign_in(browser: &Browser, one_time: &str) {
-    browser.goto("/console/sign-in").await;
-    browser.fill("#f-practice", "practice").await;
-    browser.fill("#f-email", "admin@practice.example").await;
-    browser.fill("#f-password", one_time).await;
-    browser.submit("button.primary").await;
-    browser.fill("#f-current_password", one_time).await;
-    browser.fill("#f-new_password", PASSWORD).await;
-    browser.submit("button.primary").await;
+    browser.first_admin_sign_in(one_time, PASSWORD).await;
     assert!(browser.path().await.starts_with("/console/users"), "{}", browser.path().await);
 }
 

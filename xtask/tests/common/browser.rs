@@ -112,6 +112,20 @@ impl Browser {
         self.assert_accessible().await;
     }
 
+    /// The first Super Admin's first sign-in (`admin@practice.example` of
+    /// the practice the server's first start made) with the one-time
+    /// password it printed, changed to `password`.
+    pub async fn first_admin_sign_in(&self, one_time: &str, password: &str) {
+        self.goto("/console/sign-in").await;
+        self.fill("#f-practice", "practice").await;
+        self.fill("#f-email", "admin@practice.example").await;
+        self.fill("#f-password", one_time).await;
+        self.submit("button.primary").await;
+        self.fill("#f-current_password", one_time).await;
+        self.fill("#f-new_password", password).await;
+        self.submit("button.primary").await;
+    }
+
     pub async fn path(&self) -> String {
         let url = self.client.current_url().await.unwrap();
         match url.query() {
