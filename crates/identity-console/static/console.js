@@ -287,6 +287,7 @@
   }
   function passkey(form) {
     var mode = form.getAttribute("data-passkey");
+    var cancelled = form.getAttribute("data-cancelled");
     var error = form.querySelector("[data-passkey-error]");
     var answerField = form.querySelector("input[type=hidden][name=credential], input[type=hidden][name=passkey]");
     function fail(text) {
@@ -309,8 +310,11 @@
         method: "POST", credentials: "same-origin", body: body,
         headers: { "Accept": "application/json" }
       }).then(function (response) {
-        return response.json().then(function (json) {
-          if (!response.ok) { throw new Error(json.error || response.statusText); }
+        // A refusal says why in the page's language ({"error": …}); an
+        // answer that is not JSON (a signed-out session's sign-in page) is
+        // the generic failure.
+        return response.json().catch(function () { return {}; }).then(function (json) {
+          if (!response.ok || !json.publicKey) { throw new Error(json.error || cancelled); }
           return json.publicKey;
         });
       }).then(function (options) {
@@ -321,7 +325,10 @@
         answerField.value = answerJson(credential);
         form.submit();
       }).catch(function (e) {
-        fail(e && e.name === "NotAllowedError" ? form.getAttribute("data-cancelled") || e.message : e.message);
+        // The browser's own refusals (cancelled, timed out, an authenticator
+        // registered already) are DOMExceptions in the browser's language:
+        // the page says it in its own.
+        fail(e instanceof DOMException || !e.message ? cancelled : e.message);
       });
     });
   }
