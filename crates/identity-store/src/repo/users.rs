@@ -286,23 +286,42 @@ impl SeaUnitOfWork {
             let backend = self.txn.get_database_backend();
             let join = if backend == DbBackend::Sqlite { JoinType::CrossJoin } else { JoinType::InnerJoin };
             let q = QueryTrait::query(&mut select);
-            q.from_clear()
-                .from(user_grams::Entity)
-                .join(
-                    join,
-                    users::Entity,
-                    Expr::col((users::Entity, users::Column::Id))
-                        .equals((user_grams::Entity, user_grams::Column::UserId)),
-                )
-                // Also in WHERE: sea-query writes a CROSS JOIN without its ON.
-                .and_where(
-                    Expr::col((users::Entity, users::Column::Id))
-                        .equals((user_grams::Entity, user_grams::Column::UserId)),
-                )
-                .and_where(
-                    Expr::col((user_grams::Entity, user_grams::Column::PracticeId)).eq(practice.as_uuid()),
-                )
-                .and_where(Expr::col((user_grams::Entity, user_grams::Column::Gram)).eq(gram));
+            q.from_clear();
+            if backend == DbBackend::Postgres {
+                // PostgreSQL would flatten the join and walk the users in
+                // the list's order, probing the gram for each: names of one
+                // script sort together, so a rare CJK name walked ~70,000
+                // users (0.5-1.5 s at 100,000). The gram's rows come from a
+                // subquery it may not flatten (its OFFSET), joined by nested
+                // loop (see `grams_first` below), then sorted: ~6 ms.
+                let gram_rows = Query::select()
+                    .columns([
+                        user_grams::Column::UserId,
+                        user_grams::Column::PracticeId,
+                        user_grams::Column::Gram,
+                    ])
+                    .from(user_grams::Entity)
+                    .and_where(user_grams::Column::PracticeId.eq(practice.as_uuid()))
+                    .and_where(user_grams::Column::Gram.eq(gram))
+                    .offset(0)
+                    .to_owned();
+                q.from_subquery(gram_rows, user_grams::Entity);
+            } else {
+                q.from(user_grams::Entity);
+            }
+            q.join(
+                join,
+                users::Entity,
+                Expr::col((users::Entity, users::Column::Id))
+                    .equals((user_grams::Entity, user_grams::Column::UserId)),
+            )
+            // Also in WHERE: sea-query writes a CROSS JOIN without its ON.
+            .and_where(
+                Expr::col((users::Entity, users::Column::Id))
+                    .equals((user_grams::Entity, user_grams::Column::UserId)),
+            )
+            .and_where(Expr::col((user_grams::Entity, user_grams::Column::PracticeId)).eq(practice.as_uuid()))
+            .and_where(Expr::col((user_grams::Entity, user_grams::Column::Gram)).eq(gram));
         }
         let limit = query.limit as usize;
         let by_trigrams = self.search_by_trigrams(&select, &query.filter).await?;
@@ -317,9 +336,24 @@ impl SeaUnitOfWork {
         if by_trigrams {
             self.txn.execute_unprepared("SET LOCAL enable_indexscan = off").await.map_err(store_error)?;
         }
+        // From the gram's few rows to their users one by one: with a hash
+        // or merge join PostgreSQL would read every user of the practice.
+        let grams_first = drive.is_some() && self.txn.get_database_backend() == DbBackend::Postgres;
+        if grams_first {
+            self.txn
+                .execute_unprepared("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+                .await
+                .map_err(store_error)?;
+        }
         let found = self.members(page, Activity::Read).await;
         if by_trigrams {
             self.txn.execute_unprepared("SET LOCAL enable_indexscan = on").await.map_err(store_error)?;
+        }
+        if grams_first {
+            self.txn
+                .execute_unprepared("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on")
+                .await
+                .map_err(store_error)?;
         }
         let mut rows = found?;
         let more = rows.len() > limit;
