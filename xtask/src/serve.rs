@@ -125,14 +125,12 @@ fn service_at(
 
 /// The WebAuthn relying party of the public URL: passkeys are offered when
 /// its host is a domain name (`localhost` included), and not on a bare IP
-/// address, which WebAuthn cannot bind a passkey to.
-fn relying_party(settings: &Settings) -> Arc<dyn PasskeyRelyingParty> {
+/// address, which WebAuthn cannot bind a passkey to (`serve` says so once
+/// at start; the operator commands that build a service stay quiet).
+pub fn relying_party(settings: &Settings) -> Arc<dyn PasskeyRelyingParty> {
     match WebauthnRelyingParty::new(&settings.public_url(), "Practice identity") {
         Ok(party) => Arc::new(party),
-        Err(e) => {
-            tracing::warn!(error = %e, "passkeys are off: set public_url to the address people use");
-            Arc::new(NoPasskeys)
-        }
+        Err(_) => Arc::new(NoPasskeys),
     }
 }
 
@@ -266,6 +264,10 @@ pub async fn build_at(mut settings: Settings, clock: Arc<dyn Clock>) -> Result<S
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     settings.listening_on(bound)?;
     let service = service_at(&store, &settings, clock.clone())?;
+    if !service.passkeys_offered() {
+        let public_url = settings.public_url();
+        tracing::warn!(%public_url, "passkeys are off: WebAuthn needs public_url's host to be a domain name");
+    }
 
     let lock = store.lock_start_up().await.map_err(|e| format!("cannot open the database: {e}"))?;
     let started = match lock.migrate().await {

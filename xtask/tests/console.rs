@@ -186,11 +186,14 @@ async fn a_super_admin_enrols_an_authenticator_then_signs_in_with_a_code() {
     browser.submit("#sign-out").await;
     admin_sign_in(&browser).await;
     assert_eq!(browser.path().await, "/console/sign-in/second-factor");
+    assert!(!browser.has("#passkey-step").await, "no passkeys on 127.0.0.1");
     browser.shot("second-step").await;
     browser.fill("#f-code", &code_at(&key, enrolled_at + 1)).await;
     browser.submit("button.primary").await;
     browser.goto("/console/security").await;
     assert!(browser.text("#factors").await.contains("Phone"), "the factor is listed, never its key");
+    assert!(browser.text("#factors").await.contains("Authenticator app"), "with its kind");
+    assert!(!browser.has("#add-passkey").await, "no passkeys on 127.0.0.1");
     assert!(!browser.body().await.contains(&key), "the key is not shown again");
     browser.shot("security").await;
 
@@ -321,6 +324,7 @@ async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
     browser.goto("/console/security").await;
     assert_eq!(browser.path().await, "/console/security", "signed in with the passkey");
     assert!(browser.text("#factors").await.contains("Security key"));
+    assert!(browser.text("#factors").await.contains("Passkey"), "with its kind");
     assert!(!browser.text("#factors").await.contains("Never"), "its last use is recorded");
     browser.shot("security-passkey").await;
     let held = webauthn(&browser, &format!("authenticator/{authenticator}/credentials"), None).await;

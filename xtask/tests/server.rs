@@ -146,6 +146,8 @@ async fn walk(dir: &Path, database_url: Option<&str>) {
     let (stopped, logs) = server.stop();
     assert!(stopped, "SIGTERM ends the server cleanly:\n{logs}");
     assert!(logs.contains("outbox worker stopped"), "{logs}");
+    // Served on 127.0.0.1 with no public_url: WebAuthn has no domain name.
+    assert!(logs.contains("passkeys are off"), "{logs}");
     for secret in [PASSWORD, one_time.as_str(), token.as_str(), admin.as_str()] {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }

@@ -154,6 +154,11 @@ pub async fn passkeys_register_once_and_ceremonies_are_taken_once(store: Arc<dyn
     assert_eq!(read.credential, used, "saved after a use");
     assert_eq!(listed[0].last_used_at, Some(later));
     drop(uow);
+    // A reset removes the passkey: its authenticator may register again.
+    let mut uow = f.faults.begin(Access::Write).await.unwrap();
+    assert_eq!(uow.factors().remove_all(f.practice.id, pat.id).await.unwrap(), 1);
+    uow.factors().insert(&passkey(f.practice.id, cam.id, &[7; 32])).await.unwrap();
+    uow.commit().await.unwrap();
 
     // A ceremony: kept on the session, replaced by the next, taken once.
     let signed = f.sign_in("pat@contract.example", PASSWORD).await.unwrap();

@@ -264,7 +264,8 @@ pub async fn spawn(backend: Backend, options: Options) -> Option<App> {
         let _ = stopped.await;
     };
     let (base, service, queue, memory, one_time, forgot) = if backend == Backend::Memory {
-        let memory = MemoryAdapters::with_fast_hasher();
+        // The relying party the server would build from these settings.
+        let memory = MemoryAdapters::with_fast_hasher().with_passkeys(xtask::serve::relying_party(&settings));
         let service = IdentityService::new(memory.ports(), settings.domain_config().unwrap());
         let created = service.create_practice(example).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

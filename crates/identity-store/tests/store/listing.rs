@@ -9,7 +9,43 @@ use identity_domain::*;
 use identity_store::SeaStore;
 use std::collections::BTreeMap;
 
-backend_tests!(every_sort_and_filter_pages_through_every_match_once_in_order);
+backend_tests!(
+    every_sort_and_filter_pages_through_every_match_once_in_order,
+    an_update_writes_back_only_what_changed,
+);
+
+/// Issue 17: a change that leaves the name, email, profiles and sites as
+/// they were writes the user's row alone (its search grams and memberships
+/// were deleted and written again on every update: 4 more writes).
+async fn an_update_writes_back_only_what_changed(mut ctx: Ctx) {
+    let seed = seed(&ctx.store).await;
+    let p = seed.practice.id;
+    let mut u = user(p, seed.role.id, "ana@example.com", "Ana Silva");
+    u.profiles.insert(seed.profile.id);
+    u.sites.insert(seed.site.id);
+    add_user(&ctx.store, &u).await;
+    let counter = ctx.store.count_statements();
+    let mut uow = ctx.store.begin(Access::Write).await.unwrap();
+    let mut read = uow.users().get(p, u.id).await.unwrap().unwrap();
+    counter.take();
+    read.phone = Some(Phone::parse("+1 514 555 0100").unwrap());
+    read.version += 1;
+    uow.users().update(&read).await.unwrap();
+    assert_eq!(counter.take().writes, 1, "the user's row alone");
+    read.name = PersonName::parse("Ana Lima").unwrap();
+    read.version += 1;
+    uow.users().update(&read).await.unwrap();
+    assert_eq!(counter.take().writes, 3, "the row, then the grams deleted and written");
+    uow.commit().await.unwrap();
+    let mut uow = ctx.store.begin(Access::Read).await.unwrap();
+    let stored = uow.users().get(p, u.id).await.unwrap().unwrap();
+    assert_eq!((stored.profiles, stored.sites), (read.profiles, read.sites));
+    let searched = UserQuery {
+        filter: UserFilter { search: Some("li".to_owned()), ..UserFilter::default() },
+        ..UserQuery::default()
+    };
+    assert_eq!(uow.users().list(p, &searched).await.unwrap().items.len(), 1, "found by its new name");
+}
 
 async fn every_sort_and_filter_pages_through_every_match_once_in_order(ctx: Ctx) {
     let seed = seed(&ctx.store).await;

@@ -227,9 +227,9 @@ async fn the_users_list_and_its_download_filter_on_having_a_second_factor() {
     assert!(refused.body.to_string().contains("second_factor"), "{:#}", refused.body);
 }
 
-/// Passkeys over HTTP where the server has no relying party (the in-memory
-/// app, like a server whose public URL is an IP address): enrolling one is
-/// refused as unavailable, and the second step's passkey challenge answers
+/// Passkeys over HTTP where the server has no relying party (its public URL
+/// is 127.0.0.1, as the suite's servers' are): enrolling one is refused as
+/// unavailable, and the second step's passkey challenge answers
 /// like every other second-step failure. (The ceremonies themselves are
 /// walked in Chromium with a virtual authenticator: `console.rs`.)
 #[tokio::test]
@@ -250,4 +250,28 @@ async fn a_server_without_a_relying_party_says_passkeys_are_unavailable() {
     answer.assert_problem(401, "second-factor-failed");
     // A full session is no waiting one.
     app.call(Method::POST, path, Some(&token), None).await.assert_problem(401, "second-factor-failed");
+}
+
+/// A server whose public URL is a domain name offers passkeys: the
+/// enrolment's challenge names it as the relying party, asks for no
+/// attestation and prefers user verification; an answer that is not a
+/// WebAuthn credential is refused at `credential` and uses the challenge up.
+#[tokio::test]
+async fn a_server_on_a_domain_name_offers_passkeys_and_refuses_a_forged_answer() {
+    let options = Options { public_url: Some("http://localhost"), ..without_rate_limits() };
+    let Some(app) = spawn_app_with(options).await else { return };
+    let (_, token) = app.add_user("pat@maple.example", "Paralegal").await;
+    let begun = app.post("/api/v1/me/factors/passkeys", &token, json!({ "name": "Key" })).await;
+    assert_eq!(begun.status, StatusCode::CREATED, "{:#}", begun.body);
+    let options = &begun.body["public_key"];
+    assert_eq!(options["rp"]["id"], "localhost");
+    assert_eq!(options["attestation"], "none");
+    assert_eq!(options["authenticatorSelection"]["userVerification"], "preferred");
+    assert_eq!(options["user"]["name"], "pat@maple.example");
+    let forged = json!({ "credential": { "id": "AAAA", "rawId": "AAAA", "type": "public-key",
+        "response": { "clientDataJSON": "e30", "attestationObject": "oA" } } });
+    let path = "/api/v1/me/factors/passkeys/confirmation";
+    app.post(path, &token, forged.clone()).await.assert_problem(422, "invalid-field");
+    app.post(path, &token, forged).await.assert_problem(404, "not-found");
+    assert!(app.get("/api/v1/me/factors", &token).await.body["factors"].as_array().unwrap().is_empty());
 }
