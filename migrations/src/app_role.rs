@@ -59,6 +59,8 @@ pub const TABLE_RIGHTS: &[(&str, Rights)] = &[
     ("user_factors", Rights::Replace),
     ("recovery_codes", Rights::Replace),
     ("session_ceremonies", Rights::Replace),
+    ("portal_factors", Rights::Replace),
+    ("portal_recovery_codes", Rights::Replace),
     ("audit_log", Rights::Append),
     ("outbox", Rights::Keep),
     ("address_budgets", Rights::Replace),

@@ -57,6 +57,7 @@ mod m20261207_000021_case_title_keys;
 mod m20261207_000022_user_short_grams;
 mod m20261207_000023_second_factors;
 mod m20261208_000030_passkeys;
+mod m20261209_000040_portal_factors;
 mod schema;
 mod unique;
 
@@ -87,6 +88,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000022_user_short_grams::Migration),
             Box::new(m20261207_000023_second_factors::Migration),
             Box::new(m20261208_000030_passkeys::Migration),
+            Box::new(m20261209_000040_portal_factors::Migration),
         ]
     }
 }

@@ -29,7 +29,8 @@ pub enum Guards {
     RecordId,
     /// A party has one portal account, and takes part in a case once.
     OnePerParty,
-    /// A passkey's credential id is registered once, to one user.
+    /// A passkey's credential id is registered once, to one user (or to
+    /// one party).
     PasskeyCredential,
 }
 
@@ -88,6 +89,14 @@ pub const UNIQUE_INDEXES: &[UniqueIndex] = &[
     entry("recovery_codes_pkey", "recovery_codes", &["user_id", "code_hash"], Guards::RecordId),
     entry("ux_user_factors_credential_id", "user_factors", &["credential_id"], Guards::PasskeyCredential),
     entry("session_ceremonies_pkey", "session_ceremonies", &["session_id"], Guards::RecordId),
+    entry("portal_factors_pkey", "portal_factors", &["id"], Guards::RecordId),
+    entry("ux_portal_factors_credential_id", "portal_factors", &["credential_id"], Guards::PasskeyCredential),
+    entry(
+        "portal_recovery_codes_pkey",
+        "portal_recovery_codes",
+        &["party_id", "code_hash"],
+        Guards::RecordId,
+    ),
     entry("ux_sessions_token_hash", "sessions", &["token_hash"], Guards::TokenHash),
     entry("audit_log_pkey", "audit_log", &["id"], Guards::RecordId),
     entry("outbox_pkey", "outbox", &["id"], Guards::RecordId),

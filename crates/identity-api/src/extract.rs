@@ -278,6 +278,26 @@ impl FromRequestParts<ApiState> for PortalAuthenticated {
     }
 }
 
+/// The token of a portal session waiting for its second factor, from
+/// `Authorization: Bearer <token>` only. It is no caller: only the portal's
+/// second step takes it.
+#[derive(Debug, Clone)]
+pub struct PortalWaitingSession {
+    /// The presented token.
+    pub token: Token,
+    /// The request id, if valid.
+    pub request_id: Option<RequestId>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PortalWaitingSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        Ok(Self { token: Token::presented(&token), request_id: request_id(&parts.headers) })
+    }
+}
+
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

@@ -32,11 +32,15 @@ impl Fixture {
     }
 }
 
-fn factor(practice: PracticeId, user: UserId, at: chrono::DateTime<chrono::Utc>) -> Factor {
+fn factor(
+    practice: PracticeId,
+    holder: impl Into<FactorHolder>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Factor {
     Factor {
         id: FactorId::from_uuid(uuid::Uuid::now_v7()),
         practice,
-        user,
+        holder: holder.into(),
         name: FactorName::parse("Phone").unwrap(),
         kind: FactorKind::Totp(TotpFactor {
             secret: TotpSecret::from_bytes(*b"12345678901234567890"),
@@ -61,7 +65,7 @@ pub async fn second_factors_round_trip_and_stay_in_their_practice(store: Arc<dyn
 
     let mut uow = f.faults.begin(Access::Write).await.unwrap();
     uow.factors().insert(&phone).await.unwrap();
-    assert!(!uow.factors().has_confirmed(f.practice.id, user.id).await.unwrap());
+    assert!(!uow.factors().has_confirmed(f.practice.id, user.id.into()).await.unwrap());
     phone.confirmed = true;
     phone.name = FactorName::parse("Work phone").unwrap();
     uow.factors().update(&phone).await.unwrap();
@@ -76,11 +80,11 @@ pub async fn second_factors_round_trip_and_stay_in_their_practice(store: Arc<dyn
         .iter()
         .map(|c| RecoveryCodeHash::of(user.id, c))
         .collect();
-    uow.factors().replace_recovery_codes(f.practice.id, user.id, &codes, at).await.unwrap();
+    uow.factors().replace_recovery_codes(f.practice.id, user.id.into(), &codes, at).await.unwrap();
     uow.commit().await.unwrap();
 
     let mut uow = f.faults.begin(Access::Write).await.unwrap();
-    let listed = uow.factors().list(f.practice.id, user.id).await.unwrap();
+    let listed = uow.factors().list(f.practice.id, user.id.into()).await.unwrap();
     let FactorKind::Totp(totp) = &listed[0].kind else {
         panic!("a TOTP factor came back as {:?}", listed[0].kind)
     };
@@ -89,24 +93,26 @@ pub async fn second_factors_round_trip_and_stay_in_their_practice(store: Arc<dyn
     assert_eq!(listed[0].name.as_str(), "Work phone");
     assert!(listed[0].confirmed);
     assert_eq!(listed[0].last_used_at, Some(at));
-    assert!(uow.factors().has_confirmed(f.practice.id, user.id).await.unwrap());
+    assert!(uow.factors().has_confirmed(f.practice.id, user.id.into()).await.unwrap());
     // Another practice sees and touches nothing.
-    assert!(uow.factors().list(other.practice.id, user.id).await.unwrap().is_empty());
-    assert!(!uow.factors().has_confirmed(other.practice.id, user.id).await.unwrap());
+    assert!(uow.factors().list(other.practice.id, user.id.into()).await.unwrap().is_empty());
+    assert!(!uow.factors().has_confirmed(other.practice.id, user.id.into()).await.unwrap());
     assert!(!uow.factors().advance_totp(other.practice.id, phone.id, 9, at).await.unwrap());
-    assert!(!uow.factors().remove(other.practice.id, user.id, phone.id).await.unwrap());
-    assert!(!uow.factors().use_recovery_code(other.practice.id, user.id, &codes[0], at).await.unwrap());
+    assert!(!uow.factors().remove(other.practice.id, user.id.into(), phone.id).await.unwrap());
+    assert!(
+        !uow.factors().use_recovery_code(other.practice.id, user.id.into(), &codes[0], at).await.unwrap()
+    );
     // Recovery codes: once each, whatever the case of the typed code.
     let typed = RecoveryCodeHash::of(user.id, "AAAAA BBBBB");
-    assert!(uow.factors().use_recovery_code(f.practice.id, user.id, &typed, at).await.unwrap());
-    assert!(!uow.factors().use_recovery_code(f.practice.id, user.id, &typed, at).await.unwrap());
-    assert_eq!(uow.factors().recovery_codes_left(f.practice.id, user.id).await.unwrap(), 2);
+    assert!(uow.factors().use_recovery_code(f.practice.id, user.id.into(), &typed, at).await.unwrap());
+    assert!(!uow.factors().use_recovery_code(f.practice.id, user.id.into(), &typed, at).await.unwrap());
+    assert_eq!(uow.factors().recovery_codes_left(f.practice.id, user.id.into()).await.unwrap(), 2);
     uow.commit().await.unwrap();
 
     let mut uow = f.faults.begin(Access::Write).await.unwrap();
-    assert_eq!(uow.factors().remove_all(f.practice.id, user.id).await.unwrap(), 1);
-    assert!(uow.factors().list(f.practice.id, user.id).await.unwrap().is_empty());
-    assert_eq!(uow.factors().recovery_codes_left(f.practice.id, user.id).await.unwrap(), 0);
+    assert_eq!(uow.factors().remove_all(f.practice.id, user.id.into()).await.unwrap(), 1);
+    assert!(uow.factors().list(f.practice.id, user.id.into()).await.unwrap().is_empty());
+    assert_eq!(uow.factors().recovery_codes_left(f.practice.id, user.id.into()).await.unwrap(), 0);
     uow.commit().await.unwrap();
 }
 
@@ -146,7 +152,7 @@ pub async fn passkeys_register_once_and_ceremonies_are_taken_once(store: Arc<dyn
     uow.factors().save_passkey(f.practice.id, key.id, &used, later).await.unwrap();
     uow.commit().await.unwrap();
     let mut uow = f.faults.begin(Access::Read).await.unwrap();
-    let listed = uow.factors().list(f.practice.id, pat.id).await.unwrap();
+    let listed = uow.factors().list(f.practice.id, pat.id.into()).await.unwrap();
     let FactorKind::Passkey(read) = &listed[0].kind else {
         panic!("a passkey came back as {:?}", listed[0].kind)
     };
@@ -156,8 +162,8 @@ pub async fn passkeys_register_once_and_ceremonies_are_taken_once(store: Arc<dyn
     drop(uow);
     // A reset removes the passkey: its authenticator may register again.
     let mut uow = f.faults.begin(Access::Write).await.unwrap();
-    assert_eq!(uow.factors().remove_all(f.practice.id, pat.id).await.unwrap(), 1);
-    uow.factors().insert(&passkey(f.practice.id, cam.id, &[7; 32])).await.unwrap();
+    assert_eq!(uow.factors().remove_all(f.practice.id, pat.id.into()).await.unwrap(), 1);
+    uow.factors().insert(&passkey(f.practice.id, cam.id.into(), &[7; 32])).await.unwrap();
     uow.commit().await.unwrap();
 
     // A ceremony: kept on the session, replaced by the next, taken once.

@@ -37,6 +37,7 @@ mod fixture;
 mod listing;
 mod paging;
 mod portal;
+mod portal_factors;
 
 pub use cases::*;
 pub use factors::*;
@@ -47,6 +48,7 @@ pub use paging::{
     PAGING_CASES, users_list_paging_property, users_list_paging_walks_every_match_once_in_order,
 };
 pub use portal::*;
+pub use portal_factors::*;
 
 use identity_domain::Store;
 use std::future::Future;
@@ -152,6 +154,9 @@ macro_rules! contract_suite {
             an_update_keeps_search_and_memberships_true_to_what_changed,
             sign_in_takes_the_password_then_the_factor,
             a_code_is_used_once_under_concurrent_submissions,
+            a_party_s_factors_are_kept_apart,
+            a_party_signs_in_with_a_second_factor,
+            a_party_s_code_is_used_once_under_concurrent_submissions,
         );
     };
     (@cases $fresh:path; $($case:ident),* $(,)?) => {

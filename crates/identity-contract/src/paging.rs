@@ -460,7 +460,7 @@ async fn add_users(store: &dyn Store, model: &Model, users: &[User]) -> Outcome 
             let factor = Factor {
                 id: FactorId::from(Uuid::from_u128(user.id.as_uuid().as_u128() ^ 1)),
                 practice: user.practice,
-                user: user.id,
+                holder: user.id.into(),
                 name: FactorName::parse("Phone").map_err(|e| e.to_string())?,
                 kind: FactorKind::Totp(TotpFactor {
                     secret: TotpSecret::from_bytes([7; 20]),

@@ -160,7 +160,9 @@ pub async fn portal_records_round_trip(store: Arc<dyn Store>) {
         token_hash: Token::presented("portal-session-token").hash(),
         created_at: now,
         last_seen_at: now,
-        expires_at: now + Duration::hours(12),
+        expires_at: now + Duration::minutes(5),
+        scope: SessionScope::SecondFactor,
+        password_at: now,
         ended_at: None,
     };
     portal.insert_session(&session).await.unwrap();
@@ -212,6 +214,8 @@ pub async fn portal_records_round_trip(store: Arc<dyn Store>) {
     uow.portal().update_account(&account).await.unwrap();
     let mut touched = session.clone();
     touched.last_seen_at = now + Duration::minutes(5);
+    touched.scope = SessionScope::Full;
+    touched.password_at = now + Duration::minutes(4);
     uow.portal().update_session(&touched).await.unwrap();
     assert_eq!(uow.portal().end_sessions(f.practice.id, party.id, Some(session.id), now).await.unwrap(), 0);
     assert_eq!(uow.portal().end_sessions(f.practice.id, party.id, None, now).await.unwrap(), 1);
@@ -223,6 +227,7 @@ pub async fn portal_records_round_trip(store: Arc<dyn Store>) {
     assert_eq!(uow.portal().get_account(f.practice.id, party.id).await.unwrap(), Some(account));
     let ended = uow.portal().get_session(f.practice.id, session.id).await.unwrap().unwrap();
     assert_eq!(ended.last_seen_at, touched.last_seen_at);
+    assert_eq!((ended.scope, ended.password_at), (SessionScope::Full, touched.password_at));
     assert_eq!(ended.ended_at, Some(now));
     assert_eq!(uow.case_parties().list_for_party(f.practice.id, party.id).await.unwrap(), vec![]);
 }

@@ -17,7 +17,7 @@
 //! Recovery codes are ten random codes of 50 bits, shown once and stored as
 //! hashes; each works once.
 
-use crate::ids::{FactorId, PracticeId, UserId};
+use crate::ids::{FactorId, PartyId, PracticeId, UserId};
 use crate::ports::SecureRandom;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -371,15 +371,48 @@ impl Ceremony {
     }
 }
 
-/// A second factor of a user.
+/// Whose second factors: a staff user's, or a party's portal account's.
+/// Each holds its own factors and recovery codes; a party's are managed in
+/// the portal and presented at the portal's sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FactorHolder {
+    /// A staff user.
+    User(UserId),
+    /// A party's portal account.
+    Party(PartyId),
+}
+
+impl FactorHolder {
+    /// The holder's id (a user's or a party's).
+    pub fn as_uuid(self) -> uuid::Uuid {
+        match self {
+            Self::User(user) => user.as_uuid(),
+            Self::Party(party) => party.as_uuid(),
+        }
+    }
+}
+
+impl From<UserId> for FactorHolder {
+    fn from(user: UserId) -> Self {
+        Self::User(user)
+    }
+}
+
+impl From<PartyId> for FactorHolder {
+    fn from(party: PartyId) -> Self {
+        Self::Party(party)
+    }
+}
+
+/// A second factor of a user or a party.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Factor {
     /// Its id.
     pub id: FactorId,
-    /// The user's practice.
+    /// The holder's practice.
     pub practice: PracticeId,
     /// Whose it is.
-    pub user: UserId,
+    pub holder: FactorHolder,
     /// The name its holder gave it ("Phone").
     pub name: FactorName,
     /// What it is and holds.
@@ -492,9 +525,9 @@ impl RecoveryCode {
         &self.0
     }
 
-    /// The hash it is stored under, bound to its user.
-    pub fn hash(&self, user: UserId) -> RecoveryCodeHash {
-        RecoveryCodeHash::of(user, &self.0)
+    /// The hash it is stored under, bound to its holder.
+    pub fn hash(&self, holder: impl Into<FactorHolder>) -> RecoveryCodeHash {
+        RecoveryCodeHash::of(holder, &self.0)
     }
 }
 
@@ -504,7 +537,7 @@ impl fmt::Debug for RecoveryCode {
     }
 }
 
-/// The SHA-256 of a recovery code, salted with its user's id. A code has 50
+/// The SHA-256 of a recovery code, salted with its holder's id. A code has 50
 /// random bits and a wrong guess counts toward the account's lock, so a fast
 /// hash is enough; the salt keeps one table from serving every user.
 #[derive(Clone, Copy, Eq)]
@@ -512,11 +545,11 @@ pub struct RecoveryCodeHash([u8; 32]);
 
 impl RecoveryCodeHash {
     /// The hash of a code as typed: case, spaces and dashes do not matter.
-    pub fn of(user: UserId, typed: &str) -> Self {
+    pub fn of(holder: impl Into<FactorHolder>, typed: &str) -> Self {
         let normal: String =
             typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
         let mut digest = Sha256::new();
-        digest.update(user.as_uuid().as_bytes());
+        digest.update(holder.into().as_uuid().as_bytes());
         digest.update(normal.as_bytes());
         Self(digest.finalize().into())
     }

@@ -127,8 +127,9 @@ pub use credential::{Credential, ThrottlePolicy};
 pub use email::{EmailAddress, EmailError};
 pub use error::{AccessError, Conflict, HashError, StoreError, TargetError};
 pub use factor::{
-    Ceremony, CeremonyPurpose, CeremonyState, CredentialId, Factor, FactorKind, FactorName, FactorProof,
-    FactorSummary, PasskeyFactor, RecoveryCode, RecoveryCodeHash, StoredPasskey, TotpFactor, TotpSecret,
+    Ceremony, CeremonyPurpose, CeremonyState, CredentialId, Factor, FactorHolder, FactorKind, FactorName,
+    FactorProof, FactorSummary, PasskeyFactor, RecoveryCode, RecoveryCodeHash, StoredPasskey, TotpFactor,
+    TotpSecret,
 };
 pub use ids::*;
 pub use link::{Link, LinkPurpose, LinkSubject};

@@ -150,6 +150,16 @@ pub enum Message {
         /// When it changed.
         changed_at: DateTime<Utc>,
     },
+    /// A party's portal second factors changed: one added or removed by
+    /// them, or all reset by an administrator.
+    PartySecondFactorChanged {
+        /// The practice slug to type at the portal's sign-in.
+        practice_slug: String,
+        /// What changed.
+        change: FactorChange,
+        /// When.
+        changed_at: DateTime<Utc>,
+    },
 }
 
 /// How a user's second factors changed, as their email tells it.
@@ -191,11 +201,13 @@ pub enum MessageKind {
     PartyPasswordChanged,
     /// [`Message::SecondFactorChanged`].
     SecondFactorChanged,
+    /// [`Message::PartySecondFactorChanged`].
+    PartySecondFactorChanged,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Welcome,
         Self::Invitation,
         Self::Recovery,
@@ -205,6 +217,7 @@ impl MessageKind {
         Self::PartyRecovery,
         Self::PartyPasswordChanged,
         Self::SecondFactorChanged,
+        Self::PartySecondFactorChanged,
     ];
 
     /// The storage and API name.
@@ -219,6 +232,7 @@ impl MessageKind {
             Self::PartyRecovery => "party_recovery",
             Self::PartyPasswordChanged => "party_password_changed",
             Self::SecondFactorChanged => "second_factor_changed",
+            Self::PartySecondFactorChanged => "party_second_factor_changed",
         }
     }
 
@@ -237,9 +251,11 @@ impl MessageKind {
             | Self::GeneratedPassword
             | Self::PartyInvitation
             | Self::PartyRecovery => true,
-            Self::Welcome | Self::EmailChanged | Self::PartyPasswordChanged | Self::SecondFactorChanged => {
-                false
-            }
+            Self::Welcome
+            | Self::EmailChanged
+            | Self::PartyPasswordChanged
+            | Self::SecondFactorChanged
+            | Self::PartySecondFactorChanged => false,
         }
     }
 
@@ -262,6 +278,7 @@ impl Message {
             Self::PartyRecovery { .. } => MessageKind::PartyRecovery,
             Self::PartyPasswordChanged { .. } => MessageKind::PartyPasswordChanged,
             Self::SecondFactorChanged { .. } => MessageKind::SecondFactorChanged,
+            Self::PartySecondFactorChanged { .. } => MessageKind::PartySecondFactorChanged,
         }
     }
 
@@ -285,7 +302,8 @@ impl Message {
             Self::Welcome { .. }
             | Self::EmailChanged { .. }
             | Self::PartyPasswordChanged { .. }
-            | Self::SecondFactorChanged { .. } => {}
+            | Self::SecondFactorChanged { .. }
+            | Self::PartySecondFactorChanged { .. } => {}
         }
         copy
     }

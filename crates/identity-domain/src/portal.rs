@@ -12,7 +12,7 @@ use crate::email::EmailAddress;
 use crate::ids::{CaseId, PartyId, PracticeId, SessionId};
 use crate::password::PasswordHash;
 use crate::person::TimeZone;
-use crate::session::SessionPolicy;
+use crate::session::{SessionPolicy, SessionScope};
 use crate::token::TokenHash;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -199,6 +199,14 @@ pub struct PortalSession {
     pub last_seen_at: DateTime<Utc>,
     /// When it ends whatever its use.
     pub expires_at: DateTime<Utc>,
+    /// What it may do: [`SessionScope::Full`], or
+    /// [`SessionScope::SecondFactor`] while it waits for the second factor
+    /// of a party who enrolled one (then it expires within
+    /// [`crate::session::SECOND_STEP_MINUTES`]).
+    pub scope: SessionScope,
+    /// When the password was last typed in it (at sign-in, or to confirm
+    /// it before managing second factors).
+    pub password_at: DateTime<Utc>,
     /// When it was ended (sign-out, deactivation, password change, an
     /// administrator).
     pub ended_at: Option<DateTime<Utc>>,

@@ -15,7 +15,9 @@ use crate::case::{Case, CaseStatus};
 use crate::credential::Credential;
 use crate::email::EmailAddress;
 use crate::error::{HashError, StoreError};
-use crate::factor::{Ceremony, CeremonyState, CredentialId, Factor, RecoveryCodeHash, StoredPasskey};
+use crate::factor::{
+    Ceremony, CeremonyState, CredentialId, Factor, FactorHolder, RecoveryCodeHash, StoredPasskey,
+};
 use crate::ids::{
     AuditId, CaseId, EmailId, FactorId, LinkId, PartyId, PracticeId, ProfileId, RoleId, SessionId, SiteId,
     UserId,
@@ -459,18 +461,20 @@ pub trait SessionRepository: Send {
     ) -> Result<Option<Ceremony>, StoreError>;
 }
 
-/// Second factors (TOTP authenticators and passkeys) and recovery codes. A
+/// Second factors (TOTP authenticators and passkeys) and recovery codes,
+/// of staff users and of parties' portal accounts ([`FactorHolder`]). A
 /// store keeps factor secrets as safely as it keeps its other secrets (the
 /// SeaORM store seals them with the server's key). A passkey's credential
-/// id is registered once across every user: inserting it again fails with
+/// id is registered once across every holder: inserting it again fails with
 /// [`crate::Conflict::CredentialTaken`].
 #[async_trait]
 pub trait FactorRepository: Send {
-    /// Every factor of a user, confirmed or not, oldest first.
-    async fn list(&mut self, practice: PracticeId, user: UserId) -> Result<Vec<Factor>, StoreError>;
-    /// Whether a user has at least one confirmed factor (one small read:
+    /// Every factor of a holder, confirmed or not, oldest first.
+    async fn list(&mut self, practice: PracticeId, holder: FactorHolder) -> Result<Vec<Factor>, StoreError>;
+    /// Whether a holder has at least one confirmed factor (one small read:
     /// sign-in asks it every time).
-    async fn has_confirmed(&mut self, practice: PracticeId, user: UserId) -> Result<bool, StoreError>;
+    async fn has_confirmed(&mut self, practice: PracticeId, holder: FactorHolder)
+    -> Result<bool, StoreError>;
     /// Stores a new factor.
     async fn insert(&mut self, factor: &Factor) -> Result<(), StoreError>;
     /// Saves a factor's name, confirmation and last use (not its secret,
@@ -496,30 +500,39 @@ pub trait FactorRepository: Send {
         credential: &StoredPasskey,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Removes one factor of a user; whether it existed.
-    async fn remove(&mut self, practice: PracticeId, user: UserId, id: FactorId) -> Result<bool, StoreError>;
-    /// Removes every factor and recovery code of a user; how many factors
+    /// Removes one factor of a holder; whether it existed.
+    async fn remove(
+        &mut self,
+        practice: PracticeId,
+        holder: FactorHolder,
+        id: FactorId,
+    ) -> Result<bool, StoreError>;
+    /// Removes every factor and recovery code of a holder; how many factors
     /// there were.
-    async fn remove_all(&mut self, practice: PracticeId, user: UserId) -> Result<u64, StoreError>;
-    /// Replaces a user's recovery codes with these (all unused).
+    async fn remove_all(&mut self, practice: PracticeId, holder: FactorHolder) -> Result<u64, StoreError>;
+    /// Replaces a holder's recovery codes with these (all unused).
     async fn replace_recovery_codes(
         &mut self,
         practice: PracticeId,
-        user: UserId,
+        holder: FactorHolder,
         codes: &[RecoveryCodeHash],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Uses one unused recovery code of a user; whether it was unused (one
+    /// Uses one unused recovery code of a holder; whether it was unused (one
     /// conditional write: a code works once, whatever the concurrency).
     async fn use_recovery_code(
         &mut self,
         practice: PracticeId,
-        user: UserId,
+        holder: FactorHolder,
         code: &RecoveryCodeHash,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-    /// How many unused recovery codes a user has.
-    async fn recovery_codes_left(&mut self, practice: PracticeId, user: UserId) -> Result<u32, StoreError>;
+    /// How many unused recovery codes a holder has.
+    async fn recovery_codes_left(
+        &mut self,
+        practice: PracticeId,
+        holder: FactorHolder,
+    ) -> Result<u32, StoreError>;
 }
 
 /// Sites.
@@ -645,8 +658,23 @@ pub trait PortalRepository: Send {
         practice: PracticeId,
         id: SessionId,
     ) -> Result<Option<PortalSession>, StoreError>;
-    /// Saves a changed session (last use, end).
+    /// Saves a changed session (last use, scope, password time, end).
     async fn update_session(&mut self, session: &PortalSession) -> Result<(), StoreError>;
+    /// Keeps a passkey ceremony on a portal session, in place of any it had.
+    async fn set_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        ceremony: &Ceremony,
+    ) -> Result<(), StoreError>;
+    /// Takes the ceremony a portal session keeps, leaving none: of
+    /// concurrent calls for one session, at most one gets it (one
+    /// conditional write).
+    async fn take_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+    ) -> Result<Option<Ceremony>, StoreError>;
     /// Ends every session of a party but `except`, returning how many were
     /// not yet ended.
     async fn end_sessions(
@@ -809,8 +837,9 @@ pub trait AddressBudgets: Send + Sync + 'static {
 /// Who a passkey is made for: what the authenticator shows and keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasskeyHolder {
-    /// The WebAuthn user handle: the user's id (never personal data).
-    pub handle: UserId,
+    /// The WebAuthn user handle: the holder's id, a user's or a party's
+    /// (never personal data).
+    pub handle: uuid::Uuid,
     /// The account name the authenticator lists (the email address).
     pub name: String,
     /// The name shown beside it (the user's full name).

@@ -73,9 +73,10 @@ struct State {
     sessions_by_hash: HashMap<TokenHash, SessionId>,
     /// The passkey ceremony each session waits on, if any.
     ceremonies: HashMap<SessionId, identity_domain::Ceremony>,
-    /// Second factors, and each user's recovery codes (hash, used).
+    /// Second factors, and each holder's recovery codes (hash, used).
     factors: HashMap<identity_domain::FactorId, identity_domain::Factor>,
-    recovery_codes: HashMap<(PracticeId, UserId), Vec<(identity_domain::RecoveryCodeHash, bool)>>,
+    recovery_codes:
+        HashMap<(PracticeId, identity_domain::FactorHolder), Vec<(identity_domain::RecoveryCodeHash, bool)>>,
     sites: HashMap<SiteId, Site>,
     parties: HashMap<PartyId, Party>,
     cases: HashMap<CaseId, Case>,

@@ -144,7 +144,7 @@ impl PasskeyRelyingParty for WebauthnRelyingParty {
         let (challenge, state) = self
             .webauthn
             .start_securitykey_registration(
-                holder.handle.as_uuid(),
+                holder.handle,
                 &holder.name,
                 &holder.display_name,
                 Some(exclude),
@@ -218,7 +218,6 @@ impl PasskeyRelyingParty for WebauthnRelyingParty {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use identity_domain::UserId;
     use webauthn_rs::prelude::Uuid;
 
     fn party() -> Result<WebauthnRelyingParty, SetupError> {
@@ -232,7 +231,7 @@ mod tests {
         let Ok(party) = party else { return };
         assert_eq!(party.origin(), "https://identity.maple.example");
         let holder = PasskeyHolder {
-            handle: UserId::from_uuid(Uuid::from_u128(7)),
+            handle: Uuid::from_u128(7),
             name: "olivia@maple.example".to_owned(),
             display_name: "Olivia Martin".to_owned(),
         };
@@ -261,7 +260,7 @@ mod tests {
     fn answers_that_are_not_webauthn_are_refused() {
         let Ok(party) = party() else { return };
         let holder = PasskeyHolder {
-            handle: UserId::from_uuid(Uuid::from_u128(7)),
+            handle: Uuid::from_u128(7),
             name: "olivia@maple.example".to_owned(),
             display_name: "Olivia".to_owned(),
         };

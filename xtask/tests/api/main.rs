@@ -58,6 +58,8 @@ macro_rules! api_suite {
         mod permissions;
         #[path = "suite/portal.rs"]
         mod portal;
+        #[path = "suite/portal_factors.rs"]
+        mod portal_factors;
         #[path = "suite/seeds.rs"]
         mod seeds;
         #[path = "suite/sessions.rs"]

@@ -90,6 +90,7 @@ problems!(ReadPortalAccessError => [NotFound] + AccessError + StoreError);
 problems!(RevokePartyInvitationError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
 problems!(PartyRecoveryLinkError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
 problems!(EndPartySessionsError => [NotFound, NoPortalAccount] + AccessError + StoreError);
+problems!(ResetPartyFactorsError => [NotFound, NoPortalAccount] + AccessError + StoreError);
 problems!(DeactivatePortalError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
 problems!(ReactivatePortalError => [NotFound, NoPortalAccount, IllegalTransition] + AccessError + StoreError);
 problems!(ListCasePartiesError => [NotFound] + AccessError + StoreError);

@@ -145,6 +145,7 @@ fn every_error_answers_a_kind_its_enum_lists() {
         PartyRecoveryLinkError::NotActive { status: PortalAccountStatus::Inactive },
     ]);
     assert_listed(&[EndPartySessionsError::PartyNotFound, EndPartySessionsError::NotInvited]);
+    assert_listed(&[ResetPartyFactorsError::PartyNotFound, ResetPartyFactorsError::NotInvited]);
     assert_listed(&[
         DeactivatePortalError::PartyNotFound,
         DeactivatePortalError::NotInvited,

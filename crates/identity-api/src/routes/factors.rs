@@ -64,6 +64,17 @@ pub enum SecondStepBody {
     Passkey(serde_json::Value),
 }
 
+impl SecondStepBody {
+    /// The factor presented.
+    pub(crate) fn proof(self) -> FactorProof {
+        match self {
+            Self::Totp(code) => FactorProof::Totp(code),
+            Self::RecoveryCode(code) => FactorProof::RecoveryCode(code),
+            Self::Passkey(answer) => FactorProof::Passkey(answer.to_string()),
+        }
+    }
+}
+
 /// A passkey challenge: what the browser hands to
 /// `navigator.credentials.create()` or `.get()` (after decoding the
 /// base64url fields, or through `PublicKeyCredential.parseCreationOptionsFromJSON`
@@ -113,11 +124,7 @@ async fn second_step(
     jar: CookieJar,
     AppJson(body): AppJson<SecondStepBody>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let proof = match body {
-        SecondStepBody::Totp(code) => FactorProof::Totp(code),
-        SecondStepBody::RecoveryCode(code) => FactorProof::RecoveryCode(code),
-        SecondStepBody::Passkey(answer) => FactorProof::Passkey(answer.to_string()),
-    };
+    let proof = body.proof();
     let passed = state
         .service
         .second_step(SecondStep { token: waiting.token, proof, request_id: waiting.request_id })
@@ -278,7 +285,7 @@ pub struct EnrolledView {
 }
 
 impl EnrolledView {
-    fn of(enrolled: Enrolled) -> Self {
+    pub(crate) fn of(enrolled: Enrolled) -> Self {
         Self {
             factor: enrolled.factor.into(),
             recovery_codes: enrolled.recovery_codes.iter().map(|c| c.expose().to_owned()).collect(),

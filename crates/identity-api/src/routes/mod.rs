@@ -12,6 +12,7 @@ mod logs;
 mod outbox;
 mod portal;
 mod portal_admin;
+mod portal_factors;
 mod roles;
 pub(crate) mod sessions;
 mod sites;
@@ -36,7 +37,8 @@ pub fn all() -> OpenApiRouter<ApiState> {
         .merge(logs::routes())
         .merge(outbox::routes())
         .merge(portal::routes())
-        .merge(portal_admin::routes());
+        .merge(portal_admin::routes())
+        .merge(portal_factors::routes());
     with_generic_problems(router.get_openapi_mut());
     router
 }

@@ -120,13 +120,31 @@ pub struct PortalSessionView {
     pub party: Uuid,
     /// When the session ends whatever its use.
     pub expires_at: DateTime<Utc>,
+    /// What the session may do: `full`, or `second_factor` when the party
+    /// enrolled a second factor: then its token only presents it
+    /// (`POST /portal/sessions/second-factor`), within five minutes.
+    #[schema(example = "full")]
+    pub scope: String,
+}
+
+impl PortalSessionView {
+    pub(crate) fn of(token: &Token, session: &PortalSession) -> Self {
+        Self {
+            token: token.expose().to_owned(),
+            party: session.party.as_uuid(),
+            expires_at: session.expires_at,
+            scope: session.scope.as_str().to_owned(),
+        }
+    }
 }
 
 /// Signs a party in to the portal by practice slug, email and password.
 ///
 /// Every failure (unknown practice or email, wrong password, an invitation
 /// not accepted yet, inactive or locked portal access) gets the same 401
-/// answer. The token works on the portal routes only.
+/// answer. The token works on the portal routes only. A party who enrolled
+/// a second factor gets a session with `scope: "second_factor"`, whose
+/// token only presents it (`POST /portal/sessions/second-factor`).
 #[utoipa::path(post, path = "/portal/sessions", tag = "portal", request_body = PortalSignInBody,
     responses(
         (status = 201, description = "Signed in", body = PortalSessionView),
@@ -146,12 +164,7 @@ async fn sign_in(
             request_id: meta.request_id,
         })
         .await?;
-    let view = PortalSessionView {
-        token: signed.token.expose().to_owned(),
-        party: signed.session.party.as_uuid(),
-        expires_at: signed.session.expires_at,
-    };
-    Ok((StatusCode::CREATED, AppJson(view)))
+    Ok((StatusCode::CREATED, AppJson(PortalSessionView::of(&signed.token, &signed.session))))
 }
 
 /// Portal "forgot password": always 202 for a well-formed request, whether

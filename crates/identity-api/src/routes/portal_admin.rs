@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(portal_access))
         .routes(routes!(send_recovery_link))
         .routes(routes!(end_sessions))
+        .routes(routes!(reset_factors))
         .routes(routes!(deactivate))
         .routes(routes!(reactivate))
         .routes(routes!(list_case_parties, add_case_party))
@@ -156,6 +157,30 @@ async fn end_sessions(
     AppPath(id): AppPath<PartyId>,
 ) -> Result<AppJson<EndedView>, ApiError> {
     Ok(AppJson(EndedView { ended: state.service.end_party_sessions(&auth.caller, id).await? }))
+}
+
+/// How many second factors a reset removed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortalFactorsReset {
+    /// Factors removed.
+    pub removed: u64,
+}
+
+/// Resets a party's portal second factors: every factor and recovery code
+/// goes, every portal session ends, and the party is emailed. Their next
+/// sign-in takes the password alone.
+#[utoipa::path(post, path = "/parties/{id}/portal/factors/reset", tag = "sites", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The party's id")),
+    responses(
+        (status = 200, description = "Reset", body = PortalFactorsReset),
+        Answers<ResetPartyFactorsError>,
+    ))]
+async fn reset_factors(
+    State(state): State<ApiState>,
+    auth: Authenticated,
+    AppPath(id): AppPath<PartyId>,
+) -> Result<AppJson<PortalFactorsReset>, ApiError> {
+    Ok(AppJson(PortalFactorsReset { removed: state.service.reset_party_factors(&auth.caller, id).await? }))
 }
 
 /// Withdraws a party's portal access: the account becomes inactive, every

@@ -78,6 +78,31 @@ pub fn audit_action(lang: Lang, action: identity_domain::AuditAction) -> &'stati
         ),
         AuditAction::PortalSignedIn => ("Signed in to the portal", "Connexion au portail"),
         AuditAction::PortalSignInFailed => ("Portal sign-in failed", "Échec de connexion au portail"),
+        AuditAction::PortalPasswordAccepted => (
+            "Portal password accepted, second factor awaited",
+            "Mot de passe du portail accepté, second facteur attendu",
+        ),
+        AuditAction::PortalSecondFactorFailed => {
+            ("Portal second factor refused", "Second facteur refusé sur le portail")
+        }
+        AuditAction::PortalRecoveryCodeUsed => {
+            ("Portal recovery code used", "Code de récupération utilisé sur le portail")
+        }
+        AuditAction::PortalFactorAdded => {
+            ("Portal second factor added", "Second facteur ajouté sur le portail")
+        }
+        AuditAction::PortalFactorRenamed => {
+            ("Portal second factor renamed", "Second facteur renommé sur le portail")
+        }
+        AuditAction::PortalFactorRemoved => {
+            ("Portal second factor removed", "Second facteur retiré sur le portail")
+        }
+        AuditAction::PortalFactorsReset => {
+            ("Portal second factors reset", "Seconds facteurs du portail réinitialisés")
+        }
+        AuditAction::PortalRecoveryCodesRegenerated => {
+            ("New portal recovery codes", "Nouveaux codes de récupération du portail")
+        }
         AuditAction::PortalSignedOut => ("Signed out of the portal", "Déconnexion du portail"),
         AuditAction::CasePartyAdded => ("Added to a case", "Ajouté à un dossier"),
         AuditAction::CasePartyRemoved => ("Removed from a case", "Retiré d'un dossier"),

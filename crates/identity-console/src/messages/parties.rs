@@ -131,6 +131,17 @@ impl Describe for EndPartySessionsError {
     }
 }
 
+impl Describe for ResetPartyFactorsError {
+    fn describe(&self, t: &Text) -> Problem {
+        match self {
+            Self::Access(e) => e.describe(t),
+            Self::PartyNotFound => Problem::not_found(t),
+            Self::NotInvited => no_portal(t),
+            Self::Store(e) => e.describe(t),
+        }
+    }
+}
+
 impl Describe for DeactivatePortalError {
     fn describe(&self, t: &Text) -> Problem {
         match self {

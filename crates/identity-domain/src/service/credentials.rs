@@ -551,7 +551,7 @@ impl IdentityService {
             {
                 // A factor, if the user has one, was presented before the
                 // password change; one still owed comes next.
-                let has_factor = uow.factors().has_confirmed(caller.practice(), caller.user()).await?;
+                let has_factor = uow.factors().has_confirmed(caller.practice(), caller.user().into()).await?;
                 session.scope =
                     self.scope_after_password(uow.as_mut(), practice, user, false, has_factor).await?;
                 session.password_at = now;

@@ -6,6 +6,8 @@
 //! A [`PortalCaller`] is a different type from the staff [`super::Caller`]:
 //! no staff use case takes one, so a portal session cannot reach one.
 
+use super::credentials::CurrentPasswordRefusal;
+use super::factors::Holding;
 use super::{
     ForgotPassword, IdentityService, LinkError, Origin, RECOVERY_EMAILS_PER_HOUR, Recipient, SessionError,
     SignIn, SignInError,
@@ -14,6 +16,7 @@ use crate::audit::{Actor, AuditAction, AuditQuery, RequestId, Target};
 use crate::case::CaseStatus;
 use crate::email::EmailAddress;
 use crate::error::{HashError, StoreError};
+use crate::factor::FactorHolder;
 use crate::ids::{CaseId, PartyId, PracticeId, SessionId, SiteId};
 use crate::link::{LinkPurpose, LinkSubject};
 use crate::mail::{MailSecret, Message};
@@ -23,8 +26,10 @@ use crate::person::{Label, Language, Note, Phone, TimeZone};
 use crate::portal::{CasePart, PortalAccount, PortalAccountStatus, PortalSession};
 use crate::ports::{Access, UnitOfWork};
 use crate::practice::{Practice, PracticeSlug};
+use crate::session::{SECOND_STEP_MINUTES, SessionScope};
 use crate::site::Site;
 use crate::token::Token;
+use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -46,6 +51,7 @@ pub struct PortalCaller {
     practice: PracticeId,
     party: PartyId,
     session: SessionId,
+    password_at: DateTime<Utc>,
     request_id: Option<RequestId>,
 }
 
@@ -65,6 +71,11 @@ impl PortalCaller {
         self.session
     }
 
+    /// When the party last typed their password in this session.
+    pub fn password_at(&self) -> DateTime<Utc> {
+        self.password_at
+    }
+
     /// Tags everything this caller does with a request id (for the audit log).
     #[must_use]
     pub fn with_request_id(mut self, request_id: Option<RequestId>) -> Self {
@@ -79,7 +90,23 @@ impl PortalCaller {
     }
 }
 
-/// A successful portal sign-in.
+impl From<&PortalCaller> for Holding {
+    fn from(caller: &PortalCaller) -> Self {
+        Self {
+            practice: caller.practice,
+            holder: FactorHolder::Party(caller.party),
+            session: caller.session,
+            scope: SessionScope::Full,
+            password_at: caller.password_at,
+            origin: caller.origin(),
+        }
+    }
+}
+
+/// A successful portal sign-in, or second step: with a second factor
+/// enrolled, the password gives a session that may only present it
+/// ([`SessionScope::SecondFactor`], see
+/// [`IdentityService::portal_second_step`]).
 #[derive(Debug, Clone)]
 pub struct PortalSignedIn {
     /// The session token, handed to the client once; only its hash is kept.
@@ -169,6 +196,15 @@ pub enum PortalPasswordError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<CurrentPasswordRefusal> for PortalPasswordError {
+    fn from(e: CurrentPasswordRefusal) -> Self {
+        match e {
+            CurrentPasswordRefusal::Wrong => Self::WrongPassword,
+            CurrentPasswordRefusal::TooManyAttempts { retry_after } => Self::TooManyAttempts { retry_after },
+        }
+    }
 }
 
 /// What a party's emailed link is used for.
@@ -282,10 +318,19 @@ impl IdentityService {
             uow.commit().await?;
             return Err(SignInError::Failed);
         }
-        account.failed_attempts = 0;
-        account.last_failure_at = None;
-        account.last_sign_in_at = Some(now);
-        uow.portal().update_account(&account).await?;
+        // With a second factor owed, the failures stay counted until the
+        // factor is right: a known password does not buy more guesses.
+        let owes_factor = uow.factors().has_confirmed(practice.id, account.party.into()).await?;
+        let (scope, expires_at, action) = if owes_factor {
+            let expires_at = now + Duration::minutes(SECOND_STEP_MINUTES);
+            (SessionScope::SecondFactor, expires_at, AuditAction::PortalPasswordAccepted)
+        } else {
+            account.failed_attempts = 0;
+            account.last_failure_at = None;
+            account.last_sign_in_at = Some(now);
+            uow.portal().update_account(&account).await?;
+            (SessionScope::Full, now + self.config.sessions.absolute, AuditAction::PortalSignedIn)
+        };
         let token = Token::generate(self.ports.random.as_ref());
         let session = PortalSession {
             id: self.new_id::<SessionId>(),
@@ -294,12 +339,14 @@ impl IdentityService {
             token_hash: token.hash(),
             created_at: now,
             last_seen_at: now,
-            expires_at: now + self.config.sessions.absolute,
+            expires_at,
+            scope,
+            password_at: now,
             ended_at: None,
         };
         uow.portal().insert_session(&session).await?;
-        let details = json!({ "session": session.id });
-        self.audit(uow.as_mut(), &origin, AuditAction::PortalSignedIn, target, None, Some(details)).await?;
+        let details = json!({ "session": session.id, "scope": scope.as_str() });
+        self.audit(uow.as_mut(), &origin, action, target, None, Some(details)).await?;
         uow.commit().await?;
         Ok(PortalSignedIn { token, session })
     }
@@ -346,7 +393,9 @@ impl IdentityService {
         let now = self.now();
         let mut uow = self.begin(Access::Read).await?;
         let session = uow.portal().find_session_by_hash(&token.hash()).await?.ok_or(SessionError::Invalid)?;
-        if !session.is_live(now, &self.config.sessions) {
+        // A session waiting for its second factor is no caller: only the
+        // second step takes its token.
+        if session.scope != SessionScope::Full || !session.is_live(now, &self.config.sessions) {
             return Err(SessionError::Invalid);
         }
         let account =
@@ -366,6 +415,7 @@ impl IdentityService {
             practice: session.practice,
             party: session.party,
             session: session.id,
+            password_at: session.password_at,
             request_id: None,
         })
     }
@@ -474,40 +524,7 @@ impl IdentityService {
             (self.practice_of(uow.as_mut(), caller.practice).await?, party, account)
         };
         let current_hash: PasswordHash = account.hash.clone().ok_or(PortalPasswordError::SessionInvalid)?;
-        if account.locked {
-            return Err(PortalPasswordError::TooManyAttempts { retry_after: None });
-        }
-        let throttle = &self.config.throttle;
-        if throttle.too_soon_after(account.failed_attempts, account.last_failure_at, now) {
-            let seconds = throttle.retry_after(account.failed_attempts, account.last_failure_at, now);
-            return Err(PortalPasswordError::TooManyAttempts { retry_after: Some(seconds) });
-        }
-        if !self.ports.hasher.verify(&current, &current_hash).await? {
-            let mut uow = self.begin(Access::Write).await?;
-            if let Some(mut account) = uow.portal().get_account(caller.practice, caller.party).await?
-                && account.hash.as_ref() == Some(&current_hash)
-            {
-                account.count_failure(now, throttle.lock_after);
-                uow.portal().update_account(&account).await?;
-                let details = json!({
-                    "reason": "wrong_current_password",
-                    "consecutive_failures": account.failed_attempts,
-                    "locked": account.locked,
-                });
-                let target = Some(Target::Party(caller.party));
-                self.audit(
-                    uow.as_mut(),
-                    &caller.origin(),
-                    AuditAction::PortalSignInFailed,
-                    target,
-                    None,
-                    Some(details),
-                )
-                .await?;
-            }
-            uow.commit().await?;
-            return Err(PortalPasswordError::WrongPassword);
-        }
+        self.check_portal_password::<PortalPasswordError>(caller, &account, &current_hash, &current).await?;
         let password = Self::check_password(&practice, &account.email, &party.details.name, new_password)?;
         if self.ports.hasher.verify(&SecretString::from(password.expose().to_owned()), &current_hash).await? {
             return Err(PasswordRejection::SameAsCurrent.into());
@@ -538,6 +555,58 @@ impl IdentityService {
         .await?;
         uow.commit().await?;
         Ok(())
+    }
+
+    /// Checks the password a signed-in party typed against `current_hash`
+    /// (their account's), under the sign-in throttle: a locked or throttled
+    /// account is not checked, and a wrong password counts as a failed
+    /// sign-in (unless the password changed meanwhile).
+    pub(super) async fn check_portal_password<E>(
+        &self,
+        caller: &PortalCaller,
+        account: &PortalAccount,
+        current_hash: &PasswordHash,
+        typed: &SecretString,
+    ) -> Result<(), E>
+    where
+        E: From<CurrentPasswordRefusal> + From<HashError> + From<StoreError>,
+    {
+        let now = self.now();
+        if account.locked {
+            return Err(CurrentPasswordRefusal::TooManyAttempts { retry_after: None }.into());
+        }
+        let throttle = &self.config.throttle;
+        if throttle.too_soon_after(account.failed_attempts, account.last_failure_at, now) {
+            let seconds = throttle.retry_after(account.failed_attempts, account.last_failure_at, now);
+            return Err(CurrentPasswordRefusal::TooManyAttempts { retry_after: Some(seconds) }.into());
+        }
+        if self.ports.hasher.verify(typed, current_hash).await? {
+            return Ok(());
+        }
+        let mut uow = self.begin(Access::Write).await?;
+        if let Some(mut account) = uow.portal().get_account(caller.practice, caller.party).await?
+            && account.hash.as_ref() == Some(current_hash)
+        {
+            account.count_failure(now, throttle.lock_after);
+            uow.portal().update_account(&account).await?;
+            let details = json!({
+                "reason": "wrong_current_password",
+                "consecutive_failures": account.failed_attempts,
+                "locked": account.locked,
+            });
+            let target = Some(Target::Party(caller.party));
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::PortalSignInFailed,
+                target,
+                None,
+                Some(details),
+            )
+            .await?;
+        }
+        uow.commit().await?;
+        Err(CurrentPasswordRefusal::Wrong.into())
     }
 
     /// The cases the signed-in party takes part in, with their part, in the

@@ -14,6 +14,7 @@ use crate::email::EmailAddress;
 use crate::error::{AccessError, Conflict, StoreError};
 use crate::ids::PartyId;
 use crate::link::{LinkPurpose, LinkSubject};
+use crate::mail::FactorChange;
 use crate::party::{Party, PortalStatus};
 use crate::permission::Permission;
 use crate::portal::{IllegalPortalTransition, PortalAccount, PortalAccountStatus};
@@ -130,6 +131,25 @@ pub enum EndPartySessionsError {
     Store(#[from] StoreError),
 }
 
+/// Why a party's portal second factors were not reset.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResetPartyFactorsError {
+    /// The caller may not manage parties.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No such party in the caller's practice.
+    #[error("no such party")]
+    PartyNotFound,
+    /// The party has never been invited to the portal.
+    #[error("the party has no portal account")]
+    NotInvited,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+crate::error::contended_through_store!(ResetPartyFactorsError);
+
 /// Why a party's portal access was not withdrawn.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeactivatePortalError {
@@ -197,6 +217,7 @@ macro_rules! account_refusals {
 }
 
 account_refusals!(
+    ResetPartyFactorsError,
     RevokePartyInvitationError,
     PartyRecoveryLinkError,
     EndPartySessionsError,
@@ -343,6 +364,41 @@ impl IdentityService {
         .await?;
         uow.commit().await?;
         Ok(ended)
+    }
+
+    /// Resets a party's portal second factors (needs `parties.manage`):
+    /// every factor and recovery code is removed, every portal session
+    /// ends, and the party is emailed; returns how many factors there were.
+    ///
+    /// # Errors
+    /// [`ResetPartyFactorsError`].
+    pub async fn reset_party_factors(
+        &self,
+        caller: &Caller,
+        party: PartyId,
+    ) -> Result<u64, ResetPartyFactorsError> {
+        caller.require(Permission::PartiesManage)?;
+        self.write(|| async move {
+            let now = self.now();
+            let mut uow = self.begin(Access::Write).await?;
+            Self::party_and_account::<ResetPartyFactorsError>(uow.as_mut(), caller, party).await?;
+            let removed = uow.factors().remove_all(caller.practice(), party.into()).await?;
+            let ended = uow.portal().end_sessions(caller.practice(), party, None, now).await?;
+            self.audit(
+                uow.as_mut(),
+                &caller.origin(),
+                AuditAction::PortalFactorsReset,
+                Some(Target::Party(party)),
+                None,
+                Some(json!({ "factors_removed": removed, "sessions_ended": ended })),
+            )
+            .await?;
+            self.notify_factor_change(uow.as_mut(), caller.practice(), party.into(), FactorChange::Reset)
+                .await?;
+            uow.commit().await?;
+            Ok(removed)
+        })
+        .await
     }
 
     /// Withdraws a party's portal access: the account becomes inactive,

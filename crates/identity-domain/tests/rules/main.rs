@@ -11,6 +11,7 @@ mod lifecycle;
 mod parties;
 mod passkeys;
 mod passwords;
+mod portal_factors;
 mod props;
 mod roles;
 mod seeds;

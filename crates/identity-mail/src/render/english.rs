@@ -145,6 +145,31 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
             letter.outro =
                 vec!["If you did not expect this change, contact your administrator right away.".to_owned()];
         }
+        Content::PartySecondFactorChanged { change, changed, portal } => {
+            let (subject, what) = match change {
+                FactorChange::Added { name } => (
+                    "A second factor was added",
+                    format!("A second factor, “{name}”, was added to your {practice} portal account"),
+                ),
+                FactorChange::Removed { name } => (
+                    "A second factor was removed",
+                    format!("The second factor “{name}” was removed from your {practice} portal account"),
+                ),
+                FactorChange::Reset => (
+                    "Your second factors were reset",
+                    format!(
+                        "{practice} removed every second factor of your portal account and signed you out"
+                    ),
+                ),
+            };
+            letter.subject = format!("{subject} on your {practice} portal account");
+            letter.intro = vec![format!("{what} on {changed}.")];
+            if !portal.practice_slug.is_empty() {
+                letter.details = vec![Detail::new("Practice code", portal.practice_slug)];
+            }
+            letter.action = Some(Action::new("Sign in to the portal", &portal.link));
+            letter.outro = vec![format!("If you did not expect this change, contact {practice} right away.")];
+        }
         Content::PartyInvitation { site, link, expires, portal } => {
             letter.subject = format!("{practice} invites you to its portal");
             letter.intro = vec![

@@ -158,6 +158,37 @@ pub(super) fn letter(content: &Content<'_>, common: &Common<'_>) -> Letter {
                     .to_owned(),
             ];
         }
+        Content::PartySecondFactorChanged { change, changed, portal } => {
+            let (subject, what) = match change {
+                FactorChange::Added { name } => (
+                    "Un second facteur a été ajouté",
+                    format!(
+                        "Un second facteur, « {name} », a été ajouté à votre compte sur le portail de {practice}"
+                    ),
+                ),
+                FactorChange::Removed { name } => (
+                    "Un second facteur a été retiré",
+                    format!(
+                        "Le second facteur « {name} » a été retiré de votre compte sur le portail de {practice}"
+                    ),
+                ),
+                FactorChange::Reset => (
+                    "Vos seconds facteurs ont été réinitialisés",
+                    format!(
+                        "{practice} a retiré tous les seconds facteurs de votre compte sur son portail et vous a déconnecté"
+                    ),
+                ),
+            };
+            letter.subject = format!("{subject} — votre compte sur le portail de {practice}");
+            letter.intro = vec![format!("{what} le {changed}.")];
+            if !portal.practice_slug.is_empty() {
+                letter.details = vec![Detail::new("Code du cabinet", portal.practice_slug)];
+            }
+            letter.action = Some(Action::new("Se connecter au portail", &portal.link));
+            letter.outro = vec![format!(
+                "Si vous n’êtes pas à l’origine de ce changement, contactez {practice} immédiatement."
+            )];
+        }
         Content::PartyInvitation { site, link, expires, portal } => {
             letter.subject = format!("{practice} vous invite sur son portail");
             letter.intro = vec![

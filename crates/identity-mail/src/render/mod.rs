@@ -164,6 +164,13 @@ impl Renderer {
             Message::SecondFactorChanged { change, changed_at } => {
                 Content::SecondFactorChanged { change, changed: when(*changed_at), link: self.base.sign_in() }
             }
+            Message::PartySecondFactorChanged { practice_slug, change, changed_at } => {
+                Content::PartySecondFactorChanged {
+                    change,
+                    changed: when(*changed_at),
+                    portal: Portal { practice_slug, link: self.base.portal_sign_in() },
+                }
+            }
         })
     }
 }
@@ -223,6 +230,11 @@ enum Content<'a> {
         change: &'a identity_domain::FactorChange,
         changed: String,
         link: String,
+    },
+    PartySecondFactorChanged {
+        change: &'a identity_domain::FactorChange,
+        changed: String,
+        portal: Portal<'a>,
     },
 }
 

@@ -78,10 +78,15 @@ fn every_message() -> Vec<Message> {
             change: FactorChange::Added { name: "Work phone".to_owned() },
             changed_at: at(5, 10),
         },
+        Message::PartySecondFactorChanged {
+            practice_slug: "maple-law".to_owned(),
+            change: FactorChange::Added { name: "Work phone".to_owned() },
+            changed_at: at(5, 10),
+        },
     ]
 }
 
-/// The three emails a party gets about the portal.
+/// The emails a party gets about the portal.
 fn party_messages() -> Vec<Message> {
     every_message().into_iter().filter(|m| m.kind().starts_with("party_")).collect()
 }
@@ -215,6 +220,7 @@ fn links_come_from_the_public_base_url_with_the_token_in_the_fragment() {
         ("party_invitation", format!("https://id.maple.example/portal/join#token={TOKEN}")),
         ("party_recovery", format!("https://id.maple.example/portal/recover#token={TOKEN}")),
         ("party_password_changed", "https://id.maple.example/portal/sign-in".to_owned()),
+        ("party_second_factor_changed", "https://id.maple.example/portal/sign-in".to_owned()),
     ];
     for message in every_message() {
         let kind = message.kind();
@@ -254,7 +260,11 @@ fn a_delivered_email_whose_secret_is_blanked_is_not_rendered() {
                 assert!(
                     matches!(
                         kind,
-                        "welcome" | "email_changed" | "party_password_changed" | "second_factor_changed"
+                        "welcome"
+                            | "email_changed"
+                            | "party_password_changed"
+                            | "second_factor_changed"
+                            | "party_second_factor_changed"
                     ),
                     "{kind} rendered without its secret"
                 )
@@ -369,9 +379,10 @@ fn the_invitation_gives_the_practice_code_to_sign_in_with_afterwards_in_both_lan
 }
 
 /// The three emails about second factors — one added, one removed, all
-/// reset by an administrator — in both languages: what changed, its name,
-/// when (in the reader's zone), a sign-in link, and what to do if it was
-/// not them.
+/// reset by an administrator — to a user and to a party, in both
+/// languages: what changed, its name, when (in the reader's zone), a
+/// sign-in link (the portal's for a party), and what to do if it was not
+/// them.
 #[test]
 fn second_factor_changes_are_told_in_both_languages() {
     let changes = [
@@ -380,35 +391,56 @@ fn second_factor_changes_are_told_in_both_languages() {
         FactorChange::Reset,
     ];
     for change in changes {
-        let message = Message::SecondFactorChanged { change: change.clone(), changed_at: at(5, 14) };
-        let english = renderer().render(&email(message.clone(), "en", "America/Toronto")).unwrap();
-        let french = renderer().render(&email(message, "fr-CA", "America/Montreal")).unwrap();
-        let (en_subject, fr_subject) = match &change {
-            FactorChange::Added { .. } => ("added", "ajouté"),
-            FactorChange::Removed { .. } => ("removed", "retiré"),
-            FactorChange::Reset => ("reset", "réinitialisés"),
+        let staff = Message::SecondFactorChanged { change: change.clone(), changed_at: at(5, 14) };
+        let party = Message::PartySecondFactorChanged {
+            practice_slug: "maple-law".to_owned(),
+            change: change.clone(),
+            changed_at: at(5, 14),
         };
-        assert!(
-            english.subject.contains(en_subject) && english.subject.contains("Maple"),
-            "{}",
-            english.subject
-        );
-        assert!(
-            french.subject.contains(fr_subject) && french.subject.contains("Maple"),
-            "{}",
-            french.subject
-        );
-        for (rendered, not_you) in [(&english, "If you did not"), (&french, "Si vous n’êtes pas à l’origine")]
-        {
-            assert!(rendered.text.contains("https://id.maple.example/"), "a sign-in link: {}", rendered.text);
-            assert!(rendered.text.contains(not_you), "{}", rendered.text);
-            if !matches!(change, FactorChange::Reset) {
-                assert!(rendered.text.contains("Work phone"), "names the factor: {}", rendered.text);
+        for message in [staff, party] {
+            let portal = message.kind().starts_with("party_");
+            let english = renderer().render(&email(message.clone(), "en", "America/Toronto")).unwrap();
+            let french = renderer().render(&email(message, "fr-CA", "America/Montreal")).unwrap();
+            if portal {
+                assert!(
+                    english.subject.contains("portal") && french.subject.contains("portail"),
+                    "{}",
+                    english.subject
+                );
+                assert!(english.text.contains("https://id.maple.example/portal/sign-in"), "{}", english.text);
             }
+            let (en_subject, fr_subject) = match &change {
+                FactorChange::Added { .. } => ("added", "ajouté"),
+                FactorChange::Removed { .. } => ("removed", "retiré"),
+                FactorChange::Reset => ("reset", "réinitialisés"),
+            };
+            assert!(
+                english.subject.contains(en_subject) && english.subject.contains("Maple"),
+                "{}",
+                english.subject
+            );
+            assert!(
+                french.subject.contains(fr_subject) && french.subject.contains("Maple"),
+                "{}",
+                french.subject
+            );
+            for (rendered, not_you) in
+                [(&english, "If you did not"), (&french, "Si vous n’êtes pas à l’origine")]
+            {
+                assert!(
+                    rendered.text.contains("https://id.maple.example/"),
+                    "a sign-in link: {}",
+                    rendered.text
+                );
+                assert!(rendered.text.contains(not_you), "{}", rendered.text);
+                if !matches!(change, FactorChange::Reset) {
+                    assert!(rendered.text.contains("Work phone"), "names the factor: {}", rendered.text);
+                }
+            }
+            // 14:00 UTC is 9:00 in Toronto and Montréal (winter).
+            assert!(english.text.contains("9:00"), "{}", english.text);
+            assert!(french.text.contains("9 h") || french.text.contains("09 h"), "{}", french.text);
+            assert!(!english.html.contains("<script"), "escaped");
         }
-        // 14:00 UTC is 9:00 in Toronto and Montréal (winter).
-        assert!(english.text.contains("9:00"), "{}", english.text);
-        assert!(french.text.contains("9 h") || french.text.contains("09 h"), "{}", french.text);
-        assert!(!english.html.contains("<script"), "escaped");
     }
 }

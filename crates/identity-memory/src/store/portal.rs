@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::ports::{CasePartyRepository, PortalRepository};
 use identity_domain::{
-    CaseId, CaseParty, Conflict, EmailAddress, PartyId, PortalAccount, PortalSession, PracticeId, SessionId,
-    StoreError, TokenHash,
+    CaseId, CaseParty, Ceremony, Conflict, EmailAddress, PartyId, PortalAccount, PortalSession, PracticeId,
+    SessionId, StoreError, TokenHash,
 };
 use imbl::{HashMap, Vector};
 
@@ -21,6 +21,8 @@ pub(super) struct PortalState {
     reservations: HashMap<(PracticeId, String), PartyId>,
     sessions: HashMap<SessionId, PortalSession>,
     sessions_by_hash: HashMap<TokenHash, SessionId>,
+    /// The passkey ceremony each portal session waits on, if any.
+    ceremonies: HashMap<SessionId, Ceremony>,
     case_parties: Vector<CaseParty>,
 }
 
@@ -117,6 +119,31 @@ impl PortalRepository for MemoryUnitOfWork {
             sessions.insert(session.id, session.clone());
         }
         Ok(())
+    }
+
+    async fn set_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        ceremony: &Ceremony,
+    ) -> Result<(), StoreError> {
+        let portal = &mut self.working.portal;
+        if portal.sessions.get(&id).is_some_and(|s| s.practice == practice) {
+            portal.ceremonies.insert(id, ceremony.clone());
+        }
+        Ok(())
+    }
+
+    async fn take_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        let portal = &mut self.working.portal;
+        if !portal.sessions.get(&id).is_some_and(|s| s.practice == practice) {
+            return Ok(None);
+        }
+        Ok(portal.ceremonies.remove(&id))
     }
 
     async fn end_sessions(

@@ -15,7 +15,6 @@ pub mod portal_email_history;
 pub mod portal_sessions;
 pub mod practices;
 pub mod profiles;
-pub mod recovery_codes;
 pub mod roles;
 pub mod sessions;
 pub mod sites;

@@ -1,8 +1,10 @@
 //! `portal_sessions`: parties' sessions, apart from staff sessions, stored
-//! as the SHA-256 of their token (unique).
+//! as the SHA-256 of their token (unique). The passkey ceremony a session
+//! waits on (`ceremony`) is not part of the model: only
+//! `PortalRepository::set_ceremony` and `take_ceremony` touch it.
 
 use super::{corrupt, stored_time};
-use identity_domain::{PartyId, PortalSession, PracticeId, SessionId, StoreError, TokenHash};
+use identity_domain::{PartyId, PortalSession, PracticeId, SessionId, SessionScope, StoreError, TokenHash};
 use sea_orm::entity::prelude::*;
 
 /// A row of `portal_sessions`.
@@ -27,6 +29,10 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     /// Ended.
     pub ended_at: Option<DateTimeUtc>,
+    /// `full`, or `second_factor` while it waits for the second factor.
+    pub scope: String,
+    /// When the password was last typed in it (`NULL`: at its start).
+    pub password_at: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
@@ -43,6 +49,8 @@ impl Model {
             last_seen_at: stored_time(s.last_seen_at),
             expires_at: stored_time(s.expires_at),
             ended_at: s.ended_at.map(stored_time),
+            scope: s.scope.as_str().to_owned(),
+            password_at: Some(stored_time(s.password_at)),
         }
     }
 
@@ -61,6 +69,8 @@ impl Model {
             created_at: self.created_at,
             last_seen_at: self.last_seen_at,
             expires_at: self.expires_at,
+            scope: SessionScope::parse(&self.scope).ok_or_else(|| corrupt("portal_sessions", "scope"))?,
+            password_at: self.password_at.unwrap_or(self.created_at),
             ended_at: self.ended_at,
         })
     }

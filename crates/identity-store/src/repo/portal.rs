@@ -1,18 +1,21 @@
 //! [`PortalRepository`] over `portal_accounts`, `portal_email_history` and
-//! `portal_sessions`; [`CasePartyRepository`] over `case_parties`.
+//! `portal_sessions` (with the passkey ceremony each session waits on);
+//! [`CasePartyRepository`] over `case_parties`.
 
 use super::{SeaUnitOfWork, all, one, row, settle};
-use crate::entity::{case_parties, portal_accounts, portal_email_history, portal_sessions, stored_time};
+use crate::entity::{
+    case_parties, corrupt, portal_accounts, portal_email_history, portal_sessions, stored_time,
+};
 use crate::error::store_error;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use identity_domain::ports::{CasePartyRepository, PortalRepository};
 use identity_domain::{
-    CaseId, CaseParty, Conflict, EmailAddress, PartyId, PortalAccount, PortalSession, PracticeId, SessionId,
-    StoreError, TokenHash,
+    CaseId, CaseParty, Ceremony, Conflict, EmailAddress, PartyId, PortalAccount, PortalSession, PracticeId,
+    SessionId, StoreError, TokenHash,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement};
 
 #[async_trait]
 impl PortalRepository for SeaUnitOfWork {
@@ -152,12 +155,80 @@ impl PortalRepository for SeaUnitOfWork {
             .col_expr(C::LastSeenAt, Expr::value(r.last_seen_at))
             .col_expr(C::ExpiresAt, Expr::value(r.expires_at))
             .col_expr(C::EndedAt, Expr::value(r.ended_at))
+            .col_expr(C::Scope, Expr::value(r.scope))
+            .col_expr(C::PasswordAt, Expr::value(r.password_at))
             .filter(C::Id.eq(r.id))
             .filter(C::PracticeId.eq(r.practice_id))
             .exec(&self.txn)
             .await
             .map_err(store_error)?;
         Ok(())
+    }
+
+    async fn set_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+        ceremony: &Ceremony,
+    ) -> Result<(), StoreError> {
+        let backend = self.txn.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "UPDATE portal_sessions SET ceremony = $3 WHERE id = $1 AND practice_id = $2"
+            }
+            _ => "UPDATE portal_sessions SET ceremony = ?3 WHERE id = ?1 AND practice_id = ?2",
+        };
+        let values = [id.as_uuid().into(), practice.as_uuid().into(), ceremony.encode().into()];
+        self.txn
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    /// Reads the ceremony, then clears it only if it is still the one read:
+    /// of two concurrent takers, the second's update finds it changed
+    /// (PostgreSQL re-reads the row once the first commits; SQLite runs
+    /// one writer at a time) and gets nothing.
+    async fn take_ceremony(
+        &mut self,
+        practice: PracticeId,
+        id: SessionId,
+    ) -> Result<Option<Ceremony>, StoreError> {
+        let backend = self.txn.get_database_backend();
+        let (read, clear) = match backend {
+            DbBackend::Postgres => (
+                "SELECT ceremony FROM portal_sessions WHERE id = $1 AND practice_id = $2",
+                "UPDATE portal_sessions SET ceremony = NULL WHERE id = $1 AND practice_id = $2 AND ceremony = $3",
+            ),
+            _ => (
+                "SELECT ceremony FROM portal_sessions WHERE id = ?1 AND practice_id = ?2",
+                "UPDATE portal_sessions SET ceremony = NULL WHERE id = ?1 AND practice_id = ?2 AND ceremony = ?3",
+            ),
+        };
+        let key = [id.as_uuid().into(), practice.as_uuid().into()];
+        let found = self
+            .txn
+            .query_one_raw(Statement::from_sql_and_values(backend, read, key))
+            .await
+            .map_err(store_error)?;
+        let text: Option<String> = match found {
+            Some(row) => row.try_get("", "ceremony").map_err(store_error)?,
+            None => None,
+        };
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        let values = [id.as_uuid().into(), practice.as_uuid().into(), text.clone().into()];
+        let done = self
+            .txn
+            .execute_raw(Statement::from_sql_and_values(backend, clear, values))
+            .await
+            .map_err(store_error)?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        Ceremony::decode(&text).map(Some).ok_or_else(|| corrupt("portal_sessions", "ceremony"))
     }
 
     async fn end_sessions(

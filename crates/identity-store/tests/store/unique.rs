@@ -141,7 +141,7 @@ async fn fill_every_table(ctx: &Ctx) {
         .insert(&identity_domain::Factor {
             id: id(),
             practice: p,
-            user: u.id,
+            holder: u.id.into(),
             // A passkey: its credential id is the table's other unique
             // index, and a TOTP row would hold none to break it with.
             name: identity_domain::FactorName::parse("Key").unwrap(),
@@ -162,7 +162,7 @@ async fn fill_every_table(ctx: &Ctx) {
     };
     uow.sessions().set_ceremony(p, session, &ceremony).await.unwrap();
     let code = identity_domain::RecoveryCodeHash::of(u.id, "aaaaa-bbbbb");
-    uow.factors().replace_recovery_codes(p, u.id, &[code], at).await.unwrap();
+    uow.factors().replace_recovery_codes(p, u.id.into(), &[code], at).await.unwrap();
     let portal_email = email("party@example.com");
     uow.portal().reserve_email(p, &portal_email, party.id, at).await.unwrap();
     uow.portal().insert_account(&PortalAccount::invited(p, party.id, portal_email, at)).await.unwrap();
@@ -175,10 +175,30 @@ async fn fill_every_table(ctx: &Ctx) {
             created_at: at,
             last_seen_at: at,
             expires_at: at + Duration::hours(12),
+            scope: identity_domain::SessionScope::Full,
+            password_at: at,
             ended_at: None,
         })
         .await
         .unwrap();
+    uow.factors()
+        .insert(&identity_domain::Factor {
+            id: id(),
+            practice: p,
+            holder: party.id.into(),
+            name: identity_domain::FactorName::parse("Key").unwrap(),
+            kind: identity_domain::FactorKind::Passkey(identity_domain::PasskeyFactor {
+                credential_id: identity_domain::CredentialId::new(vec![8; 32]).unwrap(),
+                credential: identity_domain::StoredPasskey::new("{}".to_owned()),
+            }),
+            confirmed: true,
+            created_at: at,
+            last_used_at: None,
+        })
+        .await
+        .unwrap();
+    let code = identity_domain::RecoveryCodeHash::of(party.id, "aaaaa-bbbbb");
+    uow.factors().replace_recovery_codes(p, party.id.into(), &[code], at).await.unwrap();
     uow.case_parties()
         .add(&CaseParty { practice: p, case, party: party.id, part: CasePart::Student, added_at: at })
         .await

@@ -117,6 +117,17 @@ impl From<EndPartySessionsError> for ApiError {
     }
 }
 
+impl From<ResetPartyFactorsError> for ApiError {
+    fn from(e: ResetPartyFactorsError) -> Self {
+        match e {
+            ResetPartyFactorsError::Access(e) => e.into(),
+            ResetPartyFactorsError::PartyNotFound => Self::not_found("party"),
+            ResetPartyFactorsError::NotInvited => no_portal_account(e.to_string()),
+            ResetPartyFactorsError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<DeactivatePortalError> for ApiError {
     fn from(e: DeactivatePortalError) -> Self {
         match e {

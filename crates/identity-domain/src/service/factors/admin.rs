@@ -29,7 +29,7 @@ impl IdentityService {
         if uow.users().get(caller.practice(), user).await?.is_none() {
             return Err(ReadUserFactorsError::UserNotFound);
         }
-        Ok(self.overview(uow.as_mut(), caller.practice(), user).await?)
+        Ok(self.overview(uow.as_mut(), caller.practice(), user.into()).await?)
     }
 
     /// Resets a user's second factors (needs `users.reset_password`, on a
@@ -47,7 +47,7 @@ impl IdentityService {
             let target_user =
                 uow.users().get(caller.practice(), user).await?.ok_or(ResetFactorsError::UserNotFound)?;
             self.check_may_act_on::<ResetFactorsError>(uow.as_mut(), caller, &target_user).await?;
-            let removed = uow.factors().remove_all(caller.practice(), user).await?;
+            let removed = uow.factors().remove_all(caller.practice(), user.into()).await?;
             let ended = uow.sessions().end_all_for_user(caller.practice(), user, None, now).await?;
             let details = json!({ "factors_removed": removed, "sessions_ended": ended });
             let target = Some(Target::User(user));
@@ -60,7 +60,8 @@ impl IdentityService {
                 Some(details),
             )
             .await?;
-            self.notify_factor_change(uow.as_mut(), caller.practice(), user, FactorChange::Reset).await?;
+            self.notify_factor_change(uow.as_mut(), caller.practice(), user.into(), FactorChange::Reset)
+                .await?;
             uow.commit().await?;
             Ok(removed)
         })

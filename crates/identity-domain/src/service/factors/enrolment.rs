@@ -2,10 +2,10 @@
 //! authenticator, reading, renaming and removing factors, and recovery codes.
 
 use super::{
-    ConfirmEnrolmentError, ConfirmPasswordError, FactorOverview, OwnFactorsError, RegenerateCodesError,
-    RemoveFactorError, RenameFactorError, StartEnrolmentError,
+    ConfirmEnrolmentError, ConfirmPasswordError, FactorOverview, Holding, OwnFactorsError,
+    RegenerateCodesError, RemoveFactorError, RenameFactorError, StartEnrolmentError,
 };
-use crate::audit::{AuditAction, Target};
+use crate::audit::AuditAction;
 use crate::error::{AccessError, StoreError};
 use crate::factor::{
     Factor, FactorKind, FactorName, FactorSummary, RECOVERY_CODE_COUNT, RecoveryCode, TotpFactor, TotpSecret,
@@ -66,10 +66,10 @@ impl IdentityService {
         (0..RECOVERY_CODE_COUNT).map(|_| RecoveryCode::generate(self.ports.random.as_ref())).collect()
     }
 
-    /// Checks that the caller typed their password recently enough to
-    /// manage their factors.
-    pub(super) fn password_is_fresh(&self, caller: &Caller) -> bool {
-        self.now() - caller.password_at() < Duration::minutes(PASSWORD_CONFIRMATION_MINUTES)
+    /// Checks that the holder typed their password in this session recently
+    /// enough to manage their factors.
+    pub(super) fn password_is_fresh(&self, holding: &Holding) -> bool {
+        self.now() - holding.password_at < Duration::minutes(PASSWORD_CONFIRMATION_MINUTES)
     }
 
     /// Confirms the caller's password, so that for the next
@@ -85,14 +85,14 @@ impl IdentityService {
     ) -> Result<(), ConfirmPasswordError> {
         require_enrolling_session(caller)?;
         self.confirm_current_password::<ConfirmPasswordError>(caller, &password).await?;
+        Ok(self.password_typed(&Holding::from(caller)).await?)
+    }
+
+    /// Records that the password was just typed in the holding's session.
+    pub(super) async fn password_typed(&self, holding: &Holding) -> Result<(), StoreError> {
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
-            if let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await?
-                && session.ended_at.is_none()
-            {
-                session.password_at = self.now();
-                uow.sessions().update(&session).await?;
-            }
+            self.mark_password_typed(uow.as_mut(), holding).await?;
             uow.commit().await?;
             Ok(())
         })
@@ -111,7 +111,16 @@ impl IdentityService {
         name: &str,
     ) -> Result<TotpEnrolment, StartEnrolmentError> {
         require_enrolling_session(caller)?;
-        if !self.password_is_fresh(caller) {
+        self.start_totp_of(&Holding::from(caller), name).await
+    }
+
+    /// [`IdentityService::start_totp`] for a holder.
+    pub(super) async fn start_totp_of(
+        &self,
+        holding: &Holding,
+        name: &str,
+    ) -> Result<TotpEnrolment, StartEnrolmentError> {
+        if !self.password_is_fresh(holding) {
             return Err(StartEnrolmentError::PasswordConfirmationRequired);
         }
         let name = FactorName::parse(name)?;
@@ -120,17 +129,14 @@ impl IdentityService {
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
-            let practice = self.practice_of(uow.as_mut(), caller.practice()).await?;
-            let user =
-                uow.users().get(caller.practice(), caller.user()).await?.ok_or_else(|| {
-                    StoreError::Internal("the user of a live session is missing".to_owned())
-                })?;
+            let practice = self.practice_of(uow.as_mut(), holding.practice).await?;
+            let named = self.holder_name(uow.as_mut(), holding.practice, holding.holder).await?;
             let mut held = 0;
-            for factor in uow.factors().list(caller.practice(), caller.user()).await? {
+            for factor in uow.factors().list(holding.practice, holding.holder).await? {
                 if factor.confirmed {
                     held += 1;
                 } else {
-                    uow.factors().remove(caller.practice(), caller.user(), factor.id).await?;
+                    uow.factors().remove(holding.practice, holding.holder, factor.id).await?;
                 }
             }
             if held >= MAX_FACTORS {
@@ -138,8 +144,8 @@ impl IdentityService {
             }
             let factor = Factor {
                 id: self.new_id(),
-                practice: caller.practice(),
-                user: caller.user(),
+                practice: holding.practice,
+                holder: holding.holder,
                 name: name.clone(),
                 kind: FactorKind::Totp(TotpFactor { secret: secret.clone(), last_step: None }),
                 confirmed: false,
@@ -148,7 +154,7 @@ impl IdentityService {
             };
             uow.factors().insert(&factor).await?;
             uow.commit().await?;
-            let uri = secret.provisioning_uri(practice.name.as_str(), user.email.as_str());
+            let uri = secret.provisioning_uri(practice.name.as_str(), named.email.as_str());
             Ok(TotpEnrolment { factor: factor.id, secret: secret.clone(), uri })
         })
         .await
@@ -168,7 +174,17 @@ impl IdentityService {
         code: &str,
     ) -> Result<Enrolled, ConfirmEnrolmentError> {
         require_enrolling_session(caller)?;
-        if !self.password_is_fresh(caller) {
+        self.confirm_totp_of(&Holding::from(caller), factor, code).await
+    }
+
+    /// [`IdentityService::confirm_totp`] for a holder.
+    pub(super) async fn confirm_totp_of(
+        &self,
+        holding: &Holding,
+        factor: FactorId,
+        code: &str,
+    ) -> Result<Enrolled, ConfirmEnrolmentError> {
+        if !self.password_is_fresh(holding) {
             return Err(ConfirmEnrolmentError::PasswordConfirmationRequired);
         }
         let codes = self.new_recovery_codes();
@@ -176,7 +192,7 @@ impl IdentityService {
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
-            let factors = uow.factors().list(caller.practice(), caller.user()).await?;
+            let factors = uow.factors().list(holding.practice, holding.holder).await?;
             let first = !factors.iter().any(|f| f.confirmed);
             let mut pending = factors
                 .into_iter()
@@ -188,10 +204,10 @@ impl IdentityService {
             let step = totp.matching_step(code, now).ok_or(ConfirmEnrolmentError::WrongCode)?;
             pending.confirmed = true;
             uow.factors().update(&pending).await?;
-            if !uow.factors().advance_totp(caller.practice(), pending.id, step, now).await? {
+            if !uow.factors().advance_totp(holding.practice, pending.id, step, now).await? {
                 return Err(ConfirmEnrolmentError::WrongCode);
             }
-            let enrolled = self.enrolled(uow.as_mut(), caller, pending.summary(), first, codes).await?;
+            let enrolled = self.enrolled(uow.as_mut(), holding, pending.summary(), first, codes).await?;
             uow.commit().await?;
             Ok(enrolled)
         })
@@ -204,32 +220,40 @@ impl IdentityService {
     pub(super) async fn enrolled(
         &self,
         uow: &mut dyn UnitOfWork,
-        caller: &Caller,
+        holding: &Holding,
         summary: FactorSummary,
         first: bool,
         codes: &[RecoveryCode],
     ) -> Result<Enrolled, StoreError> {
         let now = self.now();
         let recovery_codes = if first {
-            let hashes: Vec<_> = codes.iter().map(|c| c.hash(caller.user())).collect();
-            uow.factors().replace_recovery_codes(caller.practice(), caller.user(), &hashes, now).await?;
+            let hashes: Vec<_> = codes.iter().map(|c| c.hash(holding.holder)).collect();
+            uow.factors().replace_recovery_codes(holding.practice, holding.holder, &hashes, now).await?;
             codes.to_vec()
         } else {
             Vec::new()
         };
-        let mut scope = caller.scope();
+        let mut scope = holding.scope;
+        // Only a staff session is ever enrolment-only.
         if scope == SessionScope::Enrolment
-            && let Some(mut session) = uow.sessions().get(caller.practice(), caller.session()).await?
+            && let Some(mut session) = uow.sessions().get(holding.practice, holding.session).await?
         {
             session.scope = SessionScope::Full;
             uow.sessions().update(&session).await?;
             scope = SessionScope::Full;
         }
         let details = json!({ "factor": summary.id, "kind": summary.kind, "name": summary.name.as_str() });
-        let target = Some(Target::User(caller.user()));
-        self.audit(uow, &caller.origin(), AuditAction::FactorAdded, target, None, Some(details)).await?;
+        self.audit(
+            uow,
+            &holding.origin,
+            holding.action(AuditAction::FactorAdded),
+            holding.target(),
+            None,
+            Some(details),
+        )
+        .await?;
         let change = FactorChange::Added { name: summary.name.as_str().to_owned() };
-        self.notify_factor_change(uow, caller.practice(), caller.user(), change).await?;
+        self.notify_factor_change(uow, holding.practice, holding.holder, change).await?;
         Ok(Enrolled { factor: summary, recovery_codes, scope })
     }
 
@@ -239,11 +263,16 @@ impl IdentityService {
     /// [`OwnFactorsError`].
     pub async fn own_factors(&self, caller: &Caller) -> Result<FactorOverview, OwnFactorsError> {
         require_enrolling_session(caller)?;
-        if !self.password_is_fresh(caller) {
+        self.own_factors_of(&Holding::from(caller)).await
+    }
+
+    /// [`IdentityService::own_factors`] for a holder.
+    pub(super) async fn own_factors_of(&self, holding: &Holding) -> Result<FactorOverview, OwnFactorsError> {
+        if !self.password_is_fresh(holding) {
             return Err(OwnFactorsError::PasswordConfirmationRequired);
         }
         let mut uow = self.begin(Access::Read).await?;
-        Ok(self.overview(uow.as_mut(), caller.practice(), caller.user()).await?)
+        Ok(self.overview(uow.as_mut(), holding.practice, holding.holder).await?)
     }
 
     /// Renames one of the caller's factors.
@@ -257,13 +286,23 @@ impl IdentityService {
         name: &str,
     ) -> Result<FactorSummary, RenameFactorError> {
         caller.require_full_session()?;
-        if !self.password_is_fresh(caller) {
+        self.rename_factor_of(&Holding::from(caller), factor, name).await
+    }
+
+    /// [`IdentityService::rename_factor`] for a holder.
+    pub(super) async fn rename_factor_of(
+        &self,
+        holding: &Holding,
+        factor: FactorId,
+        name: &str,
+    ) -> Result<FactorSummary, RenameFactorError> {
+        if !self.password_is_fresh(holding) {
             return Err(RenameFactorError::PasswordConfirmationRequired);
         }
         let name = &FactorName::parse(name)?;
         self.write(|| async move {
             let mut uow = self.begin(Access::Write).await?;
-            let factors = uow.factors().list(caller.practice(), caller.user()).await?;
+            let factors = uow.factors().list(holding.practice, holding.holder).await?;
             let mut found = factors
                 .into_iter()
                 .find(|f| f.id == factor && f.confirmed)
@@ -272,12 +311,11 @@ impl IdentityService {
             found.name = name.clone();
             uow.factors().update(&found).await?;
             let after = json!({ "factor": found.id, "name": found.name.as_str() });
-            let target = Some(Target::User(caller.user()));
             self.audit(
                 uow.as_mut(),
-                &caller.origin(),
-                AuditAction::FactorRenamed,
-                target,
+                &holding.origin,
+                holding.action(AuditAction::FactorRenamed),
+                holding.target(),
                 Some(before),
                 Some(after),
             )
@@ -296,33 +334,41 @@ impl IdentityService {
     /// [`RemoveFactorError`].
     pub async fn remove_factor(&self, caller: &Caller, factor: FactorId) -> Result<(), RemoveFactorError> {
         caller.require_full_session()?;
-        if !self.password_is_fresh(caller) {
+        self.remove_factor_of(&Holding::from(caller), factor).await
+    }
+
+    /// [`IdentityService::remove_factor`] for a holder.
+    pub(super) async fn remove_factor_of(
+        &self,
+        holding: &Holding,
+        factor: FactorId,
+    ) -> Result<(), RemoveFactorError> {
+        if !self.password_is_fresh(holding) {
             return Err(RemoveFactorError::PasswordConfirmationRequired);
         }
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
-            let factors = uow.factors().list(caller.practice(), caller.user()).await?;
+            let factors = uow.factors().list(holding.practice, holding.holder).await?;
             let found =
                 factors.iter().find(|f| f.id == factor && f.confirmed).ok_or(RemoveFactorError::NotFound)?;
-            uow.factors().remove(caller.practice(), caller.user(), factor).await?;
+            uow.factors().remove(holding.practice, holding.holder, factor).await?;
             if !factors.iter().any(|f| f.confirmed && f.id != factor) {
-                uow.factors().replace_recovery_codes(caller.practice(), caller.user(), &[], now).await?;
+                uow.factors().replace_recovery_codes(holding.practice, holding.holder, &[], now).await?;
             }
             let details =
                 json!({ "factor": found.id, "kind": found.kind.name(), "name": found.name.as_str() });
-            let target = Some(Target::User(caller.user()));
             self.audit(
                 uow.as_mut(),
-                &caller.origin(),
-                AuditAction::FactorRemoved,
-                target,
+                &holding.origin,
+                holding.action(AuditAction::FactorRemoved),
+                holding.target(),
                 None,
                 Some(details),
             )
             .await?;
             let change = FactorChange::Removed { name: found.name.as_str().to_owned() };
-            self.notify_factor_change(uow.as_mut(), caller.practice(), caller.user(), change).await?;
+            self.notify_factor_change(uow.as_mut(), holding.practice, holding.holder, change).await?;
             uow.commit().await?;
             Ok(())
         })
@@ -339,7 +385,15 @@ impl IdentityService {
         caller: &Caller,
     ) -> Result<Vec<RecoveryCode>, RegenerateCodesError> {
         caller.require_full_session()?;
-        if !self.password_is_fresh(caller) {
+        self.regenerate_recovery_codes_of(&Holding::from(caller)).await
+    }
+
+    /// [`IdentityService::regenerate_recovery_codes`] for a holder.
+    pub(super) async fn regenerate_recovery_codes_of(
+        &self,
+        holding: &Holding,
+    ) -> Result<Vec<RecoveryCode>, RegenerateCodesError> {
+        if !self.password_is_fresh(holding) {
             return Err(RegenerateCodesError::PasswordConfirmationRequired);
         }
         let codes = self.new_recovery_codes();
@@ -347,17 +401,16 @@ impl IdentityService {
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
-            if !uow.factors().has_confirmed(caller.practice(), caller.user()).await? {
+            if !uow.factors().has_confirmed(holding.practice, holding.holder).await? {
                 return Err(RegenerateCodesError::NoFactor);
             }
-            let hashes: Vec<_> = codes.iter().map(|c| c.hash(caller.user())).collect();
-            uow.factors().replace_recovery_codes(caller.practice(), caller.user(), &hashes, now).await?;
-            let target = Some(Target::User(caller.user()));
+            let hashes: Vec<_> = codes.iter().map(|c| c.hash(holding.holder)).collect();
+            uow.factors().replace_recovery_codes(holding.practice, holding.holder, &hashes, now).await?;
             self.audit(
                 uow.as_mut(),
-                &caller.origin(),
-                AuditAction::RecoveryCodesRegenerated,
-                target,
+                &holding.origin,
+                holding.action(AuditAction::RecoveryCodesRegenerated),
+                holding.target(),
                 None,
                 None,
             )

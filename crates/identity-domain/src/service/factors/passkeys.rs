@@ -13,19 +13,28 @@
 //! It lives in the store, so any server process may take the answer.
 
 use super::enrolment::{MAX_FACTORS, require_enrolling_session};
-use super::{ConfirmPasskeyError, Enrolled, SecondStepError, StartEnrolmentError};
+use super::{ConfirmPasskeyError, Enrolled, Holding, SecondStepError, StartEnrolmentError};
 use crate::error::{Conflict, StoreError};
 #[cfg(doc)]
 use crate::factor::FactorProof;
 use crate::factor::{
-    CEREMONY_MINUTES, Ceremony, CeremonyPurpose, CredentialId, Factor, FactorKind, FactorName, PasskeyFactor,
-    StoredPasskey,
+    CEREMONY_MINUTES, Ceremony, CeremonyPurpose, CredentialId, Factor, FactorHolder, FactorKind, FactorName,
+    PasskeyFactor, StoredPasskey,
 };
+use crate::ids::{PracticeId, SessionId};
 use crate::ports::{Access, PasskeyError, PasskeyHolder, UnitOfWork};
 use crate::service::{Caller, IdentityService};
-use crate::session::{Session, SessionScope};
+use crate::session::SessionScope;
 use crate::token::Token;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+
+/// A session waiting for its second factor, staff or portal.
+pub(super) struct Waiting {
+    pub(super) practice: PracticeId,
+    pub(super) holder: FactorHolder,
+    pub(super) session: SessionId,
+    pub(super) expires_at: DateTime<Utc>,
+}
 
 /// The passkeys (confirmed) among a user's factors.
 fn passkeys_of(factors: &[Factor]) -> impl Iterator<Item = (&Factor, &PasskeyFactor)> {
@@ -57,27 +66,33 @@ impl IdentityService {
         name: &str,
     ) -> Result<serde_json::Value, StartEnrolmentError> {
         require_enrolling_session(caller)?;
-        if !self.password_is_fresh(caller) {
+        self.start_passkey_of(&Holding::from(caller), name).await
+    }
+
+    /// [`IdentityService::start_passkey`] for a holder.
+    pub(super) async fn start_passkey_of(
+        &self,
+        holding: &Holding,
+        name: &str,
+    ) -> Result<serde_json::Value, StartEnrolmentError> {
+        if !self.password_is_fresh(holding) {
             return Err(StartEnrolmentError::PasswordConfirmationRequired);
         }
         let name = &FactorName::parse(name)?;
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
-            let user =
-                uow.users().get(caller.practice(), caller.user()).await?.ok_or_else(|| {
-                    StoreError::Internal("the user of a live session is missing".to_owned())
-                })?;
-            let factors = uow.factors().list(caller.practice(), caller.user()).await?;
+            let named = self.holder_name(uow.as_mut(), holding.practice, holding.holder).await?;
+            let factors = uow.factors().list(holding.practice, holding.holder).await?;
             if factors.iter().filter(|f| f.confirmed).count() >= MAX_FACTORS {
                 return Err(StartEnrolmentError::TooManyFactors);
             }
             let exclude: Vec<CredentialId> =
                 passkeys_of(&factors).map(|(_, passkey)| passkey.credential_id.clone()).collect();
             let holder = PasskeyHolder {
-                handle: user.id,
-                name: user.email.as_str().to_owned(),
-                display_name: user.name.as_str().to_owned(),
+                handle: holding.holder.as_uuid(),
+                name: named.email.as_str().to_owned(),
+                display_name: named.name,
             };
             let challenge = match self.ports.passkeys.start_registration(&holder, &exclude) {
                 Ok(challenge) => challenge,
@@ -89,7 +104,8 @@ impl IdentityService {
                 state: challenge.state,
                 expires_at: now + Duration::minutes(CEREMONY_MINUTES),
             };
-            uow.sessions().set_ceremony(caller.practice(), caller.session(), &ceremony).await?;
+            Self::keep_ceremony(uow.as_mut(), holding.practice, holding.holder, holding.session, &ceremony)
+                .await?;
             uow.commit().await?;
             Ok(challenge.options)
         })
@@ -111,7 +127,16 @@ impl IdentityService {
         response: &str,
     ) -> Result<Enrolled, ConfirmPasskeyError> {
         require_enrolling_session(caller)?;
-        if !self.password_is_fresh(caller) {
+        self.confirm_passkey_of(&Holding::from(caller), response).await
+    }
+
+    /// [`IdentityService::confirm_passkey`] for a holder.
+    pub(super) async fn confirm_passkey_of(
+        &self,
+        holding: &Holding,
+        response: &str,
+    ) -> Result<Enrolled, ConfirmPasskeyError> {
+        if !self.password_is_fresh(holding) {
             return Err(ConfirmPasskeyError::PasswordConfirmationRequired);
         }
         let codes = self.new_recovery_codes();
@@ -119,7 +144,8 @@ impl IdentityService {
         self.write(|| async move {
             let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
-            let ceremony = uow.sessions().take_ceremony(caller.practice(), caller.session()).await?;
+            let ceremony =
+                Self::take_ceremony(uow.as_mut(), holding.practice, holding.holder, holding.session).await?;
             let Some((name, state)) = ceremony.and_then(|c| match c.purpose {
                 CeremonyPurpose::Enrol(name) if now < c.expires_at => Some((name, c.state)),
                 _ => None,
@@ -131,15 +157,15 @@ impl IdentityService {
                 uow.commit().await?;
                 return Err(ConfirmPasskeyError::Refused);
             };
-            let factors = uow.factors().list(caller.practice(), caller.user()).await?;
+            let factors = uow.factors().list(holding.practice, holding.holder).await?;
             let confirmed = factors.iter().filter(|f| f.confirmed).count();
             if confirmed >= MAX_FACTORS {
                 return Err(ConfirmPasskeyError::TooManyFactors);
             }
             let factor = Factor {
                 id: self.new_id(),
-                practice: caller.practice(),
-                user: caller.user(),
+                practice: holding.practice,
+                holder: holding.holder,
                 name,
                 kind: FactorKind::Passkey(PasskeyFactor {
                     credential_id: registered.credential_id,
@@ -156,7 +182,7 @@ impl IdentityService {
                 other => other?,
             }
             let enrolled =
-                self.enrolled(uow.as_mut(), caller, factor.summary(), confirmed == 0, codes).await?;
+                self.enrolled(uow.as_mut(), holding, factor.summary(), confirmed == 0, codes).await?;
             uow.commit().await?;
             Ok(enrolled)
         })
@@ -184,35 +210,51 @@ impl IdentityService {
             if waiting.scope != SessionScope::SecondFactor || !waiting.is_live(now, &self.config.sessions) {
                 return Err(SecondStepError::Failed);
             }
-            let factors = uow.factors().list(waiting.practice, waiting.user).await?;
-            let passkeys: Vec<StoredPasskey> =
-                passkeys_of(&factors).map(|(_, passkey)| passkey.credential.clone()).collect();
-            if passkeys.is_empty() {
-                return Err(SecondStepError::Failed);
-            }
-            let challenge =
-                self.ports.passkeys.start_sign_in(&passkeys).map_err(|_| SecondStepError::Failed)?;
-            // The challenge lives no longer than the session it waits on.
-            let expires_at = (now + Duration::minutes(CEREMONY_MINUTES)).min(waiting.expires_at);
-            let ceremony = Ceremony { purpose: CeremonyPurpose::SignIn, state: challenge.state, expires_at };
-            uow.sessions().set_ceremony(waiting.practice, waiting.id, &ceremony).await?;
+            let waiting = Waiting {
+                practice: waiting.practice,
+                holder: FactorHolder::User(waiting.user),
+                session: waiting.id,
+                expires_at: waiting.expires_at,
+            };
+            let options = self.passkey_challenge(uow.as_mut(), &waiting).await?;
             uow.commit().await?;
-            Ok(challenge.options)
+            Ok(options)
         })
         .await
     }
 
-    /// Checks a passkey's answer to the waiting session's challenge and
-    /// records its use; `None` when it does not check out (the challenge is
-    /// used up either way).
+    /// Draws a passkey challenge for a session waiting for its second
+    /// factor, and keeps the ceremony on it.
+    pub(super) async fn passkey_challenge(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        waiting: &Waiting,
+    ) -> Result<serde_json::Value, SecondStepError> {
+        let now = self.now();
+        let factors = uow.factors().list(waiting.practice, waiting.holder).await?;
+        let passkeys: Vec<StoredPasskey> =
+            passkeys_of(&factors).map(|(_, passkey)| passkey.credential.clone()).collect();
+        if passkeys.is_empty() {
+            return Err(SecondStepError::Failed);
+        }
+        let challenge = self.ports.passkeys.start_sign_in(&passkeys).map_err(|_| SecondStepError::Failed)?;
+        // The challenge lives no longer than the session it waits on.
+        let expires_at = (now + Duration::minutes(CEREMONY_MINUTES)).min(waiting.expires_at);
+        let ceremony = Ceremony { purpose: CeremonyPurpose::SignIn, state: challenge.state, expires_at };
+        Self::keep_ceremony(uow, waiting.practice, waiting.holder, waiting.session, &ceremony).await?;
+        Ok(challenge.options)
+    }
+
     pub(super) async fn use_passkey(
         &self,
         uow: &mut dyn UnitOfWork,
-        session: &Session,
+        waiting: &Waiting,
         response: &str,
     ) -> Result<Option<&'static str>, StoreError> {
         let now = self.now();
-        let Some(ceremony) = uow.sessions().take_ceremony(session.practice, session.id).await? else {
+        let Some(ceremony) =
+            Self::take_ceremony(uow, waiting.practice, waiting.holder, waiting.session).await?
+        else {
             return Ok(None);
         };
         if ceremony.purpose != CeremonyPurpose::SignIn || now >= ceremony.expires_at {
@@ -221,13 +263,13 @@ impl IdentityService {
         let Ok(assertion) = self.ports.passkeys.finish_sign_in(&ceremony.state, response) else {
             return Ok(None);
         };
-        let factors = uow.factors().list(session.practice, session.user).await?;
+        let factors = uow.factors().list(waiting.practice, waiting.holder).await?;
         let Some((factor, _)) =
             passkeys_of(&factors).find(|(_, passkey)| passkey.credential_id == assertion.credential_id)
         else {
             return Ok(None);
         };
-        uow.factors().save_passkey(session.practice, factor.id, &assertion.credential, now).await?;
+        uow.factors().save_passkey(waiting.practice, factor.id, &assertion.credential, now).await?;
         Ok(Some("passkey"))
     }
 }

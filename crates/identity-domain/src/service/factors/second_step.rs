@@ -2,9 +2,10 @@
 //! code), and which step a session that has passed the password still owes.
 
 use super::SecondStepError;
+use super::passkeys::Waiting;
 use crate::audit::{Actor, AuditAction, RequestId, Target};
 use crate::error::StoreError;
-use crate::factor::{FactorKind, FactorProof, RecoveryCodeHash};
+use crate::factor::{FactorHolder, FactorKind, FactorProof, RecoveryCodeHash};
 use crate::ids::SessionId;
 use crate::ports::{Access, UnitOfWork};
 use crate::practice::Practice;
@@ -38,9 +39,9 @@ pub struct SecondStepPassed {
 }
 
 /// How a second step ended, inside its unit of work.
-enum Outcome {
+pub(super) enum Outcome<T> {
     /// A new session.
-    Passed(SecondStepPassed),
+    Passed(T),
     /// Failed, and already recorded (or nothing to record it against).
     Counted,
     /// Refused before any code was looked at: recorded afterwards.
@@ -59,7 +60,7 @@ impl IdentityService {
         must_change_password: bool,
         factor_passed: bool,
     ) -> Result<SessionScope, StoreError> {
-        let has_factor = factor_passed || uow.factors().has_confirmed(practice.id, user.id).await?;
+        let has_factor = factor_passed || uow.factors().has_confirmed(practice.id, user.id.into()).await?;
         Ok(if has_factor && !factor_passed {
             SessionScope::SecondFactor
         } else if must_change_password {
@@ -96,7 +97,7 @@ impl IdentityService {
                     request_id: step.request_id.clone(),
                 };
                 let target = Some(Target::User(waiting.user));
-                let refuse = |reason: &'static str| -> Result<Outcome, SecondStepError> {
+                let refuse = |reason: &'static str| -> Result<Outcome<SecondStepPassed>, SecondStepError> {
                     Ok(Outcome::Refused { origin: origin.clone(), target, reason })
                 };
                 if waiting.scope != SessionScope::SecondFactor || !waiting.is_live(now, &self.config.sessions)
@@ -117,21 +118,13 @@ impl IdentityService {
                 if self.config.throttle.too_soon(&credential, now) {
                     return refuse("throttled");
                 }
-                let used = match &step.proof {
-                    FactorProof::Totp(code) => {
-                        self.use_totp(uow.as_mut(), &waiting, code.expose_secret()).await?
-                    }
-                    FactorProof::RecoveryCode(code) => {
-                        let code = RecoveryCodeHash::of(waiting.user, code.expose_secret());
-                        uow.factors()
-                            .use_recovery_code(waiting.practice, waiting.user, &code, now)
-                            .await?
-                            .then_some("recovery_code")
-                    }
-                    FactorProof::Passkey(response) => {
-                        self.use_passkey(uow.as_mut(), &waiting, response).await?
-                    }
+                let proving = Waiting {
+                    practice: waiting.practice,
+                    holder: FactorHolder::User(waiting.user),
+                    session: waiting.id,
+                    expires_at: waiting.expires_at,
                 };
+                let used = self.check_proof(uow.as_mut(), &proving, &step.proof).await?;
                 let Some(used) = used else {
                     credential.failed_attempts = credential.failed_attempts.saturating_add(1);
                     credential.last_failure_at = Some(now);
@@ -183,7 +176,7 @@ impl IdentityService {
                     ended_at: None,
                 };
                 uow.sessions().insert(&session).await?;
-                let left = uow.factors().recovery_codes_left(waiting.practice, waiting.user).await?;
+                let left = uow.factors().recovery_codes_left(waiting.practice, waiting.user.into()).await?;
                 if used == "recovery_code" {
                     let details = json!({ "recovery_codes_left": left });
                     self.audit(
@@ -207,19 +200,49 @@ impl IdentityService {
             Outcome::Passed(passed) => Ok(passed),
             Outcome::Counted => Err(SecondStepError::Failed),
             Outcome::Refused { origin, target, reason } => {
-                let details = json!({ "reason": reason });
-                let details = &details;
-                let (origin, target) = (&origin, &target);
-                self.write(|| async move {
-                    let mut uow = self.begin(Access::Write).await?;
-                    let details = Some(details.clone());
-                    self.audit(uow.as_mut(), origin, AuditAction::SecondFactorFailed, *target, None, details)
-                        .await?;
-                    uow.commit().await
-                })
-                .await?;
+                self.record_refused_step(&origin, target, reason, AuditAction::SecondFactorFailed).await?;
                 Err(SecondStepError::Failed)
             }
+        }
+    }
+
+    /// Audits a second step refused before any code was looked at.
+    pub(super) async fn record_refused_step(
+        &self,
+        origin: &Origin,
+        target: Option<Target>,
+        reason: &'static str,
+        action: AuditAction,
+    ) -> Result<(), StoreError> {
+        let details = &json!({ "reason": reason });
+        self.write(|| async move {
+            let mut uow = self.begin(Access::Write).await?;
+            self.audit(uow.as_mut(), origin, action, target, None, Some(details.clone())).await?;
+            uow.commit().await
+        })
+        .await
+    }
+
+    /// Checks a second factor against the waiting session's holder, using
+    /// up what it uses (the TOTP step, the recovery code, the passkey
+    /// ceremony); which kind was used, or `None` for a wrong one.
+    pub(super) async fn check_proof(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        waiting: &Waiting,
+        proof: &FactorProof,
+    ) -> Result<Option<&'static str>, StoreError> {
+        match proof {
+            FactorProof::Totp(code) => self.use_totp(uow, waiting, code.expose_secret()).await,
+            FactorProof::RecoveryCode(code) => {
+                let code = RecoveryCodeHash::of(waiting.holder, code.expose_secret());
+                let used = uow
+                    .factors()
+                    .use_recovery_code(waiting.practice, waiting.holder, &code, self.now())
+                    .await?;
+                Ok(used.then_some("recovery_code"))
+            }
+            FactorProof::Passkey(response) => self.use_passkey(uow, waiting, response).await,
         }
     }
 
@@ -227,11 +250,11 @@ impl IdentityService {
     async fn use_totp(
         &self,
         uow: &mut dyn UnitOfWork,
-        session: &Session,
+        waiting: &Waiting,
         typed: &str,
     ) -> Result<Option<&'static str>, StoreError> {
         let now = self.now();
-        for mut factor in uow.factors().list(session.practice, session.user).await? {
+        for mut factor in uow.factors().list(waiting.practice, waiting.holder).await? {
             let FactorKind::Totp(totp) = &factor.kind else {
                 continue;
             };
@@ -239,7 +262,7 @@ impl IdentityService {
                 continue;
             }
             if let Some(step) = totp.matching_step(typed, now) {
-                if !uow.factors().advance_totp(session.practice, factor.id, step, now).await? {
+                if !uow.factors().advance_totp(waiting.practice, factor.id, step, now).await? {
                     return Ok(None);
                 }
                 factor.last_used_at = Some(now);

@@ -1,25 +1,29 @@
-//! Second factors and recovery codes, by user.
+//! Second factors and recovery codes, by holder (a user or a party).
 
 use crate::store::*;
 use identity_domain::ports::FactorRepository;
-use identity_domain::{Factor, FactorId, FactorKind, RecoveryCodeHash, StoredPasskey};
+use identity_domain::{Factor, FactorHolder, FactorId, FactorKind, RecoveryCodeHash, StoredPasskey};
 
 #[async_trait]
 impl FactorRepository for MemoryUnitOfWork {
-    async fn list(&mut self, practice: PracticeId, user: UserId) -> Result<Vec<Factor>, StoreError> {
+    async fn list(&mut self, practice: PracticeId, holder: FactorHolder) -> Result<Vec<Factor>, StoreError> {
         let mut found: Vec<Factor> = self
             .working
             .factors
             .values()
-            .filter(|f| f.practice == practice && f.user == user)
+            .filter(|f| f.practice == practice && f.holder == holder)
             .cloned()
             .collect();
         found.sort_by_key(|f| (f.created_at, f.id));
         Ok(found)
     }
 
-    async fn has_confirmed(&mut self, practice: PracticeId, user: UserId) -> Result<bool, StoreError> {
-        Ok(self.working.factors.values().any(|f| f.practice == practice && f.user == user && f.confirmed))
+    async fn has_confirmed(
+        &mut self,
+        practice: PracticeId,
+        holder: FactorHolder,
+    ) -> Result<bool, StoreError> {
+        Ok(self.working.factors.values().any(|f| f.practice == practice && f.holder == holder && f.confirmed))
     }
 
     async fn insert(&mut self, factor: &Factor) -> Result<(), StoreError> {
@@ -83,41 +87,47 @@ impl FactorRepository for MemoryUnitOfWork {
         Ok(())
     }
 
-    async fn remove(&mut self, practice: PracticeId, user: UserId, id: FactorId) -> Result<bool, StoreError> {
-        let owned = self.working.factors.get(&id).is_some_and(|f| f.practice == practice && f.user == user);
+    async fn remove(
+        &mut self,
+        practice: PracticeId,
+        holder: FactorHolder,
+        id: FactorId,
+    ) -> Result<bool, StoreError> {
+        let owned =
+            self.working.factors.get(&id).is_some_and(|f| f.practice == practice && f.holder == holder);
         if owned {
             self.working.factors.remove(&id);
         }
         Ok(owned)
     }
 
-    async fn remove_all(&mut self, practice: PracticeId, user: UserId) -> Result<u64, StoreError> {
+    async fn remove_all(&mut self, practice: PracticeId, holder: FactorHolder) -> Result<u64, StoreError> {
         let ids: Vec<FactorId> = self
             .working
             .factors
             .values()
-            .filter(|f| f.practice == practice && f.user == user)
+            .filter(|f| f.practice == practice && f.holder == holder)
             .map(|f| f.id)
             .collect();
         for id in &ids {
             self.working.factors.remove(id);
         }
-        self.working.recovery_codes.remove(&(practice, user));
+        self.working.recovery_codes.remove(&(practice, holder));
         Ok(ids.len() as u64)
     }
 
     async fn replace_recovery_codes(
         &mut self,
         practice: PracticeId,
-        user: UserId,
+        holder: FactorHolder,
         codes: &[RecoveryCodeHash],
         _at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         if codes.is_empty() {
-            self.working.recovery_codes.remove(&(practice, user));
+            self.working.recovery_codes.remove(&(practice, holder));
         } else {
             let unused = codes.iter().map(|c| (*c, false)).collect();
-            self.working.recovery_codes.insert((practice, user), unused);
+            self.working.recovery_codes.insert((practice, holder), unused);
         }
         Ok(())
     }
@@ -125,11 +135,11 @@ impl FactorRepository for MemoryUnitOfWork {
     async fn use_recovery_code(
         &mut self,
         practice: PracticeId,
-        user: UserId,
+        holder: FactorHolder,
         code: &RecoveryCodeHash,
         _at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let Some(codes) = self.working.recovery_codes.get_mut(&(practice, user)) else {
+        let Some(codes) = self.working.recovery_codes.get_mut(&(practice, holder)) else {
             return Ok(false);
         };
         match codes.iter_mut().find(|(c, used)| c == code && !*used) {
@@ -141,11 +151,15 @@ impl FactorRepository for MemoryUnitOfWork {
         }
     }
 
-    async fn recovery_codes_left(&mut self, practice: PracticeId, user: UserId) -> Result<u32, StoreError> {
+    async fn recovery_codes_left(
+        &mut self,
+        practice: PracticeId,
+        holder: FactorHolder,
+    ) -> Result<u32, StoreError> {
         let left = self
             .working
             .recovery_codes
-            .get(&(practice, user))
+            .get(&(practice, holder))
             .map_or(0, |codes| codes.iter().filter(|(_, used)| !used).count());
         Ok(u32::try_from(left).unwrap_or(u32::MAX))
     }

@@ -117,8 +117,16 @@ impl UserRepository for MemoryUnitOfWork {
         practice: PracticeId,
         query: &UserQuery,
     ) -> Result<Page<ListedUser, UserCursor>, StoreError> {
-        let with_factor: std::collections::HashSet<UserId> =
-            self.working.factors.values().filter(|f| f.confirmed).map(|f| f.user).collect();
+        let with_factor: std::collections::HashSet<UserId> = self
+            .working
+            .factors
+            .values()
+            .filter(|f| f.confirmed)
+            .filter_map(|f| match f.holder {
+                identity_domain::FactorHolder::User(user) => Some(user),
+                identity_domain::FactorHolder::Party(_) => None,
+            })
+            .collect();
         let mut rows: Vec<(SortValue, User)> = self
             .working
             .users
