@@ -163,7 +163,7 @@ pub async fn passkeys_register_once_and_ceremonies_are_taken_once(store: Arc<dyn
     // A reset removes the passkey: its authenticator may register again.
     let mut uow = f.faults.begin(Access::Write).await.unwrap();
     assert_eq!(uow.factors().remove_all(f.practice.id, pat.id.into()).await.unwrap(), 1);
-    uow.factors().insert(&passkey(f.practice.id, cam.id.into(), &[7; 32])).await.unwrap();
+    uow.factors().insert(&passkey(f.practice.id, cam.id, &[7; 32])).await.unwrap();
     uow.commit().await.unwrap();
 
     // A ceremony: kept on the session, replaced by the next, taken once.

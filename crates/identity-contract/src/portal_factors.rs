@@ -122,7 +122,7 @@ pub async fn a_party_s_factors_are_kept_apart(store: Arc<dyn Store>) {
     let mut uow = f.faults.begin(Access::Write).await.unwrap();
     uow.portal().set_ceremony(f.practice.id, session, &ceremony(4)).await.unwrap();
     let mut touched = uow.portal().get_session(f.practice.id, session).await.unwrap().unwrap();
-    touched.last_seen_at = touched.last_seen_at + Duration::minutes(1);
+    touched.last_seen_at += Duration::minutes(1);
     uow.portal().update_session(&touched).await.unwrap();
     assert_eq!(uow.portal().take_ceremony(f.practice.id, session).await.unwrap(), Some(ceremony(4)));
     uow.commit().await.unwrap();

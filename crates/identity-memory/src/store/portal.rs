@@ -140,7 +140,7 @@ impl PortalRepository for MemoryUnitOfWork {
         id: SessionId,
     ) -> Result<Option<Ceremony>, StoreError> {
         let portal = &mut self.working.portal;
-        if !portal.sessions.get(&id).is_some_and(|s| s.practice == practice) {
+        if portal.sessions.get(&id).is_none_or(|s| s.practice != practice) {
             return Ok(None);
         }
         Ok(portal.ceremonies.remove(&id))

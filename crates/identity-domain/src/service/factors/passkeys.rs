@@ -24,8 +24,8 @@ use crate::factor::{
 use crate::ids::{PracticeId, SessionId};
 use crate::ports::{Access, PasskeyError, PasskeyHolder, UnitOfWork};
 use crate::service::{Caller, IdentityService};
-use crate::session::SessionScope;
-use crate::token::Token;
+use crate::session::{SessionPolicy, SessionScope};
+use crate::token::{Token, TokenHash};
 use chrono::{DateTime, Duration, Utc};
 
 /// A session waiting for its second factor, staff or portal.
@@ -34,6 +34,53 @@ pub(super) struct Waiting {
     pub(super) holder: FactorHolder,
     pub(super) session: SessionId,
     pub(super) expires_at: DateTime<Utc>,
+}
+
+/// Which sessions a presented token is looked for among.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Among {
+    Staff,
+    Portal,
+}
+
+impl Waiting {
+    /// The live session waiting for its second factor whose token hash is
+    /// `hash`, among staff or portal sessions.
+    pub(super) async fn find(
+        uow: &mut dyn UnitOfWork,
+        hash: &TokenHash,
+        among: Among,
+        now: DateTime<Utc>,
+        policy: &SessionPolicy,
+    ) -> Result<Option<Self>, StoreError> {
+        let found = match among {
+            Among::Staff => uow.sessions().find_by_hash(hash).await?.map(|s| {
+                let live = s.scope == SessionScope::SecondFactor && s.is_live(now, policy);
+                (
+                    live,
+                    Self {
+                        practice: s.practice,
+                        holder: s.user.into(),
+                        session: s.id,
+                        expires_at: s.expires_at,
+                    },
+                )
+            }),
+            Among::Portal => uow.portal().find_session_by_hash(hash).await?.map(|s| {
+                let live = s.scope == SessionScope::SecondFactor && s.is_live(now, policy);
+                (
+                    live,
+                    Self {
+                        practice: s.practice,
+                        holder: s.party.into(),
+                        session: s.id,
+                        expires_at: s.expires_at,
+                    },
+                )
+            }),
+        };
+        Ok(found.and_then(|(live, waiting)| live.then_some(waiting)))
+    }
 }
 
 /// The passkeys (confirmed) among a user's factors.
@@ -200,22 +247,22 @@ impl IdentityService {
     /// session, a user with no passkey, or a server with no relying party:
     /// the same answer as a wrong code.
     pub async fn start_passkey_step(&self, token: &Token) -> Result<serde_json::Value, SecondStepError> {
+        self.passkey_step_among(token, Among::Staff).await
+    }
+
+    /// A passkey challenge for the session waiting for its second factor
+    /// that `token` belongs to, among staff or portal sessions.
+    pub(super) async fn passkey_step_among(
+        &self,
+        token: &Token,
+        among: Among,
+    ) -> Result<serde_json::Value, SecondStepError> {
         let hash = &token.hash();
         self.write(|| async move {
-            let now = self.now();
             let mut uow = self.begin(Access::Write).await?;
-            let Some(waiting) = uow.sessions().find_by_hash(hash).await? else {
-                return Err(SecondStepError::Failed);
-            };
-            if waiting.scope != SessionScope::SecondFactor || !waiting.is_live(now, &self.config.sessions) {
-                return Err(SecondStepError::Failed);
-            }
-            let waiting = Waiting {
-                practice: waiting.practice,
-                holder: FactorHolder::User(waiting.user),
-                session: waiting.id,
-                expires_at: waiting.expires_at,
-            };
+            let policy = &self.config.sessions;
+            let waiting = Waiting::find(uow.as_mut(), hash, among, self.now(), policy).await?;
+            let waiting = waiting.ok_or(SecondStepError::Failed)?;
             let options = self.passkey_challenge(uow.as_mut(), &waiting).await?;
             uow.commit().await?;
             Ok(options)

@@ -7,7 +7,7 @@
 //! one ([`IdentityService::authenticate_portal`] refuses it), and no
 //! role or practice setting requires a factor of a party.
 
-use super::passkeys::Waiting;
+use super::passkeys::{Among, Waiting};
 use super::second_step::{Outcome, SecondStep};
 use super::{
     ConfirmEnrolmentError, ConfirmPasskeyError, ConfirmPasswordError, Enrolled, FactorOverview, Holding,
@@ -174,27 +174,7 @@ impl IdentityService {
         &self,
         token: &Token,
     ) -> Result<serde_json::Value, SecondStepError> {
-        let hash = &token.hash();
-        self.write(|| async move {
-            let now = self.now();
-            let mut uow = self.begin(Access::Write).await?;
-            let Some(waiting) = uow.portal().find_session_by_hash(hash).await? else {
-                return Err(SecondStepError::Failed);
-            };
-            if waiting.scope != SessionScope::SecondFactor || !waiting.is_live(now, &self.config.sessions) {
-                return Err(SecondStepError::Failed);
-            }
-            let waiting = Waiting {
-                practice: waiting.practice,
-                holder: FactorHolder::Party(waiting.party),
-                session: waiting.id,
-                expires_at: waiting.expires_at,
-            };
-            let options = self.passkey_challenge(uow.as_mut(), &waiting).await?;
-            uow.commit().await?;
-            Ok(options)
-        })
-        .await
+        self.passkey_step_among(token, Among::Portal).await
     }
 
     /// The second step of the portal's sign-in, under the staff rules
