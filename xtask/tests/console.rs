@@ -208,32 +208,6 @@ async fn admin_sign_in(browser: &Browser) {
     browser.submit("button.primary").await;
 }
 
-/// A WebDriver command of the WebAuthn extension (chromedriver's virtual
-/// authenticators): `POST` (or `GET` without a body) of `path` under the
-/// session.
-#[derive(Debug)]
-struct WebAuthnCommand {
-    path: String,
-    body: Option<serde_json::Value>,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for WebAuthnCommand {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/webauthn/{}", session.unwrap_or_default(), self.path))
-    }
-
-    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
-        match &self.body {
-            Some(body) => (http::Method::POST, Some(body.to_string())),
-            None => (http::Method::GET, None),
-        }
-    }
-}
-
-async fn webauthn(browser: &Browser, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
-    browser.client.issue_cmd(WebAuthnCommand { path: path.to_owned(), body }).await.unwrap()
-}
-
 /// Asks the second step's challenge, lets the authenticator sign it, and
 /// puts the answer with one character of its signature changed into the
 /// passkey form's hidden field (so the form posts it as it is).
@@ -284,20 +258,7 @@ async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
     let first_password = running.first_password.clone();
     let server = Server { running: Some(running), base: base.clone(), first_password, dir };
     let browser = Browser::open(&server.base, "passkeys").await;
-    let authenticator = webauthn(
-        &browser,
-        "authenticator",
-        Some(serde_json::json!({
-            "protocol": "ctap2",
-            "transport": "usb",
-            "hasResidentKey": false,
-            "hasUserVerification": true,
-            "isUserConsenting": true,
-            "isUserVerified": true,
-        })),
-    )
-    .await;
-    let authenticator = authenticator.as_str().expect("an authenticator id").to_owned();
+    let authenticator = browser.virtual_authenticator().await;
     let one_time = server.first_password.clone().expect("first start printed a password");
 
     browser.first_admin_sign_in(&one_time, PASSWORD).await;
@@ -312,7 +273,7 @@ async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
     browser.submit("#codes-done").await;
     browser.goto("/console/users").await;
     assert_eq!(browser.path().await, "/console/users", "a full session now");
-    let held = webauthn(&browser, &format!("authenticator/{authenticator}/credentials"), None).await;
+    let held = browser.authenticator_credentials(&authenticator).await;
     assert_eq!(held.as_array().map(Vec::len), Some(1), "the authenticator made one credential: {held}");
 
     // The next sign-in: the password, then the passkey.
@@ -327,7 +288,7 @@ async fn a_super_admin_enrols_a_passkey_then_signs_in_with_it() {
     assert!(browser.text("#factors").await.contains("Passkey"), "with its kind");
     assert!(!browser.text("#factors").await.contains("Never"), "its last use is recorded");
     browser.shot("security-passkey").await;
-    let held = webauthn(&browser, &format!("authenticator/{authenticator}/credentials"), None).await;
+    let held = browser.authenticator_credentials(&authenticator).await;
     assert!(held[0]["signCount"].as_u64().is_some_and(|n| n >= 1), "{held}");
 
     // An answer whose signature does not check out is refused by the

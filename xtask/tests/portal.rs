@@ -35,21 +35,42 @@ struct Server {
     running: Running,
     dir: PathBuf,
     admin: String,
+    /// Where the browser opens the pages (the public URL).
+    base: String,
 }
 
 impl Server {
     /// `xtask serve` in a fresh folder; the first Super Admin's password
     /// set to [`PASSWORD`] through the API.
     async fn start(tag: &str) -> Self {
+        Self::start_with(tag, &[], None).await
+    }
+
+    /// [`Server::start`] with its public URL `http://localhost:…`: WebAuthn
+    /// binds a passkey to a domain name, so only there are passkeys offered.
+    async fn start_on_localhost(tag: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let (listen, base) = (format!("127.0.0.1:{port}"), format!("http://localhost:{port}"));
+        Self::start_with(
+            tag,
+            &[("IDENTITY_LISTEN", &listen), ("IDENTITY_PUBLIC_URL", &base)],
+            Some(base.clone()),
+        )
+        .await
+    }
+
+    async fn start_with(tag: &str, env: &[(&str, &str)], base: Option<String>) -> Self {
         let dir = binary::temp_dir(&format!("portal-{tag}"));
-        let running = binary::start(&dir, &[("RUST_LOG", "warn")]);
+        let env: Vec<(&str, &str)> = [("RUST_LOG", "warn")].into_iter().chain(env.iter().copied()).collect();
+        let running = binary::start(&dir, &env);
         let one_time = running.first_password.clone().expect("first start printed a password");
         let admin = running.client().first_admin(&one_time).await;
-        Self { running, dir, admin }
+        let base = base.unwrap_or_else(|| running.base.clone());
+        Self { running, dir, admin, base }
     }
 
     fn base(&self) -> &str {
-        &self.running.base
+        &self.base
     }
 
     fn outbox(&self) -> PathBuf {
@@ -461,6 +482,182 @@ async fn an_individual_saved_without_an_email_is_invited_later() {
     browser.close().await;
 }
 
+/// The code an authenticator holding `key` (as the page shows it) gives
+/// at TOTP step `step`.
+fn code_at(key: &str, step: u64) -> String {
+    let secret = identity_domain::TotpSecret::from_base32(&key.replace(' ', "")).expect("a Base32 key");
+    format!("{:06}", secret.code_at_step(step))
+}
+
+/// The TOTP step of now.
+fn step_now() -> u64 {
+    identity_domain::factor::totp_step(chrono::Utc::now())
+}
+
+/// Second factors in the portal: a party adds an authenticator app (a QR
+/// code drawn on the server and its key; the recovery codes shown once),
+/// signs in with the password then a code, then with a recovery code
+/// (once only); renames the app and makes new recovery codes. An
+/// administrator resets their factors from the individual's page: the
+/// party is signed out, and their next sign-in is the password alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_signs_in_with_an_authenticator_then_a_recovery_code_until_their_factors_are_reset() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::start("factors").await;
+    let email = "tess@client.example";
+    let party = join_party(&server, email, "en").await;
+    let browser = Browser::open(server.base(), "portal-factors").await;
+    browser.portal_sign_in(email, PARTY_PASSWORD).await;
+    assert_eq!(browser.path().await, "/portal", "no second step without a factor");
+
+    // The password was typed at sign-in: the factors show at once.
+    browser.submit("#nav-security").await;
+    assert_eq!(browser.path().await, "/portal/security");
+    assert_eq!(browser.text("h1").await, "Second factors");
+    browser.find("#no-factors").await;
+    assert!(!browser.has("#add-passkey").await, "no passkeys on 127.0.0.1");
+    browser.shot("portal-security").await;
+
+    // An authenticator app: its QR code and key, a wrong code, the right one.
+    browser.fill("#f-name", "Phone").await;
+    browser.submit("#add-totp button.primary").await;
+    assert!(browser.has("figure.qr svg[role=img]").await, "a QR code, drawn on the server");
+    let key = browser.text("#totp-key").await;
+    browser.shot("portal-security-totp").await;
+    browser.fill("#f-code", "000000").await;
+    browser.submit("#confirm-totp button.primary").await;
+    assert!(browser.text("#f-code-error").await.starts_with("The code is not correct."));
+    // The code of this step; the next sign-in types the next step's (a
+    // code is accepted once, and one step either side of the server's).
+    let enrolled_at = step_now();
+    browser.fill("#f-code", &code_at(&key, enrolled_at)).await;
+    browser.submit("#confirm-totp button.primary").await;
+    let codes = browser.client.find_all(Locator::Css("#recovery-codes li")).await.unwrap();
+    assert_eq!(codes.len(), 10, "ten recovery codes, shown once");
+    let (first, second) = (codes[0].text().await.unwrap(), codes[1].text().await.unwrap());
+    browser.shot("portal-security-codes").await;
+    browser.submit("#codes-done").await;
+    assert_eq!(browser.path().await, "/portal");
+    browser.submit("#nav-security").await;
+    let listed = browser.text("#factors").await;
+    assert!(listed.contains("Phone") && listed.contains("Authenticator app"), "{listed}");
+    assert!(!browser.body().await.contains(&key), "the key is not shown again");
+    assert_eq!(browser.text("#codes-left").await, "Recovery codes left: 10 of 10.");
+    browser.shot("portal-security-factors").await;
+
+    // The next sign-in: the password, then a code from the app; a wrong
+    // one first, refused with the one message for every failure.
+    browser.submit("#sign-out").await;
+    browser.portal_sign_in(email, PARTY_PASSWORD).await;
+    assert_eq!(browser.path().await, "/portal/sign-in/second-factor");
+    assert_eq!(browser.text("h1").await, "Second step");
+    assert!(!browser.has("#passkey-step").await, "no passkeys on 127.0.0.1");
+    browser.shot("portal-second-step").await;
+    browser.shot_narrow("portal-second-step-320").await;
+    browser.fill("#f-code", "000000").await;
+    browser.submit("#code-step button.primary").await;
+    assert_eq!(browser.path().await, "/portal/sign-in/second-factor");
+    let refused = browser.text("#form-error").await;
+    assert!(refused.starts_with("The code is not correct, or this sign-in has expired"), "{refused}");
+    browser.fill("#f-code", &code_at(&key, enrolled_at + 1)).await;
+    browser.submit("#code-step button.primary").await;
+    assert_eq!(browser.path().await, "/portal");
+
+    // Then a recovery code, which works once.
+    browser.submit("#sign-out").await;
+    browser.portal_sign_in(email, PARTY_PASSWORD).await;
+    browser.fill("#f-code", &first).await;
+    browser.submit("#code-step button.primary").await;
+    assert_eq!(browser.path().await, "/portal");
+    browser.submit("#nav-security").await;
+    assert_eq!(browser.text("#codes-left").await, "Recovery codes left: 9 of 10.");
+    browser.submit("#sign-out").await;
+    browser.portal_sign_in(email, PARTY_PASSWORD).await;
+    browser.fill("#f-code", &first).await;
+    browser.submit("#code-step button.primary").await;
+    assert!(browser.has("#form-error").await, "a used recovery code is refused");
+    browser.fill("#f-code", &second).await;
+    browser.submit("#code-step button.primary").await;
+    assert_eq!(browser.path().await, "/portal");
+
+    // Rename the app; new recovery codes replace the old.
+    browser.submit("#nav-security").await;
+    browser.fill("#factors input[name=name]", "Work phone").await;
+    browser.submit("#factors button.secondary").await;
+    assert_eq!(browser.text("p.notice").await, "The second factor is renamed.");
+    assert!(browser.text("#factors").await.contains("Work phone"));
+    browser.submit("form[action='/portal/security/recovery-codes'] button").await;
+    let codes = browser.client.find_all(Locator::Css("#recovery-codes li")).await.unwrap();
+    assert_eq!(codes.len(), 10);
+    browser.submit("#codes-done").await;
+
+    // The administrator resets them, after a confirmation naming the party.
+    browser.console_sign_in().await;
+    browser.goto(&party).await;
+    browser.submit("#action-reset-factors").await;
+    assert!(browser.text("#question").await.contains("Chen Client"));
+    browser.submit("#confirm").await;
+    assert_eq!(
+        browser.text("#done").await,
+        "Second factors removed: 1. The individual is signed out of the portal and emailed."
+    );
+
+    // The party is signed out; the next sign-in is the password alone.
+    browser.goto("/portal").await;
+    assert_eq!(browser.path().await, "/portal/sign-in?notice=ended");
+    browser.portal_sign_in(email, PARTY_PASSWORD).await;
+    assert_eq!(browser.path().await, "/portal", "one step");
+    browser.submit("#nav-security").await;
+    browser.find("#no-factors").await;
+    browser.close().await;
+}
+
+/// A passkey in the portal with Chromium's virtual authenticator: added on
+/// the security page (the recovery codes come with it), then the second
+/// step of the next sign-in. The server's public URL is
+/// `http://localhost:…` (WebAuthn binds a passkey to a domain name).
+#[tokio::test]
+async fn a_party_enrols_a_passkey_then_signs_in_with_it() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::start_on_localhost("passkeys").await;
+    let email = "pia@client.example";
+    joined_party(&server, email, "en").await;
+    let browser = Browser::open(server.base(), "portal-passkeys").await;
+    let authenticator = browser.virtual_authenticator().await;
+
+    browser.portal_sign_in(email, PARTY_PASSWORD).await;
+    browser.submit("#nav-security").await;
+    assert!(browser.has("#add-passkey").await, "passkeys are offered on a domain name");
+    browser.fill("#f-passkey_name", "Security key").await;
+    browser.submit("#add-passkey button.primary").await;
+    let codes = browser.client.find_all(Locator::Css("#recovery-codes li")).await.unwrap();
+    assert_eq!(codes.len(), 10, "ten recovery codes with the first factor");
+    browser.submit("#codes-done").await;
+    let held = browser.authenticator_credentials(&authenticator).await;
+    assert_eq!(held.as_array().map(Vec::len), Some(1), "the authenticator made one credential: {held}");
+
+    // The next sign-in: the password, then the passkey.
+    browser.submit("#sign-out").await;
+    browser.portal_sign_in(email, PARTY_PASSWORD).await;
+    assert_eq!(browser.path().await, "/portal/sign-in/second-factor");
+    browser.find("#passkey-step").await;
+    browser.shot("portal-second-step-passkey").await;
+    browser.submit("#passkey-step button").await;
+    assert_eq!(browser.path().await, "/portal", "signed in with the passkey");
+    browser.submit("#nav-security").await;
+    let listed = browser.text("#factors").await;
+    assert!(listed.contains("Security key") && listed.contains("Passkey"), "{listed}");
+    assert!(!listed.contains("Never"), "its last use is recorded");
+    browser.shot("portal-security-passkey").await;
+    let held = browser.authenticator_credentials(&authenticator).await;
+    assert!(held[0]["signCount"].as_u64().is_some_and(|n| n >= 1), "{held}");
+    browser.close().await;
+}
+
 // ---------------------------------------------------------------------------
 // Plain HTTP: form tokens, cookies, languages.
 
@@ -522,6 +719,21 @@ impl Visitor {
         self.send(request).await
     }
 
+    /// Posts a form as a page of another site would: its own `Origin`
+    /// (and `Host`), no `Sec-Fetch-Site`, with this visitor's cookies and
+    /// form token; the answer's status.
+    async fn post_from_elsewhere(&self, path: &str, form: &[(&str, &str)]) -> StatusCode {
+        let mut other = Visitor::new(&self.base);
+        other.cookies = self.cookies.clone();
+        let request = other
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", "http://evil.example")
+            .header("host", "evil.example")
+            .form(form);
+        other.send(request).await.status
+    }
+
     /// Posts a form as a same-origin page does (unless `headers` say
     /// otherwise).
     async fn post(&mut self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
@@ -550,6 +762,12 @@ fn csrf_of(page: &str) -> String {
 /// A party invited through the API, joined through the portal's page; their
 /// email.
 async fn joined_party(server: &Server, email: &str, language: &str) -> String {
+    join_party(server, email, language).await;
+    email.to_owned()
+}
+
+/// [`joined_party`]; the individual's page in the console.
+async fn join_party(server: &Server, email: &str, language: &str) -> String {
     let site = server
         .api(
             Method::POST,
@@ -559,7 +777,7 @@ async fn joined_party(server: &Server, email: &str, language: &str) -> String {
         .await;
     let site = site["id"].as_str().unwrap();
     let body = json!({ "kind": "client", "name": "Chen Client", "email": email, "language": language, "invite": true });
-    server.api(Method::POST, &format!("/api/v1/sites/{site}/parties"), Some(body)).await;
+    let party = server.api(Method::POST, &format!("/api/v1/sites/{site}/parties"), Some(body)).await;
     let link = emailed_link(&server.outbox(), email, "/portal/join").await;
     let token = link.split("#token=").nth(1).unwrap().to_owned();
     let mut visitor = Visitor::new(server.base());
@@ -576,7 +794,7 @@ async fn joined_party(server: &Server, email: &str, language: &str) -> String {
                 .as_str()
         )
     );
-    email.to_owned()
+    format!("/console/parties/{}", party["id"].as_str().unwrap())
 }
 
 /// Signs a party in through the portal's form; the visitor holds the cookie.
@@ -631,16 +849,8 @@ async fn portal_forms_need_their_token_and_this_origin() {
     let cross =
         visitor.post("/portal/sign-in", &as_refs(&form(&csrf)), &[("sec-fetch-site", "cross-site")]).await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN, "another site's post is refused whatever its token");
-    let mut other_origin = Visitor::new(server.base());
-    other_origin.cookies = visitor.cookies.clone();
-    let request = other_origin
-        .http
-        .post(format!("{}/portal/sign-in", server.base()))
-        .header("origin", "http://evil.example")
-        .header("host", "evil.example")
-        .form(&as_refs(&form(&csrf)));
     assert_eq!(
-        other_origin.send(request).await.status,
+        visitor.post_from_elsewhere("/portal/sign-in", &as_refs(&form(&csrf))).await,
         StatusCode::FORBIDDEN,
         "Origin equal to Host is not enough"
     );
@@ -694,6 +904,163 @@ async fn portal_forms_need_their_token_and_this_origin() {
     assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["cache-control"], "no-store");
+}
+
+/// The TOTP key and the factor's id on the page of an authenticator being added.
+fn totp_of(page: &str) -> (String, String) {
+    let key = page.split("id=\"totp-key\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let factor = page.split("name=\"factor\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    (key, factor)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_second_factor_forms_need_their_token_and_this_origin() {
+    let server = Server::start("factor-forms").await;
+    let email = joined_party(&server, "ines@client.example", "fr-CA").await;
+    let mut party = signed_in_party(&server, &email).await;
+
+    // The security page, in the party's language.
+    let page = party.get("/portal/security", &[("accept-language", "en")]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<html lang=\"fr\">") && page.body.contains("<h1>Seconds facteurs</h1>"));
+    assert!(page.body.contains("id=\"nav-security\" aria-current=\"page\""), "in the navigation");
+    let token = csrf_of(&page.body);
+
+    // Typing the password again: the session's token, this origin, the
+    // right password (a wrong one is said beside the field).
+    let confirm =
+        |csrf: &str, password: &str| vec![("csrf", csrf.to_owned()), ("password", password.to_owned())];
+    let forged =
+        party.post("/portal/security/password", &as_refs(&confirm("forged", PARTY_PASSWORD)), &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("Portail des dossiers"), "a portal page: {}", forged.body);
+    let cross = party
+        .post(
+            "/portal/security/password",
+            &as_refs(&confirm(&token, PARTY_PASSWORD)),
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    let wrong =
+        party.post("/portal/security/password", &as_refs(&confirm(&token, "not my password")), &[]).await;
+    assert!(
+        wrong.body.contains("id=\"f-password-error\">Le mot de passe actuel est incorrect."),
+        "{}",
+        wrong.body
+    );
+    let confirmed =
+        party.post("/portal/security/password", &as_refs(&confirm(&token, PARTY_PASSWORD)), &[]).await;
+    assert_eq!((confirmed.status, confirmed.location.as_str()), (StatusCode::SEE_OTHER, "/portal/security"));
+
+    // Adding an authenticator: refused without the token or from elsewhere.
+    let name = |csrf: &str| vec![("csrf", csrf.to_owned()), ("name", "Phone".to_owned())];
+    let forged = party.post("/portal/security/totp", &as_refs(&name("forged")), &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let cross = party
+        .post("/portal/security/totp", &as_refs(&name(&token)), &[("sec-fetch-site", "same-site")])
+        .await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        party.post_from_elsewhere("/portal/security/totp", &as_refs(&name(&token))).await,
+        StatusCode::FORBIDDEN
+    );
+    assert!(party.get("/portal/security", &[]).await.body.contains("id=\"no-factors\""), "nothing added");
+    let begun = party.post("/portal/security/totp", &as_refs(&name(&token)), &[]).await;
+    assert_eq!(begun.status, StatusCode::OK, "{}", begun.body);
+    assert!(begun.body.contains("<svg role=\"img\" aria-label="), "a QR code");
+    let (key, factor) = totp_of(&begun.body);
+    let enrolled_at = step_now();
+    let code = code_at(&key, enrolled_at);
+    let added = party
+        .post("/portal/security/totp/confirm", &[("csrf", &token), ("factor", &factor), ("code", &code)], &[])
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert_eq!(added.body.matches("<li><code>").count(), 10, "ten recovery codes");
+    let out = party.post("/portal/sign-out", &[("csrf", &token)], &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+
+    // The password opens only the second step: its cookie opens no page.
+    let mut visitor = Visitor::new(server.base());
+    let page = visitor.get("/portal/sign-in", &[]).await;
+    let csrf = csrf_of(&page.body);
+    let sign_in =
+        [("csrf", csrf.as_str()), ("practice", "practice"), ("email", &email), ("password", PARTY_PASSWORD)];
+    let signed = visitor.post("/portal/sign-in", &sign_in, &[]).await;
+    assert_eq!(
+        (signed.status, signed.location.as_str()),
+        (StatusCode::SEE_OTHER, "/portal/sign-in/second-factor")
+    );
+    let waiting = visitor.cookie("__Host-portal-session").expect("the waiting session's cookie");
+    let mut elsewhere = Visitor::new(server.base());
+    elsewhere.set_cookie("__Host-portal-session", &waiting);
+    for path in ["/portal", "/portal/security"] {
+        let refused = elsewhere.get(path, &[]).await;
+        assert_eq!(refused.location, "/portal/sign-in?notice=ended", "{path}");
+        elsewhere.set_cookie("__Host-portal-session", &waiting);
+    }
+
+    // The second step's page, in the browser's language or the one chosen.
+    let step = visitor.get("/portal/sign-in/second-factor", &[("accept-language", "fr-CA,fr;q=0.9")]).await;
+    assert_eq!(step.status, StatusCode::OK);
+    assert!(step.body.contains("<html lang=\"fr\">") && step.body.contains("<h1>Deuxième étape</h1>"));
+    let step = visitor.get("/portal/sign-in/second-factor?lang=en", &[("accept-language", "fr-CA")]).await;
+    assert!(step.body.contains("<h1>Second step</h1>") && step.body.contains("href=\"/portal/sign-in\""));
+    assert_eq!(csrf_of(&step.body), csrf, "the sign-in form's token");
+
+    // Its form: the double-submit token, this origin; every failure the same.
+    let code_form = |csrf: &str, code: &str| vec![("csrf", csrf.to_owned()), ("code", code.to_owned())];
+    let right = code_at(&key, enrolled_at + 1);
+    let no_token = visitor.post("/portal/sign-in/second-factor", &as_refs(&code_form("", &right)), &[]).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    assert!(no_token.body.contains("Case portal") && !no_token.body.contains("Back to the console"));
+    let cross = visitor
+        .post(
+            "/portal/sign-in/second-factor",
+            &as_refs(&code_form(&csrf, &right)),
+            &[("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        visitor
+            .post_from_elsewhere("/portal/sign-in/second-factor", &as_refs(&code_form(&csrf, &right)))
+            .await,
+        StatusCode::FORBIDDEN
+    );
+    let challenge =
+        visitor.post("/portal/sign-in/second-factor/passkey-challenge", &[("csrf", "forged")], &[]).await;
+    assert_eq!(challenge.status, StatusCode::FORBIDDEN);
+    let the_one_refusal = |refused: &Answer| {
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        let said = "The code is not correct, or this sign-in has expired";
+        assert!(refused.body.contains(said), "{}", refused.body);
+    };
+    // (One wrong code: the wrong password above counted too, and a third
+    // failure in a row would have to wait a second.)
+    the_one_refusal(
+        &visitor.post("/portal/sign-in/second-factor", &as_refs(&code_form(&csrf, "000000")), &[]).await,
+    );
+    assert_eq!(visitor.cookie("__Host-portal-session").as_deref(), Some(waiting.as_str()), "still waiting");
+    let passed =
+        visitor.post("/portal/sign-in/second-factor", &as_refs(&code_form(&csrf, &right)), &[]).await;
+    assert_eq!(
+        (passed.status, passed.location.as_str()),
+        (StatusCode::SEE_OTHER, "/portal"),
+        "{}",
+        passed.body
+    );
+    let full = visitor.cookie("__Host-portal-session").unwrap();
+    assert_ne!(full, waiting, "a new session");
+    assert_eq!(visitor.get("/portal", &[]).await.status, StatusCode::OK);
+    // The waiting session ended with the step: the same refusal.
+    elsewhere.cookies = visitor.cookies.clone();
+    elsewhere.set_cookie("__Host-portal-session", &waiting);
+    the_one_refusal(
+        &elsewhere
+            .post("/portal/sign-in/second-factor", &as_refs(&code_form(&csrf, "no-such-code")), &[])
+            .await,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -571,10 +571,12 @@ texts! {
     confirm_party_revoke: "The invitation of {name} stops working; they show as not invited until invited again.", "L'invitation de {name} cesse de fonctionner ; la personne apparaît comme non invitée jusqu'à une nouvelle invitation.";
     confirm_party_recovery: "A recovery link will be emailed to {name}; their earlier links stop working. Their password works until the link is used.", "Un lien de récupération sera envoyé à {name} ; ses liens précédents cessent de fonctionner. Son mot de passe fonctionne jusqu'à l'utilisation du lien.";
     confirm_party_end_sessions: "{name} will be signed out of the portal on every device.", "{name} sera déconnecté du portail sur tous ses appareils.";
+    confirm_party_reset_factors: "The second factors and recovery codes of {name} will be removed; they will be signed out of the portal on every device and emailed. Their next sign-in asks only for their password.", "Les seconds facteurs et codes de récupération de {name} seront retirés ; la personne sera déconnectée du portail sur tous ses appareils et recevra un courriel. Sa prochaine connexion ne demandera que son mot de passe.";
     confirm_party_deactivate: "{name} will no longer be able to sign in to the portal; their sessions end and their links stop working.", "{name} ne pourra plus se connecter au portail ; ses sessions prennent fin et ses liens cessent de fonctionner.";
     confirm_case_remove: "{name} will no longer take part in the case {case}.", "{name} ne participera plus au dossier {case}.";
     done_party_recovery: "A recovery link is on its way.", "Un lien de récupération est en route.";
     done_party_sessions: "Portal sessions ended: {count}.", "Sessions du portail terminées : {count}.";
+    done_party_factors_reset: "Second factors removed: {count}. The individual is signed out of the portal and emailed.", "Seconds facteurs retirés : {count}. La personne est déconnectée du portail et un courriel lui est envoyé.";
     done_party_deactivated: "Portal access is deactivated.", "L'accès au portail est désactivé.";
     done_party_reactivated: "Portal access is reactivated.", "L'accès au portail est réactivé.";
     done_case_added: "The individual is added to the case.", "La personne est ajoutée au dossier.";

@@ -22,6 +22,9 @@
 //!   builds: `/sign-in`, `/join#token=…` and `/recover#token=…`.
 //! - The party portal's pages are served here too, at `/portal` ([`portal`]),
 //!   with their own session cookie and the same guards.
+//! - Second factors ([`factors`]): the second step of signing in and one's
+//!   own factors, the same pages for staff (`/console/security`) and for
+//!   parties (`/portal/security`).
 //! - The edge is `identity-http`'s, as for the API: each request gets a
 //!   valid `x-request-id` (kept in the audit log) and is logged by method
 //!   and path only; the body limit is the API's (413 page); the anonymous
@@ -31,6 +34,7 @@
 //!   shared queue.
 
 pub mod assets;
+pub mod factors;
 pub mod flash;
 pub mod i18n;
 pub mod messages;
@@ -92,6 +96,7 @@ pub const ANONYMOUS_FORMS: &[(&str, &str)] = &[
     ("POST", paths::RECOVER),
     ("POST", paths::JOIN),
     ("POST", portal::paths::SIGN_IN),
+    ("POST", portal::paths::SECOND_STEP),
     ("POST", portal::paths::FORGOT),
     ("POST", portal::paths::JOIN),
     ("POST", portal::paths::RECOVER),
@@ -139,7 +144,7 @@ pub fn router(state: ConsoleState) -> Router {
         .merge(pages::sites::routes())
         .merge(pages::party::routes())
         .merge(pages::roles::routes())
-        .merge(pages::security::routes())
+        .merge(factors::routes(factors::Side::Console))
         .merge(pages::audit::routes())
         .merge(pages::outbox::routes())
         .merge(pages::people::routes())

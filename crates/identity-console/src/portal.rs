@@ -1,9 +1,10 @@
 //! The party portal's pages, at `/portal`: an invited individual joins
 //! (`/portal/join#token=…`, the invitation email's link), signs in with
-//! practice, email and password, sees the cases they take part in, changes
-//! their contact details, language, time zone and password, and signs out;
-//! "forgot password" and the recovery link's page (`/portal/recover#token=…`)
-//! bring them back in.
+//! practice, email and password (then their second factor, when they
+//! enrolled one), sees the cases they take part in, changes their contact
+//! details, language, time zone and password, manages their second factors
+//! (`/portal/security`), and signs out; "forgot password" and the recovery
+//! link's page (`/portal/recover#token=…`) bring them back in.
 //!
 //! - The portal's session cookie is its own, `__Host-portal-session`: the
 //!   console's `__Host-session` opens no portal page and the portal's opens
@@ -12,6 +13,8 @@
 //!   rule of every post, form tokens (an HMAC of the portal session token;
 //!   before sign-in the double-submit cookie), the per-address budget of
 //!   the anonymous forms, and "forgot password" answered before any lookup.
+//! - The second-factor pages are the console's ([`crate::factors`]), at the
+//!   portal's addresses, with the portal's cookie, layout and use cases.
 //! - Pages speak the party's language once signed in; before, the one
 //!   chosen with the page's language links (`?lang=fr`, kept in the
 //!   `__Host-portal-lang` cookie), else the browser's.
@@ -20,8 +23,11 @@ mod pages;
 mod session;
 
 pub use pages::refused_by_budget;
+pub(crate) use pages::{PortalChrome, refusal};
+pub(crate) use session::{Party, PartyForm, PortalVisitor, PortalVisitorForm, session_cookie};
 
 use crate::ConsoleState;
+use crate::factors::{self, Side};
 use axum::Router;
 use axum::routing::{any, get, post};
 
@@ -31,6 +37,8 @@ pub mod paths {
     pub const HOME: &str = "/portal";
     /// Sign-in.
     pub const SIGN_IN: &str = "/portal/sign-in";
+    /// The second step of signing in, for a party with a second factor.
+    pub const SECOND_STEP: &str = "/portal/sign-in/second-factor";
     /// Sign-out (a form post).
     pub const SIGN_OUT: &str = "/portal/sign-out";
     /// Forgot password.
@@ -43,6 +51,8 @@ pub mod paths {
     pub const PROFILE: &str = "/portal/profile";
     /// Password change.
     pub const PASSWORD: &str = "/portal/password";
+    /// One's second factors.
+    pub const SECURITY: &str = "/portal/security";
 }
 
 /// The portal's session cookie, apart from the staff one.
@@ -64,5 +74,6 @@ pub fn routes() -> Router<ConsoleState> {
         .route(paths::RECOVER, get(pages::recover_page).post(pages::recover))
         .route(paths::PROFILE, get(pages::profile_page).post(pages::update_profile))
         .route(paths::PASSWORD, get(pages::password_page).post(pages::change_password))
+        .merge(factors::routes(Side::Portal))
         .route("/portal/{*rest}", any(pages::not_found))
 }

@@ -401,3 +401,49 @@ pub fn emails_with_link(outbox: &Path, to: &str, path: &str) -> Vec<(std::time::
     found.sort();
     found
 }
+
+/// A WebDriver command of the WebAuthn extension (chromedriver's virtual
+/// authenticators): `POST` (or `GET` without a body) of `path` under the
+/// session.
+#[derive(Debug)]
+struct WebAuthnCommand {
+    path: String,
+    body: Option<serde_json::Value>,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for WebAuthnCommand {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/{}", session.unwrap_or_default(), self.path))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        match &self.body {
+            Some(body) => (http::Method::POST, Some(body.to_string())),
+            None => (http::Method::GET, None),
+        }
+    }
+}
+
+impl Browser {
+    /// A virtual authenticator in this browser, as a CTAP2 security key
+    /// with a PIN to which the person always consents; its id.
+    pub async fn virtual_authenticator(&self) -> String {
+        let body = serde_json::json!({
+            "protocol": "ctap2",
+            "transport": "usb",
+            "hasResidentKey": false,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        });
+        let command = WebAuthnCommand { path: "authenticator".to_owned(), body: Some(body) };
+        let id = self.client.issue_cmd(command).await.unwrap();
+        id.as_str().expect("an authenticator id").to_owned()
+    }
+
+    /// The credentials the virtual authenticator `id` holds.
+    pub async fn authenticator_credentials(&self, id: &str) -> serde_json::Value {
+        let command = WebAuthnCommand { path: format!("authenticator/{id}/credentials"), body: None };
+        self.client.issue_cmd(command).await.unwrap()
+    }
+}

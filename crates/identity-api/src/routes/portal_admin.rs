@@ -50,6 +50,9 @@ pub struct PortalAccessView {
     /// Password sign-in is locked after too many failures (`active`
     /// only): a recovery link unlocks it.
     pub locked: bool,
+    /// How many second factors the party enrolled (`active` only; `null`
+    /// otherwise); `POST /parties/{id}/portal/factors/reset` removes them.
+    pub second_factors: Option<u32>,
 }
 
 impl From<PortalAccess> for PortalAccessView {
@@ -61,15 +64,20 @@ impl From<PortalAccess> for PortalAccessView {
             expires_at: None,
             last_sign_in_at: None,
             locked: false,
+            second_factors: None,
         };
         match access {
             PortalAccess::NotInvited => blank("not_invited"),
             PortalAccess::Invited { email, sent_at, expires_at } => {
                 Self { email: Some(email.as_str().to_owned()), sent_at, expires_at, ..blank("invited") }
             }
-            PortalAccess::Active { email, last_sign_in_at, locked } => {
-                Self { email: Some(email.as_str().to_owned()), last_sign_in_at, locked, ..blank("active") }
-            }
+            PortalAccess::Active { email, last_sign_in_at, locked, second_factors } => Self {
+                email: Some(email.as_str().to_owned()),
+                last_sign_in_at,
+                locked,
+                second_factors: Some(second_factors),
+                ..blank("active")
+            },
             PortalAccess::Inactive { email } => {
                 Self { email: Some(email.as_str().to_owned()), ..blank("inactive") }
             }

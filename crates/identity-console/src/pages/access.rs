@@ -106,7 +106,7 @@ pub async fn sign_in(State(state): State<ConsoleState>, posted: VisitorForm<Sign
     let errors = match state.service.sign_in(attempt).await {
         Ok(signed) => {
             let jar = CookieJar::new().add(session::session_cookie(signed.token.expose()));
-            let next = super::security::next_for(signed.scope);
+            let next = crate::factors::next_for(signed.scope);
             return (jar, Redirect::to(next)).into_response();
         }
         Err(refused) => sign_in_refused(t, refused),

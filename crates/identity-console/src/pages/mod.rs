@@ -8,7 +8,6 @@ pub mod outbox;
 pub mod party;
 pub mod people;
 pub mod roles;
-pub mod security;
 pub mod sites;
 pub mod user;
 pub mod users;

@@ -2,10 +2,11 @@
 //! detail (date of birth, gender, grade or position included) and their
 //! edit form; their portal access with its status, sent and expiry times
 //! and the actions it allows (invite, resend or revoke the invitation,
-//! recovery link, end sessions, deactivate, reactivate), the destructive
-//! ones confirmed on a page of their own first; and the cases they take
-//! part in, with their part, added by the case's reference and removed
-//! after a confirmation. Everything here needs `parties.manage`.
+//! recovery link, end sessions, reset second factors, deactivate,
+//! reactivate), the destructive ones confirmed on a page of their own
+//! first; and the cases they take part in, with their part, added by the
+//! case's reference and removed after a confirmation. Everything here
+//! needs `parties.manage`.
 
 use super::sites::{KINDS, PartyForm, kind_label, parse_party};
 use super::{Chrome, Errors, render};
@@ -43,18 +44,20 @@ enum Action {
     Revoke,
     Recovery,
     EndSessions,
+    ResetFactors,
     Deactivate,
     Reactivate,
     RemoveCase,
 }
 
 impl Action {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::Invite,
         Self::Resend,
         Self::Revoke,
         Self::Recovery,
         Self::EndSessions,
+        Self::ResetFactors,
         Self::Deactivate,
         Self::Reactivate,
         Self::RemoveCase,
@@ -67,6 +70,7 @@ impl Action {
             Self::Revoke => "revoke",
             Self::Recovery => "recovery",
             Self::EndSessions => "end-sessions",
+            Self::ResetFactors => "reset-factors",
             Self::Deactivate => "deactivate",
             Self::Reactivate => "reactivate",
             Self::RemoveCase => "remove-case",
@@ -84,6 +88,7 @@ impl Action {
             Self::Revoke => t.revoke_invitation,
             Self::Recovery => t.party_recovery,
             Self::EndSessions => t.party_end_sessions,
+            Self::ResetFactors => t.mfa_reset,
             Self::Deactivate => t.party_deactivate,
             Self::Reactivate => t.party_reactivate,
             Self::RemoveCase => t.remove,
@@ -99,6 +104,7 @@ impl Action {
             Self::Revoke => Some(t.confirm_party_revoke),
             Self::Recovery => Some(t.confirm_party_recovery),
             Self::EndSessions => Some(t.confirm_party_end_sessions),
+            Self::ResetFactors => Some(t.confirm_party_reset_factors),
             Self::Deactivate => Some(t.confirm_party_deactivate),
             Self::RemoveCase => Some(t.confirm_case_remove),
         }
@@ -114,7 +120,9 @@ impl Action {
         let mut actions = match access {
             PortalAccess::NotInvited => vec![Self::Invite],
             PortalAccess::Invited { .. } => vec![Self::Resend, Self::Revoke],
-            PortalAccess::Active { .. } => vec![Self::Recovery, Self::EndSessions, Self::Deactivate],
+            PortalAccess::Active { .. } => {
+                vec![Self::Recovery, Self::EndSessions, Self::ResetFactors, Self::Deactivate]
+            }
             PortalAccess::Inactive { .. } => vec![Self::Reactivate],
         };
         if !may_invite {
@@ -151,9 +159,11 @@ fn done_text(t: &'static Text, done: &Done) -> Option<String> {
         "resent" => t.done_resend,
         "revoked" => t.done_revoke,
         "recovery" => t.done_party_recovery,
-        "sessions" => {
+        "sessions" | "factors_reset" => {
             let count = done.count.parse::<u64>().unwrap_or_default().to_string();
-            return Some(fill(t.done_party_sessions, &[("count", &count)]));
+            let text =
+                if done.done == "sessions" { t.done_party_sessions } else { t.done_party_factors_reset };
+            return Some(fill(text, &[("count", &count)]));
         }
         "deactivated" => t.done_party_deactivated,
         "reactivated" => t.done_party_reactivated,
@@ -303,10 +313,13 @@ fn portal_view(
             };
             (t.portal_invited, "invited", facts, note)
         }
-        PortalAccess::Active { email, last_sign_in_at, locked } => {
+        PortalAccess::Active { email, last_sign_in_at, locked, second_factors } => {
             let last = last_sign_in_at.map_or_else(|| t.never.to_owned(), at);
-            let facts =
-                vec![(t.portal_sign_in_email, email.as_str().to_owned()), (t.portal_last_sign_in, last)];
+            let facts = vec![
+                (t.portal_sign_in_email, email.as_str().to_owned()),
+                (t.portal_last_sign_in, last),
+                (t.mfa_nav, second_factors.to_string()),
+            ];
             (t.portal_active, "active", facts, locked.then_some(t.portal_locked))
         }
         PortalAccess::Inactive { email } => {
@@ -571,6 +584,11 @@ pub async fn act(
             .end_party_sessions(caller, id)
             .await
             .map(|n| format!("sessions&count={n}"))
+            .map_err(|e| e.describe(t)),
+        Action::ResetFactors => service
+            .reset_party_factors(caller, id)
+            .await
+            .map(|n| format!("factors_reset&count={n}"))
             .map_err(|e| e.describe(t)),
         Action::Deactivate => service
             .deactivate_portal_access(caller, id)

@@ -1,6 +1,7 @@
 //! The portal's pages: sign-in, forgot password, the two emailed links'
 //! pages (join, recover), the party's cases, their details and their
-//! password, and sign-out.
+//! password, and sign-out. (The second step of signing in and the party's
+//! second factors are [`crate::factors`]'s.)
 
 use super::paths;
 use super::session::{self, Party, PartyForm, PortalVisitor, PortalVisitorForm};
@@ -14,7 +15,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use identity_domain::{Language, LinkError, Note, Phone, PortalContactChange, TimeZone, Token};
+use identity_domain::{Language, LinkError, Note, Phone, PortalContactChange, SessionScope, TimeZone, Token};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -28,18 +29,21 @@ pub struct PortalChrome {
     /// The signed-in party's name, with the navigation; `None` before
     /// sign-in (the language links show instead).
     pub party: Option<String>,
-    /// Which page of the navigation this is (`cases`, `profile`, `password`).
+    /// Which page of the navigation this is (`cases`, `profile`,
+    /// `password`, `security`).
     pub section: &'static str,
     /// This page's address, for the language links.
     pub here: &'static str,
 }
 
 impl PortalChrome {
-    fn visitor(lang: Lang, csrf: String, here: &'static str) -> Self {
+    /// The layout of a page before sign-in.
+    pub fn visitor(lang: Lang, csrf: String, here: &'static str) -> Self {
         Self { lang: lang.code(), csrf, party: None, section: "", here }
     }
 
-    fn party(party: &Party, section: &'static str, here: &'static str) -> Self {
+    /// The layout of a signed-in party's page in `section`.
+    pub fn party(party: &Party, section: &'static str, here: &'static str) -> Self {
         Self {
             lang: party.lang.code(),
             csrf: party.csrf.clone(),
@@ -97,7 +101,8 @@ pub async fn sign_in_page(visitor: PortalVisitor, Query(notice): Query<Notice>) 
 }
 
 /// `POST /portal/sign-in`: the portal's own session cookie, then the
-/// party's cases.
+/// party's cases, or the second step for a party with a second factor (the
+/// cookie then holds a session that opens no other page).
 pub async fn sign_in(State(state): State<ConsoleState>, posted: PortalVisitorForm<SignInForm>) -> Response {
     let PortalVisitorForm { visitor, form, request_id } = posted;
     let t = visitor.lang.text();
@@ -105,7 +110,12 @@ pub async fn sign_in(State(state): State<ConsoleState>, posted: PortalVisitorFor
     let errors = match state.service.portal_sign_in(attempt).await {
         Ok(signed) => {
             let jar = visitor.jar.add(session::session_cookie(signed.token.expose()));
-            return (jar, Redirect::to(paths::HOME)).into_response();
+            let next = if signed.session.scope == SessionScope::SecondFactor {
+                paths::SECOND_STEP
+            } else {
+                paths::HOME
+            };
+            return (jar, Redirect::to(next)).into_response();
         }
         Err(refused) => sign_in_refused(t, refused),
     };

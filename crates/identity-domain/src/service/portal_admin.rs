@@ -45,6 +45,9 @@ pub enum PortalAccess {
         last_sign_in_at: Option<DateTime<Utc>>,
         /// Password sign-in is locked after too many failures.
         locked: bool,
+        /// How many second factors the party enrolled (authenticator apps
+        /// and passkeys; never what they hold).
+        second_factors: u32,
     },
     /// Access withdrawn.
     Inactive {
@@ -257,11 +260,16 @@ impl IdentityService {
                     .max();
                 PortalAccess::Invited { email: account.email, sent_at: account.invited_at, expires_at }
             }
-            PortalAccountStatus::Active => PortalAccess::Active {
-                email: account.email,
-                last_sign_in_at: account.last_sign_in_at,
-                locked: account.locked,
-            },
+            PortalAccountStatus::Active => {
+                let factors = uow.factors().list(caller.practice(), party.into()).await?;
+                let second_factors = factors.iter().filter(|f| f.confirmed).count();
+                PortalAccess::Active {
+                    email: account.email,
+                    last_sign_in_at: account.last_sign_in_at,
+                    locked: account.locked,
+                    second_factors: u32::try_from(second_factors).unwrap_or(u32::MAX),
+                }
+            }
             PortalAccountStatus::Inactive => PortalAccess::Inactive { email: account.email },
         })
     }

@@ -237,7 +237,13 @@ async fn an_administrator_with_parties_manage_resets_a_party_s_factors() {
         w.service.reset_party_factors(&accountant, jordan.party.id).await,
         Err(ResetPartyFactorsError::Access(AccessError::Forbidden(Permission::PartiesManage)))
     );
+    let factors_of = |access: PortalAccess| match access {
+        PortalAccess::Active { second_factors, .. } => second_factors,
+        other => panic!("an active account, not {other:?}"),
+    };
+    assert_eq!(factors_of(w.service.portal_access(&w.admin, jordan.party.id).await.unwrap()), 1);
     assert_eq!(w.service.reset_party_factors(&w.admin, jordan.party.id).await, Ok(1));
+    assert_eq!(factors_of(w.service.portal_access(&w.admin, jordan.party.id).await.unwrap()), 0);
     assert_eq!(w.service.authenticate_portal(&jordan.token).await, Err(SessionError::Invalid), "signed out");
     let signed = w.portal_sign_in("jordan@student.example", PARTY_PASSWORD).await.unwrap();
     assert_eq!(signed.session.scope, SessionScope::Full, "the password alone again");

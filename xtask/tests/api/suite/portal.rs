@@ -371,7 +371,7 @@ async fn administrators_revoke_resend_end_sessions_deactivate_and_reactivate_por
     let quiet = saved.body["id"].as_str().unwrap().to_owned();
     let status = portal_status(&app, &quiet).await;
     assert_eq!(status, json!({ "status": "not_invited", "email": null, "sent_at": null,
-        "expires_at": null, "last_sign_in_at": null, "locked": false }));
+        "expires_at": null, "last_sign_in_at": null, "locked": false, "second_factors": null }));
     action(Method::DELETE, &quiet, "/invite").await.assert_problem(409, "no-portal-account");
     action(Method::POST, &quiet, "/portal/deactivate").await.assert_problem(409, "no-portal-account");
     action(Method::POST, &quiet, "/portal/recovery").await.assert_problem(409, "no-portal-account");

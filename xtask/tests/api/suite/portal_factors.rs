@@ -124,6 +124,8 @@ async fn every_portal_second_step_failure_answers_alike_and_wrong_codes_lock_the
 async fn an_administrator_resets_a_party_s_factors_and_signs_them_out() {
     let Some(app) = spawn_app_with(without_rate_limits()).await else { return };
     let (party, token, _, _) = enrolled_party(&app).await;
+    let status = format!("/api/v1/parties/{party}/portal");
+    assert_eq!(app.get(&status, &app.admin).await.body["second_factors"], 1, "the page shows they have one");
     let reset = format!("/api/v1/parties/{party}/portal/factors/reset");
     let (_, accountant) = app.add_user("sam@maple.example", "Accountant").await;
     let refused = app.call(Method::POST, &reset, Some(&accountant), None).await;
@@ -133,6 +135,7 @@ async fn an_administrator_resets_a_party_s_factors_and_signs_them_out() {
     let done = app.call(Method::POST, &reset, Some(&paralegal), None).await;
     assert_eq!(done.status, StatusCode::OK, "{:#}", done.body);
     assert_eq!(done.body["removed"], 1);
+    assert_eq!(app.get(&status, &app.admin).await.body["second_factors"], 0);
     app.get("/api/v1/portal/me", &token).await.assert_problem(401, "unauthenticated");
     let signed = app.portal_sign_in("maple-law", EMAIL, PASSWORD).await;
     assert_eq!(signed.body["scope"], "full", "the password alone again");
