@@ -262,3 +262,132 @@ async fn an_administrator_with_parties_manage_resets_a_party_s_factors() {
         Err(ResetPartyFactorsError::PartyNotFound)
     );
 }
+
+mod properties {
+    //! The portal's second step as a property: whatever a party's waiting
+    //! sessions are sent — wrong, replayed or stale codes, used recovery
+    //! codes, passkey answers to no challenge or another session's, time
+    //! passing — none becomes a full portal session.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        SignIn,
+        WrongTotp,
+        ReplayedTotp,
+        UsedRecoveryCode,
+        WrongRecoveryCode,
+        UnaskedPasskey,
+        CrossedPasskey,
+        StalePasskey,
+        ToStaff,
+        Wait(i64),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => Just(Step::SignIn),
+            2 => Just(Step::WrongTotp),
+            2 => Just(Step::ReplayedTotp),
+            1 => Just(Step::UsedRecoveryCode),
+            1 => Just(Step::WrongRecoveryCode),
+            1 => Just(Step::UnaskedPasskey),
+            1 => Just(Step::CrossedPasskey),
+            1 => Just(Step::StalePasskey),
+            1 => Just(Step::ToStaff),
+            1 => (1_i64..400).prop_map(Step::Wait),
+        ]
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().expect("a runtime").block_on(future)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn no_sequence_of_steps_gives_a_party_a_full_session_without_a_valid_factor(
+            steps in prop::collection::vec(step(), 1..24)
+        ) {
+            block_on(async {
+                let w = World::new().await;
+                let jordan = w.enrolled_party("jordan@student.example").await;
+                let options = w.service.portal_start_passkey(&jordan.caller, "Key").await.unwrap();
+                let answer = passkey_answer(&options, "key-jordan", 0);
+                w.service.portal_confirm_passkey(&jordan.caller, &answer).await.unwrap();
+                // The passkey used with counter 1, one recovery code used,
+                // and the TOTP step of now used.
+                let signed = w.portal_sign_in("jordan@student.example", PARTY_PASSWORD).await.unwrap();
+                let options = w.service.portal_start_passkey_step(&signed.token).await.unwrap();
+                let used = FactorProof::Passkey(passkey_answer(&options, "key-jordan", 1));
+                w.portal_second(&signed.token, used).await.unwrap();
+                let used_code = jordan.codes[0].expose().to_owned();
+                let signed = w.portal_sign_in("jordan@student.example", PARTY_PASSWORD).await.unwrap();
+                w.portal_second(&signed.token, FactorProof::RecoveryCode(secret(&used_code))).await.unwrap();
+                let signed = w.portal_sign_in("jordan@student.example", PARTY_PASSWORD).await.unwrap();
+                w.fresh_step();
+                let used_totp = w.code_now(&jordan.secret);
+                w.portal_second(&signed.token, FactorProof::Totp(secret(&used_totp))).await.unwrap();
+
+                let mut waiting: Vec<Token> = Vec::new();
+                for step in steps {
+                    let latest = waiting.last().cloned();
+                    let proof = match step {
+                        Step::SignIn => {
+                            if let Ok(signed) = w.portal_sign_in("jordan@student.example", PARTY_PASSWORD).await {
+                                assert_eq!(signed.session.scope, SessionScope::SecondFactor);
+                                waiting.push(signed.token);
+                            }
+                            continue;
+                        }
+                        Step::Wait(seconds) => {
+                            w.adapters.clock.advance(Duration::seconds(seconds));
+                            continue;
+                        }
+                        Step::WrongTotp => {
+                            let now = totp_step(w.adapters.clock.now());
+                            let near: Vec<String> = (now.saturating_sub(1)..=now + 1)
+                                .map(|s| format!("{:06}", jordan.secret.code_at_step(s)))
+                                .collect();
+                            let wrong = (0..1_000_000u32).map(|n| format!("{n:06}")).find(|c| !near.contains(c)).unwrap();
+                            FactorProof::Totp(secret(&wrong))
+                        }
+                        Step::ReplayedTotp => FactorProof::Totp(secret(&used_totp)),
+                        Step::UsedRecoveryCode => FactorProof::RecoveryCode(secret(&used_code)),
+                        Step::WrongRecoveryCode => FactorProof::RecoveryCode(secret("zzzzz-zzzzz")),
+                        Step::UnaskedPasskey => {
+                            let unasked = serde_json::json!({ "challenge": "never-issued" });
+                            FactorProof::Passkey(passkey_answer(&unasked, "key-jordan", 1_000))
+                        }
+                        Step::CrossedPasskey => {
+                            let Some(first) = waiting.first().filter(|_| waiting.len() > 1) else { continue };
+                            let Ok(options) = w.service.portal_start_passkey_step(first).await else { continue };
+                            FactorProof::Passkey(passkey_answer(&options, "key-jordan", 1_000))
+                        }
+                        Step::StalePasskey => {
+                            let Some(token) = &latest else { continue };
+                            let Ok(options) = w.service.portal_start_passkey_step(token).await else { continue };
+                            FactorProof::Passkey(passkey_answer(&options, "key-jordan", 1))
+                        }
+                        Step::ToStaff => {
+                            // A right code, sent to the staff second step.
+                            let Some(token) = &latest else { continue };
+                            let proof = FactorProof::RecoveryCode(secret(jordan.codes[1].expose()));
+                            let step = SecondStep { token: token.clone(), proof, request_id: None };
+                            assert_eq!(w.service.second_step(step).await.unwrap_err(), SecondStepError::Failed);
+                            continue;
+                        }
+                    };
+                    if let Some(token) = latest {
+                        assert_eq!(w.portal_second(&token, proof).await.unwrap_err(), SecondStepError::Failed);
+                    }
+                }
+                for token in &waiting {
+                    assert_eq!(w.service.authenticate_portal(token).await, Err(SessionError::Invalid));
+                }
+            });
+        }
+    }
+}
