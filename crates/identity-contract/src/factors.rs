@@ -69,13 +69,16 @@ pub async fn second_factors_round_trip_and_stay_in_their_practice(store: Arc<dyn
     phone.confirmed = true;
     phone.name = FactorName::parse("Work phone").unwrap();
     uow.factors().update(&phone).await.unwrap();
-    assert!(uow.factors().advance_totp(f.practice.id, phone.id, 5, at).await.unwrap());
-    assert!(!uow.factors().advance_totp(f.practice.id, phone.id, 5, at).await.unwrap(), "a step once");
+    assert!(uow.factors().advance_totp(f.practice.id, user.id.into(), phone.id, 5, at).await.unwrap());
     assert!(
-        !uow.factors().advance_totp(f.practice.id, phone.id, 4, at).await.unwrap(),
+        !uow.factors().advance_totp(f.practice.id, user.id.into(), phone.id, 5, at).await.unwrap(),
+        "a step once"
+    );
+    assert!(
+        !uow.factors().advance_totp(f.practice.id, user.id.into(), phone.id, 4, at).await.unwrap(),
         "never an earlier one"
     );
-    assert!(uow.factors().advance_totp(f.practice.id, phone.id, 6, at).await.unwrap());
+    assert!(uow.factors().advance_totp(f.practice.id, user.id.into(), phone.id, 6, at).await.unwrap());
     let codes: Vec<RecoveryCodeHash> = ["aaaaa-bbbbb", "ccccc-ddddd", "eeeee-fffff"]
         .iter()
         .map(|c| RecoveryCodeHash::of(user.id, c))
@@ -97,7 +100,7 @@ pub async fn second_factors_round_trip_and_stay_in_their_practice(store: Arc<dyn
     // Another practice sees and touches nothing.
     assert!(uow.factors().list(other.practice.id, user.id.into()).await.unwrap().is_empty());
     assert!(!uow.factors().has_confirmed(other.practice.id, user.id.into()).await.unwrap());
-    assert!(!uow.factors().advance_totp(other.practice.id, phone.id, 9, at).await.unwrap());
+    assert!(!uow.factors().advance_totp(other.practice.id, user.id.into(), phone.id, 9, at).await.unwrap());
     assert!(!uow.factors().remove(other.practice.id, user.id.into(), phone.id).await.unwrap());
     assert!(
         !uow.factors().use_recovery_code(other.practice.id, user.id.into(), &codes[0], at).await.unwrap()
@@ -148,8 +151,8 @@ pub async fn passkeys_register_once_and_ceremonies_are_taken_once(store: Arc<dyn
     let mut uow = f.faults.begin(Access::Write).await.unwrap();
     let later = at + Duration::minutes(1);
     let used = StoredPasskey::new(r#"{"counter":1}"#.to_owned());
-    uow.factors().save_passkey(other.practice.id, key.id, &used, later).await.unwrap();
-    uow.factors().save_passkey(f.practice.id, key.id, &used, later).await.unwrap();
+    uow.factors().save_passkey(other.practice.id, pat.id.into(), key.id, &used, later).await.unwrap();
+    uow.factors().save_passkey(f.practice.id, pat.id.into(), key.id, &used, later).await.unwrap();
     uow.commit().await.unwrap();
     let mut uow = f.faults.begin(Access::Read).await.unwrap();
     let listed = uow.factors().list(f.practice.id, pat.id.into()).await.unwrap();

@@ -83,7 +83,10 @@ pub async fn a_party_s_factors_are_kept_apart(store: Arc<dyn Store>) {
     assert!(!uow.factors().use_recovery_code(f.practice.id, holder, &codes[0], at).await.unwrap(), "once");
     assert_eq!(uow.factors().recovery_codes_left(f.practice.id, holder).await.unwrap(), 1);
     let used = StoredPasskey::new(r#"{"counter":1}"#.to_owned());
-    uow.factors().save_passkey(f.practice.id, key.id, &used, at + Duration::minutes(1)).await.unwrap();
+    uow.factors()
+        .save_passkey(f.practice.id, holder, key.id, &used, at + Duration::minutes(1))
+        .await
+        .unwrap();
     assert!(!uow.factors().remove(f.practice.id, staff, key.id).await.unwrap(), "not the user's to remove");
     uow.commit().await.unwrap();
 

@@ -487,6 +487,7 @@ pub trait FactorRepository: Send {
     async fn advance_totp(
         &mut self,
         practice: PracticeId,
+        holder: FactorHolder,
         id: FactorId,
         step: u64,
         at: DateTime<Utc>,
@@ -496,6 +497,7 @@ pub trait FactorRepository: Send {
     async fn save_passkey(
         &mut self,
         practice: PracticeId,
+        holder: FactorHolder,
         id: FactorId,
         credential: &StoredPasskey,
         at: DateTime<Utc>,

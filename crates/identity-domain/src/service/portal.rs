@@ -702,17 +702,30 @@ impl IdentityService {
                 self.config.recovery_ttl,
             )
             .await?;
+        let message = Message::PartyRecovery {
+            practice_slug: practice.slug.as_str().to_owned(),
+            token: MailSecret::new(token.expose()),
+            expires_at,
+        };
+        self.send_to_party(uow, practice, party, account, message).await
+    }
+
+    /// Queues `message` to a party's portal account's stored address, in
+    /// the party's language (English when none is recorded) and time zone.
+    pub(super) async fn send_to_party(
+        &self,
+        uow: &mut dyn UnitOfWork,
+        practice: &Practice,
+        party: &Party,
+        account: &PortalAccount,
+        message: Message,
+    ) -> Result<(), StoreError> {
         let language = party.details.language.clone().unwrap_or_else(Language::english);
         let recipient = Recipient {
             email: &account.email,
             name: party.details.name.as_str(),
             language: &language,
             time_zone: Self::time_zone_of(uow, practice, party, account).await?,
-        };
-        let message = Message::PartyRecovery {
-            practice_slug: practice.slug.as_str().to_owned(),
-            token: MailSecret::new(token.expose()),
-            expires_at,
         };
         self.send(uow, practice, recipient, message).await
     }
@@ -727,20 +740,9 @@ impl IdentityService {
         account: &PortalAccount,
         changed_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
-        let language = party.details.language.clone().unwrap_or_else(Language::english);
-        let recipient = Recipient {
-            email: &account.email,
-            name: party.details.name.as_str(),
-            language: &language,
-            time_zone: Self::time_zone_of(uow, practice, party, account).await?,
-        };
-        self.send(
-            uow,
-            practice,
-            recipient,
-            Message::PartyPasswordChanged { practice_slug: practice.slug.as_str().to_owned(), changed_at },
-        )
-        .await
+        let message =
+            Message::PartyPasswordChanged { practice_slug: practice.slug.as_str().to_owned(), changed_at };
+        self.send_to_party(uow, practice, party, account, message).await
     }
 
     /// Sets a new portal password through a portal recovery link (from

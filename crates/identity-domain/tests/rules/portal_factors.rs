@@ -135,6 +135,29 @@ async fn a_party_with_a_factor_signs_in_with_the_password_then_the_factor() {
 }
 
 #[tokio::test]
+async fn a_staff_waiting_session_is_unknown_to_the_portal_s_second_step() {
+    let w = World::new().await;
+    let (_, pat) = w.add_signed_in("pat@maple.example", "Paralegal").await;
+    let begun = w.service.start_totp(&pat, "Phone").await.unwrap();
+    w.service.confirm_totp(&pat, begun.factor, &w.code_now(&begun.secret)).await.unwrap();
+    w.fresh_step();
+    let signed = w.sign_in("pat@maple.example", PASSWORD).await.unwrap();
+    assert_eq!(signed.scope, SessionScope::SecondFactor);
+    let code = w.code_now(&begun.secret);
+    assert_eq!(
+        w.portal_second(&signed.token, FactorProof::Totp(secret(&code))).await.unwrap_err(),
+        SecondStepError::Failed
+    );
+    assert_eq!(
+        w.service.portal_start_passkey_step(&signed.token).await.unwrap_err(),
+        SecondStepError::Failed
+    );
+    // The code was right, and is still unused: the staff step takes it.
+    let step = SecondStep { token: signed.token, proof: FactorProof::Totp(secret(&code)), request_id: None };
+    assert!(w.service.second_step(step).await.is_ok());
+}
+
+#[tokio::test]
 async fn a_waiting_portal_session_expires_after_five_minutes() {
     let w = World::new().await;
     let jordan = w.enrolled_party("jordan@student.example").await;
@@ -195,6 +218,11 @@ async fn managing_portal_factors_needs_the_password_typed_in_the_last_ten_minute
     let codes = w.service.portal_regenerate_recovery_codes(&me).await.unwrap();
     assert_eq!(codes.len(), 10);
     w.service.portal_remove_factor(&me, factor).await.unwrap();
+    let removed = w.outbox().await.into_iter().any(|e| {
+        matches!(&e.message, Message::PartySecondFactorChanged { change: FactorChange::Removed { name }, .. }
+            if name == "Old phone")
+    });
+    assert!(removed, "the party is told a factor was removed");
     assert_eq!(
         w.service.portal_regenerate_recovery_codes(&me).await.unwrap_err(),
         RegenerateCodesError::NoFactor,

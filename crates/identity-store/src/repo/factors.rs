@@ -222,30 +222,28 @@ impl FactorRepository for SeaUnitOfWork {
     async fn advance_totp(
         &mut self,
         practice: PracticeId,
+        holder: FactorHolder,
         id: FactorId,
         step: u64,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let step = to_i64(step);
-        // A factor id is in one of the two tables: the other changes nothing.
-        let mut advanced = 0;
-        for t in [&USERS, &PARTIES] {
-            let update = Query::update()
-                .table(name(t.factors))
-                .value(name("last_step"), step)
-                .value(name("last_used_at"), stored_time(at))
-                .and_where(col("id").eq(id.as_uuid()))
-                .and_where(col("practice_id").eq(practice.as_uuid()))
-                .and_where(col("last_step").is_null().or(col("last_step").lt(step)))
-                .to_owned();
-            advanced += self.txn.execute(&update).await.map_err(store_error)?.rows_affected();
-        }
-        Ok(advanced == 1)
+        let update = Query::update()
+            .table(name(tables(holder).factors))
+            .value(name("last_step"), step)
+            .value(name("last_used_at"), stored_time(at))
+            .and_where(col("id").eq(id.as_uuid()))
+            .and_where(col("practice_id").eq(practice.as_uuid()))
+            .and_where(col(tables(holder).holder).eq(holder.as_uuid()))
+            .and_where(col("last_step").is_null().or(col("last_step").lt(step)))
+            .to_owned();
+        Ok(self.txn.execute(&update).await.map_err(store_error)?.rows_affected() == 1)
     }
 
     async fn save_passkey(
         &mut self,
         practice: PracticeId,
+        holder: FactorHolder,
         id: FactorId,
         credential: &StoredPasskey,
         at: DateTime<Utc>,
@@ -254,17 +252,16 @@ impl FactorRepository for SeaUnitOfWork {
             .outbox_key
             .seal(id.as_uuid(), credential.as_str().as_bytes())
             .ok_or_else(|| StoreError::Internal("a second factor's secret could not be sealed".to_owned()))?;
-        for t in [&USERS, &PARTIES] {
-            let update = Query::update()
-                .table(name(t.factors))
-                .value(name("secret"), secret.clone())
-                .value(name("last_used_at"), stored_time(at))
-                .and_where(col("id").eq(id.as_uuid()))
-                .and_where(col("practice_id").eq(practice.as_uuid()))
-                .and_where(col("kind").eq("passkey"))
-                .to_owned();
-            self.txn.execute(&update).await.map_err(store_error)?;
-        }
+        let update = Query::update()
+            .table(name(tables(holder).factors))
+            .value(name("secret"), secret)
+            .value(name("last_used_at"), stored_time(at))
+            .and_where(col("id").eq(id.as_uuid()))
+            .and_where(col("practice_id").eq(practice.as_uuid()))
+            .and_where(col(tables(holder).holder).eq(holder.as_uuid()))
+            .and_where(col("kind").eq("passkey"))
+            .to_owned();
+        self.txn.execute(&update).await.map_err(store_error)?;
         Ok(())
     }
 

@@ -48,6 +48,12 @@ async fn a_party_enrols_in_the_portal_and_signs_in_with_a_code_then_a_recovery_c
     let Some(app) = spawn_app_with(without_rate_limits()).await else { return };
     let (_, token, secret, codes) = enrolled_party(&app).await;
     assert_eq!(codes.len(), 10);
+    let confirm = "/api/v1/portal/me/password-confirmation";
+    let wrong = app.post(confirm, &token, json!({ "password": "not the password at all" })).await;
+    wrong.assert_problem(422, "invalid-field");
+    assert_eq!(wrong.body["field"], "password", "{:#}", wrong.body);
+    let right = app.post(confirm, &token, json!({ "password": PASSWORD })).await;
+    assert_eq!(right.status, StatusCode::NO_CONTENT, "{:#}", right.body);
     let mine = app.get("/api/v1/portal/me/factors", &token).await;
     assert_eq!(mine.status, StatusCode::OK, "{:#}", mine.body);
     assert_eq!((mine.body["factors"][0]["kind"].as_str(), mine.body["required"].as_bool()), (Some("totp"), Some(false)));

@@ -204,7 +204,7 @@ impl IdentityService {
             let step = totp.matching_step(code, now).ok_or(ConfirmEnrolmentError::WrongCode)?;
             pending.confirmed = true;
             uow.factors().update(&pending).await?;
-            if !uow.factors().advance_totp(holding.practice, pending.id, step, now).await? {
+            if !uow.factors().advance_totp(holding.practice, holding.holder, pending.id, step, now).await? {
                 return Err(ConfirmEnrolmentError::WrongCode);
             }
             let enrolled = self.enrolled(uow.as_mut(), holding, pending.summary(), first, codes).await?;

@@ -40,7 +40,6 @@ use crate::error::StoreError;
 use crate::factor::{Ceremony, Factor, FactorHolder, FactorSummary};
 use crate::ids::{PracticeId, SessionId};
 use crate::mail::{FactorChange, Message};
-use crate::person::Language;
 use crate::ports::UnitOfWork;
 use crate::practice::Practice;
 use crate::session::SessionScope;
@@ -72,17 +71,13 @@ impl From<&Caller> for Holding {
     }
 }
 
-/// What the audit log names as a holder.
-pub(in crate::service) fn target_of(holder: FactorHolder) -> Target {
-    match holder {
-        FactorHolder::User(user) => Target::User(user),
-        FactorHolder::Party(party) => Target::Party(party),
-    }
-}
-
 impl Holding {
+    /// What the audit log names as the holder.
     fn target(&self) -> Option<Target> {
-        Some(target_of(self.holder))
+        Some(match self.holder {
+            FactorHolder::User(user) => Target::User(user),
+            FactorHolder::Party(party) => Target::Party(party),
+        })
     }
 
     /// The audit action of `action` done to this holder's factors: a
@@ -265,16 +260,9 @@ impl IdentityService {
                 let Some(account) = uow.portal().get_account(practice.id, party).await? else {
                     return Ok(());
                 };
-                let language = record.details.language.clone().unwrap_or_else(Language::english);
-                let recipient = Recipient {
-                    email: &account.email,
-                    name: record.details.name.as_str(),
-                    language: &language,
-                    time_zone: Self::time_zone_of(uow, &practice, &record, &account).await?,
-                };
                 let practice_slug = practice.slug.as_str().to_owned();
                 let message = Message::PartySecondFactorChanged { practice_slug, change, changed_at };
-                self.send(uow, &practice, recipient, message).await
+                self.send_to_party(uow, &practice, &record, &account, message).await
             }
         }
     }

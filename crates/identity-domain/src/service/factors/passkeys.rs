@@ -22,9 +22,10 @@ use crate::factor::{
     PasskeyFactor, StoredPasskey,
 };
 use crate::ids::{PracticeId, SessionId};
+use crate::portal::PortalSession;
 use crate::ports::{Access, PasskeyError, PasskeyHolder, UnitOfWork};
 use crate::service::{Caller, IdentityService};
-use crate::session::{SessionPolicy, SessionScope};
+use crate::session::{Session, SessionPolicy, SessionScope};
 use crate::token::{Token, TokenHash};
 use chrono::{DateTime, Duration, Utc};
 
@@ -43,6 +44,18 @@ pub(super) enum Among {
     Portal,
 }
 
+impl From<&Session> for Waiting {
+    fn from(s: &Session) -> Self {
+        Self { practice: s.practice, holder: s.user.into(), session: s.id, expires_at: s.expires_at }
+    }
+}
+
+impl From<&PortalSession> for Waiting {
+    fn from(s: &PortalSession) -> Self {
+        Self { practice: s.practice, holder: s.party.into(), session: s.id, expires_at: s.expires_at }
+    }
+}
+
 impl Waiting {
     /// The live session waiting for its second factor whose token hash is
     /// `hash`, among staff or portal sessions.
@@ -53,33 +66,21 @@ impl Waiting {
         now: DateTime<Utc>,
         policy: &SessionPolicy,
     ) -> Result<Option<Self>, StoreError> {
-        let found = match among {
-            Among::Staff => uow.sessions().find_by_hash(hash).await?.map(|s| {
-                let live = s.scope == SessionScope::SecondFactor && s.is_live(now, policy);
-                (
-                    live,
-                    Self {
-                        practice: s.practice,
-                        holder: s.user.into(),
-                        session: s.id,
-                        expires_at: s.expires_at,
-                    },
-                )
-            }),
-            Among::Portal => uow.portal().find_session_by_hash(hash).await?.map(|s| {
-                let live = s.scope == SessionScope::SecondFactor && s.is_live(now, policy);
-                (
-                    live,
-                    Self {
-                        practice: s.practice,
-                        holder: s.party.into(),
-                        session: s.id,
-                        expires_at: s.expires_at,
-                    },
-                )
-            }),
-        };
-        Ok(found.and_then(|(live, waiting)| live.then_some(waiting)))
+        let waits = |scope: SessionScope, live: bool| scope == SessionScope::SecondFactor && live;
+        Ok(match among {
+            Among::Staff => uow
+                .sessions()
+                .find_by_hash(hash)
+                .await?
+                .filter(|s| waits(s.scope, s.is_live(now, policy)))
+                .map(|s| Self::from(&s)),
+            Among::Portal => uow
+                .portal()
+                .find_session_by_hash(hash)
+                .await?
+                .filter(|s| waits(s.scope, s.is_live(now, policy)))
+                .map(|s| Self::from(&s)),
+        })
     }
 }
 
@@ -316,7 +317,9 @@ impl IdentityService {
         else {
             return Ok(None);
         };
-        uow.factors().save_passkey(waiting.practice, factor.id, &assertion.credential, now).await?;
+        uow.factors()
+            .save_passkey(waiting.practice, waiting.holder, factor.id, &assertion.credential, now)
+            .await?;
         Ok(Some("passkey"))
     }
 }

@@ -15,7 +15,7 @@ use super::{
     StartEnrolmentError, TotpEnrolment,
 };
 use crate::audit::{Actor, AuditAction, Target};
-use crate::factor::{FactorHolder, FactorSummary, RecoveryCode};
+use crate::factor::{FactorSummary, RecoveryCode};
 use crate::ids::{FactorId, SessionId};
 use crate::portal::{PortalAccountStatus, PortalSession};
 use crate::ports::Access;
@@ -224,12 +224,7 @@ impl IdentityService {
                 if throttle.too_soon_after(account.failed_attempts, account.last_failure_at, now) {
                     return refuse("throttled");
                 }
-                let proving = Waiting {
-                    practice: waiting.practice,
-                    holder: FactorHolder::Party(waiting.party),
-                    session: waiting.id,
-                    expires_at: waiting.expires_at,
-                };
+                let proving = Waiting::from(&waiting);
                 let Some(used) = self.check_proof(uow.as_mut(), &proving, &step.proof).await? else {
                     account.count_failure(now, throttle.lock_after);
                     uow.portal().update_account(&account).await?;

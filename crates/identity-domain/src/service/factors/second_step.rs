@@ -5,7 +5,7 @@ use super::SecondStepError;
 use super::passkeys::Waiting;
 use crate::audit::{Actor, AuditAction, RequestId, Target};
 use crate::error::StoreError;
-use crate::factor::{FactorHolder, FactorKind, FactorProof, RecoveryCodeHash};
+use crate::factor::{FactorKind, FactorProof, RecoveryCodeHash};
 use crate::ids::SessionId;
 use crate::ports::{Access, UnitOfWork};
 use crate::practice::Practice;
@@ -118,12 +118,7 @@ impl IdentityService {
                 if self.config.throttle.too_soon(&credential, now) {
                     return refuse("throttled");
                 }
-                let proving = Waiting {
-                    practice: waiting.practice,
-                    holder: FactorHolder::User(waiting.user),
-                    session: waiting.id,
-                    expires_at: waiting.expires_at,
-                };
+                let proving = Waiting::from(&waiting);
                 let used = self.check_proof(uow.as_mut(), &proving, &step.proof).await?;
                 let Some(used) = used else {
                     credential.failed_attempts = credential.failed_attempts.saturating_add(1);
@@ -262,7 +257,8 @@ impl IdentityService {
                 continue;
             }
             if let Some(step) = totp.matching_step(typed, now) {
-                if !uow.factors().advance_totp(waiting.practice, factor.id, step, now).await? {
+                if !uow.factors().advance_totp(waiting.practice, waiting.holder, factor.id, step, now).await?
+                {
                     return Ok(None);
                 }
                 factor.last_used_at = Some(now);

@@ -53,11 +53,13 @@ impl FactorRepository for MemoryUnitOfWork {
     async fn advance_totp(
         &mut self,
         practice: PracticeId,
+        holder: FactorHolder,
         id: FactorId,
         step: u64,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let Some(factor) = self.working.factors.get_mut(&id).filter(|f| f.practice == practice) else {
+        let mine = |f: &&mut Factor| f.practice == practice && f.holder == holder;
+        let Some(factor) = self.working.factors.get_mut(&id).filter(mine) else {
             return Ok(false);
         };
         let FactorKind::Totp(totp) = &mut factor.kind else {
@@ -74,11 +76,13 @@ impl FactorRepository for MemoryUnitOfWork {
     async fn save_passkey(
         &mut self,
         practice: PracticeId,
+        holder: FactorHolder,
         id: FactorId,
         credential: &StoredPasskey,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if let Some(factor) = self.working.factors.get_mut(&id).filter(|f| f.practice == practice)
+        if let Some(factor) =
+            self.working.factors.get_mut(&id).filter(|f| f.practice == practice && f.holder == holder)
             && let FactorKind::Passkey(passkey) = &mut factor.kind
         {
             passkey.credential = credential.clone();
